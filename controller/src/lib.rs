@@ -1,0 +1,1 @@
+//! driftless: ops-as-code for AWS operations, reconciled from git.
