@@ -1,1 +1,8 @@
 //! driftless: ops-as-code for AWS operations, reconciled from git.
+//!
+//! The desired state flows one way: source → spec → plan → apply; the controller is a
+//! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
+
+pub mod source;
+pub mod spec;
+pub mod validate;

@@ -1,0 +1,26 @@
+//! Where desired state comes from: a local folder now, git (git2) with the controller.
+//!
+//! A source turns a location into [`SourceFile`]s plus a revision string; it does the
+//! I/O so that `spec` never has to. Problems with the files themselves (too large, not
+//! UTF-8, a symlink leaving the root) are reported as diagnostics like any other.
+
+pub mod local;
+
+use crate::spec::{Diagnostic, SourceFile};
+
+/// The files of one revision of a repository.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub files: Vec<SourceFile>,
+    /// A git commit SHA, or `local` plus a content hash for a plain folder.
+    pub revision: String,
+    /// Problems found while reading (the files that could be read are still returned).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Errors that stop a source from producing anything at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {message}")]
+    Unreadable { path: String, message: String },
+}

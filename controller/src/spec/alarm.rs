@@ -1,0 +1,427 @@
+//! `MetricAlarm`: a CloudWatch metric alarm, on one metric or on metric math.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::context::{At, Cx};
+use super::rules;
+
+/// The desired state of one CloudWatch alarm (PutMetricAlarm, lowerCamelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricAlarmSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The metric's namespace, e.g. `AWS/EC2` (single-metric alarms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    /// Dimension name → value; order never matters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<Statistic>,
+    /// A percentile or trimmed statistic such as `p99` or `tm90`, instead of `statistic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_statistic: Option<String>,
+    /// Seconds: 10, 20, 30 or a multiple of 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<StandardUnit>,
+    /// Metric math: the MetricDataQueries list, instead of namespace/metricName/statistic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    #[schemars(range(min = 1))]
+    pub evaluation_periods: u32,
+    /// Defaults to evaluationPeriods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub datapoints_to_alarm: Option<u32>,
+    /// Required unless `thresholdMetricId` names an anomaly-detection band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_metric_id: Option<String>,
+    pub comparison_operator: ComparisonOperator,
+    /// Defaults to `missing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat_missing_data: Option<TreatMissingData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluate_low_sample_count_percentile: Option<LowSampleCount>,
+    /// Defaults to true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarm_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ok_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One entry of a metric-math alarm's `metrics` (CloudWatch MetricDataQuery).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricDataQuery {
+    /// Short id used in expressions; starts with a lowercase letter.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<MetricStat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Exactly one query of an alarm returns data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+/// A metric and how to aggregate it, inside a metric-math query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricStat {
+    pub metric: Metric,
+    pub period: u32,
+    /// A statistic (`Average`) or an extended one (`p99`).
+    pub stat: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<StandardUnit>,
+}
+
+/// A metric identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metric {
+    pub namespace: String,
+    pub metric_name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Statistic {
+    SampleCount,
+    Average,
+    Sum,
+    Minimum,
+    Maximum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ComparisonOperator {
+    GreaterThanOrEqualToThreshold,
+    GreaterThanThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+    LessThanLowerOrGreaterThanUpperThreshold,
+    LessThanLowerThreshold,
+    GreaterThanUpperThreshold,
+}
+
+impl ComparisonOperator {
+    /// The operators that compare against an anomaly-detection band.
+    pub fn is_band(self) -> bool {
+        matches!(
+            self,
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+                | ComparisonOperator::LessThanLowerThreshold
+                | ComparisonOperator::GreaterThanUpperThreshold
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TreatMissingData {
+    Breaching,
+    NotBreaching,
+    Ignore,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum LowSampleCount {
+    Evaluate,
+    Ignore,
+}
+
+/// CloudWatch's StandardUnit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum StandardUnit {
+    Seconds,
+    Microseconds,
+    Milliseconds,
+    Bytes,
+    Kilobytes,
+    Megabytes,
+    Gigabytes,
+    Terabytes,
+    Bits,
+    Kilobits,
+    Megabits,
+    Gigabits,
+    Terabits,
+    Percent,
+    Count,
+    #[serde(rename = "Bytes/Second")]
+    BytesPerSecond,
+    #[serde(rename = "Kilobytes/Second")]
+    KilobytesPerSecond,
+    #[serde(rename = "Megabytes/Second")]
+    MegabytesPerSecond,
+    #[serde(rename = "Gigabytes/Second")]
+    GigabytesPerSecond,
+    #[serde(rename = "Terabytes/Second")]
+    TerabytesPerSecond,
+    #[serde(rename = "Bits/Second")]
+    BitsPerSecond,
+    #[serde(rename = "Kilobits/Second")]
+    KilobitsPerSecond,
+    #[serde(rename = "Megabits/Second")]
+    MegabitsPerSecond,
+    #[serde(rename = "Gigabits/Second")]
+    GigabitsPerSecond,
+    #[serde(rename = "Terabits/Second")]
+    TerabitsPerSecond,
+    #[serde(rename = "Count/Second")]
+    CountPerSecond,
+    None,
+}
+
+/// A CloudWatch period: 10, 20, 30 (high resolution) or a multiple of 60 seconds.
+pub fn check_period(period: u32) -> rules::Check {
+    if matches!(period, 10 | 20 | 30) || (period >= 60 && period % 60 == 0) {
+        return Ok(());
+    }
+    let up = period.div_ceil(60).max(1) * 60;
+    Err(rules::Problem::new(format!(
+        "period {period} is not 10, 20, 30 or a multiple of 60 seconds"
+    ))
+    .hint(format!("use {up}")))
+}
+
+/// `p99`, `p99.9`, `tm90`, `TM(10%:90%)`, `IQR` and the like.
+pub fn check_extended_statistic(stat: &str) -> rules::Check {
+    let ok = stat == "IQR" || {
+        let lower = stat.to_ascii_lowercase();
+        let body = ["p", "tm", "tc", "ts", "wm", "pr"]
+            .iter()
+            .find_map(|prefix| lower.strip_prefix(prefix));
+        match body {
+            Some(b) if b.starts_with('(') && b.ends_with(')') => true,
+            Some(b) => b.parse::<f64>().is_ok_and(|v| (0.0..=100.0).contains(&v)),
+            None => false,
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(rules::Problem::new(format!(
+            "`{stat}` is not an extended statistic"
+        ))
+        .hint("use a percentile like `p99` or `p99.9`, or a trimmed statistic like `tm90`"))
+    }
+}
+
+const STATISTICS: &[&str] = &["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
+
+impl MetricAlarmSpec {
+    /// Value and consistency rules that the schema cannot express.
+    pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        cx.check(&At::root().k("metadata").k("name"), rules::name_free("alarm name", name, 255));
+        if let Some(d) = &self.description {
+            cx.check(&at.k("description"), rules::max_len("description", d, 1024));
+        }
+        let single = self.namespace.is_some()
+            || self.metric_name.is_some()
+            || self.statistic.is_some()
+            || self.extended_statistic.is_some()
+            || !self.dimensions.is_empty();
+        match (&self.metrics, single) {
+            (Some(_), true) => cx.report(
+                &at.k("metrics"),
+                rules::Problem::new(
+                    "an alarm uses either `metrics` (metric math) or namespace/metricName/statistic, not both",
+                )
+                .hint("move the single metric into `metrics` as a `metricStat`, or drop `metrics`"),
+            ),
+            (Some(metrics), false) => self.check_metrics(metrics, cx),
+            (None, _) => {
+                for (field, present) in [
+                    ("namespace", self.namespace.is_some()),
+                    ("metricName", self.metric_name.is_some()),
+                    ("period", self.period.is_some()),
+                ] {
+                    if !present {
+                        cx.report(
+                            &at,
+                            rules::Problem::new(format!("missing field `{field}`"))
+                                .hint("a single-metric alarm needs namespace, metricName, statistic and period; a metric-math alarm uses `metrics`"),
+                        );
+                    }
+                }
+                match (&self.statistic, &self.extended_statistic) {
+                    (Some(_), Some(_)) => cx.error(
+                        &at.k("extendedStatistic"),
+                        "use either `statistic` or `extendedStatistic`, not both",
+                    ),
+                    (None, None) => cx.report(
+                        &at,
+                        rules::Problem::new("missing field `statistic`")
+                            .hint("e.g. `statistic: Average`, or `extendedStatistic: p99`"),
+                    ),
+                    (None, Some(ext)) => cx.check(
+                        &at.k("extendedStatistic"),
+                        check_extended_statistic(ext),
+                    ),
+                    (Some(_), None) => {}
+                }
+            }
+        }
+        if let Some(period) = self.period {
+            cx.check(&at.k("period"), check_period(period));
+        }
+        if let Some(dta) = self.datapoints_to_alarm {
+            if dta > self.evaluation_periods {
+                cx.report(
+                    &at.k("datapointsToAlarm"),
+                    rules::Problem::new(format!(
+                        "datapointsToAlarm {dta} is more than evaluationPeriods {}",
+                        self.evaluation_periods
+                    ))
+                    .hint("an alarm looks at evaluationPeriods datapoints and needs datapointsToAlarm of them to breach"),
+                );
+            }
+        }
+        match (&self.threshold, &self.threshold_metric_id) {
+            (None, None) => cx.report(
+                &at,
+                rules::Problem::new("missing field `threshold`")
+                    .hint("set `threshold`, or `thresholdMetricId` for an anomaly-detection band"),
+            ),
+            (Some(_), Some(_)) => cx.error(
+                &at.k("thresholdMetricId"),
+                "use either `threshold` or `thresholdMetricId`, not both",
+            ),
+            (Some(_), None) if self.comparison_operator.is_band() => cx.error(
+                &at.k("comparisonOperator"),
+                "this operator compares against an anomaly band; set `thresholdMetricId` instead of `threshold`",
+            ),
+            _ => {}
+        }
+        for (field, actions) in [
+            ("alarmActions", &self.alarm_actions),
+            ("okActions", &self.ok_actions),
+            ("insufficientDataActions", &self.insufficient_data_actions),
+        ] {
+            if actions.len() > 5 {
+                cx.error(
+                    &at.k(field),
+                    format!("{field} has {} actions; AWS allows at most 5", actions.len()),
+                );
+            }
+            for (i, action) in actions.iter().enumerate() {
+                cx.check(
+                    &at.k(field).i(i),
+                    rules::parse_arn(action).map(|_| ()),
+                );
+            }
+        }
+        cx.check_tags(&at.k("tags"), &self.tags);
+    }
+
+    fn check_metrics(&self, metrics: &[MetricDataQuery], cx: &mut Cx<'_>) {
+        let at = At::spec().k("metrics");
+        if metrics.is_empty() {
+            cx.error(&at, "`metrics` is empty; list at least one query");
+            return;
+        }
+        let returning = metrics
+            .iter()
+            .filter(|m| m.return_data.unwrap_or(true))
+            .count();
+        if returning != 1 {
+            cx.report(
+                &at,
+                rules::Problem::new(format!(
+                    "{returning} queries return data; an alarm needs exactly one"
+                ))
+                .hint("set `returnData: false` on every query but the one the alarm evaluates"),
+            );
+        }
+        let mut seen = Vec::new();
+        for (i, m) in metrics.iter().enumerate() {
+            let q = at.i(i);
+            let id_ok = m.id.starts_with(|c: char| c.is_ascii_lowercase())
+                && m.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !id_ok {
+                cx.report(
+                    &q.k("id"),
+                    rules::Problem::new(format!("query id `{}` is not valid", m.id))
+                        .hint("start with a lowercase letter; use letters, digits and `_`"),
+                );
+            }
+            if seen.contains(&m.id.as_str()) {
+                cx.error(&q.k("id"), format!("query id `{}` is used twice", m.id));
+            }
+            seen.push(m.id.as_str());
+            match (&m.expression, &m.metric_stat) {
+                (Some(_), Some(_)) | (None, None) => cx.error(
+                    &q,
+                    format!("query `{}` needs exactly one of `expression` or `metricStat`", m.id),
+                ),
+                (None, Some(stat)) => {
+                    cx.check(&q.k("metricStat").k("period"), check_period(stat.period));
+                    if !STATISTICS.contains(&stat.stat.as_str()) {
+                        cx.check(
+                            &q.k("metricStat").k("stat"),
+                            check_extended_statistic(&stat.stat),
+                        );
+                    }
+                }
+                (Some(_), None) => {}
+            }
+            if let Some(p) = m.period {
+                cx.check(&q.k("period"), check_period(p));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        for ok in [10, 20, 30, 60, 300, 3600, 86400] {
+            assert_eq!(check_period(ok), Ok(()), "{ok}");
+        }
+        let e = check_period(90).unwrap_err();
+        assert_eq!(e.hint.as_deref(), Some("use 120"));
+        assert!(check_period(0).is_err());
+        assert!(check_period(45).is_err());
+    }
+
+    #[test]
+    fn extended_statistics() {
+        for ok in ["p99", "p99.9", "p0", "p100", "tm90", "TM(10%:90%)", "IQR", "wm99"] {
+            assert_eq!(check_extended_statistic(ok), Ok(()), "{ok}");
+        }
+        for bad in ["p101", "q99", "Average", "p"] {
+            assert!(check_extended_statistic(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! `BackupPlan`: an AWS Backup plan with its rules and selections. Rules and
+//! selections are identified by name, so their order never matters.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::backup_vault::check_vault_name;
+use super::context::{At, Cx};
+use super::rules::{self, Problem, ScheduleUse};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupPlanSpec {
+    pub rules: Vec<BackupRule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selections: Vec<BackupSelection>,
+    /// Vaults that rules may name although no BackupVault spec manages them (the
+    /// account's `Default` vault, or one another team owns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_vaults: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupRule {
+    /// Unique within the plan.
+    pub name: String,
+    /// The name of a BackupVault spec, or of a vault listed in `externalVaults`.
+    pub target_vault: String,
+    /// `cron(...)`; defaults to AWS's daily `cron(0 5 ? * * *)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// IANA time zone of the schedule; defaults to Etc/UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_timezone: Option<String>,
+    /// Minutes a job may wait to start; at least 60 (the default 480 is AWS's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_window_minutes: Option<u64>,
+    /// Minutes a job may run; at least startWindowMinutes + 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_window_minutes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copy_actions: Vec<CopyAction>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recovery_point_tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_continuous_backup: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub move_to_cold_storage_after_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub delete_after_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in_to_archive_for_supported_resources: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CopyAction {
+    pub destination_vault_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// Which resources the plan backs up, and the role AWS Backup uses for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupSelection {
+    /// Unique within the plan.
+    pub name: String,
+    pub iam_role_arn: String,
+    /// Resources carrying ALL these tags (Conditions StringEquals).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Resources carrying ANY of these tags (ListOfTags).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub any_of_tags: BTreeMap<String, String>,
+    /// ARNs or ARN patterns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_resources: Vec<String>,
+}
+
+fn rule_name(what: &str, name: &str) -> rules::Check {
+    rules::name(what, name, 1, 50, "-_.")
+}
+
+fn check_lifecycle(at: &At<'_>, lc: &Lifecycle, cx: &mut Cx<'_>) {
+    if let (Some(cold), Some(delete)) = (lc.move_to_cold_storage_after_days, lc.delete_after_days) {
+        if u64::from(delete) < u64::from(cold) + 90 {
+            cx.report(
+                &at.k("deleteAfterDays"),
+                Problem::new(format!(
+                    "deleteAfterDays {delete} must be at least moveToColdStorageAfterDays + 90 = {}",
+                    u64::from(cold) + 90
+                ))
+                .hint("recovery points stay in cold storage for at least 90 days"),
+            );
+        }
+    }
+}
+
+impl BackupPlanSpec {
+    pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        cx.check(&At::root().k("metadata").k("name"), rule_name("plan name", name));
+        if self.rules.is_empty() {
+            cx.error(&at.k("rules"), "a backup plan needs at least one rule");
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let r = at.k("rules").i(i);
+            cx.check(&r.k("name"), rule_name("rule name", &rule.name));
+            if names.contains(&rule.name.as_str()) {
+                cx.error(&r.k("name"), format!("rule name `{}` is used twice in this plan", rule.name));
+            }
+            names.push(&rule.name);
+            cx.check(&r.k("targetVault"), check_vault_name("targetVault", &rule.target_vault));
+            if let Some(s) = &rule.schedule {
+                cx.check(&r.k("schedule"), rules::schedule(s, ScheduleUse::Backup));
+            }
+            if let Some(tz) = &rule.schedule_timezone {
+                cx.check(&r.k("scheduleTimezone"), rules::timezone(tz));
+            }
+            let start = rule.start_window_minutes;
+            if let Some(s) = start {
+                if s < 60 {
+                    cx.error(&r.k("startWindowMinutes"), format!("startWindowMinutes {s} must be at least 60"));
+                }
+            }
+            if let Some(c) = rule.completion_window_minutes {
+                let min = start.unwrap_or(60).max(60) + 60;
+                if c < min {
+                    cx.report(
+                        &r.k("completionWindowMinutes"),
+                        Problem::new(format!("completionWindowMinutes {c} must be at least {min}"))
+                            .hint("a job needs an hour more to complete than it may wait to start"),
+                    );
+                }
+            }
+            if let Some(lc) = &rule.lifecycle {
+                check_lifecycle(&r.k("lifecycle"), lc, cx);
+                if rule.enable_continuous_backup == Some(true) {
+                    if lc.move_to_cold_storage_after_days.is_some() {
+                        cx.error(&r.k("lifecycle").k("moveToColdStorageAfterDays"), "continuous backups cannot move to cold storage");
+                    }
+                    if lc.delete_after_days.is_some_and(|d| d > 35) {
+                        cx.error(&r.k("lifecycle").k("deleteAfterDays"), "continuous backups are kept at most 35 days");
+                    }
+                }
+            }
+            for (j, copy) in rule.copy_actions.iter().enumerate() {
+                let c = r.k("copyActions").i(j);
+                cx.check(
+                    &c.k("destinationVaultArn"),
+                    rules::arn_of(&copy.destination_vault_arn, "destinationVaultArn", "backup", &["backup-vault:"]),
+                );
+                if let Some(lc) = &copy.lifecycle {
+                    check_lifecycle(&c.k("lifecycle"), lc, cx);
+                }
+            }
+            cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
+        }
+        let mut selection_names: Vec<&str> = Vec::new();
+        for (i, sel) in self.selections.iter().enumerate() {
+            let s = at.k("selections").i(i);
+            cx.check(&s.k("name"), rule_name("selection name", &sel.name));
+            if selection_names.contains(&sel.name.as_str()) {
+                cx.error(&s.k("name"), format!("selection name `{}` is used twice in this plan", sel.name));
+            }
+            selection_names.push(&sel.name);
+            cx.check(&s.k("iamRoleArn"), rules::role_arn(&sel.iam_role_arn, "iamRoleArn"));
+            if sel.tags.is_empty() && sel.any_of_tags.is_empty() && sel.resources.is_empty() {
+                cx.report(
+                    &s,
+                    Problem::new(format!("selection `{}` selects nothing", sel.name))
+                        .hint("set `tags`, `anyOfTags` or `resources`"),
+                );
+            }
+            for (field, list) in [("resources", &sel.resources), ("notResources", &sel.not_resources)] {
+                for (j, arn) in list.iter().enumerate() {
+                    if arn != "*" {
+                        cx.check(&s.k(field).i(j), rules::parse_arn(arn).map(|_| ()));
+                    }
+                }
+            }
+        }
+        for (i, vault) in self.external_vaults.iter().enumerate() {
+            cx.check(&at.k("externalVaults").i(i), check_vault_name("external vault", vault));
+        }
+        cx.check_tags(&at.k("tags"), &self.tags);
+    }
+}

@@ -1,0 +1,259 @@
+//! `MaintenanceWindow`: an SSM maintenance window with its targets and tasks, which
+//! belong to it (they are identified by their name within the window).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::context::{At, Cx};
+use super::rules::{self, Problem, ScheduleUse};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceWindowSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `cron(...)` or `rate(...)` in AWS's syntax.
+    pub schedule: String,
+    /// IANA time zone of the schedule; defaults to UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_timezone: Option<String>,
+    /// Days after the cron date to run (1-6); cron schedules only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 6))]
+    pub schedule_offset: Option<u32>,
+    /// Hours, 1-24.
+    #[schemars(range(min = 1, max = 24))]
+    pub duration: u32,
+    /// Hours before the end when no new task starts; less than duration.
+    #[schemars(range(max = 23))]
+    pub cutoff: u32,
+    #[serde(default)]
+    pub allow_unassociated_targets: bool,
+    /// Defaults to true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<WindowTarget>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<WindowTask>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A registered target of a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowTarget {
+    /// Unique within the window.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub resource_type: WindowResourceType,
+    /// Instances carrying these tags (tag key → value or list of values).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, OneOrMany>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_ids: Vec<String>,
+    /// A resource group's name (resourceType RESOURCE_GROUP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_information: Option<String>,
+}
+
+/// A string or a list of strings (`tags: {Env: prod}` or `tags: {Env: [prod, dr]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn values(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WindowResourceType {
+    Instance,
+    ResourceGroup,
+}
+
+/// A registered task of a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowTask {
+    /// Unique within the window.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub task_type: TaskType,
+    /// A document name (`AWS-RunPatchBaseline`) or the ARN of a Lambda function or
+    /// state machine.
+    pub task_arn: String,
+    /// Names of this window's targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// Lower runs first; defaults to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_errors: Option<String>,
+    /// Defaults to CONTINUE_TASK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutoff_behavior: Option<CutoffBehavior>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_role_arn: Option<String>,
+    /// Document or automation parameters: name → values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskType {
+    RunCommand,
+    Automation,
+    Lambda,
+    StepFunctions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CutoffBehavior {
+    ContinueTask,
+    CancelTask,
+}
+
+fn window_name(what: &str, name: &str) -> rules::Check {
+    rules::name(what, name, 3, 128, "_-.")
+}
+
+impl MaintenanceWindowSpec {
+    pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        cx.check(&At::root().k("metadata").k("name"), window_name("window name", name));
+        if let Some(d) = &self.description {
+            cx.check(&at.k("description"), rules::max_len("description", d, 128));
+        }
+        cx.check(
+            &at.k("schedule"),
+            rules::schedule(&self.schedule, ScheduleUse::MaintenanceWindow),
+        );
+        if let Some(tz) = &self.schedule_timezone {
+            cx.check(&at.k("scheduleTimezone"), rules::timezone(tz));
+        }
+        if let Some(offset) = self.schedule_offset {
+            if offset > 0 && !self.schedule.trim_start().starts_with("cron(") {
+                cx.error(&at.k("scheduleOffset"), "scheduleOffset works with cron schedules only");
+            }
+        }
+        if self.cutoff >= self.duration {
+            cx.report(
+                &at.k("cutoff"),
+                Problem::new(format!(
+                    "cutoff {} must be less than duration {}",
+                    self.cutoff, self.duration
+                ))
+                .hint("cutoff is the last hours of the window in which no new task starts"),
+            );
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (i, target) in self.targets.iter().enumerate() {
+            let t = at.k("targets").i(i);
+            cx.check(&t.k("name"), window_name("target name", &target.name));
+            if names.contains(&target.name.as_str()) {
+                cx.error(&t.k("name"), format!("target name `{}` is used twice in this window", target.name));
+            }
+            names.push(&target.name);
+            let ways = usize::from(!target.tags.is_empty())
+                + usize::from(!target.instance_ids.is_empty())
+                + usize::from(target.resource_group.is_some());
+            if ways != 1 {
+                cx.report(
+                    &t,
+                    Problem::new(format!(
+                        "target `{}` needs exactly one of `tags`, `instanceIds` or `resourceGroup`",
+                        target.name
+                    )),
+                );
+            }
+            match target.resource_type {
+                WindowResourceType::ResourceGroup if target.resource_group.is_none() => cx.error(
+                    &t.k("resourceType"),
+                    "resourceType RESOURCE_GROUP needs `resourceGroup`",
+                ),
+                WindowResourceType::Instance if target.resource_group.is_some() => cx.error(
+                    &t.k("resourceGroup"),
+                    "`resourceGroup` needs resourceType RESOURCE_GROUP",
+                ),
+                _ => {}
+            }
+            for (j, id) in target.instance_ids.iter().enumerate() {
+                let ok = id.strip_prefix("i-").is_some_and(|h| {
+                    (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
+                }) || id.strip_prefix("mi-").is_some_and(|h| h.len() == 17);
+                if !ok {
+                    cx.error(&t.k("instanceIds").i(j), format!("`{id}` is not an instance ID like `i-0123456789abcdef0`"));
+                }
+            }
+        }
+        let mut task_names: Vec<&str> = Vec::new();
+        for (i, task) in self.tasks.iter().enumerate() {
+            let t = at.k("tasks").i(i);
+            cx.check(&t.k("name"), window_name("task name", &task.name));
+            if task_names.contains(&task.name.as_str()) {
+                cx.error(&t.k("name"), format!("task name `{}` is used twice in this window", task.name));
+            }
+            task_names.push(&task.name);
+            for (j, target) in task.targets.iter().enumerate() {
+                if !names.contains(&target.as_str()) {
+                    let p = Problem::new(format!(
+                        "task `{}` targets `{target}`, which is not a target of this window",
+                        task.name
+                    ));
+                    let p = match super::diagnostic::did_you_mean(target, names.iter().copied()) {
+                        Some(s) => p.hint(format!("did you mean `{s}`?")),
+                        None if names.is_empty() => p.hint("add it under `targets` of this window"),
+                        None => p.hint(format!("this window's targets: {}", names.join(", "))),
+                    };
+                    cx.report(&t.k("targets").i(j), p);
+                }
+            }
+            if task.targets.is_empty() && task.task_type == TaskType::RunCommand {
+                cx.error(&t.k("targets"), format!("RUN_COMMAND task `{}` needs at least one target", task.name));
+            }
+            match task.task_type {
+                TaskType::Lambda => cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "lambda", &["function:"])),
+                TaskType::StepFunctions => cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "states", &["stateMachine:"])),
+                TaskType::RunCommand | TaskType::Automation => {
+                    if task.task_arn.starts_with("arn:") {
+                        cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "ssm", &["document/", "automation-definition/"]));
+                    } else {
+                        cx.check(&t.k("taskArn"), rules::name("document name", &task.task_arn, 3, 128, "_-.:/"));
+                    }
+                }
+            }
+            for (field, value) in [("maxConcurrency", &task.max_concurrency), ("maxErrors", &task.max_errors)] {
+                if let Some(v) = value {
+                    cx.check(&t.k(field), rules::count_or_percent(field, v));
+                }
+            }
+            if let Some(role) = &task.service_role_arn {
+                cx.check(&t.k("serviceRoleArn"), rules::role_arn(role, "serviceRoleArn"));
+            }
+        }
+        cx.check_tags(&at.k("tags"), &self.tags);
+    }
+}

@@ -1,0 +1,220 @@
+//! `PatchBaseline`: an SSM Patch Manager baseline, its patch-group registrations and
+//! whether it is its operating system's default.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::context::{At, Cx};
+use super::diagnostic::did_you_mean;
+use super::rules::{self, Problem};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchBaselineSpec {
+    /// Changing it replaces the baseline.
+    pub operating_system: OperatingSystem,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approval_rules: Vec<PatchRule>,
+    /// Filter key → values, applied before the approval rules.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub global_filters: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_patches: Vec<String>,
+    /// Defaults to UNSPECIFIED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_patches_compliance_level: Option<ComplianceLevel>,
+    /// Linux only: also approve non-security updates among approvedPatches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_patches_enable_non_security: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected_patches: Vec<String>,
+    /// Defaults to ALLOW_AS_DEPENDENCY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_patches_action: Option<RejectedPatchesAction>,
+    /// Alternative patch repositories (Linux only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<PatchSource>,
+    /// Patch groups ("Patch Group" tag values) registered to this baseline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patch_groups: Vec<String>,
+    /// Make it the default baseline of its operating system.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default_for_operating_system: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One approval rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchRule {
+    /// Filter key → values, e.g. `{CLASSIFICATION: [Security], SEVERITY: [Critical]}`.
+    pub patch_filters: BTreeMap<String, Vec<String>>,
+    /// Days after release before a patch is approved (0-360).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 360))]
+    pub approve_after_days: Option<u32>,
+    /// Approve patches released up to this date (YYYY-MM-DD), instead of approveAfterDays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approve_until_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance_level: Option<ComplianceLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_non_security: Option<bool>,
+}
+
+/// An alternative patch repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchSource {
+    pub name: String,
+    pub products: Vec<String>,
+    /// The yum/apt repository configuration text.
+    pub configuration: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OperatingSystem {
+    Windows,
+    AmazonLinux,
+    AmazonLinux2,
+    AmazonLinux2022,
+    AmazonLinux2023,
+    Ubuntu,
+    RedhatEnterpriseLinux,
+    Suse,
+    Centos,
+    OracleLinux,
+    Debian,
+    Macos,
+    Raspbian,
+    RockyLinux,
+    AlmaLinux,
+}
+
+impl OperatingSystem {
+    /// The filter keys an approval rule may use on this OS (AWS Systems Manager
+    /// "PatchFilter" reference). Global filters accept these too.
+    pub fn rule_filter_keys(self) -> &'static [&'static str] {
+        use OperatingSystem::*;
+        match self {
+            Windows => &["PATCH_SET", "PRODUCT", "PRODUCT_FAMILY", "CLASSIFICATION", "MSRC_SEVERITY", "PATCH_ID"],
+            Ubuntu | Debian | Raspbian => &["PRODUCT", "PRIORITY", "SECTION", "NAME"],
+            Macos => &["PRODUCT", "CLASSIFICATION"],
+            _ => &["PRODUCT", "CLASSIFICATION", "SEVERITY", "SECURITY", "ADVISORY_ID", "ARCH", "BUGZILLA_ID", "CVE_ID", "EPOCH", "NAME", "RELEASE", "REPOSITORY", "VERSION"],
+        }
+    }
+
+    pub fn is_windows(self) -> bool {
+        self == OperatingSystem::Windows
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ComplianceLevel {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Informational,
+    Unspecified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RejectedPatchesAction {
+    AllowAsDependency,
+    Block,
+}
+
+/// Baseline and patch-group names: letters, digits, `_ - .`.
+pub fn check_baseline_name(name: &str) -> rules::Check {
+    rules::name("baseline name", name, 3, 128, "_-.")
+}
+
+impl PatchBaselineSpec {
+    pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        cx.check(&At::root().k("metadata").k("name"), check_baseline_name(name));
+        if let Some(d) = &self.description {
+            cx.check(&at.k("description"), rules::max_len("description", d, 1024));
+        }
+        let os = self.operating_system;
+        self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
+        if self.approval_rules.len() > 10 {
+            cx.error(&at.k("approvalRules"), "AWS allows at most 10 approval rules");
+        }
+        for (i, rule) in self.approval_rules.iter().enumerate() {
+            let r = at.k("approvalRules").i(i);
+            if rule.patch_filters.is_empty() {
+                cx.error(&r.k("patchFilters"), "an approval rule needs at least one patch filter");
+            }
+            self.check_filters(&r.k("patchFilters"), &rule.patch_filters, cx);
+            match (&rule.approve_after_days, &rule.approve_until_date) {
+                (Some(_), Some(_)) => cx.error(
+                    &r.k("approveUntilDate"),
+                    "use either `approveAfterDays` or `approveUntilDate`, not both",
+                ),
+                (None, None) => cx.report(
+                    &r,
+                    Problem::new("an approval rule needs `approveAfterDays` or `approveUntilDate`")
+                        .hint("e.g. `approveAfterDays: 7` to approve patches a week after release"),
+                ),
+                (None, Some(date)) => {
+                    cx.check(&r.k("approveUntilDate"), rules::date("approveUntilDate", date))
+                }
+                (Some(_), None) => {}
+            }
+            if rule.enable_non_security.is_some() && os.is_windows() {
+                cx.error(&r.k("enableNonSecurity"), "enableNonSecurity applies to Linux baselines only");
+            }
+        }
+        if !self.sources.is_empty() && os.is_windows() {
+            cx.error(&at.k("sources"), "patch sources apply to Linux baselines only");
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            cx.check(
+                &at.k("sources").i(i).k("name"),
+                rules::name("source name", &source.name, 3, 50, "_-."),
+            );
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, group) in self.patch_groups.iter().enumerate() {
+            cx.check(
+                &at.k("patchGroups").i(i),
+                rules::name("patch group", group, 1, 256, "_-.:/=+@ "),
+            );
+            if seen.contains(&group.as_str()) {
+                cx.error(&at.k("patchGroups").i(i), format!("patch group `{group}` is listed twice"));
+            }
+            seen.push(group);
+        }
+        cx.check_tags(&at.k("tags"), &self.tags);
+    }
+
+    fn check_filters(&self, at: &At<'_>, filters: &BTreeMap<String, Vec<String>>, cx: &mut Cx<'_>) {
+        let allowed = self.operating_system.rule_filter_keys();
+        for (key, values) in filters {
+            if !allowed.contains(&key.as_str()) {
+                let p = Problem::new(format!(
+                    "patch filter key `{key}` does not apply to {:?} baselines",
+                    self.operating_system
+                ));
+                let p = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => p.hint(format!("did you mean `{s}`?")),
+                    None => p.hint(format!("use one of: {}", allowed.join(", "))),
+                };
+                cx.report(&at.key_of(key), p);
+            }
+            if values.is_empty() {
+                cx.error(&at.k(key), format!("patch filter `{key}` has no values"));
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Loading a repository for any command: read the source, then parse and validate
+//! every document. Source problems and spec problems are reported together, and a
+//! repository with any of them yields nothing (invariant 4).
+
+use std::path::Path;
+
+use crate::source::{local, SourceError};
+use crate::spec::{self, DesiredState, Diagnostic};
+
+/// A repository that validated, with the revision it was read at.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub state: DesiredState,
+    pub revision: String,
+    /// Documents read, for summaries.
+    pub documents: usize,
+}
+
+/// Why a repository could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// Every problem found; see [`spec::diagnostic::render_text`].
+    #[error("{} in the repository", spec::diagnostic::plural(.0.len(), "error"))]
+    Invalid(Vec<Diagnostic>),
+}
+
+/// Reads and validates the repository in the folder `dir`, shown to the user as
+/// `display`.
+pub fn load_folder(dir: &Path, display: &str) -> Result<Loaded, LoadError> {
+    let snapshot = local::read(dir, display)?;
+    let parsed = spec::parse(&snapshot.files);
+    let mut diagnostics = snapshot.diagnostics;
+    match parsed {
+        Ok(state) if diagnostics.is_empty() => Ok(Loaded {
+            documents: state.resources.len(),
+            state,
+            revision: snapshot.revision,
+        }),
+        Ok(_) => {
+            diagnostics.sort();
+            Err(LoadError::Invalid(diagnostics))
+        }
+        Err(more) => {
+            diagnostics.extend(more);
+            diagnostics.sort();
+            Err(LoadError::Invalid(diagnostics))
+        }
+    }
+}
