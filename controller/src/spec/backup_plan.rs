@@ -193,7 +193,7 @@ impl BackupPlanSpec {
             for (field, list) in [("resources", &sel.resources), ("notResources", &sel.not_resources)] {
                 for (j, arn) in list.iter().enumerate() {
                     if arn != "*" {
-                        cx.check(&s.k(field).i(j), rules::parse_arn(arn).map(|_| ()));
+                        cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
                     }
                 }
             }

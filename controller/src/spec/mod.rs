@@ -70,13 +70,22 @@ macro_rules! kinds {
                 match self { $(Kind::$kind => stringify!($kind)),* }
             }
 
-            /// The JSON Schema of a whole document of this kind.
+            /// The JSON Schema of a whole document of this kind (published in specs/).
             pub fn schema(self) -> &'static J {
                 static SCHEMAS: OnceLock<BTreeMap<Kind, J>> = OnceLock::new();
                 &SCHEMAS.get_or_init(|| {
                     let mut m = BTreeMap::new();
                     $(m.insert(Kind::$kind, document_schema::<$spec>(Kind::$kind));)*
                     m
+                })[&self]
+            }
+
+            /// The schema documents are checked against: the published one, less the
+            /// envelope fields that `parse_document` checks itself with better messages.
+            fn checking_schema(self) -> &'static J {
+                static SCHEMAS: OnceLock<BTreeMap<Kind, J>> = OnceLock::new();
+                &SCHEMAS.get_or_init(|| {
+                    Kind::ALL.iter().map(|k| (*k, envelope_checked_elsewhere(k.schema()))).collect()
                 })[&self]
             }
         }
@@ -184,6 +193,19 @@ fn document_schema<S: JsonSchema + DeserializeOwned>(kind: Kind) -> J {
     schema
 }
 
+fn envelope_checked_elsewhere(schema: &J) -> J {
+    let mut schema = schema.clone();
+    for field in ["apiVersion", "kind"] {
+        if let Some(p) = schema.pointer_mut(&format!("/properties/{field}")) {
+            *p = J::Bool(true);
+        }
+    }
+    if let Some(J::Array(required)) = schema.get_mut("required") {
+        required.retain(|r| r != "apiVersion" && r != "kind");
+    }
+    schema
+}
+
 /// The JSON Schema of driftless.yaml.
 pub fn config_schema() -> &'static J {
     static SCHEMA: OnceLock<J> = OnceLock::new();
@@ -232,7 +254,8 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
         .unwrap_or_default();
 
     let mut parsed = Vec::new();
-    for file in files.iter().filter(|f| f.relative != CONFIG_FILE) {
+    let is_config = |f: &&SourceFile| f.relative.rsplit('/').next() == Some(CONFIG_FILE);
+    for file in files.iter().filter(|f| !is_config(f)) {
         let documents = match yaml::parse_documents(&file.text) {
             Ok(docs) => docs,
             Err(e) => {
@@ -354,7 +377,7 @@ fn parse_document(
     match root.entry("apiVersion") {
         None => {
             out.push(
-                Diagnostic::new(path, root.span, "missing required field `apiVersion`")
+                Diagnostic::new(path, root.anchor(None), "missing required field `apiVersion`")
                     .with_hint(format!("add `apiVersion: {API_VERSION}`")),
             );
             envelope_ok = false;
@@ -376,7 +399,7 @@ fn parse_document(
     let kind = match root.entry("kind") {
         None => {
             out.push(
-                Diagnostic::new(path, root.span, "missing required field `kind`")
+                Diagnostic::new(path, root.anchor(None), "missing required field `kind`")
                     .with_hint(format!("one of: {}", names.collect::<Vec<_>>().join(", "))),
             );
             None
@@ -398,7 +421,7 @@ fn parse_document(
         },
     };
     let kind = kind?;
-    let json = schema::convert(path, root, kind.schema(), out)?;
+    let json = schema::convert(path, root, kind.checking_schema(), out)?;
     if !envelope_ok {
         return None;
     }

@@ -82,8 +82,11 @@ pub struct PatchSource {
 pub enum OperatingSystem {
     Windows,
     AmazonLinux,
+    #[serde(rename = "AMAZON_LINUX_2")]
     AmazonLinux2,
+    #[serde(rename = "AMAZON_LINUX_2022")]
     AmazonLinux2022,
+    #[serde(rename = "AMAZON_LINUX_2023")]
     AmazonLinux2023,
     Ubuntu,
     RedhatEnterpriseLinux,
@@ -203,8 +206,8 @@ impl PatchBaselineSpec {
         for (key, values) in filters {
             if !allowed.contains(&key.as_str()) {
                 let p = Problem::new(format!(
-                    "patch filter key `{key}` does not apply to {:?} baselines",
-                    self.operating_system
+                    "patch filter key `{key}` does not apply to {} baselines",
+                    super::wire_name(&self.operating_system)
                 ));
                 let p = match did_you_mean(key, allowed.iter().copied()) {
                     Some(s) => p.hint(format!("did you mean `{s}`?")),

@@ -142,21 +142,34 @@ pub fn parse_arn(value: &str) -> Result<Arn<'_>, Problem> {
 /// Checks that `value` is an ARN of `service` whose resource starts with one of
 /// `prefixes` (empty: any resource).
 pub fn arn_of(value: &str, what: &str, service: &str, prefixes: &[&str]) -> Check {
+    let shape = match prefixes.first() {
+        Some(p) if service == "iam" => format!("arn:aws:{service}::111111111111:{p}..."),
+        Some(p) => format!("arn:aws:{service}:...:{p}..."),
+        None => format!("arn:aws:{service}:..."),
+    };
+    let wrong = || Problem::new(format!("{what} must be an ARN like `{shape}`, got `{value}`"));
+    if !value.starts_with("arn:") {
+        return Err(wrong());
+    }
     let arn = parse_arn(value).map_err(|p| Problem {
         message: format!("{what}: {}", p.message),
         hint: p.hint,
     })?;
     let prefix_ok = prefixes.is_empty() || prefixes.iter().any(|p| arn.resource.starts_with(p));
     if arn.service != service || !prefix_ok {
-        let shape = match prefixes.first() {
-            Some(p) => format!("arn:aws:{service}:...:{p}..."),
-            None => format!("arn:aws:{service}:..."),
-        };
-        return Err(Problem::new(format!(
-            "{what} must be an ARN like `{shape}`, got `{value}`"
-        )));
+        return Err(wrong());
     }
     Ok(())
+}
+
+/// An ARN pattern as AWS Backup selections take them: `*` may stand for any part.
+pub fn arn_pattern(value: &str, what: &str) -> Check {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[0] == "arn" && !parts[2].is_empty() && !parts[5].is_empty() {
+        return Ok(());
+    }
+    Err(Problem::new(format!("{what} `{value}` is not an ARN or ARN pattern"))
+        .hint("e.g. `arn:aws:ec2:*:*:volume/*` or `arn:aws:rds:ap-northeast-1:111111111111:db:orders`"))
 }
 
 /// An IAM role ARN, as AWS Backup selections and maintenance-window tasks need.

@@ -16,14 +16,14 @@
 use serde_json::{Map, Value as J};
 
 use super::diagnostic::{did_you_mean, Diagnostic};
-use super::yaml::{Node, Resolved, Value};
+use super::yaml::{Node, Resolved, Span, Value};
 
 /// Checks `node` against `schema` (whose `$defs` are looked up in `root`), pushing a
 /// diagnostic for every problem; returns the JSON for serde when there was none.
 pub fn convert(path: &str, node: &Node, root: &J, out: &mut Vec<Diagnostic>) -> Option<J> {
     let before = out.len();
     let mut walker = Walker { path, root, out };
-    let value = walker.walk(node, root, "document");
+    let value = walker.walk(node, root, "document", None);
     (walker.out.len() == before).then_some(value)
 }
 
@@ -115,12 +115,12 @@ impl Walker<'_> {
         s
     }
 
-    fn walk(&mut self, node: &Node, schema: &J, field: &str) -> J {
+    fn walk(&mut self, node: &Node, schema: &J, field: &str, key: Option<Span>) -> J {
         let schema = Self::deref(self.root, schema);
         if schema.get("anyOf").or_else(|| schema.get("oneOf")).is_some() {
             let mut branches = Vec::new();
             flatten_branches(self.root, schema, &mut branches, 0);
-            return self.walk_any_of(node, &branches, field);
+            return self.walk_any_of(node, &branches, field, key);
         }
         let types = schema_types(schema);
         let actual = node_type(node);
@@ -151,14 +151,14 @@ impl Walker<'_> {
             }
         }
         let value = match &node.value {
-            Value::Map(entries) => self.walk_object(node, entries, schema, field),
+            Value::Map(entries) => self.walk_object(node, entries, schema, field, key),
             Value::Seq(items) => {
                 let item_schema = schema.get("items").cloned().unwrap_or(J::Bool(true));
                 let item_field = format!("{field}[]");
                 J::Array(
                     items
                         .iter()
-                        .map(|item| self.walk(item, &item_schema, &item_field))
+                        .map(|item| self.walk(item, &item_schema, &item_field, None))
                         .collect(),
                 )
             }
@@ -201,7 +201,7 @@ impl Walker<'_> {
         }
     }
 
-    fn walk_any_of(&mut self, node: &Node, branches: &[&J], field: &str) -> J {
+    fn walk_any_of(&mut self, node: &Node, branches: &[&J], field: &str, key: Option<Span>) -> J {
         let mut attempts = Vec::new();
         for branch in branches {
             let mut scratch = Vec::new();
@@ -210,7 +210,7 @@ impl Walker<'_> {
                 root: self.root,
                 out: &mut scratch,
             };
-            let value = w.walk(node, branch, field);
+            let value = w.walk(node, branch, field, key);
             if scratch.is_empty() {
                 return value;
             }
@@ -222,6 +222,10 @@ impl Walker<'_> {
             .iter()
             .enumerate()
             .filter(|(_, (schema, _))| {
+                let single = schema.get("enum").and_then(J::as_array).is_some_and(|v| v.len() == 1);
+                if single {
+                    return false;
+                }
                 let types = schema_types(schema);
                 types.contains(&actual)
                     || (actual == "integer" && types.contains(&"number"))
@@ -261,7 +265,14 @@ impl Walker<'_> {
         J::Null
     }
 
-    fn walk_object(&mut self, node: &Node, entries: &[(Node, Node)], schema: &J, field: &str) -> J {
+    fn walk_object(
+        &mut self,
+        node: &Node,
+        entries: &[(Node, Node)],
+        schema: &J,
+        field: &str,
+        key_span: Option<Span>,
+    ) -> J {
         let empty = Map::new();
         let properties = schema
             .get("properties")
@@ -289,7 +300,7 @@ impl Walker<'_> {
             let converted = if sub == &J::Bool(true) {
                 value.to_json()
             } else {
-                self.walk(value, sub, &name)
+                self.walk(value, sub, &name, Some(key.span))
             };
             object.insert(name, converted);
         }
@@ -297,7 +308,12 @@ impl Walker<'_> {
             for r in required.iter().filter_map(J::as_str) {
                 if !object.contains_key(r) && !entries.iter().any(|(k, _)| k.as_str() == Some(r)) {
                     let place = if field == "document" { String::new() } else { format!(" in `{field}`") };
-                    self.error(node, format!("missing required field `{r}`{place}"), None);
+                    let at = node.anchor(key_span);
+                    self.out.push(Diagnostic::new(
+                        self.path,
+                        at,
+                        format!("missing required field `{r}`{place}"),
+                    ));
                 }
             }
         }
@@ -371,7 +387,7 @@ mod tests {
         assert!(errs[0].contains("did you mean `period`?"));
         assert!(errs[1].contains("`mode` cannot be the string `breachin`") && errs[1].contains("`breaching`"), "{}", errs[1]);
         assert!(errs[2].contains("`days` cannot be `10`") && errs[2].contains("nearest allowed: 7 or 14"), "{}", errs[2]);
-        assert!(errs[3].starts_with("a.yaml:4:11:") && errs[3].contains("`x` must be true or false"), "{}", errs[3]);
+        assert!(errs[3].starts_with("a.yaml:4:12:") && errs[3].contains("`x` must be true or false"), "{}", errs[3]);
         assert!(errs[4].contains("missing required field `period`"), "{}", errs[4]);
     }
 
@@ -391,6 +407,6 @@ mod tests {
     #[test]
     fn any_of_without_a_fitting_branch_lists_the_choices() {
         let errs = run(object(), "period: 1\ndays: [1]").unwrap_err();
-        assert!(errs[0].contains("must be a whole number or `never`, found a list"), "{}", errs[0]);
+        assert!(errs[0].contains("must be `7` or `14` or `never`, found a list"), "{}", errs[0]);
     }
 }

@@ -109,11 +109,18 @@ impl Node {
     /// that exists, so a missing field still gets the position of its parent.
     pub fn locate(&self, path: &[PathSeg<'_>]) -> Span {
         let mut node = self;
+        let mut key_span = None;
         for seg in path {
             let next = match (seg, &node.value) {
-                (PathSeg::Key(k), Value::Map(_)) => node.get(k),
+                (PathSeg::Key(k), Value::Map(_)) => node.entry(k).map(|(key, v)| {
+                    key_span = Some(key.span);
+                    v
+                }),
                 (PathSeg::KeyOf(k), Value::Map(_)) => node.entry(k).map(|(key, _)| key),
-                (PathSeg::Index(i), Value::Seq(items)) => items.get(*i),
+                (PathSeg::Index(i), Value::Seq(items)) => {
+                    key_span = None;
+                    items.get(*i)
+                }
                 _ => None,
             };
             match next {
@@ -121,7 +128,19 @@ impl Node {
                 None => break,
             }
         }
-        node.span
+        node.anchor(key_span)
+    }
+
+    /// Where to point at a node in a message: a scalar where it is; a collection at
+    /// the key it sits under, or else at its first key, because parsers place the
+    /// start of a block mapping where its first entry is read.
+    pub fn anchor(&self, key_span: Option<Span>) -> Span {
+        match (&self.value, key_span) {
+            (Value::Scalar { .. }, _) => self.span,
+            (_, Some(k)) => k,
+            (Value::Map(entries), None) => entries.first().map_or(self.span, |(k, _)| k.span),
+            (Value::Seq(_), None) => self.span,
+        }
     }
 
     /// Converts to JSON for serde; `string_paths` are not needed because the schema
