@@ -11,7 +11,11 @@ use driftless::spec::diagnostic::{plural, render_json, render_text};
 use driftless::validate::{load_folder, LoadError};
 
 #[derive(Parser)]
-#[command(name = "driftless", version, about = "Ops-as-code for AWS operations, reconciled from git")]
+#[command(
+    name = "driftless",
+    version,
+    about = "Ops-as-code for AWS operations, reconciled from git"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

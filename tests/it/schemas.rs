@@ -70,7 +70,16 @@ fn kind_schemas_reject_unknown_fields_and_fix_the_envelope() {
         assert_eq!(s["additionalProperties"], false, "{kind}");
         assert_eq!(s["properties"]["kind"]["const"], kind.as_str());
         assert_eq!(s["properties"]["apiVersion"]["const"], "driftless.dev/v1");
-        let required: Vec<&str> = s["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
-        assert_eq!(required, ["apiVersion", "kind", "metadata", "spec"], "{kind}");
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(
+            required,
+            ["apiVersion", "kind", "metadata", "spec"],
+            "{kind}"
+        );
     }
 }

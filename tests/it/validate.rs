@@ -9,7 +9,10 @@ use driftless::spec::diagnostic::render_text;
 use driftless::validate::{load_folder, LoadError};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn cases(kind: &str) -> Vec<PathBuf> {
@@ -49,7 +52,11 @@ fn every_invalid_case_is_rejected_with_its_expected_diagnostics() {
         let expected = std::fs::read_to_string(case.join("expected.txt"))
             .unwrap_or_else(|e| panic!("{}: expected.txt: {e}", case.display()));
         let expected: Vec<&str> = expected.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert!(!expected.is_empty(), "{}: expected.txt is empty", name(&case));
+        assert!(
+            !expected.is_empty(),
+            "{}: expected.txt is empty",
+            name(&case)
+        );
         let rendered = match load_folder(&case, "") {
             Ok(_) => {
                 failures.push(format!("{}: accepted", name(&case)));
@@ -107,7 +114,12 @@ fn examples_cover_every_kind() {
         .find(|r| r.name() == "web-cpu-high")
         .unwrap();
     assert_eq!(alarm.targets, ["prod-tokyo"]);
-    let vault = multi.state.resources.iter().find(|r| r.name() == "prod-vault").unwrap();
+    let vault = multi
+        .state
+        .resources
+        .iter()
+        .find(|r| r.name() == "prod-vault")
+        .unwrap();
     assert_eq!(vault.targets, ["prod-tokyo", "prod-osaka"]);
 }
 
@@ -137,7 +149,10 @@ fn the_binary_exits_1_with_locations_for_every_invalid_case() {
             "{}: wanted `{dir}/{first}` in\n{stderr}",
             name(&case)
         );
-        assert!(stderr.trim_end().ends_with("nothing was applied"), "{stderr}");
+        assert!(
+            stderr.trim_end().ends_with("nothing was applied"),
+            "{stderr}"
+        );
     }
 }
 
@@ -146,7 +161,10 @@ fn the_binary_accepts_the_quickstart() {
     let dir = repo_root().join("examples/quickstart");
     let (code, stdout, stderr) = driftless(&["validate", &dir.to_string_lossy()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.starts_with("valid: 11 documents in 5 files"), "{stdout}");
+    assert!(
+        stdout.starts_with("valid: 11 documents in 5 files"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -159,7 +177,10 @@ fn json_output_lists_every_error_with_its_location() {
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2);
     assert!(errors[0]["path"].as_str().unwrap().ends_with("/a.yaml"));
-    assert_eq!((errors[0]["line"].as_u64(), errors[0]["column"].as_u64()), (Some(6), Some(20)));
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
+        (Some(6), Some(20))
+    );
     assert!(errors[0]["hint"].as_str().unwrap().contains("30 or 60"));
     assert!(errors[1]["message"].as_str().unwrap().contains("period 45"));
 
@@ -167,7 +188,10 @@ fn json_output_lists_every_error_with_its_location() {
     let (code, stdout, _) = driftless(&["validate", "--output", "json", &ok.to_string_lossy()]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!((v["valid"].as_bool(), v["documents"].as_u64()), (Some(true), Some(11)));
+    assert_eq!(
+        (v["valid"].as_bool(), v["documents"].as_u64()),
+        (Some(true), Some(11))
+    );
 }
 
 #[test]
@@ -187,5 +211,9 @@ fn oversized_files_are_rejected_without_being_parsed() {
     };
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].path, "big.yaml");
-    assert!(d[0].message.contains("limit is 4194304"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("limit is 4194304"),
+        "{}",
+        d[0].message
+    );
 }

@@ -85,13 +85,21 @@ impl Walker {
 
     fn walk(&mut self, dir: &Path, prefix: &str, depth: usize) {
         if depth > MAX_DEPTH {
-            self.problem(prefix, format!("folders nested deeper than {MAX_DEPTH} levels"), "flatten the repository");
+            self.problem(
+                prefix,
+                format!("folders nested deeper than {MAX_DEPTH} levels"),
+                "flatten the repository",
+            );
             return;
         }
         let entries = match fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
-                self.problem(prefix, format!("cannot read folder: {e}"), "check its permissions");
+                self.problem(
+                    prefix,
+                    format!("cannot read folder: {e}"),
+                    "check its permissions",
+                );
                 return;
             }
         };
@@ -102,9 +110,15 @@ impl Walker {
             if name.starts_with('.') {
                 continue;
             }
-            let relative = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            let relative = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
             let path = entry.path();
-            let Ok(file_type) = entry.file_type() else { continue };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             let is_spec = name.ends_with(".yaml") || name.ends_with(".yml");
             if file_type.is_symlink() {
                 match path.canonicalize() {
@@ -121,7 +135,11 @@ impl Walker {
                         "symlink points outside the repository".into(),
                         "copy the file into the repository, or remove the link",
                     ),
-                    Err(e) => self.problem(&relative, format!("broken symlink: {e}"), "fix or remove the link"),
+                    Err(e) => self.problem(
+                        &relative,
+                        format!("broken symlink: {e}"),
+                        "fix or remove the link",
+                    ),
                 }
                 continue;
             }
@@ -135,7 +153,11 @@ impl Walker {
 
     fn read_file(&mut self, path: &Path, relative: &str) {
         if self.files.len() >= MAX_FILES {
-            self.problem(relative, format!("more than {MAX_FILES} spec files"), "split the repository with --path");
+            self.problem(
+                relative,
+                format!("more than {MAX_FILES} spec files"),
+                "split the repository with --path",
+            );
             return;
         }
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -150,7 +172,11 @@ impl Walker {
         let bytes = match fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.problem(relative, format!("cannot read file: {e}"), "check its permissions");
+                self.problem(
+                    relative,
+                    format!("cannot read file: {e}"),
+                    "check its permissions",
+                );
                 return;
             }
         };

@@ -227,10 +227,10 @@ pub fn check_extended_statistic(stat: &str) -> rules::Check {
     if ok {
         Ok(())
     } else {
-        Err(rules::Problem::new(format!(
-            "`{stat}` is not an extended statistic"
-        ))
-        .hint("use a percentile like `p99` or `p99.9`, or a trimmed statistic like `tm90`"))
+        Err(
+            rules::Problem::new(format!("`{stat}` is not an extended statistic"))
+                .hint("use a percentile like `p99` or `p99.9`, or a trimmed statistic like `tm90`"),
+        )
     }
 }
 
@@ -240,7 +240,10 @@ impl MetricAlarmSpec {
     /// Value and consistency rules that the schema cannot express.
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
-        cx.check(&At::root().k("metadata").k("name"), rules::name_free("alarm name", name, 255));
+        cx.check(
+            &At::root().k("metadata").k("name"),
+            rules::name_free("alarm name", name, 255),
+        );
         if let Some(d) = &self.description {
             cx.check(&at.k("description"), rules::max_len("description", d, 1024));
         }
@@ -329,14 +332,14 @@ impl MetricAlarmSpec {
             if actions.len() > 5 {
                 cx.error(
                     &at.k(field),
-                    format!("{field} has {} actions; AWS allows at most 5", actions.len()),
+                    format!(
+                        "{field} has {} actions; AWS allows at most 5",
+                        actions.len()
+                    ),
                 );
             }
             for (i, action) in actions.iter().enumerate() {
-                cx.check(
-                    &at.k(field).i(i),
-                    rules::parse_arn(action).map(|_| ()),
-                );
+                cx.check(&at.k(field).i(i), rules::parse_arn(action).map(|_| ()));
             }
         }
         cx.check_tags(&at.k("tags"), &self.tags);
@@ -380,7 +383,10 @@ impl MetricAlarmSpec {
             match (&m.expression, &m.metric_stat) {
                 (Some(_), Some(_)) | (None, None) => cx.error(
                     &q,
-                    format!("query `{}` needs exactly one of `expression` or `metricStat`", m.id),
+                    format!(
+                        "query `{}` needs exactly one of `expression` or `metricStat`",
+                        m.id
+                    ),
                 ),
                 (None, Some(stat)) => {
                     cx.check(&q.k("metricStat").k("period"), check_period(stat.period));
@@ -417,7 +423,16 @@ mod tests {
 
     #[test]
     fn extended_statistics() {
-        for ok in ["p99", "p99.9", "p0", "p100", "tm90", "TM(10%:90%)", "IQR", "wm99"] {
+        for ok in [
+            "p99",
+            "p99.9",
+            "p0",
+            "p100",
+            "tm90",
+            "TM(10%:90%)",
+            "IQR",
+            "wm99",
+        ] {
             assert_eq!(check_extended_statistic(ok), Ok(()), "{ok}");
         }
         for bad in ["p101", "q99", "Average", "p"] {

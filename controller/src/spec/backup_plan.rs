@@ -116,7 +116,10 @@ fn check_lifecycle(at: &At<'_>, lc: &Lifecycle, cx: &mut Cx<'_>) {
 impl BackupPlanSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
-        cx.check(&At::root().k("metadata").k("name"), rule_name("plan name", name));
+        cx.check(
+            &At::root().k("metadata").k("name"),
+            rule_name("plan name", name),
+        );
         if self.rules.is_empty() {
             cx.error(&at.k("rules"), "a backup plan needs at least one rule");
         }
@@ -125,10 +128,16 @@ impl BackupPlanSpec {
             let r = at.k("rules").i(i);
             cx.check(&r.k("name"), rule_name("rule name", &rule.name));
             if names.contains(&rule.name.as_str()) {
-                cx.error(&r.k("name"), format!("rule name `{}` is used twice in this plan", rule.name));
+                cx.error(
+                    &r.k("name"),
+                    format!("rule name `{}` is used twice in this plan", rule.name),
+                );
             }
             names.push(&rule.name);
-            cx.check(&r.k("targetVault"), check_vault_name("targetVault", &rule.target_vault));
+            cx.check(
+                &r.k("targetVault"),
+                check_vault_name("targetVault", &rule.target_vault),
+            );
             if let Some(s) = &rule.schedule {
                 cx.check(&r.k("schedule"), rules::schedule(s, ScheduleUse::Backup));
             }
@@ -138,7 +147,10 @@ impl BackupPlanSpec {
             let start = rule.start_window_minutes;
             if let Some(s) = start {
                 if s < 60 {
-                    cx.error(&r.k("startWindowMinutes"), format!("startWindowMinutes {s} must be at least 60"));
+                    cx.error(
+                        &r.k("startWindowMinutes"),
+                        format!("startWindowMinutes {s} must be at least 60"),
+                    );
                 }
             }
             if let Some(c) = rule.completion_window_minutes {
@@ -146,8 +158,10 @@ impl BackupPlanSpec {
                 if c < min {
                     cx.report(
                         &r.k("completionWindowMinutes"),
-                        Problem::new(format!("completionWindowMinutes {c} must be at least {min}"))
-                            .hint("a job needs an hour more to complete than it may wait to start"),
+                        Problem::new(format!(
+                            "completionWindowMinutes {c} must be at least {min}"
+                        ))
+                        .hint("a job needs an hour more to complete than it may wait to start"),
                     );
                 }
             }
@@ -155,10 +169,16 @@ impl BackupPlanSpec {
                 check_lifecycle(&r.k("lifecycle"), lc, cx);
                 if rule.enable_continuous_backup == Some(true) {
                     if lc.move_to_cold_storage_after_days.is_some() {
-                        cx.error(&r.k("lifecycle").k("moveToColdStorageAfterDays"), "continuous backups cannot move to cold storage");
+                        cx.error(
+                            &r.k("lifecycle").k("moveToColdStorageAfterDays"),
+                            "continuous backups cannot move to cold storage",
+                        );
                     }
                     if lc.delete_after_days.is_some_and(|d| d > 35) {
-                        cx.error(&r.k("lifecycle").k("deleteAfterDays"), "continuous backups are kept at most 35 days");
+                        cx.error(
+                            &r.k("lifecycle").k("deleteAfterDays"),
+                            "continuous backups are kept at most 35 days",
+                        );
                     }
                 }
             }
@@ -166,7 +186,12 @@ impl BackupPlanSpec {
                 let c = r.k("copyActions").i(j);
                 cx.check(
                     &c.k("destinationVaultArn"),
-                    rules::arn_of(&copy.destination_vault_arn, "destinationVaultArn", "backup", &["backup-vault:"]),
+                    rules::arn_of(
+                        &copy.destination_vault_arn,
+                        "destinationVaultArn",
+                        "backup",
+                        &["backup-vault:"],
+                    ),
                 );
                 if let Some(lc) = &copy.lifecycle {
                     check_lifecycle(&c.k("lifecycle"), lc, cx);
@@ -179,10 +204,16 @@ impl BackupPlanSpec {
             let s = at.k("selections").i(i);
             cx.check(&s.k("name"), rule_name("selection name", &sel.name));
             if selection_names.contains(&sel.name.as_str()) {
-                cx.error(&s.k("name"), format!("selection name `{}` is used twice in this plan", sel.name));
+                cx.error(
+                    &s.k("name"),
+                    format!("selection name `{}` is used twice in this plan", sel.name),
+                );
             }
             selection_names.push(&sel.name);
-            cx.check(&s.k("iamRoleArn"), rules::role_arn(&sel.iam_role_arn, "iamRoleArn"));
+            cx.check(
+                &s.k("iamRoleArn"),
+                rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),
+            );
             if sel.tags.is_empty() && sel.any_of_tags.is_empty() && sel.resources.is_empty() {
                 cx.report(
                     &s,
@@ -190,7 +221,10 @@ impl BackupPlanSpec {
                         .hint("set `tags`, `anyOfTags` or `resources`"),
                 );
             }
-            for (field, list) in [("resources", &sel.resources), ("notResources", &sel.not_resources)] {
+            for (field, list) in [
+                ("resources", &sel.resources),
+                ("notResources", &sel.not_resources),
+            ] {
                 for (j, arn) in list.iter().enumerate() {
                     if arn != "*" {
                         cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
@@ -199,7 +233,10 @@ impl BackupPlanSpec {
             }
         }
         for (i, vault) in self.external_vaults.iter().enumerate() {
-            cx.check(&at.k("externalVaults").i(i), check_vault_name("external vault", vault));
+            cx.check(
+                &at.k("externalVaults").i(i),
+                check_vault_name("external vault", vault),
+            );
         }
         cx.check_tags(&at.k("tags"), &self.tags);
     }

@@ -26,9 +26,15 @@ pub fn check_vault_name(what: &str, name: &str) -> rules::Check {
 impl BackupVaultSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
-        cx.check(&At::root().k("metadata").k("name"), check_vault_name("vault name", name));
+        cx.check(
+            &At::root().k("metadata").k("name"),
+            check_vault_name("vault name", name),
+        );
         if let Some(key) = &self.encryption_key_arn {
-            cx.check(&at.k("encryptionKeyArn"), rules::kms_key_arn(key, "encryptionKeyArn"));
+            cx.check(
+                &at.k("encryptionKeyArn"),
+                rules::kms_key_arn(key, "encryptionKeyArn"),
+            );
         }
         cx.check_tags(&at.k("tags"), &self.tags);
     }

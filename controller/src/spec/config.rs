@@ -82,9 +82,15 @@ impl DriftlessConfig {
         let mut names: Vec<&str> = Vec::new();
         for (i, t) in self.targets.iter().enumerate() {
             let ti = at.i(i);
-            cx.check(&ti.k("name"), rules::name("target name", &t.name, 1, 63, "-_"));
+            cx.check(
+                &ti.k("name"),
+                rules::name("target name", &t.name, 1, 63, "-_"),
+            );
             if names.contains(&t.name.as_str()) {
-                cx.error(&ti.k("name"), format!("target `{}` is defined twice", t.name));
+                cx.error(
+                    &ti.k("name"),
+                    format!("target `{}` is defined twice", t.name),
+                );
             }
             names.push(&t.name);
             cx.check(&ti.k("region"), rules::region(&t.region));
@@ -92,16 +98,27 @@ impl DriftlessConfig {
                 cx.check(&ti.k("roleArn"), rules::role_arn(role, "roleArn"));
             }
             if t.external_id.is_some() && t.role_arn.is_none() {
-                cx.error(&ti.k("externalId"), "externalId is only used when assuming `roleArn`");
+                cx.error(
+                    &ti.k("externalId"),
+                    "externalId is only used when assuming `roleArn`",
+                );
             }
         }
         if let Some(defaults) = &self.defaults {
             for (i, name) in defaults.targets.iter().enumerate() {
-                check_target_ref(cx, &At::root().k("defaults").k("targets").i(i), name, &self.target_names());
+                check_target_ref(
+                    cx,
+                    &At::root().k("defaults").k("targets").i(i),
+                    name,
+                    &self.target_names(),
+                );
             }
         }
         if let Some(instance) = &self.instance {
-            cx.check(&At::root().k("instance"), rules::name("instance", instance, 1, 63, "-_."));
+            cx.check(
+                &At::root().k("instance"),
+                rules::name("instance", instance, 1, 63, "-_."),
+            );
         }
     }
 }

@@ -82,10 +82,16 @@ impl Cx<'_> {
             } else if key.is_empty() || key.chars().count() > 128 {
                 self.error(&key_at, "tag keys are 1 to 128 characters long");
             } else if key.to_ascii_lowercase().starts_with("aws:") {
-                self.error(&key_at, format!("tag key `{key}` uses the reserved prefix `aws:`"));
+                self.error(
+                    &key_at,
+                    format!("tag key `{key}` uses the reserved prefix `aws:`"),
+                );
             }
             if value.chars().count() > 256 {
-                self.error(&at.k(key), format!("the value of tag `{key}` is longer than 256 characters"));
+                self.error(
+                    &at.k(key),
+                    format!("the value of tag `{key}` is longer than 256 characters"),
+                );
             }
         }
     }

@@ -87,8 +87,10 @@ pub fn render_text(diagnostics: &[Diagnostic]) -> String {
 pub fn render_json(diagnostics: &[Diagnostic]) -> String {
     let mut sorted = diagnostics.to_vec();
     sorted.sort();
-    serde_json::to_string_pretty(&serde_json::json!({ "valid": sorted.is_empty(), "errors": sorted }))
-        .unwrap_or_default()
+    serde_json::to_string_pretty(
+        &serde_json::json!({ "valid": sorted.is_empty(), "errors": sorted }),
+    )
+    .unwrap_or_default()
 }
 
 /// `1 error`, `2 errors`.
@@ -123,8 +125,12 @@ mod tests {
 
     #[test]
     fn display_has_location_message_and_hint() {
-        let d = Diagnostic::new("ops/a.yaml", Span { line: 3, column: 5 }, "unknown field `x`")
-            .with_hint("did you mean `y`?");
+        let d = Diagnostic::new(
+            "ops/a.yaml",
+            Span { line: 3, column: 5 },
+            "unknown field `x`",
+        )
+        .with_hint("did you mean `y`?");
         assert_eq!(
             d.to_string(),
             "ops/a.yaml:3:5: error: unknown field `x`\n  hint: did you mean `y`?"
@@ -145,6 +151,9 @@ mod tests {
     fn text_rendering_ends_with_a_count() {
         let d = Diagnostic::new("a.yaml", Span { line: 1, column: 1 }, "bad");
         let text = render_text(&[d.clone(), d]);
-        assert!(text.ends_with("2 errors in 1 file; nothing was applied\n"), "{text}");
+        assert!(
+            text.ends_with("2 errors in 1 file; nothing was applied\n"),
+            "{text}"
+        );
     }
 }

@@ -143,7 +143,10 @@ fn window_name(what: &str, name: &str) -> rules::Check {
 impl MaintenanceWindowSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
-        cx.check(&At::root().k("metadata").k("name"), window_name("window name", name));
+        cx.check(
+            &At::root().k("metadata").k("name"),
+            window_name("window name", name),
+        );
         if let Some(d) = &self.description {
             cx.check(&at.k("description"), rules::max_len("description", d, 128));
         }
@@ -156,7 +159,10 @@ impl MaintenanceWindowSpec {
         }
         if let Some(offset) = self.schedule_offset {
             if offset > 0 && !self.schedule.trim_start().starts_with("cron(") {
-                cx.error(&at.k("scheduleOffset"), "scheduleOffset works with cron schedules only");
+                cx.error(
+                    &at.k("scheduleOffset"),
+                    "scheduleOffset works with cron schedules only",
+                );
             }
         }
         if self.cutoff >= self.duration {
@@ -174,7 +180,10 @@ impl MaintenanceWindowSpec {
             let t = at.k("targets").i(i);
             cx.check(&t.k("name"), window_name("target name", &target.name));
             if names.contains(&target.name.as_str()) {
-                cx.error(&t.k("name"), format!("target name `{}` is used twice in this window", target.name));
+                cx.error(
+                    &t.k("name"),
+                    format!("target name `{}` is used twice in this window", target.name),
+                );
             }
             names.push(&target.name);
             let ways = usize::from(!target.tags.is_empty())
@@ -205,7 +214,10 @@ impl MaintenanceWindowSpec {
                     (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
                 }) || id.strip_prefix("mi-").is_some_and(|h| h.len() == 17);
                 if !ok {
-                    cx.error(&t.k("instanceIds").i(j), format!("`{id}` is not an instance ID like `i-0123456789abcdef0`"));
+                    cx.error(
+                        &t.k("instanceIds").i(j),
+                        format!("`{id}` is not an instance ID like `i-0123456789abcdef0`"),
+                    );
                 }
             }
         }
@@ -214,7 +226,10 @@ impl MaintenanceWindowSpec {
             let t = at.k("tasks").i(i);
             cx.check(&t.k("name"), window_name("task name", &task.name));
             if task_names.contains(&task.name.as_str()) {
-                cx.error(&t.k("name"), format!("task name `{}` is used twice in this window", task.name));
+                cx.error(
+                    &t.k("name"),
+                    format!("task name `{}` is used twice in this window", task.name),
+                );
             }
             task_names.push(&task.name);
             for (j, target) in task.targets.iter().enumerate() {
@@ -232,26 +247,52 @@ impl MaintenanceWindowSpec {
                 }
             }
             if task.targets.is_empty() && task.task_type == TaskType::RunCommand {
-                cx.error(&t.k("targets"), format!("RUN_COMMAND task `{}` needs at least one target", task.name));
+                cx.error(
+                    &t.k("targets"),
+                    format!("RUN_COMMAND task `{}` needs at least one target", task.name),
+                );
             }
             match task.task_type {
-                TaskType::Lambda => cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "lambda", &["function:"])),
-                TaskType::StepFunctions => cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "states", &["stateMachine:"])),
+                TaskType::Lambda => cx.check(
+                    &t.k("taskArn"),
+                    rules::arn_of(&task.task_arn, "taskArn", "lambda", &["function:"]),
+                ),
+                TaskType::StepFunctions => cx.check(
+                    &t.k("taskArn"),
+                    rules::arn_of(&task.task_arn, "taskArn", "states", &["stateMachine:"]),
+                ),
                 TaskType::RunCommand | TaskType::Automation => {
                     if task.task_arn.starts_with("arn:") {
-                        cx.check(&t.k("taskArn"), rules::arn_of(&task.task_arn, "taskArn", "ssm", &["document/", "automation-definition/"]));
+                        cx.check(
+                            &t.k("taskArn"),
+                            rules::arn_of(
+                                &task.task_arn,
+                                "taskArn",
+                                "ssm",
+                                &["document/", "automation-definition/"],
+                            ),
+                        );
                     } else {
-                        cx.check(&t.k("taskArn"), rules::name("document name", &task.task_arn, 3, 128, "_-.:/"));
+                        cx.check(
+                            &t.k("taskArn"),
+                            rules::name("document name", &task.task_arn, 3, 128, "_-.:/"),
+                        );
                     }
                 }
             }
-            for (field, value) in [("maxConcurrency", &task.max_concurrency), ("maxErrors", &task.max_errors)] {
+            for (field, value) in [
+                ("maxConcurrency", &task.max_concurrency),
+                ("maxErrors", &task.max_errors),
+            ] {
                 if let Some(v) = value {
                     cx.check(&t.k(field), rules::count_or_percent(field, v));
                 }
             }
             if let Some(role) = &task.service_role_arn {
-                cx.check(&t.k("serviceRoleArn"), rules::role_arn(role, "serviceRoleArn"));
+                cx.check(
+                    &t.k("serviceRoleArn"),
+                    rules::role_arn(role, "serviceRoleArn"),
+                );
             }
         }
         cx.check_tags(&at.k("tags"), &self.tags);

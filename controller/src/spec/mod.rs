@@ -130,7 +130,11 @@ impl fmt::Display for Kind {
 impl std::str::FromStr for Kind {
     type Err = ();
     fn from_str(s: &str) -> Result<Kind, ()> {
-        Kind::ALL.iter().copied().find(|k| k.as_str() == s).ok_or(())
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -315,8 +319,12 @@ fn parse_config(files: &[SourceFile], out: &mut Vec<Diagnostic>) -> Option<Drift
         let misplaced = file.relative.ends_with(&format!("/{CONFIG_FILE}"));
         if misplaced {
             out.push(
-                Diagnostic::new(&file.display, Span::default(), format!("{CONFIG_FILE} is only read at the repository root"))
-                    .with_hint("move it to the root of the folder given to driftless, or rename it"),
+                Diagnostic::new(
+                    &file.display,
+                    Span::default(),
+                    format!("{CONFIG_FILE} is only read at the repository root"),
+                )
+                .with_hint("move it to the root of the folder given to driftless, or rename it"),
             );
         }
     }
@@ -338,7 +346,11 @@ fn parse_config(files: &[SourceFile], out: &mut Vec<Diagnostic>) -> Option<Drift
         [] => return Some(DriftlessConfig::default()),
         [one] => *one,
         [_, second, ..] => {
-            out.push(Diagnostic::new(&file.display, second.span, format!("{CONFIG_FILE} holds one document, found several")));
+            out.push(Diagnostic::new(
+                &file.display,
+                second.span,
+                format!("{CONFIG_FILE} holds one document, found several"),
+            ));
             return None;
         }
     };
@@ -377,8 +389,12 @@ fn parse_document(
     match root.entry("apiVersion") {
         None => {
             out.push(
-                Diagnostic::new(path, root.anchor(None), "missing required field `apiVersion`")
-                    .with_hint(format!("add `apiVersion: {API_VERSION}`")),
+                Diagnostic::new(
+                    path,
+                    root.anchor(None),
+                    "missing required field `apiVersion`",
+                )
+                .with_hint(format!("add `apiVersion: {API_VERSION}`")),
             );
             envelope_ok = false;
         }
@@ -413,8 +429,7 @@ fn parse_document(
                     None => format!("one of: {}", names.collect::<Vec<_>>().join(", ")),
                 };
                 out.push(
-                    Diagnostic::new(path, v.span, format!("unknown kind `{text}`"))
-                        .with_hint(hint),
+                    Diagnostic::new(path, v.span, format!("unknown kind `{text}`")).with_hint(hint),
                 );
                 None
             }
@@ -428,17 +443,26 @@ fn parse_document(
     let J::Object(mut doc) = json else {
         return None;
     };
-    let metadata: Metadata = match serde_json::from_value(doc.remove("metadata").unwrap_or(J::Null)) {
+    let metadata: Metadata = match serde_json::from_value(doc.remove("metadata").unwrap_or(J::Null))
+    {
         Ok(m) => m,
         Err(e) => {
-            out.push(Diagnostic::new(path, root.locate(&[yaml::PathSeg::Key("metadata")]), e.to_string()));
+            out.push(Diagnostic::new(
+                path,
+                root.locate(&[yaml::PathSeg::Key("metadata")]),
+                e.to_string(),
+            ));
             return None;
         }
     };
     let spec = match ResourceSpec::from_json(kind, doc.remove("spec").unwrap_or(J::Null)) {
         Ok(s) => s,
         Err(e) => {
-            out.push(Diagnostic::new(path, root.locate(&[yaml::PathSeg::Key("spec")]), format!("invalid spec: {e}")));
+            out.push(Diagnostic::new(
+                path,
+                root.locate(&[yaml::PathSeg::Key("spec")]),
+                format!("invalid spec: {e}"),
+            ));
             return None;
         }
     };
@@ -466,8 +490,12 @@ fn check_uniqueness(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
             let key = (r.kind(), r.name(), target.as_str());
             match seen.get(&key) {
                 Some(first) => {
-                    let span = p.root.locate(&[yaml::PathSeg::Key("metadata"), yaml::PathSeg::Key("name")]);
-                    let first_span = first.root.locate(&[yaml::PathSeg::Key("metadata"), yaml::PathSeg::Key("name")]);
+                    let span = p
+                        .root
+                        .locate(&[yaml::PathSeg::Key("metadata"), yaml::PathSeg::Key("name")]);
+                    let first_span = first
+                        .root
+                        .locate(&[yaml::PathSeg::Key("metadata"), yaml::PathSeg::Key("name")]);
                     out.push(
                         Diagnostic::new(
                             &p.file.display,

@@ -77,7 +77,9 @@ pub struct PatchSource {
     pub configuration: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OperatingSystem {
     Windows,
@@ -106,10 +108,31 @@ impl OperatingSystem {
     pub fn rule_filter_keys(self) -> &'static [&'static str] {
         use OperatingSystem::*;
         match self {
-            Windows => &["PATCH_SET", "PRODUCT", "PRODUCT_FAMILY", "CLASSIFICATION", "MSRC_SEVERITY", "PATCH_ID"],
+            Windows => &[
+                "PATCH_SET",
+                "PRODUCT",
+                "PRODUCT_FAMILY",
+                "CLASSIFICATION",
+                "MSRC_SEVERITY",
+                "PATCH_ID",
+            ],
             Ubuntu | Debian | Raspbian => &["PRODUCT", "PRIORITY", "SECTION", "NAME"],
             Macos => &["PRODUCT", "CLASSIFICATION"],
-            _ => &["PRODUCT", "CLASSIFICATION", "SEVERITY", "SECURITY", "ADVISORY_ID", "ARCH", "BUGZILLA_ID", "CVE_ID", "EPOCH", "NAME", "RELEASE", "REPOSITORY", "VERSION"],
+            _ => &[
+                "PRODUCT",
+                "CLASSIFICATION",
+                "SEVERITY",
+                "SECURITY",
+                "ADVISORY_ID",
+                "ARCH",
+                "BUGZILLA_ID",
+                "CVE_ID",
+                "EPOCH",
+                "NAME",
+                "RELEASE",
+                "REPOSITORY",
+                "VERSION",
+            ],
         }
     }
 
@@ -144,19 +167,28 @@ pub fn check_baseline_name(name: &str) -> rules::Check {
 impl PatchBaselineSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
-        cx.check(&At::root().k("metadata").k("name"), check_baseline_name(name));
+        cx.check(
+            &At::root().k("metadata").k("name"),
+            check_baseline_name(name),
+        );
         if let Some(d) = &self.description {
             cx.check(&at.k("description"), rules::max_len("description", d, 1024));
         }
         let os = self.operating_system;
         self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
         if self.approval_rules.len() > 10 {
-            cx.error(&at.k("approvalRules"), "AWS allows at most 10 approval rules");
+            cx.error(
+                &at.k("approvalRules"),
+                "AWS allows at most 10 approval rules",
+            );
         }
         for (i, rule) in self.approval_rules.iter().enumerate() {
             let r = at.k("approvalRules").i(i);
             if rule.patch_filters.is_empty() {
-                cx.error(&r.k("patchFilters"), "an approval rule needs at least one patch filter");
+                cx.error(
+                    &r.k("patchFilters"),
+                    "an approval rule needs at least one patch filter",
+                );
             }
             self.check_filters(&r.k("patchFilters"), &rule.patch_filters, cx);
             match (&rule.approve_after_days, &rule.approve_until_date) {
@@ -169,17 +201,24 @@ impl PatchBaselineSpec {
                     Problem::new("an approval rule needs `approveAfterDays` or `approveUntilDate`")
                         .hint("e.g. `approveAfterDays: 7` to approve patches a week after release"),
                 ),
-                (None, Some(date)) => {
-                    cx.check(&r.k("approveUntilDate"), rules::date("approveUntilDate", date))
-                }
+                (None, Some(date)) => cx.check(
+                    &r.k("approveUntilDate"),
+                    rules::date("approveUntilDate", date),
+                ),
                 (Some(_), None) => {}
             }
             if rule.enable_non_security.is_some() && os.is_windows() {
-                cx.error(&r.k("enableNonSecurity"), "enableNonSecurity applies to Linux baselines only");
+                cx.error(
+                    &r.k("enableNonSecurity"),
+                    "enableNonSecurity applies to Linux baselines only",
+                );
             }
         }
         if !self.sources.is_empty() && os.is_windows() {
-            cx.error(&at.k("sources"), "patch sources apply to Linux baselines only");
+            cx.error(
+                &at.k("sources"),
+                "patch sources apply to Linux baselines only",
+            );
         }
         for (i, source) in self.sources.iter().enumerate() {
             cx.check(
@@ -194,7 +233,10 @@ impl PatchBaselineSpec {
                 rules::name("patch group", group, 1, 256, "_-.:/=+@ "),
             );
             if seen.contains(&group.as_str()) {
-                cx.error(&at.k("patchGroups").i(i), format!("patch group `{group}` is listed twice"));
+                cx.error(
+                    &at.k("patchGroups").i(i),
+                    format!("patch group `{group}` is listed twice"),
+                );
             }
             seen.push(group);
         }

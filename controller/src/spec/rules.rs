@@ -37,7 +37,8 @@ pub fn name(what: &str, value: &str, min: usize, max: usize, allowed: &str) -> C
     let len = value.chars().count();
     if len < min || len > max {
         return Err(Problem::new(format!(
-            "{what} `{value}` is {}; AWS allows {min} to {max}", plural(len, "character")
+            "{what} `{value}` is {}; AWS allows {min} to {max}",
+            plural(len, "character")
         )));
     }
     if let Some(bad) = value
@@ -65,7 +66,8 @@ pub fn name_free(what: &str, value: &str, max: usize) -> Check {
     let len = value.chars().count();
     if len == 0 || len > max {
         return Err(Problem::new(format!(
-            "{what} `{value}` is {}; AWS allows 1 to {max}", plural(len, "character")
+            "{what} `{value}` is {}; AWS allows 1 to {max}",
+            plural(len, "character")
         )));
     }
     if value.chars().any(char::is_control) {
@@ -85,7 +87,16 @@ pub fn max_len(what: &str, value: &str, max: usize) -> Check {
     Ok(())
 }
 
-const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
 
 /// The parts of an ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,14 +131,14 @@ pub fn parse_arn(value: &str) -> Result<Arn<'_>, Problem> {
         .hint("the partition is `aws`, `aws-cn` or `aws-us-gov`"));
     }
     if arn.service.is_empty() || arn.resource.is_empty() {
-        return Err(Problem::new(format!("ARN `{value}` has an empty service or resource"))
-            .hint(format!("an ARN looks like `{example}`")));
+        return Err(
+            Problem::new(format!("ARN `{value}` has an empty service or resource"))
+                .hint(format!("an ARN looks like `{example}`")),
+        );
     }
-    if !arn.account.is_empty()
-        && !(arn.account.len() == 12 && arn.account.bytes().all(|b| b.is_ascii_digit()))
-        && arn.account != "aws"
-        && arn.service != "automate"
-    {
+    let account_ok = arn.account.is_empty()
+        || (arn.account.len() == 12 && arn.account.bytes().all(|b| b.is_ascii_digit()));
+    if !account_ok && arn.account != "aws" && arn.service != "automate" {
         return Err(Problem::new(format!(
             "ARN `{value}` has account `{}`; an account ID is 12 digits",
             arn.account
@@ -147,7 +158,11 @@ pub fn arn_of(value: &str, what: &str, service: &str, prefixes: &[&str]) -> Chec
         Some(p) => format!("arn:aws:{service}:...:{p}..."),
         None => format!("arn:aws:{service}:..."),
     };
-    let wrong = || Problem::new(format!("{what} must be an ARN like `{shape}`, got `{value}`"));
+    let wrong = || {
+        Problem::new(format!(
+            "{what} must be an ARN like `{shape}`, got `{value}`"
+        ))
+    };
     if !value.starts_with("arn:") {
         return Err(wrong());
     }
@@ -185,14 +200,45 @@ pub fn kms_key_arn(value: &str, what: &str) -> Check {
 /// AWS region codes this build knows. A region added after this list was written
 /// fails validation; add it here (and say so in the release notes).
 pub const REGIONS: &[&str] = &[
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
-    "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
-    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6",
-    "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1",
-    "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-    "eu-west-2", "eu-west-3", "eusc-de-east-1", "il-central-1", "me-central-1",
-    "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1",
-    "us-gov-west-1", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eusc-de-east-1",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
 ];
 
 pub fn is_region(value: &str) -> bool {
@@ -262,10 +308,7 @@ pub fn schedule(value: &str, usage: ScheduleUse) -> Check {
         ScheduleUse::MaintenanceWindow => "`cron(...)` or `rate(...)`",
         ScheduleUse::Backup => "`cron(...)`",
     };
-    Err(
-        Problem::new(format!("schedule `{value}` is not {expected}"))
-            .hint(CRON_HINT),
-    )
+    Err(Problem::new(format!("schedule `{value}` is not {expected}")).hint(CRON_HINT))
 }
 
 const CRON_HINT: &str =
@@ -278,8 +321,9 @@ fn rate(inner: &str) -> Check {
             .hint("e.g. `rate(7 days)` or `rate(12 hours)`"));
     };
     let Ok(n) = n.parse::<u32>() else {
-        return Err(Problem::new(format!("`{n}` is not a whole number"))
-            .hint("e.g. `rate(7 days)`"));
+        return Err(
+            Problem::new(format!("`{n}` is not a whole number")).hint("e.g. `rate(7 days)`")
+        );
     };
     if n == 0 {
         return Err(Problem::new("a rate must be at least 1"));
@@ -321,12 +365,54 @@ struct Field {
 }
 
 const FIELDS: [Field; 6] = [
-    Field { name: "minutes", min: 0, max: 59, names: &[], name_base: 0, special: &[] },
-    Field { name: "hours", min: 0, max: 23, names: &[], name_base: 0, special: &[] },
-    Field { name: "day-of-month", min: 1, max: 31, names: &[], name_base: 0, special: &['?', 'L', 'W'] },
-    Field { name: "month", min: 1, max: 12, names: MONTHS, name_base: 1, special: &[] },
-    Field { name: "day-of-week", min: 1, max: 7, names: DAYS, name_base: 1, special: &['?', 'L', '#'] },
-    Field { name: "year", min: 1970, max: 2199, names: &[], name_base: 0, special: &[] },
+    Field {
+        name: "minutes",
+        min: 0,
+        max: 59,
+        names: &[],
+        name_base: 0,
+        special: &[],
+    },
+    Field {
+        name: "hours",
+        min: 0,
+        max: 23,
+        names: &[],
+        name_base: 0,
+        special: &[],
+    },
+    Field {
+        name: "day-of-month",
+        min: 1,
+        max: 31,
+        names: &[],
+        name_base: 0,
+        special: &['?', 'L', 'W'],
+    },
+    Field {
+        name: "month",
+        min: 1,
+        max: 12,
+        names: MONTHS,
+        name_base: 1,
+        special: &[],
+    },
+    Field {
+        name: "day-of-week",
+        min: 1,
+        max: 7,
+        names: DAYS,
+        name_base: 1,
+        special: &['?', 'L', '#'],
+    },
+    Field {
+        name: "year",
+        min: 1970,
+        max: 2199,
+        names: &[],
+        name_base: 0,
+        special: &[],
+    },
 ];
 
 fn cron(inner: &str) -> Check {
@@ -342,10 +428,10 @@ fn cron(inner: &str) -> Check {
     }
     let (dom, dow) = (fields[2], fields[4]);
     if (dom == "?") == (dow == "?") {
-        return Err(Problem::new(
-            "exactly one of day-of-month and day-of-week must be `?`",
-        )
-        .hint("e.g. `cron(0 3 ? * TUE *)` (any day of the month, Tuesdays)"));
+        return Err(
+            Problem::new("exactly one of day-of-month and day-of-week must be `?`")
+                .hint("e.g. `cron(0 3 ? * TUE *)` (any day of the month, Tuesdays)"),
+        );
     }
     Ok(())
 }
@@ -354,9 +440,8 @@ fn cron_value(text: &str, f: &Field) -> Result<u32, Problem> {
     let value = if let Some(i) = f.names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
         i as u32 + f.name_base
     } else {
-        text.parse::<u32>().map_err(|_| {
-            Problem::new(format!("`{text}` is not a valid {} value", f.name))
-        })?
+        text.parse::<u32>()
+            .map_err(|_| Problem::new(format!("`{text}` is not a valid {} value", f.name)))?
     };
     if value < f.min || value > f.max {
         return Err(Problem::new(format!(
@@ -372,12 +457,18 @@ fn cron_field(text: &str, f: &Field) -> Check {
         return if f.special.contains(&'?') {
             Ok(())
         } else {
-            Err(Problem::new(format!("`?` is not allowed in the {} field", f.name)))
+            Err(Problem::new(format!(
+                "`?` is not allowed in the {} field",
+                f.name
+            )))
         };
     }
     for item in text.split(',') {
         if item.is_empty() {
-            return Err(Problem::new(format!("empty list item in the {} field", f.name)));
+            return Err(Problem::new(format!(
+                "empty list item in the {} field",
+                f.name
+            )));
         }
         if item == "*" {
             continue;
@@ -518,8 +609,14 @@ mod tests {
 
     #[test]
     fn rates_take_hours_or_days() {
-        assert_eq!(schedule("rate(7 days)", ScheduleUse::MaintenanceWindow), Ok(()));
-        assert_eq!(schedule("rate(1 hour)", ScheduleUse::MaintenanceWindow), Ok(()));
+        assert_eq!(
+            schedule("rate(7 days)", ScheduleUse::MaintenanceWindow),
+            Ok(())
+        );
+        assert_eq!(
+            schedule("rate(1 hour)", ScheduleUse::MaintenanceWindow),
+            Ok(())
+        );
         let weeks = schedule("rate(7 weeks)", ScheduleUse::MaintenanceWindow).unwrap_err();
         assert!(weeks.message.contains("weeks"), "{}", weeks.message);
         let plural = schedule("rate(1 days)", ScheduleUse::MaintenanceWindow).unwrap_err();
@@ -530,7 +627,10 @@ mod tests {
 
     #[test]
     fn arns_are_parsed_and_checked() {
-        assert_eq!(role_arn("arn:aws:iam::111111111111:role/backup", "role"), Ok(()));
+        assert_eq!(
+            role_arn("arn:aws:iam::111111111111:role/backup", "role"),
+            Ok(())
+        );
         assert!(role_arn("arn:aws:iam::111111111111:user/bob", "role").is_err());
         assert!(role_arn("backup-role", "role").is_err());
         assert!(parse_arn("arn:aws:sns:ap-northeast-1:1234:ops").is_err());

@@ -81,7 +81,11 @@ fn schema_types(schema: &J) -> Vec<&str> {
 /// untagged enum) flattened, so the best-fitting one can be chosen for messages.
 fn flatten_branches<'s>(root: &'s J, schema: &'s J, out: &mut Vec<&'s J>, depth: usize) {
     let schema = Walker::deref(root, schema);
-    match schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(J::as_array) {
+    match schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(J::as_array)
+    {
         Some(branches) if depth < 8 => {
             for b in branches {
                 flatten_branches(root, b, out, depth + 1);
@@ -117,7 +121,11 @@ impl Walker<'_> {
 
     fn walk(&mut self, node: &Node, schema: &J, field: &str, key: Option<Span>) -> J {
         let schema = Self::deref(self.root, schema);
-        if schema.get("anyOf").or_else(|| schema.get("oneOf")).is_some() {
+        if schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .is_some()
+        {
             let mut branches = Vec::new();
             flatten_branches(self.root, schema, &mut branches, 0);
             return self.walk_any_of(node, &branches, field, key);
@@ -128,7 +136,9 @@ impl Walker<'_> {
             let matches = types.iter().any(|t| {
                 *t == actual
                     || (*t == "number" && actual == "integer")
-                    || (*t == "string" && matches!(node.value, Value::Scalar { .. }) && actual != "null")
+                    || (*t == "string"
+                        && matches!(node.value, Value::Scalar { .. })
+                        && actual != "null")
             });
             if !matches {
                 let expected: Vec<&str> = types
@@ -190,12 +200,20 @@ impl Walker<'_> {
         if let Some(n) = value.as_f64() {
             if let Some(min) = schema.get("minimum").and_then(J::as_f64) {
                 if n < min {
-                    self.error(node, format!("`{field}` must be at least {min}, found {n}"), None);
+                    self.error(
+                        node,
+                        format!("`{field}` must be at least {min}, found {n}"),
+                        None,
+                    );
                 }
             }
             if let Some(max) = schema.get("maximum").and_then(J::as_f64) {
                 if n > max {
-                    self.error(node, format!("`{field}` must be at most {max}, found {n}"), None);
+                    self.error(
+                        node,
+                        format!("`{field}` must be at most {max}, found {n}"),
+                        None,
+                    );
                 }
             }
         }
@@ -222,14 +240,19 @@ impl Walker<'_> {
             .iter()
             .enumerate()
             .filter(|(_, (schema, _))| {
-                let single = schema.get("enum").and_then(J::as_array).is_some_and(|v| v.len() == 1);
+                let single = schema
+                    .get("enum")
+                    .and_then(J::as_array)
+                    .is_some_and(|v| v.len() == 1);
                 if single {
                     return false;
                 }
                 let types = schema_types(schema);
                 types.contains(&actual)
                     || (actual == "integer" && types.contains(&"number"))
-                    || (types.is_empty() && schema.get("properties").is_some() && actual == "object")
+                    || (types.is_empty()
+                        && schema.get("properties").is_some()
+                        && actual == "object")
             })
             .map(|(i, _)| i)
             .collect();
@@ -240,10 +263,18 @@ impl Walker<'_> {
         }
         let mut expected: Vec<String> = Vec::new();
         for (schema, _) in &attempts {
-            let desc = match (schema.get("enum").and_then(J::as_array), schema_types(schema).first()) {
+            let desc = match (
+                schema.get("enum").and_then(J::as_array),
+                schema_types(schema).first(),
+            ) {
                 (Some(values), _) if values.len() <= 3 => values
                     .iter()
-                    .map(|v| format!("`{}`", v.as_str().map(str::to_string).unwrap_or(v.to_string())))
+                    .map(|v| {
+                        format!(
+                            "`{}`",
+                            v.as_str().map(str::to_string).unwrap_or(v.to_string())
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" or "),
                 (_, Some(t)) => describe_type(t).to_string(),
@@ -290,7 +321,11 @@ impl Walker<'_> {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("known fields here: {}", names.join(", ")),
                     };
-                    let place = if field == "document" { String::new() } else { format!(" in `{field}`") };
+                    let place = if field == "document" {
+                        String::new()
+                    } else {
+                        format!(" in `{field}`")
+                    };
                     self.error(key, format!("unknown field `{name}`{place}"), Some(hint));
                     continue;
                 }
@@ -307,7 +342,11 @@ impl Walker<'_> {
         if let Some(required) = schema.get("required").and_then(J::as_array) {
             for r in required.iter().filter_map(J::as_str) {
                 if !object.contains_key(r) && !entries.iter().any(|(k, _)| k.as_str() == Some(r)) {
-                    let place = if field == "document" { String::new() } else { format!(" in `{field}`") };
+                    let place = if field == "document" {
+                        String::new()
+                    } else {
+                        format!(" in `{field}`")
+                    };
                     let at = node.anchor(key_span);
                     self.out.push(Diagnostic::new(
                         self.path,
@@ -324,15 +363,35 @@ impl Walker<'_> {
 fn enum_problem(field: &str, node: &Node, value: &J, allowed: &[J]) -> (String, Option<String>) {
     let shown: Vec<String> = allowed
         .iter()
-        .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
         .collect();
     let message = format!("`{field}` cannot be {}", describe_node(node));
     if let Some(n) = value.as_f64() {
         let nums: Vec<f64> = allowed.iter().filter_map(J::as_f64).collect();
-        let below = nums.iter().copied().filter(|v| *v < n).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-        let above = nums.iter().copied().filter(|v| *v > n).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))));
-        let near: Vec<String> = below.into_iter().chain(above).map(|v| v.to_string()).collect();
-        let hint = format!("nearest allowed: {} (allowed: {})", near.join(" or "), shown.join(" "));
+        let below = nums
+            .iter()
+            .copied()
+            .filter(|v| *v < n)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        let above = nums
+            .iter()
+            .copied()
+            .filter(|v| *v > n)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))));
+        let near: Vec<String> = below
+            .into_iter()
+            .chain(above)
+            .map(|v| v.to_string())
+            .collect();
+        let hint = format!(
+            "nearest allowed: {} (allowed: {})",
+            near.join(" or "),
+            shown.join(" ")
+        );
         return (message, Some(hint));
     }
     let text = value.as_str().unwrap_or_default();
@@ -375,26 +434,63 @@ mod tests {
 
     #[test]
     fn valid_documents_convert_with_coercion_to_string() {
-        let v = run(object(), "period: 60\nname: 80\ntags: {a: true}\ndays: never\nlist: [{x: true}]").unwrap();
-        assert_eq!(v, json!({"period": 60, "name": "80", "tags": {"a": "true"}, "days": "never", "list": [{"x": true}]}));
+        let v = run(
+            object(),
+            "period: 60\nname: 80\ntags: {a: true}\ndays: never\nlist: [{x: true}]",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"period": 60, "name": "80", "tags": {"a": "true"}, "days": "never", "list": [{"x": true}]})
+        );
     }
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let errs = run(object(), "perod: 60\nmode: breachin\ndays: 10\nlist: [{x: maybe}]\n").unwrap_err();
+        let errs = run(
+            object(),
+            "perod: 60\nmode: breachin\ndays: 10\nlist: [{x: maybe}]\n",
+        )
+        .unwrap_err();
         assert_eq!(errs.len(), 5, "{errs:#?}");
-        assert!(errs[0].starts_with("a.yaml:1:1: error: unknown field `perod`"), "{}", errs[0]);
+        assert!(
+            errs[0].starts_with("a.yaml:1:1: error: unknown field `perod`"),
+            "{}",
+            errs[0]
+        );
         assert!(errs[0].contains("did you mean `period`?"));
-        assert!(errs[1].contains("`mode` cannot be the string `breachin`") && errs[1].contains("`breaching`"), "{}", errs[1]);
-        assert!(errs[2].contains("`days` cannot be `10`") && errs[2].contains("nearest allowed: 7 or 14"), "{}", errs[2]);
-        assert!(errs[3].starts_with("a.yaml:4:12:") && errs[3].contains("`x` must be true or false"), "{}", errs[3]);
-        assert!(errs[4].contains("missing required field `period`"), "{}", errs[4]);
+        assert!(
+            errs[1].contains("`mode` cannot be the string `breachin`")
+                && errs[1].contains("`breaching`"),
+            "{}",
+            errs[1]
+        );
+        assert!(
+            errs[2].contains("`days` cannot be `10`")
+                && errs[2].contains("nearest allowed: 7 or 14"),
+            "{}",
+            errs[2]
+        );
+        assert!(
+            errs[3].starts_with("a.yaml:4:12:") && errs[3].contains("`x` must be true or false"),
+            "{}",
+            errs[3]
+        );
+        assert!(
+            errs[4].contains("missing required field `period`"),
+            "{}",
+            errs[4]
+        );
     }
 
     #[test]
     fn numbers_are_never_made_from_strings() {
         let errs = run(object(), "period: '60'").unwrap_err();
-        assert!(errs[0].contains("must be a whole number, found the string `60`"), "{}", errs[0]);
+        assert!(
+            errs[0].contains("must be a whole number, found the string `60`"),
+            "{}",
+            errs[0]
+        );
         assert!(errs[0].contains("without quotes"));
     }
 
@@ -407,6 +503,10 @@ mod tests {
     #[test]
     fn any_of_without_a_fitting_branch_lists_the_choices() {
         let errs = run(object(), "period: 1\ndays: [1]").unwrap_err();
-        assert!(errs[0].contains("must be `7` or `14` or `never`, found a list"), "{}", errs[0]);
+        assert!(
+            errs[0].contains("must be `7` or `14` or `never`, found a list"),
+            "{}",
+            errs[0]
+        );
     }
 }

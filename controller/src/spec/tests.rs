@@ -24,7 +24,8 @@ impl Repo {
 
     fn doc(self, kind: &str, name: &str, spec: &str) -> Repo {
         let n = self.files.len();
-        let text = format!(
+        let text =
+            format!(
             "apiVersion: driftless.dev/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n{}\n",
             spec.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
         );
@@ -63,11 +64,16 @@ fn metric_alarm_reads_every_field_and_keeps_absent_ones_absent() {
             "namespace: AWS/EC2\nmetricName: CPUUtilization\ndimensions: {AutoScalingGroupName: web}\nstatistic: Average\nperiod: 300\nevaluationPeriods: 3\nthreshold: 80\ncomparisonOperator: GreaterThanThreshold\nunit: Bytes/Second",
         )
         .ok();
-    let ResourceSpec::MetricAlarm(a) = only(&state) else { panic!() };
+    let ResourceSpec::MetricAlarm(a) = only(&state) else {
+        panic!()
+    };
     assert_eq!(a.threshold, Some(80.0));
     assert_eq!(a.unit, Some(alarm::StandardUnit::BytesPerSecond));
     assert_eq!(a.dimensions["AutoScalingGroupName"], "web");
-    assert_eq!(a.treat_missing_data, None, "defaults are normalised in plan, not here");
+    assert_eq!(
+        a.treat_missing_data, None,
+        "defaults are normalised in plan, not here"
+    );
     assert_eq!(a.datapoints_to_alarm, None);
 }
 
@@ -75,21 +81,32 @@ fn metric_alarm_reads_every_field_and_keeps_absent_ones_absent() {
 fn metric_math_alarm_needs_one_returning_query() {
     let spec = "metrics:\n  - id: a\n    expression: SUM(METRICS())\n    returnData: false\nevaluationPeriods: 1\nthreshold: 1\ncomparisonOperator: GreaterThanThreshold";
     let errors = Repo::test().doc("MetricAlarm", "m", spec).errors();
-    assert_eq!(errors, ["0 queries return data; an alarm needs exactly one"]);
+    assert_eq!(
+        errors,
+        ["0 queries return data; an alarm needs exactly one"]
+    );
 }
 
 #[test]
 fn log_group_retention_is_days_or_never() {
-    let state = Repo::test().doc("LogGroup", "/a", "retentionInDays: never").ok();
-    let ResourceSpec::LogGroup(g) = only(&state) else { panic!() };
+    let state = Repo::test()
+        .doc("LogGroup", "/a", "retentionInDays: never")
+        .ok();
+    let ResourceSpec::LogGroup(g) = only(&state) else {
+        panic!()
+    };
     assert_eq!(g.retention_in_days, Some(log_group::Retention::Never));
-    let errors = Repo::test().doc("LogGroup", "/a", "retentionInDays: 31").errors();
+    let errors = Repo::test()
+        .doc("LogGroup", "/a", "retentionInDays: 31")
+        .errors();
     assert_eq!(errors, ["`retentionInDays` cannot be `31`"]);
 }
 
 #[test]
 fn log_retention_policy_requires_prefix_and_retention() {
-    let errors = Repo::test().doc("LogRetentionPolicy", "p", "onlyWhereUnset: true").errors();
+    let errors = Repo::test()
+        .doc("LogRetentionPolicy", "p", "onlyWhereUnset: true")
+        .errors();
     assert_eq!(
         errors,
         [
@@ -102,29 +119,44 @@ fn log_retention_policy_requires_prefix_and_retention() {
 #[test]
 fn patch_baseline_filters_are_checked_per_operating_system() {
     let spec = "operatingSystem: UBUNTU\napprovalRules:\n  - patchFilters: {PRIORITY: [Required], SEVERITY: [Critical]}\n    approveAfterDays: 3";
-    let errors = Repo::test().doc("PatchBaseline", "ubuntu-prod", spec).errors();
-    assert_eq!(errors, ["patch filter key `SEVERITY` does not apply to UBUNTU baselines"]);
+    let errors = Repo::test()
+        .doc("PatchBaseline", "ubuntu-prod", spec)
+        .errors();
+    assert_eq!(
+        errors,
+        ["patch filter key `SEVERITY` does not apply to UBUNTU baselines"]
+    );
 }
 
 #[test]
 fn patch_baseline_rule_needs_an_approval_delay_or_date() {
     let spec = "operatingSystem: WINDOWS\napprovalRules:\n  - patchFilters: {CLASSIFICATION: [SecurityUpdates]}";
     let errors = Repo::test().doc("PatchBaseline", "win", spec).errors();
-    assert_eq!(errors, ["an approval rule needs `approveAfterDays` or `approveUntilDate`"]);
+    assert_eq!(
+        errors,
+        ["an approval rule needs `approveAfterDays` or `approveUntilDate`"]
+    );
 }
 
 #[test]
 fn maintenance_window_tasks_reference_window_targets() {
     let spec = "schedule: rate(7 days)\nduration: 2\ncutoff: 1\ntargets:\n  - {name: web, resourceType: INSTANCE, tags: {Role: web}}\ntasks:\n  - {name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [api]}";
-    let errors = Repo::test().doc("MaintenanceWindow", "weekly", spec).errors();
-    assert_eq!(errors, ["task `scan` targets `api`, which is not a target of this window"]);
+    let errors = Repo::test()
+        .doc("MaintenanceWindow", "weekly", spec)
+        .errors();
+    assert_eq!(
+        errors,
+        ["task `scan` targets `api`, which is not a target of this window"]
+    );
 }
 
 #[test]
 fn maintenance_window_target_values_may_be_one_or_many() {
     let spec = "schedule: rate(7 days)\nduration: 2\ncutoff: 1\ntargets:\n  - {name: web, resourceType: INSTANCE, tags: {Role: web, Env: [prod, dr]}}";
     let state = Repo::test().doc("MaintenanceWindow", "weekly", spec).ok();
-    let ResourceSpec::MaintenanceWindow(w) = only(&state) else { panic!() };
+    let ResourceSpec::MaintenanceWindow(w) = only(&state) else {
+        panic!()
+    };
     assert_eq!(w.targets[0].tags["Env"].values(), ["prod", "dr"]);
     assert_eq!(w.targets[0].tags["Role"].values(), ["web"]);
 }
@@ -133,8 +165,14 @@ fn maintenance_window_target_values_may_be_one_or_many() {
 fn backup_plan_rules_name_a_vault_of_the_repository_or_an_external_one() {
     let plan = "rules:\n  - {name: daily, targetVault: vault-a}";
     let errors = Repo::test().doc("BackupPlan", "p", plan).errors();
-    assert_eq!(errors, ["rule `daily` targets vault `vault-a`, which no BackupVault spec defines"]);
-    Repo::test().doc("BackupVault", "vault-a", "{}").doc("BackupPlan", "p", plan).ok();
+    assert_eq!(
+        errors,
+        ["rule `daily` targets vault `vault-a`, which no BackupVault spec defines"]
+    );
+    Repo::test()
+        .doc("BackupVault", "vault-a", "{}")
+        .doc("BackupPlan", "p", plan)
+        .ok();
     let external = "rules:\n  - {name: daily, targetVault: Default}\nexternalVaults: [Default]";
     Repo::test().doc("BackupPlan", "p", external).ok();
 }
@@ -143,12 +181,17 @@ fn backup_plan_rules_name_a_vault_of_the_repository_or_an_external_one() {
 fn backup_lifecycle_keeps_cold_storage_ninety_days() {
     let plan = "rules:\n  - {name: d, targetVault: Default, lifecycle: {moveToColdStorageAfterDays: 10, deleteAfterDays: 99}}\nexternalVaults: [Default]";
     let errors = Repo::test().doc("BackupPlan", "p", plan).errors();
-    assert_eq!(errors, ["deleteAfterDays 99 must be at least moveToColdStorageAfterDays + 90 = 100"]);
+    assert_eq!(
+        errors,
+        ["deleteAfterDays 99 must be at least moveToColdStorageAfterDays + 90 = 100"]
+    );
 }
 
 #[test]
 fn backup_vault_key_must_be_a_kms_arn() {
-    let errors = Repo::test().doc("BackupVault", "v1", "encryptionKeyArn: alias/backup").errors();
+    let errors = Repo::test()
+        .doc("BackupVault", "v1", "encryptionKeyArn: alias/backup")
+        .errors();
     assert_eq!(
         errors,
         ["encryptionKeyArn must be an ARN like `arn:aws:kms:...:key/...`, got `alias/backup`"]
@@ -214,7 +257,10 @@ fn every_problem_in_every_file_is_reported_together() {
 #[test]
 fn a_bad_config_still_lets_documents_be_checked() {
     let errors = Repo::test()
-        .file("driftless.yaml", "targets:\n  - {name: a, region: mars-1}\n")
+        .file(
+            "driftless.yaml",
+            "targets:\n  - {name: a, region: mars-1}\n",
+        )
         .doc("LogGroup", "/x", "retentionInDays: 31")
         .errors();
     assert_eq!(errors.len(), 2, "{errors:#?}");
@@ -222,7 +268,9 @@ fn a_bad_config_still_lets_documents_be_checked() {
 
 #[test]
 fn config_without_targets_means_one_default_target() {
-    let state = Repo::test().file("driftless.yaml", "prune: true\nmaxDeletes: 2\n").ok();
+    let state = Repo::test()
+        .file("driftless.yaml", "prune: true\nmaxDeletes: 2\n")
+        .ok();
     assert_eq!(state.config.target_names(), ["default"]);
     assert!(state.config.prune);
     assert_eq!(state.config.max_deletes, Some(2));
@@ -235,5 +283,8 @@ fn wire_names_are_the_yaml_spelling() {
         wire_name(&patch_baseline::OperatingSystem::AmazonLinux2023),
         "AMAZON_LINUX_2023"
     );
-    assert_eq!(wire_name(&alarm::TreatMissingData::NotBreaching), "notBreaching");
+    assert_eq!(
+        wire_name(&alarm::TreatMissingData::NotBreaching),
+        "notBreaching"
+    );
 }

@@ -50,7 +50,10 @@ pub struct Node {
 pub enum Value {
     /// A scalar as written; `plain` is false for quoted and block scalars, which are
     /// always strings.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     /// A mapping, keys in source order (duplicates are rejected while parsing).
     Map(Vec<(Node, Node)>),
     Seq(Vec<Node>),
@@ -314,8 +317,7 @@ impl Builder {
                         );
                         return;
                     }
-                    if let Some((prev, _)) = entries.iter().find(|(k, _)| k.value == node.value)
-                    {
+                    if let Some((prev, _)) = entries.iter().find(|(k, _)| k.value == node.value) {
                         let (line, text) = (prev.span.line, node.as_str().unwrap_or_default());
                         let msg = format!("duplicate key `{text}` (first defined on line {line})");
                         let span = node.span;
@@ -461,10 +463,7 @@ impl MarkedEventReceiver for Builder {
             Event::DocumentStart => {
                 self.anchors.clear();
             }
-            Event::DocumentEnd
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::Nothing => {}
+            Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
     }
 }
@@ -523,7 +522,10 @@ mod tests {
     #[test]
     fn small_aliases_are_expanded() {
         let docs = parse_documents("base: &b {x: 1}\ncopy: *b\n").unwrap();
-        assert_eq!(docs[0].get("copy").unwrap().to_json(), serde_json::json!({"x": 1}));
+        assert_eq!(
+            docs[0].get("copy").unwrap().to_json(),
+            serde_json::json!({"x": 1})
+        );
     }
 
     #[test]
