@@ -1,0 +1,1 @@
+"""driftless AWS emulator: moto server plus the operations and protocols driftless needs."""

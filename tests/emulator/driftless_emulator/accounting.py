@@ -1,0 +1,148 @@
+"""Per-(service, operation) request counts and deterministic fault injection."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_KINDS = ("throttle", "error500", "error503", "latency", "drop")
+
+
+class Calls:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, dict[str, int]] = {}
+        self._faults: dict[str, dict[str, dict[str, int]]] = {}
+
+    def count(self, service: str, operation: str) -> None:
+        with self._lock:
+            ops = self._calls.setdefault(service, {})
+            ops[operation] = ops.get(operation, 0) + 1
+
+    def count_fault(self, service: str, operation: str, kind: str) -> None:
+        with self._lock:
+            kinds = self._faults.setdefault(service, {}).setdefault(operation, {})
+            kinds[kind] = kinds.get(kind, 0) + 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._faults.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            calls = {s: dict(ops) for s, ops in self._calls.items()}
+            faults = {
+                s: {o: dict(k) for o, k in ops.items()} for s, ops in self._faults.items()
+            }
+        return {
+            "calls": calls,
+            "total": sum(n for ops in calls.values() for n in ops.values()),
+            "faults": faults,
+            "faultsTotal": sum(
+                n for ops in faults.values() for kinds in ops.values() for n in kinds.values()
+            ),
+        }
+
+
+@dataclass
+class FaultRule:
+    index: int
+    kind: str
+    service: str | None = None
+    operation: str | None = None
+    rate: float = 1.0
+    count: int | None = None
+    latency_ms: int = 0
+    seen: int = 0  # matching requests evaluated so far
+    fired: int = 0  # faults injected so far
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "rate": self.rate, "fired": self.fired, "seen": self.seen}
+        if self.service:
+            out["service"] = self.service
+        if self.operation:
+            out["operation"] = self.operation
+        if self.count is not None:
+            out["count"] = self.count
+        if self.kind == "latency":
+            out["latencyMs"] = self.latency_ms
+        return out
+
+
+@dataclass
+class Decision:
+    kind: str
+    latency_ms: int = 0
+
+
+class Faults:
+    """Rules are evaluated in order for each request. Whether a rule fires on
+    its n-th matching request depends only on (seed, rule index, n), so a run
+    is reproducible for a given seed and request sequence per operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.seed: int = 0
+        self.rules: list[FaultRule] = []
+
+    def configure(self, spec: dict[str, Any]) -> None:
+        if not isinstance(spec, dict):
+            raise ValueError("fault spec must be a JSON object")
+        seed = spec.get("seed", 0)
+        rules = []
+        for i, r in enumerate(spec.get("rules", [])):
+            kind = r.get("kind")
+            if kind not in FAULT_KINDS:
+                raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
+            rate = float(r.get("rate", 1.0))
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError("rate must be within [0, 1]")
+            count = r.get("count")
+            rules.append(
+                FaultRule(
+                    index=i,
+                    kind=kind,
+                    service=r.get("service") or None,
+                    operation=r.get("operation") or None,
+                    rate=rate,
+                    count=int(count) if count is not None else None,
+                    latency_ms=int(r.get("latencyMs", r.get("latency_ms", 0)) or 0),
+                )
+            )
+        with self._lock:
+            self.seed = seed
+            self.rules = rules
+
+    def clear(self) -> None:
+        with self._lock:
+            self.rules = []
+
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {"seed": self.seed, "rules": [r.to_json() for r in self.rules]}
+
+    def decide(self, service: str, operation: str) -> tuple[int, Decision | None]:
+        """Returns (latency to add in ms, failing decision or None)."""
+        latency = 0
+        with self._lock:
+            for rule in self.rules:
+                if rule.service not in (None, "*", service):
+                    continue
+                if rule.operation not in (None, "*", operation):
+                    continue
+                if rule.count is not None and rule.fired >= rule.count:
+                    continue
+                n = rule.seen
+                rule.seen += 1
+                draw = random.Random(f"{self.seed}:{rule.index}:{n}").random()
+                if draw >= rule.rate:
+                    continue
+                rule.fired += 1
+                if rule.kind == "latency":
+                    latency += rule.latency_ms
+                    continue
+                return latency, Decision(rule.kind)
+        return latency, None

@@ -1,0 +1,179 @@
+"""WSGI middleware in front of moto's DomainDispatcherApplication.
+
+* /_driftless/...  control endpoints (call counts, faults) - never counted
+* /moto-api/...    passed to moto untouched - never counted
+* everything else: classified (service, operation), counted, maybe faulted,
+  then served: rpcv2Cbor through cbor_proto, the rest by moto itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import socket
+import time
+from typing import Any, Callable, Iterable
+
+from . import cbor_proto
+from .accounting import Calls, Faults
+from .classify import RequestInfo, classify
+from .errors import error_response
+
+log = logging.getLogger("driftless_emulator")
+
+TWELVE_DIGITS = re.compile(r"^\d{12}$")
+
+
+class DropConnection(ConnectionResetError):
+    """Raised to make werkzeug abandon the request without a response."""
+
+
+def _read_body(environ: dict) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            n = int(length)
+        except ValueError:
+            n = 0
+        body = stream.read(n) if n > 0 else b""
+    elif environ.get("wsgi.input_terminated"):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("wsgi.input_terminated", None)
+    return body
+
+
+def _respond(start_response: Callable, status: int, headers: list[tuple[str, str]], body: bytes) -> list[bytes]:
+    start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+    return [body]
+
+
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _json(start_response: Callable, status: int, doc: Any) -> list[bytes]:
+    body = json.dumps(doc, sort_keys=True).encode()
+    return _respond(
+        start_response,
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        body,
+    )
+
+
+class DriftlessApp:
+    def __init__(self, moto_app: Callable) -> None:
+        self.moto_app = moto_app
+        self.calls = Calls()
+        self.faults = Faults()
+
+    # ----------------------------------------------------------------- control
+    def _control(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        body = _read_body(environ)
+        if path == "/_driftless/calls":
+            if method == "GET":
+                return _json(start_response, 200, self.calls.snapshot())
+            if method == "DELETE":
+                self.calls.reset()
+                return _json(start_response, 200, {"status": "ok"})
+        elif path == "/_driftless/calls/reset":
+            if method in ("POST", "PUT", "DELETE"):
+                self.calls.reset()
+                return _json(start_response, 200, {"status": "ok"})
+        elif path == "/_driftless/faults":
+            if method == "GET":
+                return _json(start_response, 200, self.faults.to_json())
+            if method in ("POST", "PUT"):
+                try:
+                    self.faults.configure(json.loads(body or b"{}"))
+                except (ValueError, TypeError, AttributeError) as exc:
+                    return _json(start_response, 400, {"error": str(exc)})
+                return _json(start_response, 200, self.faults.to_json())
+            if method == "DELETE":
+                self.faults.clear()
+                return _json(start_response, 200, {"status": "ok"})
+        elif path in ("/_driftless", "/_driftless/health"):
+            return _json(start_response, 200, {"status": "ok"})
+        else:
+            return _json(start_response, 404, {"error": f"no such control endpoint {path}"})
+        return _json(start_response, 405, {"error": f"{method} not allowed on {path}"})
+
+    # ---------------------------------------------------------------- requests
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or ""
+        if path.startswith("/_driftless"):
+            return self._control(environ, start_response)
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            return self.moto_app(environ, start_response)
+
+        body = _read_body(environ)
+        info = classify(environ, body)
+
+        # A 12-digit access key id names the account (as on LocalStack): moto
+        # itself would put every unknown key into its default account.
+        if info.access_key and TWELVE_DIGITS.match(info.access_key):
+            environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", info.access_key)
+
+        self.calls.count(info.service, info.operation)
+
+        latency_ms, decision = self.faults.decide(info.service, info.operation)
+        if latency_ms:
+            self.calls.count_fault(info.service, info.operation, "latency")
+            time.sleep(latency_ms / 1000.0)
+        if decision is not None:
+            self.calls.count_fault(info.service, info.operation, decision.kind)
+            return self._inject(environ, start_response, info, decision.kind)
+
+        if info.protocol == "cbor" and info.cbor_service_name:
+            status, headers, out = cbor_proto.handle(
+                environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app
+            )
+            return _respond(start_response, status, headers, out)
+        return self.moto_app(environ, start_response)
+
+    def _inject(self, environ: dict, start_response: Callable, info: RequestInfo, kind: str) -> Iterable[bytes]:
+        log.info("fault %s on %s.%s", kind, info.service, info.operation)
+        if kind == "drop":
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise DropConnection("driftless fault injection: connection dropped")
+        proto = info.protocol
+        if kind == "throttle":
+            if proto in ("rest-json", "rest-xml", "unknown"):
+                status, code = (503, "SlowDown") if proto == "rest-xml" else (429, "ThrottlingException")
+            else:
+                status, code = 400, ("Throttling" if proto in ("query", "ec2") else "ThrottlingException")
+            resp = error_response(info.service, proto, status, code, "Rate exceeded", query_code="Throttling")
+        elif kind == "error500":
+            resp = error_response(
+                info.service, proto, 500, "InternalFailure",
+                "The request processing has failed because of an unknown error, exception or failure.",
+            )
+        else:  # error503
+            resp = error_response(
+                info.service, proto, 503, "ServiceUnavailable", "Service is unavailable, please retry."
+            )
+        return _respond(start_response, *resp)

@@ -1,0 +1,19 @@
+"""Registers the driftless extension on moto's own backends and responses.
+
+Each ext_* module adds or fixes operations on moto's response classes (so
+moto's request parsing and model-driven response serialisation are used) and
+keeps all state on moto's backend objects.
+"""
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    from . import ext_backup, ext_cloudwatch, ext_logs, ext_ssm, ext_tagging
+
+    for ext in (ext_ssm, ext_backup, ext_logs, ext_cloudwatch, ext_tagging):
+        ext.apply()
+    _applied = True
