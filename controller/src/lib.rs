@@ -3,6 +3,8 @@
 //! The desired state flows one way: source → spec → plan → apply; the controller is a
 //! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
 
+pub mod aws;
+pub mod live;
 pub mod source;
 pub mod spec;
 pub mod validate;

@@ -1,0 +1,257 @@
+//! The one door to AWS: SDK clients per target, and one module per service that reads
+//! live state into the crate's own types (`crate::live`) and (with apply) writes.
+//!
+//! Nothing outside this module names an `aws_sdk_*` type. Errors carry the target,
+//! service, operation and resource, and say what to check.
+
+pub mod backup;
+pub mod cloudwatch;
+pub mod logs;
+pub mod ssm;
+pub mod tagging;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_types::region::Region;
+use aws_types::SdkConfig;
+
+use crate::live::LiveTarget;
+use crate::spec::config::TargetConfig;
+
+/// How to reach AWS, from flags and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// `--endpoint-url`: every call goes there (an emulator). `AWS_ENDPOINT_URL` and
+    /// `AWS_ENDPOINT_URL_<SERVICE>` are honoured by the SDK itself.
+    pub endpoint_url: Option<String>,
+    /// Total attempts per call, first one included (SDK standard retry).
+    pub max_attempts: Option<u32>,
+    /// Use the SDK's adaptive (client-side rate limiting) retry mode.
+    pub adaptive_retry: bool,
+}
+
+/// The SDK clients of one target.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub target: String,
+    pub region: String,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub backup: aws_sdk_backup::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+}
+
+impl Clients {
+    /// Clients from a ready SdkConfig (tests build one for the emulator).
+    pub fn from_sdk_config(target: &str, config: &SdkConfig) -> Clients {
+        Clients {
+            target: target.to_string(),
+            region: config
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            backup: aws_sdk_backup::Client::new(config),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(config),
+        }
+    }
+
+    /// Clients for a driftless.yaml target (`None`: the `default` target from the
+    /// ambient configuration), through aws-config's default credential chain, with
+    /// the target's role assumed when it names one.
+    pub async fn for_target(
+        name: &str,
+        target: Option<&TargetConfig>,
+        options: &AwsOptions,
+    ) -> Result<Clients, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(t) = target {
+            loader = loader.region(Region::new(t.region.clone()));
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url.clone());
+        }
+        let mut retry = if options.adaptive_retry {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
+        };
+        retry = retry.with_max_attempts(options.max_attempts.unwrap_or(5));
+        loader = loader.retry_config(retry);
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            return Err(AwsError::Setup {
+                target: name.to_string(),
+                message: "no AWS region configured".into(),
+                hint: "set AWS_REGION (or a profile's region), or give the target a region in driftless.yaml".into(),
+            });
+        }
+        if let Some(role) = target.and_then(|t| t.role_arn.as_ref()) {
+            let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+                .session_name("driftless")
+                .configure(&config);
+            if let Some(ext) = target.and_then(|t| t.external_id.as_ref()) {
+                provider = provider.external_id(ext);
+            }
+            let provider = provider.build().await;
+            config = config
+                .into_builder()
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        Ok(Clients::from_sdk_config(name, &config))
+    }
+}
+
+/// What a target's read must cover: the names the desired state mentions, per kind,
+/// and the instance whose owned resources are listed too (for deletes).
+#[derive(Debug, Clone, Default)]
+pub struct ReadRequest {
+    pub instance: String,
+    pub alarms: BTreeSet<String>,
+    pub log_groups: BTreeSet<String>,
+    /// Prefixes of the LogRetentionPolicy specs.
+    pub retention_prefixes: BTreeSet<String>,
+    pub patch_baselines: BTreeSet<String>,
+    pub maintenance_windows: BTreeSet<String>,
+    pub backup_vaults: BTreeSet<String>,
+    pub backup_plans: BTreeSet<String>,
+}
+
+/// The resources the tagging API says this instance owns, by kind: ARN → tags.
+#[derive(Debug, Clone, Default)]
+pub struct Owned {
+    pub alarms: BTreeMap<String, BTreeMap<String, String>>,
+    pub log_groups: BTreeMap<String, BTreeMap<String, String>>,
+    pub patch_baselines: BTreeMap<String, BTreeMap<String, String>>,
+    pub maintenance_windows: BTreeMap<String, BTreeMap<String, String>>,
+    pub backup_vaults: BTreeMap<String, BTreeMap<String, String>>,
+    pub backup_plans: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Reads everything a plan of one target needs: one tagging listing for ownership,
+/// then each service's reads, concurrently.
+pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<LiveTarget, AwsError> {
+    let owned = tagging::owned_resources(clients, &request.instance).await?;
+    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+        cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms),
+        logs::read_log_groups(clients, &request.log_groups, &request.retention_prefixes, &owned.log_groups),
+        ssm::read_patch_baselines(clients, &request.patch_baselines, &owned.patch_baselines),
+        ssm::read_maintenance_windows(clients, &request.maintenance_windows, &owned.maintenance_windows),
+        backup::read_vaults(clients, &request.backup_vaults, &owned.backup_vaults),
+        backup::read_plans(clients, &request.backup_plans, &owned.backup_plans),
+    );
+    let (log_groups, retention_candidates) = logs?;
+    let (patch_baselines, patch_group_registrations) = baselines?;
+    Ok(LiveTarget {
+        alarms: alarms?,
+        log_groups,
+        retention_candidates,
+        patch_baselines,
+        patch_group_registrations,
+        maintenance_windows: windows?,
+        backup_vaults: vaults?,
+        backup_plans: plans?,
+    })
+}
+
+/// A failed AWS call, with enough context to act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error("target `{target}`: {service} {operation} failed{}: {message}", resource.as_ref().map(|r| format!(" for `{r}`")).unwrap_or_default())]
+    Call {
+        target: String,
+        service: &'static str,
+        operation: &'static str,
+        resource: Option<String>,
+        /// The AWS error code, when there is one (`AccessDeniedException`).
+        code: Option<String>,
+        message: String,
+    },
+    #[error("target `{target}`: {message}\n  hint: {hint}")]
+    Setup {
+        target: String,
+        message: String,
+        hint: String,
+    },
+}
+
+impl AwsError {
+    /// Builds a call error from any SDK error, keeping its code and message.
+    pub fn call<E>(
+        clients: &Clients,
+        service: &'static str,
+        operation: &'static str,
+        resource: Option<&str>,
+        err: aws_sdk_ssm::error::SdkError<E>,
+    ) -> AwsError
+    where
+        E: aws_sdk_ssm::error::ProvideErrorMetadata + fmt::Debug + std::error::Error + 'static,
+    {
+        let (code, message) = match &err {
+            aws_sdk_ssm::error::SdkError::ServiceError(e) => (
+                e.err().code().map(str::to_string),
+                e.err()
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{:?}", e.err())),
+            ),
+            other => (None, aws_sdk_ssm::error::DisplayErrorContext(other).to_string()),
+        };
+        AwsError::Call {
+            target: clients.target.clone(),
+            service,
+            operation,
+            resource: resource.map(str::to_string),
+            code,
+            message,
+        }
+    }
+
+    /// What to check, for messages: credentials, region or the denied IAM action.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AwsError::Call {
+                service,
+                operation,
+                code: Some(code),
+                ..
+            } if code.contains("AccessDenied") || code.contains("UnauthorizedOperation") => {
+                Some(format!(
+                    "the credentials lack permission `{}:{operation}`; grant it to the role driftless uses (see `driftless iam-policy`)",
+                    iam_prefix(service)
+                ))
+            }
+            AwsError::Call { code: Some(code), .. }
+                if code.contains("InvalidClientTokenId")
+                    || code.contains("ExpiredToken")
+                    || code.contains("UnrecognizedClient")
+                    || code.contains("InvalidSignature") =>
+            {
+                Some("check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, an expired SSO session)".into())
+            }
+            AwsError::Call { code: None, .. } => Some(
+                "check the network, the region and --endpoint-url / AWS_ENDPOINT_URL".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// The IAM service prefix of a service name used in messages.
+fn iam_prefix(service: &str) -> &str {
+    match service {
+        "cloudwatch" => "cloudwatch",
+        "logs" => "logs",
+        "ssm" => "ssm",
+        "backup" => "backup",
+        "tagging" => "tag",
+        other => other,
+    }
+}

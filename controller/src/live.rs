@@ -1,0 +1,112 @@
+//! Live AWS state as the crate's own types: what `aws/` readers return and what `plan/`
+//! compares against the desired state.
+//!
+//! Every live resource is expressed in the *spec* type of its kind (a live alarm is a
+//! `MetricAlarmSpec`), so normalisation and diff work on one shape, and apply can turn a
+//! spec back into API calls with the same code that creates it. What AWS knows beyond
+//! the spec (ids, ARNs, recovery points) travels beside it in [`Live`]. Pure data: no
+//! I/O here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::log_group::Retention;
+use crate::spec::patch_baseline::OperatingSystem;
+use crate::spec::{
+    BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
+    PatchBaselineSpec,
+};
+
+/// One live resource of spec type `S`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Live<S> {
+    /// The AWS name (AlarmName, log group name, ...).
+    pub name: String,
+    /// The resource as driftless would write it. Its `tags` hold every tag AWS
+    /// returned, the ownership tag included; fields AWS does not return stay unset.
+    pub spec: S,
+    /// The resource's ARN, when AWS has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The AWS id where names are not ids (baseline, window, plan ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Ids of sub-resources by their path below the resource, e.g.
+    /// `targets/prod-web` → WindowTargetId, `tasks/patch` → WindowTaskId,
+    /// `selections/daily` → SelectionId.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sub_ids: BTreeMap<String, String>,
+    /// False when the tags were not read (unowned resources are not tag-listed one by
+    /// one; the tagging API only lists owned ones). Ownership is then "not owned".
+    #[serde(default = "yes")]
+    pub tags_known: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A log group as seen by a `LogRetentionPolicy`: just what the policy may change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogGroupRetention {
+    pub name: String,
+    /// `None`: never expire.
+    pub retention: Option<Retention>,
+}
+
+/// A backup vault with what deleting it would lose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveVault {
+    pub vault: Live<BackupVaultSpec>,
+    pub recovery_points: u64,
+}
+
+/// Everything driftless reads from one target (account + region).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveTarget {
+    /// Alarms named by the desired state or owned by this instance.
+    pub alarms: Vec<Live<MetricAlarmSpec>>,
+    /// Log groups named by the desired state or owned by this instance.
+    pub log_groups: Vec<Live<LogGroupSpec>>,
+    /// Every log group under the prefixes of the LogRetentionPolicy specs.
+    pub retention_candidates: Vec<LogGroupRetention>,
+    /// Baselines named by the desired state or owned, with `patchGroups` filled from
+    /// the region's patch-group registrations and `defaultForOperatingSystem` from the
+    /// default baseline of their OS.
+    pub patch_baselines: Vec<Live<PatchBaselineSpec>>,
+    /// Patch group → (OS, baseline id) for every registration in the region, so a
+    /// registration to a baseline driftless does not own is seen as a conflict.
+    pub patch_group_registrations: BTreeMap<String, Vec<(OperatingSystem, String)>>,
+    /// Maintenance windows named by the desired state or owned (AWS allows several
+    /// windows of one name; all are listed).
+    pub maintenance_windows: Vec<Live<MaintenanceWindowSpec>>,
+    pub backup_vaults: Vec<LiveVault>,
+    pub backup_plans: Vec<Live<BackupPlanSpec>>,
+}
+
+/// Spec types that carry tags.
+pub trait Tagged {
+    fn tags(&self) -> &BTreeMap<String, String>;
+}
+
+macro_rules! tagged {
+    ($($t:ty),*) => {$(
+        impl Tagged for $t {
+            fn tags(&self) -> &BTreeMap<String, String> {
+                &self.tags
+            }
+        }
+    )*};
+}
+
+tagged!(MetricAlarmSpec, LogGroupSpec, PatchBaselineSpec, MaintenanceWindowSpec, BackupVaultSpec, BackupPlanSpec);
+
+impl<S: Tagged> Live<S> {
+    /// Whether the ownership tag says `instance` manages this resource.
+    pub fn owned_by(&self, instance: &str) -> bool {
+        self.tags_known
+            && self.spec.tags().get(crate::spec::context::OWNERSHIP_TAG).map(String::as_str)
+                == Some(instance)
+    }
+}
