@@ -7,7 +7,6 @@ Set DRIFTLESS_EMULATOR_URL=http://127.0.0.1:P to test an already running one.
 from __future__ import annotations
 
 import copy
-import gzip
 import itertools
 import json
 import os
@@ -83,7 +82,7 @@ def account() -> str:
 
 
 def _config(**kw) -> botocore.config.Config:
-    return botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **kw)
+    return botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}, **kw)
 
 
 def make_client(endpoint: str, service: str, account: str, region: str = "us-east-1", session=None, **cfg):

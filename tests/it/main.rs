@@ -1,5 +1,5 @@
 //! Integration tests: one binary, a module per area.
 mod emulator;
-mod smoke;
 mod schemas;
+mod smoke;
 mod validate;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 FAULT_KINDS = ("throttle", "error500", "error503", "latency", "drop")

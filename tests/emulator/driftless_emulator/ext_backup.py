@@ -10,20 +10,23 @@ leaves backup plans out of the tagging API.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from copy import deepcopy
 from typing import Any
 
 from moto.backup import models as backup_models
 from moto.backup import urls as backup_urls
-from moto.backup.exceptions import AlreadyExistsException, InvalidRequestException, ResourceNotFoundException
+from moto.backup.exceptions import (
+    AlreadyExistsException,
+    InvalidParameterValueException,
+    InvalidRequestException,
+    ResourceNotFoundException,
+)
 from moto.backup.responses import BackupResponse
 from moto.core.resource_tagging import TaggedResource
 from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import unix_time
 from moto.moto_api._internal import mock_random
-
-import json
 
 Backend = backup_models.BackupBackend
 
@@ -70,7 +73,7 @@ def _body(resp: Any) -> dict[str, Any]:
 def _live_plan(backend: Any, plan_id: str) -> Any:
     plan = backend.plans.get(plan_id)
     if plan is None or plan.deletion_date is not None:
-        raise ResourceNotFoundException(msg=f"Failed reading Backup plan with provided version")
+        raise ResourceNotFoundException(msg="Failed reading Backup plan with provided version")
     return plan
 
 
@@ -162,7 +165,7 @@ def create_backup_selection(self: Any) -> ActionResult:
                     {"SelectionId": sel["SelectionId"], "BackupPlanId": plan_id, "CreationDate": sel["CreationDate"]}
                 )
     if not selection.get("SelectionName") or not selection.get("IamRoleArn"):
-        raise backup_models.InvalidParameterValueException(msg="SelectionName and IamRoleArn are required")
+        raise InvalidParameterValueException(msg="SelectionName and IamRoleArn are required")
     sel = {
         "SelectionId": str(mock_random.uuid4()),
         "BackupPlanId": plan_id,

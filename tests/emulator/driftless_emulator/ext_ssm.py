@@ -20,7 +20,7 @@ from typing import Any
 
 from moto.ssm.exceptions import SSMException
 from moto.core.resource_tagging import TaggedResource
-from moto.core.responses import ActionResult, EmptyResult
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ssm import models as ssm_models
 from moto.ssm.responses import SimpleSystemManagerResponse as SSMResponse

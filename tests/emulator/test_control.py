@@ -1,0 +1,216 @@
+"""Call accounting (/_driftless/calls) and fault injection (/_driftless/faults)."""
+
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
+
+from conftest import _free_port, _wait_ready, http_json
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_calls_counted_per_service_and_operation(endpoint, client, cbor_client, query_client, control):
+    control.reset_calls()
+    assert control.calls()["total"] == 0
+    cw, cwc, cwq = client("cloudwatch"), cbor_client("cloudwatch"), query_client("cloudwatch")
+    for c in (cw, cw, cwc, cwq):
+        c.describe_alarms()
+    ssm = client("ssm")
+    ssm.describe_patch_baselines()
+    bk = client("backup")
+    bk.create_backup_vault(BackupVaultName="counted")
+    bk.list_backup_plans()
+    bk.list_recovery_points_by_backup_vault(BackupVaultName="counted")
+    client("logs").describe_log_groups()
+    client("resourcegroupstaggingapi").get_resources()
+    urllib.request.urlopen(endpoint + "/moto-api/").read()  # not counted
+    control.calls()  # not counted either
+    snap = control.calls()
+    assert snap["calls"] == {
+        "cloudwatch": {"DescribeAlarms": 4},
+        "ssm": {"DescribePatchBaselines": 1},
+        "backup": {"CreateBackupVault": 1, "ListBackupPlans": 1, "ListRecoveryPointsByBackupVault": 1},
+        "logs": {"DescribeLogGroups": 1},
+        "resourcegroupstaggingapi": {"GetResources": 1},
+    }
+    assert snap["total"] == 10
+    assert snap["faults"] == {} and snap["faultsTotal"] == 0
+    control.reset_calls()
+    assert control.calls()["calls"] == {}
+    # DELETE also resets
+    cw.describe_alarms()
+    assert http_json("DELETE", endpoint + "/_driftless/calls")[0] == 200
+    assert control.calls()["total"] == 0
+
+
+def test_throttle_per_protocol(client, cbor_client, query_client, control):
+    control.set_faults({"seed": 1, "rules": [{"kind": "throttle", "rate": 1.0}]})
+    cases = [
+        (client("ssm").describe_patch_baselines, {}, "ThrottlingException", 400),
+        (client("cloudwatch").describe_alarms, {}, "Throttling", 400),  # awsJson, query-compatible
+        (cbor_client("cloudwatch").describe_alarms, {}, "Throttling", 400),  # rpcv2Cbor, query-compatible
+        (query_client("cloudwatch").describe_alarms, {}, "Throttling", 400),
+        (client("backup").list_backup_plans, {}, "ThrottlingException", 429),
+        (client("logs").describe_log_groups, {}, "ThrottlingException", 400),
+    ]
+    for fn, kwargs, code, status in cases:
+        with pytest.raises(ClientError) as e:
+            fn(**kwargs)
+        assert e.value.response["Error"]["Code"] == code, fn
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == status, fn
+
+
+def test_throttle_cbor_body(endpoint, cbor_client, control):
+    import cbor2
+
+    control.set_faults({"rules": [{"service": "cloudwatch", "operation": "DescribeAlarms", "kind": "throttle"}]})
+    req = urllib.request.Request(
+        endpoint + "/service/GraniteServiceVersion20100801/operation/DescribeAlarms",
+        data=cbor2.dumps({}),
+        method="POST",
+        headers={
+            "smithy-protocol": "rpc-v2-cbor",
+            "Content-Type": "application/cbor",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=000000000001/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 400
+    assert e.value.headers["smithy-protocol"] == "rpc-v2-cbor"
+    assert e.value.headers["x-amzn-query-error"] == "Throttling;Sender"
+    assert cbor2.loads(e.value.read())["__type"] == "ThrottlingException"
+
+
+@pytest.mark.parametrize("kind,status", [("error500", 500), ("error503", 503)])
+def test_server_errors(client, cbor_client, control, kind, status):
+    control.set_faults({"rules": [{"service": "cloudwatch", "operation": "PutMetricAlarm", "kind": kind}]})
+    for cw in (client("cloudwatch"), cbor_client("cloudwatch")):
+        with pytest.raises(ClientError) as e:
+            cw.put_metric_alarm(
+                AlarmName="x", MetricName="m", Namespace="n", Statistic="Sum", Period=60,
+                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+            )
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+        cw.describe_alarms()  # other operations unaffected
+
+
+def test_count_limits_failures_and_faults_are_reported(client, control):
+    control.reset_calls()
+    control.set_faults({"rules": [{"service": "ssm", "operation": "DescribePatchBaselines", "kind": "throttle", "count": 2}]})
+    ssm = client("ssm")
+    results = []
+    for _ in range(4):
+        try:
+            ssm.describe_patch_baselines()
+            results.append("ok")
+        except ClientError:
+            results.append("throttled")
+    assert results == ["throttled", "throttled", "ok", "ok"]
+    snap = control.calls()
+    assert snap["calls"]["ssm"]["DescribePatchBaselines"] == 4  # faulted requests are counted too
+    assert snap["faults"] == {"ssm": {"DescribePatchBaselines": {"throttle": 2}}}
+    assert snap["faultsTotal"] == 2
+    rules = http_json("GET", control_url(client) + "/_driftless/faults")[1]["rules"]
+    assert rules[0]["fired"] == 2
+
+
+def control_url(client):
+    return client("ssm").meta.endpoint_url
+
+
+def _outcomes(ssm, control, seed, n=24):
+    control.set_faults({"seed": seed, "rules": [{"service": "ssm", "kind": "throttle", "rate": 0.5}]})
+    out = []
+    for _ in range(n):
+        try:
+            ssm.describe_patch_baselines()
+            out.append(0)
+        except ClientError:
+            out.append(1)
+    return out
+
+
+def test_rate_is_deterministic_for_a_seed(client, control):
+    ssm = client("ssm")
+    a = _outcomes(ssm, control, 42)
+    b = _outcomes(ssm, control, 42)
+    c = _outcomes(ssm, control, 7)
+    assert a == b
+    assert a != c
+    assert 4 <= sum(a) <= 20  # roughly half
+
+
+def test_latency(client, control):
+    ssm = client("ssm")
+    control.set_faults({"rules": [{"service": "ssm", "kind": "latency", "latencyMs": 400}]})
+    t = time.monotonic()
+    ssm.describe_patch_baselines()
+    assert time.monotonic() - t >= 0.4
+    control.clear_faults()
+    t = time.monotonic()
+    ssm.describe_patch_baselines()
+    assert time.monotonic() - t < 0.4
+
+
+def test_drop_closes_connection(endpoint, client, control):
+    control.set_faults({"rules": [{"service": "ssm", "kind": "drop", "count": 2}]})
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, HTTPClientError)):
+        client("ssm").describe_patch_baselines()
+    req = urllib.request.Request(
+        endpoint + "/",
+        data=b"{}",
+        method="POST",
+        headers={"X-Amz-Target": "AmazonSSM.DescribePatchBaselines", "Content-Type": "application/x-amz-json-1.1"},
+    )
+    with pytest.raises((urllib.error.URLError, ConnectionError)) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert not isinstance(e.value, urllib.error.HTTPError)  # no HTTP response at all
+    client("ssm").describe_patch_baselines()  # count exhausted: served again
+
+
+def test_bad_fault_spec_rejected(endpoint):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        http_json("POST", endpoint + "/_driftless/faults", {"rules": [{"kind": "explode"}]})
+    assert e.value.code == 400
+
+
+def test_faults_from_environment_and_stdin_lifeline(tmp_path):
+    """A second emulator: DRIFTLESS_EMULATOR_FAULTS at startup, exits on stdin EOF."""
+    port = _free_port()
+    env = dict(os.environ)
+    env["DRIFTLESS_EMULATOR_FAULTS"] = json.dumps(
+        {"seed": 3, "rules": [{"service": "ssm", "operation": "DescribePatchBaselines", "kind": "error503"}]}
+    )
+    proc = subprocess.Popen(
+        [str(HERE / "run"), "--port", str(port), "--exit-with-stdin"],
+        stdin=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, proc, timeout=120)
+        assert http_json("GET", url + "/_driftless/faults")[1]["rules"][0]["kind"] == "error503"
+        import boto3
+        import botocore.config
+
+        ssm = boto3.client(
+            "ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+            aws_secret_access_key="testing", config=botocore.config.Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(ClientError) as e:
+            ssm.describe_patch_baselines()
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        proc.stdin.close()
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
