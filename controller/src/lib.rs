@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod live;
+pub mod plan;
 pub mod source;
 pub mod spec;
 pub mod validate;

@@ -1,0 +1,531 @@
+//! The plan: desired state vs live state → the changes apply would make. Pure.
+//!
+//! [`plan_target`] takes one target's desired resources and its [`LiveTarget`] and
+//! decides, per resource and sub-resource, `create`, `update`, `replace`, `delete`,
+//! `conflict` or nothing, with the changed fields. Both sides go through
+//! [`normalise`] first, and the field changes come from [`diff`]. Renderers only print
+//! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
+
+pub mod diff;
+pub mod normalise;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as J;
+
+use crate::live::{Live, LiveTarget, Tagged};
+use crate::spec::{Kind, Resource, ResourceSpec};
+use normalise::Normalised;
+
+/// What apply would do to one resource or sub-resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    /// A resource of this name exists, driftless does not own it and the spec does not
+    /// adopt it: nothing will be written.
+    Conflict,
+}
+
+impl Action {
+    /// Terraform's symbols.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::Conflict => "!",
+        }
+    }
+}
+
+/// One changed field: `path: live → desired` (null where absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub live: J,
+    pub desired: J,
+}
+
+/// One change to one resource or sub-resource (`window/targets/web`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub target: String,
+    pub kind: Kind,
+    pub name: String,
+    pub action: Action,
+    pub fields: Vec<FieldChange>,
+    /// The live value differs from what driftless last applied (changed outside git).
+    pub drift: bool,
+    /// Why, for conflicts, replacements and refused deletes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The spec says `adopt: true` and this change takes the resource over.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopt: bool,
+    /// `driftPolicy: report`: shown, never written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub report_only: bool,
+}
+
+/// Counts by action; `noop` counts resources and sub-resources already as desired.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub conflict: usize,
+    pub noop: usize,
+}
+
+/// The whole plan: every target's changes, in target/kind/name order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub format_version: u32,
+    pub revision: String,
+    pub summary: Summary,
+    pub changes: Vec<Change>,
+    /// Owned resources that left the repository, deleted only with `--prune` (or held
+    /// back by a guard, see `warnings`). Counted nowhere else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub would_delete_with_prune: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Assembles target plans into one, sorted and counted.
+    pub fn new(revision: &str, targets: Vec<TargetPlan>) -> Plan {
+        let mut changes = Vec::new();
+        let mut pending = Vec::new();
+        let mut warnings = Vec::new();
+        let mut noop = 0;
+        for t in targets {
+            changes.extend(t.changes);
+            pending.extend(t.would_delete_with_prune);
+            warnings.extend(t.warnings);
+            noop += t.noop;
+        }
+        let key = |c: &Change| (c.target.clone(), c.kind, c.name.clone());
+        changes.sort_by_key(key);
+        pending.sort_by_key(key);
+        let mut summary = Summary {
+            noop,
+            ..Summary::default()
+        };
+        for c in &changes {
+            match c.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Replace => summary.replace += 1,
+                Action::Delete => summary.delete += 1,
+                Action::Conflict => summary.conflict += 1,
+            }
+        }
+        Plan {
+            format_version: 1,
+            revision: revision.to_string(),
+            summary,
+            changes,
+            would_delete_with_prune: pending,
+            warnings,
+        }
+    }
+
+    /// Whether apply would write anything or there are conflicts.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+/// Deletion settings (from flags and driftless.yaml).
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// The ownership tag's value.
+    pub instance: String,
+    pub prune: bool,
+    pub max_deletes: u32,
+    pub allow_empty: bool,
+}
+
+/// One target's part of a plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetPlan {
+    pub changes: Vec<Change>,
+    pub would_delete_with_prune: Vec<Change>,
+    pub warnings: Vec<String>,
+    pub noop: usize,
+}
+
+/// A live resource of any kind, normalised, with what the plan needs to know about it.
+struct LiveItem {
+    normalised: Normalised,
+    owned: bool,
+}
+
+/// Plans one target: `desired` are the resources going to it.
+pub fn plan_target(
+    target: &str,
+    desired: &[&Resource],
+    live: &LiveTarget,
+    options: &PlanOptions,
+) -> TargetPlan {
+    let instance = options.instance.as_str();
+    let mut plan = TargetPlan::default();
+    let mut deletes = Vec::new();
+
+    let mut by_kind: BTreeMap<Kind, BTreeMap<String, &Resource>> = BTreeMap::new();
+    for r in desired {
+        by_kind.entry(r.kind()).or_default().insert(r.name().to_string(), r);
+    }
+    let empty = BTreeMap::new();
+    let desired_of = |k: Kind| by_kind.get(&k).unwrap_or(&empty);
+
+    let lives: Vec<(Kind, BTreeMap<String, Vec<LiveItem>>)> = vec![
+        (Kind::MetricAlarm, collect(&live.alarms, instance, |s| normalise::alarm(s, None))),
+        (Kind::LogGroup, collect(&live.log_groups, instance, |s| normalise::log_group(s, None))),
+        (Kind::PatchBaseline, collect(&live.patch_baselines, instance, |s| normalise::patch_baseline(s, None))),
+        (Kind::MaintenanceWindow, collect(&live.maintenance_windows, instance, |s| normalise::maintenance_window(s, None))),
+        (Kind::BackupVault, {
+            let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
+            collect(&vaults, instance, |s| normalise::backup_vault(s, None))
+        }),
+        (Kind::BackupPlan, collect(&live.backup_plans, instance, |s| normalise::backup_plan(s, None))),
+    ];
+
+    for (kind, live_items) in &lives {
+        let wanted = desired_of(*kind);
+        let names: BTreeSet<&String> = wanted.keys().chain(live_items.keys()).collect();
+        for name in names {
+            let items = live_items.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            match wanted.get(name) {
+                Some(resource) => plan_resource(target, resource, items, live, options, &mut plan),
+                None => {
+                    if items.iter().any(|i| i.owned) {
+                        let mut change = Change::new(target, *kind, name, Action::Delete);
+                        if *kind == Kind::BackupVault {
+                            let points = live
+                                .backup_vaults
+                                .iter()
+                                .find(|v| &v.vault.name == name)
+                                .map_or(0, |v| v.recovery_points);
+                            if points > 0 {
+                                change.reason = Some(format!(
+                                    "the vault holds {points} recovery points; apply refuses to delete it without --allow-data-loss"
+                                ));
+                            }
+                        }
+                        deletes.push(change);
+                    }
+                }
+            }
+        }
+    }
+    plan_retention_policies(target, desired, live, &mut plan);
+    guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
+    plan
+}
+
+fn collect<S: Tagged>(
+    items: &[Live<S>],
+    instance: &str,
+    normalise: impl Fn(&S) -> Normalised,
+) -> BTreeMap<String, Vec<LiveItem>> {
+    let mut map: BTreeMap<String, Vec<LiveItem>> = BTreeMap::new();
+    for item in items {
+        map.entry(item.name.clone()).or_default().push(LiveItem {
+            normalised: normalise(&item.spec),
+            owned: item.owned_by(instance),
+        });
+    }
+    map
+}
+
+impl Change {
+    fn new(target: &str, kind: Kind, name: &str, action: Action) -> Change {
+        Change {
+            target: target.to_string(),
+            kind,
+            name: name.to_string(),
+            action,
+            fields: Vec::new(),
+            drift: false,
+            reason: None,
+            adopt: false,
+            report_only: false,
+        }
+    }
+}
+
+/// The desired side of a resource, normalised with the ownership tag, and with the
+/// live resource's server-chosen values filled in where the spec leaves them unset.
+fn normalise_desired(resource: &Resource, instance: &str, live: Option<&Normalised>) -> Normalised {
+    let i = Some(instance);
+    let mut n = match &resource.spec {
+        ResourceSpec::MetricAlarm(s) => normalise::alarm(s, i),
+        ResourceSpec::LogGroup(s) => normalise::log_group(s, i),
+        ResourceSpec::PatchBaseline(s) => normalise::patch_baseline(s, i),
+        ResourceSpec::MaintenanceWindow(s) => normalise::maintenance_window(s, i),
+        ResourceSpec::BackupVault(s) => normalise::backup_vault(s, i),
+        ResourceSpec::BackupPlan(s) => normalise::backup_plan(s, i),
+        ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
+    };
+    if let Some(live) = live {
+        match resource.kind() {
+            Kind::BackupVault => normalise::dont_care(&mut n.main, &live.main, &["encryptionKeyArn"]),
+            Kind::BackupPlan => normalise::backup_plan_dont_care(&mut n.main, &live.main),
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Fields whose change AWS cannot make in place.
+fn forces_replacement(kind: Kind, path: &str) -> bool {
+    matches!(
+        (kind, path),
+        (Kind::PatchBaseline, "operatingSystem")
+            | (Kind::BackupVault, "encryptionKeyArn")
+            | (Kind::LogGroup, "logGroupClass")
+    )
+}
+
+/// Sub-resources AWS cannot update: selections always, tasks when their type changes.
+fn sub_forces_replacement(sub: &str, fields: &[FieldChange]) -> bool {
+    sub.starts_with("selections/") || (sub.starts_with("tasks/") && fields.iter().any(|f| f.path == "type"))
+}
+
+fn plan_resource(
+    target: &str,
+    resource: &Resource,
+    items: &[LiveItem],
+    live: &LiveTarget,
+    options: &PlanOptions,
+    plan: &mut TargetPlan,
+) {
+    let kind = resource.kind();
+    let name = resource.name();
+    let report_only = resource.metadata.drift_policy == crate::spec::DriftPolicy::Report;
+    let owned: Vec<&LiveItem> = items.iter().filter(|i| i.owned).collect();
+    let chosen = match (owned.as_slice(), items.first()) {
+        ([], None) => None,
+        ([one], _) => Some(*one),
+        ([], Some(unowned)) => {
+            if !resource.metadata.adopt {
+                let mut c = Change::new(target, kind, name, Action::Conflict);
+                c.reason = Some(format!(
+                    "a {kind} named `{name}` exists and is not managed by driftless (no `{}` tag); set `metadata.adopt: true` to take it over, or rename the spec",
+                    crate::spec::context::OWNERSHIP_TAG
+                ));
+                plan.changes.push(c);
+                return;
+            }
+            Some(unowned)
+        }
+        (many, _) => {
+            let mut c = Change::new(target, kind, name, Action::Conflict);
+            c.reason = Some(format!(
+                "{} resources named `{name}` carry the ownership tag; delete the extra ones by hand",
+                many.len()
+            ));
+            plan.changes.push(c);
+            return;
+        }
+    };
+    let desired = normalise_desired(resource, &options.instance, chosen.map(|c| &c.normalised));
+    let Some(current) = chosen else {
+        let mut c = Change::new(target, kind, name, Action::Create);
+        c.fields = diff::diff(&desired.main, &J::Null);
+        c.report_only = report_only;
+        plan.changes.push(c);
+        for (sub, value) in &desired.subs {
+            let mut c = Change::new(target, kind, &format!("{name}/{sub}"), Action::Create);
+            c.fields = diff::diff(value, &J::Null);
+            c.report_only = report_only;
+            plan.changes.push(c);
+        }
+        if let ResourceSpec::PatchBaseline(_) = &resource.spec {
+            patch_group_conflicts(target, resource, live, options, plan);
+        }
+        return;
+    };
+    let fields = diff::diff(&desired.main, &current.normalised.main);
+    if fields.is_empty() {
+        plan.noop += 1;
+    } else {
+        let replace: Vec<&str> = fields
+            .iter()
+            .filter(|f| forces_replacement(kind, &f.path))
+            .map(|f| f.path.as_str())
+            .collect();
+        let action = if replace.is_empty() { Action::Update } else { Action::Replace };
+        let mut c = Change::new(target, kind, name, action);
+        if !replace.is_empty() {
+            c.reason = Some(format!("{} cannot change in place", replace.join(", ")));
+        }
+        c.fields = fields;
+        c.adopt = !current.owned;
+        c.report_only = report_only;
+        plan.changes.push(c);
+    }
+    let subs: BTreeSet<&String> = desired.subs.keys().chain(current.normalised.subs.keys()).collect();
+    for sub in subs {
+        let full = format!("{name}/{sub}");
+        let (action, fields) = match (desired.subs.get(sub), current.normalised.subs.get(sub)) {
+            (Some(d), None) => (Action::Create, diff::diff(d, &J::Null)),
+            (None, Some(_)) => (Action::Delete, Vec::new()),
+            (Some(d), Some(l)) => {
+                let fields = diff::diff(d, l);
+                if fields.is_empty() {
+                    plan.noop += 1;
+                    continue;
+                }
+                let action = if sub_forces_replacement(sub, &fields) { Action::Replace } else { Action::Update };
+                (action, fields)
+            }
+            (None, None) => continue,
+        };
+        let mut c = Change::new(target, kind, &full, action);
+        c.fields = fields;
+        c.report_only = report_only;
+        plan.changes.push(c);
+    }
+    if let ResourceSpec::PatchBaseline(_) = &resource.spec {
+        patch_group_conflicts(target, resource, live, options, plan);
+    }
+}
+
+/// A patch group the spec registers to this baseline, while it is registered to a
+/// baseline driftless does not own (for the same OS), cannot be taken: conflict.
+fn patch_group_conflicts(
+    target: &str,
+    resource: &Resource,
+    live: &LiveTarget,
+    options: &PlanOptions,
+    plan: &mut TargetPlan,
+) {
+    let ResourceSpec::PatchBaseline(spec) = &resource.spec else {
+        return;
+    };
+    let ours: BTreeSet<&str> = live
+        .patch_baselines
+        .iter()
+        .filter(|b| b.owned_by(&options.instance))
+        .filter_map(|b| b.id.as_deref())
+        .collect();
+    for group in &spec.patch_groups {
+        let Some(registrations) = live.patch_group_registrations.get(group) else {
+            continue;
+        };
+        for (os, baseline_id) in registrations {
+            if *os == spec.operating_system && !ours.contains(baseline_id.as_str()) {
+                let full = format!("{}/patchGroups/{group}", resource.name());
+                plan.changes.retain(|c| !(c.target == target && c.name == full));
+                let mut c = Change::new(target, Kind::PatchBaseline, &full, Action::Conflict);
+                c.reason = Some(format!(
+                    "patch group `{group}` is registered to baseline {baseline_id}, which driftless does not manage; deregister it there first"
+                ));
+                plan.changes.push(c);
+            }
+        }
+    }
+}
+
+/// Retention settings of log groups under each LogRetentionPolicy's prefix. A group is
+/// governed by the policy with the longest matching prefix; a group with its own
+/// LogGroup spec in this target is left to that spec.
+fn plan_retention_policies(target: &str, desired: &[&Resource], live: &LiveTarget, plan: &mut TargetPlan) {
+    let owned_groups: BTreeSet<&str> = desired
+        .iter()
+        .filter(|r| r.kind() == Kind::LogGroup)
+        .map(|r| r.name())
+        .collect();
+    let policies: Vec<(&Resource, &crate::spec::LogRetentionPolicySpec)> = desired
+        .iter()
+        .filter_map(|r| match &r.spec {
+            ResourceSpec::LogRetentionPolicy(p) => Some((*r, p)),
+            _ => None,
+        })
+        .collect();
+    for (resource, policy) in &policies {
+        let mut fields = Vec::new();
+        for group in &live.retention_candidates {
+            let governing = policies
+                .iter()
+                .filter(|(_, p)| group.name.starts_with(&p.log_group_name_prefix))
+                .max_by_key(|(_, p)| p.log_group_name_prefix.len());
+            let is_ours = governing.is_some_and(|(r, _)| r.name() == resource.name());
+            if !is_ours
+                || owned_groups.contains(group.name.as_str())
+                || policy.exclude.iter().any(|e| group.name.starts_with(e.as_str()))
+                || (policy.only_where_unset && group.retention.is_some())
+            {
+                continue;
+            }
+            let live_days = match group.retention {
+                Some(crate::spec::log_group::Retention::Days(d)) => J::from(d),
+                _ => J::Null,
+            };
+            let want = match policy.retention_in_days {
+                crate::spec::log_group::Retention::Days(d) => J::from(d),
+                crate::spec::log_group::Retention::Never => J::Null,
+            };
+            if live_days != want {
+                fields.push(FieldChange {
+                    path: format!("logGroups[{}].retentionInDays", serde_json::to_string(&group.name).unwrap_or_default()),
+                    live: live_days,
+                    desired: want,
+                });
+            }
+        }
+        if fields.is_empty() {
+            plan.noop += 1;
+        } else {
+            let mut c = Change::new(target, Kind::LogRetentionPolicy, resource.name(), Action::Update);
+            c.fields = fields;
+            c.report_only = resource.metadata.drift_policy == crate::spec::DriftPolicy::Report;
+            plan.changes.push(c);
+        }
+    }
+}
+
+/// Prune settings and guards decide which deletes the plan keeps.
+fn guard_deletes(target: &str, desired_empty: bool, deletes: Vec<Change>, options: &PlanOptions, plan: &mut TargetPlan) {
+    if deletes.is_empty() {
+        return;
+    }
+    if !options.prune {
+        plan.would_delete_with_prune.extend(deletes);
+        return;
+    }
+    let n = deletes.len();
+    let refuse = if desired_empty && !options.allow_empty {
+        Some(format!(
+            "target `{target}`: the repository has no resources for this target but driftless owns {n} there; nothing will be deleted (pass --allow-empty if that is intended)"
+        ))
+    } else if n as u64 > u64::from(options.max_deletes) {
+        Some(format!(
+            "target `{target}`: {n} deletes exceed --max-deletes {}; nothing will be deleted (raise --max-deletes or maxDeletes in driftless.yaml)",
+            options.max_deletes
+        ))
+    } else {
+        None
+    };
+    match refuse {
+        Some(warning) => {
+            plan.warnings.push(warning);
+            plan.would_delete_with_prune.extend(deletes);
+        }
+        None => plan.changes.extend(deletes),
+    }
+}
+
+#[cfg(test)]
+mod tests;
