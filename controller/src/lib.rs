@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod live;
 pub mod plan;
+pub mod render;
 pub mod source;
 pub mod spec;
 pub mod validate;

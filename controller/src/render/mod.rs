@@ -1,0 +1,64 @@
+//! Plan → text, JSON or markdown. Pure: renderers print a [`Plan`] and decide nothing
+//! (the plan is computed once, as Terraform's jsonformat does), so a new output format
+//! costs one function.
+
+pub mod markdown;
+pub mod text;
+
+use crate::plan::{Change, FieldChange, Plan, Summary};
+
+/// `--output json`: the plan object of cli.md (documented by specs/plan.schema.json).
+pub fn json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_default() + "\n"
+}
+
+/// `Plan: 1 to create, 2 to update, 0 to replace, 0 to delete, 0 conflicts.`
+pub fn summary_line(s: &Summary) -> String {
+    format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} {}.",
+        s.create,
+        s.update,
+        s.replace,
+        s.delete,
+        s.conflict,
+        if s.conflict == 1 { "conflict" } else { "conflicts" }
+    )
+}
+
+/// `No changes. Live state matches <revision>.`
+pub fn no_changes_line(plan: &Plan) -> String {
+    format!("No changes. Live state matches {}.", plan.revision)
+}
+
+/// A field's value as shown to people: JSON, `(none)` when absent.
+pub fn value(v: &serde_json::Value) -> String {
+    if v.is_null() {
+        "(none)".into()
+    } else {
+        v.to_string()
+    }
+}
+
+/// `path: live → desired`, or `path: desired` for a field of something new.
+pub fn field_line(change: &Change, f: &FieldChange) -> String {
+    if change.action == crate::plan::Action::Create {
+        format!("{}: {}", f.path, value(&f.desired))
+    } else {
+        format!("{}: {} → {}", f.path, value(&f.live), value(&f.desired))
+    }
+}
+
+/// The changes grouped by target, in plan order.
+pub fn by_target(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
+    let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
+    for c in changes {
+        match groups.last_mut() {
+            Some((t, list)) if *t == c.target => list.push(c),
+            _ => groups.push((&c.target, vec![c])),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
