@@ -4,6 +4,7 @@
 //! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
 
 pub mod aws;
+pub mod engine;
 pub mod live;
 pub mod plan;
 pub mod render;

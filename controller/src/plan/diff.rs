@@ -52,14 +52,14 @@ fn walk(path: &str, desired: &J, live: &J, out: &mut Vec<FieldChange>) {
                 walk(&join(path, key), dv, lv, out);
             }
         }
-        (J::Object(d), J::Null) if !d.is_empty() => {
+        (J::Object(d), J::Null) => {
             let mut keys: Vec<&String> = d.keys().collect();
             keys.sort();
             for key in keys {
                 walk(&join(path, key), &d[key], &J::Null, out);
             }
         }
-        (J::Null, J::Object(l)) if !l.is_empty() => {
+        (J::Null, J::Object(l)) => {
             let mut keys: Vec<&String> = l.keys().collect();
             keys.sort();
             for key in keys {
@@ -110,6 +110,12 @@ mod tests {
     #[test]
     fn whole_objects_appearing_are_listed_field_by_field() {
         assert_eq!(paths(json!({"x": {"a": 1, "b": 2}}), json!({})), ["x.a", "x.b"]);
+    }
+
+    #[test]
+    fn an_empty_object_against_nothing_has_no_fields() {
+        assert!(diff(&json!({}), &J::Null).is_empty());
+        assert!(diff(&J::Null, &json!({})).is_empty());
     }
 
     #[test]
