@@ -32,6 +32,8 @@ pub struct PlanRequest {
     /// `--max-deletes` (else driftless.yaml's, else 10).
     pub max_deletes: Option<u32>,
     pub allow_empty: bool,
+    /// What driftless last applied (from the state store), for drift detection.
+    pub last_applied: BTreeMap<String, serde_json::Value>,
 }
 
 /// Why a plan could not be made.
@@ -118,6 +120,7 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             .or(config.max_deletes)
             .unwrap_or(DEFAULT_MAX_DELETES),
         allow_empty: request.allow_empty,
+        last_applied: request.last_applied.clone(),
     };
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();

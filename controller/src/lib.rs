@@ -10,4 +10,5 @@ pub mod plan;
 pub mod render;
 pub mod source;
 pub mod spec;
+pub mod state;
 pub mod validate;

@@ -145,14 +145,30 @@ impl Plan {
     }
 }
 
-/// Deletion settings (from flags and driftless.yaml).
-#[derive(Debug, Clone)]
+/// Deletion settings (from flags and driftless.yaml) and what was last applied.
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// The ownership tag's value.
     pub instance: String,
     pub prune: bool,
     pub max_deletes: u32,
     pub allow_empty: bool,
+    /// The normalised desired value driftless last applied, by [`record_key`]. A live
+    /// value that differs from it was changed outside git: the change is `drift`.
+    pub last_applied: BTreeMap<String, J>,
+}
+
+/// The key of a resource or sub-resource in the last-applied record.
+pub fn record_key(target: &str, kind: Kind, name: &str) -> String {
+    format!("{target}/{kind}/{name}")
+}
+
+/// Whether `live` differs from what was last applied to `(target, kind, name)`.
+fn drifted(options: &PlanOptions, target: &str, kind: Kind, name: &str, live: &J) -> bool {
+    options
+        .last_applied
+        .get(&record_key(target, kind, name))
+        .is_some_and(|recorded| !diff::diff(recorded, live).is_empty())
 }
 
 /// One target's part of a plan.
@@ -228,7 +244,7 @@ pub fn plan_target(
             }
         }
     }
-    plan_retention_policies(target, desired, live, &mut plan);
+    plan_retention_policies(target, desired, live, options, &mut plan);
     guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
     plan
 }
@@ -266,7 +282,7 @@ impl Change {
 
 /// The desired side of a resource, normalised with the ownership tag, and with the
 /// live resource's server-chosen values filled in where the spec leaves them unset.
-fn normalise_desired(resource: &Resource, instance: &str, live: Option<&Normalised>) -> Normalised {
+pub fn normalise_desired(resource: &Resource, instance: &str, live: Option<&Normalised>) -> Normalised {
     let i = Some(instance);
     let mut n = match &resource.spec {
         ResourceSpec::MetricAlarm(s) => normalise::alarm(s, i),
@@ -373,6 +389,7 @@ fn plan_resource(
         c.fields = fields;
         c.adopt = !current.owned;
         c.report_only = report_only;
+        c.drift = drifted(options, target, kind, name, &current.normalised.main);
         plan.changes.push(c);
     }
     let subs: BTreeSet<&String> = desired.subs.keys().chain(current.normalised.subs.keys()).collect();
@@ -395,6 +412,9 @@ fn plan_resource(
         let mut c = Change::new(target, kind, &full, action);
         c.fields = fields;
         c.report_only = report_only;
+        if let Some(live_sub) = current.normalised.subs.get(sub) {
+            c.drift = drifted(options, target, kind, &full, live_sub);
+        }
         plan.changes.push(c);
     }
     if let ResourceSpec::PatchBaseline(_) = &resource.spec {
@@ -441,7 +461,13 @@ fn patch_group_conflicts(
 /// Retention settings of log groups under each LogRetentionPolicy's prefix. A group is
 /// governed by the policy with the longest matching prefix; a group with its own
 /// LogGroup spec in this target is left to that spec.
-fn plan_retention_policies(target: &str, desired: &[&Resource], live: &LiveTarget, plan: &mut TargetPlan) {
+fn plan_retention_policies(
+    target: &str,
+    desired: &[&Resource],
+    live: &LiveTarget,
+    options: &PlanOptions,
+    plan: &mut TargetPlan,
+) {
     let owned_groups: BTreeSet<&str> = desired
         .iter()
         .filter(|r| r.kind() == Kind::LogGroup)
@@ -489,6 +515,12 @@ fn plan_retention_policies(target: &str, desired: &[&Resource], live: &LiveTarge
             plan.noop += 1;
         } else {
             let mut c = Change::new(target, Kind::LogRetentionPolicy, resource.name(), Action::Update);
+            // Drift: a group the policy set before shows another value now.
+            c.drift = options
+                .last_applied
+                .get(&record_key(target, Kind::LogRetentionPolicy, resource.name()))
+                .and_then(J::as_object)
+                .is_some_and(|recorded| fields.iter().any(|f| recorded.contains_key(&f.path)));
             c.fields = fields;
             c.report_only = resource.metadata.drift_policy == crate::spec::DriftPolicy::Report;
             plan.changes.push(c);

@@ -21,6 +21,7 @@ fn options() -> PlanOptions {
         prune: false,
         max_deletes: 10,
         allow_empty: false,
+        last_applied: BTreeMap::new(),
     }
 }
 
@@ -386,4 +387,24 @@ fn plans_merge_sorted_and_counted() {
     assert_eq!(whole.summary, Summary { create: 10, update: 0, replace: 0, delete: 1, conflict: 0, noop: 10 });
     assert_eq!(whole.changes.last().unwrap().target, "default");
     assert_eq!(whole.changes[0].target, "b-target");
+}
+
+#[test]
+fn a_live_value_that_differs_from_the_last_applied_one_is_drift() {
+    let state = desired(EVERY_KIND);
+    let applied = live_of(&state);
+    let mut recorded = options();
+    for r in &state.resources {
+        let n = normalise_desired(r, "driftless", None);
+        recorded.last_applied.insert(record_key("default", r.kind(), r.name()), n.main);
+    }
+    // Someone changed the retention in the console: drift.
+    let mut live = applied.clone();
+    live.log_groups[0].spec.retention_in_days = Some(Retention::Days(60));
+    let p = plan(&state, &live, &recorded);
+    assert_eq!(p.changes.len(), 1);
+    assert!(p.changes[0].drift);
+    // The same difference without a record is a change from git, not drift.
+    let p = plan(&state, &live, &options());
+    assert!(!p.changes[0].drift);
 }
