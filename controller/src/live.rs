@@ -69,6 +69,10 @@ pub struct LiveTarget {
     pub alarms: Vec<Live<MetricAlarmSpec>>,
     /// Log groups named by the desired state or owned by this instance.
     pub log_groups: Vec<Live<LogGroupSpec>>,
+    /// Stored bytes of the log groups in `log_groups` (apply refuses to delete a group
+    /// holding data without --allow-data-loss).
+    #[serde(default)]
+    pub log_group_stored_bytes: BTreeMap<String, u64>,
     /// Every log group under the prefixes of the LogRetentionPolicy specs.
     pub retention_candidates: Vec<LogGroupRetention>,
     /// Baselines named by the desired state or owned, with `patchGroups` filled from

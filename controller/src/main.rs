@@ -49,6 +49,9 @@ struct SourceArgs {
     /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too.
     #[arg(long)]
     endpoint_url: Option<String>,
+    /// Where driftless keeps what it last applied (for drift detection).
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -149,6 +152,14 @@ fn repo_dir(source: &SourceArgs) -> PathBuf {
     }
 }
 
+fn load_state(dir: &Path) -> driftless::state::LastApplied {
+    let state = driftless::state::LastApplied::load(dir);
+    if let Some(w) = &state.warning {
+        eprintln!("warning: {w}");
+    }
+    state
+}
+
 fn color_wanted(no_color: bool) -> bool {
     !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
@@ -164,6 +175,7 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         prune: args.prune,
         max_deletes: args.max_deletes,
         allow_empty: args.allow_empty,
+        last_applied: load_state(&args.source.state_dir).records,
     };
     if std::io::stderr().is_terminal() {
         eprintln!("reading live state…");

@@ -152,6 +152,7 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
     Ok(LiveTarget {
         alarms: alarms?,
         log_groups,
+        log_group_stored_bytes: BTreeMap::new(),
         retention_candidates,
         patch_baselines,
         patch_group_registrations,
