@@ -3,6 +3,7 @@
 //! The desired state flows one way: source → spec → plan → apply; the controller is a
 //! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
 
+pub mod apply;
 pub mod aws;
 pub mod engine;
 pub mod live;

@@ -145,6 +145,23 @@ impl Plan {
     }
 }
 
+/// Why a saved plan may no longer be applied: the source revision moved, or a fresh
+/// plan of the same repository differs (live state changed since). `None`: identical.
+pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
+    if saved.format_version != fresh.format_version {
+        return Some(format!("it has format version {}, this driftless writes {}", saved.format_version, fresh.format_version));
+    }
+    if saved.revision != fresh.revision {
+        return Some(format!("it was made at revision {}, the source is now at {}", saved.revision, fresh.revision));
+    }
+    if saved.changes != fresh.changes || saved.would_delete_with_prune != fresh.would_delete_with_prune {
+        let n = fresh.changes.iter().filter(|c| !saved.changes.contains(c)).count()
+            + saved.changes.iter().filter(|c| !fresh.changes.contains(c)).count();
+        return Some(format!("live state changed since it was made ({n} changes differ)"));
+    }
+    None
+}
+
 /// Deletion settings (from flags and driftless.yaml) and what was last applied.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {

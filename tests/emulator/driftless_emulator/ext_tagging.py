@@ -6,6 +6,10 @@ the page's tag count reaches TagsPerPage even when the caller did not ask for
 a tag limit; here TagsPerPage only applies when given. The resources
 themselves come from moto's backends (SSM and Backup are extended in
 ext_ssm/ext_backup to list maintenance windows, patch baselines and plans).
+
+moto files log groups under the resource type `logs:loggroup`; AWS's type is
+`logs:log-group`, so a ResourceTypeFilters of `logs:log-group` found nothing.
+The logs backend's listing is replaced to use AWS's name.
 """
 
 from __future__ import annotations
@@ -49,5 +53,19 @@ def get_resources(self: Any) -> ActionResult:
     return ActionResult(result)
 
 
+def _iter_log_groups(self: Any) -> Any:
+    from moto.core.resource_tagging import TaggedResource
+
+    for group in self.groups.values():
+        yield TaggedResource(
+            arn=group.arn,
+            tags=self.tagger.get_tag_dict_for_resource(group.arn),
+            resource_type="logs:log-group",
+        )
+
+
 def apply() -> None:
+    from moto.logs.models import LogsBackend
+
     ResourceGroupsTaggingAPIResponse.get_resources = get_resources
+    LogsBackend.iter_tagged_resources = _iter_log_groups

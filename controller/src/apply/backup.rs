@@ -1,0 +1,144 @@
+//! Applying BackupVault and BackupPlan changes: vaults (created with tags and a
+//! creator request id; never deleted while they hold recovery points unless allowed),
+//! plans (rules updated as a whole) and their selections (immutable in AWS: replaced by
+//! creating the new one before deleting the old, so coverage has no gap).
+
+use super::{chosen, outcomes, tag_changes, ApplyError, Outcome, Unit};
+use crate::aws::{backup, AwsError};
+use crate::plan::Action;
+use crate::spec::ResourceSpec;
+
+fn failed(name: &str) -> impl Fn(AwsError) -> (String, ApplyError) {
+    let name = name.to_string();
+    move |e| (name.clone(), ApplyError::from(e))
+}
+
+fn finish(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>) -> Vec<Outcome> {
+    if result.is_ok() {
+        match unit.parent().map(|c| c.action) {
+            Some(Action::Delete) => unit.forget(),
+            _ => unit.record_desired(),
+        }
+    }
+    outcomes(unit, result)
+}
+
+pub(super) async fn apply_vault(unit: &Unit<'_>) -> Vec<Outcome> {
+    let result = run_vault(unit).await;
+    finish(unit, result)
+}
+
+async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+    let Some(change) = unit.parent() else {
+        return Ok(());
+    };
+    let live = unit.live.backup_vaults.iter().find(|v| v.vault.name == unit.name && v.vault.owned_by(unit.instance))
+        .or_else(|| unit.live.backup_vaults.iter().find(|v| v.vault.name == unit.name));
+    let guard = || -> Result<(), (String, ApplyError)> {
+        match live.map(|v| v.recovery_points) {
+            Some(points) if points > 0 && !unit.options.allow_data_loss => Err((
+                unit.name.to_string(),
+                ApplyError::Refused(format!(
+                    "vault `{}` holds {points} recovery points; pass --allow-data-loss to delete it",
+                    unit.name
+                )),
+            )),
+            _ => Ok(()),
+        }
+    };
+    if change.action == Action::Delete {
+        guard()?;
+        return backup::delete_vault(unit.clients, unit.name).await.map_err(failed(unit.name));
+    }
+    let Some(ResourceSpec::BackupVault(spec)) = unit.resource.map(|r| &r.spec) else {
+        return Ok(());
+    };
+    let tags = unit.desired_tags(&spec.tags);
+    let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
+    match (change.action, live) {
+        (Action::Replace, Some(_)) => {
+            guard()?;
+            backup::delete_vault(unit.clients, unit.name).await.map_err(failed(unit.name))?;
+            backup::create_vault(unit.clients, unit.name, spec, &tags, &token).await.map_err(failed(unit.name))
+        }
+        (Action::Create, _) | (_, None) => {
+            backup::create_vault(unit.clients, unit.name, spec, &tags, &token).await.map_err(failed(unit.name))
+        }
+        (_, Some(live)) => {
+            let (add, remove) = tag_changes(&tags, &live.vault.spec.tags);
+            match &live.vault.arn {
+                Some(arn) if !add.is_empty() || !remove.is_empty() => {
+                    backup::retag(unit.clients, arn, &add, &remove).await.map_err(failed(unit.name))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+pub(super) async fn apply_plan(unit: &Unit<'_>) -> Vec<Outcome> {
+    let result = run_plan(unit).await;
+    finish(unit, result)
+}
+
+async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+    let live = chosen(&unit.live.backup_plans, unit.name, unit.instance);
+    if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
+        let Some(live) = live else { return Ok(()) };
+        let Some(id) = &live.id else { return Ok(()) };
+        for selection_id in live
+            .sub_ids
+            .iter()
+            .filter(|(k, _)| k.starts_with("selections/"))
+            .map(|(_, v)| v)
+        {
+            backup::delete_selection(unit.clients, id, selection_id).await.map_err(failed(unit.name))?;
+        }
+        return backup::delete_plan(unit.clients, id).await.map_err(failed(unit.name));
+    }
+    let Some(ResourceSpec::BackupPlan(spec)) = unit.resource.map(|r| &r.spec) else {
+        return Ok(());
+    };
+    let tags = unit.desired_tags(&spec.tags);
+    let creating = unit.parent().is_some_and(|c| c.action == Action::Create) || live.is_none();
+    let plan_id = if creating {
+        let mut rules_only = spec.clone();
+        rules_only.selections.clear();
+        let token = unit.token("", &serde_json::to_value(&rules_only).unwrap_or_default());
+        backup::create_plan(unit.clients, unit.name, spec, &tags, &token)
+            .await
+            .map_err(failed(unit.name))?
+    } else {
+        let live = live.expect("not creating, so live exists");
+        let id = live.id.clone().unwrap_or_default();
+        if let Some(change) = unit.parent() {
+            if change.fields.iter().any(|f| !f.path.starts_with("tags")) {
+                backup::update_plan(unit.clients, &id, unit.name, spec).await.map_err(failed(unit.name))?;
+            }
+            let (add, remove) = tag_changes(&tags, &live.spec.tags);
+            if let Some(arn) = &live.arn {
+                if !add.is_empty() || !remove.is_empty() {
+                    backup::retag(unit.clients, arn, &add, &remove).await.map_err(failed(unit.name))?;
+                }
+            }
+        }
+        id
+    };
+    for (change, sub) in unit.subs() {
+        let Some(selection_name) = sub.strip_prefix("selections/") else { continue };
+        let selection = spec.selections.iter().find(|s| s.name == selection_name);
+        let old_id = live.and_then(|l| l.sub_ids.get(sub));
+        if let (Action::Create | Action::Replace, Some(selection)) = (change.action, selection) {
+            let token = unit.token(sub, &serde_json::to_value(selection).unwrap_or_default());
+            backup::create_selection(unit.clients, &plan_id, selection, &token)
+                .await
+                .map_err(failed(&change.name))?;
+        }
+        if let (Action::Delete | Action::Replace, Some(old)) = (change.action, old_id) {
+            backup::delete_selection(unit.clients, &plan_id, old)
+                .await
+                .map_err(failed(&change.name))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Apply: make AWS match a [`Plan`], through the per-service writers in `aws/`.
+//!
+//! The plan decides *what*; apply decides *in which order* and *how safely*:
+//!
+//! - **Units.** The changes of one resource and its sub-resources form a unit, applied
+//!   by the kind's module in dependency order (parent before children on create and
+//!   update, children before parent on delete). Units run concurrently, bounded.
+//! - **Phases.** Backup vaults are created before plans name them and deleted after
+//!   the plans that use them: vault writes, then every other non-delete unit, then
+//!   deletes, then vault deletes.
+//! - **Never written:** conflicts, `driftPolicy: report` resources, deletes of vaults
+//!   with recovery points or log groups holding data without `--allow-data-loss`.
+//! - **Idempotent creates.** Every create carries a client token derived from the
+//!   instance, target, resource and its desired value ([`client_token`]), so a retry or
+//!   a restart never creates a duplicate; ownership tags go in the create call.
+//! - **Failures** are per unit: one failed change does not stop independent ones.
+//!   Cancellation (Ctrl-C, SIGTERM) stops new units from starting; calls in flight
+//!   finish.
+//! - **Record.** After each successful change the normalised desired value is recorded
+//!   (`state::LastApplied`), which later plans use to mark drift.
+
+mod alarm;
+mod backup;
+mod logs;
+mod patch;
+mod window;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value as J;
+use tokio::sync::Semaphore;
+
+use crate::aws::{AwsError, Clients};
+use crate::engine::Planned;
+use crate::live::{Live, LiveTarget, Tagged};
+use crate::plan::{self, Action, Change};
+use crate::spec::context::OWNERSHIP_TAG;
+use crate::spec::{Kind, Resource};
+
+/// Units applied at the same time.
+pub const MAX_CONCURRENT_UNITS: usize = 8;
+
+/// Apply settings from flags.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Allow deleting (or replacing) a vault with recovery points or a log group that
+    /// holds data.
+    pub allow_data_loss: bool,
+}
+
+/// Why one change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{0}")]
+    Aws(Box<AwsError>),
+    /// Apply refused to make the change; the text says what to do.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Not attempted (cancelled, or an earlier step of its unit failed).
+    #[error("not attempted: {0}")]
+    Skipped(String),
+}
+
+impl From<AwsError> for ApplyError {
+    fn from(e: AwsError) -> ApplyError {
+        ApplyError::Aws(Box::new(e))
+    }
+}
+
+/// The result of one change.
+#[derive(Debug)]
+pub struct Outcome {
+    pub change: Change,
+    pub result: Result<(), ApplyError>,
+}
+
+/// Everything apply did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl ApplyReport {
+    pub fn failed(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.iter().filter(|o| o.result.is_err())
+    }
+
+    pub fn succeeded(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.result.is_ok()).count()
+    }
+}
+
+/// Set when apply should stop starting new units (Ctrl-C, SIGTERM).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A client token for an idempotent create: the same instance, target, resource and
+/// desired value (at the same revision) always give the same token, so a retried or
+/// restarted create is recognised by AWS instead of making a duplicate.
+pub fn client_token(parts: &[&str], desired: &J) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.update(desired.to_string().as_bytes());
+    let digest = h.finalize();
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// One resource's changes, with what its kind module needs.
+pub(crate) struct Unit<'a> {
+    pub target: &'a str,
+    pub kind: Kind,
+    pub name: &'a str,
+    pub changes: Vec<&'a Change>,
+    pub resource: Option<&'a Resource>,
+    pub live: &'a LiveTarget,
+    pub clients: &'a Clients,
+    pub instance: &'a str,
+    pub revision: &'a str,
+    pub options: &'a ApplyOptions,
+    record: &'a Mutex<BTreeMap<String, J>>,
+}
+
+impl<'a> Unit<'a> {
+    /// The change of the resource itself, if any.
+    pub fn parent(&self) -> Option<&'a Change> {
+        self.changes.iter().copied().find(|c| c.name == self.name)
+    }
+
+    /// The changes of sub-resources, with their path below the resource
+    /// (`targets/web`).
+    pub fn subs(&self) -> Vec<(&'a Change, &'a str)> {
+        let prefix = format!("{}/", self.name);
+        self.changes
+            .iter()
+            .filter_map(|c| c.name.strip_prefix(prefix.as_str()).map(|rest| (*c, rest)))
+            .collect()
+    }
+
+    /// The desired resource's tags plus the ownership tag.
+    pub fn desired_tags(&self, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut t = tags.clone();
+        t.insert(OWNERSHIP_TAG.to_string(), self.instance.to_string());
+        t
+    }
+
+    /// A client token for creating `sub` (empty: the resource itself) with `desired`.
+    pub fn token(&self, sub: &str, desired: &J) -> String {
+        client_token(
+            &[self.instance, self.target, self.kind.as_str(), self.name, sub, self.revision],
+            desired,
+        )
+    }
+
+    /// Records the normalised desired value of the resource and its sub-resources.
+    pub fn record_desired(&self) {
+        let Some(resource) = self.resource else {
+            return;
+        };
+        let n = plan::normalise_desired(resource, self.instance, None);
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        record.insert(plan::record_key(self.target, self.kind, self.name), n.main);
+        let prefix = plan::record_key(self.target, self.kind, &format!("{}/", self.name));
+        record.retain(|k, _| !k.starts_with(&prefix));
+        for (sub, value) in n.subs {
+            record.insert(plan::record_key(self.target, self.kind, &format!("{}/{sub}", self.name)), value);
+        }
+    }
+
+    /// Records an arbitrary value (retention policies record the groups they set).
+    pub fn record_value(&self, value: J) {
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        record.insert(plan::record_key(self.target, self.kind, self.name), value);
+    }
+
+    /// Forgets the resource and its sub-resources (after a delete).
+    pub fn forget(&self) {
+        let key = plan::record_key(self.target, self.kind, self.name);
+        let prefix = format!("{key}/");
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        record.retain(|k, _| k != &key && !k.starts_with(&prefix));
+    }
+}
+
+/// The live resource a change is about: the owned one of that name, else (for
+/// adoption) the first of that name.
+pub(crate) fn chosen<'a, S: Tagged>(items: &'a [Live<S>], name: &str, instance: &str) -> Option<&'a Live<S>> {
+    let mut named = items.iter().filter(|i| i.name == name);
+    let all: Vec<&Live<S>> = named.by_ref().collect();
+    all.iter().find(|i| i.owned_by(instance)).or(all.first()).copied()
+}
+
+/// Tags to add (new or changed) and keys to remove, to go from `live` to `desired`.
+/// AWS-reserved `aws:` tags are never touched.
+pub(crate) fn tag_changes(
+    desired: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let add = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
+/// Outcomes for every change of a unit: `result` for the ones `done` says were made,
+/// the error for the one that failed, and "skipped" for the rest.
+pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>) -> Vec<Outcome> {
+    match result {
+        Ok(()) => unit
+            .changes
+            .iter()
+            .map(|c| Outcome {
+                change: (*c).clone(),
+                result: Ok(()),
+            })
+            .collect(),
+        Err((failed_name, error)) => {
+            let mut error = Some(error);
+            unit.changes
+                .iter()
+                .map(|c| {
+                    let result = if c.name == failed_name {
+                        Err(error.take().unwrap_or_else(|| ApplyError::Skipped("failed".into())))
+                    } else {
+                        Err(ApplyError::Skipped(format!("`{failed_name}` failed first")))
+                    };
+                    Outcome {
+                        change: (*c).clone(),
+                        result,
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn phase(c: &Change) -> u8 {
+    match (c.kind, c.action) {
+        (Kind::BackupVault, Action::Delete) => 3,
+        (Kind::BackupVault, _) => 0,
+        (_, Action::Delete) => 2,
+        _ => 1,
+    }
+}
+
+fn root_name(c: &Change) -> &str {
+    c.name.split('/').next().unwrap_or(&c.name)
+}
+
+/// Applies every writable change of `planned`; returns what happened to each, and
+/// updates `record` (the last-applied values) for the successful ones.
+pub async fn apply(
+    planned: &Planned,
+    options: &ApplyOptions,
+    cancel: &Cancel,
+    record: &mut BTreeMap<String, J>,
+) -> ApplyReport {
+    let mut report = ApplyReport::default();
+    // Group changes into units: (phase, target, kind, root name).
+    let mut units: BTreeMap<(u8, String, Kind, String), Vec<&Change>> = BTreeMap::new();
+    for c in &planned.plan.changes {
+        if c.action == Action::Conflict || c.report_only {
+            continue;
+        }
+        // A unit runs in its resource's phase; a unit of sub-resource changes only
+        // (the resource itself unchanged) runs with the other writes.
+        let root = root_name(c);
+        let unit_phase = planned
+            .plan
+            .changes
+            .iter()
+            .find(|p| p.target == c.target && p.kind == c.kind && p.name == root)
+            .map_or(1, phase);
+        units
+            .entry((unit_phase, c.target.clone(), c.kind, root.to_string()))
+            .or_default()
+            .push(c);
+    }
+    let shared_record = Mutex::new(std::mem::take(record));
+    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
+    let empty = LiveTarget::default();
+    for current_phase in 0..=3u8 {
+        let mut futures = Vec::new();
+        for ((p, target, kind, name), changes) in &units {
+            if *p != current_phase {
+                continue;
+            }
+            let Some(clients) = planned.clients.get(target) else {
+                continue;
+            };
+            let resource = planned
+                .loaded
+                .state
+                .resources
+                .iter()
+                .find(|r| r.kind() == *kind && r.name() == name && r.targets.iter().any(|t| t == target));
+            let unit = Unit {
+                target,
+                kind: *kind,
+                name,
+                changes: changes.clone(),
+                resource,
+                live: planned.live.get(target).unwrap_or(&empty),
+                clients,
+                instance: planned.loaded.state.config.instance(),
+                revision: &planned.loaded.revision,
+                options,
+                record: &shared_record,
+            };
+            let limit = limit.clone();
+            futures.push(async move {
+                let _permit = limit.acquire_owned().await;
+                if cancel.is_cancelled() {
+                    return unit
+                        .changes
+                        .iter()
+                        .map(|c| Outcome {
+                            change: (*c).clone(),
+                            result: Err(ApplyError::Skipped("apply was interrupted".into())),
+                        })
+                        .collect::<Vec<_>>();
+                }
+                apply_unit(&unit).await
+            });
+        }
+        for outcomes in futures_util::future::join_all(futures).await {
+            report.outcomes.extend(outcomes);
+        }
+    }
+    *record = shared_record.into_inner().unwrap_or_else(|e| e.into_inner());
+    report
+}
+
+async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
+    match unit.kind {
+        Kind::MetricAlarm => alarm::apply(unit).await,
+        Kind::LogGroup => logs::apply_log_group(unit).await,
+        Kind::LogRetentionPolicy => logs::apply_retention_policy(unit).await,
+        Kind::PatchBaseline => patch::apply(unit).await,
+        Kind::MaintenanceWindow => window::apply(unit).await,
+        Kind::BackupVault => backup::apply_vault(unit).await,
+        Kind::BackupPlan => backup::apply_plan(unit).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_stable_and_depend_on_every_part() {
+        let a = client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 1}));
+        assert_eq!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 1})));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w2"], &serde_json::json!({"d": 1})));
+        assert_ne!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 2})));
+        // Parts are separated, so shifting text between them changes the token.
+        assert_ne!(client_token(&["ab", "c"], &J::Null), client_token(&["a", "bc"], &J::Null));
+    }
+
+    #[test]
+    fn tag_changes_add_changed_and_remove_extra_but_never_aws_tags() {
+        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let live: BTreeMap<String, String> = [("a", "1"), ("b", "0"), ("c", "3"), ("aws:cloudformation:stack-name", "x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (add, remove) = tag_changes(&desired, &live);
+        assert_eq!(add.into_iter().collect::<Vec<_>>(), [("b".to_string(), "2".to_string())]);
+        assert_eq!(remove, ["c"]);
+    }
+
+    #[test]
+    fn vaults_are_written_first_and_deleted_last() {
+        let c = |kind, action| Change {
+            target: "t".into(),
+            kind,
+            name: "n".into(),
+            action,
+            fields: vec![],
+            drift: false,
+            reason: None,
+            adopt: false,
+            report_only: false,
+        };
+        assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
+        assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
+        assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 2);
+        assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), 3);
+    }
+}
