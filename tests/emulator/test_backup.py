@@ -98,3 +98,10 @@ def test_list_recovery_points_by_backup_vault(backup):
     with pytest.raises(ClientError) as e:
         backup.list_recovery_points_by_backup_vault(BackupVaultName="nope")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_list_tags_takes_the_arn_from_the_last_path_segment(client, endpoint, account):
+    """The Rust SDK sends GET /tags/{arn} without a trailing slash; botocore too."""
+    backup = client("backup")
+    arn = backup.create_backup_vault(BackupVaultName="tagged", BackupVaultTags={"team": "ops"})["BackupVaultArn"]
+    assert backup.list_tags(ResourceArn=arn)["Tags"] == {"team": "ops"}

@@ -34,6 +34,15 @@ fn any_document_schema() -> serde_json::Value {
     })
 }
 
+/// The JSON of `driftless plan --output json` (and of saved plans).
+fn plan_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(driftless::plan::Plan).to_value();
+    let obj = schema.as_object_mut().unwrap();
+    obj.insert("title".into(), "driftless plan".into());
+    obj.insert("$id".into(), "https://driftless.dev/schemas/plan.schema.json".into());
+    schema
+}
+
 fn expected_files() -> Vec<(String, serde_json::Value)> {
     let mut files: Vec<(String, serde_json::Value)> = Kind::ALL
         .iter()
@@ -41,6 +50,7 @@ fn expected_files() -> Vec<(String, serde_json::Value)> {
         .collect();
     files.push(("driftless.schema.json".into(), config_schema().clone()));
     files.push(("document.schema.json".into(), any_document_schema()));
+    files.push(("plan.schema.json".into(), plan_schema()));
     files
 }
 

@@ -11,6 +11,7 @@ pub mod normalise;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
@@ -19,7 +20,7 @@ use crate::spec::{Kind, Resource, ResourceSpec};
 use normalise::Normalised;
 
 /// What apply would do to one resource or sub-resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -45,7 +46,7 @@ impl Action {
 }
 
 /// One changed field: `path: live → desired` (null where absent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldChange {
     pub path: String,
     pub live: J,
@@ -53,7 +54,7 @@ pub struct FieldChange {
 }
 
 /// One change to one resource or sub-resource (`window/targets/web`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     pub target: String,
     pub kind: Kind,
@@ -74,7 +75,7 @@ pub struct Change {
 }
 
 /// Counts by action; `noop` counts resources and sub-resources already as desired.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
@@ -85,7 +86,7 @@ pub struct Summary {
 }
 
 /// The whole plan: every target's changes, in target/kind/name order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub format_version: u32,

@@ -355,7 +355,8 @@ spec: {retentionInDays: 7}
     };
     live.log_groups.push(owned("/aws/lambda/owned", &crate::spec::LogGroupSpec { retention_in_days: Some(Retention::Days(7)), ..Default::default() }, |s| &mut s.tags));
     let p = plan(&state, &live, &options());
-    let got: Vec<(&str, Vec<(&str, &J, &J)>)> = p
+    type Fields<'a> = Vec<(&'a str, &'a J, &'a J)>;
+    let got: Vec<(&str, Fields)> = p
         .changes
         .iter()
         .map(|c| (c.name.as_str(), c.fields.iter().map(|f| (f.path.as_str(), &f.live, &f.desired)).collect()))

@@ -60,7 +60,7 @@ pub struct SourceFile {
 macro_rules! kinds {
     ($($kind:ident($spec:ty)),* $(,)?) => {
         /// Every kind of document driftless understands.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, JsonSchema)]
         pub enum Kind { $($kind),* }
 
         impl Kind {

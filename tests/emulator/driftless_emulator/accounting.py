@@ -14,12 +14,16 @@ class Calls:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, dict[str, int]] = {}
+        self._by_account: dict[str, dict[str, dict[str, int]]] = {}
         self._faults: dict[str, dict[str, dict[str, int]]] = {}
 
-    def count(self, service: str, operation: str) -> None:
+    def count(self, service: str, operation: str, account: str | None = None) -> None:
         with self._lock:
             ops = self._calls.setdefault(service, {})
             ops[operation] = ops.get(operation, 0) + 1
+            if account:
+                per = self._by_account.setdefault(account, {}).setdefault(service, {})
+                per[operation] = per.get(operation, 0) + 1
 
     def count_fault(self, service: str, operation: str, kind: str) -> None:
         with self._lock:
@@ -29,11 +33,15 @@ class Calls:
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._by_account.clear()
             self._faults.clear()
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, account: str | None = None) -> dict[str, Any]:
+        """Counts since the last reset; with `account`, only that account's requests
+        (so tests running in parallel, each in its own account, count exactly)."""
         with self._lock:
-            calls = {s: dict(ops) for s, ops in self._calls.items()}
+            source = self._calls if account is None else self._by_account.get(account, {})
+            calls = {s: dict(ops) for s, ops in source.items()}
             faults = {
                 s: {o: dict(k) for o, k in ops.items()} for s, ops in self._faults.items()
             }

@@ -249,6 +249,16 @@ def iter_tagged_resources(self: Any):  # type: ignore[no-untyped-def]
         )
 
 
+def list_tags(self: Any) -> str:
+    """ListTags: the ARN is the path's last segment. moto takes the one before it,
+    which only works with a trailing slash; the Rust SDK sends none."""
+    from urllib.parse import unquote
+
+    path = self.path.split("?")[0].rstrip("/")
+    resource_arn = unquote(path.split("/tags/", 1)[1]) if "/tags/" in path else ""
+    return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+
 def apply() -> None:
     backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$"] = BackupResponse.dispatch
     Backend.iter_tagged_resources = iter_tagged_resources
@@ -261,5 +271,6 @@ def apply() -> None:
         list_backup_selections,
         delete_backup_selection,
         list_recovery_points_by_backup_vault,
+        list_tags,
     ):
         setattr(BackupResponse, fn.__name__, fn)

@@ -628,11 +628,19 @@ def get_maintenance_window_task(self: Any) -> ActionResult:
 def describe_maintenance_window_tasks(self: Any) -> ActionResult:
     params = _body(self)
     w = _get_window(self.ssm_backend, params["WindowId"])
-    tasks = [_task_doc(t) for t in w.tasks.values()]
+    # The listing's shape (MaintenanceWindowTask) calls the task type `Type`;
+    # GetMaintenanceWindowTask calls it `TaskType`.
+    tasks = []
+    for t in w.tasks.values():
+        doc = _task_doc(t)
+        if "TaskType" in doc:
+            doc["Type"] = doc.pop("TaskType")
+        tasks.append(doc)
     for f in params.get("Filters") or []:
         key, values = f.get("Key"), f.get("Values") or []
         if key in ("WindowTaskId", "TaskArn", "TaskType"):
-            tasks = [t for t in tasks if t.get(key) in values]
+            field = "Type" if key == "TaskType" else key
+            tasks = [t for t in tasks if t.get(field) in values]
         elif key == "Priority":
             tasks = [t for t in tasks if str(t.get("Priority")) in values]
     return _paginate(params, tasks, "Tasks", default_max=50)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
 import logging
 import re
 import socket
@@ -23,6 +24,7 @@ from .errors import error_response
 
 log = logging.getLogger("driftless_emulator")
 
+DEFAULT_ACCOUNT = "123456789012"  # moto's account for unknown keys
 TWELVE_DIGITS = re.compile(r"^\d{12}$")
 
 
@@ -91,7 +93,9 @@ class DriftlessApp:
         body = _read_body(environ)
         if path == "/_driftless/calls":
             if method == "GET":
-                return _json(start_response, 200, self.calls.snapshot())
+                query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+                account = (query.get("account") or [None])[0]
+                return _json(start_response, 200, self.calls.snapshot(account))
             if method == "DELETE":
                 self.calls.reset()
                 return _json(start_response, 200, {"status": "ok"})
@@ -133,7 +137,8 @@ class DriftlessApp:
         if info.access_key and TWELVE_DIGITS.match(info.access_key):
             environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", info.access_key)
 
-        self.calls.count(info.service, info.operation)
+        account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT
+        self.calls.count(info.service, info.operation, account)
 
         latency_ms, decision = self.faults.decide(info.service, info.operation)
         if latency_ms:

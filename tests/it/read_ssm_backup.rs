@@ -1,0 +1,1128 @@
+//! The SSM and AWS Backup live readers (`driftless::aws::{ssm, backup}`) against the
+//! emulator: live state is seeded with the SDK, read back through the readers, and
+//! compared field by field with the spec values driftless expects. Each test checks
+//! the call-count formula of its reader's module doc with the emulator's counters.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use aws_sdk_backup::types::{
+    BackupPlanInput, BackupRuleInput, Condition, ConditionParameter, ConditionType, Conditions,
+};
+use aws_sdk_ssm::types::{
+    MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
+    MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskInvocationParameters,
+    MaintenanceWindowTaskType, PatchAction, PatchComplianceLevel, PatchFilter, PatchFilterGroup,
+    PatchFilterKey, PatchRuleGroup, Target,
+};
+use driftless::aws::{backup, ssm, Clients};
+use driftless::live::{Live, LiveVault};
+use driftless::spec::backup_plan::{BackupRule, BackupSelection, CopyAction, Lifecycle};
+use driftless::spec::context::OWNERSHIP_TAG;
+use driftless::spec::maintenance_window::{
+    CutoffBehavior, OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
+};
+use driftless::spec::patch_baseline::{
+    ComplianceLevel, OperatingSystem, PatchRule, PatchSource, RejectedPatchesAction,
+};
+use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, PatchBaselineSpec};
+
+use crate::emulator::{Emulator, TestAccount};
+
+type Tags = BTreeMap<String, String>;
+
+/// Serialises this module's call-counting reads, so they never count each other.
+static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Counters are global to the emulator and other test modules may call the same
+/// operations meanwhile: a read is repeated until one attempt sees exactly the
+/// expected deltas (a reader making too few calls can never pass; one making too
+/// many only passes if it never does).
+const COUNT_ATTEMPTS: usize = 6;
+
+/// Runs `read` and checks the calls it made: `expected` lists (service,
+/// operation, calls) and every other operation of those services must stay
+/// unchanged.
+async fn counted<T, F, Fut>(expected: &[(&str, &str, u64)], mut read: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let _serial = COUNTING.lock().await;
+    let emulator = Emulator::shared();
+    let services: BTreeSet<&str> = expected.iter().map(|(s, _, _)| *s).collect();
+    let mut last = String::new();
+    for _ in 0..COUNT_ATTEMPTS {
+        let before = emulator.calls();
+        let out = read().await;
+        let after = emulator.calls();
+        let mut deltas: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for service in &services {
+            let ops: BTreeSet<&String> = after
+                .calls
+                .get(*service)
+                .into_iter()
+                .flat_map(|ops| ops.keys())
+                .collect();
+            for op in ops {
+                let d = after.get(service, op) - before.get(service, op);
+                if d > 0 {
+                    deltas.insert((service.to_string(), op.clone()), d);
+                }
+            }
+        }
+        let wanted: BTreeMap<(String, String), u64> = expected
+            .iter()
+            .filter(|(_, _, n)| *n > 0)
+            .map(|(s, o, n)| ((s.to_string(), o.to_string()), *n))
+            .collect();
+        if deltas == wanted {
+            return out;
+        }
+        for (key, n) in &wanted {
+            let got = deltas.get(key).copied().unwrap_or(0);
+            assert!(
+                got >= *n,
+                "{key:?}: {got} calls, expected {n}\nall: {deltas:?}"
+            );
+        }
+        last = format!("expected {wanted:?}\n     got {deltas:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("call counts never matched in {COUNT_ATTEMPTS} attempts:\n{last}");
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn names(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn ssm_tag(key: &str, value: &str) -> aws_sdk_ssm::types::Tag {
+    aws_sdk_ssm::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
+fn patch_filters(filters: &[(PatchFilterKey, &[&str])]) -> PatchFilterGroup {
+    let mut group = PatchFilterGroup::builder();
+    for (key, values) in filters {
+        group = group.patch_filters(
+            PatchFilter::builder()
+                .key(key.clone())
+                .set_values(Some(strings(values)))
+                .build()
+                .unwrap(),
+        );
+    }
+    group.build().unwrap()
+}
+
+fn filter_map(filters: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+    filters
+        .iter()
+        .map(|(k, v)| (k.to_string(), strings(v)))
+        .collect()
+}
+
+// ---------------------------------------------------------------- baselines
+
+#[tokio::test]
+async fn patch_baselines_by_name_and_by_owned_arn() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_ssm::Client::new(&config);
+
+    // Owned (selected through `owned` only): every field set.
+    let web = sdk
+        .create_patch_baseline()
+        .name("web-linux")
+        .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2)
+        .description("security first")
+        .approval_rules(
+            PatchRuleGroup::builder()
+                .patch_rules(
+                    aws_sdk_ssm::types::PatchRule::builder()
+                        .patch_filter_group(patch_filters(&[
+                            (PatchFilterKey::Classification, &["Security", "Bugfix"]),
+                            (PatchFilterKey::Severity, &["Critical", "Important"]),
+                        ]))
+                        .approve_after_days(7)
+                        .compliance_level(PatchComplianceLevel::Critical)
+                        .enable_non_security(true)
+                        .build(),
+                )
+                .patch_rules(
+                    aws_sdk_ssm::types::PatchRule::builder()
+                        .patch_filter_group(patch_filters(&[(
+                            PatchFilterKey::Product,
+                            &["AmazonLinux2"],
+                        )]))
+                        .approve_until_date("2024-06-30")
+                        .compliance_level(PatchComplianceLevel::Medium)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .global_filters(patch_filters(&[(
+            PatchFilterKey::Product,
+            &["AmazonLinux2"],
+        )]))
+        .approved_patches("openssl-1.0.2k")
+        .approved_patches_compliance_level(PatchComplianceLevel::High)
+        .approved_patches_enable_non_security(true)
+        .rejected_patches("kernel-debug")
+        .rejected_patches_action(PatchAction::Block)
+        .sources(
+            aws_sdk_ssm::types::PatchSource::builder()
+                .name("epel")
+                .products("AmazonLinux2")
+                .configuration("[epel]\nname=EPEL\nenabled=1")
+                .build()
+                .unwrap(),
+        )
+        .tags(ssm_tag(OWNERSHIP_TAG, "prod"))
+        .tags(ssm_tag("team", "platform"))
+        .send()
+        .await
+        .expect("CreatePatchBaseline web-linux")
+        .baseline_id()
+        .unwrap()
+        .to_string();
+    // Named (selected by name, not owned): defaults only, tags read one by one.
+    let db = sdk
+        .create_patch_baseline()
+        .name("db-windows")
+        .operating_system(aws_sdk_ssm::types::OperatingSystem::Windows)
+        .tags(ssm_tag("team", "db"))
+        .send()
+        .await
+        .expect("CreatePatchBaseline db-windows")
+        .baseline_id()
+        .unwrap()
+        .to_string();
+    // Neither named nor owned, but registered to a patch group.
+    let other = sdk
+        .create_patch_baseline()
+        .name("someone-elses")
+        .operating_system(aws_sdk_ssm::types::OperatingSystem::Windows)
+        .send()
+        .await
+        .expect("CreatePatchBaseline someone-elses")
+        .baseline_id()
+        .unwrap()
+        .to_string();
+    for (baseline, group) in [
+        (&web, "web"),
+        (&web, "web-canary"),
+        (&db, "db"),
+        (&other, "web"),
+    ] {
+        sdk.register_patch_baseline_for_patch_group()
+            .baseline_id(baseline)
+            .patch_group(group)
+            .send()
+            .await
+            .expect("RegisterPatchBaselineForPatchGroup");
+    }
+    sdk.register_default_patch_baseline()
+        .baseline_id(&web)
+        .send()
+        .await
+        .expect("RegisterDefaultPatchBaseline");
+
+    let web_arn = format!(
+        "arn:aws:ssm:{}:{}:patchbaseline/{web}",
+        account.region, account.account_id
+    );
+    // The owned tags are what the tagging API listed: the reader must use them.
+    let owned_tags = tags(&[
+        (OWNERSHIP_TAG, "prod"),
+        ("team", "platform"),
+        ("from", "tagging-api"),
+    ]);
+    let owned = BTreeMap::from([(web_arn.clone(), owned_tags.clone())]);
+    let clients = Clients::from_sdk_config("t", &config);
+    let wanted = names(&["db-windows", "not-there"]);
+
+    let (baselines, registrations) = counted(
+        &[
+            ("ssm", "DescribePatchBaselines", 1),
+            ("ssm", "DescribePatchGroups", 1),
+            ("ssm", "GetPatchBaseline", 2),
+            ("ssm", "ListTagsForResource", 1),
+        ],
+        || ssm::read_patch_baselines(&clients, &wanted, &owned),
+    )
+    .await
+    .expect("read_patch_baselines");
+
+    let expected_web = Live {
+        name: "web-linux".to_string(),
+        spec: PatchBaselineSpec {
+            operating_system: OperatingSystem::AmazonLinux2,
+            description: Some("security first".to_string()),
+            approval_rules: vec![
+                PatchRule {
+                    patch_filters: filter_map(&[
+                        ("CLASSIFICATION", &["Security", "Bugfix"]),
+                        ("SEVERITY", &["Critical", "Important"]),
+                    ]),
+                    approve_after_days: Some(7),
+                    approve_until_date: None,
+                    compliance_level: Some(ComplianceLevel::Critical),
+                    enable_non_security: Some(true),
+                },
+                PatchRule {
+                    patch_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
+                    approve_after_days: None,
+                    approve_until_date: Some("2024-06-30".to_string()),
+                    compliance_level: Some(ComplianceLevel::Medium),
+                    enable_non_security: None,
+                },
+            ],
+            global_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
+            approved_patches: strings(&["openssl-1.0.2k"]),
+            approved_patches_compliance_level: Some(ComplianceLevel::High),
+            approved_patches_enable_non_security: Some(true),
+            rejected_patches: strings(&["kernel-debug"]),
+            rejected_patches_action: Some(RejectedPatchesAction::Block),
+            sources: vec![PatchSource {
+                name: "epel".to_string(),
+                products: strings(&["AmazonLinux2"]),
+                configuration: "[epel]\nname=EPEL\nenabled=1".to_string(),
+            }],
+            patch_groups: strings(&["web", "web-canary"]),
+            default_for_operating_system: true,
+            tags: owned_tags,
+        },
+        arn: Some(web_arn),
+        id: Some(web.clone()),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+    };
+    let expected_db = Live {
+        name: "db-windows".to_string(),
+        spec: PatchBaselineSpec {
+            operating_system: OperatingSystem::Windows,
+            description: None,
+            approval_rules: Vec::new(),
+            global_filters: BTreeMap::new(),
+            approved_patches: Vec::new(),
+            // What AWS (and the emulator) report when these were never set.
+            approved_patches_compliance_level: Some(ComplianceLevel::Unspecified),
+            approved_patches_enable_non_security: Some(false),
+            rejected_patches: Vec::new(),
+            rejected_patches_action: Some(RejectedPatchesAction::AllowAsDependency),
+            sources: Vec::new(),
+            patch_groups: strings(&["db"]),
+            default_for_operating_system: false,
+            tags: tags(&[("team", "db")]),
+        },
+        arn: None,
+        id: Some(db.clone()),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+    };
+    let mut baselines = baselines;
+    baselines.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(baselines, vec![expected_db, expected_web]);
+
+    let expected_registrations = BTreeMap::from([
+        (
+            "db".to_string(),
+            vec![(OperatingSystem::Windows, db.clone())],
+        ),
+        (
+            "web".to_string(),
+            vec![
+                (OperatingSystem::Windows, other.clone()),
+                (OperatingSystem::AmazonLinux2, web.clone()),
+            ],
+        ),
+        (
+            "web-canary".to_string(),
+            vec![(OperatingSystem::AmazonLinux2, web.clone())],
+        ),
+    ]);
+    assert_eq!(registrations, expected_registrations);
+}
+
+/// Nothing named, nothing owned: the listings only, no detail call.
+#[tokio::test]
+async fn nothing_selected_reads_listings_only() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_ssm::Client::new(&config);
+    sdk.create_patch_baseline()
+        .name("unrelated")
+        .operating_system(aws_sdk_ssm::types::OperatingSystem::Ubuntu)
+        .send()
+        .await
+        .expect("CreatePatchBaseline");
+    sdk.create_maintenance_window()
+        .name("unrelated")
+        .schedule("rate(1 day)")
+        .duration(1)
+        .cutoff(0)
+        .allow_unassociated_targets(false)
+        .send()
+        .await
+        .expect("CreateMaintenanceWindow");
+    aws_sdk_backup::Client::new(&config)
+        .create_backup_vault()
+        .backup_vault_name("unrelated")
+        .send()
+        .await
+        .expect("CreateBackupVault");
+    let clients = Clients::from_sdk_config("t", &config);
+    let none = BTreeSet::new();
+    let owned = BTreeMap::new();
+
+    let read = counted(
+        &[
+            ("ssm", "DescribePatchBaselines", 1),
+            ("ssm", "DescribePatchGroups", 1),
+            ("ssm", "DescribeMaintenanceWindows", 1),
+            ("backup", "ListBackupVaults", 1),
+            ("backup", "ListBackupPlans", 1),
+        ],
+        || async {
+            tokio::try_join!(
+                ssm::read_patch_baselines(&clients, &none, &owned),
+                ssm::read_maintenance_windows(&clients, &none, &owned),
+                backup::read_vaults(&clients, &none, &owned),
+                backup::read_plans(&clients, &none, &owned),
+            )
+            .expect("readers")
+        },
+    )
+    .await;
+    let (baselines, registrations) = read.0;
+    assert!(baselines.is_empty() && registrations.is_empty());
+    assert!(read.1.is_empty() && read.2.is_empty() && read.3.is_empty());
+}
+
+/// More baselines than fit one DescribePatchBaselines page (100).
+#[tokio::test]
+async fn patch_baselines_listing_is_paginated() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_ssm::Client::new(&config);
+    for i in 0..105 {
+        sdk.create_patch_baseline()
+            .name(format!("bulk-{i:03}"))
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+            .send()
+            .await
+            .expect("CreatePatchBaseline");
+    }
+    let clients = Clients::from_sdk_config("t", &config);
+    let wanted = names(&["bulk-000", "bulk-050", "bulk-104"]);
+    let owned = BTreeMap::new();
+    let (baselines, _) = counted(
+        &[
+            ("ssm", "DescribePatchBaselines", 2),
+            ("ssm", "DescribePatchGroups", 1),
+            ("ssm", "GetPatchBaseline", 3),
+            ("ssm", "ListTagsForResource", 3),
+        ],
+        || ssm::read_patch_baselines(&clients, &wanted, &owned),
+    )
+    .await
+    .expect("read_patch_baselines");
+    let got: BTreeSet<String> = baselines.iter().map(|b| b.name.clone()).collect();
+    assert_eq!(got, wanted);
+    assert!(baselines
+        .iter()
+        .all(|b| b.spec.tags.is_empty() && b.tags_known));
+}
+
+// ------------------------------------------------------ maintenance windows
+
+#[tokio::test]
+async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_ssm::Client::new(&config);
+    let role = format!("arn:aws:iam::{}:role/maintenance", account.account_id);
+
+    let full = sdk
+        .create_maintenance_window()
+        .name("patching")
+        .description("weekly patching")
+        .schedule("cron(0 2 ? * SUN *)")
+        .schedule_timezone("Europe/Berlin")
+        .schedule_offset(2)
+        .duration(4)
+        .cutoff(1)
+        .allow_unassociated_targets(true)
+        .tags(ssm_tag("team", "platform"))
+        .send()
+        .await
+        .expect("CreateMaintenanceWindow patching")
+        .window_id()
+        .unwrap()
+        .to_string();
+    let web_target = sdk
+        .register_target_with_maintenance_window()
+        .window_id(&full)
+        .resource_type(MaintenanceWindowResourceType::Instance)
+        .targets(
+            Target::builder()
+                .key("tag:Patch Group")
+                .values("web")
+                .build(),
+        )
+        .targets(
+            Target::builder()
+                .key("tag:Env")
+                .values("prod")
+                .values("dr")
+                .build(),
+        )
+        .name("web")
+        .description("web servers")
+        .owner_information("ops")
+        .send()
+        .await
+        .expect("RegisterTargetWithMaintenanceWindow web")
+        .window_target_id()
+        .unwrap()
+        .to_string();
+    let pinned_target = sdk
+        .register_target_with_maintenance_window()
+        .window_id(&full)
+        .resource_type(MaintenanceWindowResourceType::Instance)
+        .targets(
+            Target::builder()
+                .key("InstanceIds")
+                .values("i-0123456789abcdef0")
+                .values("i-0fedcba9876543210")
+                .build(),
+        )
+        .name("pinned")
+        .send()
+        .await
+        .expect("RegisterTargetWithMaintenanceWindow pinned")
+        .window_target_id()
+        .unwrap()
+        .to_string();
+    let task = sdk
+        .register_task_with_maintenance_window()
+        .window_id(&full)
+        .name("patch")
+        .description("install patches")
+        .task_arn("AWS-RunPatchBaseline")
+        .task_type(MaintenanceWindowTaskType::RunCommand)
+        .targets(
+            Target::builder()
+                .key("WindowTargetIds")
+                .values(&web_target)
+                .values(&pinned_target)
+                .build(),
+        )
+        .priority(2)
+        .max_concurrency("10%")
+        .max_errors("1")
+        .cutoff_behavior(MaintenanceWindowTaskCutoffBehavior::CancelTask)
+        .service_role_arn(&role)
+        .task_invocation_parameters(
+            MaintenanceWindowTaskInvocationParameters::builder()
+                .run_command(
+                    MaintenanceWindowRunCommandParameters::builder()
+                        .parameters("Operation", strings(&["Install"]))
+                        .parameters("RebootOption", strings(&["RebootIfNeeded"]))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskWithMaintenanceWindow")
+        .window_task_id()
+        .unwrap()
+        .to_string();
+    // A second window of the same name: AWS allows it, both are returned.
+    let twin = sdk
+        .create_maintenance_window()
+        .name("patching")
+        .schedule("rate(7 days)")
+        .duration(2)
+        .cutoff(0)
+        .allow_unassociated_targets(false)
+        .send()
+        .await
+        .expect("CreateMaintenanceWindow twin")
+        .window_id()
+        .unwrap()
+        .to_string();
+    // Selected through `owned` only.
+    let by_arn = sdk
+        .create_maintenance_window()
+        .name("owned-elsewhere")
+        .schedule("rate(1 day)")
+        .duration(1)
+        .cutoff(0)
+        .allow_unassociated_targets(false)
+        .tags(ssm_tag(OWNERSHIP_TAG, "prod"))
+        .send()
+        .await
+        .expect("CreateMaintenanceWindow owned")
+        .window_id()
+        .unwrap()
+        .to_string();
+    sdk.create_maintenance_window()
+        .name("unrelated")
+        .schedule("rate(1 day)")
+        .duration(1)
+        .cutoff(0)
+        .allow_unassociated_targets(false)
+        .send()
+        .await
+        .expect("CreateMaintenanceWindow unrelated");
+
+    let by_arn_arn = format!(
+        "arn:aws:ssm:{}:{}:maintenancewindow/{by_arn}",
+        account.region, account.account_id
+    );
+    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
+    let owned = BTreeMap::from([(by_arn_arn.clone(), owned_tags.clone())]);
+    let clients = Clients::from_sdk_config("t", &config);
+    let wanted = names(&["patching"]);
+
+    let windows = counted(
+        &[
+            ("ssm", "DescribeMaintenanceWindows", 1),
+            ("ssm", "GetMaintenanceWindow", 3),
+            ("ssm", "DescribeMaintenanceWindowTargets", 3),
+            ("ssm", "DescribeMaintenanceWindowTasks", 3),
+            ("ssm", "GetMaintenanceWindowTask", 1),
+            ("ssm", "ListTagsForResource", 2),
+        ],
+        || ssm::read_maintenance_windows(&clients, &wanted, &owned),
+    )
+    .await
+    .expect("read_maintenance_windows");
+    assert_eq!(windows.len(), 3, "{windows:#?}");
+    let find = |id: &str| {
+        windows
+            .iter()
+            .find(|w| w.id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("window {id} not read: {windows:#?}"))
+            .clone()
+    };
+
+    let expected_full = Live {
+        name: "patching".to_string(),
+        spec: MaintenanceWindowSpec {
+            description: Some("weekly patching".to_string()),
+            schedule: "cron(0 2 ? * SUN *)".to_string(),
+            schedule_timezone: Some("Europe/Berlin".to_string()),
+            schedule_offset: Some(2),
+            duration: 4,
+            cutoff: 1,
+            allow_unassociated_targets: true,
+            enabled: Some(true),
+            targets: vec![
+                WindowTarget {
+                    name: "pinned".to_string(),
+                    description: None,
+                    resource_type: WindowResourceType::Instance,
+                    tags: BTreeMap::new(),
+                    instance_ids: strings(&["i-0123456789abcdef0", "i-0fedcba9876543210"]),
+                    resource_group: None,
+                    owner_information: None,
+                },
+                WindowTarget {
+                    name: "web".to_string(),
+                    description: Some("web servers".to_string()),
+                    resource_type: WindowResourceType::Instance,
+                    tags: BTreeMap::from([
+                        ("Env".to_string(), OneOrMany::Many(strings(&["prod", "dr"]))),
+                        ("Patch Group".to_string(), OneOrMany::One("web".to_string())),
+                    ]),
+                    instance_ids: Vec::new(),
+                    resource_group: None,
+                    owner_information: Some("ops".to_string()),
+                },
+            ],
+            tasks: vec![WindowTask {
+                name: "patch".to_string(),
+                description: Some("install patches".to_string()),
+                task_type: TaskType::RunCommand,
+                task_arn: "AWS-RunPatchBaseline".to_string(),
+                targets: strings(&["web", "pinned"]),
+                priority: Some(2),
+                max_concurrency: Some("10%".to_string()),
+                max_errors: Some("1".to_string()),
+                cutoff_behavior: Some(CutoffBehavior::CancelTask),
+                service_role_arn: Some(role.clone()),
+                parameters: BTreeMap::from([
+                    ("Operation".to_string(), strings(&["Install"])),
+                    ("RebootOption".to_string(), strings(&["RebootIfNeeded"])),
+                ]),
+            }],
+            tags: tags(&[("team", "platform")]),
+        },
+        arn: None,
+        id: Some(full.clone()),
+        sub_ids: BTreeMap::from([
+            ("targets/pinned".to_string(), pinned_target.clone()),
+            ("targets/web".to_string(), web_target.clone()),
+            ("tasks/patch".to_string(), task.clone()),
+        ]),
+        tags_known: true,
+    };
+    assert_eq!(find(&full), expected_full);
+
+    let expected_twin = Live {
+        name: "patching".to_string(),
+        spec: MaintenanceWindowSpec {
+            description: None,
+            schedule: "rate(7 days)".to_string(),
+            schedule_timezone: None,
+            schedule_offset: None,
+            duration: 2,
+            cutoff: 0,
+            allow_unassociated_targets: false,
+            enabled: Some(true),
+            targets: Vec::new(),
+            tasks: Vec::new(),
+            tags: BTreeMap::new(),
+        },
+        arn: None,
+        id: Some(twin.clone()),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+    };
+    assert_eq!(find(&twin), expected_twin);
+
+    let expected_by_arn = Live {
+        name: "owned-elsewhere".to_string(),
+        spec: MaintenanceWindowSpec {
+            schedule: "rate(1 day)".to_string(),
+            duration: 1,
+            tags: owned_tags,
+            ..expected_twin.spec.clone()
+        },
+        arn: Some(by_arn_arn),
+        id: Some(by_arn.clone()),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+    };
+    assert_eq!(find(&by_arn), expected_by_arn);
+}
+
+/// Whether the emulator answers Backup ListTags from the Rust SDK with the tags.
+/// moto 5.2.5 reads the ARN as the second-to-last path segment, i.e. it expects
+/// botocore's `/tags/{arn}/`; the Rust SDK sends `/tags/{arn}` and gets no tags.
+/// Until the emulator handles that, tests expect no tags from ListTags (the call
+/// itself is still made and counted); once it does, they expect the real tags.
+async fn backup_list_tags_works(sdk: &aws_sdk_backup::Client, arn: &str) -> bool {
+    let listed = sdk
+        .list_tags()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("ListTags probe");
+    let works = listed.tags().is_some_and(|t| !t.is_empty());
+    if !works {
+        eprintln!("emulator gap: Backup ListTags from the Rust SDK returns no tags");
+    }
+    works
+}
+
+// ------------------------------------------------------------------- backup
+
+#[tokio::test]
+async fn vaults_by_name_and_by_owned_arn() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_backup::Client::new(&config);
+    let key = format!(
+        "arn:aws:kms:{}:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        account.region, account.account_id
+    );
+    let nightly_arn = sdk
+        .create_backup_vault()
+        .backup_vault_name("nightly")
+        .backup_vault_tags(OWNERSHIP_TAG, "prod")
+        .send()
+        .await
+        .expect("CreateBackupVault nightly")
+        .backup_vault_arn()
+        .unwrap()
+        .to_string();
+    let legacy_arn = sdk
+        .create_backup_vault()
+        .backup_vault_name("legacy")
+        .encryption_key_arn(&key)
+        .backup_vault_tags("team", "storage")
+        .send()
+        .await
+        .expect("CreateBackupVault legacy")
+        .backup_vault_arn()
+        .unwrap()
+        .to_string();
+    sdk.create_backup_vault()
+        .backup_vault_name("unrelated")
+        .send()
+        .await
+        .expect("CreateBackupVault unrelated");
+
+    let legacy_tags = if backup_list_tags_works(&sdk, &legacy_arn).await {
+        tags(&[("team", "storage")])
+    } else {
+        Tags::new()
+    };
+    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
+    let owned = BTreeMap::from([(nightly_arn.clone(), owned_tags.clone())]);
+    let clients = Clients::from_sdk_config("t", &config);
+    let wanted = names(&["legacy", "not-there"]);
+
+    let mut vaults = counted(
+        &[("backup", "ListBackupVaults", 1), ("backup", "ListTags", 1)],
+        || backup::read_vaults(&clients, &wanted, &owned),
+    )
+    .await
+    .expect("read_vaults");
+    vaults.sort_by(|a, b| a.vault.name.cmp(&b.vault.name));
+    let vault = |name: &str, arn: &str, key: Option<&str>, tags: Tags| LiveVault {
+        vault: Live {
+            name: name.to_string(),
+            spec: BackupVaultSpec {
+                encryption_key_arn: key.map(str::to_string),
+                tags,
+            },
+            arn: Some(arn.to_string()),
+            id: None,
+            sub_ids: BTreeMap::new(),
+            tags_known: true,
+        },
+        recovery_points: 0,
+    };
+    assert_eq!(
+        vaults,
+        vec![
+            vault("legacy", &legacy_arn, Some(&key), legacy_tags),
+            // The emulator reports no key for a vault created without one (AWS
+            // reports its managed key).
+            vault("nightly", &nightly_arn, None, owned_tags),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn plans_with_rules_and_selections() {
+    let account = TestAccount::new();
+    let config = account.sdk_config();
+    let sdk = aws_sdk_backup::Client::new(&config);
+    let (region, acct) = (&account.region, &account.account_id);
+    let role = format!("arn:aws:iam::{acct}:role/service-role/AWSBackupDefaultServiceRole");
+    let copy_to = format!("arn:aws:backup:eu-north-1:{acct}:backup-vault:offsite");
+    let volume = format!("arn:aws:ec2:{region}:{acct}:volume/vol-0123456789abcdef0");
+    let instances = format!("arn:aws:ec2:{region}:{acct}:instance/*");
+
+    let daily = sdk
+        .create_backup_plan()
+        .backup_plan(
+            BackupPlanInput::builder()
+                .backup_plan_name("daily")
+                .rules(
+                    BackupRuleInput::builder()
+                        .rule_name("snapshots")
+                        .target_backup_vault_name("nightly")
+                        .schedule_expression("cron(0 3 ? * * *)")
+                        .schedule_expression_timezone("Europe/Berlin")
+                        .start_window_minutes(60)
+                        .completion_window_minutes(180)
+                        .lifecycle(
+                            aws_sdk_backup::types::Lifecycle::builder()
+                                .move_to_cold_storage_after_days(30)
+                                .delete_after_days(120)
+                                .build(),
+                        )
+                        .copy_actions(
+                            aws_sdk_backup::types::CopyAction::builder()
+                                .destination_backup_vault_arn(&copy_to)
+                                .lifecycle(
+                                    aws_sdk_backup::types::Lifecycle::builder()
+                                        .delete_after_days(35)
+                                        .build(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .recovery_point_tags("source", "driftless")
+                        .enable_continuous_backup(false)
+                        .build()
+                        .unwrap(),
+                )
+                .rules(
+                    BackupRuleInput::builder()
+                        .rule_name("continuous")
+                        .target_backup_vault_name("nightly")
+                        .enable_continuous_backup(true)
+                        .lifecycle(
+                            aws_sdk_backup::types::Lifecycle::builder()
+                                .delete_after_days(35)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .backup_plan_tags("team", "storage")
+        .send()
+        .await
+        .expect("CreateBackupPlan daily");
+    let daily_id = daily.backup_plan_id().unwrap().to_string();
+    let daily_arn = daily.backup_plan_arn().unwrap().to_string();
+    let tagged = sdk
+        .create_backup_selection()
+        .backup_plan_id(&daily_id)
+        .backup_selection(
+            aws_sdk_backup::types::BackupSelection::builder()
+                .selection_name("tagged")
+                .iam_role_arn(&role)
+                .resources("*")
+                .not_resources(&volume)
+                .conditions(
+                    Conditions::builder()
+                        .string_equals(
+                            ConditionParameter::builder()
+                                .condition_key("aws:ResourceTag/Backup")
+                                .condition_value("daily")
+                                .build(),
+                        )
+                        .string_equals(
+                            ConditionParameter::builder()
+                                .condition_key("aws:ResourceTag/Env")
+                                .condition_value("prod")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateBackupSelection tagged")
+        .selection_id()
+        .unwrap()
+        .to_string();
+    let any_of = sdk
+        .create_backup_selection()
+        .backup_plan_id(&daily_id)
+        .backup_selection(
+            aws_sdk_backup::types::BackupSelection::builder()
+                .selection_name("any-of")
+                .iam_role_arn(&role)
+                .resources(&instances)
+                .list_of_tags(
+                    Condition::builder()
+                        .condition_type(ConditionType::Stringequals)
+                        .condition_key("backup")
+                        .condition_value("yes")
+                        .build()
+                        .unwrap(),
+                )
+                .list_of_tags(
+                    Condition::builder()
+                        .condition_type(ConditionType::Stringequals)
+                        .condition_key("aws:ResourceTag/tier")
+                        .condition_value("gold")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateBackupSelection any-of")
+        .selection_id()
+        .unwrap()
+        .to_string();
+    // Selected through `owned` only.
+    let weekly = sdk
+        .create_backup_plan()
+        .backup_plan(
+            BackupPlanInput::builder()
+                .backup_plan_name("weekly")
+                .rules(
+                    BackupRuleInput::builder()
+                        .rule_name("weekly")
+                        .target_backup_vault_name("Default")
+                        .schedule_expression("cron(0 4 ? * SUN *)")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .backup_plan_tags(OWNERSHIP_TAG, "prod")
+        .send()
+        .await
+        .expect("CreateBackupPlan weekly");
+    let weekly_id = weekly.backup_plan_id().unwrap().to_string();
+    let weekly_arn = weekly.backup_plan_arn().unwrap().to_string();
+    sdk.create_backup_plan()
+        .backup_plan(
+            BackupPlanInput::builder()
+                .backup_plan_name("unrelated")
+                .rules(
+                    BackupRuleInput::builder()
+                        .rule_name("r")
+                        .target_backup_vault_name("Default")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateBackupPlan unrelated");
+
+    let daily_tags = if backup_list_tags_works(&sdk, &daily_arn).await {
+        tags(&[("team", "storage")])
+    } else {
+        Tags::new()
+    };
+    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
+    let owned = BTreeMap::from([(weekly_arn.clone(), owned_tags.clone())]);
+    let clients = Clients::from_sdk_config("t", &config);
+    let wanted = names(&["daily", "not-there"]);
+
+    let mut plans = counted(
+        &[
+            ("backup", "ListBackupPlans", 1),
+            ("backup", "GetBackupPlan", 2),
+            ("backup", "ListBackupSelections", 2),
+            ("backup", "GetBackupSelection", 2),
+            ("backup", "ListTags", 1),
+        ],
+        || backup::read_plans(&clients, &wanted, &owned),
+    )
+    .await
+    .expect("read_plans");
+    plans.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let expected_daily = Live {
+        name: "daily".to_string(),
+        spec: BackupPlanSpec {
+            // Sorted by name.
+            rules: vec![
+                BackupRule {
+                    name: "continuous".to_string(),
+                    target_vault: "nightly".to_string(),
+                    // AWS's (and the emulator's) defaults for an unset schedule.
+                    schedule: Some("cron(0 5 ? * * *)".to_string()),
+                    schedule_timezone: Some("Etc/UTC".to_string()),
+                    start_window_minutes: Some(480),
+                    completion_window_minutes: Some(10080),
+                    lifecycle: Some(Lifecycle {
+                        move_to_cold_storage_after_days: None,
+                        delete_after_days: Some(35),
+                        opt_in_to_archive_for_supported_resources: None,
+                    }),
+                    copy_actions: Vec::new(),
+                    recovery_point_tags: BTreeMap::new(),
+                    enable_continuous_backup: Some(true),
+                },
+                BackupRule {
+                    name: "snapshots".to_string(),
+                    target_vault: "nightly".to_string(),
+                    schedule: Some("cron(0 3 ? * * *)".to_string()),
+                    schedule_timezone: Some("Europe/Berlin".to_string()),
+                    start_window_minutes: Some(60),
+                    completion_window_minutes: Some(180),
+                    lifecycle: Some(Lifecycle {
+                        move_to_cold_storage_after_days: Some(30),
+                        delete_after_days: Some(120),
+                        opt_in_to_archive_for_supported_resources: None,
+                    }),
+                    copy_actions: vec![CopyAction {
+                        destination_vault_arn: copy_to.clone(),
+                        lifecycle: Some(Lifecycle {
+                            move_to_cold_storage_after_days: None,
+                            delete_after_days: Some(35),
+                            opt_in_to_archive_for_supported_resources: None,
+                        }),
+                    }],
+                    recovery_point_tags: tags(&[("source", "driftless")]),
+                    enable_continuous_backup: Some(false),
+                },
+            ],
+            selections: vec![
+                BackupSelection {
+                    name: "any-of".to_string(),
+                    iam_role_arn: role.clone(),
+                    tags: BTreeMap::new(),
+                    any_of_tags: tags(&[("backup", "yes"), ("tier", "gold")]),
+                    resources: vec![instances.clone()],
+                    not_resources: Vec::new(),
+                },
+                BackupSelection {
+                    name: "tagged".to_string(),
+                    iam_role_arn: role.clone(),
+                    tags: tags(&[("Backup", "daily"), ("Env", "prod")]),
+                    any_of_tags: BTreeMap::new(),
+                    resources: strings(&["*"]),
+                    not_resources: vec![volume.clone()],
+                },
+            ],
+            external_vaults: Vec::new(),
+            tags: daily_tags,
+        },
+        arn: Some(daily_arn.clone()),
+        id: Some(daily_id.clone()),
+        sub_ids: BTreeMap::from([
+            ("selections/any-of".to_string(), any_of.clone()),
+            ("selections/tagged".to_string(), tagged.clone()),
+        ]),
+        tags_known: true,
+    };
+    let expected_weekly = Live {
+        name: "weekly".to_string(),
+        spec: BackupPlanSpec {
+            rules: vec![BackupRule {
+                name: "weekly".to_string(),
+                target_vault: "Default".to_string(),
+                schedule: Some("cron(0 4 ? * SUN *)".to_string()),
+                schedule_timezone: Some("Etc/UTC".to_string()),
+                start_window_minutes: Some(480),
+                completion_window_minutes: Some(10080),
+                lifecycle: None,
+                copy_actions: Vec::new(),
+                recovery_point_tags: BTreeMap::new(),
+                enable_continuous_backup: None,
+            }],
+            selections: Vec::new(),
+            external_vaults: Vec::new(),
+            tags: owned_tags,
+        },
+        arn: Some(weekly_arn),
+        id: Some(weekly_id),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+    };
+    assert_eq!(plans, vec![expected_daily, expected_weekly]);
+}
