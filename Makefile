@@ -4,12 +4,9 @@ PYTHON_VENV := .venv/bin/python
 
 .PHONY: demo test build lint rust-test emulator-setup emulator-test schemas
 
-## demo: build driftless and validate the quickstart (and show what a bad repository gets)
-demo: build
-	./target/release/driftless validate examples/quickstart
-	@echo
-	@echo "A repository with two mistakes (exit code 1 is expected):"
-	@! ./target/release/driftless validate tests/fixtures/invalid/errors-in-several-files
+## demo: the main job end to end on the emulator (validate, plan, apply, drift, correct)
+demo: build emulator-setup
+	scripts/demo.sh
 
 build:
 	$(CARGO) build --release --bin driftless

@@ -180,6 +180,14 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("unexpected /_driftless/calls answer ({e}): {body}"))
     }
 
+    /// Counts of one account's requests only: exact even while other tests (in
+    /// their own accounts) run in parallel.
+    pub fn calls_of(&self, account: &str) -> CallCounts {
+        let body = self.control("GET", &format!("/_driftless/calls?account={account}"), None);
+        CallCounts::parse(&body)
+            .unwrap_or_else(|e| panic!("unexpected /_driftless/calls answer ({e}): {body}"))
+    }
+
     /// Zeroes the call counters (`POST /_driftless/calls/reset`). Counters are
     /// global to the emulator, so this disturbs every other test using it:
     /// only reset when [`Emulator::is_exclusive`]; otherwise compare

@@ -925,7 +925,9 @@ async fn read_log_groups_converts_groups_and_retention() {
     sent.reset();
     let desired = names(&["/app/web", "/app/api", "/app/untagged", "/app/missing"]);
     let prefixes = names(&["/aws/lambda/"]);
-    let (groups, retention) = logs::read_log_groups(&clients, &desired, &prefixes, &owned)
+    let logs::LogGroupsRead {
+        groups, retention, ..
+    } = logs::read_log_groups(&clients, &desired, &prefixes, &owned)
         .await
         .expect("read_log_groups");
     // Q = {/app/api, /app/missing, /app/owned-only, /app/untagged, /app/web, /aws/lambda/}:
@@ -993,7 +995,9 @@ async fn read_log_groups_converts_groups_and_retention() {
 
     // Few names and one prefix: one prefix query each, no full listing.
     sent.reset();
-    let (groups, retention) = logs::read_log_groups(
+    let logs::LogGroupsRead {
+        groups, retention, ..
+    } = logs::read_log_groups(
         &clients,
         &names(&["/app/web"]),
         &prefixes,
@@ -1019,7 +1023,9 @@ async fn read_log_groups_converts_groups_and_retention() {
 
     // Nothing selected, no prefixes: no call.
     sent.reset();
-    let (groups, retention) = logs::read_log_groups(
+    let logs::LogGroupsRead {
+        groups, retention, ..
+    } = logs::read_log_groups(
         &clients,
         &BTreeSet::new(),
         &BTreeSet::new(),
@@ -1056,7 +1062,9 @@ async fn read_log_groups_paginates_by_50() {
     // Four unrelated names: everything is listed.
     let desired = names(&["/many/000", "/many/050", "/many/100", "/many/119"]);
     sent.reset();
-    let (groups, retention) = with_emulator_counts(
+    let logs::LogGroupsRead {
+        groups, retention, ..
+    } = with_emulator_counts(
         &[
             ("logs", "DescribeLogGroups", 3),
             ("logs", "ListTagsForResource", 4),
@@ -1075,7 +1083,9 @@ async fn read_log_groups_paginates_by_50() {
 
     // A policy prefix over all 120: 3 pages of the prefix query.
     sent.reset();
-    let (groups, retention) = with_emulator_counts(&[("logs", "DescribeLogGroups", 3)], || {
+    let logs::LogGroupsRead {
+        groups, retention, ..
+    } = with_emulator_counts(&[("logs", "DescribeLogGroups", 3)], || {
         logs::read_log_groups(&clients, &none, &many, &no_owned)
     })
     .await
@@ -1092,7 +1102,7 @@ async fn read_log_groups_paginates_by_50() {
 
     // One name: one prefix query of one page.
     sent.reset();
-    let (groups, _) = with_emulator_counts(
+    let logs::LogGroupsRead { groups, .. } = with_emulator_counts(
         &[
             ("logs", "DescribeLogGroups", 1),
             ("logs", "ListTagsForResource", 1),

@@ -265,8 +265,16 @@ fn phase(c: &Change) -> u8 {
     }
 }
 
+/// The resource a change belongs to. Only kinds with sub-resources have `/` in change
+/// names for them (`window/targets/web`), and their AWS names cannot contain `/`; log
+/// group and alarm names can, so theirs are taken whole.
 fn root_name(c: &Change) -> &str {
-    c.name.split('/').next().unwrap_or(&c.name)
+    match c.kind {
+        Kind::MaintenanceWindow | Kind::BackupPlan | Kind::PatchBaseline => {
+            c.name.split('/').next().unwrap_or(&c.name)
+        }
+        _ => &c.name,
+    }
 }
 
 /// Applies every writable change of `planned`; returns what happened to each, and
@@ -390,6 +398,25 @@ mod tests {
         let (add, remove) = tag_changes(&desired, &live);
         assert_eq!(add.into_iter().collect::<Vec<_>>(), [("b".to_string(), "2".to_string())]);
         assert_eq!(remove, ["c"]);
+    }
+
+    #[test]
+    fn log_group_names_with_slashes_are_their_own_root() {
+        let mut c = Change {
+            target: "t".into(),
+            kind: Kind::LogGroup,
+            name: "/app/web".into(),
+            action: Action::Create,
+            fields: vec![],
+            drift: false,
+            reason: None,
+            adopt: false,
+            report_only: false,
+        };
+        assert_eq!(root_name(&c), "/app/web");
+        c.kind = Kind::MaintenanceWindow;
+        c.name = "weekly/targets/web".into();
+        assert_eq!(root_name(&c), "weekly");
     }
 
     #[test]

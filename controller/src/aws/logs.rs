@@ -71,14 +71,26 @@ pub fn listing(names: &BTreeSet<String>, prefixes: &BTreeSet<String>) -> Listing
     }
 }
 
-/// Log groups named in `names` or owned (`owned`: log-group ARN without `:*` → tags),
-/// and the retention of every group under one of `prefixes`.
+/// What [`read_log_groups`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogGroupsRead {
+    /// The selected groups (named or owned) that exist, by name.
+    pub groups: Vec<Live<LogGroupSpec>>,
+    /// Every group under one of the policy prefixes, by name.
+    pub retention: Vec<LogGroupRetention>,
+    /// `storedBytes` of each group in `groups` (a group AWS reports no size for is
+    /// left out).
+    pub stored_bytes: BTreeMap<String, u64>,
+}
+
+/// Log groups named in `names` or owned (`owned`: log-group ARN without `:*` → tags)
+/// with their stored bytes, and the retention of every group under one of `prefixes`.
 pub async fn read_log_groups(
     clients: &Clients,
     names: &BTreeSet<String>,
     prefixes: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
-) -> Result<(Vec<Live<LogGroupSpec>>, Vec<LogGroupRetention>), AwsError> {
+) -> Result<LogGroupsRead, AwsError> {
     let mut selected = names.clone();
     selected.extend(
         owned
@@ -113,6 +125,7 @@ pub async fn read_log_groups(
 
     let mut live = Vec::new();
     let mut retention = Vec::new();
+    let mut stored_bytes = BTreeMap::new();
     for (name, group) in &groups {
         if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
             retention.push(LogGroupRetention {
@@ -132,6 +145,9 @@ pub async fn read_log_groups(
         };
         let tags_known = tags.is_some();
         let tags = tags.unwrap_or_default();
+        if let Some(bytes) = group.stored_bytes() {
+            stored_bytes.insert(name.clone(), u64::try_from(bytes).unwrap_or(0));
+        }
         live.push(Live {
             name: name.clone(),
             spec: LogGroupSpec {
@@ -151,7 +167,11 @@ pub async fn read_log_groups(
             tags_known,
         });
     }
-    Ok((live, retention))
+    Ok(LogGroupsRead {
+        groups: live,
+        retention,
+        stored_bytes,
+    })
 }
 
 /// `None`: never expire (AWS leaves `retentionInDays` out).

@@ -147,12 +147,16 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         backup::read_vaults(clients, &request.backup_vaults, &owned.backup_vaults),
         backup::read_plans(clients, &request.backup_plans, &owned.backup_plans),
     );
-    let (log_groups, retention_candidates) = logs?;
+    let logs::LogGroupsRead {
+        groups: log_groups,
+        retention: retention_candidates,
+        stored_bytes: log_group_stored_bytes,
+    } = logs?;
     let (patch_baselines, patch_group_registrations) = baselines?;
     Ok(LiveTarget {
         alarms: alarms?,
         log_groups,
-        log_group_stored_bytes: BTreeMap::new(),
+        log_group_stored_bytes,
         retention_candidates,
         patch_baselines,
         patch_group_registrations,

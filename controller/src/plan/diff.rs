@@ -33,8 +33,9 @@ fn same(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
         (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        // Maps iterate in key order, so equal maps line up entry by entry.
         (J::Object(x), J::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same(v, w))
         }
         _ => a == b,
     }
@@ -43,27 +44,47 @@ fn same(a: &J, b: &J) -> bool {
 fn walk(path: &str, desired: &J, live: &J, out: &mut Vec<FieldChange>) {
     match (desired, live) {
         (J::Object(d), J::Object(l)) => {
-            let mut keys: Vec<&String> = d.keys().chain(l.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                let dv = d.get(key).unwrap_or(&J::Null);
-                let lv = l.get(key).unwrap_or(&J::Null);
-                walk(&join(path, key), dv, lv, out);
+            // Both maps iterate in key order: merge them.
+            let (mut di, mut li) = (d.iter().peekable(), l.iter().peekable());
+            loop {
+                let (key, dv, lv) = match (di.peek(), li.peek()) {
+                    (None, None) => break,
+                    (Some((dk, dv)), Some((lk, lv))) if dk == lk => {
+                        let item = (*dk, *dv, *lv);
+                        di.next();
+                        li.next();
+                        item
+                    }
+                    (Some((dk, dv)), Some((lk, _))) if dk < lk => {
+                        let item = (*dk, *dv, &J::Null);
+                        di.next();
+                        item
+                    }
+                    (Some((dk, dv)), None) => {
+                        let item = (*dk, *dv, &J::Null);
+                        di.next();
+                        item
+                    }
+                    (_, Some((lk, lv))) => {
+                        let item = (*lk, &J::Null, *lv);
+                        li.next();
+                        item
+                    }
+                };
+                // Most fields are equal: compare before paying for the path.
+                if !same(dv, lv) {
+                    walk(&join(path, key), dv, lv, out);
+                }
             }
         }
         (J::Object(d), J::Null) => {
-            let mut keys: Vec<&String> = d.keys().collect();
-            keys.sort();
-            for key in keys {
-                walk(&join(path, key), &d[key], &J::Null, out);
+            for (key, dv) in d {
+                walk(&join(path, key), dv, &J::Null, out);
             }
         }
         (J::Null, J::Object(l)) => {
-            let mut keys: Vec<&String> = l.keys().collect();
-            keys.sort();
-            for key in keys {
-                walk(&join(path, key), &J::Null, &l[key], out);
+            for (key, lv) in l {
+                walk(&join(path, key), &J::Null, lv, out);
             }
         }
         _ if same(desired, live) => {}

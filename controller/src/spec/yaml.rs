@@ -7,17 +7,18 @@
 //! structurally against the JSON Schema of their kind, and only then converted to the
 //! typed spec through serde_json.
 //!
-//! The tree is bounded: aliases are expanded with a cap on the total number of nodes
-//! (an "alias bomb" is rejected before it is built, in bounded memory), and nesting is
-//! capped so later recursive walks cannot overflow the stack.
+//! The tree is bounded: aliases are expanded with a cap on the number of nodes they
+//! copy in one file (an "alias bomb" is rejected before it is built, in bounded memory;
+//! nodes written out are already bounded by the file size cap), and nesting is capped
+//! so later recursive walks cannot overflow the stack.
 
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// Most nodes a single file may expand to, aliases included.
-pub const MAX_NODES: usize = 100_000;
+/// Most nodes aliases may copy in one file.
+pub const MAX_ALIAS_NODES: usize = 100_000;
 /// Deepest nesting of mappings and sequences accepted.
 pub const MAX_DEPTH: usize = 64;
 
@@ -272,7 +273,7 @@ struct Builder {
     stack: Vec<Frame>,
     documents: Vec<Node>,
     anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    alias_nodes: usize,
     error: Option<YamlError>,
 }
 
@@ -339,16 +340,17 @@ impl Builder {
             );
             return false;
         }
-        self.count(span, 1)
+        true
     }
 
-    fn count(&mut self, span: Span, n: usize) -> bool {
-        self.nodes += n;
-        if self.nodes > MAX_NODES {
+    /// Counts nodes an alias copies; false (and an error) past the cap.
+    fn count_alias(&mut self, span: Span, n: usize) -> bool {
+        self.alias_nodes += n;
+        if self.alias_nodes > MAX_ALIAS_NODES {
             self.fail(
                 span,
                 format!(
-                    "document expands to more than {MAX_NODES} YAML nodes (aliases included); \
+                    "aliases expand to more than {MAX_ALIAS_NODES} YAML nodes in this file; \
                      use fewer aliases or split the file"
                 ),
             );
@@ -380,9 +382,6 @@ impl MarkedEventReceiver for Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 if let Some(msg) = reject_tag(&tag) {
                     return self.fail(span, msg);
-                }
-                if !self.count(span, 1) {
-                    return;
                 }
                 let plain = style == TScalarStyle::Plain && tag.is_none();
                 let node = Node {
@@ -453,7 +452,7 @@ impl MarkedEventReceiver for Builder {
                     return self.fail(span, "alias refers to an unknown anchor".into());
                 };
                 // Count before cloning, so an alias bomb stops here.
-                if !self.count(span, size) {
+                if !self.count_alias(span, size) {
                     return;
                 }
                 let mut node = node;
@@ -516,7 +515,13 @@ mod tests {
             ));
         }
         let err = parse_documents(&text).unwrap_err();
-        assert!(err.message.contains("more than"), "{}", err.message);
+        assert!(err.message.contains("aliases expand to more than"), "{}", err.message);
+    }
+
+    #[test]
+    fn many_plain_documents_are_not_limited_by_the_alias_cap() {
+        let text = "- [a, b, c, d, e, f, g, h, i, j]\n".repeat(20_000);
+        assert!(parse_documents(&text).is_ok());
     }
 
     #[test]

@@ -2,61 +2,381 @@
 //! DeleteBackupVault), plans (CreateBackupPlan with CreatorRequestId and tags,
 //! UpdateBackupPlan, DeleteBackupPlan), selections (CreateBackupSelection with
 //! CreatorRequestId, DeleteBackupSelection) and tags (TagResource / UntagResource).
+//!
+//! Every write is the inverse of the reader in `super` (`backup.rs`): what is written
+//! here reads back as the same spec, up to what AWS fills in for a rule's unset
+//! schedule, timezone, start and completion windows (server-chosen, "don't care" in
+//! `plan::normalise`) and a vault's AWS-managed key.
+//!
+//! Idempotence: plan and selection creates carry the caller's token as
+//! CreatorRequestId. CreateBackupVault is made idempotent by name: when the vault
+//! already exists and was created with the same CreatorRequestId or carries the same
+//! ownership tag value as the one being created, the create counts as done (a retry).
+//! Deleting what no longer exists (`ResourceNotFoundException`) counts as done.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_backup::error::ProvideErrorMetadata;
+use aws_sdk_backup::types::{
+    BackupPlanInput, BackupRuleInput, Condition, ConditionParameter, ConditionType, Conditions,
+    Lifecycle as AwsLifecycle,
+};
+use aws_smithy_types::error::operation::BuildError;
+
+use super::RESOURCE_TAG_PREFIX;
 use crate::aws::{AwsError, Clients};
-use crate::spec::backup_plan::BackupSelection;
+use crate::spec::backup_plan::{BackupSelection, Lifecycle};
+use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{BackupPlanSpec, BackupVaultSpec};
 
-fn pending(clients: &Clients, op: &'static str) -> AwsError {
-    AwsError::Setup {
+/// A request value that failed to build: a driftless bug (the spec types guarantee
+/// every required member), reported instead of panicking.
+fn built<T>(clients: &Clients, op: &'static str, r: Result<T, BuildError>) -> Result<T, AwsError> {
+    r.map_err(|e| AwsError::Setup {
         target: clients.target.clone(),
-        message: format!("backup {op} is not implemented yet"),
-        hint: "this build of driftless cannot write AWS Backup resources".into(),
+        message: format!("cannot build the backup {op} request: {e}"),
+        hint: "this is a driftless bug; please report it".into(),
+    })
+}
+
+/// The AWS error code of a failed call, when AWS answered with one.
+fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_backup::error::SdkError<E, R>) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+fn hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// CreateBackupVault. `AlreadyExistsException` is done when the existing vault was
+/// created with this `token` as CreatorRequestId (DescribeBackupVault) or carries the
+/// same `driftless.dev/managed-by` value as `tags` (ListTags): a retry of this create,
+/// or of one whose answer was lost. Otherwise the error stands.
+pub async fn create_vault(
+    clients: &Clients,
+    name: &str,
+    spec: &BackupVaultSpec,
+    tags: &BTreeMap<String, String>,
+    token: &str,
+) -> Result<(), AwsError> {
+    const OP: &str = "CreateBackupVault";
+    let err = match clients
+        .backup
+        .create_backup_vault()
+        .backup_vault_name(name)
+        .set_encryption_key_arn(spec.encryption_key_arn.clone())
+        .set_backup_vault_tags((!tags.is_empty()).then(|| hash_map(tags)))
+        .creator_request_id(token)
+        .send()
+        .await
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if code(&e) == Some("AlreadyExistsException") => e,
+        Err(e) => return Err(AwsError::call(clients, "backup", OP, Some(name), e)),
+    };
+    let existing = clients
+        .backup
+        .describe_backup_vault()
+        .backup_vault_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", "DescribeBackupVault", Some(name), e))?;
+    // Created by this very request (an earlier attempt whose answer was lost).
+    if existing.creator_request_id() == Some(token) {
+        return Ok(());
+    }
+    let (Some(wanted), Some(arn)) = (tags.get(OWNERSHIP_TAG), existing.backup_vault_arn()) else {
+        return Err(AwsError::call(clients, "backup", OP, Some(name), err));
+    };
+    let listed = clients
+        .backup
+        .list_tags()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", "ListTags", Some(arn), e))?;
+    let owner = listed.tags().and_then(|t| t.get(OWNERSHIP_TAG));
+    if owner == Some(wanted) {
+        Ok(())
+    } else {
+        Err(AwsError::call(clients, "backup", OP, Some(name), err))
     }
 }
 
-pub async fn create_vault(clients: &Clients, name: &str, spec: &BackupVaultSpec, tags: &BTreeMap<String, String>, token: &str) -> Result<(), AwsError> {
-    let _ = (name, spec, tags, token);
-    Err(pending(clients, "CreateBackupVault"))
-}
-
+/// DeleteBackupVault (it must hold no recovery points); a vault that no longer
+/// exists is done.
 pub async fn delete_vault(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let _ = name;
-    Err(pending(clients, "DeleteBackupVault"))
+    match clients
+        .backup
+        .delete_backup_vault()
+        .backup_vault_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "backup",
+            "DeleteBackupVault",
+            Some(name),
+            e,
+        )),
+    }
 }
 
 /// Adds or changes `add` and removes `remove` on the vault or plan `arn`.
-pub async fn retag(clients: &Clients, arn: &str, add: &BTreeMap<String, String>, remove: &[String]) -> Result<(), AwsError> {
-    let _ = (arn, add, remove);
-    Err(pending(clients, "TagResource"))
+pub async fn retag(
+    clients: &Clients,
+    arn: &str,
+    add: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        clients
+            .backup
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(hash_map(add)))
+            .send()
+            .await
+            .map_err(|e| AwsError::call(clients, "backup", "TagResource", Some(arn), e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .backup
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_key_list(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call(clients, "backup", "UntagResource", Some(arn), e))?;
+    }
+    Ok(())
+}
+
+fn lifecycle(lc: &Lifecycle) -> AwsLifecycle {
+    AwsLifecycle::builder()
+        .set_move_to_cold_storage_after_days(lc.move_to_cold_storage_after_days.map(i64::from))
+        .set_delete_after_days(lc.delete_after_days.map(i64::from))
+        .set_opt_in_to_archive_for_supported_resources(lc.opt_in_to_archive_for_supported_resources)
+        .build()
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The plan document: its name and every rule (selections are separate resources).
+fn plan_input(
+    clients: &Clients,
+    op: &'static str,
+    name: &str,
+    spec: &BackupPlanSpec,
+) -> Result<BackupPlanInput, AwsError> {
+    let rules = spec
+        .rules
+        .iter()
+        .map(|r| {
+            let copies = r
+                .copy_actions
+                .iter()
+                .map(|c| {
+                    built(
+                        clients,
+                        op,
+                        aws_sdk_backup::types::CopyAction::builder()
+                            .destination_backup_vault_arn(&c.destination_vault_arn)
+                            .set_lifecycle(c.lifecycle.as_ref().map(lifecycle))
+                            .build(),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            built(
+                clients,
+                op,
+                BackupRuleInput::builder()
+                    .rule_name(&r.name)
+                    .target_backup_vault_name(&r.target_vault)
+                    .set_schedule_expression(r.schedule.clone())
+                    .set_schedule_expression_timezone(r.schedule_timezone.clone())
+                    .set_start_window_minutes(r.start_window_minutes.map(to_i64))
+                    .set_completion_window_minutes(r.completion_window_minutes.map(to_i64))
+                    .set_lifecycle(r.lifecycle.as_ref().map(lifecycle))
+                    .set_copy_actions((!copies.is_empty()).then_some(copies))
+                    .set_recovery_point_tags(
+                        (!r.recovery_point_tags.is_empty())
+                            .then(|| hash_map(&r.recovery_point_tags)),
+                    )
+                    .set_enable_continuous_backup(r.enable_continuous_backup)
+                    .build(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    built(
+        clients,
+        op,
+        BackupPlanInput::builder()
+            .backup_plan_name(name)
+            .set_rules(Some(rules))
+            .build(),
+    )
 }
 
 /// Creates the plan with its rules (selections excepted); returns its id.
-pub async fn create_plan(clients: &Clients, name: &str, spec: &BackupPlanSpec, tags: &BTreeMap<String, String>, token: &str) -> Result<String, AwsError> {
-    let _ = (name, spec, tags, token);
-    Err(pending(clients, "CreateBackupPlan"))
+pub async fn create_plan(
+    clients: &Clients,
+    name: &str,
+    spec: &BackupPlanSpec,
+    tags: &BTreeMap<String, String>,
+    token: &str,
+) -> Result<String, AwsError> {
+    const OP: &str = "CreateBackupPlan";
+    let out = clients
+        .backup
+        .create_backup_plan()
+        .backup_plan(plan_input(clients, OP, name, spec)?)
+        .set_backup_plan_tags((!tags.is_empty()).then(|| hash_map(tags)))
+        .creator_request_id(token)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", OP, Some(name), e))?;
+    Ok(out.backup_plan_id().unwrap_or_default().to_string())
 }
 
-/// Sets the plan's rules as `spec` says.
-pub async fn update_plan(clients: &Clients, id: &str, name: &str, spec: &BackupPlanSpec) -> Result<(), AwsError> {
-    let _ = (id, name, spec);
-    Err(pending(clients, "UpdateBackupPlan"))
+/// Sets the plan's rules as `spec` says (UpdateBackupPlan replaces the whole rule
+/// set; rules left unset fields get AWS's defaults again).
+pub async fn update_plan(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    spec: &BackupPlanSpec,
+) -> Result<(), AwsError> {
+    const OP: &str = "UpdateBackupPlan";
+    clients
+        .backup
+        .update_backup_plan()
+        .backup_plan_id(id)
+        .backup_plan(plan_input(clients, OP, name, spec)?)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", OP, Some(id), e))?;
+    Ok(())
 }
 
+/// DeleteBackupPlan (its selections must be deleted first); a plan that no longer
+/// exists is done.
 pub async fn delete_plan(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    let _ = id;
-    Err(pending(clients, "DeleteBackupPlan"))
+    match clients
+        .backup
+        .delete_backup_plan()
+        .backup_plan_id(id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "backup",
+            "DeleteBackupPlan",
+            Some(id),
+            e,
+        )),
+    }
 }
 
 /// Creates a selection; returns its SelectionId.
-pub async fn create_selection(clients: &Clients, plan_id: &str, selection: &BackupSelection, token: &str) -> Result<String, AwsError> {
-    let _ = (plan_id, selection, token);
-    Err(pending(clients, "CreateBackupSelection"))
+///
+/// `tags` become `Conditions.StringEquals` and `anyOfTags` become `ListOfTags`
+/// (`STRINGEQUALS`), both keyed `aws:ResourceTag/<key>`, as the reader strips them.
+pub async fn create_selection(
+    clients: &Clients,
+    plan_id: &str,
+    selection: &BackupSelection,
+    token: &str,
+) -> Result<String, AwsError> {
+    const OP: &str = "CreateBackupSelection";
+    let resource = format!("{plan_id}/{}", selection.name);
+    let conditions = (!selection.tags.is_empty()).then(|| {
+        Conditions::builder()
+            .set_string_equals(Some(
+                selection
+                    .tags
+                    .iter()
+                    .map(|(k, v)| {
+                        ConditionParameter::builder()
+                            .condition_key(format!("{RESOURCE_TAG_PREFIX}{k}"))
+                            .condition_value(v)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build()
+    });
+    let any_of = selection
+        .any_of_tags
+        .iter()
+        .map(|(k, v)| {
+            built(
+                clients,
+                OP,
+                Condition::builder()
+                    .condition_type(ConditionType::Stringequals)
+                    .condition_key(format!("{RESOURCE_TAG_PREFIX}{k}"))
+                    .condition_value(v)
+                    .build(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let doc = built(
+        clients,
+        OP,
+        aws_sdk_backup::types::BackupSelection::builder()
+            .selection_name(&selection.name)
+            .iam_role_arn(&selection.iam_role_arn)
+            .set_resources((!selection.resources.is_empty()).then(|| selection.resources.clone()))
+            .set_not_resources(
+                (!selection.not_resources.is_empty()).then(|| selection.not_resources.clone()),
+            )
+            .set_conditions(conditions)
+            .set_list_of_tags((!any_of.is_empty()).then_some(any_of))
+            .build(),
+    )?;
+    let out = clients
+        .backup
+        .create_backup_selection()
+        .backup_plan_id(plan_id)
+        .backup_selection(doc)
+        .creator_request_id(token)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", OP, Some(&resource), e))?;
+    Ok(out.selection_id().unwrap_or_default().to_string())
 }
 
-pub async fn delete_selection(clients: &Clients, plan_id: &str, selection_id: &str) -> Result<(), AwsError> {
-    let _ = (plan_id, selection_id);
-    Err(pending(clients, "DeleteBackupSelection"))
+/// DeleteBackupSelection; a selection that no longer exists is done.
+pub async fn delete_selection(
+    clients: &Clients,
+    plan_id: &str,
+    selection_id: &str,
+) -> Result<(), AwsError> {
+    match clients
+        .backup
+        .delete_backup_selection()
+        .backup_plan_id(plan_id)
+        .selection_id(selection_id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "backup",
+            "DeleteBackupSelection",
+            Some(&format!("{plan_id}/{selection_id}")),
+            e,
+        )),
+    }
 }

@@ -1,0 +1,380 @@
+//! `driftless plan` and `apply` end to end: the real binary against the emulator, each
+//! test in its own AWS account (a 12-digit access key), with out-of-band changes made
+//! through the AWS SDK the way an operator's console click would.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::emulator::{CallCounts, Emulator, TestAccount};
+
+/// A desired-state repository in a temporary folder, bound to a fresh account.
+struct Repo {
+    dir: tempfile::TempDir,
+    state: tempfile::TempDir,
+    account: TestAccount,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+impl Repo {
+    fn new(files: &[(&str, &str)]) -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+            state: tempfile::tempdir().unwrap(),
+            account: TestAccount::new(),
+        };
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+        repo
+    }
+
+    fn from_folder(folder: &Path) -> Repo {
+        let repo = Repo::new(&[]);
+        copy_tree(folder, repo.dir.path());
+        repo
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let p = self.dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let emulator = Emulator::shared();
+        let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+            .args(args)
+            .arg("--source")
+            .arg(self.dir.path())
+            .arg("--state-dir")
+            .arg(self.state.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.state.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", emulator.endpoint())
+            .env("AWS_ACCESS_KEY_ID", &self.account.account_id)
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", &self.account.region)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "3")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn plan(&self) -> Run {
+        self.run(&["plan", "--detailed-exitcode", "--output", "json"])
+    }
+
+    fn apply(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["apply", "--auto-approve"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        assert_eq!(run.code, 0, "apply failed:\n{}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    fn calls(&self) -> CallCounts {
+        Emulator::shared().calls_of(&self.account.account_id)
+    }
+
+    fn sdk(&self) -> aws_types::SdkConfig {
+        self.account.sdk_config()
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn repo_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Write operations (anything but Describe*, List*, Get*) between two counts.
+fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (service, ops) in &after.calls {
+        for (op, n) in ops {
+            let was = before.get(service, op);
+            let read = op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
+            if !read && *n > was {
+                out.insert(format!("{service}:{op}"), n - was);
+            }
+        }
+    }
+    out
+}
+
+fn actions(plan: &Value) -> Vec<(String, String)> {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["action"].as_str().unwrap().to_string(), c["name"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+const LOG_GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /cli/app}\nspec: {retentionInDays: 14, tags: {team: web}}\n";
+
+#[test]
+fn quickstart_plans_applies_and_then_has_no_changes() {
+    let repo = Repo::from_folder(&repo_root().join("examples/quickstart"));
+    let first = repo.plan();
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let plan = first.json();
+    assert_eq!(plan["summary"]["conflict"], 0);
+    assert!(plan["summary"]["create"].as_u64().unwrap() >= 11, "{}", plan["summary"]);
+
+    let before = repo.calls();
+    let applied = repo.apply(&[]);
+    assert!(applied.stdout.contains("Apply complete"), "{}", applied.stdout);
+    let after = repo.calls();
+    assert!(!writes(&before, &after).is_empty());
+
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "plan after apply:\n{}\n{}", again.stdout, again.stderr);
+    assert_eq!(again.json()["changes"], serde_json::json!([]));
+
+    // A second apply writes nothing at all.
+    let before = repo.calls();
+    repo.apply(&[]);
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+}
+
+#[test]
+fn an_out_of_band_change_is_drift_and_apply_puts_it_back() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    repo.apply(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(60).send())
+        .unwrap();
+
+    let drifted = repo.plan();
+    assert_eq!(drifted.code, 2);
+    let plan = drifted.json();
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan}");
+    assert_eq!(changes[0]["name"], "/cli/app");
+    assert_eq!(changes[0]["drift"], true);
+    assert_eq!(changes[0]["fields"], serde_json::json!([{"path": "retentionInDays", "live": 60, "desired": 14}]));
+
+    repo.apply(&[]);
+    assert_eq!(repo.plan().code, 0);
+}
+
+#[test]
+fn an_unowned_namesake_is_a_conflict_and_is_never_written_unless_adopted() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(logs.create_log_group().log_group_name("/cli/app").send()).unwrap();
+    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(3).send())
+        .unwrap();
+
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2);
+    assert_eq!(actions(&plan.json()), [("conflict".to_string(), "/cli/app".to_string())]);
+    let before = repo.calls();
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}", apply.stdout);
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+
+    repo.write("a.yaml", &LOG_GROUP.replace("{name: /cli/app}", "{name: /cli/app, adopt: true}"));
+    let plan = repo.plan().json();
+    assert_eq!(plan["changes"][0]["action"], "update");
+    assert_eq!(plan["changes"][0]["adopt"], true);
+    repo.apply(&[]);
+    assert_eq!(repo.plan().code, 0);
+}
+
+#[test]
+fn owned_resources_that_left_the_repo_are_deleted_only_with_prune_and_within_guards() {
+    let second = LOG_GROUP.replace("/cli/app", "/cli/other");
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP), ("b.yaml", &second)]);
+    repo.apply(&[]);
+    std::fs::remove_file(repo.dir.path().join("b.yaml")).unwrap();
+
+    let plan = repo.plan();
+    assert_eq!(plan.code, 0, "without --prune nothing changes");
+    let json = plan.json();
+    assert_eq!(json["wouldDeleteWithPrune"][0]["name"], "/cli/other");
+
+    let guarded = repo.run(&["plan", "--prune", "--max-deletes", "0", "--output", "json"]).json();
+    assert_eq!(guarded["changes"], serde_json::json!([]));
+    assert!(guarded["warnings"][0].as_str().unwrap().contains("exceed --max-deletes 0"));
+
+    repo.apply(&["--prune"]);
+    let after = repo.plan();
+    assert_eq!(after.code, 0);
+    assert!(after.json().get("wouldDeleteWithPrune").is_none());
+
+    // The empty-repository guard.
+    std::fs::remove_file(repo.dir.path().join("a.yaml")).unwrap();
+    let empty = repo.run(&["plan", "--prune", "--output", "json"]).json();
+    assert_eq!(empty["changes"], serde_json::json!([]));
+    assert!(empty["warnings"][0].as_str().unwrap().contains("--allow-empty"));
+}
+
+#[test]
+fn a_saved_plan_is_applied_exactly_and_refused_once_live_state_moved() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    let file = repo.state.path().join("plan.json");
+    let file_arg = file.to_string_lossy().into_owned();
+    let saved = repo.run(&["plan", "--out", &file_arg]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let applied = repo.run(&["apply", &file_arg]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+
+    repo.write("a.yaml", &LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"));
+    assert_eq!(repo.run(&["plan", "--out", &file_arg]).code, 0);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(60).send())
+        .unwrap();
+    let before = repo.calls();
+    let refused = repo.run(&["apply", &file_arg]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("is stale"), "{}", refused.stderr);
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    let run = repo.run(&["apply"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    assert_eq!(repo.plan().code, 2, "nothing was applied");
+}
+
+#[test]
+fn every_mutable_field_updates_and_immutable_ones_replace() {
+    let repo = Repo::from_folder(&repo_root().join("examples/quickstart"));
+    repo.apply(&[]);
+    let edit = |file: &str, pairs: &[(&str, &str)]| {
+        let path = repo.dir.path().join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (from, to) in pairs {
+            assert!(text.contains(from), "{file}: {from}");
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(path, text).unwrap();
+    };
+    edit("monitoring/web.yaml", &[("threshold: 80", "threshold: 85"), ("datapointsToAlarm: 10", "datapointsToAlarm: 12"), ("team: web, service: storefront}", "team: platform}")]);
+    edit("monitoring/logs.yaml", &[("retentionInDays: 90", "retentionInDays: 180")]);
+    edit("patching/baselines.yaml", &[("approveAfterDays: 7", "approveAfterDays: 5"), ("rejectedPatches: [kernel-6.1.0-1.x86_64]", "rejectedPatches: [kernel-6.1.0-1.x86_64, openssl-3.0.8]"), ("patchGroups: [prod-web, prod-api]", "patchGroups: [prod-web]")]);
+    edit("patching/windows.yaml", &[("cron(0 3 ? * TUE *)", "cron(0 4 ? * WED *)"), ("priority: 1", "priority: 2"), ("{\"Patch Group\": prod-web}", "{\"Patch Group\": [prod-web, prod-web-canary]}")]);
+    edit("backup/daily.yaml", &[("deleteAfterDays: 365}", "deleteAfterDays: 400}"), ("tags: {Backup: daily}", "tags: {Backup: daily, Env: prod}")]);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2);
+    let got = actions(&plan.json());
+    for expected in [
+        ("update", "web-cpu-high"),
+        ("update", "/app/web/application"),
+        ("update", "al2023-prod"),
+        ("delete", "al2023-prod/patchGroups/prod-api"),
+        ("update", "prod-patch-tuesday"),
+        ("update", "prod-patch-tuesday/targets/prod-web"),
+        ("update", "prod-patch-tuesday/tasks/install-patches"),
+        ("update", "prod-daily"),
+        ("replace", "prod-daily/selections/tagged-daily"),
+    ] {
+        assert!(got.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?} not in {got:?}");
+    }
+    repo.apply(&[]);
+    let after = repo.plan();
+    assert_eq!(after.code, 0, "{}", after.stdout);
+
+    // Changing a baseline's operating system replaces it.
+    edit("patching/baselines.yaml", &[("operatingSystem: AMAZON_LINUX_2023\n  description: Staging", "operatingSystem: AMAZON_LINUX_2\n  description: Staging")]);
+    let plan = repo.plan().json();
+    assert!(actions(&plan).contains(&("replace".to_string(), "al2023-staging".to_string())), "{plan}");
+    repo.apply(&[]);
+    assert_eq!(repo.plan().code, 0);
+}
+
+#[test]
+fn a_no_change_plan_costs_the_documented_number_of_calls() {
+    for n in [10usize, 1000] {
+        let repo = Repo::new(&[]);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sdk = repo.sdk();
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+        let mut docs = String::new();
+        rt.block_on(async {
+            for i in 0..n {
+                let alarm = format!("budget-{i:04}");
+                let group = format!("/budget/{i:04}");
+                cw.put_metric_alarm()
+                    .alarm_name(&alarm)
+                    .namespace("AWS/EC2")
+                    .metric_name("CPUUtilization")
+                    .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+                    .period(300)
+                    .evaluation_periods(3)
+                    .threshold(80.0)
+                    .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+                    .tags(aws_sdk_cloudwatch::types::Tag::builder().key("driftless.dev/managed-by").value("driftless").build())
+                    .send()
+                    .await
+                    .unwrap();
+                logs.create_log_group()
+                    .log_group_name(&group)
+                    .tags("driftless.dev/managed-by", "driftless")
+                    .send()
+                    .await
+                    .unwrap();
+                docs.push_str(&format!(
+                    "---\napiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: {alarm}}}\nspec: {{namespace: AWS/EC2, metricName: CPUUtilization, statistic: Average, period: 300, evaluationPeriods: 3, threshold: 80, comparisonOperator: GreaterThanThreshold}}\n---\napiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {{name: {group}}}\nspec: {{}}\n"
+                ));
+            }
+        });
+        repo.write("all.yaml", &docs);
+        let before = repo.calls();
+        let plan = repo.plan();
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
+        let after = repo.calls();
+        let made = after.total - before.total;
+        // The formula (ARCHITECTURE.md): tagging pages ceil(2n/100) + DescribeAlarms
+        // ceil(n/100) + DescribeLogGroups pages ceil(n/50); nothing else.
+        let pages = |count: usize, per: usize| count.div_ceil(per).max(1) as u64;
+        let minimal = pages(2 * n, 100) + pages(n, 100) + pages(n, 50);
+        assert!(
+            made as f64 <= 1.2 * minimal as f64,
+            "n = {n}: {made} calls, formula {minimal}: {:?}",
+            after.calls
+        );
+    }
+}
