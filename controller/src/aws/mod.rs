@@ -136,16 +136,35 @@ pub struct Owned {
 }
 
 /// Reads everything a plan of one target needs: one tagging listing for ownership,
-/// then each service's reads, concurrently.
+/// then each service's reads, concurrently. A kind the desired state does not mention
+/// and of which this instance owns nothing is not read at all.
 pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<LiveTarget, AwsError> {
     let owned = tagging::owned_resources(clients, &request.instance).await?;
     let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
-        cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms),
-        logs::read_log_groups(clients, &request.log_groups, &request.retention_prefixes, &owned.log_groups),
-        ssm::read_patch_baselines(clients, &request.patch_baselines, &owned.patch_baselines),
-        ssm::read_maintenance_windows(clients, &request.maintenance_windows, &owned.maintenance_windows),
-        backup::read_vaults(clients, &request.backup_vaults, &owned.backup_vaults),
-        backup::read_plans(clients, &request.backup_plans, &owned.backup_plans),
+        only_if(
+            !request.alarms.is_empty() || !owned.alarms.is_empty(),
+            cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms)
+        ),
+        only_if(
+            !request.log_groups.is_empty() || !request.retention_prefixes.is_empty() || !owned.log_groups.is_empty(),
+            logs::read_log_groups(clients, &request.log_groups, &request.retention_prefixes, &owned.log_groups)
+        ),
+        only_if(
+            !request.patch_baselines.is_empty() || !owned.patch_baselines.is_empty(),
+            ssm::read_patch_baselines(clients, &request.patch_baselines, &owned.patch_baselines)
+        ),
+        only_if(
+            !request.maintenance_windows.is_empty() || !owned.maintenance_windows.is_empty(),
+            ssm::read_maintenance_windows(clients, &request.maintenance_windows, &owned.maintenance_windows)
+        ),
+        only_if(
+            !request.backup_vaults.is_empty() || !owned.backup_vaults.is_empty(),
+            backup::read_vaults(clients, &request.backup_vaults, &owned.backup_vaults)
+        ),
+        only_if(
+            !request.backup_plans.is_empty() || !owned.backup_plans.is_empty(),
+            backup::read_plans(clients, &request.backup_plans, &owned.backup_plans)
+        ),
     );
     let logs::LogGroupsRead {
         groups: log_groups,
@@ -164,6 +183,16 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         backup_vaults: vaults?,
         backup_plans: plans?,
     })
+}
+
+/// Runs `read` only when `needed`; otherwise its (lazy) future is dropped unpolled and
+/// no call is made.
+async fn only_if<T: Default>(needed: bool, read: impl std::future::Future<Output = Result<T, AwsError>>) -> Result<T, AwsError> {
+    if needed {
+        read.await
+    } else {
+        Ok(T::default())
+    }
 }
 
 /// A failed AWS call, with enough context to act on.
