@@ -12,11 +12,12 @@ tests/emulator/run --port "$port" >"$work/emulator.log" 2>&1 &
 emulator=$!
 trap 'kill $emulator 2>/dev/null; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=123456789012 \
-  AWS_SECRET_ACCESS_KEY=demo AWS_REGION=ap-northeast-1 AWS_EC2_METADATA_DISABLED=true
+  AWS_SECRET_ACCESS_KEY=demo AWS_REGION=ap-northeast-1 AWS_DEFAULT_REGION=ap-northeast-1 AWS_EC2_METADATA_DISABLED=true
 for _ in $(seq 1 600); do curl -sf -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" && break; sleep 0.2; done
 curl -sf -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" || { cat "$work/emulator.log"; exit 1; }
 state=(--state-dir "$work/state")
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n$ %s\n' "$bold" "$1" "$plain" "${*:2}"; }
 
 step "1. validate the quickstart (offline)" driftless validate examples/quickstart
 "$BIN" validate examples/quickstart

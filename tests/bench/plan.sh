@@ -19,7 +19,7 @@ tests/emulator/run --port "$port" >"$work/emulator.log" 2>&1 &
 emulator=$!
 trap 'kill $emulator 2>/dev/null; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=210987654321 \
-  AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 for _ in $(seq 1 600); do curl -sf -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" && break; sleep 0.2; done
 
 echo "seeding $n alarms, $n log groups, $m baselines/windows/vaults+plans ..."
