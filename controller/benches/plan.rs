@@ -9,6 +9,10 @@ use driftless::plan::{plan_target, Plan, PlanOptions};
 use driftless::render;
 use driftless::spec::{parse, DesiredState, Resource, ResourceSpec, SourceFile};
 
+/// The allocator the binary uses (see main.rs): plans allocate many small JSON values.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const N: usize = 5_000;
 
 fn desired() -> DesiredState {

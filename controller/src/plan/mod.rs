@@ -215,31 +215,52 @@ pub fn plan_target(
     let mut plan = TargetPlan::default();
     let mut deletes = Vec::new();
 
-    let mut by_kind: BTreeMap<Kind, BTreeMap<String, &Resource>> = BTreeMap::new();
+    let mut by_kind: BTreeMap<Kind, BTreeMap<&str, &Resource>> = BTreeMap::new();
     for r in desired {
-        by_kind.entry(r.kind()).or_default().insert(r.name().to_string(), r);
+        by_kind.entry(r.kind()).or_default().insert(r.name(), r);
     }
     let empty = BTreeMap::new();
     let desired_of = |k: Kind| by_kind.get(&k).unwrap_or(&empty);
 
-    let lives: Vec<(Kind, BTreeMap<String, Vec<LiveItem>>)> = vec![
+    let lives: Vec<(Kind, BTreeMap<&str, Vec<LiveItem>>)> = vec![
         (Kind::MetricAlarm, collect(&live.alarms, instance, |s| normalise::alarm(s, None))),
         (Kind::LogGroup, collect(&live.log_groups, instance, |s| normalise::log_group(s, None))),
         (Kind::PatchBaseline, collect(&live.patch_baselines, instance, |s| normalise::patch_baseline(s, None))),
         (Kind::MaintenanceWindow, collect(&live.maintenance_windows, instance, |s| normalise::maintenance_window(s, None))),
-        (Kind::BackupVault, {
-            let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
-            collect(&vaults, instance, |s| normalise::backup_vault(s, None))
-        }),
+        (Kind::BackupVault, collect(live.backup_vaults.iter().map(|v| &v.vault), instance, |s| normalise::backup_vault(s, None))),
         (Kind::BackupPlan, collect(&live.backup_plans, instance, |s| normalise::backup_plan(s, None))),
     ];
 
     for (kind, live_items) in &lives {
         let wanted = desired_of(*kind);
-        let names: BTreeSet<&String> = wanted.keys().chain(live_items.keys()).collect();
-        for name in names {
-            let items = live_items.get(name).map(Vec::as_slice).unwrap_or(&[]);
-            match wanted.get(name) {
+        // Both maps are in name order: walk them together.
+        let (mut w, mut l) = (wanted.iter().peekable(), live_items.iter().peekable());
+        loop {
+            let (name, resource, items): (&str, Option<&&Resource>, &[LiveItem]) = match (w.peek(), l.peek()) {
+                (None, None) => break,
+                (Some((wn, r)), Some((ln, items))) if wn == ln => {
+                    let next = (**wn, Some(*r), items.as_slice());
+                    w.next();
+                    l.next();
+                    next
+                }
+                (Some((wn, r)), Some((ln, _))) if wn < ln => {
+                    let next = (**wn, Some(*r), &[][..]);
+                    w.next();
+                    next
+                }
+                (Some((wn, r)), None) => {
+                    let next = (**wn, Some(*r), &[][..]);
+                    w.next();
+                    next
+                }
+                (_, Some((ln, items))) => {
+                    let next = (**ln, None, items.as_slice());
+                    l.next();
+                    next
+                }
+            };
+            match resource {
                 Some(resource) => plan_resource(target, resource, items, live, options, &mut plan),
                 None => {
                     if items.iter().any(|i| i.owned) {
@@ -248,7 +269,7 @@ pub fn plan_target(
                             let points = live
                                 .backup_vaults
                                 .iter()
-                                .find(|v| &v.vault.name == name)
+                                .find(|v| v.vault.name == name)
                                 .map_or(0, |v| v.recovery_points);
                             if points > 0 {
                                 change.reason = Some(format!(
@@ -267,14 +288,14 @@ pub fn plan_target(
     plan
 }
 
-fn collect<S: Tagged>(
-    items: &[Live<S>],
+fn collect<'a, S: Tagged + 'a>(
+    items: impl IntoIterator<Item = &'a Live<S>>,
     instance: &str,
     normalise: impl Fn(&S) -> Normalised,
-) -> BTreeMap<String, Vec<LiveItem>> {
-    let mut map: BTreeMap<String, Vec<LiveItem>> = BTreeMap::new();
+) -> BTreeMap<&'a str, Vec<LiveItem>> {
+    let mut map: BTreeMap<&str, Vec<LiveItem>> = BTreeMap::new();
     for item in items {
-        map.entry(item.name.clone()).or_default().push(LiveItem {
+        map.entry(item.name.as_str()).or_default().push(LiveItem {
             normalised: normalise(&item.spec),
             owned: item.owned_by(instance),
         });
