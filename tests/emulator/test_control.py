@@ -176,6 +176,21 @@ def test_drop_closes_connection(endpoint, client, control):
     client("ssm").describe_patch_baselines()  # count exhausted: served again
 
 
+def test_drop_response_carries_the_request_out_then_drops_the_answer(client, control, account):
+    control.set_faults({"rules": [{"service": "logs", "operation": "CreateLogGroup", "kind": "drop_response", "count": 1, "account": account}]})
+    logs = client("logs")
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, HTTPClientError)):
+        logs.create_log_group(logGroupName="/lost/response")
+    # The write happened although the client never heard back.
+    names = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+    assert names == ["/lost/response"]
+
+
+def test_fault_rules_can_be_limited_to_one_account(client, control, account):
+    control.set_faults({"rules": [{"service": "logs", "kind": "throttle", "account": "000000000001"}]})
+    client("logs").describe_log_groups()  # another account's rule: not throttled
+
+
 def test_bad_fault_spec_rejected(endpoint):
     with pytest.raises(urllib.error.HTTPError) as e:
         http_json("POST", endpoint + "/_driftless/faults", {"rules": [{"kind": "explode"}]})

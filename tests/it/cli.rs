@@ -25,7 +25,8 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -117,7 +118,10 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn repo_root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Write operations (anything but Describe*, List*, Get*) between two counts.
@@ -126,7 +130,8 @@ fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
     for (service, ops) in &after.calls {
         for (op, n) in ops {
             let was = before.get(service, op);
-            let read = op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
+            let read =
+                op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
             if !read && *n > was {
                 out.insert(format!("{service}:{op}"), n - was);
             }
@@ -140,7 +145,12 @@ fn actions(plan: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["action"].as_str().unwrap().to_string(), c["name"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["action"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -153,16 +163,28 @@ fn quickstart_plans_applies_and_then_has_no_changes() {
     assert_eq!(first.code, 2, "{}", first.stderr);
     let plan = first.json();
     assert_eq!(plan["summary"]["conflict"], 0);
-    assert!(plan["summary"]["create"].as_u64().unwrap() >= 11, "{}", plan["summary"]);
+    assert!(
+        plan["summary"]["create"].as_u64().unwrap() >= 11,
+        "{}",
+        plan["summary"]
+    );
 
     let before = repo.calls();
     let applied = repo.apply(&[]);
-    assert!(applied.stdout.contains("Apply complete"), "{}", applied.stdout);
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
     let after = repo.calls();
     assert!(!writes(&before, &after).is_empty());
 
     let again = repo.plan();
-    assert_eq!(again.code, 0, "plan after apply:\n{}\n{}", again.stdout, again.stderr);
+    assert_eq!(
+        again.code, 0,
+        "plan after apply:\n{}\n{}",
+        again.stdout, again.stderr
+    );
     assert_eq!(again.json()["changes"], serde_json::json!([]));
 
     // A second apply writes nothing at all.
@@ -177,8 +199,13 @@ fn an_out_of_band_change_is_drift_and_apply_puts_it_back() {
     repo.apply(&[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(60).send())
-        .unwrap();
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
 
     let drifted = repo.plan();
     assert_eq!(drifted.code, 2);
@@ -187,7 +214,10 @@ fn an_out_of_band_change_is_drift_and_apply_puts_it_back() {
     assert_eq!(changes.len(), 1, "{plan}");
     assert_eq!(changes[0]["name"], "/cli/app");
     assert_eq!(changes[0]["drift"], true);
-    assert_eq!(changes[0]["fields"], serde_json::json!([{"path": "retentionInDays", "live": 60, "desired": 14}]));
+    assert_eq!(
+        changes[0]["fields"],
+        serde_json::json!([{"path": "retentionInDays", "live": 60, "desired": 14}])
+    );
 
     repo.apply(&[]);
     assert_eq!(repo.plan().code, 0);
@@ -198,19 +228,31 @@ fn an_unowned_namesake_is_a_conflict_and_is_never_written_unless_adopted() {
     let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(logs.create_log_group().log_group_name("/cli/app").send()).unwrap();
-    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(3).send())
+    rt.block_on(logs.create_log_group().log_group_name("/cli/app").send())
         .unwrap();
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(3)
+            .send(),
+    )
+    .unwrap();
 
     let plan = repo.plan();
     assert_eq!(plan.code, 2);
-    assert_eq!(actions(&plan.json()), [("conflict".to_string(), "/cli/app".to_string())]);
+    assert_eq!(
+        actions(&plan.json()),
+        [("conflict".to_string(), "/cli/app".to_string())]
+    );
     let before = repo.calls();
     let apply = repo.run(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{}", apply.stdout);
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
 
-    repo.write("a.yaml", &LOG_GROUP.replace("{name: /cli/app}", "{name: /cli/app, adopt: true}"));
+    repo.write(
+        "a.yaml",
+        &LOG_GROUP.replace("{name: /cli/app}", "{name: /cli/app, adopt: true}"),
+    );
     let plan = repo.plan().json();
     assert_eq!(plan["changes"][0]["action"], "update");
     assert_eq!(plan["changes"][0]["adopt"], true);
@@ -230,9 +272,14 @@ fn owned_resources_that_left_the_repo_are_deleted_only_with_prune_and_within_gua
     let json = plan.json();
     assert_eq!(json["wouldDeleteWithPrune"][0]["name"], "/cli/other");
 
-    let guarded = repo.run(&["plan", "--prune", "--max-deletes", "0", "--output", "json"]).json();
+    let guarded = repo
+        .run(&["plan", "--prune", "--max-deletes", "0", "--output", "json"])
+        .json();
     assert_eq!(guarded["changes"], serde_json::json!([]));
-    assert!(guarded["warnings"][0].as_str().unwrap().contains("exceed --max-deletes 0"));
+    assert!(guarded["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("exceed --max-deletes 0"));
 
     repo.apply(&["--prune"]);
     let after = repo.plan();
@@ -243,7 +290,10 @@ fn owned_resources_that_left_the_repo_are_deleted_only_with_prune_and_within_gua
     std::fs::remove_file(repo.dir.path().join("a.yaml")).unwrap();
     let empty = repo.run(&["plan", "--prune", "--output", "json"]).json();
     assert_eq!(empty["changes"], serde_json::json!([]));
-    assert!(empty["warnings"][0].as_str().unwrap().contains("--allow-empty"));
+    assert!(empty["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("--allow-empty"));
 }
 
 #[test]
@@ -256,12 +306,20 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_live_state_moved() {
     let applied = repo.run(&["apply", &file_arg]);
     assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
 
-    repo.write("a.yaml", &LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"));
+    repo.write(
+        "a.yaml",
+        &LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"),
+    );
     assert_eq!(repo.run(&["plan", "--out", &file_arg]).code, 0);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(logs.put_retention_policy().log_group_name("/cli/app").retention_in_days(60).send())
-        .unwrap();
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
     let before = repo.calls();
     let refused = repo.run(&["apply", &file_arg]);
     assert_eq!(refused.code, 1);
@@ -291,11 +349,50 @@ fn every_mutable_field_updates_and_immutable_ones_replace() {
         }
         std::fs::write(path, text).unwrap();
     };
-    edit("monitoring/web.yaml", &[("threshold: 80", "threshold: 85"), ("datapointsToAlarm: 10", "datapointsToAlarm: 12"), ("team: web, service: storefront}", "team: platform}")]);
-    edit("monitoring/logs.yaml", &[("retentionInDays: 90", "retentionInDays: 180")]);
-    edit("patching/baselines.yaml", &[("approveAfterDays: 7", "approveAfterDays: 5"), ("rejectedPatches: [kernel-6.1.0-1.x86_64]", "rejectedPatches: [kernel-6.1.0-1.x86_64, openssl-3.0.8]"), ("patchGroups: [prod-web, prod-api]", "patchGroups: [prod-web]")]);
-    edit("patching/windows.yaml", &[("cron(0 3 ? * TUE *)", "cron(0 4 ? * WED *)"), ("priority: 1", "priority: 2"), ("{\"Patch Group\": prod-web}", "{\"Patch Group\": [prod-web, prod-web-canary]}")]);
-    edit("backup/daily.yaml", &[("deleteAfterDays: 365}", "deleteAfterDays: 400}"), ("tags: {Backup: daily}", "tags: {Backup: daily, Env: prod}")]);
+    edit(
+        "monitoring/web.yaml",
+        &[
+            ("threshold: 80", "threshold: 85"),
+            ("datapointsToAlarm: 10", "datapointsToAlarm: 12"),
+            ("team: web, service: storefront}", "team: platform}"),
+        ],
+    );
+    edit(
+        "monitoring/logs.yaml",
+        &[("retentionInDays: 90", "retentionInDays: 180")],
+    );
+    edit(
+        "patching/baselines.yaml",
+        &[
+            ("approveAfterDays: 7", "approveAfterDays: 5"),
+            (
+                "rejectedPatches: [kernel-6.1.0-1.x86_64]",
+                "rejectedPatches: [kernel-6.1.0-1.x86_64, openssl-3.0.8]",
+            ),
+            (
+                "patchGroups: [prod-web, prod-api]",
+                "patchGroups: [prod-web]",
+            ),
+        ],
+    );
+    edit(
+        "patching/windows.yaml",
+        &[
+            ("cron(0 3 ? * TUE *)", "cron(0 4 ? * WED *)"),
+            ("priority: 1", "priority: 2"),
+            (
+                "{\"Patch Group\": prod-web}",
+                "{\"Patch Group\": [prod-web, prod-web-canary]}",
+            ),
+        ],
+    );
+    edit(
+        "backup/daily.yaml",
+        &[
+            ("deleteAfterDays: 365}", "deleteAfterDays: 400}"),
+            ("tags: {Backup: daily}", "tags: {Backup: daily, Env: prod}"),
+        ],
+    );
     let plan = repo.plan();
     assert_eq!(plan.code, 2);
     let got = actions(&plan.json());
@@ -310,16 +407,28 @@ fn every_mutable_field_updates_and_immutable_ones_replace() {
         ("update", "prod-daily"),
         ("replace", "prod-daily/selections/tagged-daily"),
     ] {
-        assert!(got.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?} not in {got:?}");
+        assert!(
+            got.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not in {got:?}"
+        );
     }
     repo.apply(&[]);
     let after = repo.plan();
     assert_eq!(after.code, 0, "{}", after.stdout);
 
     // Changing a baseline's operating system replaces it.
-    edit("patching/baselines.yaml", &[("operatingSystem: AMAZON_LINUX_2023\n  description: Staging", "operatingSystem: AMAZON_LINUX_2\n  description: Staging")]);
+    edit(
+        "patching/baselines.yaml",
+        &[(
+            "operatingSystem: AMAZON_LINUX_2023\n  description: Staging",
+            "operatingSystem: AMAZON_LINUX_2\n  description: Staging",
+        )],
+    );
     let plan = repo.plan().json();
-    assert!(actions(&plan).contains(&("replace".to_string(), "al2023-staging".to_string())), "{plan}");
+    assert!(
+        actions(&plan).contains(&("replace".to_string(), "al2023-staging".to_string())),
+        "{plan}"
+    );
     repo.apply(&[]);
     assert_eq!(repo.plan().code, 0);
 }
@@ -377,4 +486,42 @@ fn a_no_change_plan_costs_the_documented_number_of_calls() {
             after.calls
         );
     }
+}
+
+#[test]
+fn a_create_whose_response_was_lost_is_retried_without_a_duplicate() {
+    // Fault rules are global: hold the lock the other fault tests take.
+    let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
+    let window = "apiVersion: driftless.dev/v1\nkind: MaintenanceWindow\nmetadata: {name: lost-response}\nspec: {schedule: rate(7 days), duration: 2, cutoff: 1}\n";
+    let repo = Repo::new(&[("w.yaml", window)]);
+    let emulator = Emulator::shared();
+    let _faults = emulator.scoped_faults(&serde_json::json!({
+        "seed": 7,
+        "rules": [{"service": "ssm", "operation": "CreateMaintenanceWindow", "kind": "drop_response",
+                   "count": 1, "account": repo.account.account_id}]
+    }));
+    let before = repo.calls();
+    repo.apply(&[]);
+    let after = repo.calls();
+    assert_eq!(
+        after.get("ssm", "CreateMaintenanceWindow") - before.get("ssm", "CreateMaintenanceWindow"),
+        2,
+        "the SDK retried the create whose answer was lost"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+    let windows = rt
+        .block_on(ssm.describe_maintenance_windows().send())
+        .unwrap();
+    let named: Vec<_> = windows
+        .window_identities()
+        .iter()
+        .filter(|w| w.name() == Some("lost-response"))
+        .collect();
+    assert_eq!(
+        named.len(),
+        1,
+        "the client token made the retry return the same window"
+    );
+    assert_eq!(repo.plan().code, 0);
 }

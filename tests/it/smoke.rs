@@ -29,7 +29,7 @@ const MANAGED_BY_VALUE: &str = "driftless";
 /// Serialises this module's tests that assert on emulator-global state (call
 /// counters, fault rules), so they cannot disturb each other under
 /// `cargo test`. (An async mutex: the guard is held across `.await`s.)
-static GLOBAL_STATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static GLOBAL_STATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The error code of an SDK error (any service), panicking with the whole
 /// error if it has none.

@@ -7,7 +7,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = ("throttle", "error500", "error503", "latency", "drop")
+# "drop" closes the connection before the request reaches moto; "drop_response"
+# lets moto carry the request out and then closes the connection, so the client
+# never sees the answer (a lost response: the write happened).
+FAULT_KINDS = ("throttle", "error500", "error503", "latency", "drop", "drop_response")
 
 
 class Calls:
@@ -61,6 +64,7 @@ class FaultRule:
     kind: str
     service: str | None = None
     operation: str | None = None
+    account: str | None = None  # only requests of this account (parallel tests)
     rate: float = 1.0
     count: int | None = None
     latency_ms: int = 0
@@ -73,6 +77,8 @@ class FaultRule:
             out["service"] = self.service
         if self.operation:
             out["operation"] = self.operation
+        if self.account:
+            out["account"] = self.account
         if self.count is not None:
             out["count"] = self.count
         if self.kind == "latency":
@@ -115,6 +121,7 @@ class Faults:
                     kind=kind,
                     service=r.get("service") or None,
                     operation=r.get("operation") or None,
+                    account=r.get("account") or None,
                     rate=rate,
                     count=int(count) if count is not None else None,
                     latency_ms=int(r.get("latencyMs", r.get("latency_ms", 0)) or 0),
@@ -132,11 +139,13 @@ class Faults:
         with self._lock:
             return {"seed": self.seed, "rules": [r.to_json() for r in self.rules]}
 
-    def decide(self, service: str, operation: str) -> tuple[int, Decision | None]:
+    def decide(self, service: str, operation: str, account: str | None = None) -> tuple[int, Decision | None]:
         """Returns (latency to add in ms, failing decision or None)."""
         latency = 0
         with self._lock:
             for rule in self.rules:
+                if rule.account not in (None, account):
+                    continue
                 if rule.service not in (None, "*", service):
                     continue
                 if rule.operation not in (None, "*", operation):

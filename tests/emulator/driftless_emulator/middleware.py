@@ -140,10 +140,13 @@ class DriftlessApp:
         account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT
         self.calls.count(info.service, info.operation, account)
 
-        latency_ms, decision = self.faults.decide(info.service, info.operation)
+        latency_ms, decision = self.faults.decide(info.service, info.operation, account)
         if latency_ms:
             self.calls.count_fault(info.service, info.operation, "latency")
             time.sleep(latency_ms / 1000.0)
+        if decision is not None and decision.kind == "drop_response":
+            self.calls.count_fault(info.service, info.operation, decision.kind)
+            return self._drop_after(environ, start_response, info, body)
         if decision is not None:
             self.calls.count_fault(info.service, info.operation, decision.kind)
             return self._inject(environ, start_response, info, decision.kind)
@@ -154,6 +157,18 @@ class DriftlessApp:
             )
             return _respond(start_response, status, headers, out)
         return self.moto_app(environ, start_response)
+
+    def _drop_after(self, environ: dict, start_response: Callable, info: RequestInfo, body: bytes) -> Iterable[bytes]:
+        """Carries the request out, then drops the connection before answering."""
+        def swallow(status: str, headers: list, exc_info: Any = None) -> Callable:
+            return lambda data: None
+
+        if info.protocol == "cbor" and info.cbor_service_name:
+            cbor_proto.handle(environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app)
+        else:
+            for _ in self.moto_app(environ, swallow):
+                pass
+        return self._inject(environ, start_response, info, "drop")
 
     def _inject(self, environ: dict, start_response: Callable, info: RequestInfo, kind: str) -> Iterable[bytes]:
         log.info("fault %s on %s.%s", kind, info.service, info.operation)
