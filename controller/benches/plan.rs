@@ -45,12 +45,26 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 if i % 10 == 0 {
                     s.threshold = Some(90.0);
                 }
-                live.alarms.push(Live { name: r.name().into(), spec: s, arn: None, id: None, sub_ids: BTreeMap::new(), tags_known: true });
+                live.alarms.push(Live {
+                    name: r.name().into(),
+                    spec: s,
+                    arn: None,
+                    id: None,
+                    sub_ids: BTreeMap::new(),
+                    tags_known: true,
+                });
             }
             ResourceSpec::LogGroup(s) => {
                 let mut s = s.clone();
                 s.tags = owner(&s.tags);
-                live.log_groups.push(Live { name: r.name().into(), spec: s, arn: None, id: None, sub_ids: BTreeMap::new(), tags_known: true });
+                live.log_groups.push(Live {
+                    name: r.name().into(),
+                    spec: s,
+                    arn: None,
+                    id: None,
+                    sub_ids: BTreeMap::new(),
+                    tags_known: true,
+                });
             }
             _ => {}
         }
@@ -72,7 +86,10 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("plan + render text and json, 10k resources", |b| {
         b.iter(|| {
-            let plan = Plan::new("bench", vec![plan_target("default", &resources, &live, &options)]);
+            let plan = Plan::new(
+                "bench",
+                vec![plan_target("default", &resources, &live, &options)],
+            );
             let text = render::text::render(&plan, render::text::Style { color: false });
             let json = render::json(&plan);
             (text.len(), json.len())

@@ -79,7 +79,9 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
         match &res.spec {
             ResourceSpec::MetricAlarm(_) => r.alarms.insert(name),
             ResourceSpec::LogGroup(_) => r.log_groups.insert(name),
-            ResourceSpec::LogRetentionPolicy(p) => r.retention_prefixes.insert(p.log_group_name_prefix.clone()),
+            ResourceSpec::LogRetentionPolicy(p) => {
+                r.retention_prefixes.insert(p.log_group_name_prefix.clone())
+            }
             ResourceSpec::PatchBaseline(_) => r.patch_baselines.insert(name),
             ResourceSpec::MaintenanceWindow(_) => r.maintenance_windows.insert(name),
             ResourceSpec::BackupVault(_) => r.backup_vaults.insert(name),
@@ -90,7 +92,11 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
 }
 
 /// Loads the repository in `dir` and plans every selected target.
-pub async fn plan_folder(dir: &Path, display: &str, request: &PlanRequest) -> Result<Planned, EngineError> {
+pub async fn plan_folder(
+    dir: &Path,
+    display: &str,
+    request: &PlanRequest,
+) -> Result<Planned, EngineError> {
     let loaded = validate::load_folder(dir, display)?;
     plan_loaded(loaded, request).await
 }
@@ -133,7 +139,12 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             .filter(|r| r.targets.iter().any(|t| t == name))
             .cloned()
             .collect();
-        let (name, aws_options, options, limit) = (name.clone(), request.aws.clone(), options.clone(), limit.clone());
+        let (name, aws_options, options, limit) = (
+            name.clone(),
+            request.aws.clone(),
+            options.clone(),
+            limit.clone(),
+        );
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let clients = Clients::for_target(&name, target_config.as_ref(), &aws_options).await?;

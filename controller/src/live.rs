@@ -104,13 +104,24 @@ macro_rules! tagged {
     )*};
 }
 
-tagged!(MetricAlarmSpec, LogGroupSpec, PatchBaselineSpec, MaintenanceWindowSpec, BackupVaultSpec, BackupPlanSpec);
+tagged!(
+    MetricAlarmSpec,
+    LogGroupSpec,
+    PatchBaselineSpec,
+    MaintenanceWindowSpec,
+    BackupVaultSpec,
+    BackupPlanSpec
+);
 
 impl<S: Tagged> Live<S> {
     /// Whether the ownership tag says `instance` manages this resource.
     pub fn owned_by(&self, instance: &str) -> bool {
         self.tags_known
-            && self.spec.tags().get(crate::spec::context::OWNERSHIP_TAG).map(String::as_str)
+            && self
+                .spec
+                .tags()
+                .get(crate::spec::context::OWNERSHIP_TAG)
+                .map(String::as_str)
                 == Some(instance)
     }
 }

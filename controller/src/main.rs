@@ -20,7 +20,11 @@ use driftless::validate::{load_folder, LoadError};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "driftless", version, about = "Ops-as-code for AWS operations, reconciled from git")]
+#[command(
+    name = "driftless",
+    version,
+    about = "Ops-as-code for AWS operations, reconciled from git"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -183,7 +187,10 @@ fn validate(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn report_invalid(diagnostics: &[driftless::spec::Diagnostic], output: Output) -> anyhow::Result<()> {
+fn report_invalid(
+    diagnostics: &[driftless::spec::Diagnostic],
+    output: Output,
+) -> anyhow::Result<()> {
     match output {
         Output::Json => writeln!(std::io::stdout(), "{}", render_json(diagnostics))?,
         _ => eprint!("{}", render_text(diagnostics)),
@@ -207,7 +214,9 @@ fn load_state(dir: &Path) -> driftless::state::LastApplied {
 }
 
 fn color_wanted(no_color: bool) -> bool {
-    !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    !no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
 }
 
 async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
@@ -243,13 +252,19 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let plan = &planned.plan;
     let text = match args.output {
-        Output::Text => render::text::render(plan, render::text::Style { color: color_wanted(args.no_color) }),
+        Output::Text => render::text::render(
+            plan,
+            render::text::Style {
+                color: color_wanted(args.no_color),
+            },
+        ),
         Output::Json => render::json(plan),
         Output::Markdown => render::markdown::render(plan),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     if let Some(out) = &args.out {
-        std::fs::write(out, render::json(plan)).with_context(|| format!("writing the plan to {}", out.display()))?;
+        std::fs::write(out, render::json(plan))
+            .with_context(|| format!("writing the plan to {}", out.display()))?;
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
@@ -293,16 +308,29 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return engine_failure(e, Output::Text),
     };
     if let Some(file) = &args.plan_file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading the saved plan {}", file.display()))?;
-        let saved: driftless::plan::Plan = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a plan written by `driftless plan --out`", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the saved plan {}", file.display()))?;
+        let saved: driftless::plan::Plan = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a plan written by `driftless plan --out`",
+                file.display()
+            )
+        })?;
         if let Some(why) = driftless::plan::saved_plan_mismatch(&saved, &planned.plan) {
-            eprintln!("error: the saved plan {} is stale: {why}; nothing was applied", file.display());
-            eprintln!("  hint: run `driftless plan --out {}` again and review it", file.display());
+            eprintln!(
+                "error: the saved plan {} is stale: {why}; nothing was applied",
+                file.display()
+            );
+            eprintln!(
+                "  hint: run `driftless plan --out {}` again and review it",
+                file.display()
+            );
             return Ok(ExitCode::from(1));
         }
     }
-    let style = render::text::Style { color: color_wanted(args.no_color) };
+    let style = render::text::Style {
+        color: color_wanted(args.no_color),
+    };
     print!("{}", render::text::render(&planned.plan, style));
     let writable = planned
         .plan
@@ -312,7 +340,11 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         .count();
     let conflicts = planned.plan.summary.conflict;
     if writable == 0 {
-        return Ok(if conflicts > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if conflicts > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     if !args.auto_approve && args.plan_file.is_none() {
         if !std::io::stdin().is_terminal() {
@@ -348,7 +380,13 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         let c = &outcome.change;
         if let Err(e) = &outcome.result {
             failed += 1;
-            eprintln!("error: target `{}`: {} `{}` ({}): {e}", c.target, c.kind, c.name, serde_json::to_value(c.action)?.as_str().unwrap_or(""));
+            eprintln!(
+                "error: target `{}`: {} `{}` ({}): {e}",
+                c.target,
+                c.kind,
+                c.name,
+                serde_json::to_value(c.action)?.as_str().unwrap_or("")
+            );
             if let driftless::apply::ApplyError::Aws(aws) = e {
                 if let Some(hint) = aws.hint() {
                     eprintln!("  hint: {hint}");
@@ -362,20 +400,25 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         failed,
         plural(conflicts, "conflict")
     );
-    Ok(if failed > 0 || conflicts > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 || conflicts > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Ctrl-C or SIGTERM.
 async fn wait_for_shutdown() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -39,7 +39,10 @@ fn plan_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(driftless::plan::Plan).to_value();
     let obj = schema.as_object_mut().unwrap();
     obj.insert("title".into(), "driftless plan".into());
-    obj.insert("$id".into(), "https://driftless.dev/schemas/plan.schema.json".into());
+    obj.insert(
+        "$id".into(),
+        "https://driftless.dev/schemas/plan.schema.json".into(),
+    );
     schema
 }
 

@@ -23,7 +23,9 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         return Ok(());
     };
     if change.action == Action::Delete {
-        return cloudwatch::delete_alarm(unit.clients, unit.name).await.map_err(fail);
+        return cloudwatch::delete_alarm(unit.clients, unit.name)
+            .await
+            .map_err(fail);
     }
     let Some(ResourceSpec::MetricAlarm(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());

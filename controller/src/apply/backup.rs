@@ -32,8 +32,17 @@ async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let Some(change) = unit.parent() else {
         return Ok(());
     };
-    let live = unit.live.backup_vaults.iter().find(|v| v.vault.name == unit.name && v.vault.owned_by(unit.instance))
-        .or_else(|| unit.live.backup_vaults.iter().find(|v| v.vault.name == unit.name));
+    let live = unit
+        .live
+        .backup_vaults
+        .iter()
+        .find(|v| v.vault.name == unit.name && v.vault.owned_by(unit.instance))
+        .or_else(|| {
+            unit.live
+                .backup_vaults
+                .iter()
+                .find(|v| v.vault.name == unit.name)
+        });
     let guard = || -> Result<(), (String, ApplyError)> {
         match live.map(|v| v.recovery_points) {
             Some(points) if points > 0 && !unit.options.allow_data_loss => Err((
@@ -48,7 +57,9 @@ async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     };
     if change.action == Action::Delete {
         guard()?;
-        return backup::delete_vault(unit.clients, unit.name).await.map_err(failed(unit.name));
+        return backup::delete_vault(unit.clients, unit.name)
+            .await
+            .map_err(failed(unit.name));
     }
     let Some(ResourceSpec::BackupVault(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -58,17 +69,25 @@ async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     match (change.action, live) {
         (Action::Replace, Some(_)) => {
             guard()?;
-            backup::delete_vault(unit.clients, unit.name).await.map_err(failed(unit.name))?;
-            backup::create_vault(unit.clients, unit.name, spec, &tags, &token).await.map_err(failed(unit.name))
+            backup::delete_vault(unit.clients, unit.name)
+                .await
+                .map_err(failed(unit.name))?;
+            backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+                .await
+                .map_err(failed(unit.name))
         }
         (Action::Create, _) | (_, None) => {
-            backup::create_vault(unit.clients, unit.name, spec, &tags, &token).await.map_err(failed(unit.name))
+            backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+                .await
+                .map_err(failed(unit.name))
         }
         (_, Some(live)) => {
             let (add, remove) = tag_changes(&tags, &live.vault.spec.tags);
             match &live.vault.arn {
                 Some(arn) if !add.is_empty() || !remove.is_empty() => {
-                    backup::retag(unit.clients, arn, &add, &remove).await.map_err(failed(unit.name))
+                    backup::retag(unit.clients, arn, &add, &remove)
+                        .await
+                        .map_err(failed(unit.name))
                 }
                 _ => Ok(()),
             }
@@ -92,9 +111,13 @@ async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             .filter(|(k, _)| k.starts_with("selections/"))
             .map(|(_, v)| v)
         {
-            backup::delete_selection(unit.clients, id, selection_id).await.map_err(failed(unit.name))?;
+            backup::delete_selection(unit.clients, id, selection_id)
+                .await
+                .map_err(failed(unit.name))?;
         }
-        return backup::delete_plan(unit.clients, id).await.map_err(failed(unit.name));
+        return backup::delete_plan(unit.clients, id)
+            .await
+            .map_err(failed(unit.name));
     }
     let Some(ResourceSpec::BackupPlan(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -113,19 +136,25 @@ async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         let id = live.id.clone().unwrap_or_default();
         if let Some(change) = unit.parent() {
             if change.fields.iter().any(|f| !f.path.starts_with("tags")) {
-                backup::update_plan(unit.clients, &id, unit.name, spec).await.map_err(failed(unit.name))?;
+                backup::update_plan(unit.clients, &id, unit.name, spec)
+                    .await
+                    .map_err(failed(unit.name))?;
             }
             let (add, remove) = tag_changes(&tags, &live.spec.tags);
             if let Some(arn) = &live.arn {
                 if !add.is_empty() || !remove.is_empty() {
-                    backup::retag(unit.clients, arn, &add, &remove).await.map_err(failed(unit.name))?;
+                    backup::retag(unit.clients, arn, &add, &remove)
+                        .await
+                        .map_err(failed(unit.name))?;
                 }
             }
         }
         id
     };
     for (change, sub) in unit.subs() {
-        let Some(selection_name) = sub.strip_prefix("selections/") else { continue };
+        let Some(selection_name) = sub.strip_prefix("selections/") else {
+            continue;
+        };
         let selection = spec.selections.iter().find(|s| s.name == selection_name);
         let old_id = live.and_then(|l| l.sub_ids.get(sub));
         if let (Action::Create | Action::Replace, Some(selection)) = (change.action, selection) {

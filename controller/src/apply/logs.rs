@@ -50,7 +50,9 @@ async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     };
     if change.action == Action::Delete {
         data_guard()?;
-        return logs::delete_log_group(unit.clients, unit.name).await.map_err(fail);
+        return logs::delete_log_group(unit.clients, unit.name)
+            .await
+            .map_err(fail);
     }
     let Some(ResourceSpec::LogGroup(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -59,18 +61,29 @@ async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let live = chosen(&unit.live.log_groups, unit.name, unit.instance);
     match (change.action, live) {
         (Action::Create, _) | (Action::Replace, None) => {
-            logs::create_log_group(unit.clients, unit.name, spec, &tags).await.map_err(fail)?;
+            logs::create_log_group(unit.clients, unit.name, spec, &tags)
+                .await
+                .map_err(fail)?;
         }
         (Action::Replace, Some(_)) => {
             data_guard()?;
-            logs::delete_log_group(unit.clients, unit.name).await.map_err(fail)?;
-            logs::create_log_group(unit.clients, unit.name, spec, &tags).await.map_err(fail)?;
+            logs::delete_log_group(unit.clients, unit.name)
+                .await
+                .map_err(fail)?;
+            logs::create_log_group(unit.clients, unit.name, spec, &tags)
+                .await
+                .map_err(fail)?;
         }
         (_, Some(live)) => {
             let want = spec.retention_in_days.filter(|r| *r != Retention::Never);
-            let have = live.spec.retention_in_days.filter(|r| *r != Retention::Never);
+            let have = live
+                .spec
+                .retention_in_days
+                .filter(|r| *r != Retention::Never);
             if want != have {
-                logs::set_retention(unit.clients, unit.name, want).await.map_err(fail)?;
+                logs::set_retention(unit.clients, unit.name, want)
+                    .await
+                    .map_err(fail)?;
             }
             if spec.kms_key_id != live.spec.kms_key_id {
                 logs::set_kms_key(unit.clients, unit.name, spec.kms_key_id.as_deref())

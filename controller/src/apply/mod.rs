@@ -162,7 +162,14 @@ impl<'a> Unit<'a> {
     /// A client token for creating `sub` (empty: the resource itself) with `desired`.
     pub fn token(&self, sub: &str, desired: &J) -> String {
         client_token(
-            &[self.instance, self.target, self.kind.as_str(), self.name, sub, self.revision],
+            &[
+                self.instance,
+                self.target,
+                self.kind.as_str(),
+                self.name,
+                sub,
+                self.revision,
+            ],
             desired,
         )
     }
@@ -178,7 +185,10 @@ impl<'a> Unit<'a> {
         let prefix = plan::record_key(self.target, self.kind, &format!("{}/", self.name));
         record.retain(|k, _| !k.starts_with(&prefix));
         for (sub, value) in n.subs {
-            record.insert(plan::record_key(self.target, self.kind, &format!("{}/{sub}", self.name)), value);
+            record.insert(
+                plan::record_key(self.target, self.kind, &format!("{}/{sub}", self.name)),
+                value,
+            );
         }
     }
 
@@ -199,10 +209,17 @@ impl<'a> Unit<'a> {
 
 /// The live resource a change is about: the owned one of that name, else (for
 /// adoption) the first of that name.
-pub(crate) fn chosen<'a, S: Tagged>(items: &'a [Live<S>], name: &str, instance: &str) -> Option<&'a Live<S>> {
+pub(crate) fn chosen<'a, S: Tagged>(
+    items: &'a [Live<S>],
+    name: &str,
+    instance: &str,
+) -> Option<&'a Live<S>> {
     let mut named = items.iter().filter(|i| i.name == name);
     let all: Vec<&Live<S>> = named.by_ref().collect();
-    all.iter().find(|i| i.owned_by(instance)).or(all.first()).copied()
+    all.iter()
+        .find(|i| i.owned_by(instance))
+        .or(all.first())
+        .copied()
 }
 
 /// Tags to add (new or changed) and keys to remove, to go from `live` to `desired`.
@@ -242,7 +259,9 @@ pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>
                 .iter()
                 .map(|c| {
                     let result = if c.name == failed_name {
-                        Err(error.take().unwrap_or_else(|| ApplyError::Skipped("failed".into())))
+                        Err(error
+                            .take()
+                            .unwrap_or_else(|| ApplyError::Skipped("failed".into())))
                     } else {
                         Err(ApplyError::Skipped(format!("`{failed_name}` failed first")))
                     };
@@ -318,12 +337,9 @@ pub async fn apply(
             let Some(clients) = planned.clients.get(target) else {
                 continue;
             };
-            let resource = planned
-                .loaded
-                .state
-                .resources
-                .iter()
-                .find(|r| r.kind() == *kind && r.name() == name && r.targets.iter().any(|t| t == target));
+            let resource = planned.loaded.state.resources.iter().find(|r| {
+                r.kind() == *kind && r.name() == name && r.targets.iter().any(|t| t == target)
+            });
             let unit = Unit {
                 target,
                 kind: *kind,
@@ -357,7 +373,9 @@ pub async fn apply(
             report.outcomes.extend(outcomes);
         }
     }
-    *record = shared_record.into_inner().unwrap_or_else(|e| e.into_inner());
+    *record = shared_record
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     report
 }
 
@@ -379,24 +397,59 @@ mod tests {
 
     #[test]
     fn tokens_are_stable_and_depend_on_every_part() {
-        let a = client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 1}));
-        assert_eq!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 1})));
+        let a = client_token(
+            &["driftless", "default", "MaintenanceWindow", "w"],
+            &serde_json::json!({"d": 1}),
+        );
+        assert_eq!(
+            a,
+            client_token(
+                &["driftless", "default", "MaintenanceWindow", "w"],
+                &serde_json::json!({"d": 1})
+            )
+        );
         assert_eq!(a.len(), 32);
-        assert_ne!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w2"], &serde_json::json!({"d": 1})));
-        assert_ne!(a, client_token(&["driftless", "default", "MaintenanceWindow", "w"], &serde_json::json!({"d": 2})));
+        assert_ne!(
+            a,
+            client_token(
+                &["driftless", "default", "MaintenanceWindow", "w2"],
+                &serde_json::json!({"d": 1})
+            )
+        );
+        assert_ne!(
+            a,
+            client_token(
+                &["driftless", "default", "MaintenanceWindow", "w"],
+                &serde_json::json!({"d": 2})
+            )
+        );
         // Parts are separated, so shifting text between them changes the token.
-        assert_ne!(client_token(&["ab", "c"], &J::Null), client_token(&["a", "bc"], &J::Null));
+        assert_ne!(
+            client_token(&["ab", "c"], &J::Null),
+            client_token(&["a", "bc"], &J::Null)
+        );
     }
 
     #[test]
     fn tag_changes_add_changed_and_remove_extra_but_never_aws_tags() {
-        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let live: BTreeMap<String, String> = [("a", "1"), ("b", "0"), ("c", "3"), ("aws:cloudformation:stack-name", "x")]
+        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        let live: BTreeMap<String, String> = [
+            ("a", "1"),
+            ("b", "0"),
+            ("c", "3"),
+            ("aws:cloudformation:stack-name", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         let (add, remove) = tag_changes(&desired, &live);
-        assert_eq!(add.into_iter().collect::<Vec<_>>(), [("b".to_string(), "2".to_string())]);
+        assert_eq!(
+            add.into_iter().collect::<Vec<_>>(),
+            [("b".to_string(), "2".to_string())]
+        );
         assert_eq!(remove, ["c"]);
     }
 

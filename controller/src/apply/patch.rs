@@ -28,7 +28,12 @@ fn touches_baseline(change: &Change) -> bool {
 
 /// Registers `group` to `id`, first deregistering it from another baseline of the same
 /// OS (the plan reports a conflict instead when that one is not ours).
-async fn register(unit: &Unit<'_>, spec: &PatchBaselineSpec, id: &str, group: &str) -> Result<(), AwsError> {
+async fn register(
+    unit: &Unit<'_>,
+    spec: &PatchBaselineSpec,
+    id: &str,
+    group: &str,
+) -> Result<(), AwsError> {
     if let Some(regs) = unit.live.patch_group_registrations.get(group) {
         for (os, other) in regs {
             if *os == spec.operating_system && other != id {
@@ -51,9 +56,13 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             return Ok(());
         };
         for group in &live.spec.patch_groups {
-            ssm::deregister_patch_group(unit.clients, &id, group).await.map_err(at(unit.name))?;
+            ssm::deregister_patch_group(unit.clients, &id, group)
+                .await
+                .map_err(at(unit.name))?;
         }
-        return ssm::delete_patch_baseline(unit.clients, &id).await.map_err(at(unit.name));
+        return ssm::delete_patch_baseline(unit.clients, &id)
+            .await
+            .map_err(at(unit.name));
     }
     let Some(ResourceSpec::PatchBaseline(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -67,7 +76,9 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                 .await
                 .map_err(at(unit.name))?;
             for group in &spec.patch_groups {
-                register(unit, spec, &id, group).await.map_err(at(&format!("{}/patchGroups/{group}", unit.name)))?;
+                register(unit, spec, &id, group)
+                    .await
+                    .map_err(at(&format!("{}/patchGroups/{group}", unit.name)))?;
             }
             id
         }
@@ -78,34 +89,54 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                 .map_err(at(unit.name))?;
             if let Some(live) = live {
                 for group in &live.spec.patch_groups {
-                    ssm::deregister_patch_group(unit.clients, old, group).await.map_err(at(unit.name))?;
+                    ssm::deregister_patch_group(unit.clients, old, group)
+                        .await
+                        .map_err(at(unit.name))?;
                 }
             }
             for group in &spec.patch_groups {
-                ssm::register_patch_group(unit.clients, &id, group).await.map_err(at(unit.name))?;
+                ssm::register_patch_group(unit.clients, &id, group)
+                    .await
+                    .map_err(at(unit.name))?;
             }
-            ssm::delete_patch_baseline(unit.clients, old).await.map_err(at(unit.name))?;
+            ssm::delete_patch_baseline(unit.clients, old)
+                .await
+                .map_err(at(unit.name))?;
             id
         }
         (update, Some(id)) => {
             if let (Some(Action::Update), Some(change)) = (update, unit.parent()) {
                 if touches_baseline(change) {
-                    ssm::update_patch_baseline(unit.clients, id, unit.name, spec).await.map_err(at(unit.name))?;
+                    ssm::update_patch_baseline(unit.clients, id, unit.name, spec)
+                        .await
+                        .map_err(at(unit.name))?;
                 }
                 if let Some(live) = live {
                     let (add, remove) = tag_changes(&tags, &live.spec.tags);
                     if !add.is_empty() || !remove.is_empty() {
-                        ssm::retag(unit.clients, ssm::TagTarget::PatchBaseline, id, &add, &remove)
-                            .await
-                            .map_err(at(unit.name))?;
+                        ssm::retag(
+                            unit.clients,
+                            ssm::TagTarget::PatchBaseline,
+                            id,
+                            &add,
+                            &remove,
+                        )
+                        .await
+                        .map_err(at(unit.name))?;
                     }
                 }
             }
             for (change, sub) in unit.subs() {
-                let Some(group) = sub.strip_prefix("patchGroups/") else { continue };
+                let Some(group) = sub.strip_prefix("patchGroups/") else {
+                    continue;
+                };
                 match change.action {
-                    Action::Create => register(unit, spec, id, group).await.map_err(at(&change.name))?,
-                    Action::Delete => ssm::deregister_patch_group(unit.clients, id, group).await.map_err(at(&change.name))?,
+                    Action::Create => register(unit, spec, id, group)
+                        .await
+                        .map_err(at(&change.name))?,
+                    Action::Delete => ssm::deregister_patch_group(unit.clients, id, group)
+                        .await
+                        .map_err(at(&change.name))?,
                     _ => {}
                 }
             }
@@ -113,9 +144,13 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         }
     };
     let default_wanted = spec.default_for_operating_system
-        && !live.is_some_and(|l| l.spec.default_for_operating_system && live_id.as_deref() == Some(id.as_str()));
+        && !live.is_some_and(|l| {
+            l.spec.default_for_operating_system && live_id.as_deref() == Some(id.as_str())
+        });
     if default_wanted {
-        ssm::register_default_baseline(unit.clients, &id).await.map_err(at(unit.name))?;
+        ssm::register_default_baseline(unit.clients, &id)
+            .await
+            .map_err(at(unit.name))?;
     }
     Ok(())
 }

@@ -34,7 +34,9 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let live = chosen(&unit.live.maintenance_windows, unit.name, unit.instance);
     if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
         if let Some(id) = live.and_then(|l| l.id.as_deref()) {
-            ssm::delete_window(unit.clients, id).await.map_err(failed(unit.name))?;
+            ssm::delete_window(unit.clients, id)
+                .await
+                .map_err(failed(unit.name))?;
         }
         return Ok(());
     }
@@ -47,7 +49,10 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         .map(|l| {
             l.sub_ids
                 .iter()
-                .filter_map(|(k, v)| k.strip_prefix("targets/").map(|n| (n.to_string(), v.clone())))
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("targets/")
+                        .map(|n| (n.to_string(), v.clone()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -59,19 +64,30 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         Some(id) => {
             if let (Some(change), Some(live)) = (unit.parent(), live) {
                 if change.fields.iter().any(|f| !f.path.starts_with("tags")) {
-                    ssm::update_window(unit.clients, &id, unit.name, spec).await.map_err(failed(unit.name))?;
+                    ssm::update_window(unit.clients, &id, unit.name, spec)
+                        .await
+                        .map_err(failed(unit.name))?;
                 }
                 let (add, remove) = tag_changes(&tags, &live.spec.tags);
                 if !add.is_empty() || !remove.is_empty() {
-                    ssm::retag(unit.clients, ssm::TagTarget::MaintenanceWindow, &id, &add, &remove)
-                        .await
-                        .map_err(failed(unit.name))?;
+                    ssm::retag(
+                        unit.clients,
+                        ssm::TagTarget::MaintenanceWindow,
+                        &id,
+                        &add,
+                        &remove,
+                    )
+                    .await
+                    .map_err(failed(unit.name))?;
                 }
             }
             id
         }
         None => {
-            let token = unit.token("", &serde_json::to_value(strip_subs(spec)).unwrap_or_default());
+            let token = unit.token(
+                "",
+                &serde_json::to_value(strip_subs(spec)).unwrap_or_default(),
+            );
             ssm::create_window(unit.clients, unit.name, spec, &tags, &token)
                 .await
                 .map_err(failed(unit.name))?
@@ -113,7 +129,9 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         })
         .unwrap_or_default();
     for (change, sub) in &subs {
-        let Some(task_name) = sub.strip_prefix("tasks/") else { continue };
+        let Some(task_name) = sub.strip_prefix("tasks/") else {
+            continue;
+        };
         let task = spec.tasks.iter().find(|t| t.name == task_name);
         let live_id = live_task_ids.get(task_name);
         match (change.action, task, live_id) {
@@ -127,21 +145,35 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         match (change.action, task, live_id) {
             (Action::Create | Action::Replace, Some(task), _) => {
                 let token = unit.token(sub, &serde_json::to_value(task).unwrap_or_default());
-                ssm::register_window_task(unit.clients, &window_id, task, &target_ids(&task.targets, &ids), &token)
-                    .await
-                    .map_err(failed(&change.name))?;
+                ssm::register_window_task(
+                    unit.clients,
+                    &window_id,
+                    task,
+                    &target_ids(&task.targets, &ids),
+                    &token,
+                )
+                .await
+                .map_err(failed(&change.name))?;
             }
             (Action::Update, Some(task), Some(id)) => {
-                ssm::update_window_task(unit.clients, &window_id, id, task, &target_ids(&task.targets, &ids))
-                    .await
-                    .map_err(failed(&change.name))?;
+                ssm::update_window_task(
+                    unit.clients,
+                    &window_id,
+                    id,
+                    task,
+                    &target_ids(&task.targets, &ids),
+                )
+                .await
+                .map_err(failed(&change.name))?;
             }
             _ => {}
         }
     }
     // Targets: delete last, once no task names them.
     for (change, sub) in &subs {
-        let Some(target_name) = sub.strip_prefix("targets/") else { continue };
+        let Some(target_name) = sub.strip_prefix("targets/") else {
+            continue;
+        };
         if change.action == Action::Delete {
             if let Some(id) = ids.get(target_name) {
                 ssm::deregister_window_target(unit.clients, &window_id, id)

@@ -50,10 +50,7 @@ impl Clients {
     pub fn from_sdk_config(target: &str, config: &SdkConfig) -> Clients {
         Clients {
             target: target.to_string(),
-            region: config
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
@@ -102,7 +99,9 @@ impl Clients {
             let provider = provider.build().await;
             config = config
                 .into_builder()
-                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
                 .build();
         }
         Ok(Clients::from_sdk_config(name, &config))
@@ -146,8 +145,15 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
             cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms)
         ),
         only_if(
-            !request.log_groups.is_empty() || !request.retention_prefixes.is_empty() || !owned.log_groups.is_empty(),
-            logs::read_log_groups(clients, &request.log_groups, &request.retention_prefixes, &owned.log_groups)
+            !request.log_groups.is_empty()
+                || !request.retention_prefixes.is_empty()
+                || !owned.log_groups.is_empty(),
+            logs::read_log_groups(
+                clients,
+                &request.log_groups,
+                &request.retention_prefixes,
+                &owned.log_groups
+            )
         ),
         only_if(
             !request.patch_baselines.is_empty() || !owned.patch_baselines.is_empty(),
@@ -155,7 +161,11 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         ),
         only_if(
             !request.maintenance_windows.is_empty() || !owned.maintenance_windows.is_empty(),
-            ssm::read_maintenance_windows(clients, &request.maintenance_windows, &owned.maintenance_windows)
+            ssm::read_maintenance_windows(
+                clients,
+                &request.maintenance_windows,
+                &owned.maintenance_windows
+            )
         ),
         only_if(
             !request.backup_vaults.is_empty() || !owned.backup_vaults.is_empty(),
@@ -187,7 +197,10 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
 
 /// Runs `read` only when `needed`; otherwise its (lazy) future is dropped unpolled and
 /// no call is made.
-async fn only_if<T: Default>(needed: bool, read: impl std::future::Future<Output = Result<T, AwsError>>) -> Result<T, AwsError> {
+async fn only_if<T: Default>(
+    needed: bool,
+    read: impl std::future::Future<Output = Result<T, AwsError>>,
+) -> Result<T, AwsError> {
     if needed {
         read.await
     } else {
@@ -236,7 +249,10 @@ impl AwsError {
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("{:?}", e.err())),
             ),
-            other => (None, aws_sdk_ssm::error::DisplayErrorContext(other).to_string()),
+            other => (
+                None,
+                aws_sdk_ssm::error::DisplayErrorContext(other).to_string(),
+            ),
         };
         AwsError::Call {
             target: clients.target.clone(),

@@ -25,14 +25,19 @@ fn join(prefix: &str, key: &str) -> String {
             format!("{prefix}.{key}")
         }
     } else {
-        format!("{prefix}[{}]", serde_json::to_string(key).unwrap_or_default())
+        format!(
+            "{prefix}[{}]",
+            serde_json::to_string(key).unwrap_or_default()
+        )
     }
 }
 
 fn same(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
         // Maps iterate in key order, so equal maps line up entry by entry.
         (J::Object(x), J::Object(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same(v, w))
@@ -116,7 +121,11 @@ mod tests {
         let l = json!({"rules": {"[daily]": {"lifecycle": {"deleteAfterDays": 30}}}, "tags": {"Patch Group": "b", "team": "ops"}});
         assert_eq!(
             paths(d, l),
-            ["rules[daily].lifecycle.deleteAfterDays", "tags[\"Patch Group\"]", "tags.team"]
+            [
+                "rules[daily].lifecycle.deleteAfterDays",
+                "tags[\"Patch Group\"]",
+                "tags.team"
+            ]
         );
     }
 
@@ -124,13 +133,30 @@ mod tests {
     fn added_and_removed_fields_show_null_on_the_other_side() {
         let changes = diff(&json!({"a": 1}), &json!({"b": 2}));
         assert_eq!(changes.len(), 2);
-        assert_eq!((changes[0].path.as_str(), &changes[0].live, &changes[0].desired), ("a", &J::Null, &json!(1)));
-        assert_eq!((changes[1].path.as_str(), &changes[1].live, &changes[1].desired), ("b", &json!(2), &J::Null));
+        assert_eq!(
+            (
+                changes[0].path.as_str(),
+                &changes[0].live,
+                &changes[0].desired
+            ),
+            ("a", &J::Null, &json!(1))
+        );
+        assert_eq!(
+            (
+                changes[1].path.as_str(),
+                &changes[1].live,
+                &changes[1].desired
+            ),
+            ("b", &json!(2), &J::Null)
+        );
     }
 
     #[test]
     fn whole_objects_appearing_are_listed_field_by_field() {
-        assert_eq!(paths(json!({"x": {"a": 1, "b": 2}}), json!({})), ["x.a", "x.b"]);
+        assert_eq!(
+            paths(json!({"x": {"a": 1, "b": 2}}), json!({})),
+            ["x.a", "x.b"]
+        );
     }
 
     #[test]

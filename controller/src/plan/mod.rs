@@ -20,7 +20,9 @@ use crate::spec::{Kind, Resource, ResourceSpec};
 use normalise::Normalised;
 
 /// What apply would do to one resource or sub-resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -150,15 +152,33 @@ impl Plan {
 /// plan of the same repository differs (live state changed since). `None`: identical.
 pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
     if saved.format_version != fresh.format_version {
-        return Some(format!("it has format version {}, this driftless writes {}", saved.format_version, fresh.format_version));
+        return Some(format!(
+            "it has format version {}, this driftless writes {}",
+            saved.format_version, fresh.format_version
+        ));
     }
     if saved.revision != fresh.revision {
-        return Some(format!("it was made at revision {}, the source is now at {}", saved.revision, fresh.revision));
+        return Some(format!(
+            "it was made at revision {}, the source is now at {}",
+            saved.revision, fresh.revision
+        ));
     }
-    if saved.changes != fresh.changes || saved.would_delete_with_prune != fresh.would_delete_with_prune {
-        let n = fresh.changes.iter().filter(|c| !saved.changes.contains(c)).count()
-            + saved.changes.iter().filter(|c| !fresh.changes.contains(c)).count();
-        return Some(format!("live state changed since it was made ({n} changes differ)"));
+    if saved.changes != fresh.changes
+        || saved.would_delete_with_prune != fresh.would_delete_with_prune
+    {
+        let n = fresh
+            .changes
+            .iter()
+            .filter(|c| !saved.changes.contains(c))
+            .count()
+            + saved
+                .changes
+                .iter()
+                .filter(|c| !fresh.changes.contains(c))
+                .count();
+        return Some(format!(
+            "live state changed since it was made ({n} changes differ)"
+        ));
     }
     None
 }
@@ -223,12 +243,40 @@ pub fn plan_target(
     let desired_of = |k: Kind| by_kind.get(&k).unwrap_or(&empty);
 
     let lives: Vec<(Kind, BTreeMap<&str, Vec<LiveItem>>)> = vec![
-        (Kind::MetricAlarm, collect(&live.alarms, instance, |s| normalise::alarm(s, None))),
-        (Kind::LogGroup, collect(&live.log_groups, instance, |s| normalise::log_group(s, None))),
-        (Kind::PatchBaseline, collect(&live.patch_baselines, instance, |s| normalise::patch_baseline(s, None))),
-        (Kind::MaintenanceWindow, collect(&live.maintenance_windows, instance, |s| normalise::maintenance_window(s, None))),
-        (Kind::BackupVault, collect(live.backup_vaults.iter().map(|v| &v.vault), instance, |s| normalise::backup_vault(s, None))),
-        (Kind::BackupPlan, collect(&live.backup_plans, instance, |s| normalise::backup_plan(s, None))),
+        (
+            Kind::MetricAlarm,
+            collect(&live.alarms, instance, |s| normalise::alarm(s, None)),
+        ),
+        (
+            Kind::LogGroup,
+            collect(&live.log_groups, instance, |s| {
+                normalise::log_group(s, None)
+            }),
+        ),
+        (
+            Kind::PatchBaseline,
+            collect(&live.patch_baselines, instance, |s| {
+                normalise::patch_baseline(s, None)
+            }),
+        ),
+        (
+            Kind::MaintenanceWindow,
+            collect(&live.maintenance_windows, instance, |s| {
+                normalise::maintenance_window(s, None)
+            }),
+        ),
+        (
+            Kind::BackupVault,
+            collect(live.backup_vaults.iter().map(|v| &v.vault), instance, |s| {
+                normalise::backup_vault(s, None)
+            }),
+        ),
+        (
+            Kind::BackupPlan,
+            collect(&live.backup_plans, instance, |s| {
+                normalise::backup_plan(s, None)
+            }),
+        ),
     ];
 
     for (kind, live_items) in &lives {
@@ -236,30 +284,31 @@ pub fn plan_target(
         // Both maps are in name order: walk them together.
         let (mut w, mut l) = (wanted.iter().peekable(), live_items.iter().peekable());
         loop {
-            let (name, resource, items): (&str, Option<&&Resource>, &[LiveItem]) = match (w.peek(), l.peek()) {
-                (None, None) => break,
-                (Some((wn, r)), Some((ln, items))) if wn == ln => {
-                    let next = (**wn, Some(*r), items.as_slice());
-                    w.next();
-                    l.next();
-                    next
-                }
-                (Some((wn, r)), Some((ln, _))) if wn < ln => {
-                    let next = (**wn, Some(*r), &[][..]);
-                    w.next();
-                    next
-                }
-                (Some((wn, r)), None) => {
-                    let next = (**wn, Some(*r), &[][..]);
-                    w.next();
-                    next
-                }
-                (_, Some((ln, items))) => {
-                    let next = (**ln, None, items.as_slice());
-                    l.next();
-                    next
-                }
-            };
+            let (name, resource, items): (&str, Option<&&Resource>, &[LiveItem]) =
+                match (w.peek(), l.peek()) {
+                    (None, None) => break,
+                    (Some((wn, r)), Some((ln, items))) if wn == ln => {
+                        let next = (**wn, Some(*r), items.as_slice());
+                        w.next();
+                        l.next();
+                        next
+                    }
+                    (Some((wn, r)), Some((ln, _))) if wn < ln => {
+                        let next = (**wn, Some(*r), &[][..]);
+                        w.next();
+                        next
+                    }
+                    (Some((wn, r)), None) => {
+                        let next = (**wn, Some(*r), &[][..]);
+                        w.next();
+                        next
+                    }
+                    (_, Some((ln, items))) => {
+                        let next = (**ln, None, items.as_slice());
+                        l.next();
+                        next
+                    }
+                };
             match resource {
                 Some(resource) => plan_resource(target, resource, items, live, options, &mut plan),
                 None => {
@@ -321,7 +370,11 @@ impl Change {
 
 /// The desired side of a resource, normalised with the ownership tag, and with the
 /// live resource's server-chosen values filled in where the spec leaves them unset.
-pub fn normalise_desired(resource: &Resource, instance: &str, live: Option<&Normalised>) -> Normalised {
+pub fn normalise_desired(
+    resource: &Resource,
+    instance: &str,
+    live: Option<&Normalised>,
+) -> Normalised {
     let i = Some(instance);
     let mut n = match &resource.spec {
         ResourceSpec::MetricAlarm(s) => normalise::alarm(s, i),
@@ -334,7 +387,9 @@ pub fn normalise_desired(resource: &Resource, instance: &str, live: Option<&Norm
     };
     if let Some(live) = live {
         match resource.kind() {
-            Kind::BackupVault => normalise::dont_care(&mut n.main, &live.main, &["encryptionKeyArn"]),
+            Kind::BackupVault => {
+                normalise::dont_care(&mut n.main, &live.main, &["encryptionKeyArn"])
+            }
             Kind::BackupPlan => normalise::backup_plan_dont_care(&mut n.main, &live.main),
             _ => {}
         }
@@ -354,7 +409,8 @@ fn forces_replacement(kind: Kind, path: &str) -> bool {
 
 /// Sub-resources AWS cannot update: selections always, tasks when their type changes.
 fn sub_forces_replacement(sub: &str, fields: &[FieldChange]) -> bool {
-    sub.starts_with("selections/") || (sub.starts_with("tasks/") && fields.iter().any(|f| f.path == "type"))
+    sub.starts_with("selections/")
+        || (sub.starts_with("tasks/") && fields.iter().any(|f| f.path == "type"))
 }
 
 fn plan_resource(
@@ -420,7 +476,11 @@ fn plan_resource(
             .filter(|f| forces_replacement(kind, &f.path))
             .map(|f| f.path.as_str())
             .collect();
-        let action = if replace.is_empty() { Action::Update } else { Action::Replace };
+        let action = if replace.is_empty() {
+            Action::Update
+        } else {
+            Action::Replace
+        };
         let mut c = Change::new(target, kind, name, action);
         if !replace.is_empty() {
             c.reason = Some(format!("{} cannot change in place", replace.join(", ")));
@@ -431,7 +491,11 @@ fn plan_resource(
         c.drift = drifted(options, target, kind, name, &current.normalised.main);
         plan.changes.push(c);
     }
-    let subs: BTreeSet<&String> = desired.subs.keys().chain(current.normalised.subs.keys()).collect();
+    let subs: BTreeSet<&String> = desired
+        .subs
+        .keys()
+        .chain(current.normalised.subs.keys())
+        .collect();
     for sub in subs {
         let full = format!("{name}/{sub}");
         let (action, fields) = match (desired.subs.get(sub), current.normalised.subs.get(sub)) {
@@ -443,7 +507,11 @@ fn plan_resource(
                     plan.noop += 1;
                     continue;
                 }
-                let action = if sub_forces_replacement(sub, &fields) { Action::Replace } else { Action::Update };
+                let action = if sub_forces_replacement(sub, &fields) {
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
                 (action, fields)
             }
             (None, None) => continue,
@@ -486,7 +554,8 @@ fn patch_group_conflicts(
         for (os, baseline_id) in registrations {
             if *os == spec.operating_system && !ours.contains(baseline_id.as_str()) {
                 let full = format!("{}/patchGroups/{group}", resource.name());
-                plan.changes.retain(|c| !(c.target == target && c.name == full));
+                plan.changes
+                    .retain(|c| !(c.target == target && c.name == full));
                 let mut c = Change::new(target, Kind::PatchBaseline, &full, Action::Conflict);
                 c.reason = Some(format!(
                     "patch group `{group}` is registered to baseline {baseline_id}, which driftless does not manage; deregister it there first"
@@ -529,7 +598,10 @@ fn plan_retention_policies(
             let is_ours = governing.is_some_and(|(r, _)| r.name() == resource.name());
             if !is_ours
                 || owned_groups.contains(group.name.as_str())
-                || policy.exclude.iter().any(|e| group.name.starts_with(e.as_str()))
+                || policy
+                    .exclude
+                    .iter()
+                    .any(|e| group.name.starts_with(e.as_str()))
                 || (policy.only_where_unset && group.retention.is_some())
             {
                 continue;
@@ -544,7 +616,10 @@ fn plan_retention_policies(
             };
             if live_days != want {
                 fields.push(FieldChange {
-                    path: format!("logGroups[{}].retentionInDays", serde_json::to_string(&group.name).unwrap_or_default()),
+                    path: format!(
+                        "logGroups[{}].retentionInDays",
+                        serde_json::to_string(&group.name).unwrap_or_default()
+                    ),
                     live: live_days,
                     desired: want,
                 });
@@ -553,11 +628,20 @@ fn plan_retention_policies(
         if fields.is_empty() {
             plan.noop += 1;
         } else {
-            let mut c = Change::new(target, Kind::LogRetentionPolicy, resource.name(), Action::Update);
+            let mut c = Change::new(
+                target,
+                Kind::LogRetentionPolicy,
+                resource.name(),
+                Action::Update,
+            );
             // Drift: a group the policy set before shows another value now.
             c.drift = options
                 .last_applied
-                .get(&record_key(target, Kind::LogRetentionPolicy, resource.name()))
+                .get(&record_key(
+                    target,
+                    Kind::LogRetentionPolicy,
+                    resource.name(),
+                ))
                 .and_then(J::as_object)
                 .is_some_and(|recorded| fields.iter().any(|f| recorded.contains_key(&f.path)));
             c.fields = fields;
@@ -568,7 +652,13 @@ fn plan_retention_policies(
 }
 
 /// Prune settings and guards decide which deletes the plan keeps.
-fn guard_deletes(target: &str, desired_empty: bool, deletes: Vec<Change>, options: &PlanOptions, plan: &mut TargetPlan) {
+fn guard_deletes(
+    target: &str,
+    desired_empty: bool,
+    deletes: Vec<Change>,
+    options: &PlanOptions,
+    plan: &mut TargetPlan,
+) {
     if deletes.is_empty() {
         return;
     }

@@ -117,7 +117,10 @@ fn normalise_schedule(v: &mut J, key: &str) {
 
 fn normalise_timezone(v: &mut J, key: &str) {
     if let Some(J::String(s)) = obj(v).get_mut(key) {
-        if matches!(s.as_str(), "UTC" | "Etc/UTC" | "Etc/GMT" | "GMT" | "Etc/Universal" | "Universal" | "Zulu") {
+        if matches!(
+            s.as_str(),
+            "UTC" | "Etc/UTC" | "Etc/GMT" | "GMT" | "Etc/Universal" | "Universal" | "Zulu"
+        ) {
             *s = "Etc/UTC".into();
         }
     }
@@ -126,7 +129,9 @@ fn normalise_timezone(v: &mut J, key: &str) {
 /// Adds the ownership tag to desired tags (live tags already carry it when owned).
 fn own_tags(v: &mut J, instance: Option<&str>) {
     if let Some(instance) = instance {
-        let tags = obj(v).entry("tags").or_insert_with(|| J::Object(Map::new()));
+        let tags = obj(v)
+            .entry("tags")
+            .or_insert_with(|| J::Object(Map::new()));
         obj(tags).insert(OWNERSHIP_TAG.to_string(), J::String(instance.to_string()));
     }
 }
@@ -148,7 +153,11 @@ pub fn dont_care(desired: &mut J, live: &J, keys: &[&str]) {
 pub fn alarm(spec: &MetricAlarmSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);
     default(&mut v, "treatMissingData", J::from("missing"));
-    default(&mut v, "datapointsToAlarm", J::from(spec.evaluation_periods));
+    default(
+        &mut v,
+        "datapointsToAlarm",
+        J::from(spec.evaluation_periods),
+    );
     default(&mut v, "actionsEnabled", J::Bool(true));
     for list in ["alarmActions", "okActions", "insufficientDataActions"] {
         sort_list(&mut v, list);
@@ -201,8 +210,16 @@ fn normalise_filters(v: &mut J, key: &str) {
 /// A patch baseline; its patch-group registrations become sub-resources.
 pub fn patch_baseline(spec: &PatchBaselineSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);
-    default(&mut v, "approvedPatchesComplianceLevel", J::from("UNSPECIFIED"));
-    default(&mut v, "rejectedPatchesAction", J::from("ALLOW_AS_DEPENDENCY"));
+    default(
+        &mut v,
+        "approvedPatchesComplianceLevel",
+        J::from("UNSPECIFIED"),
+    );
+    default(
+        &mut v,
+        "rejectedPatchesAction",
+        J::from("ALLOW_AS_DEPENDENCY"),
+    );
     default(&mut v, "approvedPatchesEnableNonSecurity", J::Bool(false));
     sort_list(&mut v, "approvedPatches");
     sort_list(&mut v, "rejectedPatches");
@@ -421,10 +438,14 @@ mod tests {
         spec.metric_name = None;
         spec.statistic = None;
         spec.period = None;
-        spec.metrics = Some(serde_json::from_value(json!([{"id": "e1", "expression": "m1 * 2"}])).unwrap());
+        spec.metrics =
+            Some(serde_json::from_value(json!([{"id": "e1", "expression": "m1 * 2"}])).unwrap());
         let n = alarm(&spec, None).main;
         assert_eq!(n["metrics"]["[e1]"]["returnData"], true);
-        assert_eq!(spec.comparison_operator, ComparisonOperator::GreaterThanThreshold);
+        assert_eq!(
+            spec.comparison_operator,
+            ComparisonOperator::GreaterThanThreshold
+        );
     }
 
     #[test]
@@ -433,7 +454,10 @@ mod tests {
             retention_in_days: Some(Retention::Never),
             ..Default::default()
         };
-        assert_eq!(log_group(&never, None), log_group(&LogGroupSpec::default(), None));
+        assert_eq!(
+            log_group(&never, None),
+            log_group(&LogGroupSpec::default(), None)
+        );
         assert_eq!(log_group(&never, None).main["logGroupClass"], "STANDARD");
     }
 
@@ -446,7 +470,10 @@ mod tests {
 
     #[test]
     fn schedules_and_time_zones_are_spelled_one_way() {
-        assert_eq!(schedule_spelling(" cron( 0  3 ? * TUE * ) "), "cron(0 3 ? * TUE *)");
+        assert_eq!(
+            schedule_spelling(" cron( 0  3 ? * TUE * ) "),
+            "cron(0 3 ? * TUE *)"
+        );
         let mut v = json!({"scheduleTimezone": "UTC"});
         normalise_timezone(&mut v, "scheduleTimezone");
         assert_eq!(v["scheduleTimezone"], "Etc/UTC");
@@ -479,15 +506,24 @@ mod tests {
         }));
         assert_eq!(patch_baseline(&a, None), patch_baseline(&b, None));
         let n = patch_baseline(&a, None);
-        assert_eq!(n.subs.keys().collect::<Vec<_>>(), ["patchGroups/api", "patchGroups/web"]);
+        assert_eq!(
+            n.subs.keys().collect::<Vec<_>>(),
+            ["patchGroups/api", "patchGroups/web"]
+        );
     }
 
     #[test]
     fn default_for_os_false_is_not_managed() {
         let a = baseline(json!({"operatingSystem": "UBUNTU", "defaultForOperatingSystem": false}));
         let b = baseline(json!({"operatingSystem": "UBUNTU", "defaultForOperatingSystem": true}));
-        assert!(patch_baseline(&a, None).main.get("defaultForOperatingSystem").is_none());
-        assert_eq!(patch_baseline(&b, None).main["defaultForOperatingSystem"], true);
+        assert!(patch_baseline(&a, None)
+            .main
+            .get("defaultForOperatingSystem")
+            .is_none());
+        assert_eq!(
+            patch_baseline(&b, None).main["defaultForOperatingSystem"],
+            true
+        );
     }
 
     fn window(json: J) -> MaintenanceWindowSpec {

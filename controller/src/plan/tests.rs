@@ -4,7 +4,7 @@ use super::*;
 use crate::live::{Live, LiveVault, LogGroupRetention};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::log_group::Retention;
-use crate::spec::{SourceFile, DesiredState};
+use crate::spec::{DesiredState, SourceFile};
 
 fn desired(yaml: &str) -> DesiredState {
     let files = vec![SourceFile {
@@ -12,7 +12,8 @@ fn desired(yaml: &str) -> DesiredState {
         display: "a.yaml".into(),
         text: yaml.into(),
     }];
-    crate::spec::parse(&files).unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)))
+    crate::spec::parse(&files)
+        .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)))
 }
 
 fn options() -> PlanOptions {
@@ -30,7 +31,11 @@ fn plan(state: &DesiredState, live: &LiveTarget, options: &PlanOptions) -> Targe
     plan_target("default", &resources, live, options)
 }
 
-fn owned<S: Clone>(name: &str, spec: &S, tags: impl Fn(&mut S) -> &mut BTreeMap<String, String>) -> Live<S> {
+fn owned<S: Clone>(
+    name: &str,
+    spec: &S,
+    tags: impl Fn(&mut S) -> &mut BTreeMap<String, String>,
+) -> Live<S> {
     let mut spec = spec.clone();
     tags(&mut spec).insert(OWNERSHIP_TAG.into(), "driftless".into());
     Live {
@@ -99,12 +104,21 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.alarms.push(owned(r.name(), &s, |s| &mut s.tags));
             }
             ResourceSpec::LogGroup(s) => live.log_groups.push(owned(r.name(), s, |s| &mut s.tags)),
-            ResourceSpec::PatchBaseline(s) => live.patch_baselines.push(owned(r.name(), s, |s| &mut s.tags)),
-            ResourceSpec::MaintenanceWindow(s) => live.maintenance_windows.push(owned(r.name(), s, |s| &mut s.tags)),
+            ResourceSpec::PatchBaseline(s) => live
+                .patch_baselines
+                .push(owned(r.name(), s, |s| &mut s.tags)),
+            ResourceSpec::MaintenanceWindow(s) => {
+                live.maintenance_windows
+                    .push(owned(r.name(), s, |s| &mut s.tags))
+            }
             ResourceSpec::BackupVault(s) => {
                 let mut s = s.clone();
-                s.encryption_key_arn = Some("arn:aws:kms:us-east-1:111111111111:key/aws-managed".into());
-                live.backup_vaults.push(LiveVault { vault: owned(r.name(), &s, |s| &mut s.tags), recovery_points: 3 });
+                s.encryption_key_arn =
+                    Some("arn:aws:kms:us-east-1:111111111111:key/aws-managed".into());
+                live.backup_vaults.push(LiveVault {
+                    vault: owned(r.name(), &s, |s| &mut s.tags),
+                    recovery_points: 3,
+                });
             }
             ResourceSpec::BackupPlan(s) => {
                 let mut s = s.clone();
@@ -125,7 +139,11 @@ fn live_of(state: &DesiredState) -> LiveTarget {
 fn nothing_live_creates_every_resource_and_sub_resource() {
     let state = desired(EVERY_KIND);
     let p = plan(&state, &LiveTarget::default(), &options());
-    let names: Vec<(Action, &str)> = p.changes.iter().map(|c| (c.action, c.name.as_str())).collect();
+    let names: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.name.as_str()))
+        .collect();
     assert_eq!(
         names,
         [
@@ -143,7 +161,15 @@ fn nothing_live_creates_every_resource_and_sub_resource() {
     );
     let lg = &p.changes[1];
     let fields: Vec<&str> = lg.fields.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(fields, ["logGroupClass", "retentionInDays", "tags[\"driftless.dev/managed-by\"]", "tags.team"]);
+    assert_eq!(
+        fields,
+        [
+            "logGroupClass",
+            "retentionInDays",
+            "tags[\"driftless.dev/managed-by\"]",
+            "tags.team"
+        ]
+    );
     assert!(lg.fields.iter().all(|f| f.live.is_null()));
 }
 
@@ -166,16 +192,38 @@ fn a_changed_field_is_an_update_of_that_field_only() {
     let got: Vec<(String, String, J, J)> = p
         .changes
         .iter()
-        .flat_map(|c| c.fields.iter().map(move |f| (c.name.clone(), f.path.clone(), f.live.clone(), f.desired.clone())))
+        .flat_map(|c| {
+            c.fields.iter().map(move |f| {
+                (
+                    c.name.clone(),
+                    f.path.clone(),
+                    f.live.clone(),
+                    f.desired.clone(),
+                )
+            })
+        })
         .collect();
     assert_eq!(
         got,
         [
-            ("cpu".into(), "threshold".into(), J::from(90.0), J::from(80.0)),
-            ("/app/web".into(), "retentionInDays".into(), J::from(60), J::from(30)),
+            (
+                "cpu".into(),
+                "threshold".into(),
+                J::from(90.0),
+                J::from(80.0)
+            ),
+            (
+                "/app/web".into(),
+                "retentionInDays".into(),
+                J::from(60),
+                J::from(30)
+            ),
         ]
     );
-    assert!(p.changes.iter().all(|c| c.action == Action::Update && !c.adopt));
+    assert!(p
+        .changes
+        .iter()
+        .all(|c| c.action == Action::Update && !c.adopt));
 }
 
 #[test]
@@ -186,9 +234,16 @@ fn an_unowned_namesake_is_a_conflict_unless_adopted() {
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes.len(), 1);
     assert_eq!(p.changes[0].action, Action::Conflict);
-    assert!(p.changes[0].reason.as_ref().unwrap().contains("adopt: true"));
+    assert!(p.changes[0]
+        .reason
+        .as_ref()
+        .unwrap()
+        .contains("adopt: true"));
 
-    let adopted = EVERY_KIND.replace("metadata: {name: /app/web}", "metadata: {name: /app/web, adopt: true}");
+    let adopted = EVERY_KIND.replace(
+        "metadata: {name: /app/web}",
+        "metadata: {name: /app/web, adopt: true}",
+    );
     let state = desired(&adopted);
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes.len(), 1);
@@ -201,7 +256,10 @@ fn an_unowned_namesake_is_a_conflict_unless_adopted() {
 fn another_instance_does_not_own_it() {
     let state = desired(EVERY_KIND);
     let mut live = live_of(&state);
-    live.alarms[0].spec.tags.insert(OWNERSHIP_TAG.into(), "other-team".into());
+    live.alarms[0]
+        .spec
+        .tags
+        .insert(OWNERSHIP_TAG.into(), "other-team".into());
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes[0].action, Action::Conflict);
 }
@@ -223,10 +281,16 @@ fn owned_resources_that_left_the_repo_are_deleted_only_with_prune() {
     assert_eq!(p.would_delete_with_prune.len(), 1);
     assert_eq!(p.would_delete_with_prune[0].name, "/app/old");
 
-    let prune = PlanOptions { prune: true, ..options() };
+    let prune = PlanOptions {
+        prune: true,
+        ..options()
+    };
     let p = plan(&state, &live, &prune);
     assert_eq!(p.changes.len(), 1);
-    assert_eq!((p.changes[0].action, p.changes[0].name.as_str()), (Action::Delete, "/app/old"));
+    assert_eq!(
+        (p.changes[0].action, p.changes[0].name.as_str()),
+        (Action::Delete, "/app/old")
+    );
 }
 
 #[test]
@@ -238,26 +302,48 @@ fn too_many_deletes_delete_nothing_and_say_why() {
         extra.name = format!("/app/old-{i}");
         live.log_groups.push(extra);
     }
-    let guarded = PlanOptions { prune: true, max_deletes: 2, ..options() };
+    let guarded = PlanOptions {
+        prune: true,
+        max_deletes: 2,
+        ..options()
+    };
     let p = plan(&state, &live, &guarded);
     assert!(p.changes.is_empty());
     assert_eq!(p.would_delete_with_prune.len(), 3);
-    assert!(p.warnings[0].contains("3 deletes exceed --max-deletes 2"), "{:?}", p.warnings);
+    assert!(
+        p.warnings[0].contains("3 deletes exceed --max-deletes 2"),
+        "{:?}",
+        p.warnings
+    );
 }
 
 #[test]
 fn an_empty_repository_never_deletes_everything_unless_allowed() {
     let state = desired(EVERY_KIND);
     let live = live_of(&state);
-    let none = DesiredState { resources: Vec::new(), ..state.clone() };
-    let prune = PlanOptions { prune: true, max_deletes: 100, ..options() };
+    let none = DesiredState {
+        resources: Vec::new(),
+        ..state.clone()
+    };
+    let prune = PlanOptions {
+        prune: true,
+        max_deletes: 100,
+        ..options()
+    };
     let p = plan(&none, &live, &prune);
     assert!(p.changes.is_empty());
     assert!(p.warnings[0].contains("--allow-empty"));
-    let allowed = PlanOptions { allow_empty: true, ..prune };
+    let allowed = PlanOptions {
+        allow_empty: true,
+        ..prune
+    };
     let p = plan(&none, &live, &allowed);
     assert_eq!(p.changes.len(), 6);
-    let vault = p.changes.iter().find(|c| c.kind == Kind::BackupVault).unwrap();
+    let vault = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::BackupVault)
+        .unwrap();
     assert!(vault.reason.as_ref().unwrap().contains("3 recovery points"));
 }
 
@@ -265,11 +351,15 @@ fn an_empty_repository_never_deletes_everything_unless_allowed() {
 fn immutable_fields_replace() {
     let state = desired(EVERY_KIND);
     let mut live = live_of(&state);
-    live.patch_baselines[0].spec.operating_system = crate::spec::patch_baseline::OperatingSystem::AmazonLinux2;
+    live.patch_baselines[0].spec.operating_system =
+        crate::spec::patch_baseline::OperatingSystem::AmazonLinux2;
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes.len(), 1);
     assert_eq!(p.changes[0].action, Action::Replace);
-    assert_eq!(p.changes[0].reason.as_deref(), Some("operatingSystem cannot change in place"));
+    assert_eq!(
+        p.changes[0].reason.as_deref(),
+        Some("operatingSystem cannot change in place")
+    );
 }
 
 #[test]
@@ -278,9 +368,15 @@ fn sub_resources_are_created_updated_replaced_and_deleted_by_name() {
     let mut live = live_of(&state);
     live.maintenance_windows[0].spec.targets[0].name = "old".into();
     live.maintenance_windows[0].spec.tasks[0].priority = Some(5);
-    live.backup_plans[0].spec.selections[0].tags.insert("Extra".into(), "x".into());
+    live.backup_plans[0].spec.selections[0]
+        .tags
+        .insert("Extra".into(), "x".into());
     let p = plan(&state, &live, &options());
-    let got: Vec<(Action, &str)> = p.changes.iter().map(|c| (c.action, c.name.as_str())).collect();
+    let got: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.name.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -300,11 +396,17 @@ fn patch_groups_registered_to_an_unowned_baseline_conflict() {
     live.patch_baselines[0].spec.patch_groups.clear();
     live.patch_group_registrations.insert(
         "web".into(),
-        vec![(crate::spec::patch_baseline::OperatingSystem::AmazonLinux2023, "pb-someone".into())],
+        vec![(
+            crate::spec::patch_baseline::OperatingSystem::AmazonLinux2023,
+            "pb-someone".into(),
+        )],
     );
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes.len(), 1);
-    assert_eq!((p.changes[0].action, p.changes[0].name.as_str()), (Action::Conflict, "al2023/patchGroups/web"));
+    assert_eq!(
+        (p.changes[0].action, p.changes[0].name.as_str()),
+        (Action::Conflict, "al2023/patchGroups/web")
+    );
 }
 
 #[test]
@@ -315,7 +417,11 @@ fn two_owned_windows_of_one_name_conflict() {
     live.maintenance_windows.push(twin);
     let p = plan(&state, &live, &options());
     assert_eq!(p.changes[0].action, Action::Conflict);
-    assert!(p.changes[0].reason.as_ref().unwrap().starts_with("2 resources named `weekly`"));
+    assert!(p.changes[0]
+        .reason
+        .as_ref()
+        .unwrap()
+        .starts_with("2 resources named `weekly`"));
 }
 
 #[test]
@@ -353,26 +459,58 @@ spec: {retentionInDays: 7}
         ],
         ..LiveTarget::default()
     };
-    live.log_groups.push(owned("/aws/lambda/owned", &crate::spec::LogGroupSpec { retention_in_days: Some(Retention::Days(7)), ..Default::default() }, |s| &mut s.tags));
+    live.log_groups.push(owned(
+        "/aws/lambda/owned",
+        &crate::spec::LogGroupSpec {
+            retention_in_days: Some(Retention::Days(7)),
+            ..Default::default()
+        },
+        |s| &mut s.tags,
+    ));
     let p = plan(&state, &live, &options());
     type Fields<'a> = Vec<(&'a str, &'a J, &'a J)>;
     let got: Vec<(&str, Fields)> = p
         .changes
         .iter()
-        .map(|c| (c.name.as_str(), c.fields.iter().map(|f| (f.path.as_str(), &f.live, &f.desired)).collect()))
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.fields
+                    .iter()
+                    .map(|f| (f.path.as_str(), &f.live, &f.desired))
+                    .collect(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
-            ("lambda", vec![("logGroups[\"/aws/lambda/a\"].retentionInDays", &J::Null, &J::from(14))]),
-            ("lambda-payments", vec![("logGroups[\"/aws/lambda/pay-1\"].retentionInDays", &J::Null, &J::from(90))]),
+            (
+                "lambda",
+                vec![(
+                    "logGroups[\"/aws/lambda/a\"].retentionInDays",
+                    &J::Null,
+                    &J::from(14)
+                )]
+            ),
+            (
+                "lambda-payments",
+                vec![(
+                    "logGroups[\"/aws/lambda/pay-1\"].retentionInDays",
+                    &J::Null,
+                    &J::from(90)
+                )]
+            ),
         ]
     );
 }
 
 #[test]
 fn report_only_resources_are_marked() {
-    let state = desired(&EVERY_KIND.replace("metadata: {name: /app/web}", "metadata: {name: /app/web, driftPolicy: report}"));
+    let state = desired(&EVERY_KIND.replace(
+        "metadata: {name: /app/web}",
+        "metadata: {name: /app/web, driftPolicy: report}",
+    ));
     let p = plan(&state, &LiveTarget::default(), &options());
     let lg = p.changes.iter().find(|c| c.name == "/app/web").unwrap();
     assert!(lg.report_only);
@@ -383,9 +521,24 @@ fn plans_merge_sorted_and_counted() {
     let state = desired(EVERY_KIND);
     let a = plan(&state, &LiveTarget::default(), &options());
     let mut b = plan(&state, &live_of(&state), &options());
-    b.changes.push(Change::new("b-target", Kind::LogGroup, "/x", Action::Delete));
+    b.changes.push(Change::new(
+        "b-target",
+        Kind::LogGroup,
+        "/x",
+        Action::Delete,
+    ));
     let whole = Plan::new("abc123", vec![b, a]);
-    assert_eq!(whole.summary, Summary { create: 10, update: 0, replace: 0, delete: 1, conflict: 0, noop: 10 });
+    assert_eq!(
+        whole.summary,
+        Summary {
+            create: 10,
+            update: 0,
+            replace: 0,
+            delete: 1,
+            conflict: 0,
+            noop: 10
+        }
+    );
     assert_eq!(whole.changes.last().unwrap().target, "default");
     assert_eq!(whole.changes[0].target, "b-target");
 }
@@ -397,7 +550,9 @@ fn a_live_value_that_differs_from_the_last_applied_one_is_drift() {
     let mut recorded = options();
     for r in &state.resources {
         let n = normalise_desired(r, "driftless", None);
-        recorded.last_applied.insert(record_key("default", r.kind(), r.name()), n.main);
+        recorded
+            .last_applied
+            .insert(record_key("default", r.kind(), r.name()), n.main);
     }
     // Someone changed the retention in the console: drift.
     let mut live = applied.clone();

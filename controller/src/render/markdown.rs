@@ -37,7 +37,11 @@ pub fn render(plan: &Plan) -> String {
             if c.drift {
                 notes.push("drift".to_string());
             }
-            let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
             let _ = writeln!(
                 out,
                 "- {} **{}** {}{notes}",
@@ -55,9 +59,17 @@ pub fn render(plan: &Plan) -> String {
         out.push_str("\n</details>\n\n");
     }
     if !plan.would_delete_with_prune.is_empty() {
-        out.push_str("Owned resources no longer in the repository (deleted only with `--prune`):\n\n");
+        out.push_str(
+            "Owned resources no longer in the repository (deleted only with `--prune`):\n\n",
+        );
         for c in &plan.would_delete_with_prune {
-            let _ = writeln!(out, "- `-` **{}** {} (target {})", c.kind, code(&c.name), code(&c.target));
+            let _ = writeln!(
+                out,
+                "- `-` **{}** {} (target {})",
+                c.kind,
+                code(&c.name),
+                code(&c.target)
+            );
         }
         out.push('\n');
     }

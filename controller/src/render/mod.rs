@@ -21,7 +21,11 @@ pub fn summary_line(s: &Summary) -> String {
         s.replace,
         s.delete,
         s.conflict,
-        if s.conflict == 1 { "conflict" } else { "conflicts" }
+        if s.conflict == 1 {
+            "conflict"
+        } else {
+            "conflicts"
+        }
     )
 }
 

@@ -62,7 +62,10 @@ pub fn render(plan: &Plan, style: Style) -> String {
         out.push('\n');
     }
     if !plan.would_delete_with_prune.is_empty() {
-        let _ = writeln!(out, "Owned resources no longer in the repository (deleted only with --prune):");
+        let _ = writeln!(
+            out,
+            "Owned resources no longer in the repository (deleted only with --prune):"
+        );
         for c in &plan.would_delete_with_prune {
             let line = format!("  - {} {} (target {})", c.kind, c.name, c.target);
             let _ = writeln!(out, "{}", style.paint(Action::Delete, &line));

@@ -515,7 +515,11 @@ mod tests {
             ));
         }
         let err = parse_documents(&text).unwrap_err();
-        assert!(err.message.contains("aliases expand to more than"), "{}", err.message);
+        assert!(
+            err.message.contains("aliases expand to more than"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

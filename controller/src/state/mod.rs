@@ -44,15 +44,24 @@ impl LastApplied {
             Err(e) => {
                 return LastApplied {
                     records: BTreeMap::new(),
-                    warning: Some(format!("cannot read {}: {e}; drift detection starts afresh", path.display())),
+                    warning: Some(format!(
+                        "cannot read {}: {e}; drift detection starts afresh",
+                        path.display()
+                    )),
                 }
             }
         };
         match serde_json::from_str(&text) {
-            Ok(records) => LastApplied { records, warning: None },
+            Ok(records) => LastApplied {
+                records,
+                warning: None,
+            },
             Err(e) => LastApplied {
                 records: BTreeMap::new(),
-                warning: Some(format!("{} is corrupt ({e}); drift detection starts afresh", path.display())),
+                warning: Some(format!(
+                    "{} is corrupt ({e}); drift detection starts afresh",
+                    path.display()
+                )),
             },
         }
     }
@@ -80,7 +89,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(LastApplied::load(dir.path()), LastApplied::default());
         let mut state = LastApplied::default();
-        state.records.insert("default/LogGroup//a".into(), serde_json::json!({"retentionInDays": 14}));
+        state.records.insert(
+            "default/LogGroup//a".into(),
+            serde_json::json!({"retentionInDays": 14}),
+        );
         state.save(dir.path()).unwrap();
         assert_eq!(LastApplied::load(dir.path()).records, state.records);
         std::fs::write(dir.path().join(FILE), "{not json").unwrap();
