@@ -214,12 +214,10 @@ pub(crate) fn chosen<'a, S: Tagged>(
     name: &str,
     instance: &str,
 ) -> Option<&'a Live<S>> {
-    let mut named = items.iter().filter(|i| i.name == name);
-    let all: Vec<&Live<S>> = named.by_ref().collect();
-    all.iter()
+    let named = || items.iter().filter(move |i| i.name == name);
+    named()
         .find(|i| i.owned_by(instance))
-        .or(all.first())
-        .copied()
+        .or_else(|| named().next())
 }
 
 /// Tags to add (new or changed) and keys to remove, to go from `live` to `desired`.
@@ -241,8 +239,9 @@ pub(crate) fn tag_changes(
     (add, remove)
 }
 
-/// Outcomes for every change of a unit: `result` for the ones `done` says were made,
-/// the error for the one that failed, and "skipped" for the rest.
+/// Outcomes for every change of a unit: all made when `result` is Ok; otherwise the
+/// error for the change that failed and "skipped" for the others (some of which may
+/// have been made before the failure: the next plan shows what is left).
 pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>) -> Vec<Outcome> {
     match result {
         Ok(()) => unit

@@ -94,7 +94,6 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         }
     };
     let subs = unit.subs();
-    let creating = unit.parent().is_some_and(|c| c.action == Action::Create);
     // Targets: create and update.
     for target in &spec.targets {
         let path = format!("targets/{}", target.name);
@@ -115,7 +114,6 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                         .map_err(failed(&full))?;
                 }
             }
-            _ if creating => {}
             _ => {}
         }
     }
