@@ -249,10 +249,7 @@ impl AwsError {
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("{:?}", e.err())),
             ),
-            other => (
-                None,
-                aws_sdk_ssm::error::DisplayErrorContext(other).to_string(),
-            ),
+            other => (None, error_chain(other)),
         };
         AwsError::Call {
             target: clients.target.clone(),
@@ -294,6 +291,20 @@ impl AwsError {
     }
 }
 
+/// An error and its causes, `outer: inner: innermost`, without debug dumps.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// The IAM service prefix of a service name used in messages.
 fn iam_prefix(service: &str) -> &str {
     match service {
@@ -303,5 +314,50 @@ fn iam_prefix(service: &str) -> &str {
         "backup" => "backup",
         "tagging" => "tag",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(code: Option<&str>) -> AwsError {
+        AwsError::Call {
+            target: "prod".into(),
+            service: "ssm",
+            operation: "GetPatchBaseline",
+            resource: Some("al2023".into()),
+            code: code.map(str::to_string),
+            message: "denied".into(),
+        }
+    }
+
+    #[test]
+    fn messages_name_target_service_operation_and_resource() {
+        assert_eq!(
+            call(Some("AccessDeniedException")).to_string(),
+            "target `prod`: ssm GetPatchBaseline failed for `al2023`: denied"
+        );
+    }
+
+    #[test]
+    fn hints_name_the_denied_action_or_what_to_check() {
+        assert!(call(Some("AccessDeniedException"))
+            .hint()
+            .unwrap()
+            .contains("`ssm:GetPatchBaseline`"));
+        assert!(call(Some("ExpiredTokenException"))
+            .hint()
+            .unwrap()
+            .contains("credentials"));
+        assert!(call(None).hint().unwrap().contains("network"));
+        assert_eq!(call(Some("ValidationException")).hint(), None);
+    }
+
+    #[test]
+    fn error_chains_join_causes_once() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let outer = std::io::Error::other(inner);
+        assert_eq!(error_chain(&outer), "refused");
     }
 }
