@@ -340,11 +340,14 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         .count();
     let conflicts = planned.plan.summary.conflict;
     if writable == 0 {
-        return Ok(if conflicts > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        if conflicts > 0 {
+            println!(
+                "\nNothing to apply; {} not written.",
+                plural(conflicts, "conflict")
+            );
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if !args.auto_approve && args.plan_file.is_none() {
         if !std::io::stdin().is_terminal() {

@@ -525,3 +525,114 @@ fn a_create_whose_response_was_lost_is_retried_without_a_duplicate() {
     );
     assert_eq!(repo.plan().code, 0);
 }
+
+#[test]
+fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them() {
+    let repo = Repo::new(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = repo.sdk();
+    rt.block_on(async {
+        aws_sdk_cloudwatch::Client::new(&sdk)
+            .put_metric_alarm()
+            .alarm_name("theirs-cpu")
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_cloudwatchlogs::Client::new(&sdk)
+            .create_log_group()
+            .log_group_name("/theirs/app")
+            .send()
+            .await
+            .unwrap();
+        let ssm = aws_sdk_ssm::Client::new(&sdk);
+        ssm.create_patch_baseline()
+            .name("theirs-baseline")
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::Ubuntu)
+            .send()
+            .await
+            .unwrap();
+        ssm.create_maintenance_window()
+            .name("theirs-window")
+            .schedule("rate(7 days)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .unwrap();
+        let backup = aws_sdk_backup::Client::new(&sdk);
+        backup
+            .create_backup_vault()
+            .backup_vault_name("theirs-vault")
+            .send()
+            .await
+            .unwrap();
+        backup
+            .create_backup_plan()
+            .backup_plan(
+                aws_sdk_backup::types::BackupPlanInput::builder()
+                    .backup_plan_name("theirs-plan")
+                    .rules(
+                        aws_sdk_backup::types::BackupRuleInput::builder()
+                            .rule_name("daily")
+                            .target_backup_vault_name("theirs-vault")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let doc = |kind: &str, name: &str, spec: &str| {
+        format!("---\napiVersion: driftless.dev/v1\nkind: {kind}\nmetadata: {{name: \"{name}\"}}\nspec: {spec}\n")
+    };
+    let specs = [
+        doc("MetricAlarm", "theirs-cpu", "{namespace: AWS/EC2, metricName: CPUUtilization, statistic: Average, period: 60, evaluationPeriods: 1, threshold: 99, comparisonOperator: GreaterThanThreshold}"),
+        doc("LogGroup", "/theirs/app", "{retentionInDays: 7}"),
+        doc("PatchBaseline", "theirs-baseline", "{operatingSystem: UBUNTU, rejectedPatches: [x]}"),
+        doc("MaintenanceWindow", "theirs-window", "{schedule: rate(1 day), duration: 2, cutoff: 1}"),
+        doc("BackupVault", "theirs-vault", "{tags: {a: b}}"),
+        doc("BackupPlan", "theirs-plan", "{rules: [{name: daily, targetVault: theirs-vault, lifecycle: {deleteAfterDays: 7}}]}"),
+    ]
+    .concat();
+    repo.write("all.yaml", &specs);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2);
+    let mut got = actions(&plan.json());
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        "/theirs/app",
+        "theirs-baseline",
+        "theirs-cpu",
+        "theirs-plan",
+        "theirs-vault",
+        "theirs-window",
+    ]
+    .iter()
+    .map(|n| ("conflict".to_string(), n.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+
+    let before = repo.calls();
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "conflicts make apply exit 1");
+    assert!(
+        apply.stdout.contains("6 conflicts not written"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+}
