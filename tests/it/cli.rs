@@ -636,3 +636,49 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
     );
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
 }
+
+#[test]
+fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
+    let config = "targets:\n  - {name: east, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\", externalId: ops}\n  - {name: west, region: us-west-2}\n";
+    let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/app}\nspec: {retentionInDays: 7}\n";
+    let west_only = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/west-only, targets: [west]}\nspec: {}\n";
+    let repo = Repo::new(&[
+        ("driftless.yaml", config),
+        ("a.yaml", group),
+        ("b.yaml", west_only),
+    ]);
+    let plan = repo.plan().json();
+    let targets: Vec<(&str, &str)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["target"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("east", "/fanout/app"),
+            ("west", "/fanout/app"),
+            ("west", "/fanout/west-only")
+        ]
+    );
+    repo.apply(&[]);
+    assert_eq!(repo.plan().code, 0);
+    // The west target used the ambient credentials in us-west-2.
+    let west = Emulator::shared().sdk_config(&repo.account.account_id, "us-west-2");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let groups = rt
+        .block_on(
+            aws_sdk_cloudwatchlogs::Client::new(&west)
+                .describe_log_groups()
+                .log_group_name_prefix("/fanout/")
+                .send(),
+        )
+        .unwrap();
+    let names: Vec<&str> = groups
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name())
+        .collect();
+    assert_eq!(names, ["/fanout/app", "/fanout/west-only"]);
+}
