@@ -1,0 +1,337 @@
+//! What the controller knows about each target, as served by `GET /status`, and how a
+//! reconcile's outcome changes it. Pure: the loop calls [`TargetStatus::record`] with
+//! an [`Outcome`] and a clock reading.
+//!
+//! Conditions follow Flux and kube-rs: `Ready` (the last reconcile converged),
+//! `Reconciling` (one is in flight) and `Stalled` (a human must act: invalid specs,
+//! access denied, conflicts); transient failures leave `Stalled` false and retry
+//! with backoff.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::apply::ApplyError;
+use crate::aws::AwsError;
+
+/// How a failure is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorClass {
+    /// Needs a human; retried only when the revision changes or after a long interval.
+    Stalled,
+    /// Throttling, 5xx, timeouts, network: exponential backoff with jitter.
+    Transient,
+}
+
+impl ErrorClass {
+    /// The name used as a Prometheus label and in status reasons.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorClass::Stalled => "stalled",
+            ErrorClass::Transient => "transient",
+        }
+    }
+}
+
+/// Classifies an AWS error by its code (or its absence: a network failure).
+pub fn classify_aws(e: &AwsError) -> ErrorClass {
+    match e {
+        AwsError::Setup { .. } => ErrorClass::Stalled,
+        AwsError::Call { code: None, .. } => ErrorClass::Transient,
+        AwsError::Call {
+            code: Some(code), ..
+        } => {
+            let transient = [
+                "Throttling",
+                "ThrottlingException",
+                "TooManyRequestsException",
+                "RequestLimitExceeded",
+                "ServiceUnavailable",
+                "ServiceUnavailableException",
+                "InternalFailure",
+                "InternalServerError",
+                "InternalServerException",
+                "RequestTimeout",
+                "RequestTimeoutException",
+            ];
+            if transient.iter().any(|t| code == t) {
+                ErrorClass::Transient
+            } else {
+                ErrorClass::Stalled
+            }
+        }
+    }
+}
+
+/// Classifies a failed change of an apply.
+pub fn classify_apply(e: &ApplyError) -> ErrorClass {
+    match e {
+        ApplyError::Aws(aws) => classify_aws(aws),
+        ApplyError::Refused(_) => ErrorClass::Stalled,
+        ApplyError::Skipped(_) => ErrorClass::Transient,
+    }
+}
+
+/// The result of one reconcile of one target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Live state matched, or every change was made. `drift_corrected` counts
+    /// drifted changes that were put back; `drift_reported` those left alone
+    /// (`driftPolicy: report` or suspended).
+    Converged {
+        revision: String,
+        changes: usize,
+        drift_corrected: usize,
+        drift_reported: usize,
+    },
+    /// Conflicts (never written) or refused changes: a human must act.
+    Blocked { revision: String, reason: String },
+    /// The revision does not validate; the last good one stays in force.
+    Invalid { revision: String, reason: String },
+    /// Something failed; `class` decides how it is retried.
+    Failed {
+        revision: String,
+        class: ErrorClass,
+        reason: String,
+    },
+}
+
+/// A status condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: bool,
+    pub reason: String,
+    pub message: String,
+    pub last_transition_unix: i64,
+}
+
+/// One target's status (`GET /status` → `{"targets": {"<name>": TargetStatus}}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetStatus {
+    pub last_applied_revision: Option<String>,
+    pub last_attempted_revision: Option<String>,
+    /// `converged`, `blocked`, `invalid`, `failed`, or absent before the first run.
+    pub last_result: Option<String>,
+    pub last_reconcile_unix: Option<i64>,
+    /// Drifted resources seen in the last reconcile.
+    pub drift_count: usize,
+    pub conditions: Vec<Condition>,
+    /// Consecutive transient failures (drives backoff; reset after a success).
+    #[serde(skip)]
+    pub transient_failures: u32,
+}
+
+impl TargetStatus {
+    fn set(&mut self, kind: &str, status: bool, reason: &str, message: &str, now: i64) {
+        match self.conditions.iter_mut().find(|c| c.kind == kind) {
+            Some(c) => {
+                if c.status != status {
+                    c.last_transition_unix = now;
+                }
+                c.status = status;
+                c.reason = reason.to_string();
+                c.message = message.to_string();
+            }
+            None => {
+                self.conditions.push(Condition {
+                    kind: kind.to_string(),
+                    status,
+                    reason: reason.to_string(),
+                    message: message.to_string(),
+                    last_transition_unix: now,
+                });
+                // A stable order for readers of `GET /status`.
+                let rank = |k: &str| {
+                    ["Ready", "Reconciling", "Stalled"]
+                        .iter()
+                        .position(|x| *x == k)
+                };
+                self.conditions.sort_by_key(|c| rank(&c.kind));
+            }
+        }
+    }
+
+    /// Marks a reconcile as started.
+    pub fn start(&mut self, revision: &str, now: i64) {
+        self.last_attempted_revision = Some(revision.to_string());
+        self.set(
+            "Reconciling",
+            true,
+            "Progressing",
+            &format!("reconciling {revision}"),
+            now,
+        );
+    }
+
+    /// Records how a reconcile ended.
+    pub fn record(&mut self, outcome: &Outcome, now: i64) {
+        self.last_reconcile_unix = Some(now);
+        self.set("Reconciling", false, "Done", "", now);
+        match outcome {
+            Outcome::Converged {
+                revision,
+                changes,
+                drift_corrected,
+                drift_reported,
+            } => {
+                self.last_applied_revision = Some(revision.clone());
+                self.last_result = Some("converged".into());
+                self.drift_count = drift_corrected + drift_reported;
+                self.transient_failures = 0;
+                let message = format!("{changes} changes made at {revision}");
+                self.set("Ready", true, "ReconciliationSucceeded", &message, now);
+                self.set("Stalled", false, "ReconciliationSucceeded", "", now);
+            }
+            Outcome::Blocked { reason, .. } => {
+                self.last_result = Some("blocked".into());
+                self.set("Ready", false, "Blocked", reason, now);
+                self.set("Stalled", true, "Blocked", reason, now);
+            }
+            Outcome::Invalid { revision, reason } => {
+                self.last_result = Some("invalid".into());
+                let kept = self
+                    .last_applied_revision
+                    .clone()
+                    .unwrap_or_else(|| "none".into());
+                let message =
+                    format!("revision {revision} is invalid; still enforcing {kept}: {reason}");
+                self.set("Ready", false, "InvalidRevision", &message, now);
+                self.set("Stalled", true, "InvalidRevision", &message, now);
+            }
+            Outcome::Failed { class, reason, .. } => {
+                self.last_result = Some("failed".into());
+                self.set("Ready", false, "ReconciliationFailed", reason, now);
+                match class {
+                    ErrorClass::Stalled => {
+                        self.set("Stalled", true, "ReconciliationFailed", reason, now);
+                    }
+                    ErrorClass::Transient => {
+                        self.transient_failures += 1;
+                        self.set("Stalled", false, "RetryingAfterTransientError", reason, now);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// Every target's status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Status {
+    pub targets: BTreeMap<String, TargetStatus>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(code: Option<&str>) -> AwsError {
+        AwsError::Call {
+            target: "t".into(),
+            service: "ssm",
+            operation: "GetPatchBaseline",
+            resource: None,
+            code: code.map(str::to_string),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn throttling_and_network_errors_are_transient_denials_stall() {
+        assert_eq!(
+            classify_aws(&aws(Some("ThrottlingException"))),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            classify_aws(&aws(Some("Throttling"))),
+            ErrorClass::Transient
+        );
+        assert_eq!(classify_aws(&aws(None)), ErrorClass::Transient);
+        assert_eq!(
+            classify_aws(&aws(Some("AccessDeniedException"))),
+            ErrorClass::Stalled
+        );
+        assert_eq!(
+            classify_apply(&ApplyError::Refused("data".into())),
+            ErrorClass::Stalled
+        );
+    }
+
+    #[test]
+    fn a_converged_reconcile_is_ready_and_resets_backoff() {
+        let mut s = TargetStatus::default();
+        s.start("abc", 10);
+        assert!(s.condition("Reconciling").unwrap().status);
+        s.record(
+            &Outcome::Failed {
+                revision: "abc".into(),
+                class: ErrorClass::Transient,
+                reason: "throttled".into(),
+            },
+            11,
+        );
+        assert_eq!(s.transient_failures, 1);
+        assert!(!s.condition("Stalled").unwrap().status);
+        s.record(
+            &Outcome::Converged {
+                revision: "abc".into(),
+                changes: 2,
+                drift_corrected: 1,
+                drift_reported: 0,
+            },
+            12,
+        );
+        assert_eq!(s.transient_failures, 0);
+        assert_eq!(s.last_applied_revision.as_deref(), Some("abc"));
+        assert_eq!(s.drift_count, 1);
+        let ready = s.condition("Ready").unwrap();
+        assert!(ready.status);
+        assert_eq!(ready.last_transition_unix, 12);
+        assert!(!s.condition("Reconciling").unwrap().status);
+    }
+
+    #[test]
+    fn an_invalid_revision_stalls_and_keeps_the_last_good_one() {
+        let mut s = TargetStatus::default();
+        s.record(
+            &Outcome::Converged {
+                revision: "good".into(),
+                changes: 0,
+                drift_corrected: 0,
+                drift_reported: 0,
+            },
+            1,
+        );
+        s.record(
+            &Outcome::Invalid {
+                revision: "bad".into(),
+                reason: "2 errors".into(),
+            },
+            2,
+        );
+        assert_eq!(s.last_applied_revision.as_deref(), Some("good"));
+        let stalled = s.condition("Stalled").unwrap();
+        assert!(stalled.status);
+        assert_eq!(stalled.reason, "InvalidRevision");
+        assert!(
+            stalled.message.contains("still enforcing good"),
+            "{}",
+            stalled.message
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["lastAppliedRevision"], "good");
+        assert_eq!(json["lastResult"], "invalid");
+        let kinds: Vec<&str> = s.conditions.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["Ready", "Reconciling", "Stalled"]);
+        assert_eq!(json["conditions"][2]["type"], "Stalled");
+    }
+}
