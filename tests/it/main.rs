@@ -1,10 +1,12 @@
 //! Integration tests: one binary, a module per area.
 mod cli;
 mod emulator;
+mod git_source;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
 mod schemas;
 mod smoke;
+mod state;
 mod validate;
 mod write_cloudwatch_logs;
 mod write_ssm_backup;

@@ -4,6 +4,7 @@
 //! I/O so that `spec` never has to. Problems with the files themselves (too large, not
 //! UTF-8, a symlink leaving the root) are reported as diagnostics like any other.
 
+pub mod git;
 pub mod local;
 
 use crate::spec::{Diagnostic, SourceFile};
@@ -23,4 +24,25 @@ pub struct Snapshot {
 pub enum SourceError {
     #[error("{path}: {message}")]
     Unreadable { path: String, message: String },
+    #[error("{url}: cannot reach the git remote: {message} (check the URL, the network, and that the repository exists)")]
+    GitUnreachable { url: String, message: String },
+    #[error("{url}: `{reference}` not found: {message} (check --ref: the branch or tag may have been deleted or renamed)")]
+    GitRefNotFound {
+        url: String,
+        reference: String,
+        message: String,
+    },
+    #[error("{url}: no folder `{path}` in `{reference}`{} (check --path; it is relative to the repository root)", if sha.is_empty() { String::new() } else { format!(" at {sha}") })]
+    GitPathNotFound {
+        url: String,
+        reference: String,
+        sha: String,
+        path: String,
+    },
+    #[error("{url}: git authentication failed: {message}")]
+    GitAuth { url: String, message: String },
+    #[error("{url}: ssh host key refused: {message}")]
+    GitHostKey { url: String, message: String },
+    #[error("{url}: {message}")]
+    Git { url: String, message: String },
 }

@@ -1,18 +1,35 @@
 //! The local state store: what driftless last applied, per target, kind and name, so
-//! a later plan can tell drift (changed outside git) from a change coming from git.
+//! a later plan can tell drift (changed outside git) from a change coming from git;
+//! and the history of every reconcile, for `driftless history`.
 //!
-//! A JSON file under the state directory (default `./.driftless`), written atomically
-//! (temporary file + rename). The controller issue moves this into an embedded SQLite
-//! database with the reconcile history; the interface stays `load` / `save`.
+//! Both live in an embedded SQLite database under the state directory (default
+//! `./.driftless`), see [`Store`]. [`LastApplied::load`] / [`LastApplied::save`] keep
+//! the interface of the JSON file of earlier versions, which is imported on first
+//! open. Nothing is stored but what callers pass in; nothing is read from the
+//! environment.
+//!
+//! - `db.rs`: [`Store`]: open / rebuild / migrate, last-applied values, history.
+//! - `record.rs`: [`ReconcileRecord`], [`ChangeRecord`], [`HistoryQuery`].
+//! - `render.rs`: `driftless history` text and JSON, `--since` parsing (pure).
+
+mod db;
+mod record;
+mod render;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
+pub use db::{Store, DB_FILE, LEGACY_JSON_FILE, SCHEMA_VERSION};
+pub use record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult};
+pub use render::{
+    format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_text,
+    HISTORY_FORMAT_VERSION,
+};
+
 /// The default state directory.
 pub const DEFAULT_STATE_DIR: &str = ".driftless";
-const FILE: &str = "last-applied.json";
 
 /// Errors reading or writing the state directory.
 #[derive(Debug, thiserror::Error)]
@@ -23,81 +40,70 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
+    #[error("state database {path}: {source}")]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("state database {path} is corrupt: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "state database {path} has schema version {found}, newer than this driftless \
+         supports ({supported}); upgrade driftless or use another --state-dir"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
 }
 
 /// The last-applied record: `target/Kind/name` → normalised desired value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastApplied {
     pub records: BTreeMap<String, J>,
-    /// Set when the file existed but could not be read; it is then rebuilt.
+    /// Set when the store could not be read, or had to be rebuilt.
     pub warning: Option<String>,
 }
 
 impl LastApplied {
-    /// Reads the record; a missing file is empty, a corrupt one is reported and
-    /// treated as empty (drift detection restarts; nothing else depends on it).
+    /// Reads the record from the state database. A state directory with neither a
+    /// database nor a legacy JSON file is empty (and is not created: `plan` writes
+    /// nothing). A store that cannot be read is reported and treated as empty (drift
+    /// detection restarts; nothing else depends on it); a corrupt database is rebuilt.
     pub fn load(dir: &Path) -> LastApplied {
-        let path = dir.join(FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return LastApplied::default(),
+        if !dir.join(DB_FILE).exists() && !dir.join(LEGACY_JSON_FILE).exists() {
+            return LastApplied::default();
+        }
+        let store = match Store::open(dir) {
+            Ok(s) => s,
             Err(e) => {
                 return LastApplied {
                     records: BTreeMap::new(),
-                    warning: Some(format!(
-                        "cannot read {}: {e}; drift detection starts afresh",
-                        path.display()
-                    )),
+                    warning: Some(format!("{e}; drift detection starts afresh")),
                 }
             }
         };
-        match serde_json::from_str(&text) {
-            Ok(records) => LastApplied {
-                records,
-                warning: None,
-            },
-            Err(e) => LastApplied {
-                records: BTreeMap::new(),
-                warning: Some(format!(
-                    "{} is corrupt ({e}); drift detection starts afresh",
-                    path.display()
-                )),
-            },
+        let mut warnings = store.warnings().to_vec();
+        let records = match store.last_applied() {
+            Ok(r) => r,
+            Err(e) => {
+                warnings.push(format!("{e}; drift detection starts afresh"));
+                BTreeMap::new()
+            }
+        };
+        LastApplied {
+            records,
+            warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
         }
     }
 
-    /// Writes the record atomically.
+    /// Replaces the stored record with this one, in one transaction.
     pub fn save(&self, dir: &Path) -> Result<(), StateError> {
-        let err = |source| StateError::Write {
-            path: dir.to_path_buf(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let tmp = dir.join(format!("{FILE}.tmp.{}", std::process::id()));
-        let text = serde_json::to_string_pretty(&self.records).unwrap_or_default();
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, dir.join(FILE)).map_err(err)
+        Store::open(dir)?.replace_last_applied(&self.records)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_and_survives_corruption() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(LastApplied::load(dir.path()), LastApplied::default());
-        let mut state = LastApplied::default();
-        state.records.insert(
-            "default/LogGroup//a".into(),
-            serde_json::json!({"retentionInDays": 14}),
-        );
-        state.save(dir.path()).unwrap();
-        assert_eq!(LastApplied::load(dir.path()).records, state.records);
-        std::fs::write(dir.path().join(FILE), "{not json").unwrap();
-        let broken = LastApplied::load(dir.path());
-        assert!(broken.records.is_empty());
-        assert!(broken.warning.unwrap().contains("corrupt"));
-    }
-}
+mod tests;
