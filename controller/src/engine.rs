@@ -101,6 +101,15 @@ pub async fn plan_folder(
     plan_loaded(loaded, request).await
 }
 
+/// Loads a git revision's files (already fetched) and plans every selected target.
+pub async fn plan_snapshot(
+    snapshot: crate::source::Snapshot,
+    request: &PlanRequest,
+) -> Result<Planned, EngineError> {
+    let loaded = validate::load_snapshot(snapshot)?;
+    plan_loaded(loaded, request).await
+}
+
 /// Plans an already loaded repository.
 pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;

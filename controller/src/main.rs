@@ -44,6 +44,26 @@ enum Command {
     Plan(PlanArgs),
     /// Plan, then make the changes (asks to confirm on a terminal unless --auto-approve).
     Apply(ApplyArgs),
+    /// What was applied: reconciles, changes, drift and errors, newest first.
+    History(HistoryArgs),
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    /// Where driftless keeps its state.
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// Only this target.
+    #[arg(long)]
+    target: Option<String>,
+    /// Only since this time: RFC 3339 (2026-11-22T10:00:00Z) or a duration (30m, 2h, 7d).
+    #[arg(long)]
+    since: Option<String>,
+    /// At most this many reconciles.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 #[derive(Args)]
@@ -83,9 +103,12 @@ enum RetryMode {
 
 #[derive(Args)]
 struct SourceArgs {
-    /// The repository: a local folder.
+    /// The repository: a local folder, or a git URL (file://, https://, ssh://, git@host:repo).
     #[arg(long, default_value = ".")]
-    source: PathBuf,
+    source: String,
+    /// Branch, tag or commit SHA to read (git sources only; default main).
+    #[arg(long = "ref")]
+    reference: Option<String>,
     /// A folder inside the repository holding the specs.
     #[arg(long)]
     path: Option<PathBuf>,
@@ -155,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(apply(args))
         }
+        Command::History(args) => history(args),
     }
 }
 
@@ -198,11 +222,60 @@ fn report_invalid(
     Ok(())
 }
 
-fn repo_dir(source: &SourceArgs) -> PathBuf {
-    match &source.path {
-        Some(p) => source.source.join(p),
-        None => source.source.clone(),
+/// Whether `--source` names a git repository rather than a local folder.
+fn is_git_source(source: &str) -> bool {
+    source.contains("://") || source.ends_with(".git") || {
+        // scp-like `user@host:path`
+        let (before, _) = source.split_once(':').unwrap_or(("", ""));
+        before.contains('@') && !before.contains('/')
     }
+}
+
+/// Plans the repository `--source` names: a local folder as it is, or a git
+/// revision fetched into the state directory.
+async fn plan_source(
+    source: &SourceArgs,
+    request: &PlanRequest,
+) -> Result<engine::Planned, EngineError> {
+    if !is_git_source(&source.source) {
+        let dir = match &source.path {
+            Some(p) => Path::new(&source.source).join(p),
+            None => PathBuf::from(&source.source),
+        };
+        return engine::plan_folder(&dir, &dir.to_string_lossy(), request).await;
+    }
+    let git = driftless::source::git::GitSource::new(
+        source.source.clone(),
+        source.reference.clone(),
+        source
+            .path
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
+        source.state_dir.join("source"),
+    )
+    .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
+    let snapshot = tokio::task::spawn_blocking(move || {
+        let revision = git.fetch()?;
+        if revision.forced {
+            eprintln!(
+                "warning: {} was force-pushed: {} does not descend from {}",
+                git.reference,
+                revision.sha,
+                revision.previous.as_deref().unwrap_or("?")
+            );
+        }
+        git.snapshot(&revision)
+    })
+    .await
+    .map_err(|e| {
+        EngineError::Aws(driftless::aws::AwsError::Setup {
+            target: "source".into(),
+            message: format!("the git fetch stopped: {e}"),
+            hint: "this is a bug in driftless; please report it".into(),
+        })
+    })?
+    .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
+    engine::plan_snapshot(snapshot, request).await
 }
 
 fn load_state(dir: &Path) -> driftless::state::LastApplied {
@@ -220,7 +293,6 @@ fn color_wanted(no_color: bool) -> bool {
 }
 
 async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let dir = repo_dir(&args.source);
     let request = PlanRequest {
         targets: args.source.targets.clone(),
         aws: AwsOptions {
@@ -235,20 +307,9 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     if std::io::stderr().is_terminal() {
         eprintln!("reading live state…");
     }
-    let planned = match engine::plan_folder(&dir, &dir.to_string_lossy(), &request).await {
+    let planned = match plan_source(&args.source, &request).await {
         Ok(p) => p,
-        Err(EngineError::Load(LoadError::Invalid(diagnostics))) => {
-            report_invalid(&diagnostics, args.output)?;
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => {
-            let hint = e.hint();
-            eprintln!("error: {e}");
-            if let Some(hint) = hint {
-                eprintln!("  hint: {hint}");
-            }
-            return Ok(ExitCode::from(1));
-        }
+        Err(e) => return engine_failure(e, args.output),
     };
     let plan = &planned.plan;
     let text = match args.output {
@@ -289,7 +350,6 @@ fn engine_failure(e: EngineError, output: Output) -> anyhow::Result<ExitCode> {
 
 async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     use driftless::apply::{ApplyOptions, Cancel};
-    let dir = repo_dir(&args.source);
     let mut state = load_state(&args.source.state_dir);
     let request = PlanRequest {
         targets: args.source.targets.clone(),
@@ -303,7 +363,8 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         allow_empty: args.allow_empty,
         last_applied: state.records.clone(),
     };
-    let planned = match engine::plan_folder(&dir, &dir.to_string_lossy(), &request).await {
+    let started = std::time::SystemTime::now();
+    let planned = match plan_source(&args.source, &request).await {
         Ok(p) => p,
         Err(e) => return engine_failure(e, Output::Text),
     };
@@ -378,6 +439,7 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = state.save(&args.source.state_dir) {
         eprintln!("warning: {e}; drift detection will not know about this apply");
     }
+    record_history(&args.source.state_dir, &planned, &report, started);
     let mut failed = 0;
     for outcome in report.failed() {
         let c = &outcome.change;
@@ -408,6 +470,120 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Records the apply in the history, one reconcile per target (best effort: a
+/// history that cannot be written is a warning, not a failed apply).
+fn record_history(
+    dir: &Path,
+    planned: &engine::Planned,
+    report: &driftless::apply::ApplyReport,
+    started: std::time::SystemTime,
+) {
+    use driftless::state::{ChangeRecord, ReconcileRecord, ReconcileResult, Store};
+    let mut store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: history not recorded: {e}");
+            return;
+        }
+    };
+    let unix = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    };
+    let duration_ms = started.elapsed().map_or(0, |d| d.as_millis() as u64);
+    for target in planned.clients.keys() {
+        let outcomes: Vec<&driftless::apply::Outcome> = report
+            .outcomes
+            .iter()
+            .filter(|o| &o.change.target == target)
+            .collect();
+        let changes: Vec<ChangeRecord> = outcomes
+            .iter()
+            .map(|o| ChangeRecord {
+                kind: o.change.kind.to_string(),
+                name: o.change.name.clone(),
+                action: serde_json::to_value(o.change.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                fields: serde_json::to_value(&o.change.fields).unwrap_or_default(),
+                drift: o.change.drift,
+                result: match &o.result {
+                    Ok(()) => "ok".into(),
+                    Err(driftless::apply::ApplyError::Skipped(_)) => "skipped".into(),
+                    Err(_) => "failed".into(),
+                },
+                error: o.result.as_ref().err().map(|e| e.to_string()),
+            })
+            .collect();
+        let failed = changes.iter().filter(|c| c.result != "ok").count();
+        let result = match (changes.is_empty(), failed) {
+            (true, _) => ReconcileResult::NoChanges,
+            (false, 0) => ReconcileResult::Applied,
+            (false, n) if n == changes.len() => ReconcileResult::Failed,
+            _ => ReconcileResult::PartiallyApplied,
+        };
+        let drift_found = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| &c.target == target && c.drift)
+            .count() as u32;
+        let drift_corrected = changes
+            .iter()
+            .filter(|c| c.drift && c.result == "ok")
+            .count() as u32;
+        let record = ReconcileRecord {
+            id: None,
+            started_at_unix: unix(started),
+            duration_ms,
+            target: target.clone(),
+            revision: planned.plan.revision.clone(),
+            result,
+            changes,
+            drift_found,
+            drift_corrected,
+            error: None,
+        };
+        if let Err(e) = store.record_reconcile(&record) {
+            eprintln!("warning: history not recorded: {e}");
+        }
+    }
+}
+
+fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    use driftless::state::{
+        parse_since, render_history_json, render_history_text, HistoryQuery, Store,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let since_unix = match &args.since {
+        Some(text) => match parse_since(text, now) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: --since {text}: {e}");
+                eprintln!("  hint: use an RFC 3339 time like 2026-11-22T10:00:00Z or a duration like 30m, 2h, 7d");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        None => None,
+    };
+    let store = Store::open(&args.state_dir)
+        .with_context(|| format!("opening the state in {}", args.state_dir.display()))?;
+    let records = store.history(&HistoryQuery {
+        target: args.target.clone(),
+        since_unix,
+        limit: Some(args.limit),
+    })?;
+    let text = match args.output {
+        Output::Json => render_history_json(&records),
+        _ => render_history_text(&records),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::source::{local, SourceError};
+use crate::source::{local, Snapshot, SourceError};
 use crate::spec::{self, DesiredState, Diagnostic};
 
 /// A repository that validated, with the revision it was read at.
@@ -29,7 +29,11 @@ pub enum LoadError {
 /// Reads and validates the repository in the folder `dir`, shown to the user as
 /// `display`.
 pub fn load_folder(dir: &Path, display: &str) -> Result<Loaded, LoadError> {
-    let snapshot = local::read(dir, display)?;
+    load_snapshot(local::read(dir, display)?)
+}
+
+/// Validates the files a source read (a folder or a git revision).
+pub fn load_snapshot(snapshot: Snapshot) -> Result<Loaded, LoadError> {
     let parsed = spec::parse(&snapshot.files);
     let mut diagnostics = snapshot.diagnostics;
     match parsed {

@@ -56,11 +56,17 @@ impl Repo {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        let source = self.dir.path().to_string_lossy().into_owned();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--source", &source]);
+        self.run_raw(&all)
+    }
+
+    /// Runs the binary with `args` and the state dir, but no `--source`.
+    fn run_raw(&self, args: &[&str]) -> Run {
         let emulator = Emulator::shared();
         let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
             .args(args)
-            .arg("--source")
-            .arg(self.dir.path())
             .arg("--state-dir")
             .arg(self.state.path())
             .env_clear()
@@ -681,4 +687,114 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
         .filter_map(|g| g.log_group_name())
         .collect();
     assert_eq!(names, ["/fanout/app", "/fanout/west-only"]);
+}
+
+#[test]
+fn apply_is_recorded_in_the_history() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    repo.apply(&[]);
+    let state = repo.state.path().to_string_lossy().into_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        .args(["history", "--output", "json", "--state-dir", &state])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reconcile = &history["reconciles"][0];
+    assert_eq!(reconcile["target"], "default");
+    assert_eq!(reconcile["result"], "applied");
+    assert_eq!(reconcile["changes"][0]["name"], "/cli/app");
+    assert_eq!(reconcile["changes"][0]["action"], "create");
+    assert_eq!(reconcile["changes"][0]["result"], "ok");
+    let text = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        .args([
+            "history",
+            "--target",
+            "default",
+            "--since",
+            "1h",
+            "--state-dir",
+            &state,
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("/cli/app"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ops",
+            "-c",
+            "user.email=ops@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(origin.path().join("ops")).unwrap();
+    std::fs::write(origin.path().join("ops/a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let args = |cmd: &'static str| -> Vec<String> {
+        let mut a: Vec<String> = cmd.split(' ').map(str::to_string).collect();
+        a.extend([
+            "--source".into(),
+            url.clone(),
+            "--ref".into(),
+            "main".into(),
+            "--path".into(),
+            "ops".into(),
+        ]);
+        a
+    };
+    let run = |cmd: &'static str| {
+        let a = args(cmd);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        repo.run_raw(&refs)
+    };
+    let plan = run("plan --output json --detailed-exitcode");
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let sha = String::from_utf8(
+        Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(origin.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(plan.json()["revision"], sha.trim());
+    assert_eq!(run("apply --auto-approve").code, 0);
+    assert_eq!(run("plan --detailed-exitcode").code, 0);
+
+    std::fs::write(
+        origin.path().join("ops/a.yaml"),
+        LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"),
+    )
+    .unwrap();
+    git(origin.path(), &["commit", "-q", "-am", "longer retention"]);
+    let plan = run("plan --output json --detailed-exitcode");
+    assert_eq!(plan.code, 2);
+    assert_eq!(plan.json()["changes"][0]["fields"][0]["desired"], 30);
 }
