@@ -46,6 +46,64 @@ enum Command {
     Apply(ApplyArgs),
     /// What was applied: reconciles, changes, drift and errors, newest first.
     History(HistoryArgs),
+    /// The controller: fetch the source, reconcile every target, correct drift, repeat.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// How often to poll the source (30s, 1m, 1h).
+    #[arg(long, default_value = "1m", value_parser = parse_duration)]
+    interval: std::time::Duration,
+    /// How often to re-reconcile an unchanged revision (drift correction).
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    resync: std::time::Duration,
+    /// One fetch and one reconcile of every target, then exit (0 when all converged).
+    #[arg(long)]
+    once: bool,
+    /// `report`: detect and report drift, never write it back.
+    #[arg(long, value_enum, default_value_t = DriftPolicyArg::Correct)]
+    drift_policy: DriftPolicyArg,
+    /// Delete owned resources that left the repository.
+    #[arg(long)]
+    prune: bool,
+    /// Most deletes per target per reconcile (default: driftless.yaml maxDeletes, else 10).
+    #[arg(long)]
+    max_deletes: Option<u32>,
+    /// Allow deleting vaults with recovery points and log groups holding events.
+    #[arg(long)]
+    allow_data_loss: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DriftPolicyArg {
+    Correct,
+    Report,
+}
+
+/// `30s`, `5m`, `1h`, `2d` (or plain seconds).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 5m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}`; use s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err("the duration must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Args)]
@@ -179,6 +237,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(apply(args))
         }
         Command::History(args) => history(args),
+        Command::Run(args) => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(run_controller(args))
+        }
     }
 }
 
@@ -222,12 +284,14 @@ fn report_invalid(
     Ok(())
 }
 
-/// Whether `--source` names a git repository rather than a local folder.
-fn is_git_source(source: &str) -> bool {
-    source.contains("://") || source.ends_with(".git") || {
-        // scp-like `user@host:path`
-        let (before, _) = source.split_once(':').unwrap_or(("", ""));
-        before.contains('@') && !before.contains('/')
+fn location(source: &SourceArgs) -> driftless::controller::run::SourceLocation {
+    driftless::controller::run::SourceLocation {
+        source: source.source.clone(),
+        reference: source.reference.clone(),
+        path: source
+            .path
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
     }
 }
 
@@ -237,44 +301,9 @@ async fn plan_source(
     source: &SourceArgs,
     request: &PlanRequest,
 ) -> Result<engine::Planned, EngineError> {
-    if !is_git_source(&source.source) {
-        let dir = match &source.path {
-            Some(p) => Path::new(&source.source).join(p),
-            None => PathBuf::from(&source.source),
-        };
-        return engine::plan_folder(&dir, &dir.to_string_lossy(), request).await;
-    }
-    let git = driftless::source::git::GitSource::new(
-        source.source.clone(),
-        source.reference.clone(),
-        source
-            .path
-            .as_ref()
-            .map(|p| p.to_string_lossy().into_owned()),
-        source.state_dir.join("source"),
-    )
-    .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
-    let snapshot = tokio::task::spawn_blocking(move || {
-        let revision = git.fetch()?;
-        if revision.forced {
-            eprintln!(
-                "warning: {} was force-pushed: {} does not descend from {}",
-                git.reference,
-                revision.sha,
-                revision.previous.as_deref().unwrap_or("?")
-            );
-        }
-        git.snapshot(&revision)
-    })
-    .await
-    .map_err(|e| {
-        EngineError::Aws(driftless::aws::AwsError::Setup {
-            target: "source".into(),
-            message: format!("the git fetch stopped: {e}"),
-            hint: "this is a bug in driftless; please report it".into(),
-        })
-    })?
-    .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
+    let snapshot = driftless::controller::run::read_source(&location(source), &source.state_dir)
+        .await
+        .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
     engine::plan_snapshot(snapshot, request).await
 }
 
@@ -480,73 +509,14 @@ fn record_history(
     report: &driftless::apply::ApplyReport,
     started: std::time::SystemTime,
 ) {
-    use driftless::state::{ChangeRecord, ReconcileRecord, ReconcileResult, Store};
-    let mut store = match Store::open(dir) {
+    let mut store = match driftless::state::Store::open(dir) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("warning: history not recorded: {e}");
             return;
         }
     };
-    let unix = |t: std::time::SystemTime| {
-        t.duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    };
-    let duration_ms = started.elapsed().map_or(0, |d| d.as_millis() as u64);
-    for target in planned.clients.keys() {
-        let outcomes: Vec<&driftless::apply::Outcome> = report
-            .outcomes
-            .iter()
-            .filter(|o| &o.change.target == target)
-            .collect();
-        let changes: Vec<ChangeRecord> = outcomes
-            .iter()
-            .map(|o| ChangeRecord {
-                kind: o.change.kind.to_string(),
-                name: o.change.name.clone(),
-                action: serde_json::to_value(o.change.action)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                fields: serde_json::to_value(&o.change.fields).unwrap_or_default(),
-                drift: o.change.drift,
-                result: match &o.result {
-                    Ok(()) => "ok".into(),
-                    Err(driftless::apply::ApplyError::Skipped(_)) => "skipped".into(),
-                    Err(_) => "failed".into(),
-                },
-                error: o.result.as_ref().err().map(|e| e.to_string()),
-            })
-            .collect();
-        let failed = changes.iter().filter(|c| c.result != "ok").count();
-        let result = match (changes.is_empty(), failed) {
-            (true, _) => ReconcileResult::NoChanges,
-            (false, 0) => ReconcileResult::Applied,
-            (false, n) if n == changes.len() => ReconcileResult::Failed,
-            _ => ReconcileResult::PartiallyApplied,
-        };
-        let drift_found = planned
-            .plan
-            .changes
-            .iter()
-            .filter(|c| &c.target == target && c.drift)
-            .count() as u32;
-        let drift_corrected = changes
-            .iter()
-            .filter(|c| c.drift && c.result == "ok")
-            .count() as u32;
-        let record = ReconcileRecord {
-            id: None,
-            started_at_unix: unix(started),
-            duration_ms,
-            target: target.clone(),
-            revision: planned.plan.revision.clone(),
-            result,
-            changes,
-            drift_found,
-            drift_corrected,
-            error: None,
-        };
+    for record in driftless::controller::run::history_records(planned, report, started) {
         if let Err(e) = store.record_reconcile(&record) {
             eprintln!("warning: history not recorded: {e}");
         }
@@ -584,6 +554,68 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
+    use driftless::controller::run::{Controller, RunOptions};
+    let options = RunOptions {
+        location: location(&args.source),
+        state_dir: args.source.state_dir.clone(),
+        interval: args.interval,
+        resync: args.resync,
+        request: PlanRequest {
+            targets: args.source.targets.clone(),
+            aws: AwsOptions {
+                endpoint_url: args.source.endpoint_url.clone(),
+                ..AwsOptions::default()
+            },
+            prune: args.prune,
+            max_deletes: args.max_deletes,
+            allow_empty: false,
+            last_applied: Default::default(),
+        },
+        apply: driftless::apply::ApplyOptions {
+            allow_data_loss: args.allow_data_loss,
+        },
+        report_drift_only: args.drift_policy == DriftPolicyArg::Report,
+    };
+    let mut controller = Controller::new(options);
+    let cancel = driftless::apply::Cancel::default();
+    let on_signal = cancel.clone();
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let stop_signal = stop.clone();
+    tokio::spawn(async move {
+        wait_for_shutdown().await;
+        eprintln!("shutting down: finishing calls in flight");
+        on_signal.cancel();
+        stop_signal.notify_one();
+    });
+    loop {
+        let converged = controller.reconcile(&cancel).await;
+        for (target, status) in &controller.status.targets {
+            let ready = status.condition("Ready");
+            eprintln!(
+                "{target}: {} at {} ({})",
+                status.last_result.as_deref().unwrap_or("?"),
+                status.last_attempted_revision.as_deref().unwrap_or("?"),
+                ready.map(|c| c.message.as_str()).unwrap_or("")
+            );
+        }
+        if args.once {
+            return Ok(if converged {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        if cancel.is_cancelled() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(controller.next_delay()) => {}
+            _ = stop.notified() => return Ok(ExitCode::SUCCESS),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -798,3 +798,84 @@ fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
     assert_eq!(plan.code, 2);
     assert_eq!(plan.json()["changes"][0]["fields"][0]["desired"], 30);
 }
+
+#[test]
+fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_drift() {
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(origin.path().join("ops")).unwrap();
+    std::fs::write(origin.path().join("ops/a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let run = |extra: &[&str]| {
+        let mut a = vec!["run", "--once", "--source", url.as_str(), "--path", "ops"];
+        a.extend_from_slice(extra);
+        repo.run_raw(&a)
+    };
+    let first = run(&[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("default: converged"),
+        "{}",
+        first.stderr
+    );
+
+    // An invalid commit is not applied; the last good revision is still enforced.
+    std::fs::write(
+        origin.path().join("ops/a.yaml"),
+        LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 31"),
+    )
+    .unwrap();
+    git(origin.path(), &["commit", "-q", "-am", "bad retention"]);
+    let before = repo.calls();
+    let invalid = run(&[]);
+    assert_eq!(invalid.code, 1);
+    assert!(invalid.stderr.contains("invalid"), "{}", invalid.stderr);
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+
+    // Drift with driftPolicy report stays; with correct it is put back.
+    std::fs::write(origin.path().join("ops/a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["commit", "-q", "-am", "fix"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(run(&["--drift-policy", "report"]).code, 0);
+    let retention = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(
+            logs.describe_log_groups()
+                .log_group_name_prefix("/cli/app")
+                .send(),
+        )
+        .unwrap()
+        .log_groups()[0]
+            .retention_in_days()
+    };
+    assert_eq!(retention(&rt), Some(60), "report leaves drift in place");
+    assert_eq!(run(&[]).code, 0);
+    assert_eq!(retention(&rt), Some(14), "correct puts it back");
+
+    let state = repo.state.path().to_string_lossy().into_owned();
+    let history = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        .args(["history", "--output", "json", "--state-dir", &state])
+        .output()
+        .unwrap();
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    let results: Vec<&str> = history["reconciles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"].as_str().unwrap())
+        .collect();
+    // Newest first: corrected, reported, the last good enforced after the invalid one, invalid, first apply.
+    assert_eq!(results.first(), Some(&"applied"), "{results:?}");
+    assert!(results.contains(&"invalid"), "{results:?}");
+    assert!(results.contains(&"reported-only"), "{results:?}");
+}
