@@ -75,6 +75,12 @@ struct RunArgs {
     /// Allow deleting vaults with recovery points and log groups holding events.
     #[arg(long)]
     allow_data_loss: bool,
+    /// Where to serve the webhook, status, health and metrics endpoints.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    listen: std::net::SocketAddr,
+    /// A file holding the webhook secret (else DRIFTLESS_WEBHOOK_SECRET; neither: webhooks off).
+    #[arg(long)]
+    webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -579,6 +585,27 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         report_drift_only: args.drift_policy == DriftPolicyArg::Report,
     };
+    let secret = match &args.webhook_secret_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("reading the webhook secret file {}", file.display()))?
+                .trim()
+                .as_bytes()
+                .to_vec(),
+        ),
+        None => std::env::var("DRIFTLESS_WEBHOOK_SECRET")
+            .ok()
+            .map(String::into_bytes),
+    };
+    let shared = std::sync::Arc::new(driftless::controller::http::Shared {
+        secret: secret.filter(|s| !s.is_empty()),
+        branch: args
+            .source
+            .reference
+            .clone()
+            .unwrap_or_else(|| "main".into()),
+        ..Default::default()
+    });
     let mut controller = Controller::new(options);
     let cancel = driftless::apply::Cancel::default();
     let on_signal = cancel.clone();
@@ -588,9 +615,24 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
         wait_for_shutdown().await;
         eprintln!("shutting down: finishing calls in flight");
         on_signal.cancel();
+        stop_signal.notify_waiters();
         stop_signal.notify_one();
     });
+    let server = if args.once {
+        None
+    } else {
+        let stop_server = stop.clone();
+        let (addr, handle) =
+            driftless::controller::http::serve(args.listen, shared.clone(), async move {
+                stop_server.notified().await;
+            })
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        eprintln!("listening on {addr}");
+        Some(handle)
+    };
     loop {
+        controller.suspended = shared.suspended.load(std::sync::atomic::Ordering::SeqCst);
         let converged = controller.reconcile(&cancel).await;
         for (target, status) in &controller.status.targets {
             let ready = status.condition("Ready");
@@ -601,6 +643,13 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
                 ready.map(|c| c.message.as_str()).unwrap_or("")
             );
         }
+        *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = controller.status.clone();
+        *shared.metrics.lock().unwrap_or_else(|e| e.into_inner()) = controller.metrics.clone();
+        if controller.fetched {
+            shared
+                .ready
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if args.once {
             return Ok(if converged {
                 ExitCode::SUCCESS
@@ -609,13 +658,18 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             });
         }
         if cancel.is_cancelled() {
-            return Ok(ExitCode::SUCCESS);
+            break;
         }
         tokio::select! {
             _ = tokio::time::sleep(controller.next_delay()) => {}
-            _ = stop.notified() => return Ok(ExitCode::SUCCESS),
+            _ = shared.trigger.notified() => {}
+            _ = stop.notified() => break,
         }
     }
+    if let Some(handle) = server {
+        let _ = handle.await;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -879,3 +879,209 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     assert!(results.contains(&"invalid"), "{results:?}");
     assert!(results.contains(&"reported-only"), "{results:?}");
 }
+
+/// A minimal HTTP/1.1 request over loopback: (status, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
+    use std::io::{BufRead, BufReader};
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let emulator = Emulator::shared();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        .args([
+            "run",
+            "--source",
+            &url,
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            "1h",
+            "--resync",
+            "1h",
+            "--state-dir",
+        ])
+        .arg(repo.state.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", emulator.endpoint())
+        .env("AWS_ACCESS_KEY_ID", &repo.account.account_id)
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", &repo.account.region)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("DRIFTLESS_WEBHOOK_SECRET", "s3cret")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the controller printed its address")
+            .unwrap();
+        if let Some(a) = line.strip_prefix("listening on ") {
+            break a.to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let wait_until = |what: &str, check: &dyn Fn() -> bool| {
+        for _ in 0..300 {
+            if check() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {what}");
+    };
+    wait_until("readiness", &|| {
+        http(&addr, "GET", "/readyz", &[], b"").0 == 200
+    });
+    wait_until("the first reconcile", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("\"lastResult\":\"converged\"")
+    });
+    let (code, body) = http(&addr, "GET", "/status", &[], b"");
+    assert_eq!(code, 200);
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        status["targets"]["default"]["conditions"][0]["type"],
+        "Ready"
+    );
+    assert_eq!(
+        status["targets"]["default"]["conditions"][0]["status"],
+        true
+    );
+    assert_eq!(http(&addr, "GET", "/healthz", &[], b"").0, 200);
+    let (code, metrics) = http(&addr, "GET", "/metrics", &[], b"");
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains("driftless_reconciles_total{target=\"default\",result=\"converged\"} 1"),
+        "{metrics}"
+    );
+
+    // A new commit, announced by a signed push: applied without waiting for the poll.
+    std::fs::write(
+        origin.path().join("a.yaml"),
+        LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"),
+    )
+    .unwrap();
+    git(origin.path(), &["commit", "-q", "-am", "longer"]);
+    let push = br#"{"ref": "refs/heads/main"}"#;
+    assert_eq!(
+        http(
+            &addr,
+            "POST",
+            "/hooks/git",
+            &[("X-Hub-Signature-256", "sha256=00")],
+            push
+        )
+        .0,
+        401
+    );
+    let wrong = driftless::controller::webhook::sign(b"wrong", push);
+    assert_eq!(
+        http(
+            &addr,
+            "POST",
+            "/hooks/git",
+            &[("X-Hub-Signature-256", &wrong)],
+            push
+        )
+        .0,
+        401
+    );
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let big_sig = driftless::controller::webhook::sign(b"s3cret", &big);
+    let (code, _) = http(
+        &addr,
+        "POST",
+        "/hooks/git",
+        &[("X-Hub-Signature-256", &big_sig)],
+        &big,
+    );
+    assert_eq!(code, 413, "oversized bodies are refused");
+    let signature = driftless::controller::webhook::sign(b"s3cret", push);
+    assert_eq!(
+        http(
+            &addr,
+            "POST",
+            "/hooks/git",
+            &[("X-Hub-Signature-256", &signature)],
+            push
+        )
+        .0,
+        202
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    wait_until("the pushed commit to be applied", &|| {
+        rt.block_on(
+            logs.describe_log_groups()
+                .log_group_name_prefix("/cli/app")
+                .send(),
+        )
+        .map(|r| r.log_groups().first().and_then(|g| g.retention_in_days()) == Some(30))
+        .unwrap_or(false)
+    });
+
+    // SIGTERM: the controller stops cleanly.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exited = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the controller did not stop on SIGTERM")
+    });
+    assert!(status.success(), "exit status {status:?}");
+}

@@ -63,6 +63,10 @@ pub struct Controller {
     pub options: RunOptions,
     pub status: Status,
     pub metrics: Metrics,
+    /// Set by `POST /suspend`: plan and report, write nothing.
+    pub suspended: bool,
+    /// Whether a fetch has ever succeeded (readiness).
+    pub fetched: bool,
     last_good: Option<Loaded>,
     last_revision: Option<String>,
 }
@@ -184,6 +188,8 @@ impl Controller {
             options,
             status: Status::default(),
             metrics: Metrics::default(),
+            suspended: false,
+            fetched: false,
             last_good: None,
             last_revision: None,
         }
@@ -219,6 +225,7 @@ impl Controller {
         // 1. The source: a new valid revision replaces the last good one.
         match read_source(&self.options.location, &self.options.state_dir).await {
             Ok(snapshot) => {
+                self.fetched = true;
                 let revision = snapshot.revision.clone();
                 self.last_revision = Some(revision.clone());
                 match validate::load_snapshot(snapshot) {
@@ -306,7 +313,11 @@ impl Controller {
                 return false;
             }
         };
-        if self.options.report_drift_only {
+        if self.suspended {
+            for c in planned.plan.changes.iter_mut() {
+                c.report_only = true;
+            }
+        } else if self.options.report_drift_only {
             for c in planned.plan.changes.iter_mut().filter(|c| c.drift) {
                 c.report_only = true;
             }

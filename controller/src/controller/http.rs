@@ -1,0 +1,175 @@
+//! The controller's HTTP interface (axum): `POST /hooks/git` (signed push events
+//! trigger a fetch at once), `GET /status`, `GET /healthz`, `GET /readyz` (ready after
+//! the first successful fetch), `GET /metrics` (Prometheus), and `POST /suspend` /
+//! `POST /resume` (signed like the webhook; a suspended controller still plans and
+//! reports, but writes nothing).
+//!
+//! Handlers only read and flip shared state; the reconcile loop owns the work.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tokio::sync::Notify;
+
+use super::metrics::Metrics;
+use super::status::Status;
+use super::webhook::{self, Signatures, WebhookError, MAX_BODY_BYTES};
+
+/// State shared between the HTTP handlers and the reconcile loop.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub status: Mutex<Status>,
+    pub metrics: Mutex<Metrics>,
+    /// Set after the first successful fetch.
+    pub ready: AtomicBool,
+    pub suspended: AtomicBool,
+    /// Woken by an accepted webhook: fetch now.
+    pub trigger: Notify,
+    /// The webhook secret; `None` disables webhooks (and suspend/resume).
+    pub secret: Option<Vec<u8>>,
+    /// The branch the controller follows; pushes to others are ignored.
+    pub branch: String,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn check(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+    let signatures = Signatures {
+        github: header(headers, "x-hub-signature-256"),
+        gitlab: header(headers, "x-gitlab-token"),
+        generic: header(headers, "x-driftless-signature"),
+    };
+    webhook::verify(shared.secret.as_deref(), body, &signatures).map_err(|e| {
+        let code = match e {
+            WebhookError::Disabled => StatusCode::NOT_FOUND,
+            WebhookError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        (code, format!("{e}\n")).into_response()
+    })
+}
+
+async fn hook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = check(&shared, &headers, &body) {
+        return refused;
+    }
+    match webhook::pushed_branch(&body) {
+        Some(branch) if branch == shared.branch => {
+            shared.trigger.notify_one();
+            (StatusCode::ACCEPTED, "fetching now\n").into_response()
+        }
+        Some(other) => (
+            StatusCode::OK,
+            format!("ignored: a push to {other}, not {}\n", shared.branch),
+        )
+            .into_response(),
+        // Pings and other events: acknowledged, nothing to do.
+        None => (StatusCode::OK, "ignored: not a push to a branch\n").into_response(),
+    }
+}
+
+async fn set_suspended(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+    value: bool,
+) -> Response {
+    if let Err(refused) = check(&shared, &headers, &body) {
+        return refused;
+    }
+    shared.suspended.store(value, Ordering::SeqCst);
+    let text = if value {
+        "suspended: reporting only, no writes\n"
+    } else {
+        "resumed\n"
+    };
+    (StatusCode::OK, text).into_response()
+}
+
+async fn suspend(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    set_suspended(shared, headers, body, true).await
+}
+
+async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    set_suspended(shared, headers, body, false).await
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let status = shared
+        .status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut value = serde_json::to_value(&status).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "suspended".into(),
+            shared.suspended.load(Ordering::SeqCst).into(),
+        );
+    }
+    Json(value).into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.ready.load(Ordering::SeqCst) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: no successful fetch yet\n",
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let text = shared
+        .metrics
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .render();
+    ([("content-type", "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// The routes, with bodies capped at [`MAX_BODY_BYTES`].
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/hooks/git", post(hook))
+        .route("/suspend", post(suspend))
+        .route("/resume", post(resume))
+        .route("/status", get(status))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(shared)
+}
+
+/// Binds `addr` and serves until `shutdown` resolves.
+pub async fn serve(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, router(shared))
+            .with_graceful_shutdown(shutdown)
+            .await;
+    });
+    Ok((local, handle))
+}
