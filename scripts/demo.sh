@@ -42,3 +42,14 @@ step "6. apply puts it back" driftless apply --source examples/quickstart --auto
 
 step "7. nothing left to do" driftless plan --source examples/quickstart --detailed-exitcode
 "$BIN" plan --source examples/quickstart --detailed-exitcode "${state[@]}"
+
+step "8. changed by hand again; one pass of the controller corrects it" "driftless run --once --source examples/quickstart"
+.venv/bin/python - <<'PY'
+import boto3
+boto3.client("logs").put_retention_policy(logGroupName="/app/web/access", retentionInDays=3)
+PY
+"$BIN" run --once --source examples/quickstart "${state[@]}"
+"$BIN" history "${state[@]}" --limit 1
+
+step "9. nothing left to do" driftless plan --source examples/quickstart --detailed-exitcode
+"$BIN" plan --source examples/quickstart --detailed-exitcode "${state[@]}"

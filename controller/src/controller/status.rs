@@ -183,7 +183,10 @@ impl TargetStatus {
                 self.last_result = Some("converged".into());
                 self.drift_count = drift_corrected + drift_reported;
                 self.transient_failures = 0;
-                let message = format!("{changes} changes made at {revision}");
+                let message = format!(
+                    "{} made at {revision}",
+                    crate::spec::diagnostic::plural(*changes, "change")
+                );
                 self.set("Ready", true, "ReconciliationSucceeded", &message, now);
                 self.set("Stalled", false, "ReconciliationSucceeded", "", now);
             }
