@@ -90,7 +90,7 @@ pub async fn read_source(
             let git = GitSource::new(location.source, location.reference, location.path, checkout)?;
             let revision = git.fetch()?;
             if revision.forced {
-                tracing_warn(&format!(
+                warn(&format!(
                     "{} was force-pushed: {} does not descend from {}",
                     git.reference,
                     revision.sha,
@@ -324,12 +324,12 @@ impl Controller {
         }
         let report = apply::apply(&planned, &self.options.apply, cancel, &mut state.records).await;
         if let Err(e) = state.save(&self.options.state_dir) {
-            tracing_warn(&format!("the last-applied record was not saved: {e}"));
+            warn(&format!("the last-applied record was not saved: {e}"));
         }
         if let Ok(mut store) = Store::open(&self.options.state_dir) {
             for record in history_records(&planned, &report, started) {
                 if let Err(e) = store.record_reconcile(&record) {
-                    tracing_warn(&format!("history not recorded: {e}"));
+                    warn(&format!("history not recorded: {e}"));
                 }
             }
         }
@@ -514,6 +514,6 @@ fn target_outcome(planned: &Planned, report: &ApplyReport, target: &str) -> Outc
 }
 
 /// Logs a warning on stderr (structured logging comes with the rest of the controller).
-fn tracing_warn(message: &str) {
+fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
