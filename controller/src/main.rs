@@ -139,15 +139,8 @@ struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     auto_approve: bool,
-    /// Delete owned resources that left the repository.
-    #[arg(long)]
-    prune: bool,
-    /// Most deletes per target (default: driftless.yaml maxDeletes, else 10).
-    #[arg(long)]
-    max_deletes: Option<u32>,
-    /// Allow deleting everything of a target whose desired state is empty.
-    #[arg(long)]
-    allow_empty: bool,
+    #[command(flatten)]
+    deletes: DeleteArgs,
     /// Allow deleting vaults with recovery points and log groups holding events.
     #[arg(long)]
     allow_data_loss: bool,
@@ -187,6 +180,42 @@ struct SourceArgs {
     state_dir: PathBuf,
 }
 
+/// Deletion settings shared by plan and apply.
+#[derive(Args)]
+struct DeleteArgs {
+    /// Delete owned resources that left the repository (also `prune: true`).
+    #[arg(long)]
+    prune: bool,
+    /// Most deletes per target (default: driftless.yaml maxDeletes, else 10).
+    #[arg(long)]
+    max_deletes: Option<u32>,
+    /// Allow deleting everything of a target whose desired state is empty.
+    #[arg(long)]
+    allow_empty: bool,
+}
+
+impl DeleteArgs {
+    /// The plan request these flags and the source flags make.
+    fn request(
+        &self,
+        source: &SourceArgs,
+        aws: AwsOptions,
+        last_applied: std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> PlanRequest {
+        PlanRequest {
+            targets: source.targets.clone(),
+            aws: AwsOptions {
+                endpoint_url: source.endpoint_url.clone(),
+                ..aws
+            },
+            prune: self.prune,
+            max_deletes: self.max_deletes,
+            allow_empty: self.allow_empty,
+            last_applied,
+        }
+    }
+}
+
 #[derive(Args)]
 struct PlanArgs {
     #[command(flatten)]
@@ -196,15 +225,8 @@ struct PlanArgs {
     /// No colours (also NO_COLOR=1).
     #[arg(long)]
     no_color: bool,
-    /// Plan deletes of owned resources that left the repository.
-    #[arg(long)]
-    prune: bool,
-    /// Most deletes per target (default: driftless.yaml maxDeletes, else 10).
-    #[arg(long)]
-    max_deletes: Option<u32>,
-    /// Allow deleting everything of a target whose desired state is empty.
-    #[arg(long)]
-    allow_empty: bool,
+    #[command(flatten)]
+    deletes: DeleteArgs,
     /// Save the plan as JSON for `driftless apply PLAN_FILE`.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -328,17 +350,11 @@ fn color_wanted(no_color: bool) -> bool {
 }
 
 async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let request = PlanRequest {
-        targets: args.source.targets.clone(),
-        aws: AwsOptions {
-            endpoint_url: args.source.endpoint_url.clone(),
-            ..AwsOptions::default()
-        },
-        prune: args.prune,
-        max_deletes: args.max_deletes,
-        allow_empty: args.allow_empty,
-        last_applied: load_state(&args.source.state_dir).records,
-    };
+    let request = args.deletes.request(
+        &args.source,
+        AwsOptions::default(),
+        load_state(&args.source.state_dir).records,
+    );
     if std::io::stderr().is_terminal() {
         eprintln!("reading live state…");
     }
@@ -386,18 +402,13 @@ fn engine_failure(e: EngineError, output: Output) -> anyhow::Result<ExitCode> {
 async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     use driftless::apply::{ApplyOptions, Cancel};
     let mut state = load_state(&args.source.state_dir);
-    let request = PlanRequest {
-        targets: args.source.targets.clone(),
-        aws: AwsOptions {
-            endpoint_url: args.source.endpoint_url.clone(),
-            adaptive_retry: args.retry_mode == RetryMode::Adaptive,
-            ..AwsOptions::default()
-        },
-        prune: args.prune,
-        max_deletes: args.max_deletes,
-        allow_empty: args.allow_empty,
-        last_applied: state.records.clone(),
+    let aws = AwsOptions {
+        adaptive_retry: args.retry_mode == RetryMode::Adaptive,
+        ..AwsOptions::default()
     };
+    let request = args
+        .deletes
+        .request(&args.source, aws, state.records.clone());
     let started = std::time::SystemTime::now();
     let planned = match plan_source(&args.source, &request).await {
         Ok(p) => p,

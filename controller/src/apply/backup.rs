@@ -3,32 +3,12 @@
 //! plans (rules updated as a whole) and their selections (immutable in AWS: replaced by
 //! creating the new one before deleting the old, so coverage has no gap).
 
-use super::{chosen, outcomes, tag_changes, ApplyError, Outcome, Unit};
-use crate::aws::{backup, AwsError};
+use super::{chosen, failed, tag_changes, ApplyError, Unit};
+use crate::aws::backup;
 use crate::plan::Action;
 use crate::spec::ResourceSpec;
 
-fn failed(name: &str) -> impl Fn(AwsError) -> (String, ApplyError) {
-    let name = name.to_string();
-    move |e| (name.clone(), ApplyError::from(e))
-}
-
-fn finish(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>) -> Vec<Outcome> {
-    if result.is_ok() {
-        match unit.parent().map(|c| c.action) {
-            Some(Action::Delete) => unit.forget(),
-            _ => unit.record_desired(),
-        }
-    }
-    outcomes(unit, result)
-}
-
-pub(super) async fn apply_vault(unit: &Unit<'_>) -> Vec<Outcome> {
-    let result = run_vault(unit).await;
-    finish(unit, result)
-}
-
-async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let Some(change) = unit.parent() else {
         return Ok(());
     };
@@ -95,12 +75,7 @@ async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     }
 }
 
-pub(super) async fn apply_plan(unit: &Unit<'_>) -> Vec<Outcome> {
-    let result = run_plan(unit).await;
-    finish(unit, result)
-}
-
-async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+pub(super) async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let live = chosen(&unit.live.backup_plans, unit.name, unit.instance);
     if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
         let Some(live) = live else { return Ok(()) };

@@ -5,22 +5,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use super::{chosen, outcomes, tag_changes, ApplyError, Outcome, Unit};
+use super::{chosen, failed, outcomes, tag_changes, ApplyError, Outcome, Unit};
 use crate::aws::logs;
 use crate::plan::Action;
 use crate::spec::log_group::Retention;
 use crate::spec::ResourceSpec;
-
-pub(super) async fn apply_log_group(unit: &Unit<'_>) -> Vec<Outcome> {
-    let result = run_log_group(unit).await;
-    if result.is_ok() {
-        match unit.parent().map(|c| c.action) {
-            Some(Action::Delete) => unit.forget(),
-            _ => unit.record_desired(),
-        }
-    }
-    outcomes(unit, result)
-}
 
 fn holds_data(unit: &Unit<'_>) -> Option<u64> {
     unit.live
@@ -30,9 +19,7 @@ fn holds_data(unit: &Unit<'_>) -> Option<u64> {
         .filter(|b| *b > 0)
 }
 
-async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let name = unit.name.to_string();
-    let fail = |e: crate::aws::AwsError| (name.clone(), ApplyError::from(e));
+pub(super) async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let Some(change) = unit.parent() else {
         return Ok(());
     };
@@ -52,7 +39,7 @@ async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         data_guard()?;
         return logs::delete_log_group(unit.clients, unit.name)
             .await
-            .map_err(fail);
+            .map_err(failed(unit.name));
     }
     let Some(ResourceSpec::LogGroup(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -63,16 +50,16 @@ async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         (Action::Create, _) | (Action::Replace, None) => {
             logs::create_log_group(unit.clients, unit.name, spec, &tags)
                 .await
-                .map_err(fail)?;
+                .map_err(failed(unit.name))?;
         }
         (Action::Replace, Some(_)) => {
             data_guard()?;
             logs::delete_log_group(unit.clients, unit.name)
                 .await
-                .map_err(fail)?;
+                .map_err(failed(unit.name))?;
             logs::create_log_group(unit.clients, unit.name, spec, &tags)
                 .await
-                .map_err(fail)?;
+                .map_err(failed(unit.name))?;
         }
         (_, Some(live)) => {
             let want = spec.retention_in_days.filter(|r| *r != Retention::Never);
@@ -83,18 +70,18 @@ async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             if want != have {
                 logs::set_retention(unit.clients, unit.name, want)
                     .await
-                    .map_err(fail)?;
+                    .map_err(failed(unit.name))?;
             }
             if spec.kms_key_id != live.spec.kms_key_id {
                 logs::set_kms_key(unit.clients, unit.name, spec.kms_key_id.as_deref())
                     .await
-                    .map_err(fail)?;
+                    .map_err(failed(unit.name))?;
             }
             let (add, remove) = tag_changes(&tags, &live.spec.tags);
             if !add.is_empty() || !remove.is_empty() {
                 logs::retag_log_group(unit.clients, unit.name, &add, &remove)
                     .await
-                    .map_err(fail)?;
+                    .map_err(failed(unit.name))?;
             }
         }
         (_, None) => {}

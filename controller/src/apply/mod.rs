@@ -198,6 +198,18 @@ impl<'a> Unit<'a> {
         record.insert(plan::record_key(self.target, self.kind, self.name), value);
     }
 
+    /// Records a successful unit (or forgets a deleted resource) and gives every
+    /// change its outcome.
+    pub fn finish(&self, result: Result<(), (String, ApplyError)>) -> Vec<Outcome> {
+        if result.is_ok() {
+            match self.parent().map(|c| c.action) {
+                Some(Action::Delete) => self.forget(),
+                _ => self.record_desired(),
+            }
+        }
+        outcomes(self, result)
+    }
+
     /// Forgets the resource and its sub-resources (after a delete).
     pub fn forget(&self) {
         let key = plan::record_key(self.target, self.kind, self.name);
@@ -205,6 +217,12 @@ impl<'a> Unit<'a> {
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
         record.retain(|k, _| k != &key && !k.starts_with(&prefix));
     }
+}
+
+/// Maps an AWS error to the failure of the change named `name`.
+pub(crate) fn failed(name: &str) -> impl Fn(AwsError) -> (String, ApplyError) {
+    let name = name.to_string();
+    move |e| (name.clone(), ApplyError::from(e))
 }
 
 /// The live resource a change is about: the owned one of that name, else (for
@@ -379,15 +397,17 @@ pub async fn apply(
 }
 
 async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
-    match unit.kind {
-        Kind::MetricAlarm => alarm::apply(unit).await,
-        Kind::LogGroup => logs::apply_log_group(unit).await,
-        Kind::LogRetentionPolicy => logs::apply_retention_policy(unit).await,
-        Kind::PatchBaseline => patch::apply(unit).await,
-        Kind::MaintenanceWindow => window::apply(unit).await,
-        Kind::BackupVault => backup::apply_vault(unit).await,
-        Kind::BackupPlan => backup::apply_plan(unit).await,
-    }
+    let result = match unit.kind {
+        Kind::MetricAlarm => alarm::run(unit).await,
+        Kind::LogGroup => logs::run_log_group(unit).await,
+        // Retention policies record the groups they set, not a desired value.
+        Kind::LogRetentionPolicy => return logs::apply_retention_policy(unit).await,
+        Kind::PatchBaseline => patch::run(unit).await,
+        Kind::MaintenanceWindow => window::run(unit).await,
+        Kind::BackupVault => backup::run_vault(unit).await,
+        Kind::BackupPlan => backup::run_plan(unit).await,
+    };
+    unit.finish(result)
 }
 
 #[cfg(test)]

@@ -2,21 +2,10 @@
 //! update, replace by create-then-delete), its patch-group registrations (moved from
 //! another owned baseline without a gap where possible) and the default baseline.
 
-use super::{chosen, outcomes, tag_changes, ApplyError, Outcome, Unit};
+use super::{chosen, failed, tag_changes, ApplyError, Unit};
 use crate::aws::{ssm, AwsError};
 use crate::plan::{Action, Change};
 use crate::spec::{PatchBaselineSpec, ResourceSpec};
-
-pub(super) async fn apply(unit: &Unit<'_>) -> Vec<Outcome> {
-    let result = run(unit).await;
-    if result.is_ok() {
-        match unit.parent().map(|c| c.action) {
-            Some(Action::Delete) => unit.forget(),
-            _ => unit.record_desired(),
-        }
-    }
-    outcomes(unit, result)
-}
 
 /// Whether a change touches more than tags and the default-baseline flag.
 fn touches_baseline(change: &Change) -> bool {
@@ -44,11 +33,7 @@ async fn register(
     ssm::register_patch_group(unit.clients, id, group).await
 }
 
-async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let at = |name: &str| {
-        let name = name.to_string();
-        move |e: AwsError| (name.clone(), ApplyError::from(e))
-    };
+pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let live = chosen(&unit.live.patch_baselines, unit.name, unit.instance);
     let live_id = live.and_then(|l| l.id.clone());
     if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
@@ -58,11 +43,11 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         for group in &live.spec.patch_groups {
             ssm::deregister_patch_group(unit.clients, &id, group)
                 .await
-                .map_err(at(unit.name))?;
+                .map_err(failed(unit.name))?;
         }
         return ssm::delete_patch_baseline(unit.clients, &id)
             .await
-            .map_err(at(unit.name));
+            .map_err(failed(unit.name));
     }
     let Some(ResourceSpec::PatchBaseline(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -74,11 +59,11 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             let token = unit.token("", &desired);
             let id = ssm::create_patch_baseline(unit.clients, unit.name, spec, &tags, &token)
                 .await
-                .map_err(at(unit.name))?;
+                .map_err(failed(unit.name))?;
             for group in &spec.patch_groups {
                 register(unit, spec, &id, group)
                     .await
-                    .map_err(at(&format!("{}/patchGroups/{group}", unit.name)))?;
+                    .map_err(failed(&format!("{}/patchGroups/{group}", unit.name)))?;
             }
             id
         }
@@ -86,22 +71,22 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             let token = unit.token("replace", &desired);
             let id = ssm::create_patch_baseline(unit.clients, unit.name, spec, &tags, &token)
                 .await
-                .map_err(at(unit.name))?;
+                .map_err(failed(unit.name))?;
             if let Some(live) = live {
                 for group in &live.spec.patch_groups {
                     ssm::deregister_patch_group(unit.clients, old, group)
                         .await
-                        .map_err(at(unit.name))?;
+                        .map_err(failed(unit.name))?;
                 }
             }
             for group in &spec.patch_groups {
                 ssm::register_patch_group(unit.clients, &id, group)
                     .await
-                    .map_err(at(unit.name))?;
+                    .map_err(failed(unit.name))?;
             }
             ssm::delete_patch_baseline(unit.clients, old)
                 .await
-                .map_err(at(unit.name))?;
+                .map_err(failed(unit.name))?;
             id
         }
         (update, Some(id)) => {
@@ -109,7 +94,7 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                 if touches_baseline(change) {
                     ssm::update_patch_baseline(unit.clients, id, unit.name, spec)
                         .await
-                        .map_err(at(unit.name))?;
+                        .map_err(failed(unit.name))?;
                 }
                 if let Some(live) = live {
                     let (add, remove) = tag_changes(&tags, &live.spec.tags);
@@ -122,7 +107,7 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                             &remove,
                         )
                         .await
-                        .map_err(at(unit.name))?;
+                        .map_err(failed(unit.name))?;
                     }
                 }
             }
@@ -133,10 +118,10 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                 match change.action {
                     Action::Create => register(unit, spec, id, group)
                         .await
-                        .map_err(at(&change.name))?,
+                        .map_err(failed(&change.name))?,
                     Action::Delete => ssm::deregister_patch_group(unit.clients, id, group)
                         .await
-                        .map_err(at(&change.name))?,
+                        .map_err(failed(&change.name))?,
                     _ => {}
                 }
             }
@@ -150,7 +135,7 @@ async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     if default_wanted {
         ssm::register_default_baseline(unit.clients, &id)
             .await
-            .map_err(at(unit.name))?;
+            .map_err(failed(unit.name))?;
     }
     Ok(())
 }

@@ -4,33 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use super::{chosen, outcomes, tag_changes, ApplyError, Outcome, Unit};
-use crate::aws::{ssm, AwsError};
+use super::{chosen, failed, tag_changes, ApplyError, Unit};
+use crate::aws::ssm;
 use crate::plan::Action;
 use crate::spec::{MaintenanceWindowSpec, ResourceSpec};
-
-pub(super) async fn apply(unit: &Unit<'_>) -> Vec<Outcome> {
-    let result = run(unit).await;
-    if result.is_ok() {
-        match unit.parent().map(|c| c.action) {
-            Some(Action::Delete) => unit.forget(),
-            _ => unit.record_desired(),
-        }
-    }
-    outcomes(unit, result)
-}
-
-fn failed(name: &str) -> impl Fn(AwsError) -> (String, ApplyError) {
-    let name = name.to_string();
-    move |e| (name.clone(), ApplyError::from(e))
-}
 
 /// The window target ids the task's target names refer to.
 fn target_ids(names: &[String], ids: &BTreeMap<String, String>) -> Vec<String> {
     names.iter().filter_map(|n| ids.get(n).cloned()).collect()
 }
 
-async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let live = chosen(&unit.live.maintenance_windows, unit.name, unit.instance);
     if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
         if let Some(id) = live.and_then(|l| l.id.as_deref()) {
