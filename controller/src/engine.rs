@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::aws::{self, AwsError, AwsOptions, Clients, ReadRequest};
+use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetPlan};
 use crate::spec::config::{DEFAULT_MAX_DELETES, DEFAULT_TARGET};
@@ -34,6 +34,8 @@ pub struct PlanRequest {
     pub allow_empty: bool,
     /// What driftless last applied (from the state store), for drift detection.
     pub last_applied: BTreeMap<String, serde_json::Value>,
+    /// Clients kept between plans (the controller); `None`: built for this plan.
+    pub clients: Option<Arc<ClientCache>>,
 }
 
 /// Why a plan could not be made.
@@ -148,15 +150,23 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             .filter(|r| r.targets.iter().any(|t| t == name))
             .cloned()
             .collect();
-        let (name, aws_options, options, limit) = (
+        let (name, aws_options, options, limit, cache) = (
             name.clone(),
             request.aws.clone(),
             options.clone(),
             limit.clone(),
+            request.clients.clone(),
         );
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let clients = Clients::for_target(&name, target_config.as_ref(), &aws_options).await?;
+            let clients = match &cache {
+                Some(cache) => {
+                    cache
+                        .get(&name, target_config.as_ref(), &aws_options)
+                        .await?
+                }
+                None => Clients::for_target(&name, target_config.as_ref(), &aws_options).await?,
+            };
             let refs: Vec<&Resource> = resources.iter().collect();
             let live = aws::read_target(&clients, &read_request(&options.instance, &refs)).await?;
             let plan = plan::plan_target(&name, &refs, &live, &options);

@@ -28,6 +28,47 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More log detail (-v debug, -vv trace); RUST_LOG, when set, decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Log lines for people (`pretty`) or for log collectors (`json`, one object a line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Logs go to stderr through tracing. `RUST_LOG` filters when set; otherwise the
+/// controller logs at info and the one-shot commands at warn (their output is the
+/// result, not the log), raised by -v.
+fn init_logs(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let base = match (&cli.command, cli.verbose) {
+        (_, 2..) => "driftless=trace",
+        (_, 1) => "driftless=debug",
+        (Command::Run(_), 0) => "driftless=info",
+        (_, 0) => "driftless=warn",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(base));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match cli.log_format {
+        // `target` is ours (the driftless.yaml target), not tracing's module path.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_target(false)
+            .try_init(),
+        LogFormat::Pretty => builder
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .with_target(false)
+            .try_init(),
+    };
 }
 
 #[derive(Subcommand)]
@@ -81,6 +122,10 @@ struct RunArgs {
     /// A file holding the webhook secret (else DRIFTLESS_WEBHOOK_SECRET; neither: webhooks off).
     #[arg(long)]
     webhook_secret_file: Option<PathBuf>,
+    /// Plan and report, write nothing (also `suspend: true` in driftless.yaml, and
+    /// `POST /suspend`).
+    #[arg(long)]
+    suspend: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,6 +257,7 @@ impl DeleteArgs {
             max_deletes: self.max_deletes,
             allow_empty: self.allow_empty,
             last_applied,
+            clients: None,
         }
     }
 }
@@ -254,6 +300,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    init_logs(&cli);
     match cli.command {
         Command::Validate { dir, output } => validate(&dir, output),
         Command::Plan(args) => {
@@ -542,7 +589,7 @@ fn record_history(
 
 fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     use driftless::state::{
-        parse_since, render_history_json, render_history_text, HistoryQuery, Store,
+        parse_since, render_history_json_with, render_history_text_with, HistoryQuery, Store,
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -565,16 +612,30 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         since_unix,
         limit: Some(args.limit),
     })?;
+    // The commits behind git revisions, where the controller recorded them.
+    let mut commits = std::collections::BTreeMap::new();
+    for r in &records {
+        if !commits.contains_key(&r.revision) {
+            if let Some(c) = store.revision(&r.revision)? {
+                commits.insert(r.revision.clone(), c);
+            }
+        }
+    }
     let text = match args.output {
-        Output::Json => render_history_json(&records),
-        _ => render_history_text(&records),
+        Output::Json => render_history_json_with(&records, &commits),
+        _ => render_history_text_with(&records, &commits),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long SIGTERM waits for the calls in flight.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
-    use driftless::controller::run::{Controller, RunOptions};
+    use driftless::controller::run::{Reconciler, RunOptions};
+    use driftless::controller::scheduler::{self, Schedule};
+    use std::sync::Arc;
     let options = RunOptions {
         location: location(&args.source),
         state_dir: args.source.state_dir.clone(),
@@ -590,11 +651,14 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             max_deletes: args.max_deletes,
             allow_empty: false,
             last_applied: Default::default(),
+            // Built once per target, so credentials are not fetched every reconcile.
+            clients: Some(std::sync::Arc::new(driftless::aws::ClientCache::default())),
         },
         apply: driftless::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,
         },
         report_drift_only: args.drift_policy == DriftPolicyArg::Report,
+        suspend: args.suspend,
     };
     let secret = match &args.webhook_secret_file {
         Some(file) => Some(
@@ -608,7 +672,7 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             .ok()
             .map(String::into_bytes),
     };
-    let shared = std::sync::Arc::new(driftless::controller::http::Shared {
+    let shared = Arc::new(driftless::controller::http::Shared {
         secret: secret.filter(|s| !s.is_empty()),
         branch: args
             .source
@@ -617,69 +681,76 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "main".into()),
         ..Default::default()
     });
-    let mut controller = Controller::new(options);
     let cancel = driftless::apply::Cancel::default();
-    let on_signal = cancel.clone();
-    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
-    let stop_signal = stop.clone();
-    tokio::spawn(async move {
-        wait_for_shutdown().await;
-        eprintln!("shutting down: finishing calls in flight");
-        on_signal.cancel();
-        stop_signal.notify_waiters();
-        stop_signal.notify_one();
-    });
-    let server = if args.once {
-        None
-    } else {
-        let stop_server = stop.clone();
-        let (addr, handle) =
-            driftless::controller::http::serve(args.listen, shared.clone(), async move {
-                stop_server.notified().await;
-            })
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        eprintln!("listening on {addr}");
-        Some(handle)
-    };
-    loop {
-        controller.suspended = shared.suspended.load(std::sync::atomic::Ordering::SeqCst);
-        let converged = controller.reconcile(&cancel).await;
-        for (target, status) in &controller.status.targets {
-            let ready = status.condition("Ready");
-            eprintln!(
+    let reconciler = Arc::new(Reconciler::new(options, shared.clone(), cancel.clone()));
+    if args.once {
+        let results = scheduler::once(reconciler.clone()).await;
+        let status = shared
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        // The result of the pass is the command's output; logs stay on stderr.
+        for (target, s) in &status.targets {
+            println!(
                 "{target}: {} at {} ({})",
-                status.last_result.as_deref().unwrap_or("?"),
-                status.last_attempted_revision.as_deref().unwrap_or("?"),
-                ready.map(|c| c.message.as_str()).unwrap_or("")
+                s.last_result.as_deref().unwrap_or("?"),
+                s.last_attempted_revision.as_deref().unwrap_or("?"),
+                s.condition("Ready")
+                    .map(|c| c.message.as_str())
+                    .unwrap_or("")
             );
         }
-        *shared.status.lock().unwrap_or_else(|e| e.into_inner()) = controller.status.clone();
-        *shared.metrics.lock().unwrap_or_else(|e| e.into_inner()) = controller.metrics.clone();
-        if controller.fetched {
-            shared
-                .ready
-                .store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-        if args.once {
-            return Ok(if converged {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            });
-        }
-        if cancel.is_cancelled() {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(controller.next_delay()) => {}
-            _ = shared.trigger.notified() => {}
-            _ = stop.notified() => break,
-        }
+        let converged = !results.is_empty()
+            && status
+                .targets
+                .values()
+                .all(|s| s.last_result.as_deref() == Some("converged"));
+        return Ok(if converged {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
-    if let Some(handle) = server {
-        let _ = handle.await;
-    }
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    let (addr, server) =
+        driftless::controller::http::serve(args.listen, shared.clone(), async move {
+            let _ = server_stop.wait_for(|s| *s).await;
+        })
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(source = %driftless::source::git::redact_url(&args.source.source), "listening on {addr}");
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        wait_for_shutdown().await;
+        tracing::info!("shutting down: no new work; finishing the calls in flight");
+        on_signal.cancel();
+        let _ = stop.send(true);
+        // Bounded: calls still hanging after the grace period are abandoned. Each
+        // finished reconcile is already in the history (committed per reconcile).
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tracing::error!(
+            "calls still in flight after {}s; exiting without waiting for them",
+            SHUTDOWN_GRACE.as_secs()
+        );
+        std::process::exit(1);
+    });
+    let schedule = Schedule {
+        interval: args.interval,
+        resync: args.resync,
+        jitter: true,
+    };
+    scheduler::run(
+        reconciler,
+        schedule,
+        shared.trigger.clone(),
+        shared.resync.clone(),
+        stop_rx,
+    )
+    .await;
+    let _ = server.await;
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

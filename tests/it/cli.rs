@@ -817,9 +817,9 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     let first = run(&[]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first.stderr.contains("default: converged"),
+        first.stdout.contains("default: converged"),
         "{}",
-        first.stderr
+        first.stdout
     );
 
     // An invalid commit is not applied; the last good revision is still enforced.
@@ -832,7 +832,16 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     let before = repo.calls();
     let invalid = run(&[]);
     assert_eq!(invalid.code, 1);
-    assert!(invalid.stderr.contains("invalid"), "{}", invalid.stderr);
+    assert!(
+        invalid.stdout.contains("default: invalid"),
+        "{}",
+        invalid.stdout
+    );
+    assert!(
+        invalid.stderr.contains("retentionInDays"),
+        "the log names the problem: {}",
+        invalid.stderr
+    );
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
 
     // Drift with driftPolicy report stays; with correct it is put back.
@@ -918,28 +927,22 @@ fn http(
     (status, body)
 }
 
-#[test]
-fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
+/// Starts `driftless run` on `url` with the given resync, webhooks signed with
+/// `s3cret`; returns the process and the address it serves on.
+fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
     let emulator = Emulator::shared();
     let mut child = Command::new(env!("CARGO_BIN_EXE_driftless"))
         .args([
             "run",
             "--source",
-            &url,
+            url,
             "--listen",
             "127.0.0.1:0",
             "--interval",
             "1h",
             "--resync",
-            "1h",
+            resync,
             "--state-dir",
         ])
         .arg(repo.state.path())
@@ -962,20 +965,187 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
             .next()
             .expect("the controller printed its address")
             .unwrap();
-        if let Some(a) = line.strip_prefix("listening on ") {
-            break a.to_string();
+        // A tracing line: `<time>  INFO listening on ADDR source=…`.
+        if let Some((_, rest)) = line.split_once("listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    let wait_until = |what: &str, check: &dyn Fn() -> bool| {
-        for _ in 0..300 {
-            if check() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+    (child, addr)
+}
+
+/// Polls `check` every 100 ms for up to 30 s.
+fn wait_until(what: &str, check: &dyn Fn() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
         }
-        panic!("timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn controller_logs_are_json_on_request_name_target_and_revision_and_hide_credentials() {
+    let repo = Repo::new(&[]);
+    let json_lines = |stderr: &str| -> Vec<Value> {
+        stderr
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
     };
+    // An unreachable remote with a password in its URL: the fetch fails, and the
+    // password appears nowhere.
+    let out = repo.run_raw(&[
+        "run",
+        "--once",
+        "--log-format",
+        "json",
+        "--source",
+        "http://ops:hunter2secret@127.0.0.1:9/ops.git",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stderr.contains("hunter2secret"), "{}", out.stderr);
+    assert!(!out.stdout.contains("hunter2secret"), "{}", out.stdout);
+    let events = json_lines(&out.stderr);
+    let failed = events
+        .iter()
+        .find(|e| e["message"].as_str().unwrap_or("").contains("fetch failed"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert_eq!(failed["level"], "WARN");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9/ops.git"),
+        "{failed}"
+    );
+
+    // A reconcile's events carry its target and revision.
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let out = repo.run_raw(&["run", "--once", "--log-format", "json", "--source", &url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let events = json_lines(&out.stderr);
+    let converged = events
+        .iter()
+        .find(|e| e["message"] == "converged")
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert_eq!(converged["span"]["name"], "reconcile");
+    assert_eq!(converged["span"]["target"], "default");
+    assert_eq!(converged["changes"], 1);
+    let revision = converged["span"]["revision"].as_str().unwrap();
+    assert_eq!(revision.len(), 12, "{converged}");
+    assert!(
+        out.stdout
+            .starts_with(&format!("default: converged at {revision}")),
+        "{}",
+        out.stdout
+    );
+    let new = events
+        .iter()
+        .find(|e| e["message"] == "new revision")
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert_eq!(new["subject"], "first");
+    assert!(new["author"].as_str().unwrap().contains('@'), "{new}");
+}
+
+#[test]
+fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_kill_9() {
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    let retention = || {
+        rt.block_on(
+            logs.describe_log_groups()
+                .log_group_name_prefix("/cli/app")
+                .send(),
+        )
+        .ok()
+        .and_then(|r| r.log_groups().first().and_then(|g| g.retention_in_days()))
+    };
+    let change_by_hand = || {
+        rt.block_on(
+            logs.put_retention_policy()
+                .log_group_name("/cli/app")
+                .retention_in_days(60)
+                .send(),
+        )
+        .unwrap();
+    };
+    let history = || -> Vec<Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+            .args(["history", "--output", "json", "--state-dir"])
+            .arg(repo.state.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["reconciles"].as_array().unwrap().clone()
+    };
+
+    let (mut child, _addr) = start_controller(&repo, &url, "2s");
+    wait_until("the first apply", &|| retention() == Some(14));
+    // Changed by hand while the controller runs: put back within a resync.
+    change_by_hand();
+    wait_until("the drift to be corrected", &|| retention() == Some(14));
+    wait_until("the correction to be recorded", &|| {
+        history().iter().any(|r| r["driftCorrected"] == 1)
+    });
+    let before = history().len();
+
+    // kill -9: no chance to flush anything. Then a change by hand while it is down.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    change_by_hand();
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    wait_until("the drift made while down to be corrected", &|| {
+        retention() == Some(14)
+    });
+    wait_until("the restart's reconcile to be recorded", &|| {
+        history().len() > before
+    });
+    let reconciles = history();
+    // The history survived, and the last-applied values too: the change made while
+    // the controller was down is known as drift, not as a plain update.
+    let newest = &reconciles[0];
+    assert_eq!(newest["result"], "applied", "{newest}");
+    assert_eq!(newest["driftFound"], 1, "{newest}");
+    assert_eq!(newest["driftCorrected"], 1, "{newest}");
+    assert_eq!(newest["changes"][0]["drift"], true, "{newest}");
+    // Each reconcile names the commit it enforced.
+    assert_eq!(newest["commit"]["message"], "first", "{newest}");
+    assert!(newest["commit"]["author"].as_str().unwrap().contains('@'));
+    let (_, status) = http(&addr, "GET", "/status", &[], b"");
+    assert!(status.contains("\"lastResult\":\"converged\""), "{status}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
     wait_until("readiness", &|| {
         http(&addr, "GET", "/readyz", &[], b"").0 == 200
     });
@@ -999,6 +1169,13 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
     assert_eq!(code, 200);
     assert!(
         metrics.contains("driftless_reconciles_total{target=\"default\",result=\"converged\"} 1"),
+        "{metrics}"
+    );
+    // Every AWS call is counted by service, operation and outcome.
+    assert!(
+        metrics.contains(
+            "driftless_aws_calls_total{service=\"CloudWatch Logs\",operation=\"CreateLogGroup\",outcome=\"ok\"} 1"
+        ),
         "{metrics}"
     );
 
@@ -1084,4 +1261,50 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
         panic!("the controller did not stop on SIGTERM")
     });
     assert!(status.success(), "exit status {status:?}");
+}
+
+#[test]
+fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
+    let repo = Repo::new(&[]);
+    let other = TestAccount::new();
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(
+        origin.path().join("driftless.yaml"),
+        format!(
+            "targets:\n  - {{name: other, region: {}, roleArn: \"arn:aws:iam::{}:role/driftless\"}}\n",
+            other.region, other.account_id
+        ),
+    )
+    .unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first"]);
+    let url = format!("file://{}", origin.path().display());
+    let (mut child, addr) = start_controller(&repo, &url, "1s");
+    wait_until("three reconciles", &|| {
+        let (_, metrics) = http(&addr, "GET", "/metrics", &[], b"");
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("driftless_reconciles_total{target=\"other\",result=\"converged\"} ")
+            })
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n >= 3)
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The writes went to the role's account; the role was assumed once.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let groups = rt
+        .block_on(
+            aws_sdk_cloudwatchlogs::Client::new(&other.sdk_config())
+                .describe_log_groups()
+                .log_group_name_prefix("/cli/app")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(groups.log_groups().len(), 1);
+    let mine = repo.calls();
+    assert_eq!(mine.calls["sts"]["AssumeRole"], 1, "{:?}", mine.calls);
 }

@@ -1,7 +1,9 @@
 //! Integration tests: one binary, a module per area.
 mod cli;
 mod emulator;
+mod git_http;
 mod git_source;
+mod notify;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
 mod schemas;

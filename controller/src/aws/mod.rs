@@ -5,8 +5,10 @@
 //! service, operation and resource, and say what to check.
 
 pub mod backup;
+pub mod calls;
 pub mod cloudwatch;
 pub mod logs;
+pub mod sns;
 pub mod ssm;
 pub mod tagging;
 
@@ -51,11 +53,31 @@ impl Clients {
         Clients {
             target: target.to_string(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
-            backup: aws_sdk_backup::Client::new(config),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(config)
+                    .interceptor(calls::CountCalls)
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(config)
+                    .interceptor(calls::CountCalls)
+                    .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::config::Builder::from(config)
+                    .interceptor(calls::CountCalls)
+                    .build(),
+            ),
+            backup: aws_sdk_backup::Client::from_conf(
+                aws_sdk_backup::config::Builder::from(config)
+                    .interceptor(calls::CountCalls)
+                    .build(),
+            ),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                aws_sdk_resourcegroupstagging::config::Builder::from(config)
+                    .interceptor(calls::CountCalls)
+                    .build(),
+            ),
         }
     }
 
@@ -67,44 +89,95 @@ impl Clients {
         target: Option<&TargetConfig>,
         options: &AwsOptions,
     ) -> Result<Clients, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(t) = target {
-            loader = loader.region(Region::new(t.region.clone()));
-        }
-        if let Some(url) = &options.endpoint_url {
-            loader = loader.endpoint_url(url.clone());
-        }
-        let mut retry = if options.adaptive_retry {
-            RetryConfig::adaptive()
-        } else {
-            RetryConfig::standard()
-        };
-        retry = retry.with_max_attempts(options.max_attempts.unwrap_or(5));
-        loader = loader.retry_config(retry);
-        let mut config = loader.load().await;
-        if config.region().is_none() {
-            return Err(AwsError::Setup {
-                target: name.to_string(),
-                message: "no AWS region configured".into(),
-                hint: "set AWS_REGION (or a profile's region), or give the target a region in driftless.yaml".into(),
-            });
-        }
-        if let Some(role) = target.and_then(|t| t.role_arn.as_ref()) {
-            let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
-                .session_name("driftless")
-                .configure(&config);
-            if let Some(ext) = target.and_then(|t| t.external_id.as_ref()) {
-                provider = provider.external_id(ext);
-            }
-            let provider = provider.build().await;
-            config = config
-                .into_builder()
-                .credentials_provider(
-                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-                )
-                .build();
-        }
+        let config = sdk_config(name, target, None, options).await?;
         Ok(Clients::from_sdk_config(name, &config))
+    }
+}
+
+/// The SDK configuration of a driftless.yaml target (`None`: the `default` target from
+/// the ambient configuration): aws-config's default credential chain, the target's
+/// region unless `region` overrides it (an SNS topic lives in the region its ARN
+/// names), `--endpoint-url`, the retry settings, and the target's role assumed when it
+/// names one. Nothing is called until a client makes its first request.
+pub async fn sdk_config(
+    name: &str,
+    target: Option<&TargetConfig>,
+    region: Option<&str>,
+    options: &AwsOptions,
+) -> Result<SdkConfig, AwsError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = region.or(target.map(|t| t.region.as_str())) {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url.clone());
+    }
+    let mut retry = if options.adaptive_retry {
+        RetryConfig::adaptive()
+    } else {
+        RetryConfig::standard()
+    };
+    retry = retry.with_max_attempts(options.max_attempts.unwrap_or(5));
+    loader = loader.retry_config(retry);
+    let mut config = loader.load().await;
+    if config.region().is_none() {
+        return Err(AwsError::Setup {
+            target: name.to_string(),
+            message: "no AWS region configured".into(),
+            hint: "set AWS_REGION (or a profile's region), or give the target a region in driftless.yaml".into(),
+        });
+    }
+    if let Some(role) = target.and_then(|t| t.role_arn.as_ref()) {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("driftless")
+            .configure(&config);
+        if let Some(ext) = target.and_then(|t| t.external_id.as_ref()) {
+            provider = provider.external_id(ext);
+        }
+        let provider = provider.build().await;
+        config = config
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+    }
+    Ok(config)
+}
+
+/// Clients kept between reconciles (the controller): built once per target
+/// configuration, so credentials, an assumed role's included, are cached and refreshed
+/// by the SDK instead of fetched again every reconcile. A target whose driftless.yaml
+/// entry changed gets new clients.
+#[derive(Debug, Default)]
+pub struct ClientCache {
+    clients: std::sync::Mutex<BTreeMap<String, (Option<TargetConfig>, Clients)>>,
+}
+
+impl ClientCache {
+    /// The clients of a target, built on first use.
+    pub async fn get(
+        &self,
+        name: &str,
+        target: Option<&TargetConfig>,
+        options: &AwsOptions,
+    ) -> Result<Clients, AwsError> {
+        let cached = self
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .filter(|(config, _)| config.as_ref() == target)
+            .map(|(_, clients)| clients.clone());
+        if let Some(clients) = cached {
+            return Ok(clients);
+        }
+        let clients = Clients::for_target(name, target, options).await?;
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), (target.cloned(), clients.clone()));
+        Ok(clients)
     }
 }
 
@@ -241,6 +314,20 @@ impl AwsError {
     where
         E: aws_sdk_ssm::error::ProvideErrorMetadata + fmt::Debug + std::error::Error + 'static,
     {
+        AwsError::from_sdk(&clients.target, service, operation, resource, err)
+    }
+
+    /// Builds a call error from any SDK error of a call made for `target`.
+    pub fn from_sdk<E>(
+        target: &str,
+        service: &'static str,
+        operation: &'static str,
+        resource: Option<&str>,
+        err: aws_sdk_ssm::error::SdkError<E>,
+    ) -> AwsError
+    where
+        E: aws_sdk_ssm::error::ProvideErrorMetadata + fmt::Debug + std::error::Error + 'static,
+    {
         let (code, message) = match &err {
             aws_sdk_ssm::error::SdkError::ServiceError(e) => (
                 e.err().code().map(str::to_string),
@@ -252,7 +339,7 @@ impl AwsError {
             other => (None, error_chain(other)),
         };
         AwsError::Call {
-            target: clients.target.clone(),
+            target: target.to_string(),
             service,
             operation,
             resource: resource.map(str::to_string),

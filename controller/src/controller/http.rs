@@ -31,7 +31,9 @@ pub struct Shared {
     pub ready: AtomicBool,
     pub suspended: AtomicBool,
     /// Woken by an accepted webhook: fetch now.
-    pub trigger: Notify,
+    pub trigger: Arc<Notify>,
+    /// Woken by `POST /resume`: reconcile every target now.
+    pub resync: Arc<Notify>,
     /// The webhook secret; `None` disables webhooks (and suspend/resume).
     pub secret: Option<Vec<u8>>,
     /// The branch the controller follows; pushes to others are ignored.
@@ -87,6 +89,10 @@ async fn set_suspended(
         return refused;
     }
     shared.suspended.store(value, Ordering::SeqCst);
+    if !value {
+        // Write what was held back without waiting for the resync.
+        shared.resync.notify_one();
+    }
     let text = if value {
         "suspended: reporting only, no writes\n"
     } else {
@@ -136,11 +142,11 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    let text = shared
-        .metrics
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .render();
+    let text = {
+        let mut metrics = shared.metrics.lock().unwrap_or_else(|e| e.into_inner());
+        metrics.aws_calls = crate::aws::calls::snapshot();
+        metrics.render()
+    };
     ([("content-type", "text/plain; version=0.0.4")], text).into_response()
 }
 

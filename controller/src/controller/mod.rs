@@ -7,6 +7,8 @@
 pub mod backoff;
 pub mod http;
 pub mod metrics;
+pub mod notify;
 pub mod run;
+pub mod scheduler;
 pub mod status;
 pub mod webhook;

@@ -1,28 +1,37 @@
-//! The reconcile loop of `driftless run`: fetch the source, validate, plan and apply
-//! every target through the same engine as `plan` and `apply` (invariant 8), record
-//! the outcome (history, last-applied values, status), and wait for the next poll,
-//! resync or backoff.
+//! The controller's real work for `driftless run`: fetch the source and validate it,
+//! then plan and apply each target through the same engine as `plan` and `apply`
+//! (invariant 8), and record the outcome (history, last-applied values, status,
+//! metrics, logs, notifications). [`super::scheduler`] decides when.
 //!
 //! An invalid revision is never applied: the last good one keeps being enforced and
 //! every target is marked Stalled with the reason. A fetch that fails (unreachable
-//! remote, deleted branch) also keeps the last good revision.
-//!
-//! Not here yet (the rest of the controller issue): the HTTP server (webhook, status,
-//! metrics endpoints), notifications, and a queue per target — today one reconcile
-//! plans and applies all targets together (targets are still read concurrently).
+//! remote, deleted branch) also keeps the last good revision. Each target is planned
+//! and applied on its own, and saves only its own last-applied records, so targets
+//! run concurrently without touching each other's state.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::backoff::next_delay;
+use tracing::Instrument;
+
+use super::http::Shared;
 use super::metrics::Metrics;
+use super::notify::{Notifier, Observation};
+use super::scheduler::{Backend, Desired, Next};
 use super::status::{classify_apply, ErrorClass, Outcome, Status};
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Cancel};
 use crate::engine::{self, EngineError, PlanRequest, Planned};
 use crate::plan::Action;
 use crate::source::git::GitSource;
 use crate::source::{local, Snapshot, SourceError};
-use crate::state::{ChangeRecord, LastApplied, ReconcileRecord, ReconcileResult, Store};
+use crate::spec::config::NotificationsConfig;
+use crate::spec::DriftlessConfig;
+use crate::state::{
+    ChangeRecord, LastApplied, ReconcileRecord, ReconcileResult, RevisionRecord, Store,
+};
 use crate::validate::{self, LoadError, Loaded};
 
 /// Where the desired state comes from.
@@ -45,35 +54,15 @@ impl SourceLocation {
     }
 }
 
-/// Settings of `driftless run`.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub location: SourceLocation,
-    pub state_dir: PathBuf,
-    pub interval: Duration,
-    pub resync: Duration,
-    pub request: PlanRequest,
-    pub apply: ApplyOptions,
-    /// `--drift-policy report`: drift is detected and reported, never written.
-    pub report_drift_only: bool,
-}
-
-/// The controller's memory between reconciles.
-pub struct Controller {
-    pub options: RunOptions,
-    pub status: Status,
-    pub metrics: Metrics,
-    /// Set by `POST /suspend`: plan and report, write nothing.
-    pub suspended: bool,
-    /// Whether a fetch has ever succeeded (readiness).
-    pub fetched: bool,
-    last_good: Option<Loaded>,
-    last_revision: Option<String>,
-}
-
-fn unix(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+/// The commit behind a git revision, for logs and history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    pub sha: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// First line of the message.
+    pub message: String,
+    pub time_unix: i64,
 }
 
 /// Reads the source's current revision: a local folder, or a git revision fetched
@@ -83,6 +72,16 @@ pub async fn read_source(
     location: &SourceLocation,
     state_dir: &std::path::Path,
 ) -> Result<Snapshot, SourceError> {
+    read_source_commit(location, state_dir)
+        .await
+        .map(|(snapshot, _)| snapshot)
+}
+
+/// [`read_source`], with the commit's author and message for a git source.
+pub async fn read_source_commit(
+    location: &SourceLocation,
+    state_dir: &std::path::Path,
+) -> Result<(Snapshot, Option<Commit>), SourceError> {
     let location = location.clone();
     let checkout = state_dir.join("source");
     tokio::task::spawn_blocking(move || {
@@ -90,20 +89,26 @@ pub async fn read_source(
             let git = GitSource::new(location.source, location.reference, location.path, checkout)?;
             let revision = git.fetch()?;
             if revision.forced {
-                warn(&format!(
-                    "{} was force-pushed: {} does not descend from {}",
-                    git.reference,
-                    revision.sha,
-                    revision.previous.as_deref().unwrap_or("?")
-                ));
+                tracing::warn!(
+                    reference = %git.reference,
+                    sha = %revision.sha,
+                    previous = revision.previous.as_deref().unwrap_or("?"),
+                    "the branch was force-pushed: the new commit does not descend from the previous one"
+                );
             }
-            git.snapshot(&revision)
+            let commit = Commit {
+                sha: revision.sha.clone(),
+                author: revision.author.clone(),
+                message: revision.message.clone(),
+                time_unix: revision.time_unix,
+            };
+            git.snapshot(&revision).map(|s| (s, Some(commit)))
         } else {
             let dir = match &location.path {
                 Some(p) => PathBuf::from(&location.source).join(p),
                 None => PathBuf::from(&location.source),
             };
-            local::read(&dir, &dir.to_string_lossy())
+            local::read(&dir, &dir.to_string_lossy()).map(|s| (s, None))
         }
     })
     .await
@@ -182,138 +187,301 @@ pub fn history_records(
         .collect()
 }
 
-impl Controller {
-    pub fn new(options: RunOptions) -> Controller {
-        Controller {
+/// Settings of `driftless run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub location: SourceLocation,
+    pub state_dir: PathBuf,
+    pub interval: Duration,
+    pub resync: Duration,
+    pub request: PlanRequest,
+    pub apply: ApplyOptions,
+    /// `--drift-policy report`: drift is detected and reported, never written.
+    pub report_drift_only: bool,
+    /// `--suspend`: plan and report, write nothing (also `suspend: true` in
+    /// driftless.yaml and `POST /suspend`).
+    pub suspend: bool,
+}
+
+/// A valid revision, ready to be reconciled.
+#[derive(Debug)]
+pub struct Revision {
+    pub loaded: Loaded,
+    /// The targets reconciled: driftless.yaml's, limited by `--target`.
+    pub targets: Vec<String>,
+}
+
+impl Desired for Revision {
+    fn revision(&self) -> &str {
+        &self.loaded.revision
+    }
+    fn targets(&self) -> Vec<String> {
+        self.targets.clone()
+    }
+}
+
+/// What the source last gave.
+#[derive(Default)]
+struct SourceState {
+    last_good: Option<Arc<Revision>>,
+    /// The newest revision fetched, valid or not.
+    latest: Option<String>,
+    /// Set while the newest revision is invalid: (revision, reason).
+    invalid: Option<(String, String)>,
+    /// The notifier of the last good revision's driftless.yaml, with its
+    /// configuration (rebuilt only when that changes, so deduplication carries on).
+    notifier: Option<(NotificationsConfig, Arc<Notifier>)>,
+}
+
+/// The controller's real work: the git source, and the plan/apply engine per target.
+/// Shares status, metrics and flags with the HTTP handlers through [`Shared`].
+pub struct Reconciler {
+    pub options: RunOptions,
+    pub shared: Arc<Shared>,
+    /// Cancelled at shutdown: applies stop starting new calls.
+    pub cancel: Cancel,
+    source: tokio::sync::Mutex<SourceState>,
+    /// Per target, the drifted resources (`Kind/name`) its last reconcile found.
+    drift: std::sync::Mutex<BTreeMap<String, Vec<String>>>,
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The first 12 characters of a revision, for logs.
+fn short(revision: &str) -> &str {
+    revision.get(..12).unwrap_or(revision)
+}
+
+impl Reconciler {
+    pub fn new(options: RunOptions, shared: Arc<Shared>, cancel: Cancel) -> Reconciler {
+        Reconciler {
             options,
-            status: Status::default(),
-            metrics: Metrics::default(),
-            suspended: false,
-            fetched: false,
-            last_good: None,
-            last_revision: None,
+            shared,
+            cancel,
+            source: tokio::sync::Mutex::new(SourceState::default()),
+            drift: Default::default(),
         }
     }
 
-    fn target_names(&self) -> Vec<String> {
-        match &self.last_good {
-            Some(l) => l
-                .state
-                .config
-                .target_names()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+    fn status(&self) -> MutexGuard<'_, Status> {
+        self.shared.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn metrics(&self) -> MutexGuard<'_, Metrics> {
+        self.shared
+            .metrics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The targets to mark when no revision says which: the last good one's.
+    fn known_targets(source: &SourceState) -> Vec<String> {
+        match &source.last_good {
+            Some(r) => r.targets.clone(),
             None => vec![crate::spec::config::DEFAULT_TARGET.to_string()],
         }
     }
 
-    fn record_everywhere(&mut self, outcome: &Outcome, now: i64) {
-        for t in self.target_names() {
-            self.status
-                .targets
-                .entry(t)
-                .or_default()
-                .record(outcome, now);
+    fn record(&self, target: &str, outcome: &Outcome, now: i64) {
+        self.status()
+            .targets
+            .entry(target.to_string())
+            .or_default()
+            .record(outcome, now);
+    }
+
+    fn targets_of(&self, loaded: &Loaded) -> Vec<String> {
+        let wanted = &self.options.request.targets;
+        loaded
+            .state
+            .config
+            .target_names()
+            .into_iter()
+            .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A newly valid revision: keep it, and (re)build the notifier if its
+    /// configuration changed.
+    async fn accept(&self, source: &mut SourceState, loaded: Loaded) -> Arc<Revision> {
+        self.update_notifier(source, &loaded.state.config).await;
+        let revision = Arc::new(Revision {
+            targets: self.targets_of(&loaded),
+            loaded,
+        });
+        source.last_good = Some(revision.clone());
+        source.invalid = None;
+        revision
+    }
+
+    /// (Re)builds the notifier when driftless.yaml's `notifications` changed, carrying
+    /// over what was already announced.
+    async fn update_notifier(&self, source: &mut SourceState, driftless: &DriftlessConfig) {
+        let config = driftless.notifications.clone();
+        let same = match (&source.notifier, &config) {
+            (Some((old, _)), Some(new)) => old == new,
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            let previous = source.notifier.take();
+            source.notifier = match config {
+                None => None,
+                Some(c) => {
+                    match Notifier::from_config(driftless, &self.options.request.aws).await {
+                        Ok(n) => n.map(|n| {
+                            // What was announced stays announced.
+                            if let Some((_, old)) = &previous {
+                                n.carry_over(old);
+                            }
+                            tracing::info!(destinations = ?n.destinations(), "notifications on");
+                            (c, Arc::new(n))
+                        }),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "notifications are off");
+                            None
+                        }
+                    }
+                }
+            };
         }
     }
 
-    /// One reconcile of every target. Returns whether all of them converged.
-    pub async fn reconcile(&mut self, cancel: &Cancel) -> bool {
+    /// An invalid revision: marked on every target, recorded, announced; the last
+    /// good one stays in force.
+    async fn reject(&self, source: &mut SourceState, revision: &str, reason: String, now: i64) {
+        tracing::warn!(
+            revision = short(revision),
+            %reason,
+            "the new revision is invalid and is not applied; the last good one stays in force"
+        );
+        let targets = Self::known_targets(source);
+        let outcome = Outcome::Invalid {
+            revision: revision.to_string(),
+            reason: reason.clone(),
+        };
+        for t in &targets {
+            self.record(t, &outcome, now);
+        }
+        match Store::open(&self.options.state_dir) {
+            Ok(mut store) => {
+                for target in &targets {
+                    let record = ReconcileRecord {
+                        id: None,
+                        started_at_unix: now,
+                        duration_ms: 0,
+                        target: target.clone(),
+                        revision: revision.to_string(),
+                        result: ReconcileResult::Invalid,
+                        changes: Vec::new(),
+                        drift_found: 0,
+                        drift_corrected: 0,
+                        error: Some(reason.clone()),
+                    };
+                    if let Err(e) = store.record_reconcile(&record) {
+                        tracing::warn!(error = %e, "history not recorded");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "history not recorded"),
+        }
+        source.invalid = Some((revision.to_string(), reason.clone()));
+        if let Some((_, notifier)) = &source.notifier {
+            for target in targets {
+                // The drift list as last seen: an empty one would announce every known
+                // drift as resolved.
+                let drift_detected = self.last_drift(&target);
+                notifier
+                    .observe(&Observation {
+                        target,
+                        revision: revision.to_string(),
+                        drift_detected,
+                        drift_corrected: Vec::new(),
+                        apply_failed: None,
+                        invalid_revision: Some((revision.to_string(), reason.clone())),
+                    })
+                    .await;
+            }
+        }
+    }
+
+    /// One reconcile of one target, in a span naming both.
+    async fn reconcile_target(&self, revision: Arc<Revision>, target: String) -> Next {
+        let span = tracing::info_span!(
+            "reconcile",
+            target = %target,
+            revision = short(&revision.loaded.revision)
+        );
+        self.reconcile_in_span(revision, target)
+            .instrument(span)
+            .await
+    }
+
+    async fn reconcile_in_span(&self, revision: Arc<Revision>, target: String) -> Next {
         let started = SystemTime::now();
         let now = unix(started);
-        // 1. The source: a new valid revision replaces the last good one.
-        match read_source(&self.options.location, &self.options.state_dir).await {
-            Ok(snapshot) => {
-                self.fetched = true;
-                let revision = snapshot.revision.clone();
-                self.last_revision = Some(revision.clone());
-                match validate::load_snapshot(snapshot) {
-                    Ok(loaded) => self.last_good = Some(loaded),
-                    Err(LoadError::Invalid(diagnostics)) => {
-                        let reason = format!(
-                            "{}; first: {}",
-                            crate::spec::diagnostic::plural(diagnostics.len(), "error"),
-                            diagnostics
-                                .first()
-                                .map(|d| d.to_string())
-                                .unwrap_or_default()
-                        );
-                        self.record_everywhere(
-                            &Outcome::Invalid {
-                                revision: revision.clone(),
-                                reason: reason.clone(),
-                            },
-                            now,
-                        );
-                        self.record_history_invalid(&revision, &reason, started);
-                        if self.last_good.is_none() {
-                            return false;
-                        }
-                    }
-                    Err(LoadError::Source(e)) => {
-                        self.record_everywhere(
-                            &Outcome::Failed {
-                                revision,
-                                class: ErrorClass::Stalled,
-                                reason: e.to_string(),
-                            },
-                            now,
-                        );
-                        return false;
-                    }
-                }
-            }
-            Err(e) => {
-                let revision = self.last_revision.clone().unwrap_or_default();
-                self.record_everywhere(
-                    &Outcome::Failed {
-                        revision,
-                        class: ErrorClass::Transient,
-                        reason: e.to_string(),
-                    },
-                    now,
-                );
-                if self.last_good.is_none() {
-                    return false;
-                }
-            }
-        }
-        let Some(loaded) = self.last_good.clone() else {
-            return false;
-        };
-        let invalid_latest = self.last_revision.as_deref() != Some(loaded.revision.as_str());
-        // 2. Plan with what was last applied, then apply.
+        let rev = revision.loaded.revision.clone();
+        self.status()
+            .targets
+            .entry(target.clone())
+            .or_default()
+            .start(&rev, now);
+        // Plan this target with what was last applied to it.
         let mut state = LastApplied::load(&self.options.state_dir);
-        let mut request = self.options.request.clone();
-        request.last_applied = state.records.clone();
-        for t in self.target_names() {
-            self.status
-                .targets
-                .entry(t)
-                .or_default()
-                .start(&loaded.revision, now);
+        if let Some(w) = &state.warning {
+            tracing::warn!(warning = %w, "the state store");
         }
-        let mut planned = match engine::plan_loaded(loaded.clone(), &request).await {
+        let mut request = self.options.request.clone();
+        request.targets = vec![target.clone()];
+        request.last_applied = state.records.clone();
+        let mut planned = match engine::plan_loaded(revision.loaded.clone(), &request).await {
             Ok(p) => p,
             Err(e) => {
                 let class = match &e {
                     EngineError::Aws(aws) => super::status::classify_aws(aws),
                     _ => ErrorClass::Stalled,
                 };
-                self.record_everywhere(
+                let reason = e.to_string();
+                tracing::warn!(error = %reason, class = class.label(), "the plan failed");
+                self.record(
+                    &target,
                     &Outcome::Failed {
-                        revision: loaded.revision.clone(),
+                        revision: rev.clone(),
                         class,
-                        reason: e.to_string(),
+                        reason: reason.clone(),
                     },
                     now,
                 );
-                self.observe(started, "failed");
-                return false;
+                self.history(&[ReconcileRecord {
+                    id: None,
+                    started_at_unix: now,
+                    duration_ms: started.elapsed().map_or(0, |d| d.as_millis() as u64),
+                    target: target.clone(),
+                    revision: rev.clone(),
+                    result: ReconcileResult::Failed,
+                    changes: Vec::new(),
+                    drift_found: 0,
+                    drift_corrected: 0,
+                    error: Some(reason.clone()),
+                }]);
+                self.metrics()
+                    .observe_reconcile(&target, "failed", seconds_since(started));
+                self.notify(&target, &rev, Vec::new(), Vec::new(), Some(reason))
+                    .await;
+                return match class {
+                    ErrorClass::Transient => Next::Transient,
+                    ErrorClass::Stalled => Next::Stalled,
+                };
             }
         };
-        if self.suspended {
+        let suspended = self.options.suspend
+            || revision.loaded.state.config.suspend
+            || self.shared.suspended.load(Ordering::SeqCst);
+        if suspended {
             for c in planned.plan.changes.iter_mut() {
                 c.report_only = true;
             }
@@ -322,128 +490,286 @@ impl Controller {
                 c.report_only = true;
             }
         }
-        let report = apply::apply(&planned, &self.options.apply, cancel, &mut state.records).await;
-        if let Err(e) = state.save(&self.options.state_dir) {
-            warn(&format!("the last-applied record was not saved: {e}"));
+        let report = apply::apply(
+            &planned,
+            &self.options.apply,
+            &self.cancel,
+            &mut state.records,
+        )
+        .await;
+        if let Err(e) = state.save_target(&self.options.state_dir, &target) {
+            tracing::warn!(error = %e, "the last-applied record was not saved");
         }
-        if let Ok(mut store) = Store::open(&self.options.state_dir) {
-            for record in history_records(&planned, &report, started) {
-                if let Err(e) = store.record_reconcile(&record) {
-                    warn(&format!("history not recorded: {e}"));
-                }
-            }
+        self.history(&history_records(&planned, &report, started));
+        // Status, metrics, log and notifications.
+        let mut outcome = target_outcome(&planned, &report, &target);
+        let pending = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| c.target == target && c.report_only && !c.drift)
+            .count();
+        if suspended && pending > 0 {
+            outcome = Outcome::Suspended {
+                revision: rev.clone(),
+                pending,
+            };
         }
-        // 3. Status per target.
-        let mut all_converged = !invalid_latest;
-        for target in planned.clients.keys() {
-            let outcome = target_outcome(&planned, &report, target);
-            all_converged &= matches!(outcome, Outcome::Converged { .. });
-            if let Outcome::Converged { .. } = outcome {
-                self.metrics.last_success.insert(target.clone(), now);
-            }
-            for c in planned
-                .plan
-                .changes
-                .iter()
-                .filter(|c| &c.target == target && c.drift)
-            {
-                *self
-                    .metrics
+        let drifted: Vec<&crate::plan::Change> = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| c.target == target && c.drift)
+            .collect();
+        let corrected: Vec<&crate::plan::Change> = drifted
+            .iter()
+            .copied()
+            .filter(|c| {
+                report
+                    .outcomes
+                    .iter()
+                    .any(|o| o.change == **c && o.result.is_ok())
+            })
+            .collect();
+        {
+            let mut metrics = self.metrics();
+            for c in &drifted {
+                *metrics
                     .drift_detected
                     .entry(c.kind.to_string())
                     .or_default() += 1;
-                let corrected = report
-                    .outcomes
-                    .iter()
-                    .any(|o| o.change == *c && o.result.is_ok());
-                if corrected {
-                    *self
-                        .metrics
-                        .drift_corrected
-                        .entry(c.kind.to_string())
-                        .or_default() += 1;
+            }
+            for c in &corrected {
+                *metrics
+                    .drift_corrected
+                    .entry(c.kind.to_string())
+                    .or_default() += 1;
+            }
+            let label = match &outcome {
+                Outcome::Converged { .. } => {
+                    metrics.last_success.insert(target.clone(), now);
+                    "converged"
                 }
-            }
-            self.status
-                .targets
-                .entry(target.clone())
-                .or_default()
-                .record(&outcome, now);
-            if invalid_latest {
-                // The invalid revision stays reported even though the last good converged.
-                let revision = self.last_revision.clone().unwrap_or_default();
-                let reason =
-                    "the latest revision is invalid; the last good one was enforced".to_string();
-                self.status
-                    .targets
-                    .entry(target.clone())
-                    .or_default()
-                    .record(&Outcome::Invalid { revision, reason }, now);
-            }
+                Outcome::Suspended { .. } => "suspended",
+                Outcome::Blocked { .. } => "blocked",
+                _ => "failed",
+            };
+            metrics.observe_reconcile(&target, label, seconds_since(started));
+            metrics.revision = Some(rev.clone());
         }
-        self.metrics.revision = Some(loaded.revision.clone());
-        self.observe(started, if all_converged { "converged" } else { "failed" });
-        all_converged
-    }
-
-    fn observe(&mut self, started: SystemTime, result: &str) {
-        let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
-        for t in self.target_names() {
-            self.metrics.observe_reconcile(&t, result, seconds);
+        match &outcome {
+            Outcome::Converged {
+                changes,
+                drift_corrected,
+                drift_reported,
+                ..
+            } => tracing::info!(changes, drift_corrected, drift_reported, "converged"),
+            Outcome::Suspended { pending, .. } => {
+                tracing::info!(pending, "suspended: changes reported, none written")
+            }
+            Outcome::Blocked { reason, .. } => tracing::warn!(%reason, "blocked"),
+            Outcome::Failed { reason, class, .. } => {
+                tracing::warn!(%reason, class = class.label(), "failed")
+            }
+            Outcome::Invalid { .. } => {}
         }
-    }
-
-    fn record_history_invalid(&self, revision: &str, reason: &str, started: SystemTime) {
-        let Ok(mut store) = Store::open(&self.options.state_dir) else {
-            return;
+        self.record(&target, &outcome, now);
+        let invalid = self.source.lock().await.invalid.clone();
+        if let Some((latest, _)) = &invalid {
+            // The invalid revision stays reported even though the last good converged.
+            let reason =
+                "the latest revision is invalid; the last good one was enforced".to_string();
+            self.record(
+                &target,
+                &Outcome::Invalid {
+                    revision: latest.clone(),
+                    reason,
+                },
+                now,
+            );
+        }
+        let failed = match &outcome {
+            Outcome::Failed { reason, .. } | Outcome::Blocked { reason, .. } => {
+                Some(reason.clone())
+            }
+            _ => None,
         };
-        for target in self.target_names() {
-            let _ = store.record_reconcile(&ReconcileRecord {
-                id: None,
-                started_at_unix: unix(started),
-                duration_ms: 0,
-                target,
-                revision: revision.to_string(),
-                result: ReconcileResult::Invalid,
-                changes: Vec::new(),
-                drift_found: 0,
-                drift_corrected: 0,
-                error: Some(reason.to_string()),
-            });
+        let name = |c: &&crate::plan::Change| format!("{}/{}", c.kind, c.name);
+        let still_drifting: Vec<String> = drifted
+            .iter()
+            .filter(|c| !corrected.contains(c))
+            .map(name)
+            .collect();
+        self.drift
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(target.clone(), still_drifting);
+        self.notify(
+            &target,
+            &rev,
+            drifted.iter().map(name).collect(),
+            corrected.iter().map(name).collect(),
+            failed,
+        )
+        .await;
+        match outcome {
+            Outcome::Converged { .. } | Outcome::Suspended { .. } | Outcome::Invalid { .. } => {
+                Next::Converged
+            }
+            Outcome::Blocked { .. } => Next::Stalled,
+            Outcome::Failed { class, .. } => match class {
+                ErrorClass::Transient => Next::Transient,
+                ErrorClass::Stalled => Next::Stalled,
+            },
         }
     }
 
-    /// The delay before the next reconcile, from the targets' states.
-    pub fn next_delay(&self) -> Duration {
-        let jitter = (SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos())
-            % 1000) as f64
-            / 1000.0;
-        let worst = self
-            .status
-            .targets
-            .values()
-            .fold(None, |acc: Option<(ErrorClass, u32)>, t| {
-                let class = match t.last_result.as_deref() {
-                    Some("failed") if t.transient_failures > 0 => {
-                        Some((ErrorClass::Transient, t.transient_failures))
+    fn last_drift(&self, target: &str) -> Vec<String> {
+        self.drift
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(target)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn history(&self, records: &[ReconcileRecord]) {
+        match Store::open(&self.options.state_dir) {
+            Ok(mut store) => {
+                for record in records {
+                    if let Err(e) = store.record_reconcile(record) {
+                        tracing::warn!(error = %e, "history not recorded");
                     }
-                    Some("failed" | "blocked" | "invalid") => Some((ErrorClass::Stalled, 0)),
-                    _ => None,
-                };
-                match (acc, class) {
-                    (Some((ErrorClass::Transient, n)), _) => Some((ErrorClass::Transient, n)),
-                    (_, Some(c)) => Some(c),
-                    (a, None) => a,
                 }
-            });
-        let delay = match worst {
-            Some((class, n)) => next_delay(Some(class), n, self.options.resync, jitter),
-            None => next_delay(None, 0, self.options.resync, jitter),
+            }
+            Err(e) => tracing::warn!(error = %e, "history not recorded"),
+        }
+    }
+
+    async fn notify(
+        &self,
+        target: &str,
+        revision: &str,
+        drift_detected: Vec<String>,
+        drift_corrected: Vec<String>,
+        apply_failed: Option<String>,
+    ) {
+        let (notifier, invalid) = {
+            let source = self.source.lock().await;
+            (
+                source.notifier.as_ref().map(|(_, n)| n.clone()),
+                source.invalid.clone(),
+            )
         };
-        // A new commit must not wait for a long resync or a stalled pause.
-        delay.min(self.options.interval)
+        if let Some(notifier) = notifier {
+            notifier
+                .observe(&Observation {
+                    target: target.to_string(),
+                    revision: revision.to_string(),
+                    drift_detected,
+                    drift_corrected,
+                    apply_failed,
+                    invalid_revision: invalid,
+                })
+                .await;
+        }
+    }
+}
+
+fn seconds_since(started: SystemTime) -> f64 {
+    started.elapsed().map_or(0.0, |d| d.as_secs_f64())
+}
+
+impl Backend for Reconciler {
+    type Desired = Revision;
+
+    async fn fetch(&self) -> Option<Arc<Revision>> {
+        let now = unix(SystemTime::now());
+        // Read without holding the lock: a slow remote must not hold up reconciles.
+        let read = read_source_commit(&self.options.location, &self.options.state_dir).await;
+        let mut source = self.source.lock().await;
+        match read {
+            Ok((snapshot, commit)) => {
+                self.shared.ready.store(true, Ordering::SeqCst);
+                let revision = snapshot.revision.clone();
+                if source.latest.as_deref() == Some(revision.as_str()) {
+                    // Nothing new: no need to validate again.
+                    return source.last_good.clone();
+                }
+                source.latest = Some(revision.clone());
+                match &commit {
+                    Some(c) => tracing::info!(
+                        revision = short(&c.sha),
+                        author = %c.author,
+                        subject = %c.message,
+                        "new revision"
+                    ),
+                    None => tracing::info!(revision = short(&revision), "new revision"),
+                }
+                if let Some(c) = &commit {
+                    if let Ok(mut store) = Store::open(&self.options.state_dir) {
+                        if let Err(e) = store.record_revision(&RevisionRecord {
+                            sha: c.sha.clone(),
+                            author: c.author.clone(),
+                            message: c.message.clone(),
+                            committed_at_unix: c.time_unix,
+                            fetched_at_unix: now,
+                        }) {
+                            tracing::warn!(error = %e, "revision not recorded");
+                        }
+                    }
+                }
+                // Without a good revision yet, an invalid one is announced to the
+                // destinations its own driftless.yaml names, if that file is valid.
+                let config_only = match source.last_good {
+                    None => crate::spec::parse_config_only(&snapshot.files),
+                    Some(_) => None,
+                };
+                match validate::load_snapshot(snapshot) {
+                    Ok(loaded) => Some(self.accept(&mut source, loaded).await),
+                    Err(LoadError::Invalid(diagnostics)) => {
+                        if let Some(config) = &config_only {
+                            self.update_notifier(&mut source, config).await;
+                        }
+                        let reason = format!(
+                            "{}; first: {}",
+                            crate::spec::diagnostic::plural(diagnostics.len(), "error"),
+                            diagnostics
+                                .first()
+                                .map(|d| d.to_string())
+                                .unwrap_or_default()
+                        );
+                        self.reject(&mut source, &revision, reason, now).await;
+                        source.last_good.clone()
+                    }
+                    Err(LoadError::Source(e)) => {
+                        self.reject(&mut source, &revision, e.to_string(), now)
+                            .await;
+                        source.last_good.clone()
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(
+                    error = %e,
+                    "the fetch failed; the last good revision stays in force"
+                );
+                let revision = source.latest.clone().unwrap_or_default();
+                let outcome = Outcome::Failed {
+                    revision,
+                    class: ErrorClass::Transient,
+                    reason: format!("fetching the source: {e}"),
+                };
+                for t in Self::known_targets(&source) {
+                    self.record(&t, &outcome, now);
+                }
+                source.last_good.clone()
+            }
+        }
+    }
+
+    async fn reconcile(&self, desired: Arc<Revision>, target: String) -> Next {
+        self.reconcile_target(desired, target).await
     }
 }
 
@@ -511,9 +837,4 @@ fn target_outcome(planned: &Planned, report: &ApplyReport, target: &str) -> Outc
             .filter(|c| c.drift && c.report_only)
             .count(),
     }
-}
-
-/// Logs a warning on stderr (structured logging comes with the rest of the controller).
-fn warn(message: &str) {
-    eprintln!("warning: {message}");
 }

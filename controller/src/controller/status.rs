@@ -87,6 +87,9 @@ pub enum Outcome {
     },
     /// Conflicts (never written) or refused changes: a human must act.
     Blocked { revision: String, reason: String },
+    /// Suspended (flag, driftless.yaml or `POST /suspend`) with `pending` changes
+    /// planned and reported but not written.
+    Suspended { revision: String, pending: usize },
     /// The revision does not validate; the last good one stays in force.
     Invalid { revision: String, reason: String },
     /// Something failed; `class` decides how it is retried.
@@ -115,7 +118,8 @@ pub struct Condition {
 pub struct TargetStatus {
     pub last_applied_revision: Option<String>,
     pub last_attempted_revision: Option<String>,
-    /// `converged`, `blocked`, `invalid`, `failed`, or absent before the first run.
+    /// `converged`, `suspended`, `blocked`, `invalid`, `failed`, or absent before the
+    /// first run.
     pub last_result: Option<String>,
     pub last_reconcile_unix: Option<i64>,
     /// Drifted resources seen in the last reconcile.
@@ -189,6 +193,16 @@ impl TargetStatus {
                 );
                 self.set("Ready", true, "ReconciliationSucceeded", &message, now);
                 self.set("Stalled", false, "ReconciliationSucceeded", "", now);
+            }
+            Outcome::Suspended { revision, pending } => {
+                self.last_result = Some("suspended".into());
+                let message = format!(
+                    "suspended: {} at {revision} reported, not written (POST /resume, or \
+                     remove `suspend` from driftless.yaml and the --suspend flag)",
+                    crate::spec::diagnostic::plural(*pending, "change")
+                );
+                self.set("Ready", false, "Suspended", &message, now);
+                self.set("Stalled", false, "Suspended", "", now);
             }
             Outcome::Blocked { reason, .. } => {
                 self.last_result = Some("blocked".into());

@@ -583,6 +583,7 @@ impl GitSource {
     fn callbacks<'a>(&'a self, attempts: &'a Cell<u32>) -> RemoteCallbacks<'a> {
         let mut cbs = RemoteCallbacks::new();
         let auth = &self.auth;
+        let http = !is_ssh_url(&self.url) && !is_local_url(&self.url);
         cbs.credentials(move |_url, username_from_url, allowed| {
             attempts.set(attempts.get() + 1);
             if attempts.get() > 3 {
@@ -606,6 +607,17 @@ impl GitSource {
             }
             if allowed.contains(CredentialType::USERNAME) {
                 return Cred::username(username_from_url.unwrap_or("git"));
+            }
+            // Over http(s) libgit2 presents the URL's user-info before asking here, so
+            // reaching this with a user in the URL means those credentials were refused.
+            if http
+                && username_from_url.is_some()
+                && allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            {
+                return Err(auth_error(
+                    "the credentials in the URL were refused (fix the user:password in the \
+                     URL, or remove it and set DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE)",
+                ));
             }
             Err(auth_error(
                 "the remote asks for credentials and none are configured \

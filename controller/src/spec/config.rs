@@ -1,12 +1,12 @@
-//! `driftless.yaml`: the targets (account and region) a repository is applied to, and
-//! repository-wide defaults.
+//! `driftless.yaml`: the targets (account and region) a repository is applied to,
+//! repository-wide defaults, and where the controller sends notifications.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::context::{At, Cx};
 use super::diagnostic::did_you_mean;
-use super::rules::{self, Problem};
+use super::rules::{self, Check, Problem};
 
 /// The name of the one target used when a repository has no driftless.yaml.
 pub const DEFAULT_TARGET: &str = "default";
@@ -32,6 +32,14 @@ pub struct DriftlessConfig {
     /// instances with different names never touch each other's resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// Where `driftless run` announces drift, corrections, failed applies and invalid
+    /// revisions: an SNS topic, a Slack-compatible webhook, or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<NotificationsConfig>,
+    /// Stop all writes while still planning and reporting (also `driftless run
+    /// --suspend` and `POST /suspend`).
+    #[serde(default)]
+    pub suspend: bool,
 }
 
 /// One account and region.
@@ -53,6 +61,205 @@ pub struct Defaults {
     /// Targets a document goes to when its metadata names none; default: all.
     #[serde(default)]
     pub targets: Vec<String>,
+}
+
+/// Where the controller's notifications go, and which ones it sends. Each condition
+/// is announced once when it starts and once when it ends.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// Publish to an SNS topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sns: Option<SnsNotifications>,
+    /// POST `{"text": ...}` to a Slack-compatible incoming webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack: Option<SlackNotifications>,
+    /// The events to send; default: all four. Recoveries (drift resolved, reconciles
+    /// again, valid revision applied) follow their event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<NotificationEvent>>,
+}
+
+/// An SNS topic to publish notifications to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SnsNotifications {
+    /// The topic's ARN; the region and account come from it
+    /// (`arn:aws:sns:ap-northeast-1:111111111111:ops`).
+    pub topic_arn: String,
+    /// The target whose credentials (and `roleArn`) publish; default: the first target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// A Slack-compatible incoming webhook. Its URL is a secret, so it never sits in git:
+/// name the environment variable or the file that holds it (exactly one of the two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SlackNotifications {
+    /// The environment variable holding the webhook URL (`DRIFTLESS_SLACK_WEBHOOK_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url_env: Option<String>,
+    /// A file holding the webhook URL (a mounted secret such as
+    /// `/run/secrets/slack-url`); read when the controller starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url_file: Option<String>,
+}
+
+/// What the controller can announce: `driftDetected` (a resource started to differ
+/// from what driftless last applied; and, once, that it stopped without driftless
+/// writing it back), `driftCorrected` (driftless wrote a drifted resource back),
+/// `applyFailed` (a target's reconcile started to fail; and, once, that it succeeds
+/// again), `revisionInvalid` (the latest revision is invalid and not applied; and,
+/// once, that a valid revision was applied).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum NotificationEvent {
+    DriftDetected,
+    DriftCorrected,
+    ApplyFailed,
+    RevisionInvalid,
+}
+
+impl NotificationEvent {
+    pub const ALL: [NotificationEvent; 4] = [
+        NotificationEvent::DriftDetected,
+        NotificationEvent::DriftCorrected,
+        NotificationEvent::ApplyFailed,
+        NotificationEvent::RevisionInvalid,
+    ];
+
+    /// The name used in driftless.yaml (`driftDetected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationEvent::DriftDetected => "driftDetected",
+            NotificationEvent::DriftCorrected => "driftCorrected",
+            NotificationEvent::ApplyFailed => "applyFailed",
+            NotificationEvent::RevisionInvalid => "revisionInvalid",
+        }
+    }
+}
+
+impl NotificationsConfig {
+    /// The events to send: `events`, or all four when it is absent.
+    pub fn enabled_events(&self) -> Vec<NotificationEvent> {
+        match &self.events {
+            Some(events) => {
+                let mut events = events.clone();
+                events.sort();
+                events.dedup();
+                events
+            }
+            None => NotificationEvent::ALL.to_vec(),
+        }
+    }
+
+    fn check(&self, cx: &mut Cx<'_>, targets: &[&str]) {
+        let at = At::root().k("notifications");
+        if self.sns.is_none() && self.slack.is_none() {
+            cx.report(
+                &at,
+                Problem::new("`notifications` names no destination")
+                    .hint("add `sns: {topicArn: ...}`, `slack: {webhookUrlEnv: ...}` or both, or remove `notifications`"),
+            );
+        }
+        if let Some(sns) = &self.sns {
+            let sns_at = at.k("sns");
+            cx.check(&sns_at.k("topicArn"), topic_arn(&sns.topic_arn));
+            if let Some(target) = &sns.target {
+                check_target_ref(cx, &sns_at.k("target"), target, targets);
+            }
+        }
+        if let Some(slack) = &self.slack {
+            let slack_at = at.k("slack");
+            match (&slack.webhook_url_env, &slack.webhook_url_file) {
+                (Some(_), Some(_)) => cx.report(
+                    &slack_at.key_of("webhookUrlFile"),
+                    Problem::new("`slack` has both `webhookUrlEnv` and `webhookUrlFile`")
+                        .hint("keep one: the environment variable or the file that holds the webhook URL"),
+                ),
+                (None, None) => cx.report(
+                    &slack_at,
+                    Problem::new("`slack` needs `webhookUrlEnv` or `webhookUrlFile`")
+                        .hint("name the environment variable (e.g. `webhookUrlEnv: DRIFTLESS_SLACK_WEBHOOK_URL`) or the file that holds the webhook URL"),
+                ),
+                _ => {}
+            }
+            if let Some(env) = &slack.webhook_url_env {
+                cx.check(&slack_at.k("webhookUrlEnv"), env_var_name(env));
+            }
+            if let Some(file) = &slack.webhook_url_file {
+                let file_at = slack_at.k("webhookUrlFile");
+                if looks_like_url(file) {
+                    cx.report(&file_at, url_in_git());
+                } else if file.trim().is_empty() {
+                    cx.error(&file_at, "`webhookUrlFile` is empty");
+                }
+            }
+        }
+        if matches!(&self.events, Some(events) if events.is_empty()) {
+            cx.report(
+                &at.k("events"),
+                Problem::new("`events` is empty, so nothing would be sent")
+                    .hint("list events (driftDetected, driftCorrected, applyFailed, revisionInvalid), or remove `events` to send all of them"),
+            );
+        }
+    }
+}
+
+/// An SNS topic ARN: `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, where the region and the
+/// account are required (the notifier publishes there) and the name follows SNS's
+/// rules (1 to 256 letters, digits, `-` and `_`; `.fifo` at the end of FIFO topics).
+fn topic_arn(value: &str) -> Check {
+    const EXAMPLE: &str = "arn:aws:sns:ap-northeast-1:111111111111:ops";
+    let with_example = |p: Problem| match p.hint {
+        Some(_) => p,
+        None => p.hint(format!("a topic ARN looks like `{EXAMPLE}`")),
+    };
+    rules::arn_of(value, "topicArn", "sns", &[]).map_err(with_example)?;
+    let arn = rules::parse_arn(value).map_err(with_example)?;
+    if arn.region.is_empty() || arn.account.len() != 12 {
+        return Err(Problem::new(format!(
+            "topicArn `{value}` needs a region and a 12-digit account"
+        ))
+        .hint(format!("a topic ARN looks like `{EXAMPLE}`")));
+    }
+    let name = arn.resource.strip_suffix(".fifo").unwrap_or(arn.resource);
+    rules::name("SNS topic name", name, 1, 256, "-_")
+}
+
+/// The name of an environment variable, as POSIX shells accept it.
+fn env_var_name(value: &str) -> Check {
+    if looks_like_url(value) {
+        return Err(url_in_git());
+    }
+    let mut chars = value.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            Problem::new(format!("`{value}` is not an environment variable name"))
+                .hint("use letters, digits and `_`, not starting with a digit, e.g. `DRIFTLESS_SLACK_WEBHOOK_URL`"),
+        )
+    }
+}
+
+fn looks_like_url(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The webhook URL itself was written into driftless.yaml. The message does not repeat
+/// it: diagnostics end up in CI logs.
+fn url_in_git() -> Problem {
+    Problem::new("this looks like the webhook URL itself, which is a secret and must not be in git")
+        .hint("put the URL in an environment variable or a file and name that here; rotate the webhook, since the URL is now in the repository's history")
 }
 
 impl DriftlessConfig {
@@ -120,6 +327,9 @@ impl DriftlessConfig {
                 rules::name("instance", instance, 1, 63, "-_."),
             );
         }
+        if let Some(notifications) = &self.notifications {
+            notifications.check(cx, &self.target_names());
+        }
     }
 }
 
@@ -137,4 +347,74 @@ pub fn check_target_ref(cx: &mut Cx<'_>, at: &At<'_>, name: &str, known: &[&str]
         None => p.hint(format!("targets in driftless.yaml: {}", known.join(", "))),
     };
     cx.report(at, p);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_arns_need_sns_region_account_and_a_topic_name() {
+        for ok in [
+            "arn:aws:sns:ap-northeast-1:111111111111:ops",
+            "arn:aws-cn:sns:cn-north-1:111111111111:ops_alerts-1",
+            "arn:aws-us-gov:sns:us-gov-west-1:111111111111:ops.fifo",
+        ] {
+            assert_eq!(topic_arn(ok), Ok(()), "{ok}");
+        }
+        for (bad, says) in [
+            ("ops", "must be an ARN like `arn:aws:sns:...`"),
+            (
+                "arn:aws:sqs:ap-northeast-1:111111111111:ops",
+                "must be an ARN",
+            ),
+            ("arn:aws:sns::111111111111:ops", "needs a region"),
+            ("arn:aws:sns:ap-northeast-1::ops", "12-digit account"),
+            (
+                "arn:aws:sns:ap-northeast-9:111111111111:ops",
+                "not an AWS region",
+            ),
+            (
+                "arn:aws:sns:ap-northeast-1:111111111111:ops.alerts",
+                "contains `.`",
+            ),
+        ] {
+            let problem = topic_arn(bad).unwrap_err();
+            assert!(problem.message.contains(says), "{bad}: {problem:?}");
+            assert!(problem.hint.is_some(), "{bad}: {problem:?}");
+        }
+    }
+
+    #[test]
+    fn env_var_names_are_shell_names_and_urls_are_not_echoed() {
+        assert_eq!(env_var_name("DRIFTLESS_SLACK_WEBHOOK_URL"), Ok(()));
+        assert_eq!(env_var_name("_x1"), Ok(()));
+        for bad in ["", "1X", "SLACK-URL", "A B"] {
+            assert!(env_var_name(bad).is_err(), "{bad:?}");
+        }
+        let problem = env_var_name("https://hooks.example.com/services/s3cr3t").unwrap_err();
+        assert!(!problem.message.contains("s3cr3t"));
+        assert!(!problem.hint.unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn every_event_is_enabled_unless_listed() {
+        let mut n = NotificationsConfig::default();
+        assert_eq!(n.enabled_events(), NotificationEvent::ALL);
+        n.events = Some(vec![
+            NotificationEvent::ApplyFailed,
+            NotificationEvent::DriftDetected,
+            NotificationEvent::ApplyFailed,
+        ]);
+        assert_eq!(
+            n.enabled_events(),
+            [
+                NotificationEvent::DriftDetected,
+                NotificationEvent::ApplyFailed
+            ]
+        );
+        for e in NotificationEvent::ALL {
+            assert_eq!(crate::spec::wire_name(&e), e.as_str());
+        }
+    }
 }

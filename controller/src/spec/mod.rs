@@ -314,6 +314,14 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     })
 }
 
+/// driftless.yaml alone, when it is valid by itself (the rest of the repository may
+/// not be): lets the controller announce an invalid revision to the destinations that
+/// revision names when it has no good one yet.
+pub fn parse_config_only(files: &[SourceFile]) -> Option<DriftlessConfig> {
+    let mut out = Vec::new();
+    parse_config(files, &mut out).filter(|_| out.is_empty())
+}
+
 fn parse_config(files: &[SourceFile], out: &mut Vec<Diagnostic>) -> Option<DriftlessConfig> {
     for file in files {
         let misplaced = file.relative.ends_with(&format!("/{CONFIG_FILE}"));

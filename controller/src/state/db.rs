@@ -19,7 +19,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
 use serde_json::Value as J;
 
-use super::record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult};
+use super::record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord};
 use super::StateError;
 
 /// The database file name inside the state directory.
@@ -27,7 +27,7 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -62,6 +62,14 @@ const MIGRATIONS: &[&str] = &[
          result       TEXT NOT NULL,        -- ok / failed / skipped
          error        TEXT,
          PRIMARY KEY (reconcile_id, seq)
+     ) WITHOUT ROWID;",
+    // 1 → 2: the commits the controller fetched.
+    "CREATE TABLE revisions (
+         sha          TEXT PRIMARY KEY NOT NULL,
+         author       TEXT NOT NULL,     -- Name <email>
+         message      TEXT NOT NULL,     -- first line
+         committed_at INTEGER NOT NULL,  -- Unix seconds, UTC
+         fetched_at   INTEGER NOT NULL   -- first fetched, Unix seconds, UTC
      ) WITHOUT ROWID;",
 ];
 
@@ -213,6 +221,92 @@ impl Store {
         tx.execute("DELETE FROM last_applied", []).map_err(err)?;
         insert_last_applied(&tx, records).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Replaces the last-applied records of one target (keys `target/…`) with those of
+    /// `records` under that prefix, in one transaction; other targets' records are
+    /// untouched, so targets reconciled concurrently never overwrite each other.
+    pub fn replace_last_applied_of(
+        &mut self,
+        target: &str,
+        records: &BTreeMap<String, J>,
+    ) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        let prefix = format!("{target}/");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "DELETE FROM last_applied WHERE substr(key, 1, length(?1)) = ?1",
+            params![prefix],
+        )
+        .map_err(err)?;
+        let mine: BTreeMap<String, J> = records
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        insert_last_applied(&tx, &mine).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Records a fetched commit; a commit already recorded keeps its first fetch time.
+    pub fn record_revision(&mut self, revision: &RevisionRecord) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO revisions (sha, author, message, committed_at, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    revision.sha,
+                    revision.author,
+                    revision.message,
+                    revision.committed_at_unix,
+                    revision.fetched_at_unix
+                ],
+            )
+            .map(|_| ())
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// The recorded commit with this SHA.
+    pub fn revision(&self, sha: &str) -> Result<Option<RevisionRecord>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT sha, author, message, committed_at, fetched_at FROM revisions WHERE sha = ?1",
+            )
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })?;
+        let mut rows = stmt
+            .query_map(params![sha], |r| {
+                Ok(RevisionRecord {
+                    sha: r.get(0)?,
+                    author: r.get(1)?,
+                    message: r.get(2)?,
+                    committed_at_unix: r.get(3)?,
+                    fetched_at_unix: r.get(4)?,
+                })
+            })
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })?;
+        rows.next()
+            .transpose()
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Records one reconcile and its changes; returns its id.

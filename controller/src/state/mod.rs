@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as J;
 
 pub use db::{Store, DB_FILE, LEGACY_JSON_FILE, SCHEMA_VERSION};
-pub use record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult};
+pub use record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord};
 pub use render::{
-    format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_text,
-    HISTORY_FORMAT_VERSION,
+    format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_json_with,
+    render_history_text, render_history_text_with, HISTORY_FORMAT_VERSION,
 };
 
 /// The default state directory.
@@ -102,6 +102,11 @@ impl LastApplied {
     /// Replaces the stored record with this one, in one transaction.
     pub fn save(&self, dir: &Path) -> Result<(), StateError> {
         Store::open(dir)?.replace_last_applied(&self.records)
+    }
+
+    /// Saves only one target's records (`target/…`), leaving the others' as stored.
+    pub fn save_target(&self, dir: &Path, target: &str) -> Result<(), StateError> {
+        Store::open(dir)?.replace_last_applied_of(target, &self.records)
     }
 }
 

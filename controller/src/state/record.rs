@@ -106,6 +106,19 @@ pub struct ChangeRecord {
     pub error: Option<String>,
 }
 
+/// A commit the controller fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionRecord {
+    pub sha: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// First line of the message.
+    pub message: String,
+    pub committed_at_unix: i64,
+    pub fetched_at_unix: i64,
+}
+
 /// Which reconciles [`Store::history`](super::Store::history) returns (newest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryQuery {

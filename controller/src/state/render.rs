@@ -2,9 +2,10 @@
 //! [`ReconcileRecord`]s. Times are RFC 3339 in UTC, by a small civil-calendar
 //! conversion (no date library).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::record::ReconcileRecord;
+use super::record::{ReconcileRecord, RevisionRecord};
 
 /// The version of [`render_history_json`]'s shape.
 pub const HISTORY_FORMAT_VERSION: u32 = 1;
@@ -225,6 +226,15 @@ fn push_error(out: &mut String, indent: &str, error: &str) {
 ///     error: AccessDenied
 /// ```
 pub fn render_history_text(records: &[ReconcileRecord]) -> String {
+    render_history_text_with(records, &BTreeMap::new())
+}
+
+/// [`render_history_text`], with each git revision's commit (subject and author)
+/// under its reconcile when `commits` knows it.
+pub fn render_history_text_with(
+    records: &[ReconcileRecord],
+    commits: &BTreeMap<String, RevisionRecord>,
+) -> String {
     if records.is_empty() {
         return "No reconciles recorded.\n".to_string();
     }
@@ -242,6 +252,14 @@ pub fn render_history_text(records: &[ReconcileRecord]) -> String {
             r.result,
             format_duration(r.duration_ms)
         );
+        if let Some(c) = commits.get(&r.revision) {
+            let _ = writeln!(
+                out,
+                "  commit: {} ({})",
+                clean(&c.message),
+                clean(&c.author)
+            );
+        }
         let _ = writeln!(
             out,
             "  {}, drift: {} found, {} corrected",
@@ -283,6 +301,15 @@ fn format_duration(ms: u64) -> String {
 /// `{"formatVersion": 1, "reconciles": [...]}`, the records as serialised (camelCase)
 /// with `startedAt` added in RFC 3339, pretty-printed, newest first.
 pub fn render_history_json(records: &[ReconcileRecord]) -> String {
+    render_history_json_with(records, &BTreeMap::new())
+}
+
+/// [`render_history_json`], with a `commit` object (sha, author, message,
+/// committedAtUnix, fetchedAtUnix) on each reconcile whose revision `commits` knows.
+pub fn render_history_json_with(
+    records: &[ReconcileRecord],
+    commits: &BTreeMap<String, RevisionRecord>,
+) -> String {
     let reconciles: Vec<serde_json::Value> = records
         .iter()
         .map(|r| {
@@ -292,6 +319,9 @@ pub fn render_history_json(records: &[ReconcileRecord]) -> String {
                     "startedAt".into(),
                     serde_json::Value::String(format_rfc3339_utc(r.started_at_unix)),
                 );
+                if let Some(c) = commits.get(&r.revision) {
+                    o.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
+                }
             }
             v
         })
@@ -434,5 +464,38 @@ mod tests {
             .contains("threshhold"));
         let back: Vec<ReconcileRecord> = serde_json::from_value(v["reconciles"].clone()).unwrap();
         assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn shows_the_commit_of_a_revision_when_known() {
+        let records = sample();
+        let commits = BTreeMap::from([(
+            records[0].revision.clone(),
+            RevisionRecord {
+                sha: records[0].revision.clone(),
+                author: "Ops <ops@example.com>".into(),
+                message: "raise the CPU threshold\u{1b}[31m".into(),
+                committed_at_unix: 1,
+                fetched_at_unix: 2,
+            },
+        )]);
+        let text = render_history_text_with(&records, &commits);
+        let second_line = text.lines().nth(1).unwrap();
+        // Control characters from a commit message never reach the terminal.
+        assert!(
+            second_line.starts_with("  commit: raise the CPU threshold")
+                && second_line.ends_with("(Ops <ops@example.com>)")
+                && !second_line.contains('\u{1b}'),
+            "{text}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&render_history_json_with(&records, &commits)).unwrap();
+        assert_eq!(
+            v["reconciles"][0]["commit"]["author"],
+            "Ops <ops@example.com>"
+        );
+        assert_eq!(v["reconciles"][0]["commit"]["fetchedAtUnix"], 2);
+        // A revision without a recorded commit (a local folder) has none.
+        assert!(v["reconciles"][1].get("commit").is_none(), "{v}");
     }
 }

@@ -127,6 +127,66 @@ fn last_applied_round_trips() {
 }
 
 #[test]
+fn saving_one_target_leaves_the_others_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    LastApplied {
+        records: records(),
+        warning: None,
+    }
+    .save(dir.path())
+    .unwrap();
+    // Another worker's view, stale for `default` and changed for `prod` (and a target
+    // whose name is a prefix of another's must not take its records along).
+    let mut mine = BTreeMap::from([
+        ("default/LogGroup//stale".to_string(), json!({})),
+        (
+            "prod/LogGroup//b".to_string(),
+            json!({"retentionInDays": 30}),
+        ),
+        (
+            "prod-2/LogGroup//c".to_string(),
+            json!({"retentionInDays": 1}),
+        ),
+    ]);
+    LastApplied {
+        records: mine.clone(),
+        warning: None,
+    }
+    .save_target(dir.path(), "prod")
+    .unwrap();
+    let stored = LastApplied::load(dir.path()).records;
+    mine.remove("default/LogGroup//stale");
+    mine.remove("prod-2/LogGroup//c");
+    mine.insert(
+        "default/LogGroup//a".to_string(),
+        json!({"retentionInDays": 14}),
+    );
+    assert_eq!(stored, mine);
+}
+
+#[test]
+fn revisions_are_recorded_once_with_their_first_fetch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first = RevisionRecord {
+        sha: "9f1c2e7".into(),
+        author: "Ops <ops@example.com>".into(),
+        message: "raise the CPU threshold".into(),
+        committed_at_unix: 1_700_000_000,
+        fetched_at_unix: 1_700_000_100,
+    };
+    store.record_revision(&first).unwrap();
+    store
+        .record_revision(&RevisionRecord {
+            fetched_at_unix: 1_700_000_999,
+            ..first.clone()
+        })
+        .unwrap();
+    assert_eq!(store.revision("9f1c2e7").unwrap(), Some(first));
+    assert_eq!(store.revision("other").unwrap(), None);
+}
+
+#[test]
 fn imports_the_legacy_json_file_once() {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join(LEGACY_JSON_FILE);
