@@ -691,6 +691,9 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         // The result of the pass is the command's output; logs stay on stderr.
+        if let Some(error) = status.source.as_ref().and_then(|s| s.last_error.as_ref()) {
+            println!("source: the fetch failed: {error}");
+        }
         for (target, s) in &status.targets {
             println!(
                 "{target}: {} at {} ({})",

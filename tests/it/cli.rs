@@ -1007,6 +1007,12 @@ fn controller_logs_are_json_on_request_name_target_and_revision_and_hide_credent
     assert_eq!(out.code, 1);
     assert!(!out.stderr.contains("hunter2secret"), "{}", out.stderr);
     assert!(!out.stdout.contains("hunter2secret"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with("source: the fetch failed: http://ops:***@127.0.0.1:9/ops.git"),
+        "{}",
+        out.stdout
+    );
     let events = json_lines(&out.stderr);
     let failed = events
         .iter()
@@ -1164,6 +1170,11 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
         status["targets"]["default"]["conditions"][0]["status"],
         true
     );
+    assert_eq!(status["source"]["consecutiveFailures"], 0, "{status}");
+    assert_eq!(
+        status["source"]["lastFetchedRevision"],
+        status["targets"]["default"]["lastAppliedRevision"]
+    );
     assert_eq!(http(&addr, "GET", "/healthz", &[], b"").0, 200);
     let (code, metrics) = http(&addr, "GET", "/metrics", &[], b"");
     assert_eq!(code, 200);
@@ -1186,6 +1197,7 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
     )
     .unwrap();
     git(origin.path(), &["commit", "-q", "-am", "longer"]);
+    let before = repo.calls();
     let push = br#"{"ref": "refs/heads/main"}"#;
     assert_eq!(
         http(
@@ -1243,6 +1255,47 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
         .map(|r| r.log_groups().first().and_then(|g| g.retention_in_days()) == Some(30))
         .unwrap_or(false)
     });
+    // Only the changed field was written.
+    wait_until("the reconcile to end", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("\"lastResult\":\"converged\"") && body.contains("1 change made")
+    });
+    assert_eq!(
+        writes(&before, &repo.calls()),
+        BTreeMap::from([("logs:PutRetentionPolicy".to_string(), 1)])
+    );
+
+    // The remote goes away: the source reports it, the target keeps its last good
+    // revision and result.
+    let moved = origin.path().with_extension("moved");
+    std::fs::rename(origin.path(), &moved).unwrap();
+    assert_eq!(
+        http(
+            &addr,
+            "POST",
+            "/hooks/git",
+            &[("X-Hub-Signature-256", &signature)],
+            push
+        )
+        .0,
+        202
+    );
+    wait_until("the failed fetch to be reported", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        let status: Value = serde_json::from_str(&body).unwrap();
+        status["source"]["consecutiveFailures"] == 1
+    });
+    let (_, body) = http(&addr, "GET", "/status", &[], b"");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        status["source"]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach the git remote"),
+        "{status}"
+    );
+    assert_eq!(status["targets"]["default"]["lastResult"], "converged");
+    std::fs::rename(&moved, origin.path()).unwrap();
 
     // SIGTERM: the controller stops cleanly.
     let _ = Command::new("kill")
@@ -1307,4 +1360,102 @@ fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
     assert_eq!(groups.log_groups().len(), 1);
     let mine = repo.calls();
     assert_eq!(mine.calls["sts"]["AssumeRole"], 1, "{:?}", mine.calls);
+}
+
+#[test]
+fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
+    let repo = Repo::new(&[]);
+    let origin = tempfile::tempdir().unwrap();
+    std::fs::write(origin.path().join("driftless.yaml"), "suspend: true\n").unwrap();
+    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", "first, suspended"]);
+    let url = format!("file://{}", origin.path().display());
+    let before = repo.calls();
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    wait_until("the suspended reconcile", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("\"lastResult\":\"suspended\"")
+    });
+    let (_, body) = http(&addr, "GET", "/status", &[], b"");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    let target = &status["targets"]["default"];
+    assert_eq!(target["lastAppliedRevision"], Value::Null, "{status}");
+    let ready = &target["conditions"][0];
+    assert_eq!(
+        (&ready["type"], &ready["status"]),
+        (&"Ready".into(), &false.into())
+    );
+    assert_eq!(ready["reason"], "Suspended");
+    assert!(
+        ready["message"].as_str().unwrap().contains("1 change"),
+        "{ready}"
+    );
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+
+    // Lifting the suspension in git: the next commit is applied.
+    std::fs::write(origin.path().join("driftless.yaml"), "suspend: false\n").unwrap();
+    git(origin.path(), &["commit", "-q", "-am", "resume"]);
+    let second = String::from_utf8(
+        Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(origin.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let second = second.trim();
+    let push = br#"{"ref": "refs/heads/main"}"#;
+    let signature = driftless::controller::webhook::sign(b"s3cret", push);
+    // Suspended by the API meanwhile: still nothing written.
+    let (code, _) = http(
+        &addr,
+        "POST",
+        "/suspend",
+        &[("X-Hub-Signature-256", &signature)],
+        push,
+    );
+    assert_eq!(code, 200);
+    let (code, _) = http(
+        &addr,
+        "POST",
+        "/hooks/git",
+        &[("X-Hub-Signature-256", &signature)],
+        push,
+    );
+    assert_eq!(code, 202);
+    wait_until("the second revision to be planned", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        let status: Value = serde_json::from_str(&body).unwrap();
+        let target = &status["targets"]["default"];
+        status["suspended"] == true
+            && target["lastAttemptedRevision"] == second
+            && target["lastResult"] == "suspended"
+    });
+    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+    // An unsigned resume is refused; a signed one writes at once.
+    assert_eq!(http(&addr, "POST", "/resume", &[], push).0, 401);
+    let (code, _) = http(
+        &addr,
+        "POST",
+        "/resume",
+        &[("X-Hub-Signature-256", &signature)],
+        push,
+    );
+    assert_eq!(code, 200);
+    wait_until("the resumed reconcile", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("\"lastResult\":\"converged\"")
+    });
+    assert_eq!(
+        writes(&before, &repo.calls()),
+        BTreeMap::from([
+            ("logs:CreateLogGroup".to_string(), 1),
+            ("logs:PutRetentionPolicy".to_string(), 1)
+        ])
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

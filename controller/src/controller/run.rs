@@ -21,7 +21,7 @@ use super::http::Shared;
 use super::metrics::Metrics;
 use super::notify::{Notifier, Observation};
 use super::scheduler::{Backend, Desired, Next};
-use super::status::{classify_apply, ErrorClass, Outcome, Status};
+use super::status::{classify_apply, ErrorClass, Outcome, SourceStatus, Status};
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Cancel};
 use crate::engine::{self, EngineError, PlanRequest, Planned};
 use crate::plan::Action;
@@ -692,6 +692,12 @@ impl Backend for Reconciler {
             Ok((snapshot, commit)) => {
                 self.shared.ready.store(true, Ordering::SeqCst);
                 let revision = snapshot.revision.clone();
+                self.status().source = Some(SourceStatus {
+                    last_fetched_revision: Some(revision.clone()),
+                    last_fetch_unix: Some(now),
+                    last_error: None,
+                    consecutive_failures: 0,
+                });
                 if source.latest.as_deref() == Some(revision.as_str()) {
                     // Nothing new: no need to validate again.
                     return source.last_good.clone();
@@ -754,15 +760,11 @@ impl Backend for Reconciler {
                     error = %e,
                     "the fetch failed; the last good revision stays in force"
                 );
-                let revision = source.latest.clone().unwrap_or_default();
-                let outcome = Outcome::Failed {
-                    revision,
-                    class: ErrorClass::Transient,
-                    reason: format!("fetching the source: {e}"),
-                };
-                for t in Self::known_targets(&source) {
-                    self.record(&t, &outcome, now);
-                }
+                let mut status = self.status();
+                let source_status = status.source.get_or_insert_with(SourceStatus::default);
+                source_status.last_error = Some(e.to_string());
+                source_status.consecutive_failures += 1;
+                drop(status);
                 source.last_good.clone()
             }
         }

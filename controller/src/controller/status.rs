@@ -241,10 +241,28 @@ impl TargetStatus {
     }
 }
 
-/// Every target's status.
+/// Every target's status, and the source's (`GET /status`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Status {
     pub targets: BTreeMap<String, TargetStatus>,
+    /// The git source (or folder): absent before the first fetch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceStatus>,
+}
+
+/// How the last fetches went. A failed fetch is the source's problem, not the
+/// targets': they keep their own results and go on enforcing the last good revision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceStatus {
+    /// The newest revision fetched, valid or not.
+    pub last_fetched_revision: Option<String>,
+    /// When the last successful fetch ended (Unix seconds).
+    pub last_fetch_unix: Option<i64>,
+    /// Why the latest fetch failed; absent once a fetch succeeds again.
+    pub last_error: Option<String>,
+    /// Fetches failed in a row.
+    pub consecutive_failures: u32,
 }
 
 #[cfg(test)]
