@@ -241,8 +241,18 @@ pub struct Reconciler {
     /// Cancelled at shutdown: applies stop starting new calls.
     pub cancel: Cancel,
     source: tokio::sync::Mutex<SourceState>,
-    /// Per target, the drifted resources (`Kind/name`) its last reconcile found.
-    drift: std::sync::Mutex<BTreeMap<String, Vec<String>>>,
+    /// Per target, what its last reconcile told the notifier.
+    seen: std::sync::Mutex<BTreeMap<String, Seen>>,
+}
+
+/// What a target's last reconcile found, for announcing an invalid revision between
+/// reconciles without the notifier taking silence for recovery.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    /// Resources (`Kind/name`) still drifting.
+    drifting: Vec<String>,
+    /// Why it failed, if it did.
+    failed: Option<String>,
 }
 
 fn unix(t: SystemTime) -> i64 {
@@ -262,7 +272,7 @@ impl Reconciler {
             shared,
             cancel,
             source: tokio::sync::Mutex::new(SourceState::default()),
-            drift: Default::default(),
+            seen: Default::default(),
         }
     }
 
@@ -367,41 +377,40 @@ impl Reconciler {
         for t in &targets {
             self.record(t, &outcome, now);
         }
-        match Store::open(&self.options.state_dir) {
-            Ok(mut store) => {
-                for target in &targets {
-                    let record = ReconcileRecord {
-                        id: None,
-                        started_at_unix: now,
-                        duration_ms: 0,
-                        target: target.clone(),
-                        revision: revision.to_string(),
-                        result: ReconcileResult::Invalid,
-                        changes: Vec::new(),
-                        drift_found: 0,
-                        drift_corrected: 0,
-                        error: Some(reason.clone()),
-                    };
-                    if let Err(e) = store.record_reconcile(&record) {
-                        tracing::warn!(error = %e, "history not recorded");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "history not recorded"),
-        }
+        let records: Vec<ReconcileRecord> = targets
+            .iter()
+            .map(|target| ReconcileRecord {
+                id: None,
+                started_at_unix: now,
+                duration_ms: 0,
+                target: target.clone(),
+                revision: revision.to_string(),
+                result: ReconcileResult::Invalid,
+                changes: Vec::new(),
+                drift_found: 0,
+                drift_corrected: 0,
+                error: Some(reason.clone()),
+            })
+            .collect();
+        self.history(&records);
         source.invalid = Some((revision.to_string(), reason.clone()));
         if let Some((_, notifier)) = &source.notifier {
+            // The revision still enforced, and each target as last seen: silence about
+            // a drift or a failure would be taken for its end.
+            let enforced = source
+                .last_good
+                .as_ref()
+                .map_or(revision, |r| r.loaded.revision.as_str())
+                .to_string();
             for target in targets {
-                // The drift list as last seen: an empty one would announce every known
-                // drift as resolved.
-                let drift_detected = self.last_drift(&target);
+                let seen = self.seen().get(&target).cloned().unwrap_or_default();
                 notifier
                     .observe(&Observation {
                         target,
-                        revision: revision.to_string(),
-                        drift_detected,
+                        revision: enforced.clone(),
+                        drift_detected: seen.drifting,
                         drift_corrected: Vec::new(),
-                        apply_failed: None,
+                        apply_failed: seen.failed,
                         invalid_revision: Some((revision.to_string(), reason.clone())),
                     })
                     .await;
@@ -595,15 +604,6 @@ impl Reconciler {
             _ => None,
         };
         let name = |c: &&crate::plan::Change| format!("{}/{}", c.kind, c.name);
-        let still_drifting: Vec<String> = drifted
-            .iter()
-            .filter(|c| !corrected.contains(c))
-            .map(name)
-            .collect();
-        self.drift
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(target.clone(), still_drifting);
         self.notify(
             &target,
             &rev,
@@ -624,13 +624,8 @@ impl Reconciler {
         }
     }
 
-    fn last_drift(&self, target: &str) -> Vec<String> {
-        self.drift
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(target)
-            .cloned()
-            .unwrap_or_default()
+    fn seen(&self) -> MutexGuard<'_, BTreeMap<String, Seen>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn history(&self, records: &[ReconcileRecord]) {
@@ -654,6 +649,19 @@ impl Reconciler {
         drift_corrected: Vec<String>,
         apply_failed: Option<String>,
     ) {
+        {
+            let mut seen = self.seen();
+            let entry = seen.entry(target.to_string()).or_default();
+            // A failed plan found no drift list at all: keep the last one.
+            if apply_failed.is_none() || !drift_detected.is_empty() {
+                entry.drifting = drift_detected
+                    .iter()
+                    .filter(|d| !drift_corrected.contains(d))
+                    .cloned()
+                    .collect();
+            }
+            entry.failed = apply_failed.clone();
+        }
         let (notifier, invalid) = {
             let source = self.source.lock().await;
             (
