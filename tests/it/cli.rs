@@ -725,6 +725,32 @@ fn apply_is_recorded_in_the_history() {
     assert!(String::from_utf8_lossy(&text.stdout).contains("/cli/app"));
 }
 
+/// A git repository holding `files` (paths may have folders) in one commit; its
+/// `file://` URL.
+fn origin_repo(files: &[(&str, &str)], message: &str) -> (tempfile::TempDir, String) {
+    let origin = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = origin.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    git(origin.path(), &["init", "-q"]);
+    git(origin.path(), &["add", "."]);
+    git(origin.path(), &["commit", "-q", "-m", message]);
+    let url = format!("file://{}", origin.path().display());
+    (origin, url)
+}
+
+/// The commit checked out in a repository.
+fn head(dir: &Path) -> String {
+    let out = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args([
@@ -749,13 +775,7 @@ fn git(dir: &Path, args: &[&str]) {
 #[test]
 fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
     let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(origin.path().join("ops")).unwrap();
-    std::fs::write(origin.path().join("ops/a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let (origin, url) = origin_repo(&[("ops/a.yaml", LOG_GROUP)], "first");
     let args = |cmd: &'static str| -> Vec<String> {
         let mut a: Vec<String> = cmd.split(' ').map(str::to_string).collect();
         a.extend([
@@ -775,16 +795,8 @@ fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
     };
     let plan = run("plan --output json --detailed-exitcode");
     assert_eq!(plan.code, 2, "{}", plan.stderr);
-    let sha = String::from_utf8(
-        Command::new("git")
-            .args(["rev-parse", "HEAD"])
-            .current_dir(origin.path())
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(plan.json()["revision"], sha.trim());
+    let sha = head(origin.path());
+    assert_eq!(plan.json()["revision"], sha);
     assert_eq!(run("apply --auto-approve").code, 0);
     assert_eq!(run("plan --detailed-exitcode").code, 0);
 
@@ -802,13 +814,7 @@ fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
 #[test]
 fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_drift() {
     let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(origin.path().join("ops")).unwrap();
-    std::fs::write(origin.path().join("ops/a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let (origin, url) = origin_repo(&[("ops/a.yaml", LOG_GROUP)], "first");
     let run = |extra: &[&str]| {
         let mut a = vec!["run", "--once", "--source", url.as_str(), "--path", "ops"];
         a.extend_from_slice(extra);
@@ -927,6 +933,26 @@ fn http(
     (status, body)
 }
 
+/// POSTs `body` to `path`, signed with the test secret; the status code.
+fn post_signed(addr: &str, path: &str, body: &[u8]) -> u16 {
+    let signature = driftless::controller::webhook::sign(b"s3cret", body);
+    http(
+        addr,
+        "POST",
+        path,
+        &[("X-Hub-Signature-256", &signature)],
+        body,
+    )
+    .0
+}
+
+/// `GET /status`, parsed.
+fn status_of(addr: &str) -> Value {
+    let (code, body) = http(addr, "GET", "/status", &[], b"");
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
 /// Starts `driftless run` on `url` with the given resync, webhooks signed with
 /// `s3cret`; returns the process and the address it serves on.
 fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Child, String) {
@@ -1028,12 +1054,7 @@ fn controller_logs_are_json_on_request_name_target_and_revision_and_hide_credent
     );
 
     // A reconcile's events carry its target and revision.
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
     let out = repo.run_raw(&["run", "--once", "--log-format", "json", "--source", &url]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let events = json_lines(&out.stderr);
@@ -1063,12 +1084,7 @@ fn controller_logs_are_json_on_request_name_target_and_revision_and_hide_credent
 #[test]
 fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_kill_9() {
     let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
     let retention = || {
@@ -1145,12 +1161,7 @@ fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_ki
 #[test]
 fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
     let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let (origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
     let (mut child, addr) = start_controller(&repo, &url, "1h");
     wait_until("readiness", &|| {
         http(&addr, "GET", "/readyz", &[], b"").0 == 200
@@ -1232,18 +1243,7 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
         &big,
     );
     assert_eq!(code, 413, "oversized bodies are refused");
-    let signature = driftless::controller::webhook::sign(b"s3cret", push);
-    assert_eq!(
-        http(
-            &addr,
-            "POST",
-            "/hooks/git",
-            &[("X-Hub-Signature-256", &signature)],
-            push
-        )
-        .0,
-        202
-    );
+    assert_eq!(post_signed(&addr, "/hooks/git", push), 202);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
     wait_until("the pushed commit to be applied", &|| {
@@ -1269,24 +1269,12 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
     // revision and result.
     let moved = origin.path().with_extension("moved");
     std::fs::rename(origin.path(), &moved).unwrap();
-    assert_eq!(
-        http(
-            &addr,
-            "POST",
-            "/hooks/git",
-            &[("X-Hub-Signature-256", &signature)],
-            push
-        )
-        .0,
-        202
-    );
+    assert_eq!(post_signed(&addr, "/hooks/git", push), 202);
     wait_until("the failed fetch to be reported", &|| {
-        let (_, body) = http(&addr, "GET", "/status", &[], b"");
-        let status: Value = serde_json::from_str(&body).unwrap();
+        let status = status_of(&addr);
         status["source"]["consecutiveFailures"] == 1
     });
-    let (_, body) = http(&addr, "GET", "/status", &[], b"");
-    let status: Value = serde_json::from_str(&body).unwrap();
+    let status = status_of(&addr);
     assert!(
         status["source"]["lastError"]
             .as_str()
@@ -1320,20 +1308,14 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
 fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
     let repo = Repo::new(&[]);
     let other = TestAccount::new();
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(
-        origin.path().join("driftless.yaml"),
-        format!(
-            "targets:\n  - {{name: other, region: {}, roleArn: \"arn:aws:iam::{}:role/driftless\"}}\n",
-            other.region, other.account_id
-        ),
-    )
-    .unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first"]);
-    let url = format!("file://{}", origin.path().display());
+    let config = format!(
+        "targets:\n  - {{name: other, region: {}, roleArn: \"arn:aws:iam::{}:role/driftless\"}}\n",
+        other.region, other.account_id
+    );
+    let (_origin, url) = origin_repo(
+        &[("driftless.yaml", &config), ("a.yaml", LOG_GROUP)],
+        "first",
+    );
     let (mut child, addr) = start_controller(&repo, &url, "1s");
     wait_until("three reconciles", &|| {
         let (_, metrics) = http(&addr, "GET", "/metrics", &[], b"");
@@ -1365,21 +1347,17 @@ fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
 #[test]
 fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
     let repo = Repo::new(&[]);
-    let origin = tempfile::tempdir().unwrap();
-    std::fs::write(origin.path().join("driftless.yaml"), "suspend: true\n").unwrap();
-    std::fs::write(origin.path().join("a.yaml"), LOG_GROUP).unwrap();
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", "first, suspended"]);
-    let url = format!("file://{}", origin.path().display());
+    let (origin, url) = origin_repo(
+        &[("driftless.yaml", "suspend: true\n"), ("a.yaml", LOG_GROUP)],
+        "first, suspended",
+    );
     let before = repo.calls();
     let (mut child, addr) = start_controller(&repo, &url, "1h");
     wait_until("the suspended reconcile", &|| {
         let (_, body) = http(&addr, "GET", "/status", &[], b"");
         body.contains("\"lastResult\":\"suspended\"")
     });
-    let (_, body) = http(&addr, "GET", "/status", &[], b"");
-    let status: Value = serde_json::from_str(&body).unwrap();
+    let status = status_of(&addr);
     let target = &status["targets"]["default"];
     assert_eq!(target["lastAppliedRevision"], Value::Null, "{status}");
     let ready = &target["conditions"][0];
@@ -1397,38 +1375,14 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
     // Lifting the suspension in git: the next commit is applied.
     std::fs::write(origin.path().join("driftless.yaml"), "suspend: false\n").unwrap();
     git(origin.path(), &["commit", "-q", "-am", "resume"]);
-    let second = String::from_utf8(
-        Command::new("git")
-            .args(["rev-parse", "HEAD"])
-            .current_dir(origin.path())
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let second = second.trim();
+    let second = head(origin.path());
+    let second = second.as_str();
     let push = br#"{"ref": "refs/heads/main"}"#;
-    let signature = driftless::controller::webhook::sign(b"s3cret", push);
     // Suspended by the API meanwhile: still nothing written.
-    let (code, _) = http(
-        &addr,
-        "POST",
-        "/suspend",
-        &[("X-Hub-Signature-256", &signature)],
-        push,
-    );
-    assert_eq!(code, 200);
-    let (code, _) = http(
-        &addr,
-        "POST",
-        "/hooks/git",
-        &[("X-Hub-Signature-256", &signature)],
-        push,
-    );
-    assert_eq!(code, 202);
+    assert_eq!(post_signed(&addr, "/suspend", push), 200);
+    assert_eq!(post_signed(&addr, "/hooks/git", push), 202);
     wait_until("the second revision to be planned", &|| {
-        let (_, body) = http(&addr, "GET", "/status", &[], b"");
-        let status: Value = serde_json::from_str(&body).unwrap();
+        let status = status_of(&addr);
         let target = &status["targets"]["default"];
         status["suspended"] == true
             && target["lastAttemptedRevision"] == second
@@ -1437,14 +1391,7 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
     // An unsigned resume is refused; a signed one writes at once.
     assert_eq!(http(&addr, "POST", "/resume", &[], push).0, 401);
-    let (code, _) = http(
-        &addr,
-        "POST",
-        "/resume",
-        &[("X-Hub-Signature-256", &signature)],
-        push,
-    );
-    assert_eq!(code, 200);
+    assert_eq!(post_signed(&addr, "/resume", push), 200);
     wait_until("the resumed reconcile", &|| {
         let (_, body) = http(&addr, "GET", "/status", &[], b"");
         body.contains("\"lastResult\":\"converged\"")

@@ -15,71 +15,16 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use driftless::source::git::{GitAuth, GitRevision, GitSource};
+use driftless::source::git::{base64_encode, GitAuth, GitSource};
 use driftless::source::SourceError;
+
+use crate::git_source::{files, git_in as git, read};
 
 const USER: &str = "x-access-token";
 const TOKEN: &str = "tok-http-7f3a9c-correct";
 const WRONG_TOKEN: &str = "tok-http-wrong-5e1b2d";
 const URL_USER: &str = "alice";
 const URL_PASSWORD: &str = "pw-in-url-9b8c7d";
-
-/// Runs the git CLI in `dir` with no system or user config and fixed dates.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00Z")
-        .args([
-            "-c",
-            "user.name=Ada Lovelace",
-            "-c",
-            "user.email=ada@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "credential.helper=",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Standard base64 with padding (for `Authorization: Basic`).
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
-        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            ALPHABET[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            ALPHABET[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
-}
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -112,7 +57,7 @@ impl GitHttpServer {
                 .iter()
                 .map(|(u, p)| {
                     (
-                        format!("Basic {}", base64(format!("{u}:{p}").as_bytes())),
+                        format!("Basic {}", base64_encode(format!("{u}:{p}").as_bytes())),
                         (*u).to_string(),
                     )
                 })
@@ -429,34 +374,6 @@ impl Fixture {
 
 fn token_auth(token: &str) -> GitAuth {
     GitAuth::from_vars(|name| (name == "DRIFTLESS_GIT_TOKEN").then(|| token.to_string())).unwrap()
-}
-
-fn files(rev: &GitRevision) -> Vec<String> {
-    let mut out = Vec::new();
-    collect(&rev.dir, "", &mut out);
-    out.sort();
-    out
-}
-
-fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if entry.file_type().unwrap().is_dir() {
-            collect(&entry.path(), &rel, out);
-        } else {
-            out.push(rel);
-        }
-    }
-}
-
-fn read(rev: &GitRevision, relative: &str) -> String {
-    fs::read_to_string(rev.dir.join(relative)).unwrap()
 }
 
 /// Display and Debug of an error, to look for secrets in.

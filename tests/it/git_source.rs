@@ -9,6 +9,39 @@ use driftless::source::git::{GitAuth, GitRevision, GitSource};
 use driftless::source::SourceError;
 
 /// An upstream repository with a working tree.
+/// Runs the git CLI in `dir` with no system or user config, no credential prompts,
+/// and fixed dates; its trimmed output.
+pub(crate) fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00Z")
+        .args([
+            "-c",
+            "user.name=Ada Lovelace",
+            "-c",
+            "user.email=ada@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+            "-c",
+            "credential.helper=",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 struct Upstream {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -25,31 +58,7 @@ impl Upstream {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(&self.dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00Z")
-            .args([
-                "-c",
-                "user.name=Ada Lovelace",
-                "-c",
-                "user.email=ada@example.com",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "tag.gpgsign=false",
-            ])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        git_in(&self.dir, args)
     }
 
     fn write(&self, relative: &str, text: &str) {
@@ -80,7 +89,8 @@ fn source(url: &str, reference: &str, path: Option<&str>, state: &Path) -> GitSo
     }
 }
 
-fn files(rev: &GitRevision) -> Vec<String> {
+/// Every file of a checked-out revision, relative and sorted.
+pub(crate) fn files(rev: &GitRevision) -> Vec<String> {
     let mut out = Vec::new();
     collect(&rev.dir, "", &mut out);
     out.sort();
@@ -104,7 +114,8 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-fn read(rev: &GitRevision, relative: &str) -> String {
+/// One file of a checked-out revision.
+pub(crate) fn read(rev: &GitRevision, relative: &str) -> String {
     fs::read_to_string(rev.dir.join(relative)).unwrap()
 }
 

@@ -379,7 +379,7 @@ impl AwsError {
 }
 
 /// An error and its causes, `outer: inner: innermost`, without debug dumps.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -26,7 +26,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use crate::aws::sns::TopicPublisher;
-use crate::aws::{AwsError, AwsOptions};
+use crate::aws::{error_chain, AwsError, AwsOptions};
 use crate::spec::config::{
     DriftlessConfig, NotificationEvent, NotificationsConfig, SlackNotifications, SnsNotifications,
     DEFAULT_TARGET,
@@ -613,20 +613,6 @@ fn is_loopback(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// An error and its causes, `outer: inner`, each once.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 /// Sends what [`Deduper`] decides to the configured destinations. `Send + Sync`: the

@@ -804,8 +804,9 @@ pub fn check_known_host(text: &str, host: &str, key_type: &str, key: &str) -> Ho
     result
 }
 
-/// Standard base64 with padding (known_hosts' encoding of keys).
-fn base64_encode(data: &[u8]) -> String {
+/// Standard base64 with padding (known_hosts' encoding of keys; tests use it for
+/// `Authorization: Basic`).
+pub fn base64_encode(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
