@@ -1182,6 +1182,12 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
         true
     );
     assert_eq!(status["source"]["consecutiveFailures"], 0, "{status}");
+    assert!(
+        status["targets"]["default"]["lastReconcileAt"]
+            .as_str()
+            .is_some_and(|t| t.len() == 20 && t.ends_with('Z')),
+        "{status}"
+    );
     assert_eq!(
         status["source"]["lastFetchedRevision"],
         status["targets"]["default"]["lastAppliedRevision"]

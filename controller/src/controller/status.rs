@@ -122,6 +122,8 @@ pub struct TargetStatus {
     /// first run.
     pub last_result: Option<String>,
     pub last_reconcile_unix: Option<i64>,
+    /// The same instant in RFC 3339 (UTC), for people and dashboards.
+    pub last_reconcile_at: Option<String>,
     /// Drifted resources seen in the last reconcile.
     pub drift_count: usize,
     pub conditions: Vec<Condition>,
@@ -175,6 +177,7 @@ impl TargetStatus {
     /// Records how a reconcile ended.
     pub fn record(&mut self, outcome: &Outcome, now: i64) {
         self.last_reconcile_unix = Some(now);
+        self.last_reconcile_at = Some(crate::state::format_rfc3339_utc(now));
         self.set("Reconciling", false, "Done", "", now);
         match outcome {
             Outcome::Converged {
