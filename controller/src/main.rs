@@ -652,7 +652,7 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             allow_empty: false,
             last_applied: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
-            clients: Some(std::sync::Arc::new(driftless::aws::ClientCache::default())),
+            clients: Some(Arc::new(driftless::aws::ClientCache::default())),
         },
         apply: driftless::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,
