@@ -361,9 +361,16 @@ impl Reconciler {
         }
     }
 
-    /// An invalid revision: marked on every target, recorded, announced; the last
-    /// good one stays in force.
-    async fn reject(&self, source: &mut SourceState, revision: &str, reason: String, now: i64) {
+    /// An invalid revision: marked on every target and recorded; the last good one
+    /// stays in force. Returns the announcements to send once the source lock is
+    /// released (a slow destination must not hold up the reconciles).
+    fn reject(
+        &self,
+        source: &mut SourceState,
+        revision: &str,
+        reason: String,
+        now: i64,
+    ) -> Option<Announcements> {
         tracing::warn!(
             revision = short(revision),
             %reason,
@@ -394,28 +401,29 @@ impl Reconciler {
             .collect();
         self.history(&records);
         source.invalid = Some((revision.to_string(), reason.clone()));
-        if let Some((_, notifier)) = &source.notifier {
-            // The revision still enforced, and each target as last seen: silence about
-            // a drift or a failure would be taken for its end.
-            let enforced = source
-                .last_good
-                .as_ref()
-                .map_or(revision, |r| r.loaded.revision.as_str())
-                .to_string();
-            for target in targets {
+        let (_, notifier) = source.notifier.as_ref()?;
+        // The revision still enforced, and each target as last seen: silence about a
+        // drift or a failure would be taken for its end.
+        let enforced = source
+            .last_good
+            .as_ref()
+            .map_or(revision, |r| r.loaded.revision.as_str())
+            .to_string();
+        let observations = targets
+            .into_iter()
+            .map(|target| {
                 let seen = self.seen().get(&target).cloned().unwrap_or_default();
-                notifier
-                    .observe(&Observation {
-                        target,
-                        revision: enforced.clone(),
-                        drift_detected: seen.drifting,
-                        drift_corrected: Vec::new(),
-                        apply_failed: seen.failed,
-                        invalid_revision: Some((revision.to_string(), reason.clone())),
-                    })
-                    .await;
-            }
-        }
+                Observation {
+                    target,
+                    revision: enforced.clone(),
+                    drift_detected: seen.drifting,
+                    drift_corrected: Vec::new(),
+                    apply_failed: seen.failed,
+                    invalid_revision: Some((revision.to_string(), reason.clone())),
+                }
+            })
+            .collect();
+        Some((notifier.clone(), observations))
     }
 
     /// One reconcile of one target, in a span naming both.
@@ -684,6 +692,17 @@ impl Reconciler {
     }
 }
 
+/// A notifier and what to feed it.
+type Announcements = (Arc<Notifier>, Vec<Observation>);
+
+async fn announce_all(announcements: Option<Announcements>) {
+    if let Some((notifier, observations)) = announcements {
+        for observation in &observations {
+            notifier.observe(observation).await;
+        }
+    }
+}
+
 fn seconds_since(started: SystemTime) -> f64 {
     started.elapsed().map_or(0.0, |d| d.as_secs_f64())
 }
@@ -753,13 +772,18 @@ impl Backend for Reconciler {
                                 .map(|d| d.to_string())
                                 .unwrap_or_default()
                         );
-                        self.reject(&mut source, &revision, reason, now).await;
-                        source.last_good.clone()
+                        let announce = self.reject(&mut source, &revision, reason, now);
+                        let last_good = source.last_good.clone();
+                        drop(source);
+                        announce_all(announce).await;
+                        last_good
                     }
                     Err(LoadError::Source(e)) => {
-                        self.reject(&mut source, &revision, e.to_string(), now)
-                            .await;
-                        source.last_good.clone()
+                        let announce = self.reject(&mut source, &revision, e.to_string(), now);
+                        let last_good = source.last_good.clone();
+                        drop(source);
+                        announce_all(announce).await;
+                        last_good
                     }
                 }
             }
