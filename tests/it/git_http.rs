@@ -1,8 +1,9 @@
 //! The git source over smart HTTP with credentials, for real: a bare repository served
 //! by `git http-backend` (CGI) behind a small HTTP/1.1 server on loopback that demands
 //! `Authorization: Basic`. libgit2 speaks the same smart protocol and runs the same
-//! credential callback over plain `http://` as over `https://` (TLS itself is not
-//! exercised here: vendored libgit2 would have to trust a self-signed certificate).
+//! credential callback over plain `http://` as over `https://`. The same server speaks
+//! TLS (rustls) when started with [`GitHttpServer::start_tls`]: `git_https.rs` runs the
+//! real binary against it.
 
 use std::collections::HashMap;
 use std::fs;
@@ -28,27 +29,46 @@ const URL_PASSWORD: &str = "pw-in-url-9b8c7d";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
+pub(crate) struct Seen {
+    pub(crate) method: String,
+    pub(crate) target: String,
     /// The user whose credentials were accepted; `None` when answered 401.
-    user: Option<String>,
+    pub(crate) user: Option<String>,
     /// Whether an `Authorization` header was sent at all.
-    sent_auth: bool,
+    pub(crate) sent_auth: bool,
 }
 
-/// A bare repository `repo.git` under a project root, served over HTTP on loopback by
-/// `git http-backend`, for the accepted `user:password` pairs only.
-struct GitHttpServer {
-    addr: SocketAddr,
+/// A bare repository `repo.git` under a project root, served over HTTP (or HTTPS) on
+/// loopback by `git http-backend`, for the accepted `user:password` pairs only.
+pub(crate) struct GitHttpServer {
+    pub(crate) addr: SocketAddr,
     root: PathBuf,
+    tls: bool,
     seen: Arc<Mutex<Vec<Seen>>>,
     stop: Arc<AtomicBool>,
     accept: Option<thread::JoinHandle<()>>,
 }
 
 impl GitHttpServer {
-    fn start(root: &Path, accounts: &[(&str, &str)]) -> GitHttpServer {
+    /// Plain `http://`.
+    pub(crate) fn start(root: &Path, accounts: &[(&str, &str)]) -> GitHttpServer {
+        Self::start_with(root, accounts, None)
+    }
+
+    /// `https://`: every accepted connection is wrapped in a rustls server session.
+    pub(crate) fn start_tls(
+        root: &Path,
+        accounts: &[(&str, &str)],
+        tls: Arc<rustls::ServerConfig>,
+    ) -> GitHttpServer {
+        Self::start_with(root, accounts, Some(tls))
+    }
+
+    fn start_with(
+        root: &Path,
+        accounts: &[(&str, &str)],
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> GitHttpServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         // `Basic base64(user:password)` → user.
@@ -65,6 +85,7 @@ impl GitHttpServer {
         );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
+        let is_tls = tls.is_some();
         let accept = {
             let (root, seen, stop) = (root.to_path_buf(), seen.clone(), stop.clone());
             thread::spawn(move || {
@@ -73,9 +94,10 @@ impl GitHttpServer {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let (root, seen, accepted) = (root.clone(), seen.clone(), accepted.clone());
+                    let (root, seen, accepted, tls) =
+                        (root.clone(), seen.clone(), accepted.clone(), tls.clone());
                     thread::spawn(move || {
-                        if let Err(e) = serve(conn, &root, &accepted, &seen) {
+                        if let Err(e) = connection(conn, tls, &root, &accepted, &seen) {
                             eprintln!("git http test server: {e}");
                         }
                     });
@@ -85,21 +107,30 @@ impl GitHttpServer {
         GitHttpServer {
             addr,
             root: root.to_path_buf(),
+            tls: is_tls,
             seen,
             stop,
             accept: Some(accept),
         }
     }
 
-    fn url(&self) -> String {
-        format!("http://{}/repo.git", self.addr)
+    fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("{}://{}/repo.git", self.scheme(), self.addr)
     }
 
     fn url_with_userinfo(&self, userinfo: &str) -> String {
-        format!("http://{userinfo}@{}/repo.git", self.addr)
+        format!("{}://{userinfo}@{}/repo.git", self.scheme(), self.addr)
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
@@ -119,16 +150,40 @@ impl Drop for GitHttpServer {
     }
 }
 
-/// Serves requests on one connection (keep-alive) until the client closes it.
-fn serve(
+/// One accepted connection, in the clear or inside a TLS session.
+fn connection(
     conn: TcpStream,
+    tls: Option<Arc<rustls::ServerConfig>>,
     root: &Path,
     accepted: &HashMap<String, String>,
     seen: &Mutex<Vec<Seen>>,
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut out = conn;
+    let Some(config) = tls else {
+        return serve(conn, root, accepted, seen);
+    };
+    let session = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    let mut stream = rustls::StreamOwned::new(session, conn);
+    let served = serve(&mut stream, root, accepted, seen);
+    stream.conn.send_close_notify();
+    let _ = stream.flush();
+    match served {
+        // A client that gives up after the handshake (e.g. it does not trust the
+        // certificate) closes the socket without a TLS close_notify.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(()),
+        other => other,
+    }
+}
+
+/// Serves requests on one connection (keep-alive) until the client closes it.
+fn serve<S: Read + Write>(
+    conn: S,
+    root: &Path,
+    accepted: &HashMap<String, String>,
+    seen: &Mutex<Vec<Seen>>,
+) -> std::io::Result<()> {
+    // Reads go through the buffer, writes straight to the stream underneath.
+    let mut reader = BufReader::new(conn);
     loop {
         let mut request_line = String::new();
         if reader.read_line(&mut request_line)? == 0 {
@@ -166,7 +221,7 @@ fn serve(
         });
         let Some(user) = user else {
             // Refused before reading any body: close the connection afterwards.
-            out.write_all(
+            reader.get_mut().write_all(
                 b"HTTP/1.1 401 Unauthorized\r\n\
                   WWW-Authenticate: Basic realm=\"git\"\r\n\
                   Content-Type: text/plain\r\n\
@@ -174,12 +229,14 @@ fn serve(
                   Connection: close\r\n\r\n\
                   Unauthorized\n",
             )?;
-            out.flush()?;
+            reader.get_mut().flush()?;
             return Ok(());
         };
         if header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
-            out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-            out.flush()?;
+            reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+            reader.get_mut().flush()?;
         }
         let body = read_body(&mut reader, &headers)?;
         let (path_info, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
@@ -232,6 +289,7 @@ fn serve(
             response.push_str("Connection: close\r\n");
         }
         response.push_str("\r\n");
+        let out = reader.get_mut();
         out.write_all(response.as_bytes())?;
         out.write_all(cgi_body)?;
         out.flush()?;
@@ -243,7 +301,7 @@ fn serve(
 
 /// The request body, by `Content-Length` or `Transfer-Encoding: chunked`.
 fn read_body(
-    reader: &mut BufReader<TcpStream>,
+    reader: &mut impl BufRead,
     headers: &HashMap<String, String>,
 ) -> std::io::Result<Vec<u8>> {
     let chunked = headers

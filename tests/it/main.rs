@@ -2,6 +2,7 @@
 mod cli;
 mod emulator;
 mod git_http;
+mod git_https;
 mod git_source;
 mod notify;
 mod read_cloudwatch_logs;

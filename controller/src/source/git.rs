@@ -12,7 +12,8 @@
 //!   fetch shallow, so the whole history of the wanted ref is copied);
 //! - `https://`: a token or password from [`GitAuth`] (`DRIFTLESS_GIT_TOKEN` or
 //!   `DRIFTLESS_GIT_TOKEN_FILE`), sent with the username `x-access-token` unless
-//!   `DRIFTLESS_GIT_USERNAME` is set; the server certificate is verified by OpenSSL;
+//!   `DRIFTLESS_GIT_USERNAME` is set; the server certificate is verified by OpenSSL
+//!   against the system CAs, or those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set;
 //! - `ssh://` and scp-style `user@host:path`: a private key file
 //!   (`DRIFTLESS_GIT_SSH_KEY`), and the host key checked against a known_hosts file
 //!   (`DRIFTLESS_GIT_KNOWN_HOSTS`, else `~/.ssh/known_hosts`). Unknown hosts and
@@ -705,7 +706,9 @@ impl GitSource {
         let url = redact_url(&self.url);
         let message = self.scrub(e.message());
         let lower = message.to_ascii_lowercase();
-        if e.code() == ErrorCode::Certificate
+        if is_tls_certificate_error(e) {
+            SourceError::GitTls { url, message }
+        } else if e.code() == ErrorCode::Certificate
             || (e.class() == ErrorClass::Ssh && lower.contains("host key"))
         {
             SourceError::GitHostKey { url, message }
@@ -739,6 +742,15 @@ impl GitSource {
             SourceError::Git { url, message }
         }
     }
+}
+
+/// libgit2's TLS (OpenSSL) certificate failures: an untrusted or expired certificate
+/// (`the SSL certificate is invalid`; the code is generic once the certificate callback
+/// passes through), a host name mismatch, or a missing certificate.
+fn is_tls_certificate_error(e: &git2::Error) -> bool {
+    e.class() == ErrorClass::Ssl
+        && (e.code() == ErrorCode::Certificate
+            || e.message().to_ascii_lowercase().contains("certificate"))
 }
 
 fn auth_error(message: &str) -> git2::Error {
@@ -963,6 +975,58 @@ mod tests {
             check_known_host(text, "evil.example.com", "ssh-ed25519", "AAAAkey2"),
             HostKeyMatch::Unknown
         );
+    }
+
+    #[test]
+    fn tls_certificate_errors_say_what_to_do() {
+        let src = GitSource {
+            url: "https://x-access-token:tok-secret-1@git.example.com/r.git".into(),
+            reference: "main".into(),
+            path: None,
+            checkout_dir: "/state/source".into(),
+            auth: GitAuth::default(),
+        };
+        let classify =
+            |code, class, message| src.remote_error(&git2::Error::new(code, class, message));
+        // What libgit2 reports over OpenSSL: an untrusted certificate (generic code after
+        // the certificate callback passes through), a wrong host name, no certificate.
+        for (code, message) in [
+            (ErrorCode::GenericError, "the SSL certificate is invalid"),
+            (ErrorCode::Certificate, "the SSL certificate is invalid"),
+            (
+                ErrorCode::Certificate,
+                "hostname does not match certificate",
+            ),
+            (
+                ErrorCode::GenericError,
+                "the server did not provide a certificate",
+            ),
+        ] {
+            let err = classify(code, ErrorClass::Ssl, message);
+            assert!(matches!(err, SourceError::GitTls { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(text.contains("TLS certificate check failed"), "{text}");
+            assert!(text.contains(message), "{text}");
+            assert!(text.contains("SSL_CERT_FILE"), "{text}");
+            assert!(!text.contains("ssh host key"), "{text}");
+            assert!(!text.contains("tok-secret-1"), "{text}");
+            assert!(text.starts_with("https://x-access-token:***@git.example.com/r.git: "));
+        }
+        // Not certificate problems: unchanged.
+        let err = classify(
+            ErrorCode::GenericError,
+            ErrorClass::Ssl,
+            "SSL error: syscall failure",
+        );
+        assert!(matches!(err, SourceError::GitUnreachable { .. }), "{err:?}");
+        let err = classify(
+            ErrorCode::Certificate,
+            ErrorClass::Ssh,
+            "unknown ssh host git.example.com",
+        );
+        assert!(matches!(err, SourceError::GitHostKey { .. }), "{err:?}");
+        let err = classify(ErrorCode::Auth, ErrorClass::Http, "authentication required");
+        assert!(matches!(err, SourceError::GitAuth { .. }), "{err:?}");
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub enum SourceError {
     GitAuth { url: String, message: String },
     #[error("{url}: ssh host key refused: {message}")]
     GitHostKey { url: String, message: String },
+    #[error("{url}: TLS certificate check failed: {message}; the server's certificate is not trusted, has expired or names another host; if it is signed by a private CA (or is self-signed), set SSL_CERT_FILE to a PEM file holding that CA certificate (or SSL_CERT_DIR to a folder of them)")]
+    GitTls { url: String, message: String },
     #[error("{url}: {message}")]
     Git { url: String, message: String },
 }
