@@ -11,6 +11,25 @@ use serde_json::Value;
 use crate::emulator::{CallCounts, Emulator, TestAccount};
 
 /// A desired-state repository in a temporary folder, bound to a fresh account.
+/// The binary with a clean environment (HOME = `home`), and AWS pointed at the
+/// emulator as `account` (its region, 3 attempts per call, no colour, no terminal).
+pub(crate) fn driftless(account: &TestAccount, home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_driftless"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", Emulator::shared().endpoint())
+        .env("AWS_ACCESS_KEY_ID", &account.account_id)
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", &account.region)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "3")
+        .stdin(Stdio::null());
+    command
+}
+
 struct Repo {
     dir: tempfile::TempDir,
     state: tempfile::TempDir,
@@ -64,22 +83,10 @@ impl Repo {
 
     /// Runs the binary with `args` and the state dir, but no `--source`.
     fn run_raw(&self, args: &[&str]) -> Run {
-        let emulator = Emulator::shared();
-        let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        let out = driftless(&self.account, self.state.path())
             .args(args)
             .arg("--state-dir")
             .arg(self.state.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.state.path())
-            .env("NO_COLOR", "1")
-            .env("AWS_ENDPOINT_URL", emulator.endpoint())
-            .env("AWS_ACCESS_KEY_ID", &self.account.account_id)
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", &self.account.region)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "3")
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         Run {
@@ -957,8 +964,7 @@ fn status_of(addr: &str) -> Value {
 /// `s3cret`; returns the process and the address it serves on.
 fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let emulator = Emulator::shared();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_driftless"))
+    let mut child = driftless(&repo.account, repo.state.path())
         .args([
             "run",
             "--source",
@@ -972,15 +978,7 @@ fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Chil
             "--state-dir",
         ])
         .arg(repo.state.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", emulator.endpoint())
-        .env("AWS_ACCESS_KEY_ID", &repo.account.account_id)
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", &repo.account.region)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("DRIFTLESS_WEBHOOK_SECRET", "s3cret")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -17,7 +17,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
 
-use crate::emulator::{Emulator, TestAccount};
+use crate::emulator::TestAccount;
 use crate::git_http::GitHttpServer;
 use crate::git_source::git_in as git;
 
@@ -218,26 +218,14 @@ impl Served {
     /// `driftless plan --detailed-exitcode --output json --source https://… --ref main`
     /// with the environment of `cli.rs`'s `run_raw` plus `env`.
     fn plan(&self, env: &[(&str, &OsStr)]) -> Run {
-        let emulator = Emulator::shared();
         let url = self.server.url();
         assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-        let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        let out = crate::cli::driftless(&self.account, self.state.path())
             .args(["plan", "--detailed-exitcode", "--output", "json"])
             .args(["--source", &url, "--ref", "main"])
             .arg("--state-dir")
             .arg(self.state.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.state.path())
-            .env("NO_COLOR", "1")
-            .env("AWS_ENDPOINT_URL", emulator.endpoint())
-            .env("AWS_ACCESS_KEY_ID", &self.account.account_id)
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", &self.account.region)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "3")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         Run {

@@ -677,15 +677,9 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
     let url = format!("file://{}", origin.path().display());
     let webhook = sink.url(&format!("/services/{SECRET}"));
     let run_once = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_driftless"))
+        let out = crate::cli::driftless(&account, state.path())
             .args(["run", "--once", "--source", &url, "--state-dir"])
             .arg(state.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", Emulator::shared().endpoint())
-            .env("AWS_ACCESS_KEY_ID", &account.account_id)
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("DRIFTLESS_SLACK_WEBHOOK_URL", &webhook)
             .output()
             .unwrap();
