@@ -749,7 +749,7 @@ fn origin_repo(files: &[(&str, &str)], message: &str) -> (tempfile::TempDir, Str
 }
 
 /// The commit checked out in a repository.
-fn head(dir: &Path) -> String {
+pub(crate) fn head(dir: &Path) -> String {
     let out = Command::new("git")
         .args(["rev-parse", "HEAD"])
         .current_dir(dir)
@@ -836,6 +836,7 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     );
 
     // An invalid commit is not applied; the last good revision is still enforced.
+    let good = head(origin.path());
     std::fs::write(
         origin.path().join("ops/a.yaml"),
         LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 31"),
@@ -847,6 +848,12 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     assert_eq!(invalid.code, 1);
     assert!(
         invalid.stdout.contains("default: invalid"),
+        "{}",
+        invalid.stdout
+    );
+    // Known from the history, in a new process.
+    assert!(
+        invalid.stdout.contains(&format!("still enforcing {good}")),
         "{}",
         invalid.stdout
     );

@@ -674,6 +674,7 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "first"]);
+    let first = crate::cli::head(origin.path());
     let url = format!("file://{}", origin.path().display());
     let webhook = sink.url(&format!("/services/{SECRET}"));
     let run_once = || {
@@ -726,4 +727,19 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
         "{}",
         received[1].body
     );
+    // A new process: the target and the revision it still enforces come from the
+    // invalid commit's driftless.yaml and the history.
+    assert!(
+        received[1]
+            .body
+            .contains(&format!("main stays at {}", &first[..7])),
+        "{}",
+        received[1].body
+    );
+
+    // A new process remembers what was announced (in the state store): the same
+    // invalid commit is not announced twice.
+    let (code, stderr) = tokio::task::block_in_place(run_once);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(sink.received().len(), 2, "{:?}", sink.received());
 }

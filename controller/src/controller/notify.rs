@@ -19,6 +19,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::Deserialize as _;
+
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -260,7 +262,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// What the deduper remembers of one target.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct TargetMemory {
     /// Resources announced as drifting and neither resolved nor corrected since.
     drifting: BTreeSet<String>,
@@ -304,6 +306,30 @@ impl Deduper {
     pub fn remember_from(&mut self, previous: &Deduper) {
         self.targets = previous.targets.clone();
         self.invalid = previous.invalid.clone();
+    }
+
+    /// What has been announced, as JSON, to be kept across restarts.
+    pub fn memory(&self) -> serde_json::Value {
+        serde_json::json!({"targets": self.targets, "invalid": self.invalid})
+    }
+
+    /// Takes over a memory saved by [`Deduper::memory`] (by an earlier process). Returns
+    /// false, changing nothing, when it cannot be read (then conditions that still
+    /// hold are announced again: better twice than never).
+    pub fn restore(&mut self, memory: &serde_json::Value) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Saved {
+            targets: BTreeMap<String, TargetMemory>,
+            invalid: Option<String>,
+        }
+        match Saved::deserialize(memory) {
+            Ok(saved) => {
+                self.targets = saved.targets;
+                self.invalid = saved.invalid;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Feeds one observation; returns the notifications it calls for, failures first.
@@ -695,6 +721,16 @@ impl Notifier {
         lock(&self.deduper).remember_from(&remembered);
     }
 
+    /// What has been announced ([`Deduper::memory`]), to save across restarts.
+    pub fn memory(&self) -> serde_json::Value {
+        lock(&self.deduper).memory()
+    }
+
+    /// Takes over a saved memory ([`Deduper::restore`]).
+    pub fn restore(&self, memory: &serde_json::Value) -> bool {
+        lock(&self.deduper).restore(memory)
+    }
+
     /// Where notifications go, safe to log: the topic ARN, and the Slack webhook by the
     /// name of its source.
     pub fn destinations(&self) -> Vec<String> {
@@ -1051,6 +1087,31 @@ mod tests {
             kinds(&d.step(&obs("tokyo").invalid(BAD, error))),
             [K::RevisionInvalid]
         );
+    }
+
+    #[test]
+    fn the_memory_survives_a_restart_and_a_bad_one_changes_nothing() {
+        let mut before = all();
+        let same = obs("prod")
+            .drift(&["MetricAlarm/a"])
+            .failed("throttled")
+            .invalid(BAD, "x.yaml:1:1: error");
+        assert_eq!(before.step(&same).len(), 3);
+        let saved = before.memory();
+        // A new process: nothing already announced is announced again...
+        let mut after = all();
+        assert!(after.restore(&saved));
+        assert_eq!(after, before);
+        assert_eq!(after.step(&same), []);
+        // ...and the ends of those conditions are.
+        assert_eq!(
+            kinds(&after.step(&obs("prod"))),
+            [K::DriftResolved, K::ApplyRecovered, K::RevisionValid]
+        );
+        // Unreadable memory: false, and the deduper is untouched.
+        let mut fresh = all();
+        assert!(!fresh.restore(&serde_json::json!({"targets": 3})));
+        assert_eq!(fresh, all());
     }
 
     #[test]

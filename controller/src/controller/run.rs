@@ -243,7 +243,12 @@ pub struct Reconciler {
     source: tokio::sync::Mutex<SourceState>,
     /// Per target, what its last reconcile told the notifier.
     seen: std::sync::Mutex<BTreeMap<String, Seen>>,
+    /// The notifier's memory as last saved, to write only changes.
+    saved_memory: std::sync::Mutex<Option<serde_json::Value>>,
 }
+
+/// The state-store key of the notifier's memory (what has been announced).
+const NOTIFIER_MEMORY: &str = "notifications.memory";
 
 /// What a target's last reconcile found, for announcing an invalid revision between
 /// reconciles without the notifier taking silence for recovery.
@@ -273,6 +278,7 @@ impl Reconciler {
             cancel,
             source: tokio::sync::Mutex::new(SourceState::default()),
             seen: Default::default(),
+            saved_memory: Default::default(),
         }
     }
 
@@ -287,12 +293,44 @@ impl Reconciler {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The targets to mark when no revision says which: the last good one's.
-    fn known_targets(source: &SourceState) -> Vec<String> {
-        match &source.last_good {
-            Some(r) => r.targets.clone(),
-            None => vec![crate::spec::config::DEFAULT_TARGET.to_string()],
+    /// The targets an invalid revision concerns: the last good revision's; without
+    /// one, those of the invalid revision's own driftless.yaml when it is valid by
+    /// itself; else `default`.
+    fn known_targets(&self, source: &SourceState, config: Option<&DriftlessConfig>) -> Vec<String> {
+        match (&source.last_good, config) {
+            (Some(r), _) => r.targets.clone(),
+            (None, Some(config)) => {
+                let wanted = &self.options.request.targets;
+                config
+                    .target_names()
+                    .into_iter()
+                    .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
+                    .map(str::to_string)
+                    .collect()
+            }
+            (None, None) => vec![crate::spec::config::DEFAULT_TARGET.to_string()],
         }
+    }
+
+    /// The revision a target still enforces: the last good one, else (a restarted
+    /// controller that has seen nothing valid yet) the newest one its history shows
+    /// applied.
+    fn enforced_revision(&self, source: &SourceState, target: &str) -> Option<String> {
+        if let Some(r) = &source.last_good {
+            return Some(r.loaded.revision.clone());
+        }
+        let store = Store::open(&self.options.state_dir).ok()?;
+        let history = store
+            .history(&crate::state::HistoryQuery {
+                target: Some(target.to_string()),
+                since_unix: None,
+                limit: Some(50),
+            })
+            .ok()?;
+        history
+            .into_iter()
+            .find(|r| !matches!(r.result, ReconcileResult::Invalid | ReconcileResult::Failed))
+            .map(|r| r.revision)
     }
 
     fn record(&self, target: &str, outcome: &Outcome, now: i64) {
@@ -344,9 +382,19 @@ impl Reconciler {
                 Some(c) => {
                     match Notifier::from_config(driftless, &self.options.request.aws).await {
                         Ok(n) => n.map(|n| {
-                            // What was announced stays announced.
-                            if let Some((_, old)) = &previous {
-                                n.carry_over(old);
+                            // What was announced stays announced, across a new
+                            // driftless.yaml and across restarts.
+                            match &previous {
+                                Some((_, old)) => n.carry_over(old),
+                                None => {
+                                    let saved = Store::open(&self.options.state_dir)
+                                        .and_then(|store| store.value(NOTIFIER_MEMORY));
+                                    if let Ok(Some(memory)) = saved {
+                                        if !n.restore(&memory) {
+                                            tracing::warn!("the notifications' saved memory is unreadable; conditions that still hold will be announced again");
+                                        }
+                                    }
+                                }
                             }
                             tracing::info!(destinations = ?n.destinations(), "notifications on");
                             (c, Arc::new(n))
@@ -367,6 +415,7 @@ impl Reconciler {
     fn reject(
         &self,
         source: &mut SourceState,
+        config: Option<&DriftlessConfig>,
         revision: &str,
         reason: String,
         now: i64,
@@ -376,12 +425,26 @@ impl Reconciler {
             %reason,
             "the new revision is invalid and is not applied; the last good one stays in force"
         );
-        let targets = Self::known_targets(source);
+        let targets = self.known_targets(source, config);
         let outcome = Outcome::Invalid {
             revision: revision.to_string(),
             reason: reason.clone(),
         };
         for t in &targets {
+            // A restarted controller knows what it enforces from the history.
+            let known = self
+                .status()
+                .targets
+                .get(t)
+                .is_some_and(|s| s.last_applied_revision.is_some());
+            if !known {
+                let enforced = self.enforced_revision(source, t);
+                self.status()
+                    .targets
+                    .entry(t.clone())
+                    .or_default()
+                    .last_applied_revision = enforced;
+            }
             self.record(t, &outcome, now);
         }
         let records: Vec<ReconcileRecord> = targets
@@ -404,18 +467,14 @@ impl Reconciler {
         let (_, notifier) = source.notifier.as_ref()?;
         // The revision still enforced, and each target as last seen: silence about a
         // drift or a failure would be taken for its end.
-        let enforced = source
-            .last_good
-            .as_ref()
-            .map_or(revision, |r| r.loaded.revision.as_str())
-            .to_string();
         let observations = targets
             .into_iter()
             .map(|target| {
                 let seen = self.seen().get(&target).cloned().unwrap_or_default();
+                let enforced = self.enforced_revision(source, &target);
                 Observation {
+                    revision: enforced.unwrap_or_else(|| "none".to_string()),
                     target,
-                    revision: enforced.clone(),
                     drift_detected: seen.drifting,
                     drift_corrected: Vec::new(),
                     apply_failed: seen.failed,
@@ -678,30 +737,43 @@ impl Reconciler {
             )
         };
         if let Some(notifier) = notifier {
-            notifier
-                .observe(&Observation {
-                    target: target.to_string(),
-                    revision: revision.to_string(),
-                    drift_detected,
-                    drift_corrected,
-                    apply_failed,
-                    invalid_revision: invalid,
-                })
-                .await;
+            let observation = Observation {
+                target: target.to_string(),
+                revision: revision.to_string(),
+                drift_detected,
+                drift_corrected,
+                apply_failed,
+                invalid_revision: invalid,
+            };
+            self.announce(Some((notifier, vec![observation]))).await;
+        }
+    }
+
+    /// Feeds observations to a notifier, then saves its memory if it changed, so a
+    /// restarted controller does not announce again what it already has.
+    async fn announce(&self, announcements: Option<Announcements>) {
+        let Some((notifier, observations)) = announcements else {
+            return;
+        };
+        for observation in &observations {
+            notifier.observe(observation).await;
+        }
+        let memory = notifier.memory();
+        let mut saved = self.saved_memory.lock().unwrap_or_else(|e| e.into_inner());
+        if saved.as_ref() == Some(&memory) {
+            return;
+        }
+        match Store::open(&self.options.state_dir)
+            .and_then(|mut store| store.set_value(NOTIFIER_MEMORY, &memory))
+        {
+            Ok(()) => *saved = Some(memory),
+            Err(e) => tracing::warn!(error = %e, "the notifications' memory was not saved"),
         }
     }
 }
 
 /// A notifier and what to feed it.
 type Announcements = (Arc<Notifier>, Vec<Observation>);
-
-async fn announce_all(announcements: Option<Announcements>) {
-    if let Some((notifier, observations)) = announcements {
-        for observation in &observations {
-            notifier.observe(observation).await;
-        }
-    }
-}
 
 fn seconds_since(started: SystemTime) -> f64 {
     started.elapsed().map_or(0.0, |d| d.as_secs_f64())
@@ -772,17 +844,24 @@ impl Backend for Reconciler {
                                 .map(|d| d.to_string())
                                 .unwrap_or_default()
                         );
-                        let announce = self.reject(&mut source, &revision, reason, now);
+                        let announce =
+                            self.reject(&mut source, config_only.as_ref(), &revision, reason, now);
                         let last_good = source.last_good.clone();
                         drop(source);
-                        announce_all(announce).await;
+                        self.announce(announce).await;
                         last_good
                     }
                     Err(LoadError::Source(e)) => {
-                        let announce = self.reject(&mut source, &revision, e.to_string(), now);
+                        let announce = self.reject(
+                            &mut source,
+                            config_only.as_ref(),
+                            &revision,
+                            e.to_string(),
+                            now,
+                        );
                         let last_good = source.last_good.clone();
                         drop(source);
-                        announce_all(announce).await;
+                        self.announce(announce).await;
                         last_good
                     }
                 }

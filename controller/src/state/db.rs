@@ -27,7 +27,7 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -70,6 +70,11 @@ const MIGRATIONS: &[&str] = &[
          message      TEXT NOT NULL,     -- first line
          committed_at INTEGER NOT NULL,  -- Unix seconds, UTC
          fetched_at   INTEGER NOT NULL   -- first fetched, Unix seconds, UTC
+     ) WITHOUT ROWID;",
+    // 2 → 3: small named values kept across restarts (the notifier's memory).
+    "CREATE TABLE kv (
+         key   TEXT PRIMARY KEY NOT NULL,
+         value TEXT NOT NULL                -- JSON
      ) WITHOUT ROWID;",
 ];
 
@@ -253,6 +258,39 @@ impl Store {
             .collect();
         insert_last_applied(&tx, &mine).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// A named JSON value saved by [`Store::set_value`]; `None` when absent or not JSON.
+    pub fn value(&self, key: &str) -> Result<Option<J>, StateError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM kv WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// Saves a named JSON value, replacing the one before.
+    pub fn set_value(&mut self, key: &str, value: &J) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES (?1, ?2)",
+                params![key, value.to_string()],
+            )
+            .map(|_| ())
+            .map_err(|source| StateError::Database {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Records a fetched commit; a commit already recorded keeps its first fetch time.

@@ -187,6 +187,25 @@ fn revisions_are_recorded_once_with_their_first_fetch() {
 }
 
 #[test]
+fn named_values_round_trip_and_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.value("notifications").unwrap(), None);
+    store
+        .set_value("notifications", &json!({"invalid": "abc"}))
+        .unwrap();
+    store
+        .set_value("notifications", &json!({"invalid": null}))
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.value("notifications").unwrap(),
+        Some(json!({"invalid": null}))
+    );
+}
+
+#[test]
 fn imports_the_legacy_json_file_once() {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join(LEGACY_JSON_FILE);
