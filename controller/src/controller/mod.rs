@@ -1,8 +1,10 @@
 //! The GitOps controller (`driftless run`): a loop around the same plan/apply engine
-//! (invariant 8). `run.rs` is the loop (fetch, validate, plan, apply, record, wait);
-//! the pure parts are tested on their own: webhook signatures, per-target status and
-//! conditions, error classification and backoff, and Prometheus metrics; `http.rs`
-//! serves them with the webhook.
+//! (invariant 8). `scheduler.rs` decides when (a source task and a queue per target,
+//! tested on tokio's paused clock); `run.rs` does the work (fetch and validate; plan,
+//! apply and record one target). The pure parts are tested on their own: webhook
+//! signatures, per-target status and conditions, error classification and backoff,
+//! Prometheus metrics, and the notifications' dedup; `http.rs` serves status, health,
+//! metrics and the webhook.
 
 pub mod backoff;
 pub mod http;
