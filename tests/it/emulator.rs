@@ -488,6 +488,45 @@ impl HttpConnector for AccountHeader {
     }
 }
 
+/// `config` with an HTTP client that shows `observe` every request it sends, just
+/// before sending it: a test counts or records its own requests with it.
+pub fn observing(
+    config: &SdkConfig,
+    observe: impl Fn(&HttpRequest) + Send + Sync + 'static,
+) -> SdkConfig {
+    let inner = config
+        .http_client()
+        .expect("the test config has an HTTP client");
+    let observe: Arc<dyn Fn(&HttpRequest) + Send + Sync> = Arc::new(observe);
+    let client = http_client_fn(move |settings, components| {
+        SharedHttpConnector::new(Observing {
+            inner: inner.http_connector(settings, components),
+            observe: observe.clone(),
+        })
+    });
+    config.to_builder().http_client(client).build()
+}
+
+struct Observing {
+    inner: SharedHttpConnector,
+    observe: Arc<dyn Fn(&HttpRequest) + Send + Sync>,
+}
+
+impl std::fmt::Debug for Observing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observing")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpConnector for Observing {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        (self.observe)(&request);
+        self.inner.call(request)
+    }
+}
+
 /// Per-operation call counts reported by the emulator. Service names are
 /// botocore's (`cloudwatch`, `logs`, `ssm`, `backup`, `sts`, `sns`,
 /// `resourcegroupstaggingapi`), operations the API's (`DescribeAlarms`).

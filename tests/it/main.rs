@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 mod cli;
 mod emulator;
+mod fixtures;
 mod git_http;
 mod git_https;
 mod git_source;

@@ -12,24 +12,23 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator as AwsOp, Dimension, Metric as AwsMetric, MetricDataQuery as AwsQuery,
+    ComparisonOperator as AwsOp, Metric as AwsMetric, MetricDataQuery as AwsQuery,
     MetricStat as AwsStat, StandardUnit as AwsUnit, Statistic as AwsStatistic,
-};
-use aws_smithy_runtime_api::client::http::{
-    http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_types::SdkConfig;
 use driftless::aws::{cloudwatch, logs, tagging, Clients, Owned};
-use driftless::live::{Live, LogGroupRetention};
-use driftless::spec::alarm::{
-    ComparisonOperator, LowSampleCount, Metric, MetricDataQuery, MetricStat, StandardUnit,
-    Statistic, TreatMissingData,
-};
+use driftless::live::LogGroupRetention;
+use driftless::spec::alarm::{MetricDataQuery, MetricStat, StandardUnit};
 use driftless::spec::log_group::Retention;
 use driftless::spec::{LogGroupSpec, MetricAlarmSpec};
 
-use crate::emulator::{Emulator, TestAccount};
+use crate::emulator::{observing, Emulator, TestAccount};
+use crate::fixtures::{
+    anomaly_alarm, api_latency_alarm, arn, cw_tag, dim, elb_metric, kms_key, live, math_alarm,
+    minimal_alarm, names, one_rule_plan, put_minimal_alarm, ssm_tag, tags, topic, web_cpu_alarm,
+    web_lb, web_log_group, WEB_LOG_KEY,
+};
 
 const OWNER: &str = "driftless.dev/managed-by";
 const INSTANCE: &str = "it-readers";
@@ -62,26 +61,6 @@ impl Sent {
     }
 }
 
-#[derive(Debug)]
-struct Counting {
-    inner: SharedHttpConnector,
-    sent: Sent,
-}
-
-impl HttpConnector for Counting {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (service, operation) = operation_of(&request);
-        *self
-            .sent
-            .0
-            .lock()
-            .unwrap()
-            .entry((service, operation))
-            .or_default() += 1;
-        self.inner.call(request)
-    }
-}
-
 /// The botocore service name and the operation of a request (awsJson target header
 /// or rpcv2Cbor path).
 fn operation_of(request: &HttpRequest) -> (String, String) {
@@ -107,18 +86,17 @@ fn operation_of(request: &HttpRequest) -> (String, String) {
 
 /// `config` with an HTTP client that counts every request it sends.
 fn counting(config: &SdkConfig) -> (SdkConfig, Sent) {
-    let inner = config
-        .http_client()
-        .expect("the test config has an HTTP client");
     let sent = Sent::default();
     let counter = sent.clone();
-    let client = http_client_fn(move |settings, components| {
-        SharedHttpConnector::new(Counting {
-            inner: inner.http_connector(settings, components),
-            sent: counter.clone(),
-        })
+    let config = observing(config, move |request| {
+        *counter
+            .0
+            .lock()
+            .unwrap()
+            .entry(operation_of(request))
+            .or_default() += 1;
     });
-    (config.to_builder().http_client(client).build(), sent)
+    (config, sent)
 }
 
 /// Runs `read` until one run moves the emulator's counters of `expected` (service,
@@ -156,95 +134,39 @@ where
 // Seeding helpers
 // ---------------------------------------------------------------------------
 
-fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn names(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn cw_tag(key: &str, value: &str) -> aws_sdk_cloudwatch::types::Tag {
-    aws_sdk_cloudwatch::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-}
-
-fn ssm_tag(key: &str, value: &str) -> aws_sdk_ssm::types::Tag {
-    aws_sdk_ssm::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-fn dim(name: &str, value: &str) -> Dimension {
-    Dimension::builder().name(name).value(value).build()
-}
-
-fn arn(account: &TestAccount, service: &str, resource: &str) -> String {
-    format!(
-        "arn:aws:{service}:{}:{}:{resource}",
-        account.region, account.account_id
-    )
-}
-
-/// A minimal owned single-metric alarm.
-async fn put_simple_alarm(cw: &aws_sdk_cloudwatch::Client, name: &str, owner: Option<&str>) {
-    cw.put_metric_alarm()
-        .alarm_name(name)
-        .namespace("Test")
-        .metric_name("Errors")
-        .statistic(AwsStatistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(AwsOp::GreaterThanOrEqualToThreshold)
-        .set_tags(owner.map(|o| vec![cw_tag(OWNER, o)]))
+/// A minimal single-metric alarm with `tags` (none: no tags at all).
+async fn put_simple_alarm(cw: &aws_sdk_cloudwatch::Client, name: &str, tags: &[(&str, &str)]) {
+    put_minimal_alarm(cw, name)
+        .set_tags((!tags.is_empty()).then(|| tags.iter().map(|(k, v)| cw_tag(k, v)).collect()))
         .send()
         .await
-        .expect("PutMetricAlarm");
+        .unwrap_or_else(|e| panic!("PutMetricAlarm {name}: {e:?}"));
 }
 
+/// A minimal single-metric alarm as the reader returns it (AWS's default: actions
+/// enabled).
 fn simple_alarm_spec(tags: BTreeMap<String, String>) -> MetricAlarmSpec {
     MetricAlarmSpec {
-        description: None,
-        namespace: Some("Test".into()),
-        metric_name: Some("Errors".into()),
-        dimensions: BTreeMap::new(),
-        statistic: Some(Statistic::Sum),
-        extended_statistic: None,
-        period: Some(60),
-        unit: None,
-        metrics: None,
-        evaluation_periods: 1,
-        datapoints_to_alarm: None,
-        threshold: Some(1.0),
-        threshold_metric_id: None,
-        comparison_operator: ComparisonOperator::GreaterThanOrEqualToThreshold,
-        treat_missing_data: None,
-        evaluate_low_sample_count_percentile: None,
         actions_enabled: Some(true),
-        alarm_actions: vec![],
-        ok_actions: vec![],
-        insufficient_data_actions: vec![],
-        tags,
+        ..minimal_alarm(tags)
     }
 }
 
-fn live<S>(name: &str, spec: S, arn: String) -> Live<S> {
-    Live {
-        name: name.to_string(),
-        spec,
-        arn: Some(arn),
-        id: None,
-        sub_ids: BTreeMap::new(),
-        tags_known: true,
-    }
+/// Checks the Logs requests sent since the last reset.
+#[track_caller]
+fn assert_logs_sent(sent: &Sent, describe_log_groups: u64, list_tags_for_resource: u64) {
+    assert_eq!(
+        sent.get("logs", "DescribeLogGroups"),
+        describe_log_groups,
+        "{:?}",
+        sent.all()
+    );
+    assert_eq!(
+        sent.get("logs", "ListTagsForResource"),
+        list_tags_for_resource,
+        "{:?}",
+        sent.all()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -261,22 +183,9 @@ async fn owned_resources_lists_every_kind_with_its_tags() {
     let mine = [(OWNER, INSTANCE), ("team", "platform")];
 
     let cw = aws_sdk_cloudwatch::Client::new(&config);
-    cw.put_metric_alarm()
-        .alarm_name("owned-alarm")
-        .namespace("Test")
-        .metric_name("Errors")
-        .statistic(AwsStatistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(AwsOp::GreaterThanOrEqualToThreshold)
-        .tags(cw_tag(OWNER, INSTANCE))
-        .tags(cw_tag("team", "platform"))
-        .send()
-        .await
-        .expect("PutMetricAlarm");
-    put_simple_alarm(&cw, "other-instance-alarm", Some("someone-else")).await;
-    put_simple_alarm(&cw, "untagged-alarm", None).await;
+    put_simple_alarm(&cw, "owned-alarm", &mine).await;
+    put_simple_alarm(&cw, "other-instance-alarm", &[(OWNER, "someone-else")]).await;
+    put_simple_alarm(&cw, "untagged-alarm", &[]).await;
 
     let logs_client = aws_sdk_cloudwatchlogs::Client::new(&config);
     logs_client
@@ -331,20 +240,12 @@ async fn owned_resources_lists_every_kind_with_its_tags() {
         .expect("CreateBackupVault");
     let plan = backup
         .create_backup_plan()
-        .backup_plan(
-            aws_sdk_backup::types::BackupPlanInput::builder()
-                .backup_plan_name("owned-plan")
-                .rules(
-                    aws_sdk_backup::types::BackupRuleInput::builder()
-                        .rule_name("nightly")
-                        .target_backup_vault_name("owned-vault")
-                        .schedule_expression("cron(0 3 * * ? *)")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .backup_plan(one_rule_plan(
+            "owned-plan",
+            "nightly",
+            "owned-vault",
+            Some("cron(0 3 * * ? *)"),
+        ))
         .backup_plan_tags(OWNER, INSTANCE)
         .backup_plan_tags("team", "platform")
         .send()
@@ -418,12 +319,6 @@ async fn read_alarms_converts_every_field() {
     let account = TestAccount::new();
     let (config, sent) = counting(&account.sdk_config());
     let cw = aws_sdk_cloudwatch::Client::new(&config);
-    let topic = |name: &str| {
-        format!(
-            "arn:aws:sns:{}:{}:{name}",
-            account.region, account.account_id
-        )
-    };
 
     cw.put_metric_alarm()
         .alarm_name("web-cpu-high")
@@ -441,10 +336,10 @@ async fn read_alarms_converts_every_field() {
         .comparison_operator(AwsOp::GreaterThanThreshold)
         .treat_missing_data("notBreaching")
         .actions_enabled(false)
-        .alarm_actions(topic("ops"))
-        .alarm_actions(topic("an-earlier-name"))
-        .ok_actions(topic("ops-ok"))
-        .insufficient_data_actions(topic("ops-data"))
+        .alarm_actions(topic(&account, "ops"))
+        .alarm_actions(topic(&account, "an-earlier-name"))
+        .ok_actions(topic(&account, "ops-ok"))
+        .insufficient_data_actions(topic(&account, "ops-data"))
         .tags(cw_tag(OWNER, INSTANCE))
         .tags(cw_tag("team", "web"))
         .send()
@@ -561,20 +456,8 @@ async fn read_alarms_converts_every_field() {
         .expect("PutMetricAlarm web-requests-anomaly");
 
     // A desired alarm that exists but is not ours, and one that does not exist.
-    cw.put_metric_alarm()
-        .alarm_name("someone-elses")
-        .namespace("Test")
-        .metric_name("Errors")
-        .statistic(AwsStatistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(AwsOp::GreaterThanOrEqualToThreshold)
-        .tags(cw_tag("team", "other"))
-        .send()
-        .await
-        .expect("PutMetricAlarm someone-elses");
-    put_simple_alarm(&cw, "not-selected", None).await;
+    put_simple_alarm(&cw, "someone-elses", &[("team", "other")]).await;
+    put_simple_alarm(&cw, "not-selected", &[]).await;
 
     let clients = Clients::from_sdk_config("t", &config);
     let owned = tagging::owned_resources(&clients, INSTANCE)
@@ -595,29 +478,7 @@ async fn read_alarms_converts_every_field() {
     let expected = vec![
         live(
             "api-latency-p99",
-            MetricAlarmSpec {
-                description: None,
-                namespace: Some("AWS/ApplicationELB".into()),
-                metric_name: Some("TargetResponseTime".into()),
-                dimensions: tags(&[("LoadBalancer", "app/api/0123456789abcdef")]),
-                statistic: None,
-                extended_statistic: Some("p99".into()),
-                period: Some(60),
-                unit: None,
-                metrics: None,
-                evaluation_periods: 5,
-                datapoints_to_alarm: None,
-                threshold: Some(0.5),
-                threshold_metric_id: None,
-                comparison_operator: ComparisonOperator::GreaterThanOrEqualToThreshold,
-                treat_missing_data: Some(TreatMissingData::Ignore),
-                evaluate_low_sample_count_percentile: Some(LowSampleCount::Ignore),
-                actions_enabled: Some(true),
-                alarm_actions: vec![],
-                ok_actions: vec![],
-                insufficient_data_actions: vec![],
-                tags: owned_tags.clone(),
-            },
+            api_latency_alarm(owned_tags.clone()),
             alarm_arn("api-latency-p99"),
         ),
         live(
@@ -629,29 +490,8 @@ async fn read_alarms_converts_every_field() {
             "web-cpu-high",
             MetricAlarmSpec {
                 description: Some("CPU above 80% for 10 of the last 15 minutes".into()),
-                namespace: Some("AWS/EC2".into()),
-                metric_name: Some("CPUUtilization".into()),
-                dimensions: tags(&[
-                    ("AutoScalingGroupName", "web"),
-                    ("InstanceType", "m5.large"),
-                ]),
-                statistic: Some(Statistic::Average),
-                extended_statistic: None,
-                period: Some(300),
-                unit: Some(StandardUnit::Percent),
-                metrics: None,
-                evaluation_periods: 3,
-                datapoints_to_alarm: Some(2),
-                threshold: Some(80.0),
-                threshold_metric_id: None,
-                comparison_operator: ComparisonOperator::GreaterThanThreshold,
-                treat_missing_data: Some(TreatMissingData::NotBreaching),
-                evaluate_low_sample_count_percentile: None,
-                actions_enabled: Some(false),
-                alarm_actions: vec![topic("ops"), topic("an-earlier-name")],
-                ok_actions: vec![topic("ops-ok")],
-                insufficient_data_actions: vec![topic("ops-data")],
-                tags: tags(&[(OWNER, INSTANCE), ("team", "web")]),
+                alarm_actions: vec![topic(&account, "ops"), topic(&account, "an-earlier-name")],
+                ..web_cpu_alarm(&account, tags(&[(OWNER, INSTANCE), ("team", "web")]))
             },
             alarm_arn("web-cpu-high"),
         ),
@@ -659,128 +499,56 @@ async fn read_alarms_converts_every_field() {
             "web-error-rate",
             MetricAlarmSpec {
                 description: Some("5xx above 5% of requests".into()),
-                namespace: None,
-                metric_name: None,
-                dimensions: BTreeMap::new(),
-                statistic: None,
-                extended_statistic: None,
-                period: None,
-                unit: None,
-                metrics: Some(vec![
-                    MetricDataQuery {
-                        id: "rate".into(),
-                        expression: Some("100 * errors / requests".into()),
-                        metric_stat: None,
-                        label: Some("Error rate".into()),
-                        return_data: Some(true),
-                        period: None,
-                        account_id: None,
-                    },
-                    MetricDataQuery {
-                        id: "errors".into(),
-                        expression: None,
-                        metric_stat: Some(MetricStat {
-                            metric: Metric {
-                                namespace: "AWS/ApplicationELB".into(),
-                                metric_name: "HTTPCode_Target_5XX_Count".into(),
-                                dimensions: tags(&[("LoadBalancer", "app/web/0123456789abcdef")]),
-                            },
-                            period: 60,
-                            stat: "Sum".into(),
-                            unit: Some(StandardUnit::Count),
-                        }),
-                        label: None,
-                        return_data: Some(false),
-                        period: None,
-                        account_id: None,
-                    },
-                    MetricDataQuery {
-                        id: "requests".into(),
-                        expression: None,
-                        metric_stat: Some(MetricStat {
-                            metric: Metric {
-                                namespace: "AWS/ApplicationELB".into(),
-                                metric_name: "RequestCount".into(),
-                                dimensions: BTreeMap::new(),
-                            },
-                            period: 60,
-                            stat: "Sum".into(),
-                            unit: None,
-                        }),
-                        label: None,
-                        return_data: Some(false),
-                        period: None,
-                        account_id: None,
-                    },
-                ]),
                 evaluation_periods: 2,
-                datapoints_to_alarm: None,
                 threshold: Some(5.0),
-                threshold_metric_id: None,
-                comparison_operator: ComparisonOperator::GreaterThanOrEqualToThreshold,
-                treat_missing_data: None,
-                evaluate_low_sample_count_percentile: None,
-                actions_enabled: Some(true),
-                alarm_actions: vec![],
-                ok_actions: vec![],
-                insufficient_data_actions: vec![],
-                tags: owned_tags.clone(),
+                ..math_alarm(
+                    vec![
+                        MetricDataQuery {
+                            id: "rate".into(),
+                            expression: Some("100 * errors / requests".into()),
+                            metric_stat: None,
+                            label: Some("Error rate".into()),
+                            return_data: Some(true),
+                            period: None,
+                            account_id: None,
+                        },
+                        MetricDataQuery {
+                            id: "errors".into(),
+                            expression: None,
+                            metric_stat: Some(MetricStat {
+                                metric: elb_metric("HTTPCode_Target_5XX_Count", web_lb()),
+                                period: 60,
+                                stat: "Sum".into(),
+                                unit: Some(StandardUnit::Count),
+                            }),
+                            label: None,
+                            return_data: Some(false),
+                            period: None,
+                            account_id: None,
+                        },
+                        MetricDataQuery {
+                            id: "requests".into(),
+                            expression: None,
+                            metric_stat: Some(MetricStat {
+                                metric: elb_metric("RequestCount", BTreeMap::new()),
+                                period: 60,
+                                stat: "Sum".into(),
+                                unit: None,
+                            }),
+                            label: None,
+                            return_data: Some(false),
+                            period: None,
+                            account_id: None,
+                        },
+                    ],
+                    owned_tags.clone(),
+                )
             },
             alarm_arn("web-error-rate"),
         ),
         live(
             "web-requests-anomaly",
-            MetricAlarmSpec {
-                metrics: Some(vec![
-                    MetricDataQuery {
-                        id: "m1".into(),
-                        expression: None,
-                        metric_stat: Some(MetricStat {
-                            metric: Metric {
-                                namespace: "AWS/ApplicationELB".into(),
-                                metric_name: "RequestCount".into(),
-                                dimensions: tags(&[("LoadBalancer", "app/web/0123456789abcdef")]),
-                            },
-                            period: 300,
-                            stat: "Sum".into(),
-                            unit: None,
-                        }),
-                        label: None,
-                        return_data: Some(true),
-                        period: None,
-                        account_id: None,
-                    },
-                    MetricDataQuery {
-                        id: "ad1".into(),
-                        expression: Some("ANOMALY_DETECTION_BAND(m1, 2)".into()),
-                        metric_stat: None,
-                        label: Some("RequestCount (expected)".into()),
-                        return_data: None,
-                        period: None,
-                        account_id: None,
-                    },
-                ]),
-                evaluation_periods: 3,
-                datapoints_to_alarm: Some(3),
-                threshold: None,
-                threshold_metric_id: Some("ad1".into()),
-                comparison_operator: ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
-                treat_missing_data: Some(TreatMissingData::Missing),
-                description: None,
-                namespace: None,
-                metric_name: None,
-                dimensions: BTreeMap::new(),
-                statistic: None,
-                extended_statistic: None,
-                period: None,
-                unit: None,
-                evaluate_low_sample_count_percentile: None,
-                actions_enabled: Some(true),
-                alarm_actions: vec![],
-                ok_actions: vec![],
-                insufficient_data_actions: vec![],
-                tags: owned_tags.clone(),
-            },
+            anomaly_alarm(owned_tags.clone()),
             alarm_arn("web-requests-anomaly"),
         ),
     ];
@@ -808,7 +576,7 @@ async fn read_alarms_batches_names_by_100() {
     let cw = aws_sdk_cloudwatch::Client::new(&config);
     let all: Vec<String> = (0..250).map(|i| format!("batch-{i:03}")).collect();
     for name in &all {
-        put_simple_alarm(&cw, name, Some(INSTANCE)).await;
+        put_simple_alarm(&cw, name, &[(OWNER, INSTANCE)]).await;
     }
     let clients = Clients::from_sdk_config("t", &config);
     sent.reset();
@@ -866,10 +634,7 @@ async fn read_log_groups_converts_groups_and_retention() {
     let account = TestAccount::new();
     let (config, sent) = counting(&account.sdk_config());
     let logs_client = aws_sdk_cloudwatchlogs::Client::new(&config);
-    let kms = format!(
-        "arn:aws:kms:{}:{}:key/0b3c2f4e-1111-2222-3333-444455556666",
-        account.region, account.account_id
-    );
+    let kms = kms_key(&account, WEB_LOG_KEY);
     let create = |name: &'static str| logs_client.create_log_group().log_group_name(name);
     create("/app/web")
         .kms_key_id(&kms)
@@ -931,15 +696,9 @@ async fn read_log_groups_converts_groups_and_retention() {
         .await
         .expect("read_log_groups");
     // Q = {/app/api, /app/missing, /app/owned-only, /app/untagged, /app/web, /aws/lambda/}:
-    // more than 3 prefixes, so one listing of everything (7 groups: one page).
-    assert_eq!(sent.get("logs", "DescribeLogGroups"), 1, "{:?}", sent.all());
-    // /app/api and /app/untagged are desired, exist and are not owned.
-    assert_eq!(
-        sent.get("logs", "ListTagsForResource"),
-        2,
-        "{:?}",
-        sent.all()
-    );
+    // more than 3 prefixes, so one listing of everything (7 groups: one page). Tags of
+    // /app/api and /app/untagged: desired, existing and not owned.
+    assert_logs_sent(&sent, 1, 2);
 
     assert_eq!(
         groups,
@@ -967,12 +726,7 @@ async fn read_log_groups_converts_groups_and_retention() {
             ),
             live(
                 "/app/web",
-                LogGroupSpec {
-                    retention_in_days: Some(Retention::Days(30)),
-                    kms_key_id: Some(kms.clone()),
-                    log_group_class: None,
-                    tags: tags(&[(OWNER, INSTANCE), ("team", "web")]),
-                },
+                web_log_group(&account, tags(&[(OWNER, INSTANCE), ("team", "web")])),
                 group_arn("/app/web"),
             ),
         ]
@@ -1008,13 +762,7 @@ async fn read_log_groups_converts_groups_and_retention() {
     )
     .await
     .expect("read_log_groups");
-    assert_eq!(sent.get("logs", "DescribeLogGroups"), 2, "{:?}", sent.all());
-    assert_eq!(
-        sent.get("logs", "ListTagsForResource"),
-        0,
-        "{:?}",
-        sent.all()
-    );
+    assert_logs_sent(&sent, 2, 0);
     assert_eq!(
         groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
         ["/app/web"]

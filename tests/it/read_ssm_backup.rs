@@ -19,17 +19,15 @@ use driftless::aws::{backup, ssm, Clients};
 use driftless::live::{Live, LiveVault};
 use driftless::spec::backup_plan::{BackupRule, BackupSelection, CopyAction, Lifecycle};
 use driftless::spec::context::OWNERSHIP_TAG;
-use driftless::spec::maintenance_window::{
-    CutoffBehavior, OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
-};
-use driftless::spec::patch_baseline::{
-    ComplianceLevel, OperatingSystem, PatchRule, PatchSource, RejectedPatchesAction,
-};
+use driftless::spec::patch_baseline::OperatingSystem;
 use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, PatchBaselineSpec};
 
 use crate::emulator::{Emulator, TestAccount};
-
-type Tags = BTreeMap<String, String>;
+use crate::fixtures::{
+    arn, backup_list_tags_works, bare_baseline, daily_window, delete_after, kms_key, live, names,
+    one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
+    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+};
 
 /// Serialises this module's call-counting reads, so they never count each other.
 static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -92,29 +90,6 @@ where
     panic!("call counts never matched in {COUNT_ATTEMPTS} attempts:\n{last}");
 }
 
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn names(list: &[&str]) -> BTreeSet<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn ssm_tag(key: &str, value: &str) -> aws_sdk_ssm::types::Tag {
-    aws_sdk_ssm::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
 fn patch_filters(filters: &[(PatchFilterKey, &[&str])]) -> PatchFilterGroup {
     let mut group = PatchFilterGroup::builder();
     for (key, values) in filters {
@@ -129,11 +104,92 @@ fn patch_filters(filters: &[(PatchFilterKey, &[&str])]) -> PatchFilterGroup {
     group.build().unwrap()
 }
 
-fn filter_map(filters: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-    filters
-        .iter()
-        .map(|(k, v)| (k.to_string(), strings(v)))
-        .collect()
+/// SSM tags for `pairs`; none at all (no Tags sent) for no pairs.
+fn ssm_tags(pairs: &[(&str, &str)]) -> Option<Vec<aws_sdk_ssm::types::Tag>> {
+    (!pairs.is_empty()).then(|| pairs.iter().map(|(k, v)| ssm_tag(k, v)).collect())
+}
+
+/// Creates a baseline with only a name, an operating system and `tags`; returns its
+/// id.
+async fn create_bare_baseline(
+    sdk: &aws_sdk_ssm::Client,
+    name: &str,
+    os: aws_sdk_ssm::types::OperatingSystem,
+    tags: &[(&str, &str)],
+) -> String {
+    sdk.create_patch_baseline()
+        .name(name)
+        .operating_system(os)
+        .set_tags(ssm_tags(tags))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreatePatchBaseline {name}: {e:?}"))
+        .baseline_id()
+        .unwrap()
+        .to_string()
+}
+
+/// Creates a window with only the required fields, run daily for an hour, and
+/// `tags`; returns its id.
+async fn create_daily_window(
+    sdk: &aws_sdk_ssm::Client,
+    name: &str,
+    tags: &[(&str, &str)],
+) -> String {
+    sdk.create_maintenance_window()
+        .name(name)
+        .schedule("rate(1 day)")
+        .duration(1)
+        .cutoff(0)
+        .allow_unassociated_targets(false)
+        .set_tags(ssm_tags(tags))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateMaintenanceWindow {name}: {e:?}"))
+        .window_id()
+        .unwrap()
+        .to_string()
+}
+
+/// Creates `selection` in plan `plan_id`; returns its id.
+async fn create_selection(
+    sdk: &aws_sdk_backup::Client,
+    plan_id: &str,
+    selection: aws_sdk_backup::types::BackupSelection,
+) -> String {
+    let name = selection.selection_name().to_string();
+    sdk.create_backup_selection()
+        .backup_plan_id(plan_id)
+        .backup_selection(selection)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateBackupSelection {name}: {e:?}"))
+        .selection_id()
+        .unwrap()
+        .to_string()
+}
+
+/// What the tagging API lists for a resource instance "prod" owns, under `arn`: its
+/// tags (with one only that listing has, so the reader must take them from it) and
+/// the listing.
+fn owned_by_prod(arn: &str) -> (Tags, BTreeMap<String, Tags>) {
+    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
+    let owned = BTreeMap::from([(arn.to_string(), owned_tags.clone())]);
+    (owned_tags, owned)
+}
+
+/// The tags ListTags should answer for `arn`: `pairs`, or none where the emulator
+/// does not answer them (see [`backup_list_tags_works`]).
+async fn listed_backup_tags(
+    sdk: &aws_sdk_backup::Client,
+    arn: &str,
+    pairs: &[(&str, &str)],
+) -> Tags {
+    if backup_list_tags_works(sdk, arn).await {
+        tags(pairs)
+    } else {
+        Tags::new()
+    }
 }
 
 // ---------------------------------------------------------------- baselines
@@ -202,28 +258,21 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
         .unwrap()
         .to_string();
     // Named (selected by name, not owned): defaults only, tags read one by one.
-    let db = sdk
-        .create_patch_baseline()
-        .name("db-windows")
-        .operating_system(aws_sdk_ssm::types::OperatingSystem::Windows)
-        .tags(ssm_tag("team", "db"))
-        .send()
-        .await
-        .expect("CreatePatchBaseline db-windows")
-        .baseline_id()
-        .unwrap()
-        .to_string();
+    let db = create_bare_baseline(
+        &sdk,
+        "db-windows",
+        aws_sdk_ssm::types::OperatingSystem::Windows,
+        &[("team", "db")],
+    )
+    .await;
     // Neither named nor owned, but registered to a patch group.
-    let other = sdk
-        .create_patch_baseline()
-        .name("someone-elses")
-        .operating_system(aws_sdk_ssm::types::OperatingSystem::Windows)
-        .send()
-        .await
-        .expect("CreatePatchBaseline someone-elses")
-        .baseline_id()
-        .unwrap()
-        .to_string();
+    let other = create_bare_baseline(
+        &sdk,
+        "someone-elses",
+        aws_sdk_ssm::types::OperatingSystem::Windows,
+        &[],
+    )
+    .await;
     for (baseline, group) in [
         (&web, "web"),
         (&web, "web-canary"),
@@ -243,10 +292,7 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
         .await
         .expect("RegisterDefaultPatchBaseline");
 
-    let web_arn = format!(
-        "arn:aws:ssm:{}:{}:patchbaseline/{web}",
-        account.region, account.account_id
-    );
+    let web_arn = arn(&account, "ssm", &format!("patchbaseline/{web}"));
     // The owned tags are what the tagging API listed: the reader must use them.
     let owned_tags = tags(&[
         (OWNERSHIP_TAG, "prod"),
@@ -269,45 +315,17 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
     .await
     .expect("read_patch_baselines");
 
+    let mut web_spec = PatchBaselineSpec {
+        patch_groups: strings(&["web", "web-canary"]),
+        default_for_operating_system: true,
+        tags: owned_tags,
+        ..web_linux_baseline()
+    };
+    // Seeded without the second rule's non-security flag.
+    web_spec.approval_rules[1].enable_non_security = None;
     let expected_web = Live {
         name: "web-linux".to_string(),
-        spec: PatchBaselineSpec {
-            operating_system: OperatingSystem::AmazonLinux2,
-            description: Some("security first".to_string()),
-            approval_rules: vec![
-                PatchRule {
-                    patch_filters: filter_map(&[
-                        ("CLASSIFICATION", &["Security", "Bugfix"]),
-                        ("SEVERITY", &["Critical", "Important"]),
-                    ]),
-                    approve_after_days: Some(7),
-                    approve_until_date: None,
-                    compliance_level: Some(ComplianceLevel::Critical),
-                    enable_non_security: Some(true),
-                },
-                PatchRule {
-                    patch_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
-                    approve_after_days: None,
-                    approve_until_date: Some("2024-06-30".to_string()),
-                    compliance_level: Some(ComplianceLevel::Medium),
-                    enable_non_security: None,
-                },
-            ],
-            global_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
-            approved_patches: strings(&["openssl-1.0.2k"]),
-            approved_patches_compliance_level: Some(ComplianceLevel::High),
-            approved_patches_enable_non_security: Some(true),
-            rejected_patches: strings(&["kernel-debug"]),
-            rejected_patches_action: Some(RejectedPatchesAction::Block),
-            sources: vec![PatchSource {
-                name: "epel".to_string(),
-                products: strings(&["AmazonLinux2"]),
-                configuration: "[epel]\nname=EPEL\nenabled=1".to_string(),
-            }],
-            patch_groups: strings(&["web", "web-canary"]),
-            default_for_operating_system: true,
-            tags: owned_tags,
-        },
+        spec: web_spec,
         arn: Some(web_arn),
         id: Some(web.clone()),
         sub_ids: BTreeMap::new(),
@@ -315,21 +333,13 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
     };
     let expected_db = Live {
         name: "db-windows".to_string(),
+        // What AWS (and the emulator) report for what was never set.
         spec: PatchBaselineSpec {
-            operating_system: OperatingSystem::Windows,
-            description: None,
-            approval_rules: Vec::new(),
-            global_filters: BTreeMap::new(),
-            approved_patches: Vec::new(),
-            // What AWS (and the emulator) report when these were never set.
-            approved_patches_compliance_level: Some(ComplianceLevel::Unspecified),
-            approved_patches_enable_non_security: Some(false),
-            rejected_patches: Vec::new(),
-            rejected_patches_action: Some(RejectedPatchesAction::AllowAsDependency),
-            sources: Vec::new(),
             patch_groups: strings(&["db"]),
-            default_for_operating_system: false,
-            tags: tags(&[("team", "db")]),
+            ..with_unset_baseline_defaults(bare_baseline(
+                OperatingSystem::Windows,
+                tags(&[("team", "db")]),
+            ))
         },
         arn: None,
         id: Some(db.clone()),
@@ -366,21 +376,14 @@ async fn nothing_selected_reads_listings_only() {
     let account = TestAccount::new();
     let config = account.sdk_config();
     let sdk = aws_sdk_ssm::Client::new(&config);
-    sdk.create_patch_baseline()
-        .name("unrelated")
-        .operating_system(aws_sdk_ssm::types::OperatingSystem::Ubuntu)
-        .send()
-        .await
-        .expect("CreatePatchBaseline");
-    sdk.create_maintenance_window()
-        .name("unrelated")
-        .schedule("rate(1 day)")
-        .duration(1)
-        .cutoff(0)
-        .allow_unassociated_targets(false)
-        .send()
-        .await
-        .expect("CreateMaintenanceWindow");
+    create_bare_baseline(
+        &sdk,
+        "unrelated",
+        aws_sdk_ssm::types::OperatingSystem::Ubuntu,
+        &[],
+    )
+    .await;
+    create_daily_window(&sdk, "unrelated", &[]).await;
     aws_sdk_backup::Client::new(&config)
         .create_backup_vault()
         .backup_vault_name("unrelated")
@@ -422,12 +425,13 @@ async fn patch_baselines_listing_is_paginated() {
     let config = account.sdk_config();
     let sdk = aws_sdk_ssm::Client::new(&config);
     for i in 0..105 {
-        sdk.create_patch_baseline()
-            .name(format!("bulk-{i:03}"))
-            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
-            .send()
-            .await
-            .expect("CreatePatchBaseline");
+        create_bare_baseline(
+            &sdk,
+            &format!("bulk-{i:03}"),
+            aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023,
+            &[],
+        )
+        .await;
     }
     let clients = Clients::from_sdk_config("t", &config);
     let wanted = names(&["bulk-000", "bulk-050", "bulk-104"]);
@@ -476,7 +480,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         .window_id()
         .unwrap()
         .to_string();
-    let web_target = sdk
+    let web_target_id = sdk
         .register_target_with_maintenance_window()
         .window_id(&full)
         .resource_type(MaintenanceWindowResourceType::Instance)
@@ -502,7 +506,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         .window_target_id()
         .unwrap()
         .to_string();
-    let pinned_target = sdk
+    let pinned_target_id = sdk
         .register_target_with_maintenance_window()
         .window_id(&full)
         .resource_type(MaintenanceWindowResourceType::Instance)
@@ -530,8 +534,8 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         .targets(
             Target::builder()
                 .key("WindowTargetIds")
-                .values(&web_target)
-                .values(&pinned_target)
+                .values(&web_target_id)
+                .values(&pinned_target_id)
                 .build(),
         )
         .priority(2)
@@ -570,36 +574,11 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         .unwrap()
         .to_string();
     // Selected through `owned` only.
-    let by_arn = sdk
-        .create_maintenance_window()
-        .name("owned-elsewhere")
-        .schedule("rate(1 day)")
-        .duration(1)
-        .cutoff(0)
-        .allow_unassociated_targets(false)
-        .tags(ssm_tag(OWNERSHIP_TAG, "prod"))
-        .send()
-        .await
-        .expect("CreateMaintenanceWindow owned")
-        .window_id()
-        .unwrap()
-        .to_string();
-    sdk.create_maintenance_window()
-        .name("unrelated")
-        .schedule("rate(1 day)")
-        .duration(1)
-        .cutoff(0)
-        .allow_unassociated_targets(false)
-        .send()
-        .await
-        .expect("CreateMaintenanceWindow unrelated");
+    let by_arn = create_daily_window(&sdk, "owned-elsewhere", &[(OWNERSHIP_TAG, "prod")]).await;
+    create_daily_window(&sdk, "unrelated", &[]).await;
 
-    let by_arn_arn = format!(
-        "arn:aws:ssm:{}:{}:maintenancewindow/{by_arn}",
-        account.region, account.account_id
-    );
-    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
-    let owned = BTreeMap::from([(by_arn_arn.clone(), owned_tags.clone())]);
+    let by_arn_arn = arn(&account, "ssm", &format!("maintenancewindow/{by_arn}"));
+    let (owned_tags, owned) = owned_by_prod(&by_arn_arn);
     let clients = Clients::from_sdk_config("t", &config);
     let wanted = names(&["patching"]);
 
@@ -628,60 +607,16 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
     let expected_full = Live {
         name: "patching".to_string(),
         spec: MaintenanceWindowSpec {
-            description: Some("weekly patching".to_string()),
-            schedule: "cron(0 2 ? * SUN *)".to_string(),
-            schedule_timezone: Some("Europe/Berlin".to_string()),
-            schedule_offset: Some(2),
-            duration: 4,
-            cutoff: 1,
-            allow_unassociated_targets: true,
-            enabled: Some(true),
-            targets: vec![
-                WindowTarget {
-                    name: "pinned".to_string(),
-                    description: None,
-                    resource_type: WindowResourceType::Instance,
-                    tags: BTreeMap::new(),
-                    instance_ids: strings(&["i-0123456789abcdef0", "i-0fedcba9876543210"]),
-                    resource_group: None,
-                    owner_information: None,
-                },
-                WindowTarget {
-                    name: "web".to_string(),
-                    description: Some("web servers".to_string()),
-                    resource_type: WindowResourceType::Instance,
-                    tags: BTreeMap::from([
-                        ("Env".to_string(), OneOrMany::Many(strings(&["prod", "dr"]))),
-                        ("Patch Group".to_string(), OneOrMany::One("web".to_string())),
-                    ]),
-                    instance_ids: Vec::new(),
-                    resource_group: None,
-                    owner_information: Some("ops".to_string()),
-                },
-            ],
-            tasks: vec![WindowTask {
-                name: "patch".to_string(),
-                description: Some("install patches".to_string()),
-                task_type: TaskType::RunCommand,
-                task_arn: "AWS-RunPatchBaseline".to_string(),
-                targets: strings(&["web", "pinned"]),
-                priority: Some(2),
-                max_concurrency: Some("10%".to_string()),
-                max_errors: Some("1".to_string()),
-                cutoff_behavior: Some(CutoffBehavior::CancelTask),
-                service_role_arn: Some(role.clone()),
-                parameters: BTreeMap::from([
-                    ("Operation".to_string(), strings(&["Install"])),
-                    ("RebootOption".to_string(), strings(&["RebootIfNeeded"])),
-                ]),
-            }],
+            targets: vec![pinned_target(), web_target()],
+            tasks: vec![patch_task(&role)],
             tags: tags(&[("team", "platform")]),
+            ..patching_window()
         },
         arn: None,
         id: Some(full.clone()),
         sub_ids: BTreeMap::from([
-            ("targets/pinned".to_string(), pinned_target.clone()),
-            ("targets/web".to_string(), web_target.clone()),
+            ("targets/pinned".to_string(), pinned_target_id.clone()),
+            ("targets/web".to_string(), web_target_id.clone()),
             ("tasks/patch".to_string(), task.clone()),
         ]),
         tags_known: true,
@@ -691,17 +626,10 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
     let expected_twin = Live {
         name: "patching".to_string(),
         spec: MaintenanceWindowSpec {
-            description: None,
             schedule: "rate(7 days)".to_string(),
-            schedule_timezone: None,
-            schedule_offset: None,
             duration: 2,
-            cutoff: 0,
-            allow_unassociated_targets: false,
             enabled: Some(true),
-            targets: Vec::new(),
-            tasks: Vec::new(),
-            tags: BTreeMap::new(),
+            ..daily_window(Tags::new())
         },
         arn: None,
         id: Some(twin.clone()),
@@ -713,10 +641,8 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
     let expected_by_arn = Live {
         name: "owned-elsewhere".to_string(),
         spec: MaintenanceWindowSpec {
-            schedule: "rate(1 day)".to_string(),
-            duration: 1,
-            tags: owned_tags,
-            ..expected_twin.spec.clone()
+            enabled: Some(true),
+            ..daily_window(owned_tags)
         },
         arn: Some(by_arn_arn),
         id: Some(by_arn.clone()),
@@ -726,25 +652,6 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
     assert_eq!(find(&by_arn), expected_by_arn);
 }
 
-/// Whether the emulator answers Backup ListTags from the Rust SDK with the tags.
-/// moto 5.2.5 reads the ARN as the second-to-last path segment, i.e. it expects
-/// botocore's `/tags/{arn}/`; the Rust SDK sends `/tags/{arn}` and gets no tags.
-/// Until the emulator handles that, tests expect no tags from ListTags (the call
-/// itself is still made and counted); once it does, they expect the real tags.
-async fn backup_list_tags_works(sdk: &aws_sdk_backup::Client, arn: &str) -> bool {
-    let listed = sdk
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTags probe");
-    let works = listed.tags().is_some_and(|t| !t.is_empty());
-    if !works {
-        eprintln!("emulator gap: Backup ListTags from the Rust SDK returns no tags");
-    }
-    works
-}
-
 // ------------------------------------------------------------------- backup
 
 #[tokio::test]
@@ -752,10 +659,7 @@ async fn vaults_by_name_and_by_owned_arn() {
     let account = TestAccount::new();
     let config = account.sdk_config();
     let sdk = aws_sdk_backup::Client::new(&config);
-    let key = format!(
-        "arn:aws:kms:{}:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        account.region, account.account_id
-    );
+    let key = kms_key(&account, "1234abcd-12ab-34cd-56ef-1234567890ab");
     let nightly_arn = sdk
         .create_backup_vault()
         .backup_vault_name("nightly")
@@ -783,13 +687,8 @@ async fn vaults_by_name_and_by_owned_arn() {
         .await
         .expect("CreateBackupVault unrelated");
 
-    let legacy_tags = if backup_list_tags_works(&sdk, &legacy_arn).await {
-        tags(&[("team", "storage")])
-    } else {
-        Tags::new()
-    };
-    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
-    let owned = BTreeMap::from([(nightly_arn.clone(), owned_tags.clone())]);
+    let legacy_tags = listed_backup_tags(&sdk, &legacy_arn, &[("team", "storage")]).await;
+    let (owned_tags, owned) = owned_by_prod(&nightly_arn);
     let clients = Clients::from_sdk_config("t", &config);
     let wanted = names(&["legacy", "not-there"]);
 
@@ -801,17 +700,14 @@ async fn vaults_by_name_and_by_owned_arn() {
     .expect("read_vaults");
     vaults.sort_by(|a, b| a.vault.name.cmp(&b.vault.name));
     let vault = |name: &str, arn: &str, key: Option<&str>, tags: Tags| LiveVault {
-        vault: Live {
-            name: name.to_string(),
-            spec: BackupVaultSpec {
+        vault: live(
+            name,
+            BackupVaultSpec {
                 encryption_key_arn: key.map(str::to_string),
                 tags,
             },
-            arn: Some(arn.to_string()),
-            id: None,
-            sub_ids: BTreeMap::new(),
-            tags_known: true,
-        },
+            arn.to_string(),
+        ),
         recovery_points: 0,
     };
     assert_eq!(
@@ -893,90 +789,70 @@ async fn plans_with_rules_and_selections() {
         .expect("CreateBackupPlan daily");
     let daily_id = daily.backup_plan_id().unwrap().to_string();
     let daily_arn = daily.backup_plan_arn().unwrap().to_string();
-    let tagged = sdk
-        .create_backup_selection()
-        .backup_plan_id(&daily_id)
-        .backup_selection(
-            aws_sdk_backup::types::BackupSelection::builder()
-                .selection_name("tagged")
-                .iam_role_arn(&role)
-                .resources("*")
-                .not_resources(&volume)
-                .conditions(
-                    Conditions::builder()
-                        .string_equals(
-                            ConditionParameter::builder()
-                                .condition_key("aws:ResourceTag/Backup")
-                                .condition_value("daily")
-                                .build(),
-                        )
-                        .string_equals(
-                            ConditionParameter::builder()
-                                .condition_key("aws:ResourceTag/Env")
-                                .condition_value("prod")
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("CreateBackupSelection tagged")
-        .selection_id()
-        .unwrap()
-        .to_string();
-    let any_of = sdk
-        .create_backup_selection()
-        .backup_plan_id(&daily_id)
-        .backup_selection(
-            aws_sdk_backup::types::BackupSelection::builder()
-                .selection_name("any-of")
-                .iam_role_arn(&role)
-                .resources(&instances)
-                .list_of_tags(
-                    Condition::builder()
-                        .condition_type(ConditionType::Stringequals)
-                        .condition_key("backup")
-                        .condition_value("yes")
-                        .build()
-                        .unwrap(),
-                )
-                .list_of_tags(
-                    Condition::builder()
-                        .condition_type(ConditionType::Stringequals)
-                        .condition_key("aws:ResourceTag/tier")
-                        .condition_value("gold")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("CreateBackupSelection any-of")
-        .selection_id()
-        .unwrap()
-        .to_string();
+    let tagged = create_selection(
+        &sdk,
+        &daily_id,
+        aws_sdk_backup::types::BackupSelection::builder()
+            .selection_name("tagged")
+            .iam_role_arn(&role)
+            .resources("*")
+            .not_resources(&volume)
+            .conditions(
+                Conditions::builder()
+                    .string_equals(
+                        ConditionParameter::builder()
+                            .condition_key("aws:ResourceTag/Backup")
+                            .condition_value("daily")
+                            .build(),
+                    )
+                    .string_equals(
+                        ConditionParameter::builder()
+                            .condition_key("aws:ResourceTag/Env")
+                            .condition_value("prod")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let any_of = create_selection(
+        &sdk,
+        &daily_id,
+        aws_sdk_backup::types::BackupSelection::builder()
+            .selection_name("any-of")
+            .iam_role_arn(&role)
+            .resources(&instances)
+            .list_of_tags(
+                Condition::builder()
+                    .condition_type(ConditionType::Stringequals)
+                    .condition_key("backup")
+                    .condition_value("yes")
+                    .build()
+                    .unwrap(),
+            )
+            .list_of_tags(
+                Condition::builder()
+                    .condition_type(ConditionType::Stringequals)
+                    .condition_key("aws:ResourceTag/tier")
+                    .condition_value("gold")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .await;
     // Selected through `owned` only.
     let weekly = sdk
         .create_backup_plan()
-        .backup_plan(
-            BackupPlanInput::builder()
-                .backup_plan_name("weekly")
-                .rules(
-                    BackupRuleInput::builder()
-                        .rule_name("weekly")
-                        .target_backup_vault_name("Default")
-                        .schedule_expression("cron(0 4 ? * SUN *)")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .backup_plan(one_rule_plan(
+            "weekly",
+            "weekly",
+            "Default",
+            Some("cron(0 4 ? * SUN *)"),
+        ))
         .backup_plan_tags(OWNERSHIP_TAG, "prod")
         .send()
         .await
@@ -984,30 +860,13 @@ async fn plans_with_rules_and_selections() {
     let weekly_id = weekly.backup_plan_id().unwrap().to_string();
     let weekly_arn = weekly.backup_plan_arn().unwrap().to_string();
     sdk.create_backup_plan()
-        .backup_plan(
-            BackupPlanInput::builder()
-                .backup_plan_name("unrelated")
-                .rules(
-                    BackupRuleInput::builder()
-                        .rule_name("r")
-                        .target_backup_vault_name("Default")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .backup_plan(one_rule_plan("unrelated", "r", "Default", None))
         .send()
         .await
         .expect("CreateBackupPlan unrelated");
 
-    let daily_tags = if backup_list_tags_works(&sdk, &daily_arn).await {
-        tags(&[("team", "storage")])
-    } else {
-        Tags::new()
-    };
-    let owned_tags = tags(&[(OWNERSHIP_TAG, "prod"), ("from", "tagging-api")]);
-    let owned = BTreeMap::from([(weekly_arn.clone(), owned_tags.clone())]);
+    let daily_tags = listed_backup_tags(&sdk, &daily_arn, &[("team", "storage")]).await;
+    let (owned_tags, owned) = owned_by_prod(&weekly_arn);
     let clients = Clients::from_sdk_config("t", &config);
     let wanted = names(&["daily", "not-there"]);
 
@@ -1030,23 +889,12 @@ async fn plans_with_rules_and_selections() {
         spec: BackupPlanSpec {
             // Sorted by name.
             rules: vec![
-                BackupRule {
-                    name: "continuous".to_string(),
-                    target_vault: "nightly".to_string(),
-                    // AWS's (and the emulator's) defaults for an unset schedule.
-                    schedule: Some("cron(0 5 ? * * *)".to_string()),
-                    schedule_timezone: Some("Etc/UTC".to_string()),
-                    start_window_minutes: Some(480),
-                    completion_window_minutes: Some(10080),
-                    lifecycle: Some(Lifecycle {
-                        move_to_cold_storage_after_days: None,
-                        delete_after_days: Some(35),
-                        opt_in_to_archive_for_supported_resources: None,
-                    }),
-                    copy_actions: Vec::new(),
-                    recovery_point_tags: BTreeMap::new(),
+                // AWS's (and the emulator's) defaults for an unset schedule.
+                with_unset_rule_defaults(BackupRule {
+                    lifecycle: Some(delete_after(35)),
                     enable_continuous_backup: Some(true),
-                },
+                    ..unset_rule("continuous", "nightly")
+                }),
                 BackupRule {
                     name: "snapshots".to_string(),
                     target_vault: "nightly".to_string(),
@@ -1061,11 +909,7 @@ async fn plans_with_rules_and_selections() {
                     }),
                     copy_actions: vec![CopyAction {
                         destination_vault_arn: copy_to.clone(),
-                        lifecycle: Some(Lifecycle {
-                            move_to_cold_storage_after_days: None,
-                            delete_after_days: Some(35),
-                            opt_in_to_archive_for_supported_resources: None,
-                        }),
+                        lifecycle: Some(delete_after(35)),
                     }],
                     recovery_point_tags: tags(&[("source", "driftless")]),
                     enable_continuous_backup: Some(false),
@@ -1103,18 +947,10 @@ async fn plans_with_rules_and_selections() {
     let expected_weekly = Live {
         name: "weekly".to_string(),
         spec: BackupPlanSpec {
-            rules: vec![BackupRule {
-                name: "weekly".to_string(),
-                target_vault: "Default".to_string(),
+            rules: vec![with_unset_rule_defaults(BackupRule {
                 schedule: Some("cron(0 4 ? * SUN *)".to_string()),
-                schedule_timezone: Some("Etc/UTC".to_string()),
-                start_window_minutes: Some(480),
-                completion_window_minutes: Some(10080),
-                lifecycle: None,
-                copy_actions: Vec::new(),
-                recovery_point_tags: BTreeMap::new(),
-                enable_continuous_backup: None,
-            }],
+                ..unset_rule("weekly", "Default")
+            })],
             selections: Vec::new(),
             external_vaults: Vec::new(),
             tags: owned_tags,

@@ -11,7 +11,7 @@ use aws_sdk_backup::types::{
 };
 use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic,
+    ComparisonOperator, Metric, MetricDataQuery, MetricStat, Statistic,
 };
 use aws_sdk_ssm::types::{
     MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
@@ -21,6 +21,7 @@ use aws_sdk_ssm::types::{
 };
 
 use crate::emulator::{Emulator, TestAccount};
+use crate::fixtures::{cw_tag, dim, put_minimal_alarm, ssm_tag};
 
 /// The tag driftless puts on everything it manages.
 const MANAGED_BY: &str = "driftless.dev/managed-by";
@@ -70,8 +71,8 @@ async fn ssm_patch_baseline_and_patch_group() {
         .operating_system(OperatingSystem::AmazonLinux2)
         .description("security patches after a week")
         .approval_rules(PatchRuleGroup::builder().patch_rules(rule).build().unwrap())
-        .tags(tag_ssm(MANAGED_BY, MANAGED_BY_VALUE))
-        .tags(tag_ssm("team", "platform"))
+        .tags(ssm_tag(MANAGED_BY, MANAGED_BY_VALUE))
+        .tags(ssm_tag("team", "platform"))
         .send()
         .await
         .expect("CreatePatchBaseline");
@@ -165,7 +166,7 @@ async fn ssm_maintenance_window_target_and_task() {
         .duration(3)
         .cutoff(1)
         .allow_unassociated_targets(false)
-        .tags(tag_ssm(MANAGED_BY, MANAGED_BY_VALUE))
+        .tags(ssm_tag(MANAGED_BY, MANAGED_BY_VALUE))
         .send()
         .await
         .expect("CreateMaintenanceWindow");
@@ -248,14 +249,6 @@ async fn ssm_maintenance_window_target_and_task() {
     );
 }
 
-fn tag_ssm(key: &str, value: &str) -> aws_sdk_ssm::types::Tag {
-    aws_sdk_ssm::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn backup_vault_plan_and_selection() {
     let account = TestAccount::new();
@@ -312,12 +305,7 @@ async fn backup_vault_plan_and_selection() {
     let selection_id = selection.selection_id().expect("selection id").to_string();
     assert_eq!(selection.backup_plan_id(), Some(plan_id.as_str()));
 
-    let listed = backup
-        .list_backup_selections()
-        .backup_plan_id(&plan_id)
-        .send()
-        .await
-        .expect("ListBackupSelections");
+    let listed = list_selections(&backup, &plan_id).await;
     let names: Vec<_> = listed
         .backup_selections_list()
         .iter()
@@ -353,12 +341,7 @@ async fn backup_vault_plan_and_selection() {
         .send()
         .await
         .expect("DeleteBackupSelection");
-    let listed = backup
-        .list_backup_selections()
-        .backup_plan_id(&plan_id)
-        .send()
-        .await
-        .expect("ListBackupSelections after delete");
+    let listed = list_selections(&backup, &plan_id).await;
     assert!(listed.backup_selections_list().is_empty(), "{listed:?}");
 
     let updated = backup
@@ -390,6 +373,18 @@ async fn backup_vault_plan_and_selection() {
     );
 }
 
+async fn list_selections(
+    backup: &aws_sdk_backup::Client,
+    plan_id: &str,
+) -> aws_sdk_backup::operation::list_backup_selections::ListBackupSelectionsOutput {
+    backup
+        .list_backup_selections()
+        .backup_plan_id(plan_id)
+        .send()
+        .await
+        .expect("ListBackupSelections")
+}
+
 fn plan_input(minute_hour: &str) -> BackupPlanInput {
     BackupPlanInput::builder()
         .backup_plan_name("nightly-plan")
@@ -411,10 +406,7 @@ async fn cloudwatch_alarms_over_cbor() {
     let account = TestAccount::new();
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.sdk_config());
 
-    let instance = Dimension::builder()
-        .name("InstanceId")
-        .value("i-0123456789abcdef0")
-        .build();
+    let instance = dim("InstanceId", "i-0123456789abcdef0");
     cloudwatch
         .put_metric_alarm()
         .alarm_name("cpu-high")
@@ -428,55 +420,13 @@ async fn cloudwatch_alarms_over_cbor() {
         .threshold(80.0)
         .comparison_operator(ComparisonOperator::GreaterThanThreshold)
         .treat_missing_data("breaching")
-        .tags(tag_cw(MANAGED_BY, MANAGED_BY_VALUE))
+        .tags(cw_tag(MANAGED_BY, MANAGED_BY_VALUE))
         .send()
         .await
         .expect("PutMetricAlarm (metric)");
 
-    let errors = MetricDataQuery::builder()
-        .id("errors")
-        .metric_stat(
-            MetricStat::builder()
-                .metric(
-                    Metric::builder()
-                        .namespace("AWS/ApplicationELB")
-                        .metric_name("HTTPCode_Target_5XX_Count")
-                        .dimensions(
-                            Dimension::builder()
-                                .name("LoadBalancer")
-                                .value("app/web/0123456789abcdef")
-                                .build(),
-                        )
-                        .build(),
-                )
-                .period(60)
-                .stat("Sum")
-                .build(),
-        )
-        .return_data(false)
-        .build();
-    let requests = MetricDataQuery::builder()
-        .id("requests")
-        .metric_stat(
-            MetricStat::builder()
-                .metric(
-                    Metric::builder()
-                        .namespace("AWS/ApplicationELB")
-                        .metric_name("RequestCount")
-                        .dimensions(
-                            Dimension::builder()
-                                .name("LoadBalancer")
-                                .value("app/web/0123456789abcdef")
-                                .build(),
-                        )
-                        .build(),
-                )
-                .period(60)
-                .stat("Sum")
-                .build(),
-        )
-        .return_data(false)
-        .build();
+    let errors = web_lb_sum("errors", "HTTPCode_Target_5XX_Count");
+    let requests = web_lb_sum("requests", "RequestCount");
     let ratio = MetricDataQuery::builder()
         .id("error_rate")
         .expression("100 * errors / requests")
@@ -493,18 +443,12 @@ async fn cloudwatch_alarms_over_cbor() {
         .metrics(errors)
         .metrics(requests)
         .metrics(ratio)
-        .tags(tag_cw(MANAGED_BY, MANAGED_BY_VALUE))
+        .tags(cw_tag(MANAGED_BY, MANAGED_BY_VALUE))
         .send()
         .await
         .expect("PutMetricAlarm (metric math)");
 
-    let described = cloudwatch
-        .describe_alarms()
-        .alarm_names("cpu-high")
-        .alarm_names("error-rate")
-        .send()
-        .await
-        .expect("DescribeAlarms");
+    let described = describe_both_alarms(&cloudwatch).await;
     let alarms = described.metric_alarms();
     let mut names: Vec<_> = alarms.iter().filter_map(|a| a.alarm_name()).collect();
     names.sort_unstable();
@@ -577,20 +521,42 @@ async fn cloudwatch_alarms_over_cbor() {
         .send()
         .await
         .expect("DeleteAlarms");
-    let described = cloudwatch
+    let described = describe_both_alarms(&cloudwatch).await;
+    assert!(described.metric_alarms().is_empty(), "{described:?}");
+}
+
+/// DescribeAlarms for the two alarms `cloudwatch_alarms_over_cbor` puts.
+async fn describe_both_alarms(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+) -> aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput {
+    cloudwatch
         .describe_alarms()
         .alarm_names("cpu-high")
         .alarm_names("error-rate")
         .send()
         .await
-        .expect("DescribeAlarms after delete");
-    assert!(described.metric_alarms().is_empty(), "{described:?}");
+        .expect("DescribeAlarms")
 }
 
-fn tag_cw(key: &str, value: &str) -> aws_sdk_cloudwatch::types::Tag {
-    aws_sdk_cloudwatch::types::Tag::builder()
-        .key(key)
-        .value(value)
+/// Query `id`: the per-minute sum of the web load balancer's metric `metric_name`,
+/// not returned.
+fn web_lb_sum(id: &str, metric_name: &str) -> MetricDataQuery {
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .namespace("AWS/ApplicationELB")
+                        .metric_name(metric_name)
+                        .dimensions(dim("LoadBalancer", "app/web/0123456789abcdef"))
+                        .build(),
+                )
+                .period(60)
+                .stat("Sum")
+                .build(),
+        )
+        .return_data(false)
         .build()
 }
 
@@ -727,15 +693,7 @@ async fn accounts_are_isolated() {
 
     let cw_a = aws_sdk_cloudwatch::Client::new(&a.sdk_config());
     let cw_b = aws_sdk_cloudwatch::Client::new(&b.sdk_config());
-    cw_a.put_metric_alarm()
-        .alarm_name("only-in-a")
-        .namespace("Test")
-        .metric_name("Errors")
-        .statistic(Statistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+    put_minimal_alarm(&cw_a, "only-in-a")
         .send()
         .await
         .expect("PutMetricAlarm");
@@ -765,17 +723,8 @@ async fn tagging_finds_managed_resources() {
         .expect("CreateLogGroup (unmanaged)");
 
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
-    cloudwatch
-        .put_metric_alarm()
-        .alarm_name("managed-alarm")
-        .namespace("Test")
-        .metric_name("Errors")
-        .statistic(Statistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .tags(tag_cw(MANAGED_BY, MANAGED_BY_VALUE))
+    put_minimal_alarm(&cloudwatch, "managed-alarm")
+        .tags(cw_tag(MANAGED_BY, MANAGED_BY_VALUE))
         .send()
         .await
         .expect("PutMetricAlarm");

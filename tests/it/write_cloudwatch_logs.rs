@@ -9,21 +9,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use aws_smithy_runtime_api::client::http::{
-    http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_types::SdkConfig;
-use driftless::aws::{cloudwatch, logs, AwsError, Clients, ReadRequest};
+use driftless::aws::{cloudwatch, logs, Clients, ReadRequest};
 use driftless::live::Live;
-use driftless::spec::alarm::{
-    ComparisonOperator, LowSampleCount, Metric, MetricDataQuery, MetricStat, StandardUnit,
-    Statistic, TreatMissingData,
-};
+use driftless::spec::alarm::{MetricDataQuery, MetricStat, StandardUnit, TreatMissingData};
 use driftless::spec::log_group::{LogGroupClass, Retention};
 use driftless::spec::{LogGroupSpec, MetricAlarmSpec};
 
-use crate::emulator::TestAccount;
+use crate::emulator::{observing, TestAccount};
+use crate::fixtures::{
+    self, anomaly_alarm, api_latency_alarm, arn, code, elb_metric, kms_key, live, math_alarm,
+    names, tags, topic, web_cpu_alarm, web_lb, web_log_group,
+};
 
 const OWNER: &str = "driftless.dev/managed-by";
 const INSTANCE: &str = "it-writers";
@@ -71,14 +67,11 @@ impl Sent {
     }
 }
 
-#[derive(Debug)]
-struct Recording {
-    inner: SharedHttpConnector,
-    sent: Sent,
-}
-
-impl HttpConnector for Recording {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+/// Clients for `account` that record every request they send.
+fn recording(account: &TestAccount) -> (Clients, Sent) {
+    let sent = Sent::default();
+    let recorder = sent.clone();
+    let config = observing(&account.sdk_config(), move |request| {
         let operation = match request.headers().get("x-amz-target") {
             Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
             None => request
@@ -88,25 +81,9 @@ impl HttpConnector for Recording {
                 .unwrap_or_default(),
         };
         let body = request.body().bytes().unwrap_or_default().to_vec();
-        self.sent.0.lock().unwrap().push((operation, body));
-        self.inner.call(request)
-    }
-}
-
-/// `config` with an HTTP client that records every request it sends.
-fn recording(config: &SdkConfig) -> (SdkConfig, Sent) {
-    let inner = config
-        .http_client()
-        .expect("the test config has an HTTP client");
-    let sent = Sent::default();
-    let recorder = sent.clone();
-    let client = http_client_fn(move |settings, components| {
-        SharedHttpConnector::new(Recording {
-            inner: inner.http_connector(settings, components),
-            sent: recorder.clone(),
-        })
+        recorder.0.lock().unwrap().push((operation, body));
     });
-    (config.to_builder().http_client(client).build(), sent)
+    (Clients::from_sdk_config("t", &config), sent)
 }
 
 /// Whether `needle` occurs in `body` (CBOR text strings are stored as raw UTF-8).
@@ -124,43 +101,6 @@ fn has_threshold(body: &[u8]) -> bool {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn names(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn arn(account: &TestAccount, service: &str, resource: &str) -> String {
-    format!(
-        "arn:aws:{service}:{}:{}:{resource}",
-        account.region, account.account_id
-    )
-}
-
-fn live<S>(name: &str, spec: S, arn: String) -> Live<S> {
-    Live {
-        name: name.to_string(),
-        spec,
-        arn: Some(arn),
-        id: None,
-        sub_ids: BTreeMap::new(),
-        tags_known: true,
-    }
-}
-
-/// The AWS error code of a call error.
-fn code(err: &AwsError) -> Option<&str> {
-    match err {
-        AwsError::Call { code, .. } => code.as_deref(),
-        AwsError::Setup { .. } => None,
-    }
-}
 
 /// Reads `name` back as the readers see it (not owned: tags with their own call).
 async fn read_alarm(clients: &Clients, name: &str) -> Option<Live<MetricAlarmSpec>> {
@@ -180,31 +120,9 @@ async fn read_group(clients: &Clients, name: &str) -> Option<Live<LogGroupSpec>>
     read.groups.pop()
 }
 
-/// A minimal single-metric alarm: only the required fields.
+/// A minimal single-metric alarm of this instance: only the required fields.
 fn minimal_alarm() -> MetricAlarmSpec {
-    MetricAlarmSpec {
-        description: None,
-        namespace: Some("Test".into()),
-        metric_name: Some("Errors".into()),
-        dimensions: BTreeMap::new(),
-        statistic: Some(Statistic::Sum),
-        extended_statistic: None,
-        period: Some(60),
-        unit: None,
-        metrics: None,
-        evaluation_periods: 1,
-        datapoints_to_alarm: None,
-        threshold: Some(1.0),
-        threshold_metric_id: None,
-        comparison_operator: ComparisonOperator::GreaterThanOrEqualToThreshold,
-        treat_missing_data: None,
-        evaluate_low_sample_count_percentile: None,
-        actions_enabled: None,
-        alarm_actions: vec![],
-        ok_actions: vec![],
-        insufficient_data_actions: vec![],
-        tags: tags(&[(OWNER, INSTANCE)]),
-    }
+    fixtures::minimal_alarm(tags(&[(OWNER, INSTANCE)]))
 }
 
 // ---------------------------------------------------------------------------
@@ -217,40 +135,8 @@ fn minimal_alarm() -> MetricAlarmSpec {
 #[tokio::test]
 async fn put_alarm_single_metric_every_field() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
-    let topic = |name: &str| {
-        format!(
-            "arn:aws:sns:{}:{}:{name}",
-            account.region, account.account_id
-        )
-    };
-    let full = MetricAlarmSpec {
-        description: Some("CPU above 80% for 2 of the last 3 periods".into()),
-        namespace: Some("AWS/EC2".into()),
-        metric_name: Some("CPUUtilization".into()),
-        dimensions: tags(&[
-            ("AutoScalingGroupName", "web"),
-            ("InstanceType", "m5.large"),
-        ]),
-        statistic: Some(Statistic::Average),
-        extended_statistic: None,
-        period: Some(300),
-        unit: Some(StandardUnit::Percent),
-        metrics: None,
-        evaluation_periods: 3,
-        datapoints_to_alarm: Some(2),
-        threshold: Some(80.0),
-        threshold_metric_id: None,
-        comparison_operator: ComparisonOperator::GreaterThanThreshold,
-        treat_missing_data: Some(TreatMissingData::NotBreaching),
-        evaluate_low_sample_count_percentile: None,
-        actions_enabled: Some(false),
-        alarm_actions: vec![topic("ops"), topic("pager")],
-        ok_actions: vec![topic("ops-ok")],
-        insufficient_data_actions: vec![topic("ops-data")],
-        tags: tags(&[(OWNER, INSTANCE), ("team", "web")]),
-    };
+    let (clients, sent) = recording(&account);
+    let full = web_cpu_alarm(&account, tags(&[(OWNER, INSTANCE), ("team", "web")]));
     cloudwatch::put_alarm(&clients, "web-cpu-high", &full, &full.tags)
         .await
         .expect("put_alarm");
@@ -265,18 +151,8 @@ async fn put_alarm_single_metric_every_field() {
     );
 
     let percentile = MetricAlarmSpec {
-        namespace: Some("AWS/ApplicationELB".into()),
-        metric_name: Some("TargetResponseTime".into()),
-        dimensions: tags(&[("LoadBalancer", "app/api/0123456789abcdef")]),
-        statistic: None,
-        extended_statistic: Some("p99".into()),
         unit: Some(StandardUnit::Seconds),
-        evaluation_periods: 5,
-        threshold: Some(0.5),
-        treat_missing_data: Some(TreatMissingData::Ignore),
-        evaluate_low_sample_count_percentile: Some(LowSampleCount::Ignore),
-        actions_enabled: Some(true),
-        ..minimal_alarm()
+        ..api_latency_alarm(tags(&[(OWNER, INSTANCE)]))
     };
     cloudwatch::put_alarm(&clients, "api-latency-p99", &percentile, &percentile.tags)
         .await
@@ -340,7 +216,7 @@ async fn put_alarm_single_metric_every_field() {
         datapoints_to_alarm: None,
         treat_missing_data: None,
         actions_enabled: Some(true),
-        alarm_actions: vec![topic("ops")],
+        alarm_actions: vec![topic(&account, "ops")],
         ok_actions: vec![],
         insufficient_data_actions: vec![],
         ..full.clone()
@@ -359,64 +235,54 @@ async fn put_alarm_single_metric_every_field() {
 #[tokio::test]
 async fn put_alarm_metric_math() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
-    let elb = |metric: &str, dims: BTreeMap<String, String>| Metric {
-        namespace: "AWS/ApplicationELB".into(),
-        metric_name: metric.into(),
-        dimensions: dims,
-    };
-    let lb = || tags(&[("LoadBalancer", "app/web/0123456789abcdef")]);
+    let (clients, sent) = recording(&account);
     let rate = MetricAlarmSpec {
         description: Some("5xx above 5% of requests".into()),
-        namespace: None,
-        metric_name: None,
-        statistic: None,
-        period: None,
-        metrics: Some(vec![
-            MetricDataQuery {
-                id: "rate".into(),
-                expression: Some("100 * errors / requests".into()),
-                metric_stat: None,
-                label: Some("Error rate".into()),
-                return_data: Some(true),
-                period: Some(60),
-                account_id: None,
-            },
-            MetricDataQuery {
-                id: "errors".into(),
-                expression: None,
-                metric_stat: Some(MetricStat {
-                    metric: elb("HTTPCode_Target_5XX_Count", lb()),
-                    period: 60,
-                    stat: "Sum".into(),
-                    unit: Some(StandardUnit::Count),
-                }),
-                label: Some("5xx".into()),
-                return_data: Some(false),
-                period: None,
-                account_id: None,
-            },
-            MetricDataQuery {
-                id: "requests".into(),
-                expression: None,
-                metric_stat: Some(MetricStat {
-                    metric: elb("RequestCount", BTreeMap::new()),
-                    period: 60,
-                    stat: "p99".into(),
-                    unit: None,
-                }),
-                label: None,
-                return_data: Some(false),
-                period: None,
-                account_id: None,
-            },
-        ]),
         evaluation_periods: 2,
         threshold: Some(5.0),
         treat_missing_data: Some(TreatMissingData::Breaching),
-        actions_enabled: Some(true),
-        ..minimal_alarm()
+        ..math_alarm(
+            vec![
+                MetricDataQuery {
+                    id: "rate".into(),
+                    expression: Some("100 * errors / requests".into()),
+                    metric_stat: None,
+                    label: Some("Error rate".into()),
+                    return_data: Some(true),
+                    period: Some(60),
+                    account_id: None,
+                },
+                MetricDataQuery {
+                    id: "errors".into(),
+                    expression: None,
+                    metric_stat: Some(MetricStat {
+                        metric: elb_metric("HTTPCode_Target_5XX_Count", web_lb()),
+                        period: 60,
+                        stat: "Sum".into(),
+                        unit: Some(StandardUnit::Count),
+                    }),
+                    label: Some("5xx".into()),
+                    return_data: Some(false),
+                    period: None,
+                    account_id: None,
+                },
+                MetricDataQuery {
+                    id: "requests".into(),
+                    expression: None,
+                    metric_stat: Some(MetricStat {
+                        metric: elb_metric("RequestCount", BTreeMap::new()),
+                        period: 60,
+                        stat: "p99".into(),
+                        unit: None,
+                    }),
+                    label: None,
+                    return_data: Some(false),
+                    period: None,
+                    account_id: None,
+                },
+            ],
+            tags(&[(OWNER, INSTANCE)]),
+        )
     };
     cloudwatch::put_alarm(&clients, "web-error-rate", &rate, &rate.tags)
         .await
@@ -434,38 +300,8 @@ async fn put_alarm_metric_math() {
     );
 
     let band = MetricAlarmSpec {
-        metrics: Some(vec![
-            MetricDataQuery {
-                id: "m1".into(),
-                expression: None,
-                metric_stat: Some(MetricStat {
-                    metric: elb("RequestCount", lb()),
-                    period: 300,
-                    stat: "Sum".into(),
-                    unit: None,
-                }),
-                label: None,
-                return_data: Some(true),
-                period: None,
-                account_id: None,
-            },
-            MetricDataQuery {
-                id: "ad1".into(),
-                expression: Some("ANOMALY_DETECTION_BAND(m1, 2)".into()),
-                metric_stat: None,
-                label: Some("RequestCount (expected)".into()),
-                return_data: None,
-                period: None,
-                account_id: None,
-            },
-        ]),
-        evaluation_periods: 3,
-        datapoints_to_alarm: Some(3),
-        threshold: None,
-        threshold_metric_id: Some("ad1".into()),
-        comparison_operator: ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
-        treat_missing_data: Some(TreatMissingData::Missing),
-        ..rate.clone()
+        description: rate.description.clone(),
+        ..anomaly_alarm(rate.tags.clone())
     };
     cloudwatch::put_alarm(&clients, "web-requests-anomaly", &band, &band.tags)
         .await
@@ -505,8 +341,7 @@ async fn put_alarm_metric_math() {
 #[tokio::test]
 async fn retag_and_delete_alarm() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
+    let (clients, sent) = recording(&account);
     let spec = MetricAlarmSpec {
         tags: tags(&[(OWNER, INSTANCE), ("team", "web"), ("old", "x")]),
         ..minimal_alarm()
@@ -575,21 +410,12 @@ async fn retag_and_delete_alarm() {
 #[tokio::test]
 async fn log_group_lifecycle() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
-    let key = |id: &str| {
-        format!(
-            "arn:aws:kms:{}:{}:key/{id}",
-            account.region, account.account_id
-        )
-    };
+    let (clients, sent) = recording(&account);
     let name = "/app/web";
     let group_arn = arn(&account, "logs", &format!("log-group:{name}"));
     let mut spec = LogGroupSpec {
-        retention_in_days: Some(Retention::Days(30)),
-        kms_key_id: Some(key("0b3c2f4e-1111-2222-3333-444455556666")),
         log_group_class: Some(LogGroupClass::InfrequentAccess),
-        tags: tags(&[(OWNER, INSTANCE), ("team", "web")]),
+        ..web_log_group(&account, tags(&[(OWNER, INSTANCE), ("team", "web")]))
     };
     sent.reset();
     logs::create_log_group(&clients, name, &spec, &spec.tags)
@@ -648,7 +474,7 @@ async fn log_group_lifecycle() {
     assert_eq!(code(&err), Some("InvalidParameterException"), "{err}");
 
     // KMS key: another key associated, then removed.
-    let other_key = key("9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff");
+    let other_key = kms_key(&account, "9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff");
     sent.reset();
     match logs::set_kms_key(&clients, name, Some(&other_key)).await {
         Ok(()) => {
@@ -765,8 +591,7 @@ async fn log_group_lifecycle() {
 #[tokio::test]
 async fn create_log_group_minimal() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
+    let (clients, sent) = recording(&account);
     logs::create_log_group(&clients, "/min", &LogGroupSpec::default(), &BTreeMap::new())
         .await
         .expect("create_log_group");
@@ -800,8 +625,7 @@ async fn create_log_group_minimal() {
 #[tokio::test]
 async fn create_log_group_retry_checks_the_owner() {
     let account = TestAccount::new();
-    let (config, sent) = recording(&account.sdk_config());
-    let clients = Clients::from_sdk_config("t", &config);
+    let (clients, sent) = recording(&account);
     let name = "/retry/app";
     let mine = tags(&[(OWNER, INSTANCE), ("team", "web")]);
     let first = LogGroupSpec {

@@ -5,8 +5,9 @@
 //! token (idempotence) and deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
 
-use driftless::aws::{backup, ssm, tagging, AwsError, Clients, Owned};
+use driftless::aws::{backup, ssm, tagging, Clients, Owned};
 use driftless::live::Live;
 use driftless::plan::normalise;
 use driftless::spec::backup_plan::{BackupRule, BackupSelection, CopyAction, Lifecycle};
@@ -20,34 +21,19 @@ use driftless::spec::patch_baseline::{
 use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, PatchBaselineSpec};
 
 use crate::emulator::TestAccount;
-
-type Tags = BTreeMap<String, String>;
+use crate::fixtures::{
+    arn, backup_list_tags_works, bare_baseline, code, daily_window, delete_after, filter_map,
+    kms_key, live, patch_task, patching_window, pinned_target, strings, tags, unset_rule,
+    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+};
 
 const INSTANCE: &str = "write-test";
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 /// Desired tags as apply writes them: the spec's plus the ownership tag.
 fn owned_tags(pairs: &[(&str, &str)]) -> Tags {
     let mut t = tags(pairs);
     t.insert(OWNERSHIP_TAG.to_string(), INSTANCE.to_string());
     t
-}
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn filter_map(filters: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-    filters
-        .iter()
-        .map(|(k, v)| (k.to_string(), strings(v)))
-        .collect()
 }
 
 fn no_names() -> BTreeSet<String> {
@@ -65,52 +51,25 @@ async fn owned(clients: &Clients) -> Owned {
         .expect("owned_resources")
 }
 
-fn code(err: &AwsError) -> Option<&str> {
-    match err {
-        AwsError::Call { code, .. } => code.as_deref(),
-        AwsError::Setup { .. } => None,
-    }
+/// The one item a read found, if any; more than one fails the test.
+fn at_most_one<T: Debug>(mut found: Vec<T>) -> Option<T> {
+    assert!(found.len() <= 1, "read {} times: {found:#?}", found.len());
+    found.pop()
+}
+
+/// The one item a read found; none or more than one fails the test.
+fn exactly_one<T: Debug>(mut found: Vec<T>) -> T {
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found.pop().unwrap()
 }
 
 // ---------------------------------------------------------------- baselines
 
+/// The web baseline, owned, with a tag the retag removes.
 fn full_baseline() -> PatchBaselineSpec {
     PatchBaselineSpec {
-        operating_system: OperatingSystem::AmazonLinux2,
-        description: Some("security first".to_string()),
-        approval_rules: vec![
-            PatchRule {
-                patch_filters: filter_map(&[
-                    ("CLASSIFICATION", &["Security", "Bugfix"]),
-                    ("SEVERITY", &["Critical", "Important"]),
-                ]),
-                approve_after_days: Some(7),
-                approve_until_date: None,
-                compliance_level: Some(ComplianceLevel::Critical),
-                enable_non_security: Some(true),
-            },
-            PatchRule {
-                patch_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
-                approve_after_days: None,
-                approve_until_date: Some("2024-06-30".to_string()),
-                compliance_level: Some(ComplianceLevel::Medium),
-                enable_non_security: Some(false),
-            },
-        ],
-        global_filters: filter_map(&[("PRODUCT", &["AmazonLinux2"])]),
-        approved_patches: strings(&["openssl-1.0.2k"]),
-        approved_patches_compliance_level: Some(ComplianceLevel::High),
-        approved_patches_enable_non_security: Some(true),
-        rejected_patches: strings(&["kernel-debug"]),
-        rejected_patches_action: Some(RejectedPatchesAction::Block),
-        sources: vec![PatchSource {
-            name: "epel".to_string(),
-            products: strings(&["AmazonLinux2"]),
-            configuration: "[epel]\nname=EPEL\nenabled=1".to_string(),
-        }],
-        patch_groups: Vec::new(),
-        default_for_operating_system: false,
         tags: owned_tags(&[("team", "platform"), ("old", "x")]),
+        ..web_linux_baseline()
     }
 }
 
@@ -120,13 +79,7 @@ async fn read_baseline(clients: &Clients, name: &str) -> Option<Live<PatchBaseli
     let (baselines, _) = ssm::read_patch_baselines(clients, &no_names(), &owned.patch_baselines)
         .await
         .expect("read_patch_baselines");
-    let mut found: Vec<_> = baselines.into_iter().filter(|b| b.name == name).collect();
-    assert!(
-        found.len() <= 1,
-        "{name} read {} times: {found:#?}",
-        found.len()
-    );
-    found.pop()
+    at_most_one(baselines.into_iter().filter(|b| b.name == name).collect())
 }
 
 #[tokio::test]
@@ -147,10 +100,7 @@ async fn patch_baseline_create_update_retag_delete() {
     let live = read_baseline(&clients, "web-linux")
         .await
         .expect("read back");
-    let arn = format!(
-        "arn:aws:ssm:{}:{}:patchbaseline/{id}",
-        account.region, account.account_id
-    );
+    let arn = arn(&account, "ssm", &format!("patchbaseline/{id}"));
     assert_eq!(
         live,
         Live {
@@ -205,21 +155,7 @@ async fn patch_baseline_create_update_retag_delete() {
 
     // Replace clears what the spec no longer sets; what AWS defaults stays equal once
     // normalised (a re-plan is empty).
-    let minimal = PatchBaselineSpec {
-        operating_system: OperatingSystem::AmazonLinux2,
-        description: None,
-        approval_rules: Vec::new(),
-        global_filters: BTreeMap::new(),
-        approved_patches: Vec::new(),
-        approved_patches_compliance_level: None,
-        approved_patches_enable_non_security: None,
-        rejected_patches: Vec::new(),
-        rejected_patches_action: None,
-        sources: Vec::new(),
-        patch_groups: Vec::new(),
-        default_for_operating_system: false,
-        tags: spec.tags.clone(),
-    };
+    let minimal = bare_baseline(OperatingSystem::AmazonLinux2, spec.tags.clone());
     ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &minimal)
         .await
         .expect("update_patch_baseline to minimal");
@@ -274,8 +210,6 @@ async fn patch_baseline_defaults_read_back_filled_in() {
     let account = TestAccount::new();
     let clients = clients_for(&account);
     let spec = PatchBaselineSpec {
-        operating_system: OperatingSystem::Windows,
-        description: None,
         approval_rules: vec![PatchRule {
             patch_filters: filter_map(&[("MSRC_SEVERITY", &["Critical"])]),
             approve_after_days: Some(0),
@@ -283,16 +217,7 @@ async fn patch_baseline_defaults_read_back_filled_in() {
             compliance_level: None,
             enable_non_security: None,
         }],
-        global_filters: BTreeMap::new(),
-        approved_patches: Vec::new(),
-        approved_patches_compliance_level: None,
-        approved_patches_enable_non_security: None,
-        rejected_patches: Vec::new(),
-        rejected_patches_action: None,
-        sources: Vec::new(),
-        patch_groups: Vec::new(),
-        default_for_operating_system: false,
-        tags: owned_tags(&[]),
+        ..bare_baseline(OperatingSystem::Windows, owned_tags(&[]))
     };
     ssm::create_patch_baseline(&clients, "db-windows", &spec, &spec.tags, "t")
         .await
@@ -300,13 +225,7 @@ async fn patch_baseline_defaults_read_back_filled_in() {
     let live = read_baseline(&clients, "db-windows")
         .await
         .expect("read back");
-    let expected = PatchBaselineSpec {
-        approved_patches_compliance_level: Some(ComplianceLevel::Unspecified),
-        approved_patches_enable_non_security: Some(false),
-        rejected_patches_action: Some(RejectedPatchesAction::AllowAsDependency),
-        ..spec.clone()
-    };
-    assert_eq!(live.spec, expected);
+    assert_eq!(live.spec, with_unset_baseline_defaults(spec.clone()));
     assert_eq!(
         normalise::patch_baseline(&live.spec, None),
         normalise::patch_baseline(&spec, Some(INSTANCE))
@@ -437,15 +356,9 @@ async fn patch_groups_register_move_deregister_and_default() {
 
 // ------------------------------------------------------ maintenance windows
 
+/// The patching window, disabled, with a target and a task of every kind.
 fn full_window(role: &str) -> MaintenanceWindowSpec {
     MaintenanceWindowSpec {
-        description: Some("weekly patching".to_string()),
-        schedule: "cron(0 2 ? * SUN *)".to_string(),
-        schedule_timezone: Some("Europe/Berlin".to_string()),
-        schedule_offset: Some(2),
-        duration: 4,
-        cutoff: 1,
-        allow_unassociated_targets: true,
         enabled: Some(false),
         targets: vec![
             WindowTarget {
@@ -457,27 +370,8 @@ fn full_window(role: &str) -> MaintenanceWindowSpec {
                 resource_group: Some("web-servers".to_string()),
                 owner_information: Some("group owners".to_string()),
             },
-            WindowTarget {
-                name: "pinned".to_string(),
-                description: None,
-                resource_type: WindowResourceType::Instance,
-                tags: BTreeMap::new(),
-                instance_ids: strings(&["i-0123456789abcdef0", "i-0fedcba9876543210"]),
-                resource_group: None,
-                owner_information: None,
-            },
-            WindowTarget {
-                name: "web".to_string(),
-                description: Some("web servers".to_string()),
-                resource_type: WindowResourceType::Instance,
-                tags: BTreeMap::from([
-                    ("Env".to_string(), OneOrMany::Many(strings(&["prod", "dr"]))),
-                    ("Patch Group".to_string(), OneOrMany::One("web".to_string())),
-                ]),
-                instance_ids: Vec::new(),
-                resource_group: None,
-                owner_information: Some("ops".to_string()),
-            },
+            pinned_target(),
+            web_target(),
         ],
         tasks: vec![
             WindowTask {
@@ -509,24 +403,10 @@ fn full_window(role: &str) -> MaintenanceWindowSpec {
                 service_role_arn: None,
                 parameters: BTreeMap::new(),
             },
-            WindowTask {
-                name: "patch".to_string(),
-                description: Some("install patches".to_string()),
-                task_type: TaskType::RunCommand,
-                task_arn: "AWS-RunPatchBaseline".to_string(),
-                targets: strings(&["web", "pinned"]),
-                priority: Some(2),
-                max_concurrency: Some("10%".to_string()),
-                max_errors: Some("1".to_string()),
-                cutoff_behavior: Some(CutoffBehavior::CancelTask),
-                service_role_arn: Some(role.to_string()),
-                parameters: BTreeMap::from([
-                    ("Operation".to_string(), strings(&["Install"])),
-                    ("RebootOption".to_string(), strings(&["RebootIfNeeded"])),
-                ]),
-            },
+            patch_task(role),
         ],
         tags: owned_tags(&[("team", "platform"), ("old", "x")]),
+        ..patching_window()
     }
 }
 
@@ -541,9 +421,7 @@ async fn read_windows(clients: &Clients, name: &str) -> Vec<Live<MaintenanceWind
 }
 
 async fn read_window(clients: &Clients, name: &str) -> Live<MaintenanceWindowSpec> {
-    let mut windows = read_windows(clients, name).await;
-    assert_eq!(windows.len(), 1, "{windows:#?}");
-    windows.pop().unwrap()
+    exactly_one(read_windows(clients, name).await)
 }
 
 /// Writes a whole window as apply does: the window, its targets, then its tasks.
@@ -590,10 +468,7 @@ async fn maintenance_window_create_update_retag_delete() {
     assert_eq!(id_again, id);
     assert_eq!(ids_again, ids);
 
-    let arn = format!(
-        "arn:aws:ssm:{}:{}:maintenancewindow/{id}",
-        account.region, account.account_id
-    );
+    let arn = arn(&account, "ssm", &format!("maintenancewindow/{id}"));
     let live = read_window(&clients, "patching").await;
     assert_eq!(
         live,
@@ -759,19 +634,7 @@ async fn maintenance_window_create_update_retag_delete() {
 async fn maintenance_window_defaults_and_tokens() {
     let account = TestAccount::new();
     let clients = clients_for(&account);
-    let spec = MaintenanceWindowSpec {
-        description: None,
-        schedule: "rate(1 day)".to_string(),
-        schedule_timezone: None,
-        schedule_offset: None,
-        duration: 1,
-        cutoff: 0,
-        allow_unassociated_targets: false,
-        enabled: None,
-        targets: Vec::new(),
-        tasks: Vec::new(),
-        tags: owned_tags(&[]),
-    };
+    let spec = daily_window(owned_tags(&[]));
     let id = ssm::create_window(&clients, "daily", &spec, &spec.tags, "one")
         .await
         .expect("create_window");
@@ -823,48 +686,27 @@ async fn maintenance_window_defaults_and_tokens() {
 
 // ------------------------------------------------------------------- backup
 
-/// Whether the emulator answers Backup ListTags from the Rust SDK (it reads the ARN
-/// from the wrong path segment; see read_ssm_backup.rs).
-async fn backup_list_tags_works(clients: &Clients, arn: &str) -> bool {
-    let listed = clients
-        .backup
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTags probe");
-    let works = listed.tags().is_some_and(|t| !t.is_empty());
-    if !works {
-        eprintln!("emulator gap: Backup ListTags from the Rust SDK returns no tags");
-    }
-    works
-}
-
 async fn read_vault(clients: &Clients, name: &str) -> Option<Live<BackupVaultSpec>> {
     let owned = owned(clients).await;
     let names = BTreeSet::from([name.to_string()]);
     let vaults = backup::read_vaults(clients, &names, &owned.backup_vaults)
         .await
         .expect("read_vaults");
-    let mut found: Vec<_> = vaults
-        .into_iter()
-        .filter(|v| v.vault.name == name)
-        .map(|v| v.vault)
-        .collect();
-    assert!(found.len() <= 1);
-    found.pop()
+    at_most_one(
+        vaults
+            .into_iter()
+            .filter(|v| v.vault.name == name)
+            .map(|v| v.vault)
+            .collect(),
+    )
 }
 
 #[tokio::test]
 async fn backup_vault_create_retry_retag_delete() {
     let account = TestAccount::new();
     let clients = clients_for(&account);
-    let key = format!(
-        "arn:aws:kms:{}:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        account.region, account.account_id
-    );
     let spec = BackupVaultSpec {
-        encryption_key_arn: Some(key),
+        encryption_key_arn: Some(kms_key(&account, "1234abcd-12ab-34cd-56ef-1234567890ab")),
         tags: owned_tags(&[("team", "platform"), ("old", "x")]),
     };
     backup::create_vault(&clients, "nightly", &spec, &spec.tags, "vault-token")
@@ -874,21 +716,10 @@ async fn backup_vault_create_retry_retag_delete() {
     backup::create_vault(&clients, "nightly", &spec, &spec.tags, "vault-token")
         .await
         .expect("create_vault retried");
-    let arn = format!(
-        "arn:aws:backup:{}:{}:backup-vault:nightly",
-        account.region, account.account_id
-    );
-    let live = read_vault(&clients, "nightly").await.expect("read back");
+    let arn = arn(&account, "backup", "backup-vault:nightly");
     assert_eq!(
-        live,
-        Live {
-            name: "nightly".to_string(),
-            spec: spec.clone(),
-            arn: Some(arn.clone()),
-            id: None,
-            sub_ids: BTreeMap::new(),
-            tags_known: true,
-        }
+        read_vault(&clients, "nightly").await.expect("read back"),
+        live("nightly", spec.clone(), arn.clone())
     );
 
     // Another instance's vault of that name: the AlreadyExists stands.
@@ -902,7 +733,7 @@ async fn backup_vault_create_retry_retag_delete() {
     // ListTags answers (the emulator's does not for the Rust SDK).
     let same_owner =
         backup::create_vault(&clients, "nightly", &spec, &spec.tags, "older-token").await;
-    if backup_list_tags_works(&clients, &arn).await {
+    if backup_list_tags_works(&clients.backup, &arn).await {
         same_owner.expect("create_vault of our own vault with another token");
     } else {
         assert!(same_owner.is_err());
@@ -967,30 +798,19 @@ fn full_plan(account: &TestAccount) -> BackupPlanSpec {
                         "arn:aws:backup:eu-west-1:{}:backup-vault:dr",
                         account.account_id
                     ),
-                    lifecycle: Some(Lifecycle {
-                        move_to_cold_storage_after_days: None,
-                        delete_after_days: Some(35),
-                        opt_in_to_archive_for_supported_resources: None,
-                    }),
+                    lifecycle: Some(delete_after(35)),
                 }],
                 recovery_point_tags: tags(&[("made-by", "driftless"), ("rule", "daily")]),
                 enable_continuous_backup: Some(false),
             },
             BackupRule {
-                name: "pitr".to_string(),
-                target_vault: "Default".to_string(),
                 schedule: Some("cron(0 * ? * * *)".to_string()),
                 schedule_timezone: Some("Etc/UTC".to_string()),
                 start_window_minutes: Some(120),
                 completion_window_minutes: Some(600),
-                lifecycle: Some(Lifecycle {
-                    move_to_cold_storage_after_days: None,
-                    delete_after_days: Some(35),
-                    opt_in_to_archive_for_supported_resources: None,
-                }),
-                copy_actions: Vec::new(),
-                recovery_point_tags: BTreeMap::new(),
+                lifecycle: Some(delete_after(35)),
                 enable_continuous_backup: Some(true),
+                ..unset_rule("pitr", "Default")
             },
         ],
         selections: vec![
@@ -1031,9 +851,7 @@ async fn read_plans(clients: &Clients, name: &str) -> Vec<Live<BackupPlanSpec>> 
 }
 
 async fn read_plan(clients: &Clients, name: &str) -> Live<BackupPlanSpec> {
-    let mut plans = read_plans(clients, name).await;
-    assert_eq!(plans.len(), 1, "{plans:#?}");
-    plans.pop().unwrap()
+    exactly_one(read_plans(clients, name).await)
 }
 
 /// Creates the plan and its selections as apply does; returns the plan id and the
@@ -1068,10 +886,7 @@ async fn backup_plan_create_update_retag_delete() {
     assert_eq!(id_again, id);
     assert_eq!(ids_again, ids);
 
-    let arn = format!(
-        "arn:aws:backup:{}:{}:backup-plan:{id}",
-        account.region, account.account_id
-    );
+    let arn = arn(&account, "backup", &format!("backup-plan:{id}"));
     let live = read_plan(&clients, "main").await;
     assert_eq!(
         live,
@@ -1111,31 +926,14 @@ async fn backup_plan_create_update_retag_delete() {
             recovery_point_tags: tags(&[("rule", "daily-2")]),
             enable_continuous_backup: Some(false),
         },
-        BackupRule {
-            name: "weekly".to_string(),
-            target_vault: "nightly".to_string(),
-            schedule: None,
-            schedule_timezone: None,
-            start_window_minutes: None,
-            completion_window_minutes: None,
-            lifecycle: None,
-            copy_actions: Vec::new(),
-            recovery_point_tags: BTreeMap::new(),
-            enable_continuous_backup: None,
-        },
+        unset_rule("weekly", "nightly"),
     ];
     backup::update_plan(&clients, &id, "main", &updated)
         .await
         .expect("update_plan");
     let live = read_plan(&clients, "main").await;
     let mut expected = updated.clone();
-    expected.rules[1] = BackupRule {
-        schedule: Some("cron(0 5 ? * * *)".to_string()),
-        schedule_timezone: Some("Etc/UTC".to_string()),
-        start_window_minutes: Some(480),
-        completion_window_minutes: Some(10080),
-        ..updated.rules[1].clone()
-    };
+    expected.rules[1] = with_unset_rule_defaults(updated.rules[1].clone());
     assert_eq!(live.spec, expected);
     assert_eq!(live.id.as_deref(), Some(id.as_str()));
 
