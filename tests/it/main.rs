@@ -5,6 +5,7 @@ mod fixtures;
 mod git_http;
 mod git_https;
 mod git_source;
+mod git_ssh;
 mod notify;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;

@@ -15,10 +15,13 @@
 //!   `DRIFTLESS_GIT_USERNAME` is set; the server certificate is verified by OpenSSL
 //!   against the system CAs, or those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set;
 //! - `ssh://` and scp-style `user@host:path`: a private key file
-//!   (`DRIFTLESS_GIT_SSH_KEY`), and the host key checked against a known_hosts file
-//!   (`DRIFTLESS_GIT_KNOWN_HOSTS`, else `~/.ssh/known_hosts`). Unknown hosts and
-//!   changed keys are refused. Only plain (not hashed, `|1|…`) host entries are
-//!   understood; write them with `ssh-keyscan HOST >> known_hosts`.
+//!   (`DRIFTLESS_GIT_SSH_KEY`, OpenSSH or PEM format as libssh2 reads them, encrypted
+//!   ones with `DRIFTLESS_GIT_SSH_KEY_PASSPHRASE`), and the host key checked against a
+//!   known_hosts file (`DRIFTLESS_GIT_KNOWN_HOSTS`, else `~/.ssh/known_hosts`).
+//!   Unknown hosts and changed keys are refused. Only plain (not hashed, `|1|…`) host
+//!   entries are understood, per port as for OpenSSH (`HOST` is port 22,
+//!   `[HOST]:PORT` another port); write them with `ssh-keyscan HOST >> known_hosts`
+//!   (`ssh-keyscan -p PORT HOST` for another port).
 //!   `DRIFTLESS_GIT_INSECURE_SKIP_HOST_KEY_CHECK=1` accepts any host key: **unsafe**,
 //!   anyone on the network path can then serve the desired state; for tests only.
 //!
@@ -51,7 +54,7 @@
 //! let rev = tokio::task::spawn_blocking(move || src.fetch()).await??;
 //! ```
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -293,6 +296,31 @@ fn is_ssh_url(url: &str) -> bool {
         || (!is_local_url(url) && !url.contains("://"))
 }
 
+/// The port of an `ssh://[user@]host[:port]/path` URL; 22 when absent, and for
+/// scp-style `user@host:path` (which cannot name a port).
+fn ssh_port(url: &str) -> u16 {
+    let Some((_, rest)) = url.split_once("://") else {
+        return 22;
+    };
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let host_port = &authority[authority.rfind('@').map_or(0, |at| at + 1)..];
+    let port = match host_port.strip_prefix('[') {
+        // `[v6]:port`
+        Some(v6) => v6.split_once("]:").map(|(_, p)| p),
+        None => host_port.split_once(':').map(|(_, p)| p),
+    };
+    port.and_then(|p| p.parse().ok()).unwrap_or(22)
+}
+
+/// What the callbacks of one connection saw, for the error that may follow.
+#[derive(Default)]
+struct CallbackState {
+    /// How often credentials were asked for.
+    attempts: Cell<u32>,
+    /// Why the ssh host key was refused.
+    host_key_refusal: RefCell<Option<String>>,
+}
+
 impl GitSource {
     /// A source for `url` at `reference` (`main` when `None`), checked out under
     /// `checkout_dir`, with credentials from the environment.
@@ -491,10 +519,10 @@ impl GitSource {
             .remote_anonymous(&self.url)
             .map_err(|e| self.remote_error(&e))?;
         let advertised: Vec<(String, Oid)> = {
-            let attempts = Cell::new(0);
+            let state = CallbackState::default();
             let conn = remote
-                .connect_auth(Direction::Fetch, Some(self.callbacks(&attempts)), None)
-                .map_err(|e| self.remote_error(&e))?;
+                .connect_auth(Direction::Fetch, Some(self.callbacks(&state)), None)
+                .map_err(|e| self.connection_error(&e, &state))?;
             let list = conn.list().map_err(|e| self.remote_error(&e))?;
             list.iter()
                 .map(|h| (h.name().to_string(), h.oid()))
@@ -567,9 +595,9 @@ impl GitSource {
         let mut remote = repo
             .remote_anonymous(&self.url)
             .map_err(|e| self.remote_error(&e))?;
-        let attempts = Cell::new(0);
+        let state = CallbackState::default();
         let mut opts = FetchOptions::new();
-        opts.remote_callbacks(self.callbacks(&attempts));
+        opts.remote_callbacks(self.callbacks(&state));
         opts.download_tags(AutotagOption::None);
         // The local transport cannot fetch shallow. Over the network the first fetch is
         // shallow; later ones are incremental so ancestry (force-pushes) can be seen.
@@ -578,13 +606,15 @@ impl GitSource {
         }
         remote
             .fetch(refspecs, Some(&mut opts), None)
-            .map_err(|e| self.remote_error(&e))
+            .map_err(|e| self.connection_error(&e, &state))
     }
 
-    fn callbacks<'a>(&'a self, attempts: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+    fn callbacks<'a>(&'a self, state: &'a CallbackState) -> RemoteCallbacks<'a> {
         let mut cbs = RemoteCallbacks::new();
         let auth = &self.auth;
         let http = !is_ssh_url(&self.url) && !is_local_url(&self.url);
+        let port = ssh_port(&self.url);
+        let attempts = &state.attempts;
         cbs.credentials(move |_url, username_from_url, allowed| {
             attempts.set(attempts.get() + 1);
             if attempts.get() > 3 {
@@ -633,30 +663,46 @@ impl GitSource {
                 if auth.insecure_skip_host_key_check {
                     return Ok(CertificateCheckStatus::CertificateOk);
                 }
+                // `[host]:port` as in known_hosts, for a port other than 22.
+                let shown = if port == 22 {
+                    host.to_string()
+                } else {
+                    format!("[{host}]:{port}")
+                };
+                let refused = |message: String| {
+                    // libgit2 replaces the message of a refusal with its own: keep ours.
+                    state.host_key_refusal.replace(Some(message.clone()));
+                    Err(host_key_error(message))
+                };
                 let (Some(key), Some(kind)) = (hostkey.hostkey(), hostkey.hostkey_type()) else {
-                    return Err(host_key_error(format!(
-                        "host key of {host} not available to check"
-                    )));
+                    return refused(format!("host key of {shown} not available to check"));
                 };
                 let file = auth.known_hosts.clone().or_else(default_known_hosts);
                 let text = file
                     .as_ref()
                     .and_then(|f| fs::read_to_string(f).ok())
                     .unwrap_or_default();
-                match check_known_host(&text, host, kind.name(), &base64_encode(key)) {
+                match check_known_host(&text, host, port, kind.name(), &base64_encode(key)) {
                     HostKeyMatch::Known => Ok(CertificateCheckStatus::CertificateOk),
-                    HostKeyMatch::Changed => Err(host_key_error(format!(
-                        "the {} host key of {host} differs from the one in {}: refusing \
+                    HostKeyMatch::Changed => refused(format!(
+                        "the {} host key of {shown} differs from the one in {}: refusing \
                          (possible man-in-the-middle; update the file if the key really changed)",
                         kind.name(),
                         display_opt(&file)
-                    ))),
-                    HostKeyMatch::Unknown => Err(host_key_error(format!(
-                        "unknown ssh host {host}: no {} key for it in {} (add it with \
-                         `ssh-keyscan {host} >> FILE` and set DRIFTLESS_GIT_KNOWN_HOSTS=FILE)",
-                        kind.name(),
-                        display_opt(&file)
-                    ))),
+                    )),
+                    HostKeyMatch::Unknown => {
+                        let scan = if port == 22 {
+                            format!("ssh-keyscan {host}")
+                        } else {
+                            format!("ssh-keyscan -p {port} {host}")
+                        };
+                        refused(format!(
+                            "unknown ssh host {shown}: no {} key for it in {} (add it with \
+                             `{scan} >> FILE` and set DRIFTLESS_GIT_KNOWN_HOSTS=FILE)",
+                            kind.name(),
+                            display_opt(&file)
+                        ))
+                    }
                 }
             }
         });
@@ -702,22 +748,51 @@ impl GitSource {
         m
     }
 
+    /// [`GitSource::remote_error`], with the reason the host key callback gave for a
+    /// refusal (libgit2 reports its own generic message instead).
+    fn connection_error(&self, e: &git2::Error, state: &CallbackState) -> SourceError {
+        match state.host_key_refusal.borrow().as_deref() {
+            Some(reason) if e.code() == ErrorCode::Certificate => SourceError::GitHostKey {
+                url: redact_url(&self.url),
+                message: self.scrub(reason),
+            },
+            _ => self.remote_error(e),
+        }
+    }
+
     fn remote_error(&self, e: &git2::Error) -> SourceError {
         let url = redact_url(&self.url);
         let message = self.scrub(e.message());
         let lower = message.to_ascii_lowercase();
+        let ssh = is_ssh_url(&self.url);
+        // libssh2 could not use the key file: missing, unreadable, not a key, or the
+        // wrong passphrase (`failed to authenticate SSH session: Unable to extract
+        // public key from private key: Unsupported private key format`).
+        let key_file = ssh
+            && ["private key", "key file", "key data", "passphrase"]
+                .iter()
+                .any(|m| lower.contains(m));
         if is_tls_certificate_error(e) {
             SourceError::GitTls { url, message }
         } else if e.code() == ErrorCode::Certificate
             || (e.class() == ErrorClass::Ssh && lower.contains("host key"))
         {
             SourceError::GitHostKey { url, message }
+        } else if key_file {
+            SourceError::GitAuth {
+                url,
+                message: format!(
+                    "{message}; check that DRIFTLESS_GIT_SSH_KEY is a private key file \
+                     libssh2 can read (OpenSSH or PEM format) and, if the key is encrypted, \
+                     DRIFTLESS_GIT_SSH_KEY_PASSPHRASE"
+                ),
+            }
         } else if e.code() == ErrorCode::Auth
             || lower.contains("authentication")
             || lower.contains("401")
             || lower.contains("403")
         {
-            let hint = if is_ssh_url(&self.url) {
+            let hint = if ssh {
                 "check DRIFTLESS_GIT_SSH_KEY and that the key may read the repository"
             } else {
                 "check DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE (and DRIFTLESS_GIT_USERNAME) \
@@ -783,10 +858,17 @@ pub enum HostKeyMatch {
     Unknown,
 }
 
-/// Looks `host` with a `key_type` key (base64 `key`) up in known_hosts `text`. Host
-/// patterns may be plain names or `[name]:port`; hashed entries, wildcards and
-/// `@revoked` / `@cert-authority` markers are not supported (such lines never match).
-pub fn check_known_host(text: &str, host: &str, key_type: &str, key: &str) -> HostKeyMatch {
+/// Looks `host` on `port` with a `key_type` key (base64 `key`) up in known_hosts
+/// `text`. As for OpenSSH, a plain `name` pattern is the host on port 22 and
+/// `[name]:port` the host on that port; hashed entries, wildcards and `@revoked` /
+/// `@cert-authority` markers are not supported (such lines never match).
+pub fn check_known_host(
+    text: &str,
+    host: &str,
+    port: u16,
+    key_type: &str,
+    key: &str,
+) -> HostKeyMatch {
     let mut result = HostKeyMatch::Unknown;
     for line in text.lines() {
         let line = line.trim();
@@ -799,11 +881,14 @@ pub fn check_known_host(text: &str, host: &str, key_type: &str, key: &str) -> Ho
             continue;
         };
         let host_matches = hosts.split(',').any(|pattern| {
-            let name = match pattern.strip_prefix('[') {
-                Some(rest) => rest.split(']').next().unwrap_or(""),
-                None => pattern,
+            let (name, pattern_port) = match pattern.strip_prefix('[') {
+                Some(rest) => match rest.split_once("]:") {
+                    Some((name, p)) => (name, p.parse::<u16>().ok()),
+                    None => (rest.trim_end_matches(']'), Some(22)),
+                },
+                None => (pattern, Some(22)),
             };
-            name.eq_ignore_ascii_case(host)
+            pattern_port == Some(port) && name.eq_ignore_ascii_case(host)
         });
         if !host_matches || kind != key_type {
             continue;
@@ -956,25 +1041,152 @@ mod tests {
                     [git.example.com]:2222 ssh-rsa AAAArsa\n\
                     |1|hashed|entry ssh-ed25519 AAAAkey2\n";
         assert_eq!(
-            check_known_host(text, "github.com", "ssh-ed25519", "AAAAkey1"),
+            check_known_host(text, "github.com", 22, "ssh-ed25519", "AAAAkey1"),
             HostKeyMatch::Known
         );
         assert_eq!(
-            check_known_host(text, "GitHub.com", "ssh-ed25519", "AAAAother"),
+            check_known_host(text, "GitHub.com", 22, "ssh-ed25519", "AAAAother"),
             HostKeyMatch::Changed
         );
         assert_eq!(
-            check_known_host(text, "github.com", "ssh-rsa", "AAAAkey1"),
+            check_known_host(text, "github.com", 22, "ssh-rsa", "AAAAkey1"),
             HostKeyMatch::Unknown
         );
         assert_eq!(
-            check_known_host(text, "git.example.com", "ssh-rsa", "AAAArsa"),
+            check_known_host(text, "git.example.com", 2222, "ssh-rsa", "AAAArsa"),
             HostKeyMatch::Known
         );
         assert_eq!(
-            check_known_host(text, "evil.example.com", "ssh-ed25519", "AAAAkey2"),
+            check_known_host(text, "evil.example.com", 22, "ssh-ed25519", "AAAAkey2"),
             HostKeyMatch::Unknown
         );
+    }
+
+    #[test]
+    fn known_hosts_entries_are_per_port() {
+        // As for OpenSSH: `name` is port 22 only, `[name]:port` that port only, so a
+        // key trusted for one port does not vouch for another (found over real ssh).
+        let text = "[127.0.0.1]:2222 ssh-ed25519 AAAAkey\n\
+                    git.example.com ssh-ed25519 AAAAplain\n\
+                    [git.example.com]:22 ssh-rsa AAAArsa22\n";
+        let check = |host, port, kind, key| check_known_host(text, host, port, kind, key);
+        assert_eq!(
+            check("127.0.0.1", 2222, "ssh-ed25519", "AAAAkey"),
+            HostKeyMatch::Known
+        );
+        for port in [22, 2223] {
+            assert_eq!(
+                check("127.0.0.1", port, "ssh-ed25519", "AAAAkey"),
+                HostKeyMatch::Unknown,
+                "{port}"
+            );
+        }
+        assert_eq!(
+            check("git.example.com", 22, "ssh-ed25519", "AAAAplain"),
+            HostKeyMatch::Known
+        );
+        assert_eq!(
+            check("git.example.com", 2222, "ssh-ed25519", "AAAAplain"),
+            HostKeyMatch::Unknown
+        );
+        assert_eq!(
+            check("git.example.com", 22, "ssh-rsa", "AAAArsa22"),
+            HostKeyMatch::Known
+        );
+    }
+
+    #[test]
+    fn ssh_ports() {
+        assert_eq!(ssh_port("ssh://git@127.0.0.1:2222/repo.git"), 2222);
+        assert_eq!(ssh_port("ssh://127.0.0.1:2222/repo.git"), 2222);
+        assert_eq!(ssh_port("git+ssh://git@host.example:29418/r"), 29418);
+        assert_eq!(ssh_port("ssh://git@[::1]:2222/repo.git"), 2222);
+        assert_eq!(ssh_port("ssh://git@[::1]/repo.git"), 22);
+        assert_eq!(ssh_port("ssh://git@github.com/org/repo.git"), 22);
+        assert_eq!(ssh_port("ssh://git@github.com"), 22);
+        assert_eq!(ssh_port("git@github.com:org/repo.git"), 22);
+        assert_eq!(
+            ssh_port("git@127.0.0.1:2222/repo.git"),
+            22,
+            "scp-style: a path"
+        );
+    }
+
+    #[test]
+    fn host_key_refusals_keep_their_reason() {
+        let src = GitSource {
+            url: "ssh://git@127.0.0.1:2222/repo.git".into(),
+            reference: "main".into(),
+            path: None,
+            checkout_dir: "/state/source".into(),
+            auth: GitAuth::default(),
+        };
+        // What libgit2 returns after the callback refused: its own message.
+        let libgit2 = git2::Error::new(
+            ErrorCode::Certificate,
+            ErrorClass::Ssh,
+            "invalid or unknown remote ssh hostkey",
+        );
+        let state = CallbackState::default();
+        let err = src.connection_error(&libgit2, &state);
+        assert!(
+            matches!(&err, SourceError::GitHostKey { message, .. }
+                if message == "invalid or unknown remote ssh hostkey"),
+            "{err:?}"
+        );
+        state
+            .host_key_refusal
+            .replace(Some("unknown ssh host [127.0.0.1]:2222: add it".into()));
+        let err = src.connection_error(&libgit2, &state);
+        assert!(
+            matches!(&err, SourceError::GitHostKey { message, .. }
+                if message == "unknown ssh host [127.0.0.1]:2222: add it"),
+            "{err:?}"
+        );
+        // Other errors of the same connection are not affected.
+        let other = git2::Error::new(ErrorCode::GenericError, ErrorClass::Net, "timed out");
+        let err = src.connection_error(&other, &state);
+        assert!(matches!(err, SourceError::GitUnreachable { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn unusable_ssh_key_files_are_auth_errors() {
+        let src = GitSource {
+            url: "ssh://git@git.example.com/repo.git".into(),
+            reference: "main".into(),
+            path: None,
+            checkout_dir: "/state/source".into(),
+            auth: GitAuth {
+                ssh_key_passphrase: Some("phrase-secret-7".into()),
+                ..GitAuth::default()
+            },
+        };
+        // What libgit2 reports (class Ssh, generic code) for a wrong passphrase, a
+        // file that is not a key, a missing file.
+        for message in [
+            "failed to authenticate SSH session: Unable to extract public key from \
+             private key: Unsupported private key format",
+            "failed to authenticate SSH session: Wrong passphrase or invalid/unrecognized \
+             private key file format phrase-secret-7",
+            "failed to authenticate SSH session: Unable to open private key file",
+        ] {
+            let err = src.remote_error(&git2::Error::new(
+                ErrorCode::GenericError,
+                ErrorClass::Ssh,
+                message,
+            ));
+            let text = err.to_string();
+            assert!(matches!(err, SourceError::GitAuth { .. }), "{err:?}");
+            assert!(text.contains("DRIFTLESS_GIT_SSH_KEY_PASSPHRASE"), "{text}");
+            assert!(!text.contains("phrase-secret-7"), "{text}");
+        }
+        // A network failure stays one.
+        let err = src.remote_error(&git2::Error::new(
+            ErrorCode::GenericError,
+            ErrorClass::Ssh,
+            "failed to start SSH session: Failed getting banner",
+        ));
+        assert!(matches!(err, SourceError::GitUnreachable { .. }), "{err:?}");
     }
 
     #[test]
