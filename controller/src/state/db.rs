@@ -272,10 +272,7 @@ impl Store {
                 rusqlite::Error::QueryReturnedNoRows => Ok(None),
                 e => Err(e),
             })
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| self.db_err(e))?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
@@ -287,10 +284,7 @@ impl Store {
                 params![key, value.to_string()],
             )
             .map(|_| ())
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|e| self.db_err(e))
     }
 
     /// Records a fetched commit; a commit already recorded keeps its first fetch time.
@@ -308,10 +302,7 @@ impl Store {
                 ],
             )
             .map(|_| ())
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|e| self.db_err(e))
     }
 
     /// The recorded commit with this SHA.
@@ -321,10 +312,7 @@ impl Store {
             .prepare_cached(
                 "SELECT sha, author, message, committed_at, fetched_at FROM revisions WHERE sha = ?1",
             )
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| self.db_err(e))?;
         let mut rows = stmt
             .query_map(params![sha], |r| {
                 Ok(RevisionRecord {
@@ -335,16 +323,8 @@ impl Store {
                     fetched_at_unix: r.get(4)?,
                 })
             })
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })?;
-        rows.next()
-            .transpose()
-            .map_err(|source| StateError::Database {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|e| self.db_err(e))?;
+        rows.next().transpose().map_err(|e| self.db_err(e))
     }
 
     /// Records one reconcile and its changes; returns its id.
