@@ -35,6 +35,18 @@ pub struct AwsOptions {
     pub adaptive_retry: bool,
 }
 
+/// A service client from a shared config, with every call counted for `/metrics`
+/// ([`calls::CountCalls`]).
+macro_rules! counted {
+    ($sdk:ident, $config:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor(calls::CountCalls)
+                .build(),
+        )
+    };
+}
+
 /// The SDK clients of one target.
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -53,31 +65,11 @@ impl Clients {
         Clients {
             target: target.to_string(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
-                aws_sdk_cloudwatch::config::Builder::from(config)
-                    .interceptor(calls::CountCalls)
-                    .build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(calls::CountCalls)
-                    .build(),
-            ),
-            ssm: aws_sdk_ssm::Client::from_conf(
-                aws_sdk_ssm::config::Builder::from(config)
-                    .interceptor(calls::CountCalls)
-                    .build(),
-            ),
-            backup: aws_sdk_backup::Client::from_conf(
-                aws_sdk_backup::config::Builder::from(config)
-                    .interceptor(calls::CountCalls)
-                    .build(),
-            ),
-            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
-                aws_sdk_resourcegroupstagging::config::Builder::from(config)
-                    .interceptor(calls::CountCalls)
-                    .build(),
-            ),
+            cloudwatch: counted!(aws_sdk_cloudwatch, config),
+            logs: counted!(aws_sdk_cloudwatchlogs, config),
+            ssm: counted!(aws_sdk_ssm, config),
+            backup: counted!(aws_sdk_backup, config),
+            tagging: counted!(aws_sdk_resourcegroupstagging, config),
         }
     }
 
