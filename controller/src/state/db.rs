@@ -122,7 +122,7 @@ impl Store {
         })?;
         let path = dir.join(DB_FILE);
         let mut warnings = Vec::new();
-        let conn = match open_checked(&path) {
+        let conn = match open_retrying(&path) {
             Ok(conn) => conn,
             Err(OpenError::Other(e)) => return Err(e),
             Err(OpenError::Corrupt(why)) => {
@@ -133,7 +133,7 @@ impl Store {
                     path.display(),
                     aside.display()
                 ));
-                match open_checked(&path) {
+                match open_retrying(&path) {
                     Ok(conn) => conn,
                     Err(OpenError::Other(e)) => return Err(e),
                     Err(OpenError::Corrupt(why)) => {
@@ -559,6 +559,25 @@ fn insert_last_applied(conn: &Connection, records: &BTreeMap<String, J>) -> rusq
 }
 
 /// Opens, configures, checks and migrates; classifies a failure as corruption or not.
+/// [`open_checked`], again while another connection holds the file: SQLite answers
+/// `SQLITE_BUSY` without waiting in a few places the busy timeout does not cover
+/// (two connections setting up WAL on a new file at once), and the controller's
+/// targets open the store concurrently. Bounded by [`BUSY_TIMEOUT`].
+fn open_retrying(path: &Path) -> Result<Connection, OpenError> {
+    let started = std::time::Instant::now();
+    loop {
+        match open_checked(path) {
+            Err(OpenError::Other(StateError::Database { source, .. }))
+                if source.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn open_checked(path: &Path) -> Result<Connection, OpenError> {
     let other = |source| {
         OpenError::Other(StateError::Database {
