@@ -76,11 +76,15 @@ def test_service_monitor_structure(render):
     assert sm["spec"]["endpoints"] == [
         {"port": "http", "path": "/metrics", "scheme": "http", "interval": "15s"}
     ]
-    # It selects the http Service (whose port is named http) and not the headless
-    # one, so each shard is scraped once.
+    # It selects exactly one Service: the headless one, which publishes pods that
+    # are not ready (a shard failing to fetch is still scraped) and has the port.
     selector = sm["spec"]["selector"]["matchLabels"]
     services = rendered.of_kind("Service")
+    assert len(services) == 2
     selected = [s for s in services if selector.items() <= s["metadata"]["labels"].items()]
     assert len(selected) == 1
-    assert selected[0]["spec"].get("clusterIP") != "None"
+    assert selected[0]["spec"]["clusterIP"] == "None"
+    assert selected[0]["spec"]["publishNotReadyAddresses"] is True
     assert [p["name"] for p in selected[0]["spec"]["ports"]] == ["http"]
+    pod_labels = rendered.statefulset["spec"]["template"]["metadata"]["labels"]
+    assert selected[0]["spec"]["selector"].items() <= pod_labels.items()
