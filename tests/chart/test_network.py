@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import helm_python as helm
+import pytest
+
 from conftest import FULL, RELEASE, VALUE_SETS, base
 
 
@@ -45,9 +48,6 @@ def test_ingress_without_host_or_tls(render):
 
 
 def test_ingress_tls_needs_a_host(chart):
-    import helm_python as helm
-    import pytest
-
     with pytest.raises(helm.HelmRenderError) as err:
         chart.render(base(ingress={"enabled": True, "tls": {"enabled": True}}), name=RELEASE)
     assert "ingress.host" in str(err.value)

@@ -3,6 +3,7 @@ the admin token come from existing Secrets, mounted read-only as files."""
 
 from __future__ import annotations
 
+import helm_python as helm
 import pytest
 
 from conftest import (
@@ -55,8 +56,6 @@ def test_no_secret_object_is_rendered(value_set, render):
 )
 def test_secret_values_cannot_be_inlined(chart, inline):
     # There is no value that takes a secret itself: the schema refuses one, naming it.
-    import helm_python as helm
-
     (section, fields), = inline.items()
     (key, _), = fields.items()
     with pytest.raises(helm.HelmValuesError) as err:

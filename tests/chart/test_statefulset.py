@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from conftest import FULL, RELEASE, SSH_URL, URL, VALUE_SETS, base
+from conftest import FULL, RELEASE, ROOT, SSH_URL, URL, VALUE_SETS, base
 
-ROOT_SRC = __import__("conftest").ROOT / "controller" / "src"
+ROOT_SRC = ROOT / "controller" / "src"
 
 
 def test_default_command_line(render):
