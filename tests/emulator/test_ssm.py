@@ -231,11 +231,14 @@ def test_update_maintenance_window_target(client):
 def test_get_and_update_maintenance_window_task(client):
     ssm = client("ssm")
     wid = _window(ssm)
+    tid = ssm.register_target_with_maintenance_window(
+        WindowId=wid, ResourceType="INSTANCE", Targets=[{"Key": "tag:Patch", "Values": ["yes"]}]
+    )["WindowTargetId"]
     kid = ssm.register_task_with_maintenance_window(
         WindowId=wid,
         TaskArn="AWS-RunPatchBaseline",
         TaskType="RUN_COMMAND",
-        Targets=[{"Key": "WindowTargetIds", "Values": ["00000000-0000-0000-0000-000000000001"]}],
+        Targets=[{"Key": "WindowTargetIds", "Values": [tid]}],
         MaxConcurrency="2",
         MaxErrors="1",
         Priority=5,

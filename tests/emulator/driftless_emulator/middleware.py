@@ -3,7 +3,9 @@
 * /_driftless/...  control endpoints (call counts, faults) - never counted
 * /moto-api/...    passed to moto untouched - never counted
 * everything else: classified (service, operation), counted, maybe faulted,
-  then served: rpcv2Cbor through cbor_proto, the rest by moto itself.
+  validated (gate: the API model and the service rules; an invalid request is
+  answered as AWS does and never reaches moto), then served: rpcv2Cbor
+  through cbor_proto, the rest by moto itself.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import socket
 import time
 from typing import Any, Callable, Iterable
 
-from . import cbor_proto
+from . import cbor_proto, gate
 from .accounting import Calls, Faults
 from .classify import RequestInfo, classify
 from .errors import error_response
@@ -150,6 +152,10 @@ class DriftlessApp:
         if decision is not None:
             self.calls.count_fault(info.service, info.operation, decision.kind)
             return self._inject(environ, start_response, info, decision.kind)
+
+        refusal = gate.check(info, environ, body, account)
+        if refusal is not None:
+            return _respond(start_response, *gate.answer(info, refusal))
 
         if info.protocol == "cbor" and info.cbor_service_name:
             status, headers, out = cbor_proto.handle(
