@@ -89,6 +89,27 @@ enum Command {
     History(HistoryArgs),
     /// The controller: fetch the source, reconcile every target, correct drift, repeat.
     Run(RunArgs),
+    /// Print the least-privilege IAM policy (JSON) for the kinds the repository uses.
+    IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Args)]
+struct IamPolicyArgs {
+    /// The repository: a local folder, or a git URL (file://, https://, ssh://, git@host:repo).
+    #[arg(long, default_value = ".")]
+    source: String,
+    /// Branch, tag or commit SHA to read (git sources only; default main).
+    #[arg(long = "ref")]
+    reference: Option<String>,
+    /// A folder inside the repository holding the specs.
+    #[arg(long)]
+    path: Option<PathBuf>,
+    /// Where a git source is fetched to.
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// Every read and no write: for plan-only and report-only deployments.
+    #[arg(long)]
+    read_only: bool,
 }
 
 #[derive(Args)]
@@ -126,6 +147,22 @@ struct RunArgs {
     /// `POST /suspend`).
     #[arg(long)]
     suspend: bool,
+    /// Split the targets between N processes: each reconciles only its shard's.
+    #[arg(long, env = "DRIFTLESS_SHARD_COUNT", allow_negative_numbers = true)]
+    shard_count: Option<String>,
+    /// This process's shard, 0 to N-1 (default: the host name's `-<ordinal>`, as a
+    /// StatefulSet pod's).
+    #[arg(long, env = "DRIFTLESS_SHARD_INDEX", allow_negative_numbers = true)]
+    shard_index: Option<String>,
+}
+
+/// This host's name: `HOSTNAME` (set in every Kubernetes container), else the kernel's.
+fn hostname() -> Option<String> {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -312,6 +349,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(apply(args))
         }
         Command::History(args) => history(args),
+        Command::IamPolicy(args) => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(iam_policy(args))
+        }
         Command::Run(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(run_controller(args))
@@ -629,13 +670,60 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
+    let location = driftless::controller::run::SourceLocation {
+        source: args.source.clone(),
+        reference: args.reference.clone(),
+        path: args.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+    };
+    let loaded = driftless::controller::run::read_source(&location, &args.state_dir)
+        .await
+        .map_err(LoadError::Source)
+        .and_then(driftless::validate::load_snapshot);
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(LoadError::Invalid(diagnostics)) => {
+            report_invalid(&diagnostics, Output::Text)?;
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let policy = driftless::iam::policy(&loaded.state, args.read_only);
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&policy)?
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// How long SIGTERM waits for the calls in flight.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
     use driftless::controller::run::{Reconciler, RunOptions};
     use driftless::controller::scheduler::{self, Schedule};
+    use driftless::controller::shard::Shard;
     use std::sync::Arc;
+    let shard = match Shard::resolve(
+        args.shard_index.as_deref(),
+        args.shard_count.as_deref(),
+        hostname().as_deref(),
+    ) {
+        Ok(shard) => shard,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("  hint: {}", e.hint());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if shard.is_sharded() {
+        tracing::info!(
+            index = shard.index,
+            count = shard.count,
+            "sharded: reconciling only this shard's targets"
+        );
+    }
     let options = RunOptions {
         location: location(&args.source),
         state_dir: args.source.state_dir.clone(),
@@ -659,6 +747,7 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         report_drift_only: args.drift_policy == DriftPolicyArg::Report,
         suspend: args.suspend,
+        shard,
     };
     let secret = match &args.webhook_secret_file {
         Some(file) => Some(
@@ -691,8 +780,24 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         // The result of the pass is the command's output; logs stay on stderr.
-        if let Some(error) = status.source.as_ref().and_then(|s| s.last_error.as_ref()) {
+        let fetch_failed = status.source.as_ref().and_then(|s| s.last_error.as_ref());
+        if let Some(error) = fetch_failed {
             println!("source: the fetch failed: {error}");
+        }
+        if let Some(s) = status.shard.as_ref().filter(|_| shard.is_sharded()) {
+            println!(
+                "shard {} of {}: {}",
+                s.index,
+                s.count,
+                if s.targets.is_empty() {
+                    "no targets".to_string()
+                } else {
+                    s.targets.join(", ")
+                }
+            );
+            if s.targets.is_empty() && fetch_failed.is_none() {
+                return Ok(ExitCode::SUCCESS);
+            }
         }
         for (target, s) in &status.targets {
             println!(

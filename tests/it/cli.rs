@@ -30,27 +30,27 @@ pub(crate) fn driftless(account: &TestAccount, home: &Path) -> Command {
     command
 }
 
-struct Repo {
-    dir: tempfile::TempDir,
-    state: tempfile::TempDir,
-    account: TestAccount,
+pub(crate) struct Repo {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) state: tempfile::TempDir,
+    pub(crate) account: TestAccount,
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
     }
 }
 
 impl Repo {
-    fn new(files: &[(&str, &str)]) -> Repo {
+    pub(crate) fn new(files: &[(&str, &str)]) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().unwrap(),
             state: tempfile::tempdir().unwrap(),
@@ -62,19 +62,19 @@ impl Repo {
         repo
     }
 
-    fn from_folder(folder: &Path) -> Repo {
+    pub(crate) fn from_folder(folder: &Path) -> Repo {
         let repo = Repo::new(&[]);
         copy_tree(folder, repo.dir.path());
         repo
     }
 
-    fn write(&self, path: &str, text: &str) {
+    pub(crate) fn write(&self, path: &str, text: &str) {
         let p = self.dir.path().join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let source = self.dir.path().to_string_lossy().into_owned();
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--source", &source]);
@@ -82,7 +82,7 @@ impl Repo {
     }
 
     /// Runs the binary with `args` and the state dir, but no `--source`.
-    fn run_raw(&self, args: &[&str]) -> Run {
+    pub(crate) fn run_raw(&self, args: &[&str]) -> Run {
         let out = driftless(&self.account, self.state.path())
             .args(args)
             .arg("--state-dir")
@@ -96,11 +96,11 @@ impl Repo {
         }
     }
 
-    fn plan(&self) -> Run {
+    pub(crate) fn plan(&self) -> Run {
         self.run(&["plan", "--detailed-exitcode", "--output", "json"])
     }
 
-    fn apply(&self, extra: &[&str]) -> Run {
+    pub(crate) fn apply(&self, extra: &[&str]) -> Run {
         let mut args = vec!["apply", "--auto-approve"];
         args.extend_from_slice(extra);
         let run = self.run(&args);
@@ -108,16 +108,16 @@ impl Repo {
         run
     }
 
-    fn calls(&self) -> CallCounts {
+    pub(crate) fn calls(&self) -> CallCounts {
         Emulator::shared().calls_of(&self.account.account_id)
     }
 
-    fn sdk(&self) -> aws_types::SdkConfig {
+    pub(crate) fn sdk(&self) -> aws_types::SdkConfig {
         self.account.sdk_config()
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
@@ -130,7 +130,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn repo_root() -> std::path::PathBuf {
+pub(crate) fn repo_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -910,7 +910,7 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
 }
 
 /// A minimal HTTP/1.1 request over loopback: (status, body).
-fn http(
+pub(crate) fn http(
     addr: &str,
     method: &str,
     path: &str,
@@ -961,7 +961,7 @@ fn post_signed(addr: &str, path: &str, body: &[u8]) -> u16 {
 }
 
 /// `GET /status`, parsed.
-fn status_of(addr: &str) -> Value {
+pub(crate) fn status_of(addr: &str) -> Value {
     let (code, body) = http(addr, "GET", "/status", &[], b"");
     assert_eq!(code, 200, "{body}");
     serde_json::from_str(&body).unwrap()
@@ -969,7 +969,21 @@ fn status_of(addr: &str) -> Value {
 
 /// Starts `driftless run` on `url` with the given resync, webhooks signed with
 /// `s3cret`; returns the process and the address it serves on.
-fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Child, String) {
+pub(crate) fn start_controller(
+    repo: &Repo,
+    url: &str,
+    resync: &str,
+) -> (std::process::Child, String) {
+    start_controller_with(repo, url, resync, &[])
+}
+
+/// [`start_controller`] with more flags.
+pub(crate) fn start_controller_with(
+    repo: &Repo,
+    url: &str,
+    resync: &str,
+    extra: &[&str],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = driftless(&repo.account, repo.state.path())
         .args([
@@ -985,6 +999,7 @@ fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Chil
             "--state-dir",
         ])
         .arg(repo.state.path())
+        .args(extra)
         .env("DRIFTLESS_WEBHOOK_SECRET", "s3cret")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -1006,7 +1021,7 @@ fn start_controller(repo: &Repo, url: &str, resync: &str) -> (std::process::Chil
 }
 
 /// Polls `check` every 100 ms for up to 30 s.
-fn wait_until(what: &str, check: &dyn Fn() -> bool) {
+pub(crate) fn wait_until(what: &str, check: &dyn Fn() -> bool) {
     for _ in 0..300 {
         if check() {
             return;

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub last_success: BTreeMap<String, i64>,
     /// The revision being enforced.
     pub revision: Option<String>,
+    /// (shard index, shard count, targets owned), once a revision was accepted.
+    pub shard: Option<(u32, u32, usize)>,
 }
 
 impl Metrics {
@@ -144,6 +146,23 @@ impl Metrics {
                 escape(rev)
             );
         }
+        if let Some((index, count, owned)) = self.shard {
+            let _ = writeln!(
+                out,
+                "# HELP driftless_shard_info This process's shard (--shard-index of --shard-count)."
+            );
+            let _ = writeln!(out, "# TYPE driftless_shard_info gauge");
+            let _ = writeln!(
+                out,
+                "driftless_shard_info{{index=\"{index}\",count=\"{count}\"}} 1"
+            );
+            let _ = writeln!(
+                out,
+                "# HELP driftless_shard_targets Targets this shard reconciles."
+            );
+            let _ = writeln!(out, "# TYPE driftless_shard_targets gauge");
+            let _ = writeln!(out, "driftless_shard_targets {owned}");
+        }
         out
     }
 }
@@ -171,6 +190,8 @@ mod tests {
             .insert(("logs".into(), "DescribeLogGroups".into(), "ok".into()), 3);
         m.last_success.insert("prod".into(), 1_790_000_000);
         m.revision = Some("9f1c2e7".into());
+        assert!(!m.render().contains("driftless_shard_info"));
+        m.shard = Some((1, 3, 4));
         let text = m.render();
         for line in [
             "driftless_reconciles_total{target=\"prod\",result=\"converged\"} 2",
@@ -182,6 +203,8 @@ mod tests {
             "driftless_aws_calls_total{service=\"logs\",operation=\"DescribeLogGroups\",outcome=\"ok\"} 3",
             "driftless_last_successful_sync_timestamp_seconds{target=\"prod\"} 1790000000",
             "driftless_revision_info{revision=\"9f1c2e7\"} 1",
+            "driftless_shard_info{index=\"1\",count=\"3\"} 1",
+            "driftless_shard_targets 4",
         ] {
             assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
         }

@@ -21,7 +21,8 @@ use super::http::Shared;
 use super::metrics::Metrics;
 use super::notify::{Notifier, Observation};
 use super::scheduler::{Backend, Desired, Next};
-use super::status::{classify_apply, ErrorClass, Outcome, SourceStatus, Status};
+use super::shard::Shard;
+use super::status::{classify_apply, ErrorClass, Outcome, ShardStatus, SourceStatus, Status};
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Cancel};
 use crate::engine::{self, EngineError, PlanRequest, Planned};
 use crate::plan::Action;
@@ -201,13 +202,16 @@ pub struct RunOptions {
     /// `--suspend`: plan and report, write nothing (also `suspend: true` in
     /// driftless.yaml and `POST /suspend`).
     pub suspend: bool,
+    /// The part of the targets this process owns (`--shard-index`/`--shard-count`).
+    pub shard: Shard,
 }
 
 /// A valid revision, ready to be reconciled.
 #[derive(Debug)]
 pub struct Revision {
     pub loaded: Loaded,
-    /// The targets reconciled: driftless.yaml's, limited by `--target`.
+    /// The targets reconciled: driftless.yaml's, limited by `--target` and to this
+    /// process's shard.
     pub targets: Vec<String>,
 }
 
@@ -299,16 +303,14 @@ impl Reconciler {
     fn known_targets(&self, source: &SourceState, config: Option<&DriftlessConfig>) -> Vec<String> {
         match (&source.last_good, config) {
             (Some(r), _) => r.targets.clone(),
-            (None, Some(config)) => {
-                let wanted = &self.options.request.targets;
-                config
-                    .target_names()
-                    .into_iter()
-                    .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
-                    .map(str::to_string)
-                    .collect()
-            }
-            (None, None) => vec![crate::spec::config::DEFAULT_TARGET.to_string()],
+            (None, Some(config)) => self.mine(config),
+            (None, None) => self
+                .options
+                .shard
+                .select(&[crate::spec::config::DEFAULT_TARGET])
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -341,26 +343,38 @@ impl Reconciler {
             .record(outcome, now);
     }
 
-    fn targets_of(&self, loaded: &Loaded) -> Vec<String> {
+    /// driftless.yaml's targets that this process reconciles: those `--target`
+    /// names (all without it) that its shard owns.
+    fn mine(&self, config: &DriftlessConfig) -> Vec<String> {
         let wanted = &self.options.request.targets;
-        loaded
-            .state
-            .config
-            .target_names()
+        // Every shard divides the same full list, whatever `--target` says.
+        self.options
+            .shard
+            .select(&config.target_names())
             .into_iter()
             .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
             .map(str::to_string)
             .collect()
     }
 
+    /// Publishes which shard this is and which targets it owns (`/status`, `/metrics`).
+    fn publish_shard(&self, targets: &[String]) {
+        let shard = self.options.shard;
+        self.status().shard = Some(ShardStatus {
+            index: shard.index,
+            count: shard.count,
+            targets: targets.to_vec(),
+        });
+        self.metrics().shard = Some((shard.index, shard.count, targets.len()));
+    }
+
     /// A newly valid revision: keep it, and (re)build the notifier if its
     /// configuration changed.
     async fn accept(&self, source: &mut SourceState, loaded: Loaded) -> Arc<Revision> {
         self.update_notifier(source, &loaded.state.config).await;
-        let revision = Arc::new(Revision {
-            targets: self.targets_of(&loaded),
-            loaded,
-        });
+        let targets = self.mine(&loaded.state.config);
+        self.publish_shard(&targets);
+        let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
         source.invalid = None;
         revision

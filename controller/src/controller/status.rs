@@ -251,6 +251,20 @@ pub struct Status {
     /// The git source (or folder): absent before the first fetch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceStatus>,
+    /// This process's shard and the targets it owns: absent before the first valid
+    /// revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardStatus>,
+}
+
+/// Which shard this process is (`--shard-index`/`--shard-count`; 0 of 1 unsharded)
+/// and which of the revision's targets it reconciles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardStatus {
+    pub index: u32,
+    pub count: u32,
+    pub targets: Vec<String>,
 }
 
 /// How the last fetches went. A failed fetch is the source's problem, not the

@@ -1,0 +1,542 @@
+//! `driftless iam-policy`: the least-privilege IAM policy for the kinds a repository
+//! uses. Pure: a [`DesiredState`] in, a policy document (JSON) out.
+//!
+//! [`CALLS`] lists every AWS operation the `aws/` modules can call, with the IAM
+//! action it needs, its access level, the resource type it is authorised on and the
+//! kinds that make driftless call it (a test scans `aws/` and fails when a call is
+//! missing here, or listed here and never made). Actions, resource types and ARN
+//! formats are those of the Service Authorization Reference (SAR):
+//! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html>,
+//! `…/list_amazoncloudwatchlogs.html`, `…/list_awssystemsmanager.html`,
+//! `…/list_awsbackup.html`, `…/list_amazonresourcegrouptaggingapi.html`,
+//! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`.
+//!
+//! Beyond the table, the policy grants what the services need on the caller's behalf,
+//! each only when a spec asks for it:
+//! - `iam:PassRole` on exactly the backup selection roles (`iam:PassedToService`
+//!   `backup.amazonaws.com`; SAR lists it as a dependent action of
+//!   CreateBackupSelection) and the maintenance-window task service roles
+//!   (`ssm.amazonaws.com`; Systems Manager user guide, "Controlling access to
+//!   maintenance windows");
+//! - `iam:CreateServiceLinkedRole` for SSM's role when a task names no service role,
+//!   and for CloudWatch Events' role when an alarm has an EC2 action (PutMetricAlarm
+//!   API reference);
+//! - for creating vaults, the key permissions and `backup-storage:MountCapsule` of the
+//!   AWS Backup developer guide ("Backup vault creation and deletion", Required
+//!   permissions), on the vaults' keys (or, for AWS's managed key, any key used
+//!   through AWS Backup: `kms:ViaService`);
+//! - `sns:Publish` on the notifications topic;
+//! - for the base identity, `sts:AssumeRole` on the targets' roles, in statements
+//!   whose `Sid` starts with `BaseIdentity`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use crate::spec::{DesiredState, Kind, ResourceSpec};
+
+/// What an operation does, as the SAR classifies it (List and Read are both reads;
+/// Write and Tagging both writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The resource type an action is authorised on (SAR "Resource types").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Res {
+    /// No resource-level permissions: `"*"`.
+    Any,
+    Alarm,
+    LogGroup,
+    PatchBaseline,
+    /// Maintenance windows and their targets and tasks.
+    Window,
+    BackupVault,
+    BackupPlan,
+    /// What SSM tags for driftless: patch baselines and maintenance windows.
+    SsmTagged,
+    /// What AWS Backup tags for driftless: vaults and plans.
+    BackupTagged,
+}
+
+impl Res {
+    /// The ARN patterns of this type in one region and account.
+    fn arns(self, partition: &str, region: &str, account: &str) -> Vec<String> {
+        let arn = |service: &str, rest: &str| {
+            format!("arn:{partition}:{service}:{region}:{account}:{rest}")
+        };
+        match self {
+            Res::Any => vec!["*".into()],
+            Res::Alarm => vec![arn("cloudwatch", "alarm:*")],
+            Res::LogGroup => vec![arn("logs", "log-group:*")],
+            Res::PatchBaseline => vec![arn("ssm", "patchbaseline/*")],
+            Res::Window => ["maintenancewindow/*", "windowtarget/*", "windowtask/*"]
+                .iter()
+                .map(|r| arn("ssm", r))
+                .collect(),
+            Res::BackupVault => vec![arn("backup", "backup-vault:*")],
+            Res::BackupPlan => vec![arn("backup", "backup-plan:*")],
+            Res::SsmTagged => vec![
+                arn("ssm", "patchbaseline/*"),
+                arn("ssm", "maintenancewindow/*"),
+            ],
+            Res::BackupTagged => vec![
+                arn("backup", "backup-vault:*"),
+                arn("backup", "backup-plan:*"),
+            ],
+        }
+    }
+}
+
+/// One AWS operation driftless can call.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    /// The service as the emulator counts it (botocore's name).
+    pub service: &'static str,
+    /// The API operation, e.g. `PutMetricAlarm`.
+    pub operation: &'static str,
+    pub access: Access,
+    pub resource: Res,
+    /// The kinds whose specs make driftless call it (empty: every kind).
+    pub kinds: &'static [Kind],
+}
+
+impl Call {
+    /// The IAM action (`cloudwatch:PutMetricAlarm`).
+    pub fn action(&self) -> String {
+        format!("{}:{}", iam_prefix(self.service), self.operation)
+    }
+}
+
+/// The IAM service prefix of a botocore service name.
+pub fn iam_prefix(service: &str) -> &str {
+    match service {
+        "resourcegroupstaggingapi" => "tag",
+        other => other,
+    }
+}
+
+const ALARM: &[Kind] = &[Kind::MetricAlarm];
+const LOGS: &[Kind] = &[Kind::LogGroup, Kind::LogRetentionPolicy];
+const LOG_GROUP: &[Kind] = &[Kind::LogGroup];
+const BASELINE: &[Kind] = &[Kind::PatchBaseline];
+const WINDOW: &[Kind] = &[Kind::MaintenanceWindow];
+const SSM_TAGGED: &[Kind] = &[Kind::PatchBaseline, Kind::MaintenanceWindow];
+const VAULT: &[Kind] = &[Kind::BackupVault];
+const PLAN: &[Kind] = &[Kind::BackupPlan];
+const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
+
+macro_rules! calls {
+    ($($service:literal $op:literal $access:ident $res:ident $kinds:expr;)*) => {
+        /// Every operation the `aws/` modules call (a flat table).
+        pub const CALLS: &[Call] = &[$(Call {
+            service: $service,
+            operation: $op,
+            access: Access::$access,
+            resource: Res::$res,
+            kinds: $kinds,
+        }),*];
+    };
+}
+
+calls! {
+    "resourcegroupstaggingapi" "GetResources" Read Any &[];
+    "cloudwatch" "DescribeAlarms" Read Alarm ALARM;
+    "cloudwatch" "ListTagsForResource" Read Alarm ALARM;
+    "cloudwatch" "PutMetricAlarm" Write Alarm ALARM;
+    "cloudwatch" "DeleteAlarms" Write Alarm ALARM;
+    "cloudwatch" "TagResource" Write Alarm ALARM;
+    "cloudwatch" "UntagResource" Write Alarm ALARM;
+    "logs" "DescribeLogGroups" Read Any LOGS;
+    "logs" "ListTagsForResource" Read LogGroup LOG_GROUP;
+    "logs" "CreateLogGroup" Write LogGroup LOG_GROUP;
+    "logs" "DeleteLogGroup" Write LogGroup LOG_GROUP;
+    "logs" "PutRetentionPolicy" Write LogGroup LOGS;
+    "logs" "DeleteRetentionPolicy" Write LogGroup LOG_GROUP;
+    "logs" "AssociateKmsKey" Write LogGroup LOG_GROUP;
+    "logs" "DisassociateKmsKey" Write LogGroup LOG_GROUP;
+    "logs" "TagResource" Write LogGroup LOG_GROUP;
+    "logs" "UntagResource" Write LogGroup LOG_GROUP;
+    "ssm" "ListTagsForResource" Read SsmTagged SSM_TAGGED;
+    "ssm" "AddTagsToResource" Write SsmTagged SSM_TAGGED;
+    "ssm" "RemoveTagsFromResource" Write SsmTagged SSM_TAGGED;
+    "ssm" "DescribePatchBaselines" Read Any BASELINE;
+    "ssm" "DescribePatchGroups" Read Any BASELINE;
+    "ssm" "GetPatchBaseline" Read PatchBaseline BASELINE;
+    "ssm" "CreatePatchBaseline" Write Any BASELINE;
+    "ssm" "UpdatePatchBaseline" Write PatchBaseline BASELINE;
+    "ssm" "DeletePatchBaseline" Write PatchBaseline BASELINE;
+    "ssm" "RegisterPatchBaselineForPatchGroup" Write PatchBaseline BASELINE;
+    "ssm" "DeregisterPatchBaselineForPatchGroup" Write PatchBaseline BASELINE;
+    "ssm" "RegisterDefaultPatchBaseline" Write PatchBaseline BASELINE;
+    "ssm" "DescribeMaintenanceWindows" Read Any WINDOW;
+    "ssm" "GetMaintenanceWindow" Read Window WINDOW;
+    "ssm" "DescribeMaintenanceWindowTargets" Read Window WINDOW;
+    "ssm" "DescribeMaintenanceWindowTasks" Read Window WINDOW;
+    "ssm" "GetMaintenanceWindowTask" Read Window WINDOW;
+    "ssm" "CreateMaintenanceWindow" Write Any WINDOW;
+    "ssm" "UpdateMaintenanceWindow" Write Window WINDOW;
+    "ssm" "DeleteMaintenanceWindow" Write Window WINDOW;
+    "ssm" "RegisterTargetWithMaintenanceWindow" Write Window WINDOW;
+    "ssm" "UpdateMaintenanceWindowTarget" Write Window WINDOW;
+    "ssm" "DeregisterTargetFromMaintenanceWindow" Write Window WINDOW;
+    "ssm" "RegisterTaskWithMaintenanceWindow" Write Window WINDOW;
+    "ssm" "UpdateMaintenanceWindowTask" Write Window WINDOW;
+    "ssm" "DeregisterTaskFromMaintenanceWindow" Write Window WINDOW;
+    "backup" "ListTags" Read BackupTagged BACKUP_TAGGED;
+    "backup" "TagResource" Write BackupTagged BACKUP_TAGGED;
+    "backup" "UntagResource" Write BackupTagged BACKUP_TAGGED;
+    "backup" "ListBackupVaults" Read Any VAULT;
+    "backup" "DescribeBackupVault" Read BackupVault VAULT;
+    "backup" "CreateBackupVault" Write BackupVault VAULT;
+    "backup" "DeleteBackupVault" Write BackupVault VAULT;
+    "backup" "ListBackupPlans" Read Any PLAN;
+    "backup" "GetBackupPlan" Read BackupPlan PLAN;
+    "backup" "ListBackupSelections" Read BackupPlan PLAN;
+    "backup" "GetBackupSelection" Read BackupPlan PLAN;
+    "backup" "CreateBackupPlan" Write BackupPlan PLAN;
+    "backup" "UpdateBackupPlan" Write BackupPlan PLAN;
+    "backup" "DeleteBackupPlan" Write BackupPlan PLAN;
+    "backup" "CreateBackupSelection" Write BackupPlan PLAN;
+    "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
+    "sns" "Publish" Write Any &[];
+}
+
+/// The call table entry of an operation, if driftless makes it.
+pub fn call(service: &str, operation: &str) -> Option<&'static Call> {
+    CALLS
+        .iter()
+        .find(|c| c.service == service && c.operation == operation)
+}
+
+/// Where one target's calls go.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    partition: String,
+    region: String,
+    /// From the target's roleArn; `*` when driftless.yaml does not say.
+    account: String,
+}
+
+/// The partition of a region (`cn-north-1` → `aws-cn`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The account of an ARN (`arn:aws:iam::111111111111:role/x` → `111111111111`).
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+fn places(state: &DesiredState) -> Vec<Place> {
+    let mut places: BTreeSet<Place> = BTreeSet::new();
+    for t in &state.config.targets {
+        places.insert(Place {
+            partition: partition_of(&t.region).into(),
+            region: t.region.clone(),
+            account: t
+                .role_arn
+                .as_deref()
+                .and_then(account_of)
+                .unwrap_or("*")
+                .into(),
+        });
+    }
+    if places.is_empty() {
+        // No driftless.yaml targets: the default target, in the environment's region.
+        places.insert(Place {
+            partition: "aws".into(),
+            region: "*".into(),
+            account: "*".into(),
+        });
+    }
+    places.into_iter().collect()
+}
+
+/// The kinds a repository uses.
+pub fn kinds_of(state: &DesiredState) -> BTreeSet<Kind> {
+    state.resources.iter().map(|r| r.kind()).collect()
+}
+
+/// The policy document (`Version` 2012-10-17) for `state`; `read_only` grants every
+/// read and no write (plan-only and report-only deployments).
+pub fn policy(state: &DesiredState, read_only: bool) -> Value {
+    let kinds = kinds_of(state);
+    let places = places(state);
+    let mut statements = call_statements(&kinds, &places, read_only);
+    if !read_only {
+        statements.extend(dependent_statements(state, &places));
+        if let Some(sns) = state
+            .config
+            .notifications
+            .as_ref()
+            .and_then(|n| n.sns.as_ref())
+        {
+            statements.push(statement(
+                "NotificationsPublish",
+                &["sns:Publish".into()],
+                vec![sns.topic_arn.clone()],
+                None,
+            ));
+        }
+    }
+    let roles: BTreeSet<&str> = state
+        .config
+        .targets
+        .iter()
+        .filter_map(|t| t.role_arn.as_deref())
+        .collect();
+    if !roles.is_empty() {
+        statements.push(statement(
+            "BaseIdentityAssumeTargetRoles",
+            &["sts:AssumeRole".into()],
+            roles.into_iter().map(str::to_string).collect(),
+            None,
+        ));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// One statement per service, access and resource type, for the calls `kinds` need.
+fn call_statements(kinds: &BTreeSet<Kind>, places: &[Place], read_only: bool) -> Vec<Value> {
+    let mut groups: BTreeMap<(&str, Access, Res), BTreeSet<String>> = BTreeMap::new();
+    for c in CALLS {
+        let needed = if c.kinds.is_empty() {
+            // GetResources serves every kind; Publish is the notifications' (below).
+            c.service != "sns" && !kinds.is_empty()
+        } else {
+            c.kinds.iter().any(|k| kinds.contains(k))
+        };
+        if needed && (c.access == Access::Read || !read_only) {
+            groups
+                .entry((c.service, c.access, c.resource))
+                .or_default()
+                .insert(c.action());
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((service, access, res), actions)| {
+            let resources: BTreeSet<String> = places
+                .iter()
+                .flat_map(|p| res.arns(&p.partition, &p.region, &p.account))
+                .collect();
+            let sid = format!(
+                "{}{}{}",
+                camel(service),
+                match access {
+                    Access::Read => "Read",
+                    Access::Write => "Write",
+                },
+                match res {
+                    Res::Any => "Unscoped".to_string(),
+                    other => format!("{other:?}"),
+                }
+            );
+            let actions: Vec<String> = actions.into_iter().collect();
+            statement(&sid, &actions, resources.into_iter().collect(), None)
+        })
+        .collect()
+}
+
+/// What the services need on the caller's behalf for these specs (module doc).
+fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
+    let mut backup_roles = BTreeSet::new();
+    let mut task_roles = BTreeSet::new();
+    let mut task_without_role = false;
+    let mut ec2_alarm_action = false;
+    let mut vault_keys = BTreeSet::new();
+    let mut managed_key_vault = false;
+    for r in &state.resources {
+        match &r.spec {
+            ResourceSpec::BackupPlan(p) => {
+                backup_roles.extend(p.selections.iter().map(|s| s.iam_role_arn.clone()));
+            }
+            ResourceSpec::MaintenanceWindow(w) => {
+                for t in &w.tasks {
+                    match &t.service_role_arn {
+                        Some(role) => {
+                            task_roles.insert(role.clone());
+                        }
+                        None => task_without_role = true,
+                    }
+                }
+            }
+            ResourceSpec::MetricAlarm(a) => {
+                ec2_alarm_action |= a
+                    .alarm_actions
+                    .iter()
+                    .chain(&a.ok_actions)
+                    .chain(&a.insufficient_data_actions)
+                    .any(|arn| arn.contains(":automate:"));
+            }
+            ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
+                Some(key) => {
+                    vault_keys.insert(key.clone());
+                }
+                None => managed_key_vault = true,
+            },
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (sid, roles, service) in [
+        (
+            "PassBackupSelectionRoles",
+            &backup_roles,
+            "backup.amazonaws.com",
+        ),
+        (
+            "PassMaintenanceWindowTaskRoles",
+            &task_roles,
+            "ssm.amazonaws.com",
+        ),
+    ] {
+        if !roles.is_empty() {
+            out.push(statement(
+                sid,
+                &["iam:PassRole".into()],
+                roles.iter().cloned().collect(),
+                Some(json!({"StringEquals": {"iam:PassedToService": service}})),
+            ));
+        }
+    }
+    for (wanted, sid, service, role) in [
+        (
+            task_without_role,
+            "CreateSsmServiceLinkedRole",
+            "ssm.amazonaws.com",
+            "AWSServiceRoleForAmazonSSM",
+        ),
+        (
+            ec2_alarm_action,
+            "CreateCloudWatchEventsServiceLinkedRole",
+            "events.amazonaws.com",
+            "AWSServiceRoleForCloudWatchEvents",
+        ),
+    ] {
+        if wanted {
+            let arns: BTreeSet<String> = places
+                .iter()
+                .map(|p| {
+                    format!(
+                        "arn:{}:iam::{}:role/aws-service-role/{service}/{role}",
+                        p.partition, p.account
+                    )
+                })
+                .collect();
+            out.push(statement(
+                sid,
+                &["iam:CreateServiceLinkedRole".into()],
+                arns.into_iter().collect(),
+                Some(json!({"StringEquals": {"iam:AWSServiceName": service}})),
+            ));
+        }
+    }
+    if !vault_keys.is_empty() || managed_key_vault {
+        out.extend(vault_key_statements(vault_keys, managed_key_vault, places));
+    }
+    out
+}
+
+/// The key permissions vault creation needs (AWS Backup developer guide, "Backup
+/// vault creation and deletion").
+fn vault_key_statements(keys: BTreeSet<String>, managed_key: bool, places: &[Place]) -> Vec<Value> {
+    let actions: Vec<String> = [
+        "kms:CreateGrant",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:GenerateDataKey",
+        "kms:RetireGrant",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let via: Vec<String> = places
+        .iter()
+        .map(|p| format!("backup.{}.amazonaws.com", p.region))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let resources = if managed_key {
+        vec!["*".to_string()]
+    } else {
+        keys.into_iter().collect()
+    };
+    vec![
+        statement(
+            "BackupVaultKeys",
+            &actions,
+            resources,
+            Some(json!({"StringLike": {"kms:ViaService": via}})),
+        ),
+        statement(
+            "BackupVaultStorage",
+            &["backup-storage:MountCapsule".into()],
+            vec!["*".into()],
+            None,
+        ),
+    ]
+}
+
+fn statement(
+    sid: &str,
+    actions: &[String],
+    resources: Vec<String>,
+    condition: Option<Value>,
+) -> Value {
+    let mut s = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": if resources.len() == 1 { json!(resources[0]) } else { json!(resources) },
+    });
+    if let Some(c) = condition {
+        s["Condition"] = c;
+    }
+    s
+}
+
+/// `resourcegroupstaggingapi` → `Tagging`, `cloudwatch` → `CloudWatch`.
+fn camel(service: &str) -> &str {
+    match service {
+        "resourcegroupstaggingapi" => "Tagging",
+        "cloudwatch" => "CloudWatch",
+        "logs" => "Logs",
+        "ssm" => "Ssm",
+        "backup" => "Backup",
+        "sns" => "Sns",
+        other => other,
+    }
+}
+
+/// The actions a policy document allows (every `Allow` statement's `Action`s).
+pub fn allowed_actions(policy: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for s in policy["Statement"].as_array().into_iter().flatten() {
+        if s["Effect"] != "Allow" {
+            continue;
+        }
+        match &s["Action"] {
+            Value::String(a) => {
+                out.insert(a.clone());
+            }
+            Value::Array(list) => {
+                out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
