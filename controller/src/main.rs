@@ -143,6 +143,10 @@ struct RunArgs {
     /// A file holding the webhook secret (else DRIFTLESS_WEBHOOK_SECRET; neither: webhooks off).
     #[arg(long)]
     webhook_secret_file: Option<PathBuf>,
+    /// A file holding the bearer token of POST /suspend and /resume (else
+    /// DRIFTLESS_ADMIN_TOKEN; neither: those endpoints are disabled).
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
     /// Plan and report, write nothing (also `suspend: true` in driftless.yaml, and
     /// `POST /suspend`).
     #[arg(long)]
@@ -154,6 +158,19 @@ struct RunArgs {
     /// StatefulSet pod's).
     #[arg(long, env = "DRIFTLESS_SHARD_INDEX", allow_negative_numbers = true)]
     shard_index: Option<String>,
+}
+
+/// A secret from `file` (trimmed), else from the variable `var`; `None` when neither
+/// gives a non-empty value.
+fn read_secret(file: Option<&Path>, var: &str, what: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    let value = match file {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading {what} {}", file.display()))?
+            .trim()
+            .to_string(),
+        None => std::env::var(var).unwrap_or_default(),
+    };
+    Ok((!value.is_empty()).then(|| value.into_bytes()))
 }
 
 /// This host's name: `HOSTNAME` (set in every Kubernetes container), else the kernel's.
@@ -171,7 +188,10 @@ enum DriftPolicyArg {
     Report,
 }
 
-/// `30s`, `5m`, `1h`, `2d` (or plain seconds).
+/// The longest `--interval` or `--resync`.
+const MAX_DURATION_SECS: u64 = 30 * 86400;
+
+/// `30s`, `5m`, `1h`, `2d` (or plain seconds), from 1 s to 30 days.
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let (number, unit) = text.split_at(
@@ -181,13 +201,17 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration like 30s, 5m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let unit_secs: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => return Err(format!("`{text}`: unknown unit `{unit}`; use s, m, h or d")),
     };
+    let seconds = n
+        .checked_mul(unit_secs)
+        .filter(|s| *s <= MAX_DURATION_SECS)
+        .ok_or_else(|| format!("`{text}` is longer than 30 days; use at most 30d"))?;
     if seconds == 0 {
         return Err("the duration must be at least 1s".into());
     }
@@ -749,20 +773,27 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
         suspend: args.suspend,
         shard,
     };
-    let secret = match &args.webhook_secret_file {
-        Some(file) => Some(
-            std::fs::read_to_string(file)
-                .with_context(|| format!("reading the webhook secret file {}", file.display()))?
-                .trim()
-                .as_bytes()
-                .to_vec(),
-        ),
-        None => std::env::var("DRIFTLESS_WEBHOOK_SECRET")
-            .ok()
-            .map(String::into_bytes),
-    };
+    let secret = read_secret(
+        args.webhook_secret_file.as_deref(),
+        "DRIFTLESS_WEBHOOK_SECRET",
+        "the webhook secret file",
+    )?;
+    let admin_token = read_secret(
+        args.admin_token_file.as_deref(),
+        "DRIFTLESS_ADMIN_TOKEN",
+        "the admin token file",
+    )?;
+    if admin_token.is_none() {
+        tracing::info!("POST /suspend and /resume are disabled: no admin token (DRIFTLESS_ADMIN_TOKEN or --admin-token-file)");
+    }
+    if std::env::var("DRIFTLESS_GIT_INSECURE_SKIP_HOST_KEY_CHECK")
+        .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+    {
+        tracing::warn!("DRIFTLESS_GIT_INSECURE_SKIP_HOST_KEY_CHECK is set: any ssh host key is accepted, so a man in the middle can serve any specs; for tests only");
+    }
     let shared = Arc::new(driftless::controller::http::Shared {
         secret: secret.filter(|s| !s.is_empty()),
+        admin_token,
         branch: args
             .source
             .reference

@@ -1378,7 +1378,12 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
         "first, suspended",
     );
     let before = repo.calls();
-    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), "adm1n-t0ken\n").unwrap();
+    let token_path = token.path().to_string_lossy().into_owned();
+    let (mut child, addr) =
+        start_controller_with(&repo, &url, "1h", &["--admin-token-file", &token_path]);
+    let bearer = [("Authorization", "Bearer adm1n-t0ken")];
     wait_until("the suspended reconcile", &|| {
         let (_, body) = http(&addr, "GET", "/status", &[], b"");
         body.contains("\"lastResult\":\"suspended\"")
@@ -1404,8 +1409,11 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
     let second = head(origin.path());
     let second = second.as_str();
     let push = br#"{"ref": "refs/heads/main"}"#;
+    // A push delivery, correctly signed with the webhook secret, is no credential
+    // for the control endpoints.
+    assert_eq!(post_signed(&addr, "/suspend", push), 401);
     // Suspended by the API meanwhile: still nothing written.
-    assert_eq!(post_signed(&addr, "/suspend", push), 200);
+    assert_eq!(http(&addr, "POST", "/suspend", &bearer, b"").0, 200);
     assert_eq!(post_signed(&addr, "/hooks/git", push), 202);
     wait_until("the second revision to be planned", &|| {
         let status = status_of(&addr);
@@ -1415,9 +1423,12 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
             && target["lastResult"] == "suspended"
     });
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
-    // An unsigned resume is refused; a signed one writes at once.
+    // A resume without the token, or with another one, is refused; with it, the
+    // held-back change is written at once.
     assert_eq!(http(&addr, "POST", "/resume", &[], push).0, 401);
-    assert_eq!(post_signed(&addr, "/resume", push), 200);
+    let wrong = [("Authorization", "Bearer adm1n-t0keN")];
+    assert_eq!(http(&addr, "POST", "/resume", &wrong, b"").0, 401);
+    assert_eq!(http(&addr, "POST", "/resume", &bearer, b"").0, 200);
     wait_until("the resumed reconcile", &|| {
         let (_, body) = http(&addr, "GET", "/status", &[], b"");
         body.contains("\"lastResult\":\"converged\"")
@@ -1431,4 +1442,65 @@ fn a_suspended_controller_reports_and_writes_nothing_until_resumed() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn without_an_admin_token_suspend_and_resume_are_disabled() {
+    let repo = Repo::new(&[]);
+    let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    let push = br#"{"ref": "refs/heads/main"}"#;
+    for path in ["/suspend", "/resume"] {
+        let (code, body) = http(&addr, "POST", path, &[("Authorization", "Bearer x")], b"");
+        assert_eq!(code, 403, "{path}: {body}");
+        assert!(body.contains("DRIFTLESS_ADMIN_TOKEN"), "{body}");
+        assert_eq!(post_signed(&addr, path, push), 403, "{path}");
+    }
+    assert_eq!(status_of(&addr)["suspended"], false);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn durations_past_thirty_days_are_refused_without_overflow() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    for (flag, value) in [
+        ("--interval", "31d"),
+        ("--resync", "99999999999999999d"),
+        ("--resync", "18446744073709551615m"),
+        ("--interval", "2592001"),
+    ] {
+        let run = repo.run(&["run", "--once", flag, value]);
+        assert_eq!(run.code, 2, "{flag} {value}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("is longer than 30 days")
+                || run.stderr.contains("is not a duration"),
+            "{flag} {value}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    // 30 days itself is accepted.
+    let run = repo.run(&["run", "--once", "--resync", "30d"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn skipping_the_ssh_host_key_check_is_warned_about_at_every_start() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    let source = repo.dir.path().to_string_lossy().into_owned();
+    let out = driftless(&repo.account, repo.state.path())
+        .args(["run", "--once", "--source", &source, "--state-dir"])
+        .arg(repo.state.path())
+        .env("DRIFTLESS_GIT_INSECURE_SKIP_HOST_KEY_CHECK", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "DRIFTLESS_GIT_INSECURE_SKIP_HOST_KEY_CHECK is set: any ssh host key is accepted"
+        ),
+        "{stderr}"
+    );
 }

@@ -1,8 +1,8 @@
 //! The controller's HTTP interface (axum): `POST /hooks/git` (signed push events
 //! trigger a fetch at once), `GET /status`, `GET /healthz`, `GET /readyz` (ready after
 //! the first successful fetch), `GET /metrics` (Prometheus), and `POST /suspend` /
-//! `POST /resume` (signed like the webhook; a suspended controller still plans and
-//! reports, but writes nothing).
+//! `POST /resume` (with the admin bearer token, never the webhook signature; a
+//! suspended controller still plans and reports, but writes nothing).
 //!
 //! Handlers only read and flip shared state; the reconcile loop owns the work.
 
@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tokio::sync::Notify;
 
+use super::admin::{self, AdminError};
 use super::metrics::Metrics;
 use super::status::Status;
 use super::webhook::{self, Signatures, WebhookError, MAX_BODY_BYTES};
@@ -34,8 +35,10 @@ pub struct Shared {
     pub trigger: Arc<Notify>,
     /// Woken by `POST /resume`: reconcile every target now.
     pub resync: Arc<Notify>,
-    /// The webhook secret; `None` disables webhooks (and suspend/resume).
+    /// The webhook secret; `None` disables webhooks.
     pub secret: Option<Vec<u8>>,
+    /// The control endpoints' bearer token; `None` disables suspend/resume.
+    pub admin_token: Option<Vec<u8>>,
     /// The branch the controller follows; pushes to others are ignored.
     pub branch: String,
 }
@@ -79,14 +82,16 @@ async fn hook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     }
 }
 
-async fn set_suspended(
-    shared: Arc<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-    value: bool,
-) -> Response {
-    if let Err(refused) = check(&shared, &headers, &body) {
-        return refused;
+async fn set_suspended(shared: Arc<Shared>, headers: HeaderMap, value: bool) -> Response {
+    if let Err(e) = admin::authorize(
+        shared.admin_token.as_deref(),
+        header(&headers, "authorization"),
+    ) {
+        let code = match e {
+            AdminError::Disabled => StatusCode::FORBIDDEN,
+            AdminError::Missing | AdminError::Mismatch => StatusCode::UNAUTHORIZED,
+        };
+        return (code, format!("{e}\n")).into_response();
     }
     shared.suspended.store(value, Ordering::SeqCst);
     if !value {
@@ -101,12 +106,12 @@ async fn set_suspended(
     (StatusCode::OK, text).into_response()
 }
 
-async fn suspend(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    set_suspended(shared, headers, body, true).await
+async fn suspend(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    set_suspended(shared, headers, true).await
 }
 
-async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    set_suspended(shared, headers, body, false).await
+async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    set_suspended(shared, headers, false).await
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {

@@ -6,6 +6,7 @@
 //! Prometheus metrics, the notifications' dedup, and which targets a shard owns
 //! (`shard.rs`); `http.rs` serves status, health, metrics and the webhook.
 
+pub mod admin;
 pub mod backoff;
 pub mod http;
 pub mod metrics;
