@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PYTHON_VENV := .venv/bin/python
 
-.PHONY: demo test build lint rust-test emulator-setup emulator-test schemas
+.PHONY: demo test build lint rust-test emulator-setup emulator-test chart-test schemas
 
 ## demo: the main job end to end on the emulator (validate, plan, apply, drift, correct)
 demo: build emulator-setup
@@ -12,7 +12,7 @@ build:
 	$(CARGO) build --release --bin driftless
 
 ## test: every test, on a fresh machine too (installs the emulator's pinned venv)
-test: lint emulator-setup rust-test emulator-test
+test: lint emulator-setup rust-test emulator-test chart-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -26,6 +26,13 @@ emulator-setup:
 
 emulator-test: emulator-setup
 	$(PYTHON_VENV) -m pytest tests/emulator -q -p no:cacheprovider
+
+## chart-test: lint and render charts/driftless with the Helm library (its own pinned
+## venv, .venv-chart), validate against the Kubernetes schemas, and run the rendered
+## command line against the debug binary that rust-test built
+chart-test:
+	$(CARGO) build --bin driftless
+	DRIFTLESS_BIN=target/debug/driftless tests/chart/run
 
 ## schemas: regenerate specs/*.schema.json from the Rust types
 schemas:
