@@ -105,3 +105,54 @@ def test_list_tags_takes_the_arn_from_the_last_path_segment(client, endpoint, ac
     backup = client("backup")
     arn = backup.create_backup_vault(BackupVaultName="tagged", BackupVaultTags={"team": "ops"})["BackupVaultArn"]
     assert backup.list_tags(ResourceArn=arn)["Tags"] == {"team": "ops"}
+
+
+def test_vault_tags_go_with_the_vault(backup):
+    arn = backup.create_backup_vault(BackupVaultName="tagged", BackupVaultTags={"team": "ops"})["BackupVaultArn"]
+    backup.delete_backup_vault(BackupVaultName="tagged")
+    backup.create_backup_vault(BackupVaultName="tagged")
+    assert backup.list_tags(ResourceArn=arn)["Tags"] == {}
+
+
+def _vault_entry(backup, name):
+    return next(v for v in backup.list_backup_vaults()["BackupVaultList"] if v["BackupVaultName"] == name)
+
+
+def test_recovery_points(backup):
+    resource = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+    job = backup.start_backup_job(BackupVaultName="vault", ResourceArn=resource, IamRoleArn=ROLE, IdempotencyToken="t-1")
+    again = backup.start_backup_job(BackupVaultName="vault", ResourceArn=resource, IamRoleArn=ROLE, IdempotencyToken="t-1")
+    assert again["RecoveryPointArn"] == job["RecoveryPointArn"]
+    described = backup.describe_backup_job(BackupJobId=job["BackupJobId"])
+    assert described["State"] == "COMPLETED" and described["RecoveryPointArn"] == job["RecoveryPointArn"]
+
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="vault")["RecoveryPoints"]
+    assert [(p["RecoveryPointArn"], p["Status"], p["ResourceArn"], p["ResourceType"]) for p in points] == [
+        (job["RecoveryPointArn"], "COMPLETED", resource, "DynamoDB")
+    ]
+    assert _vault_entry(backup, "vault")["NumberOfRecoveryPoints"] == 1
+    assert backup.describe_backup_vault(BackupVaultName="vault")["NumberOfRecoveryPoints"] == 1
+    point = backup.describe_recovery_point(BackupVaultName="vault", RecoveryPointArn=job["RecoveryPointArn"])
+    assert point["Status"] == "COMPLETED" and point["BackupVaultName"] == "vault"
+
+    with pytest.raises(ClientError) as e:
+        backup.delete_backup_vault(BackupVaultName="vault")
+    assert e.value.response["Error"]["Code"] == "InvalidRequestException"
+
+    backup.delete_recovery_point(BackupVaultName="vault", RecoveryPointArn=job["RecoveryPointArn"])
+    assert backup.list_recovery_points_by_backup_vault(BackupVaultName="vault")["RecoveryPoints"] == []
+    assert _vault_entry(backup, "vault")["NumberOfRecoveryPoints"] == 0
+    with pytest.raises(ClientError) as e:
+        backup.delete_recovery_point(BackupVaultName="vault", RecoveryPointArn=job["RecoveryPointArn"])
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    backup.delete_backup_vault(BackupVaultName="vault")
+    with pytest.raises(ClientError) as e:
+        backup.start_backup_job(BackupVaultName="vault", ResourceArn=resource, IamRoleArn=ROLE)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_recovery_points_paginate(backup):
+    for i in range(3):
+        backup.start_backup_job(BackupVaultName="vault", ResourceArn=f"arn:aws:ec2:us-east-1:123456789012:volume/vol-{i}", IamRoleArn=ROLE)
+    pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(BackupVaultName="vault", PaginationConfig={"PageSize": 2})
+    assert [len(p["RecoveryPoints"]) for p in pages] == [2, 1]

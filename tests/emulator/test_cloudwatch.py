@@ -197,3 +197,21 @@ def test_metric_data_round_trip(cw):
     assert isinstance(res["Datapoints"][0]["Timestamp"], dt.datetime)
     metrics = cw.list_metrics(Namespace="driftless")["Metrics"]
     assert [m["MetricName"] for m in metrics] == ["m"]
+
+
+def test_metric_data_query_account_id_round_trips(cw):
+    metrics = [
+        {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True},
+        {
+            "Id": "m1",
+            "AccountId": "222233334444",
+            "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": "Errors"}, "Period": 60, "Stat": "Sum"},
+            "ReturnData": False,
+        },
+    ]
+    cw.put_metric_alarm(
+        AlarmName="cross-account", EvaluationPeriods=1, Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold", Metrics=metrics,
+    )
+    got = cw.describe_alarms(AlarmNames=["cross-account"])["MetricAlarms"][0]["Metrics"]
+    assert [m.get("AccountId") for m in got] == [None, "222233334444"]

@@ -25,3 +25,46 @@ def test_invalid_retention_days_rejected(client, days):
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     group = logs.describe_log_groups(logGroupNamePrefix="/driftless/bad")["logGroups"][0]
     assert "retentionInDays" not in group
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _group(logs, name):
+    return logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]
+
+
+def test_log_group_class_is_stored_and_returned(client):
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/driftless/ia", logGroupClass="INFREQUENT_ACCESS")
+    logs.create_log_group(logGroupName="/driftless/std")
+    assert _group(logs, "/driftless/ia")["logGroupClass"] == "INFREQUENT_ACCESS"
+    assert _group(logs, "/driftless/std")["logGroupClass"] == "STANDARD"
+
+
+def test_delivery_groups_keep_events_one_day(client):
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/driftless/delivery", logGroupClass="DELIVERY")
+    group = _group(logs, "/driftless/delivery")
+    assert group["logGroupClass"] == "DELIVERY" and group["retentionInDays"] == 1
+    for call in (
+        lambda: logs.put_retention_policy(logGroupName="/driftless/delivery", retentionInDays=7),
+        lambda: logs.delete_retention_policy(logGroupName="/driftless/delivery"),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert _group(logs, "/driftless/delivery")["retentionInDays"] == 1
+
+
+def test_associate_and_disassociate_kms_key(client):
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/driftless/key")
+    assert "kmsKeyId" not in _group(logs, "/driftless/key")
+    logs.associate_kms_key(logGroupName="/driftless/key", kmsKeyId=KEY)
+    assert _group(logs, "/driftless/key")["kmsKeyId"] == KEY
+    logs.disassociate_kms_key(logGroupName="/driftless/key")
+    assert "kmsKeyId" not in _group(logs, "/driftless/key")
+    with pytest.raises(ClientError) as e:
+        logs.associate_kms_key(logGroupName="/driftless/none", kmsKeyId=KEY)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -268,3 +268,26 @@ def test_task_listing_names_the_type_field_as_the_model_does(client):
     assert "TaskType" not in tasks[0]
     filtered = ssm.describe_maintenance_window_tasks(WindowId=wid, Filters=[{"Key": "TaskType", "Values": ["LAMBDA"]}])
     assert filtered["Tasks"] == []
+
+
+def test_update_patch_baseline_replace_resets_unset_fields_to_defaults(client):
+    ssm = client("ssm")
+    bid = ssm.create_patch_baseline(
+        Name="replaced",
+        OperatingSystem="AMAZON_LINUX_2023",
+        ApprovedPatches=["kernel"],
+        ApprovedPatchesComplianceLevel="HIGH",
+        ApprovedPatchesEnableNonSecurity=True,
+        RejectedPatches=["bash"],
+        RejectedPatchesAction="BLOCK",
+        Description="before",
+    )["BaselineId"]
+    out = ssm.update_patch_baseline(BaselineId=bid, Name="replaced", Replace=True)
+    got = ssm.get_patch_baseline(BaselineId=bid)
+    for doc in (out, got):
+        assert doc["ApprovedPatches"] == [] and doc["RejectedPatches"] == []
+        assert doc["ApprovedPatchesComplianceLevel"] == "UNSPECIFIED"
+        assert doc["ApprovedPatchesEnableNonSecurity"] is False
+        assert doc["RejectedPatchesAction"] == "ALLOW_AS_DEPENDENCY"
+        assert "Description" not in doc and "ApprovalRules" not in doc
+    assert got["Name"] == "replaced" and got["OperatingSystem"] == "AMAZON_LINUX_2023"

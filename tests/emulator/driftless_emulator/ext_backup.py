@@ -1,4 +1,6 @@
-"""AWS Backup: plan updates, backup selections, recovery points, idempotency.
+"""AWS Backup: plan updates, backup selections, idempotency.
+
+(Recovery points and vault deletion: ext_backup_recovery.py.)
 
 moto 5.2.5 has no UpdateBackupPlan, no backup selections and no
 ListRecoveryPointsByBackupVault (500/404); it ignores CreatorRequestId (a
@@ -224,14 +226,6 @@ def delete_backup_selection(self: Any) -> EmptyResult:
     return EmptyResult()
 
 
-def list_recovery_points_by_backup_vault(self: Any) -> ActionResult:
-    backend = self.backup_backend
-    name = _uri(self, "backupVaultName")
-    if name not in backend.vaults:
-        raise ResourceNotFoundException(msg=f"Backup vault {name} not found")
-    return ActionResult({"RecoveryPoints": []})
-
-
 # ------------------------------------------------------------------ tagging
 
 _orig_iter = Backend.iter_tagged_resources
@@ -260,7 +254,8 @@ def list_tags(self: Any) -> str:
 
 
 def apply() -> None:
-    backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$"] = BackupResponse.dispatch
+    for path in ("recovery-points/$", "recovery-points$"):
+        backup_urls.url_paths["{0}/backup-vaults/(?P<name>[^/]+)/" + path] = BackupResponse.dispatch
     Backend.iter_tagged_resources = iter_tagged_resources
     for fn in (
         create_backup_plan,
@@ -270,7 +265,6 @@ def apply() -> None:
         get_backup_selection,
         list_backup_selections,
         delete_backup_selection,
-        list_recovery_points_by_backup_vault,
         list_tags,
     ):
         setattr(BackupResponse, fn.__name__, fn)

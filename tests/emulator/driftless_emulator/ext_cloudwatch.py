@@ -1,8 +1,10 @@
-"""CloudWatch: DescribeAlarms as AWS does it.
+"""CloudWatch: DescribeAlarms as AWS does it, and metric queries kept whole.
 
 moto 5.2.5 ignores AlarmTypes (returns composite alarms unasked), MaxRecords
 and NextToken (no pagination), does not limit AlarmNames to 100 and applies
-only one of the filters. The wire protocols (awsQuery, awsJson1_0) are moto's;
+only one of the filters. Its PutMetricAlarm drops `MetricDataQuery.AccountId`
+(cross-account metric math); here it is kept on moto's query objects, so
+DescribeAlarms returns it (moto's serialiser reads `account_id`). The wire protocols (awsQuery, awsJson1_0) are moto's;
 rpcv2Cbor is served by cbor_proto in front of the awsJson one.
 """
 
@@ -89,13 +91,26 @@ def describe_alarms(self: Any) -> ActionResult:
     return ActionResult(result)
 
 
+_orig_put_metric_alarm = CloudWatchResponse.put_metric_alarm
+
+
+def put_metric_alarm(self: Any) -> Any:
+    result = _orig_put_metric_alarm(self)
+    alarm = self.cloudwatch_backend.alarms.get(self._get_param("AlarmName"))
+    queries = getattr(alarm, "metric_data_queries", None) or []
+    for query, given in zip(queries, self._get_param("Metrics", []) or []):
+        query.account_id = given.get("AccountId")
+    return result
+
+
 def put_composite_alarm(self: Any) -> Any:
     # moto's backend keeps composite alarms as alarms with a rule; its
     # put_metric_alarm handler already reads AlarmRule.
-    return CloudWatchResponse.put_metric_alarm(self)
+    return _orig_put_metric_alarm(self)
 
 
 def apply() -> None:
     CloudWatchResponse.describe_alarms = describe_alarms
+    CloudWatchResponse.put_metric_alarm = put_metric_alarm
     if not hasattr(CloudWatchResponse, "put_composite_alarm"):
         CloudWatchResponse.put_composite_alarm = put_composite_alarm

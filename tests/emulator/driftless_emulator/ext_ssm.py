@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from copy import deepcopy
 from importlib import resources
 from typing import Any
 
@@ -202,6 +203,26 @@ _BASELINE_FIELDS = {
 }
 
 
+# What a field left out of UpdatePatchBaseline with Replace=true becomes: the
+# value CreatePatchBaseline gives it when absent (API_UpdatePatchBaseline.html:
+# "If True, then all fields that are required by the CreatePatchBaseline
+# operation are also required for this API request. Optional fields that are
+# not specified are set to null"; AWS reports the enum/boolean fields at their
+# defaults, as GetPatchBaseline of a fresh baseline does).
+_BASELINE_DEFAULTS: dict[str, Any] = {
+    "GlobalFilters": None,
+    "ApprovalRules": None,
+    "ApprovedPatches": [],
+    "ApprovedPatchesComplianceLevel": "UNSPECIFIED",
+    "ApprovedPatchesEnableNonSecurity": False,
+    "RejectedPatches": [],
+    "RejectedPatchesAction": "ALLOW_AS_DEPENDENCY",
+    "Description": None,
+    "Sources": [],
+    "AvailableSecurityUpdatesComplianceStatus": None,
+}
+
+
 def update_patch_baseline(self: Any) -> ActionResult:
     params = _body(self)
     backend = self.ssm_backend
@@ -210,8 +231,8 @@ def update_patch_baseline(self: Any) -> ActionResult:
     for key, attr in _BASELINE_FIELDS.items():
         if key in params:
             setattr(b, attr, params[key])
-        elif replace and key != "Name":
-            setattr(b, attr, [] if attr in ("approved_patches", "rejected_patches", "sources") else None)
+        elif replace and key in _BASELINE_DEFAULTS:
+            setattr(b, attr, deepcopy(_BASELINE_DEFAULTS[key]))
     b.modified_date = utcnow()
     return ActionResult(_baseline_doc(backend, b, with_groups=False))
 
