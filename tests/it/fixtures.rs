@@ -17,7 +17,7 @@ use driftless::spec::alarm::{
     Statistic, TreatMissingData,
 };
 use driftless::spec::backup_plan::{BackupRule, Lifecycle};
-use driftless::spec::log_group::Retention;
+use driftless::spec::log_group::{LogGroupClass, Retention};
 use driftless::spec::maintenance_window::{
     CutoffBehavior, OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
 };
@@ -358,6 +358,18 @@ pub fn one_rule_plan(
         .unwrap()
 }
 
+/// Creates the Backup vaults `names` (AWS refuses a plan whose rule targets a vault
+/// that does not exist, and so does the emulator).
+pub async fn create_vaults(sdk: &aws_sdk_backup::Client, names: &[&str]) {
+    for name in names {
+        sdk.create_backup_vault()
+            .backup_vault_name(*name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateBackupVault {name}: {e:?}"));
+    }
+}
+
 /// Whether the emulator answers Backup ListTags from the Rust SDK with the tags.
 /// moto 5.2.5 reads the ARN as the second-to-last path segment, i.e. it expects
 /// botocore's `/tags/{arn}/`; the Rust SDK sends `/tags/{arn}` and gets no tags.
@@ -549,6 +561,15 @@ pub fn anomaly_alarm(tags: Tags) -> MetricAlarmSpec {
 
 /// The KMS key (id) of the "/app/web" log group.
 pub const WEB_LOG_KEY: &str = "0b3c2f4e-1111-2222-3333-444455556666";
+
+/// `spec` as DescribeLogGroups reports it: AWS returns the class of every group,
+/// `STANDARD` when the create named none.
+pub fn reported_log_group(spec: LogGroupSpec) -> LogGroupSpec {
+    LogGroupSpec {
+        log_group_class: Some(spec.log_group_class.unwrap_or(LogGroupClass::Standard)),
+        ..spec
+    }
+}
 
 /// "/app/web": 30 days' retention, encrypted with [`WEB_LOG_KEY`], no class.
 pub fn web_log_group(account: &TestAccount, tags: Tags) -> LogGroupSpec {

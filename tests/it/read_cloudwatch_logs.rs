@@ -26,8 +26,8 @@ use driftless::spec::{LogGroupSpec, MetricAlarmSpec};
 use crate::emulator::{observing, Emulator, TestAccount};
 use crate::fixtures::{
     anomaly_alarm, api_latency_alarm, arn, cw_tag, dim, elb_metric, kms_key, live, math_alarm,
-    minimal_alarm, names, one_rule_plan, put_minimal_alarm, ssm_tag, tags, topic, web_cpu_alarm,
-    web_lb, web_log_group, WEB_LOG_KEY,
+    minimal_alarm, names, one_rule_plan, put_minimal_alarm, reported_log_group, ssm_tag, tags,
+    topic, web_cpu_alarm, web_lb, web_log_group, WEB_LOG_KEY,
 };
 
 const OWNER: &str = "driftless.dev/managed-by";
@@ -705,28 +705,31 @@ async fn read_log_groups_converts_groups_and_retention() {
         vec![
             live(
                 "/app/api",
-                LogGroupSpec {
+                reported_log_group(LogGroupSpec {
                     tags: tags(&[("team", "api")]),
                     ..LogGroupSpec::default()
-                },
+                }),
                 group_arn("/app/api"),
             ),
             live(
                 "/app/owned-only",
-                LogGroupSpec {
+                reported_log_group(LogGroupSpec {
                     tags: tags(&[(OWNER, INSTANCE)]),
                     ..LogGroupSpec::default()
-                },
+                }),
                 group_arn("/app/owned-only"),
             ),
             live(
                 "/app/untagged",
-                LogGroupSpec::default(),
+                reported_log_group(LogGroupSpec::default()),
                 group_arn("/app/untagged"),
             ),
             live(
                 "/app/web",
-                web_log_group(&account, tags(&[(OWNER, INSTANCE), ("team", "web")])),
+                reported_log_group(web_log_group(
+                    &account,
+                    tags(&[(OWNER, INSTANCE), ("team", "web")]),
+                )),
                 group_arn("/app/web"),
             ),
         ]
@@ -863,7 +866,7 @@ async fn read_log_groups_paginates_by_50() {
         groups,
         vec![live(
             "/many/042",
-            LogGroupSpec::default(),
+            reported_log_group(LogGroupSpec::default()),
             arn(&account, "logs", "log-group:/many/042"),
         )]
     );

@@ -24,9 +24,10 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::{Emulator, TestAccount};
 use crate::fixtures::{
-    arn, backup_list_tags_works, bare_baseline, daily_window, delete_after, kms_key, live, names,
-    one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
-    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+    arn, backup_list_tags_works, bare_baseline, create_vaults, daily_window, delete_after, kms_key,
+    live, names, one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags,
+    unset_rule, web_linux_baseline, web_target, with_unset_baseline_defaults,
+    with_unset_rule_defaults, Tags,
 };
 
 /// Serialises this module's call-counting reads, so they never count each other.
@@ -731,6 +732,7 @@ async fn plans_with_rules_and_selections() {
     let copy_to = format!("arn:aws:backup:eu-north-1:{acct}:backup-vault:offsite");
     let volume = format!("arn:aws:ec2:{region}:{acct}:volume/vol-0123456789abcdef0");
     let instances = format!("arn:aws:ec2:{region}:{acct}:instance/*");
+    create_vaults(&sdk, &["nightly"]).await;
 
     let daily = sdk
         .create_backup_plan()

@@ -3,8 +3,8 @@
 //! are not sent, tags change in place, deletes are idempotent, a retried log-group
 //! create succeeds only for the same owner, and stored bytes reach `LiveTarget`.
 //!
-//! Known emulator gaps (moto 5.2.5) are checked on the request instead: the writer
-//! must send the value, and the test says which part the emulator dropped.
+//! The emulator keeps every field AWS keeps (logGroupClass, KMS keys, cross-account
+//! metric queries), so each is checked both on the request and on the read-back.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ use driftless::spec::{LogGroupSpec, MetricAlarmSpec};
 use crate::emulator::{observing, TestAccount};
 use crate::fixtures::{
     self, anomaly_alarm, api_latency_alarm, arn, code, elb_metric, kms_key, live, math_alarm,
-    names, tags, topic, web_cpu_alarm, web_lb, web_log_group,
+    names, reported_log_group, tags, topic, web_cpu_alarm, web_lb, web_log_group,
 };
 
 const OWNER: &str = "driftless.dev/managed-by";
@@ -318,8 +318,7 @@ async fn put_alarm_metric_math() {
         ))
     );
 
-    // A cross-account query: the writer sends AccountId; moto 5.2.5 drops it (its
-    // MetricDataQuery model has no account id), so it reads back only on AWS.
+    // A cross-account query: the writer sends AccountId, and it reads back.
     let mut cross = rate.clone();
     if let Some(metrics) = cross.metrics.as_mut() {
         metrics[1].account_id = Some("210987654321".into());
@@ -330,10 +329,7 @@ async fn put_alarm_metric_math() {
     let body = sent.last_body("PutMetricAlarm");
     assert!(contains(&body, "AccountId") && contains(&body, "210987654321"));
     let read = read_alarm(&clients, "cross-account").await.expect("alarm");
-    if read.spec != cross {
-        eprintln!("emulator gap: MetricDataQuery.AccountId is not stored by PutMetricAlarm");
-        assert_eq!(read.spec, rate);
-    }
+    assert_eq!(read.spec, cross);
 }
 
 /// retag_alarm adds, changes and removes tags in place and calls nothing when there is
@@ -437,12 +433,6 @@ async fn log_group_lifecycle() {
         serde_json::json!({"logGroupName": name, "retentionInDays": 30})
     );
     let read = read_group(&clients, name).await.expect("group");
-    if read.spec.log_group_class.is_none() {
-        // moto 5.2.5 ignores logGroupClass (sent, as checked above) and never
-        // returns it; AWS returns it for every group (STANDARD by default).
-        eprintln!("emulator gap: DescribeLogGroups does not return logGroupClass");
-        spec.log_group_class = None;
-    }
     assert_eq!(read, live(name, spec.clone(), group_arn.clone()));
 
     // Retention: changed, removed (`None` and `Never` both delete the policy).
@@ -476,42 +466,30 @@ async fn log_group_lifecycle() {
     // KMS key: another key associated, then removed.
     let other_key = kms_key(&account, "9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff");
     sent.reset();
-    match logs::set_kms_key(&clients, name, Some(&other_key)).await {
-        Ok(()) => {
-            spec.kms_key_id = Some(other_key.clone());
-            assert_eq!(
-                read_group(&clients, name).await,
-                Some(live(name, spec.clone(), group_arn.clone()))
-            );
-            logs::set_kms_key(&clients, name, None)
-                .await
-                .expect("set_kms_key None");
-            spec.kms_key_id = None;
-            assert_eq!(
-                read_group(&clients, name).await,
-                Some(live(name, spec.clone(), group_arn.clone()))
-            );
-        }
-        Err(err) => {
-            // moto 5.2.5 implements neither AssociateKmsKey nor DisassociateKmsKey
-            // (it answers an HTML page, no AWS error code). A real AWS error fails.
-            assert_eq!(code(&err), None, "{err}");
-            eprintln!("emulator gap: AssociateKmsKey fails: {err}");
-            assert_eq!(
-                sent.last_json("AssociateKmsKey"),
-                serde_json::json!({"logGroupName": name, "kmsKeyId": other_key})
-            );
-            let err = logs::set_kms_key(&clients, name, None)
-                .await
-                .expect_err("the emulator has no DisassociateKmsKey either");
-            assert_eq!(code(&err), None, "{err}");
-            eprintln!("emulator gap: DisassociateKmsKey fails: {err}");
-            assert_eq!(
-                sent.last_json("DisassociateKmsKey"),
-                serde_json::json!({"logGroupName": name})
-            );
-        }
-    }
+    logs::set_kms_key(&clients, name, Some(&other_key))
+        .await
+        .expect("set_kms_key");
+    assert_eq!(
+        sent.last_json("AssociateKmsKey"),
+        serde_json::json!({"logGroupName": name, "kmsKeyId": other_key})
+    );
+    spec.kms_key_id = Some(other_key.clone());
+    assert_eq!(
+        read_group(&clients, name).await,
+        Some(live(name, spec.clone(), group_arn.clone()))
+    );
+    logs::set_kms_key(&clients, name, None)
+        .await
+        .expect("set_kms_key None");
+    assert_eq!(
+        sent.last_json("DisassociateKmsKey"),
+        serde_json::json!({"logGroupName": name})
+    );
+    spec.kms_key_id = None;
+    assert_eq!(
+        read_group(&clients, name).await,
+        Some(live(name, spec.clone(), group_arn.clone()))
+    );
 
     // Tags: added, changed, removed, on the group's ARN.
     sent.reset();
@@ -613,7 +591,7 @@ async fn create_log_group_minimal() {
         read_group(&clients, "/never").await,
         Some(live(
             "/never",
-            LogGroupSpec::default(),
+            reported_log_group(LogGroupSpec::default()),
             arn(&account, "logs", "log-group:/never")
         ))
     );
@@ -654,6 +632,7 @@ async fn create_log_group_retry_checks_the_owner() {
         ]
     );
     let group_arn = arn(&account, "logs", &format!("log-group:{name}"));
+    let spec = reported_log_group(spec);
     assert_eq!(
         read_group(&clients, name).await,
         Some(live(name, spec.clone(), group_arn.clone()))
@@ -690,7 +669,7 @@ async fn create_log_group_retry_checks_the_owner() {
         read_group(&clients, "/retry/untagged").await,
         Some(live(
             "/retry/untagged",
-            LogGroupSpec::default(),
+            reported_log_group(LogGroupSpec::default()),
             arn(&account, "logs", "log-group:/retry/untagged")
         ))
     );

@@ -22,9 +22,10 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::TestAccount;
 use crate::fixtures::{
-    arn, backup_list_tags_works, bare_baseline, code, daily_window, delete_after, filter_map,
-    kms_key, live, patch_task, patching_window, pinned_target, strings, tags, unset_rule,
-    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+    arn, backup_list_tags_works, bare_baseline, code, create_vaults, daily_window, delete_after,
+    filter_map, kms_key, live, patch_task, patching_window, pinned_target, strings, tags,
+    unset_rule, web_linux_baseline, web_target, with_unset_baseline_defaults,
+    with_unset_rule_defaults, Tags,
 };
 
 const INSTANCE: &str = "write-test";
@@ -880,6 +881,7 @@ async fn backup_plan_create_update_retag_delete() {
     let account = TestAccount::new();
     let clients = clients_for(&account);
     let spec = full_plan(&account);
+    create_vaults(&clients.backup, &["nightly", "nightly-2"]).await;
 
     let (id, ids) = write_plan(&clients, "main", &spec).await;
     let (id_again, ids_again) = write_plan(&clients, "main", &spec).await;
