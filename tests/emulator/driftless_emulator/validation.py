@@ -26,6 +26,8 @@ intends (search), e.g. `^arn:aws...` is a prefix.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import math
 from dataclasses import dataclass, field
@@ -116,8 +118,18 @@ def _value(shape: Shape, value: Any, path: str, found: Violations) -> None:
         _string(shape, value, path, found)
     elif t in ("integer", "long", "short", "byte", "double", "float"):
         _range(shape, value, path, found)
-    elif t == "blob" and isinstance(value, (str, bytes)):
-        _length(shape, len(value), value, path, found)
+    elif t == "blob":
+        _length(shape, _blob_size(value), value, path, found)
+
+
+def _blob_size(value: Any) -> int:
+    """Bytes of a blob; JSON protocols (and cbor_proto's decoding) carry base64."""
+    if isinstance(value, str):
+        try:
+            return len(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            return len(value)
+    return len(value)
 
 
 def _structure(shape: Shape, value: dict[str, Any], path: str, found: Violations) -> None:
