@@ -370,25 +370,6 @@ pub async fn create_vaults(sdk: &aws_sdk_backup::Client, names: &[&str]) {
     }
 }
 
-/// Whether the emulator answers Backup ListTags from the Rust SDK with the tags.
-/// moto 5.2.5 reads the ARN as the second-to-last path segment, i.e. it expects
-/// botocore's `/tags/{arn}/`; the Rust SDK sends `/tags/{arn}` and gets no tags.
-/// Until the emulator handles that, tests expect no tags from ListTags (the call
-/// itself is still made and counted); once it does, they expect the real tags.
-pub async fn backup_list_tags_works(sdk: &aws_sdk_backup::Client, arn: &str) -> bool {
-    let listed = sdk
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTags probe");
-    let works = listed.tags().is_some_and(|t| !t.is_empty());
-    if !works {
-        eprintln!("emulator gap: Backup ListTags from the Rust SDK returns no tags");
-    }
-    works
-}
-
 // ---------------------------------------------------------------------------
 // CloudWatch alarms
 // ---------------------------------------------------------------------------

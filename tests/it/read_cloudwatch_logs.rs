@@ -274,37 +274,12 @@ async fn owned_resources_lists_every_kind_with_its_tags() {
         backup_vaults: one(arn(&account, "backup", "backup-vault:owned-vault")),
         backup_plans: one(arn(&account, "backup", &format!("backup-plan:{plan_id}"))),
     };
-    if owned.log_groups.is_empty() && moto_lists_log_groups_as_loggroup(&config).await {
-        // Known emulator gap (reported): moto 5.2.5 files log groups under the
-        // resource type `logs:loggroup`, so AWS's `logs:log-group` filter finds
-        // none. Check the other five kinds until the emulator maps the type.
-        eprintln!("emulator gap: GetResources does not match ResourceTypeFilters `logs:log-group`");
-        let expected = Owned {
-            log_groups: BTreeMap::new(),
-            ..expected
-        };
-        assert_eq!(format!("{owned:#?}"), format!("{expected:#?}"));
-    } else {
-        assert_eq!(format!("{owned:#?}"), format!("{expected:#?}"));
-    }
+    assert_eq!(format!("{owned:#?}"), format!("{expected:#?}"));
 
     let nobody = tagging::owned_resources(&clients, "nobody")
         .await
         .expect("owned_resources");
     assert_eq!(format!("{nobody:?}"), format!("{:?}", Owned::default()));
-}
-
-/// Whether the emulator only finds log groups under moto's own resource type
-/// `logs:loggroup` (AWS: `logs:log-group`).
-async fn moto_lists_log_groups_as_loggroup(config: &SdkConfig) -> bool {
-    let tagging = aws_sdk_resourcegroupstagging::Client::new(config);
-    let found = tagging
-        .get_resources()
-        .resource_type_filters("logs:loggroup")
-        .send()
-        .await
-        .expect("GetResources logs:loggroup");
-    !found.resource_tag_mapping_list().is_empty()
 }
 
 // ---------------------------------------------------------------------------

@@ -24,10 +24,9 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::{Emulator, TestAccount};
 use crate::fixtures::{
-    arn, backup_list_tags_works, bare_baseline, create_vaults, daily_window, delete_after, kms_key,
-    live, names, one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags,
-    unset_rule, web_linux_baseline, web_target, with_unset_baseline_defaults,
-    with_unset_rule_defaults, Tags,
+    arn, bare_baseline, create_vaults, daily_window, delete_after, kms_key, live, names,
+    one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
+    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
 
 /// Serialises this module's call-counting reads, so they never count each other.
@@ -179,18 +178,25 @@ fn owned_by_prod(arn: &str) -> (Tags, BTreeMap<String, Tags>) {
     (owned_tags, owned)
 }
 
-/// The tags ListTags should answer for `arn`: `pairs`, or none where the emulator
-/// does not answer them (see [`backup_list_tags_works`]).
+/// The tags ListTags answers for `arn` (checked against it): `pairs`.
 async fn listed_backup_tags(
     sdk: &aws_sdk_backup::Client,
     arn: &str,
     pairs: &[(&str, &str)],
 ) -> Tags {
-    if backup_list_tags_works(sdk, arn).await {
-        tags(pairs)
-    } else {
-        Tags::new()
-    }
+    let listed = sdk
+        .list_tags()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("ListTags");
+    let answered: Tags = listed
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let expected = tags(pairs);
+    assert_eq!(answered, expected, "ListTags {arn}");
+    expected
 }
 
 // ---------------------------------------------------------------- baselines
