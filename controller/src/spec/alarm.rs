@@ -199,6 +199,25 @@ pub enum StandardUnit {
     None,
 }
 
+/// period × evaluationPeriods: at most one day for periods under an hour, else seven
+/// days (PutMetricAlarm, `Period`: "Period multiplied by EvaluationPeriods can't be
+/// more than 604,800 seconds. For alarms with a period of less than one hour (3,600
+/// seconds), the total evaluation period can't be longer than one day").
+pub fn check_evaluation_range(period: u32, evaluation_periods: u32) -> rules::Check {
+    let limit: u64 = if period < 3_600 { 86_400 } else { 604_800 };
+    let range = u64::from(period) * u64::from(evaluation_periods);
+    if range <= limit {
+        return Ok(());
+    }
+    Err(rules::Problem::new(format!(
+        "evaluationPeriods {evaluation_periods} of period {period} cover {range} seconds, more than AWS's {limit}"
+    ))
+    .hint(format!(
+        "at most {} evaluation periods of {period} seconds",
+        limit / u64::from(period.max(1))
+    )))
+}
+
 /// A CloudWatch period: 10, 20, 30 (high resolution) or a multiple of 60 seconds.
 pub fn check_period(period: u32) -> rules::Check {
     if matches!(period, 10 | 20 | 30) || (period >= 60 && period % 60 == 0) {
@@ -295,6 +314,10 @@ impl MetricAlarmSpec {
         }
         if let Some(period) = self.period {
             cx.check(&at.k("period"), check_period(period));
+            cx.check(
+                &at.k("evaluationPeriods"),
+                check_evaluation_range(period, self.evaluation_periods),
+            );
         }
         if let Some(dta) = self.datapoints_to_alarm {
             if dta > self.evaluation_periods {
@@ -419,6 +442,19 @@ mod tests {
         assert_eq!(e.hint.as_deref(), Some("use 120"));
         assert!(check_period(0).is_err());
         assert!(check_period(45).is_err());
+    }
+
+    #[test]
+    fn evaluation_range() {
+        assert_eq!(check_evaluation_range(60, 1440), Ok(()));
+        assert_eq!(check_evaluation_range(3600, 168), Ok(()));
+        let e = check_evaluation_range(60, 1441).unwrap_err();
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("at most 1440 evaluation periods of 60 seconds")
+        );
+        assert!(check_evaluation_range(3600, 169).is_err());
+        assert!(check_evaluation_range(10, 8641).is_err());
     }
 
     #[test]
