@@ -287,8 +287,10 @@ def backup_lifecycle(params: dict[str, Any], ctx: Ctx) -> str | None:
 
 def backup_windows(params: dict[str, Any], ctx: Ctx) -> str | None:
     """StartWindowMinutes: "If this value is included, it must be at least 60
-    minutes to avoid errors"; CompletionWindowMinutes counts from the job's
-    start, and AWS refuses one shorter than the start window + 60 minutes."""
+    minutes to avoid errors". CompletionWindowMinutes counts from the job's
+    start; that it must exceed the start window by 60 minutes is not in the
+    reference but the rule driftless's spec (backup_plan.rs) and its issue
+    state, so it is enforced here the same way."""
     for rule in _backup_rules(params):
         start, completion = rule.get("StartWindowMinutes"), rule.get("CompletionWindowMinutes")
         if start is not None and start < 60:
