@@ -428,6 +428,19 @@ def test_tagging_and_sns_and_sts_codes(unchecked):
     assert err["Code"] == "ValidationError" and "at 'roleSessionName'" in err["Message"]
 
 
+def test_query_maps_and_nested_required_members(unchecked):
+    """awsQuery maps (`MessageAttributes.entry.N.Name` / `.Value.DataType`) are
+    unflattened per the model before they are checked."""
+    sns = unchecked("sns")
+    attributes = {"team": {"DataType": "String", "StringValue": "ops"}}
+    err = _error(sns.publish, TopicArn=TOPIC, Message="m", MessageAttributes={"team": {"StringValue": "ops"}})
+    assert err["Code"] == "InvalidParameter"
+    assert "Value null at 'messageAttributes.team.dataType' failed to satisfy constraint: Member must not be null" in err["Message"]
+    with pytest.raises(ClientError) as e:  # valid: past the gate, then moto's not-found
+        sns.publish(TopicArn=TOPIC, Message="m", MessageAttributes=attributes)
+    assert "validation error" not in e.value.response["Error"]["Message"]
+
+
 def test_tagging_over_cbor(cbor_client):
     tagging = cbor_client("resourcegroupstaggingapi", parameter_validation=False)
     err = _error(tagging.get_resources, TagFilters=[{"Key": "k"}] * 51)

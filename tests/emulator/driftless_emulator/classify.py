@@ -23,7 +23,8 @@ class RequestInfo:
     cbor_service_name: str | None = None
 
 
-def _form(environ: dict, body: bytes) -> dict[str, list[str]]:
+def form_params(environ: dict, body: bytes) -> dict[str, list[str]]:
+    """awsQuery parameters: the query string plus a form-encoded body."""
     params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     ctype = environ.get("CONTENT_TYPE", "") or ""
     if ctype.startswith("application/x-www-form-urlencoded") and body:
@@ -63,7 +64,7 @@ def classify(environ: dict, body: bytes) -> RequestInfo:
         return RequestInfo(service, op, "json", region, access_key)
 
     # 3. awsQuery / ec2: Action=<Operation> in the query string or form body
-    params = _form(environ, body)
+    params = form_params(environ, body)
     action = params.get("Action")
     if action and action[0]:
         return RequestInfo(signed_service or "unknown", action[0], "query", region, access_key)

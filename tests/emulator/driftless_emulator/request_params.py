@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote
 
 from botocore.model import OperationModel, Shape, StructureShape
 
-from . import cbor_proto
+from . import cbor_proto, classify
 
 NUMBER_TYPES = ("integer", "long", "short", "byte")
 FLOAT_TYPES = ("double", "float")
@@ -63,12 +63,8 @@ def _json_body(body: bytes) -> dict[str, Any]:
 
 
 def _form(environ: dict, body: bytes) -> dict[str, str]:
-    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    ctype = environ.get("CONTENT_TYPE", "") or ""
-    if ctype.startswith("application/x-www-form-urlencoded") and body:
-        for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items():
-            params.setdefault(k, []).extend(v)
-    return {k: v[0] for k, v in params.items() if v}
+    """Query string and form body, first value of each (classify reads the same)."""
+    return {k: v[0] for k, v in classify.form_params(environ, body).items() if v}
 
 
 def from_query(shape: StructureShape | None, params: dict[str, str]) -> dict[str, Any]:
