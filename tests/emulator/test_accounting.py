@@ -1,3 +1,5 @@
+"""Call counts per account (GET /_driftless/calls?account=...)."""
+
 
 
 def test_counts_can_be_read_per_account(endpoint, client):

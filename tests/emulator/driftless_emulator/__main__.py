@@ -1,3 +1,5 @@
+"""`python -m driftless_emulator`: the same as tests/emulator/run once the venv exists."""
+
 from .server import main
 
 main()
