@@ -199,7 +199,8 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
     if let Some(e) = first_error {
         return Err(e.into());
     }
-    let plan = Plan::new(&loaded.revision, plans);
+    let mut plan = Plan::new(&loaded.revision, plans);
+    plan.guardrails = loaded.state.guardrails.clone();
     Ok(Planned {
         loaded,
         plan,

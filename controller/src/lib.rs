@@ -7,6 +7,7 @@ pub mod apply;
 pub mod aws;
 pub mod controller;
 pub mod engine;
+pub mod guardrail;
 pub mod iam;
 pub mod live;
 pub mod plan;

@@ -389,15 +389,17 @@ fn validate(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match load_folder(dir, &display) {
         Ok(loaded) => {
+            let warnings = &loaded.state.warnings;
             match output {
                 Output::Json => writeln!(
                     stdout,
                     "{}",
-                    serde_json::json!({"valid": true, "errors": [], "documents": loaded.documents})
+                    serde_json::json!({"valid": true, "errors": warnings, "documents": loaded.documents})
                 )?,
                 Output::Text | Output::Markdown => writeln!(
                     stdout,
-                    "valid: {} in {} (targets: {})",
+                    "{}valid: {} in {} (targets: {})",
+                    driftless::spec::diagnostic::render_lines(warnings),
                     plural(loaded.documents, "document"),
                     plural(loaded.state.files, "file"),
                     loaded.state.config.target_names().join(", ")
@@ -474,6 +476,10 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return engine_failure(e, args.output),
     };
+    eprint!(
+        "{}",
+        driftless::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
     let plan = &planned.plan;
     let text = match args.output {
         Output::Text => render::text::render(

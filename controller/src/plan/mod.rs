@@ -101,6 +101,10 @@ pub struct Plan {
     pub would_delete_with_prune: Vec<Change>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The guardrails' results over the revision's documents (for the pull-request
+    /// comment); a revision breaking a `deny` guardrail is never planned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrails: Vec<crate::guardrail::RuleReport>,
 }
 
 impl Plan {
@@ -139,6 +143,7 @@ impl Plan {
             changes,
             would_delete_with_prune: pending,
             warnings,
+            guardrails: Vec::new(),
         }
     }
 

@@ -246,3 +246,32 @@ fn empty_plan_says_no_changes() {
     assert_eq!(text, "No changes. Live state matches abc.\n");
     assert!(super::markdown::render(&plan).contains("**No changes. Live state matches abc.**"));
 }
+
+#[test]
+fn markdown_shows_guardrail_results() {
+    use crate::guardrail::{Enforcement, RuleName, RuleReport, Violation};
+    let mut plan = sample();
+    plan.guardrails = vec![
+        RuleReport {
+            rule: RuleName::CwLoggroupRetentionPeriodCheck,
+            enforcement: Enforcement::Deny,
+            evaluated: 3,
+            non_compliant: Vec::new(),
+        },
+        RuleReport {
+            rule: RuleName::RequiredTags,
+            enforcement: Enforcement::Warn,
+            evaluated: 2,
+            non_compliant: vec![Violation {
+                kind: Kind::MetricAlarm,
+                name: "web-cpu-high".into(),
+                location: "ops/alarms.yaml:5:1".into(),
+                message: "tag `team` is missing".into(),
+            }],
+        },
+    ];
+    let md = super::markdown::render(&plan);
+    let section = &md[md.find("#### Guardrails").expect("a guardrails section")..];
+    insta::assert_snapshot!(section);
+    assert!(!super::markdown::render(&sample()).contains("Guardrails"));
+}
