@@ -91,6 +91,14 @@ enum Command {
     Run(RunArgs),
     /// Print the least-privilege IAM policy (JSON) for the kinds the repository uses.
     IamPolicy(IamPolicyArgs),
+    /// Evaluate the guardrails on every live resource (owned or not); exit 2 when
+    /// anything is non-compliant.
+    Audit {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
 }
 
 #[derive(Args)]
@@ -376,6 +384,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::IamPolicy(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(iam_policy(args))
+        }
+        Command::Audit { source, output } => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(audit(source, output))
         }
         Command::Run(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -725,6 +737,29 @@ async fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_string_pretty(&policy)?
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn audit(source: SourceArgs, output: Output) -> anyhow::Result<ExitCode> {
+    use driftless::audit::Format;
+    let format = match output {
+        Output::Text => Format::Text,
+        Output::Json => Format::Json,
+        Output::Markdown => Format::Markdown,
+    };
+    let aws = AwsOptions {
+        endpoint_url: source.endpoint_url.clone(),
+        ..AwsOptions::default()
+    };
+    let location = location(&source);
+    match driftless::audit::run(&location, &source.state_dir, &source.targets, &aws, format).await {
+        Ok(outcome) => {
+            std::io::stdout()
+                .lock()
+                .write_all(outcome.output.as_bytes())?;
+            Ok(ExitCode::from(if outcome.non_compliant { 2 } else { 0 }))
+        }
+        Err(e) => engine_failure(e, output),
+    }
 }
 
 /// How long SIGTERM waits for the calls in flight.
