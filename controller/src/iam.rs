@@ -9,7 +9,9 @@
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html>,
 //! `…/list_amazoncloudwatchlogs.html`, `…/list_awssystemsmanager.html`,
 //! `…/list_awsbackup.html`, `…/list_amazonresourcegrouptaggingapi.html`,
-//! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`.
+//! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`,
+//! `…/list_awscloudtrail.html` (LookupEvents: no resource type, `*`; plan and apply
+//! look drifts up, every kind).
 //!
 //! Beyond the table, the policy grants what the services need on the caller's behalf,
 //! each only when a spec asks for it:
@@ -202,6 +204,7 @@ calls! {
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
     "sns" "Publish" Write Any &[];
+    "cloudtrail" "LookupEvents" Read Any &[];
 }
 
 /// The call table entry of an operation, if driftless makes it.
@@ -514,6 +517,7 @@ fn camel(service: &str) -> &str {
         "ssm" => "Ssm",
         "backup" => "Backup",
         "sns" => "Sns",
+        "cloudtrail" => "CloudTrail",
         other => other,
     }
 }

@@ -4,6 +4,7 @@
 //! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
 
 pub mod apply;
+pub mod attribution;
 pub mod audit;
 pub mod aws;
 pub mod controller;

@@ -327,6 +327,9 @@ impl DeleteArgs {
             allow_empty: self.allow_empty,
             last_applied,
             clients: None,
+            attribution: Some(driftless::attribution::last_applied_times(
+                &source.state_dir,
+            )),
         }
     }
 }
@@ -806,6 +809,7 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             last_applied: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(driftless::aws::ClientCache::default())),
+            attribution: None,
         },
         apply: driftless::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,

@@ -1504,3 +1504,74 @@ fn skipping_the_ssh_host_key_check_is_warned_about_at_every_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    repo.apply(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // An operator's change, through a client that says who it is in its user agent.
+    let config = aws_sdk_cloudwatchlogs::config::Builder::from(&repo.sdk())
+        .app_name(aws_config::AppName::new("console-click").unwrap())
+        .build();
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(config);
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
+
+    let before = repo.calls();
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let v = plan.json();
+    let by = &v["changes"][0]["changedBy"];
+    let account = &repo.account.account_id;
+    assert_eq!(by["principal"], format!("arn:aws:iam::{account}:root"));
+    assert_eq!(by["eventName"], "PutRetentionPolicy");
+    assert_eq!(by["sourceIp"], "127.0.0.1");
+    assert!(
+        by["userAgent"]
+            .as_str()
+            .unwrap()
+            .contains("app/console-click"),
+        "{by}"
+    );
+    let time = by["eventTime"].as_str().unwrap();
+    assert!(time.ends_with('Z') && time.len() == 20, "{time}");
+    assert_eq!(
+        repo.calls().get("cloudtrail", "LookupEvents") - before.get("cloudtrail", "LookupEvents"),
+        1
+    );
+    let text = repo.run(&["plan"]);
+    assert!(
+        text.stdout.contains(&format!(
+            "~ LogGroup /cli/app (drift: changed outside git by arn:aws:iam::{account}:root, PutRetentionPolicy at {time})"
+        )),
+        "{}",
+        text.stdout
+    );
+
+    // CloudTrail failing (after the SDK's retries) leaves the drift unattributed, not
+    // the plan failed.
+    let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "cloudtrail", "operation": "LookupEvents", "kind": "error500",
+                   "account": account}]
+    }));
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let v = plan.json();
+    assert_eq!(v["changes"][0]["changedBy"]["principal"], "unknown");
+    // Changes from git are never attributed.
+    repo.apply(&[]);
+    repo.write(
+        "a.yaml",
+        &LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"),
+    );
+    let plan = repo.plan().json();
+    assert_eq!(plan["changes"][0]["drift"], false);
+    assert!(plan["changes"][0].get("changedBy").is_none(), "{plan}");
+}

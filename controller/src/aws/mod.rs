@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod calls;
+pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod logs;
 pub mod sns;
@@ -58,6 +59,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub backup: aws_sdk_backup::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
 }
 
 impl Clients {
@@ -71,6 +73,7 @@ impl Clients {
             ssm: counted!(aws_sdk_ssm, config),
             backup: counted!(aws_sdk_backup, config),
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
+            cloudtrail: counted!(aws_sdk_cloudtrail, config),
         }
     }
 
@@ -457,6 +460,7 @@ fn iam_prefix(service: &str) -> &str {
         "ssm" => "ssm",
         "backup" => "backup",
         "tagging" => "tag",
+        "cloudtrail" => "cloudtrail",
         other => other,
     }
 }

@@ -108,10 +108,12 @@ fn only_the_kinds_used_are_granted() {
     let allowed = allowed_actions(&policy(&state, false));
     assert!(allowed.contains("logs:PutRetentionPolicy"));
     assert!(allowed.contains("tag:GetResources"));
+    // Ownership and drift attribution serve every kind.
+    assert!(allowed.contains("cloudtrail:LookupEvents"));
     assert!(
-        allowed
-            .iter()
-            .all(|a| a.starts_with("logs:") || a == "tag:GetResources"),
+        allowed.iter().all(|a| a.starts_with("logs:")
+            || a == "tag:GetResources"
+            || a == "cloudtrail:LookupEvents"),
         "{allowed:?}"
     );
 }

@@ -35,8 +35,12 @@ pub fn render(plan: &Plan) -> String {
             if c.report_only {
                 notes.push("report only".to_string());
             }
-            if c.drift {
-                notes.push("drift".to_string());
+            match (&c.changed_by, c.drift) {
+                (Some(by), true) => {
+                    notes.push(format!("drift: changed outside git {}", by.describe()))
+                }
+                (None, true) => notes.push("drift".to_string()),
+                _ => {}
             }
             let notes = if notes.is_empty() {
                 String::new()

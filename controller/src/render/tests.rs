@@ -29,6 +29,7 @@ fn change(
         reason: None,
         adopt: false,
         report_only: false,
+        changed_by: None,
     }
 }
 
@@ -274,4 +275,52 @@ fn markdown_shows_guardrail_results() {
     let section = &md[md.find("#### Guardrails").expect("a guardrails section")..];
     insta::assert_snapshot!(section);
     assert!(!super::markdown::render(&sample()).contains("Guardrails"));
+}
+
+#[test]
+fn drift_attribution_in_text_markdown_and_json() {
+    use crate::plan::ChangedBy;
+    let mut plan = sample();
+    let drifted = plan.changes.iter_mut().find(|c| c.drift).expect("a drift");
+    drifted.changed_by = Some(ChangedBy {
+        principal: "arn:aws:iam::111111111111:user/alice".into(),
+        event_name: "PutRetentionPolicy".into(),
+        event_time: "2026-11-30T09:15:00Z".into(),
+        source_ip: "203.0.113.7".into(),
+        user_agent: "aws-cli/2.15.0".into(),
+    });
+    let by = "(drift: changed outside git by arn:aws:iam::111111111111:user/alice, PutRetentionPolicy at 2026-11-30T09:15:00Z)";
+    let text = super::text::render(&plan, super::text::Style { color: false });
+    assert!(
+        text.contains(&format!("~ LogGroup /app/web {by}")),
+        "{text}"
+    );
+    let md = super::markdown::render(&plan);
+    assert!(md.contains("drift: changed outside git by arn:aws:iam::111111111111:user/alice, PutRetentionPolicy at 2026-11-30T09:15:00Z"), "{md}");
+    let v: serde_json::Value = serde_json::from_str(&super::json(&plan)).unwrap();
+    let change = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["drift"] == true)
+        .unwrap();
+    assert_eq!(
+        change["changedBy"],
+        json!({"principal": "arn:aws:iam::111111111111:user/alice", "eventName": "PutRetentionPolicy",
+               "eventTime": "2026-11-30T09:15:00Z", "sourceIp": "203.0.113.7", "userAgent": "aws-cli/2.15.0"})
+    );
+    let drifted = plan.changes.iter_mut().find(|c| c.drift).unwrap();
+    drifted.changed_by = Some(ChangedBy::unknown());
+    let text = super::text::render(&plan, super::text::Style { color: false });
+    assert!(
+        text.contains("~ LogGroup /app/web (drift: changed outside git by unknown)"),
+        "{text}"
+    );
+    // Changes without drift never carry the key.
+    assert!(v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["drift"] == false)
+        .all(|c| c.get("changedBy").is_none()));
 }

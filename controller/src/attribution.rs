@@ -1,0 +1,102 @@
+//! Drift attribution: who changed a drifted resource outside git, from CloudTrail.
+//!
+//! After a target is planned, each drifted change (up to
+//! [`aws::cloudtrail::MAX_LOOKUPS`]) is looked up by the resource's AWS name (the id
+//! for windows, baselines and backup plans, which their API calls name by id) since
+//! the target's last apply, and gets `changedBy`. A lookup that is denied or fails,
+//! finds nothing, or is over the bound gives "unknown": attribution never fails a
+//! plan. The time of the last apply comes from the history in the state directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::aws::{self, Clients};
+use crate::live::LiveTarget;
+use crate::plan::{ChangedBy, TargetPlan};
+use crate::spec::Kind;
+use crate::state::{HistoryQuery, Store};
+
+/// How far back history is read for [`last_applied_times`].
+const HISTORY_DEPTH: usize = 500;
+
+/// The key of a resource in [`last_applied_times`].
+pub fn key(target: &str, kind: Kind, name: &str) -> String {
+    format!("{target}/{kind}/{name}")
+}
+
+/// When driftless last wrote each resource (the start of the newest of the last 500
+/// recorded reconciles that changed it successfully, Unix seconds), by [`key`]; a
+/// drift happened after that. Empty when there is no readable history.
+pub fn last_applied_times(dir: &Path) -> BTreeMap<String, i64> {
+    let Ok(store) = Store::open(dir) else {
+        return BTreeMap::new();
+    };
+    let query = HistoryQuery {
+        target: None,
+        since_unix: None,
+        limit: Some(HISTORY_DEPTH),
+    };
+    let mut out = BTreeMap::new();
+    // Newest first: the first write seen of a resource is its last.
+    for record in store.history(&query).unwrap_or_default() {
+        for change in record.changes.iter().filter(|c| c.result == "ok") {
+            let key = format!("{}/{}/{}", record.target, change.kind, change.name);
+            out.entry(key).or_insert(record.started_at_unix);
+        }
+    }
+    out
+}
+
+/// The name CloudTrail knows a change's resource by.
+fn lookup_name(kind: Kind, name: &str, live: &LiveTarget) -> String {
+    let parent = name.split('/').next().unwrap_or(name);
+    let id = match kind {
+        Kind::MaintenanceWindow => live
+            .maintenance_windows
+            .iter()
+            .find(|w| w.name == parent)
+            .and_then(|w| w.id.clone()),
+        Kind::PatchBaseline => live
+            .patch_baselines
+            .iter()
+            .find(|b| b.name == parent)
+            .and_then(|b| b.id.clone()),
+        Kind::BackupPlan => live
+            .backup_plans
+            .iter()
+            .find(|p| p.name == parent)
+            .and_then(|p| p.id.clone()),
+        _ => None,
+    };
+    id.unwrap_or_else(|| name.to_string())
+}
+
+/// Fills `changed_by` on the plan's drifted changes, looking events up from when
+/// driftless last wrote each resource (`since`, by [`key`]; absent: 90 days back).
+pub async fn attribute(
+    clients: &Clients,
+    plan: &mut TargetPlan,
+    live: &LiveTarget,
+    since: &BTreeMap<String, i64>,
+) {
+    let mut lookups = 0;
+    for change in plan.changes.iter_mut().filter(|c| c.drift) {
+        let found = if lookups < aws::cloudtrail::MAX_LOOKUPS {
+            lookups += 1;
+            let name = lookup_name(change.kind, &change.name, live);
+            let since = since
+                .get(&key(&change.target, change.kind, &change.name))
+                .copied();
+            match aws::cloudtrail::who_changed(clients, &name, since).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(target = %change.target, resource = %change.name, "drift attribution: {e}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        change.changed_by = Some(found.unwrap_or_else(ChangedBy::unknown));
+    }
+}
