@@ -175,6 +175,48 @@ pub async fn audit(
     Ok(Audit::new(&loaded.revision, selected, evaluations))
 }
 
+/// One target's evaluations with clients already built (the controller's resync).
+pub async fn audit_target(
+    clients: &Clients,
+    loaded: &Loaded,
+    target: &str,
+) -> Result<Vec<ResourceEvaluation>, AwsError> {
+    let config = &loaded.state.config;
+    let live = aws::read_every(clients, &live_kinds(&config.guardrails)).await?;
+    let desired: Vec<&Resource> = loaded
+        .state
+        .resources
+        .iter()
+        .filter(|r| r.targets.iter().any(|t| t == target))
+        .collect();
+    Ok(evaluate_target(
+        target,
+        &config.guardrails,
+        &live,
+        &desired,
+        config.instance(),
+    ))
+}
+
+/// Non-compliant resources per rule (every rule of `guardrails` present, 0 included),
+/// for status and metrics.
+pub fn non_compliant_by_rule(
+    guardrails: &[Guardrail],
+    evaluations: &[ResourceEvaluation],
+) -> BTreeMap<String, usize> {
+    let mut out: BTreeMap<String, usize> = guardrails
+        .iter()
+        .map(|g| (g.rule.as_str().to_string(), 0))
+        .collect();
+    for e in evaluations
+        .iter()
+        .filter(|e| e.compliance == Compliance::NonCompliant)
+    {
+        *out.entry(e.rule.as_str().to_string()).or_default() += 1;
+    }
+    out
+}
+
 /// A live resource as the guardrails see it.
 struct LiveSubject<'a> {
     kind: Kind,

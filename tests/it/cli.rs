@@ -1575,3 +1575,49 @@ fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
     assert_eq!(plan["changes"][0]["drift"], false);
     assert!(plan["changes"][0].get("changedBy").is_none(), "{plan}");
 }
+
+#[test]
+fn the_controller_audits_the_guardrails_each_reconcile_into_status_and_metrics() {
+    let repo = Repo::new(&[]);
+    let config = "guardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTime: 14}\n  - rule: cloudwatch-log-group-encrypted\n    enforcement: warn\n";
+    let (_origin, url) = origin_repo(
+        &[("a.yaml", LOG_GROUP), ("driftless.yaml", config)],
+        "first",
+    );
+    // A group driftless does not manage, keeping events 3 days.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(
+        logs.create_log_group()
+            .log_group_name("/legacy/short")
+            .send(),
+    )
+    .unwrap();
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/legacy/short")
+            .retention_in_days(3)
+            .send(),
+    )
+    .unwrap();
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    wait_until("the first audit", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("guardrailNonCompliant")
+    });
+    let (_, body) = http(&addr, "GET", "/status", &[], b"");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    // The managed group complies with the retention rule; neither group is encrypted.
+    assert_eq!(
+        status["targets"]["default"]["guardrailNonCompliant"],
+        serde_json::json!({"cw-loggroup-retention-period-check": 1, "cloudwatch-log-group-encrypted": 2}),
+        "{body}"
+    );
+    let (_, metrics) = http(&addr, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("driftless_guardrail_noncompliant{target=\"default\",rule=\"cw-loggroup-retention-period-check\"} 1"),
+        "{metrics}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
