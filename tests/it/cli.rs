@@ -143,8 +143,10 @@ fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
     for (service, ops) in &after.calls {
         for (op, n) in ops {
             let was = before.get(service, op);
-            let read =
-                op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
+            let read = op.starts_with("Describe")
+                || op.starts_with("List")
+                || op.starts_with("Get")
+                || op.starts_with("Lookup");
             if !read && *n > was {
                 out.insert(format!("{service}:{op}"), n - was);
             }
