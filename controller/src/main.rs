@@ -547,6 +547,10 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return engine_failure(e, Output::Text),
     };
+    eprint!(
+        "{}",
+        driftless::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
     if let Some(file) = &args.plan_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the saved plan {}", file.display()))?;
