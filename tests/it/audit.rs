@@ -221,3 +221,38 @@ fn audit_refuses_an_invalid_revision_and_unknown_targets() {
         run.stderr
     );
 }
+
+#[test]
+fn the_plan_shows_guardrail_results_and_warnings_for_pull_requests() {
+    let config = "guardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTime: 365}\n  - rule: required-tags\n    parameters: {tag1Key: cost-center}\n    enforcement: warn\n";
+    let repo = Repo::new(&[("driftless.yaml", config), ("ops.yaml", OWNED)]);
+    let md = repo.run(&["plan", "--output", "markdown"]);
+    assert_eq!(md.code, 0, "{}\n{}", md.stdout, md.stderr);
+    assert!(
+        md.stdout
+            .contains("| `cw-loggroup-retention-period-check` | deny | 1 | 0 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("| `required-tags` | warn | 2 | 2 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("- :warning: **LogGroup** `/audit/owned` breaks `required-tags`: tag `cost-center` is missing"),
+        "{}",
+        md.stdout
+    );
+    // The warnings go to stderr, with their locations.
+    assert!(
+        md.stderr.contains("ops.yaml:7:3: warning: LogGroup /audit/owned breaks required-tags: tag `cost-center` is missing"),
+        "{}",
+        md.stderr
+    );
+    let json = repo.run(&["plan", "--output", "json"]).json();
+    assert_eq!(
+        json["guardrails"][1]["nonCompliant"][0]["name"],
+        "/audit/owned"
+    );
+}
