@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::aws::{self, Clients};
 use crate::live::LiveTarget;
-use crate::plan::{ChangedBy, TargetPlan};
+use crate::plan::{Change, ChangedBy, TargetPlan};
 use crate::spec::Kind;
 use crate::state::{HistoryQuery, Store};
 
@@ -47,10 +47,17 @@ pub fn last_applied_times(dir: &Path) -> BTreeMap<String, i64> {
     out
 }
 
-/// The name CloudTrail knows a change's resource by.
-fn lookup_name(kind: Kind, name: &str, live: &LiveTarget) -> String {
+/// The name CloudTrail knows a change's resource by: the id of a window, baseline or
+/// backup plan; for a LogRetentionPolicy, the first log group whose retention moved
+/// (its fields are `logGroups["<name>"].retentionInDays`); else the name.
+fn lookup_name(change: &Change, live: &LiveTarget) -> String {
+    let (kind, name) = (change.kind, change.name.as_str());
     let parent = name.split('/').next().unwrap_or(name);
     let id = match kind {
+        Kind::LogRetentionPolicy => change.fields.iter().find_map(|f| {
+            let rest = f.path.strip_prefix("logGroups[\"")?;
+            rest.split_once("\"]").map(|(group, _)| group.to_string())
+        }),
         Kind::MaintenanceWindow => live
             .maintenance_windows
             .iter()
@@ -83,7 +90,7 @@ pub async fn attribute(
     for change in plan.changes.iter_mut().filter(|c| c.drift) {
         let found = if lookups < aws::cloudtrail::MAX_LOOKUPS {
             lookups += 1;
-            let name = lookup_name(change.kind, &change.name, live);
+            let name = lookup_name(change, live);
             let since = since
                 .get(&key(&change.target, change.kind, &change.name))
                 .copied();
@@ -98,5 +105,42 @@ pub async fn attribute(
             None
         };
         change.changed_by = Some(found.unwrap_or_else(ChangedBy::unknown));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, FieldChange};
+
+    fn change(kind: Kind, name: &str) -> Change {
+        Change {
+            target: "t".into(),
+            kind,
+            name: name.into(),
+            action: Action::Update,
+            fields: Vec::new(),
+            drift: true,
+            reason: None,
+            adopt: false,
+            report_only: false,
+            changed_by: None,
+        }
+    }
+
+    #[test]
+    fn policies_are_looked_up_by_their_first_changed_group() {
+        let mut policy = change(Kind::LogRetentionPolicy, "lambda");
+        policy.fields.push(FieldChange {
+            path: "logGroups[\"/aws/lambda/a\"].retentionInDays".into(),
+            live: serde_json::json!(3),
+            desired: serde_json::json!(14),
+        });
+        assert_eq!(
+            lookup_name(&policy, &LiveTarget::default()),
+            "/aws/lambda/a"
+        );
+        let alarm = change(Kind::MetricAlarm, "cpu");
+        assert_eq!(lookup_name(&alarm, &LiveTarget::default()), "cpu");
     }
 }

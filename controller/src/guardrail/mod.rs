@@ -349,8 +349,8 @@ pub fn check_config(cx: &mut Cx<'_>, guardrails: &[Guardrail]) {
         for problem in params::check(g.rule, &g.parameters) {
             let pat = gi.k("parameters");
             let place = match (&problem.name, problem.at_key) {
-                (Some(name), true) => pat.key_of(leak_free(name, &g.parameters)),
-                (Some(name), false) => pat.k(leak_free(name, &g.parameters)),
+                (Some(name), true) => pat.key_of(key_in(name, &g.parameters)),
+                (Some(name), false) => pat.k(key_in(name, &g.parameters)),
                 (None, _) => gi.k("rule"),
             };
             cx.report(&place, problem.problem);
@@ -379,8 +379,8 @@ pub fn check_config(cx: &mut Cx<'_>, guardrails: &[Guardrail]) {
 }
 
 /// The key of `parameters` equal to `name`, borrowed from the map (positions borrow
-/// their keys).
-fn leak_free<'m>(name: &str, parameters: &'m BTreeMap<String, String>) -> &'m str {
+/// their keys, and `name` may be a temporary).
+fn key_in<'m>(name: &str, parameters: &'m BTreeMap<String, String>) -> &'m str {
     parameters
         .get_key_value(name)
         .map(|(k, _)| k.as_str())
