@@ -77,6 +77,8 @@ pub struct Audit {
     pub revision: String,
     /// The targets audited, in order.
     pub targets: Vec<String>,
+    /// How many guardrails driftless.yaml has.
+    pub guardrails: usize,
     pub summary: AuditSummary,
     /// Sorted by target, rule, kind and name.
     pub evaluations: Vec<ResourceEvaluation>,
@@ -86,6 +88,7 @@ impl Audit {
     pub fn new(
         revision: &str,
         targets: Vec<String>,
+        guardrails: usize,
         mut evaluations: Vec<ResourceEvaluation>,
     ) -> Audit {
         evaluations.sort_by(|a, b| {
@@ -99,6 +102,7 @@ impl Audit {
             format_version: 1,
             revision: revision.to_string(),
             targets,
+            guardrails,
             summary: AuditSummary {
                 compliant: evaluations.len() - non_compliant,
                 non_compliant,
@@ -172,7 +176,12 @@ pub async fn audit(
             config.instance(),
         ));
     }
-    Ok(Audit::new(&loaded.revision, selected, evaluations))
+    Ok(Audit::new(
+        &loaded.revision,
+        selected,
+        config.guardrails.len(),
+        evaluations,
+    ))
 }
 
 /// One target's evaluations with clients already built (the controller's resync).

@@ -212,6 +212,17 @@ fn audit_refuses_an_invalid_revision_and_unknown_targets() {
         "{}",
         run.stderr
     );
+    // Without guardrails there is nothing to audit, and no AWS call is made.
+    let repo = Repo::new(&[("ops.yaml", OWNED)]);
+    let run = repo.run(&["audit"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("driftless.yaml has no `guardrails`, so there is nothing to audit"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(repo.calls().total, 0);
     let repo = Repo::new(&[("driftless.yaml", CONFIG)]);
     let run = repo.run(&["audit", "--target", "prod"]);
     assert_eq!(run.code, 1);

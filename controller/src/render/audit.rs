@@ -51,8 +51,14 @@ pub fn summary_line(audit: &Audit) -> String {
     )
 }
 
+/// Said when driftless.yaml has no guardrails.
+const NO_GUARDRAILS: &str = "driftless.yaml has no `guardrails`, so there is nothing to audit; add rules such as `- rule: cw-loggroup-retention-period-check`";
+
 pub fn text(audit: &Audit) -> String {
     let mut out = String::new();
+    if audit.guardrails == 0 {
+        let _ = writeln!(out, "{NO_GUARDRAILS}");
+    }
     for (target, rules) in groups(audit) {
         let _ = writeln!(out, "target {target}");
         if rules.is_empty() {
@@ -92,6 +98,9 @@ pub fn markdown(audit: &Audit) -> String {
         summary_line(audit),
         audit.revision
     );
+    if audit.guardrails == 0 {
+        let _ = writeln!(out, "{NO_GUARDRAILS}\n");
+    }
     for (target, rules) in groups(audit) {
         let _ = writeln!(out, "#### target `{target}`\n");
         if rules.is_empty() {
