@@ -324,3 +324,81 @@ fn drift_attribution_in_text_markdown_and_json() {
         .filter(|c| c["drift"] == false)
         .all(|c| c.get("changedBy").is_none()));
 }
+
+#[test]
+fn audit_renderings() {
+    use crate::audit::{Audit, Compliance, ResourceEvaluation};
+    use crate::guardrail::{Enforcement, RuleName};
+    let eval = |target: &str, rule, kind, name: &str, why: &[&str], owned, spec: Option<&str>| {
+        ResourceEvaluation {
+            target: target.into(),
+            rule,
+            enforcement: if rule == RuleName::RequiredTags {
+                Enforcement::Warn
+            } else {
+                Enforcement::Deny
+            },
+            kind,
+            name: name.into(),
+            arn: None,
+            compliance: if why.is_empty() {
+                Compliance::Compliant
+            } else {
+                Compliance::NonCompliant
+            },
+            annotations: why.iter().map(|s| s.to_string()).collect(),
+            owned,
+            spec: spec.map(str::to_string),
+        }
+    };
+    let audit = Audit::new(
+        "9f1c2e7",
+        vec!["prod-osaka".into(), "prod-tokyo".into()],
+        2,
+        vec![
+            eval(
+                "prod-tokyo",
+                RuleName::RequiredTags,
+                Kind::MetricAlarm,
+                "legacy-cpu",
+                &["tag `team` is missing"],
+                false,
+                None,
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/app/web",
+                &[],
+                true,
+                Some("ops/logs.yaml:1"),
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/legacy/app",
+                &["retentionInDays 90 < minRetentionTime 365"],
+                false,
+                None,
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/app/old",
+                &[],
+                true,
+                None,
+            ),
+        ],
+    );
+    assert_eq!(audit.summary.compliant, 2);
+    assert_eq!(audit.summary.non_compliant, 2);
+    insta::assert_snapshot!("audit_text", super::audit::text(&audit));
+    insta::assert_snapshot!("audit_markdown", super::audit::markdown(&audit));
+    let v: serde_json::Value = serde_json::from_str(&super::audit::json(&audit)).unwrap();
+    assert_eq!(v["evaluations"][0]["compliance"], "COMPLIANT");
+    assert_eq!(v["summary"], json!({"compliant": 2, "nonCompliant": 2}));
+}
