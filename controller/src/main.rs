@@ -405,6 +405,10 @@ fn validate(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
     match load_folder(dir, &display) {
         Ok(loaded) => {
             let warnings = &loaded.state.warnings;
+            if output != Output::Json {
+                // Diagnostics go to stderr, as for an invalid repository.
+                eprint!("{}", driftless::spec::diagnostic::render_lines(warnings));
+            }
             match output {
                 Output::Json => writeln!(
                     stdout,
@@ -413,8 +417,7 @@ fn validate(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
                 )?,
                 Output::Text | Output::Markdown => writeln!(
                     stdout,
-                    "{}valid: {} in {} (targets: {})",
-                    driftless::spec::diagnostic::render_lines(warnings),
+                    "valid: {} in {} (targets: {})",
                     plural(loaded.documents, "document"),
                     plural(loaded.state.files, "file"),
                     loaded.state.config.target_names().join(", ")
