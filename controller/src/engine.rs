@@ -36,6 +36,10 @@ pub struct PlanRequest {
     pub last_applied: BTreeMap<String, serde_json::Value>,
     /// Clients kept between plans (the controller); `None`: built for this plan.
     pub clients: Option<Arc<ClientCache>>,
+    /// Look up who made each drift in CloudTrail (`crate::attribution`): `Some` with
+    /// when driftless last wrote each resource (`attribution::last_applied_times`;
+    /// one missing: the last 90 days); `None`: no lookups.
+    pub attribution: Option<BTreeMap<String, i64>>,
 }
 
 /// Why a plan could not be made.
@@ -157,6 +161,7 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             limit.clone(),
             request.clients.clone(),
         );
+        let attribution = request.attribution.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let clients = match &cache {
@@ -169,7 +174,10 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             };
             let refs: Vec<&Resource> = resources.iter().collect();
             let live = aws::read_target(&clients, &read_request(&options.instance, &refs)).await?;
-            let plan = plan::plan_target(&name, &refs, &live, &options);
+            let mut plan = plan::plan_target(&name, &refs, &live, &options);
+            if let Some(since) = &attribution {
+                crate::attribution::attribute(&clients, &mut plan, &live, since).await;
+            }
             Ok::<(String, Clients, LiveTarget, TargetPlan), AwsError>((name, clients, live, plan))
         });
     }
@@ -199,7 +207,8 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
     if let Some(e) = first_error {
         return Err(e.into());
     }
-    let plan = Plan::new(&loaded.revision, plans);
+    let mut plan = Plan::new(&loaded.revision, plans);
+    plan.guardrails = loaded.state.guardrails.clone();
     Ok(Planned {
         loaded,
         plan,

@@ -9,7 +9,9 @@
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html>,
 //! `…/list_amazoncloudwatchlogs.html`, `…/list_awssystemsmanager.html`,
 //! `…/list_awsbackup.html`, `…/list_amazonresourcegrouptaggingapi.html`,
-//! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`.
+//! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`,
+//! `…/list_awscloudtrail.html` (LookupEvents: no resource type, `*`; plan and apply
+//! look drifts up, every kind).
 //!
 //! Beyond the table, the policy grants what the services need on the caller's behalf,
 //! each only when a spec asks for it:
@@ -202,6 +204,7 @@ calls! {
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
     "sns" "Publish" Write Any &[];
+    "cloudtrail" "LookupEvents" Read Any &[];
 }
 
 /// The call table entry of an operation, if driftless makes it.
@@ -271,7 +274,10 @@ pub fn kinds_of(state: &DesiredState) -> BTreeSet<Kind> {
 pub fn policy(state: &DesiredState, read_only: bool) -> Value {
     let kinds = kinds_of(state);
     let places = places(state);
-    let mut statements = call_statements(&kinds, &places, read_only);
+    // `driftless audit` and the controller read every live resource of the
+    // guardrails' kinds, used by a document or not.
+    let audited = crate::audit::live_kinds(&state.config.guardrails);
+    let mut statements = call_statements(&kinds, &audited, &places, read_only);
     if !read_only {
         statements.extend(dependent_statements(state, &places));
         if let Some(sns) = state
@@ -305,15 +311,22 @@ pub fn policy(state: &DesiredState, read_only: bool) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
-/// One statement per service, access and resource type, for the calls `kinds` need.
-fn call_statements(kinds: &BTreeSet<Kind>, places: &[Place], read_only: bool) -> Vec<Value> {
+/// One statement per service, access and resource type, for the calls `kinds` need
+/// and the reads `audited` (the guardrails' kinds) need.
+fn call_statements(
+    kinds: &BTreeSet<Kind>,
+    audited: &BTreeSet<Kind>,
+    places: &[Place],
+    read_only: bool,
+) -> Vec<Value> {
     let mut groups: BTreeMap<(&str, Access, Res), BTreeSet<String>> = BTreeMap::new();
     for c in CALLS {
         let needed = if c.kinds.is_empty() {
             // GetResources serves every kind; Publish is the notifications' (below).
-            c.service != "sns" && !kinds.is_empty()
+            c.service != "sns" && !(kinds.is_empty() && audited.is_empty())
         } else {
             c.kinds.iter().any(|k| kinds.contains(k))
+                || (c.access == Access::Read && c.kinds.iter().any(|k| audited.contains(k)))
         };
         if needed && (c.access == Access::Read || !read_only) {
             groups
@@ -514,6 +527,7 @@ fn camel(service: &str) -> &str {
         "ssm" => "Ssm",
         "backup" => "Backup",
         "sns" => "Sns",
+        "cloudtrail" => "CloudTrail",
         other => other,
     }
 }

@@ -4,9 +4,12 @@
 //! loop around that path. See ARCHITECTURE.md for the code map and the invariants.
 
 pub mod apply;
+pub mod attribution;
+pub mod audit;
 pub mod aws;
 pub mod controller;
 pub mod engine;
+pub mod guardrail;
 pub mod iam;
 pub mod live;
 pub mod plan;

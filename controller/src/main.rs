@@ -91,6 +91,14 @@ enum Command {
     Run(RunArgs),
     /// Print the least-privilege IAM policy (JSON) for the kinds the repository uses.
     IamPolicy(IamPolicyArgs),
+    /// Evaluate the guardrails on every live resource (owned or not); exit 2 when
+    /// anything is non-compliant.
+    Audit {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
 }
 
 #[derive(Args)]
@@ -319,6 +327,9 @@ impl DeleteArgs {
             allow_empty: self.allow_empty,
             last_applied,
             clients: None,
+            attribution: Some(driftless::attribution::last_applied_times(
+                &source.state_dir,
+            )),
         }
     }
 }
@@ -377,6 +388,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(iam_policy(args))
         }
+        Command::Audit { source, output } => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(audit(source, output))
+        }
         Command::Run(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(run_controller(args))
@@ -389,11 +404,16 @@ fn validate(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match load_folder(dir, &display) {
         Ok(loaded) => {
+            let warnings = &loaded.state.warnings;
+            if output != Output::Json {
+                // Diagnostics go to stderr, as for an invalid repository.
+                eprint!("{}", driftless::spec::diagnostic::render_lines(warnings));
+            }
             match output {
                 Output::Json => writeln!(
                     stdout,
                     "{}",
-                    serde_json::json!({"valid": true, "errors": [], "documents": loaded.documents})
+                    serde_json::json!({"valid": true, "errors": warnings, "documents": loaded.documents})
                 )?,
                 Output::Text | Output::Markdown => writeln!(
                     stdout,
@@ -474,6 +494,10 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return engine_failure(e, args.output),
     };
+    eprint!(
+        "{}",
+        driftless::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
     let plan = &planned.plan;
     let text = match args.output {
         Output::Text => render::text::render(
@@ -526,6 +550,10 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return engine_failure(e, Output::Text),
     };
+    eprint!(
+        "{}",
+        driftless::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
     if let Some(file) = &args.plan_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the saved plan {}", file.display()))?;
@@ -721,6 +749,29 @@ async fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn audit(source: SourceArgs, output: Output) -> anyhow::Result<ExitCode> {
+    use driftless::audit::Format;
+    let format = match output {
+        Output::Text => Format::Text,
+        Output::Json => Format::Json,
+        Output::Markdown => Format::Markdown,
+    };
+    let aws = AwsOptions {
+        endpoint_url: source.endpoint_url.clone(),
+        ..AwsOptions::default()
+    };
+    let location = location(&source);
+    match driftless::audit::run(&location, &source.state_dir, &source.targets, &aws, format).await {
+        Ok(outcome) => {
+            std::io::stdout()
+                .lock()
+                .write_all(outcome.output.as_bytes())?;
+            Ok(ExitCode::from(if outcome.non_compliant { 2 } else { 0 }))
+        }
+        Err(e) => engine_failure(e, output),
+    }
+}
+
 /// How long SIGTERM waits for the calls in flight.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -765,6 +816,7 @@ async fn run_controller(args: RunArgs) -> anyhow::Result<ExitCode> {
             last_applied: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(driftless::aws::ClientCache::default())),
+            attribution: None,
         },
         apply: driftless::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,

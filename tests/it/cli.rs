@@ -143,8 +143,10 @@ fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
     for (service, ops) in &after.calls {
         for (op, n) in ops {
             let was = before.get(service, op);
-            let read =
-                op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
+            let read = op.starts_with("Describe")
+                || op.starts_with("List")
+                || op.starts_with("Get")
+                || op.starts_with("Lookup");
             if !read && *n > was {
                 out.insert(format!("{service}:{op}"), n - was);
             }
@@ -1503,4 +1505,121 @@ fn skipping_the_ssh_host_key_check_is_warned_about_at_every_start() {
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
+    let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
+    repo.apply(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // An operator's change, through a client that says who it is in its user agent.
+    let config = aws_sdk_cloudwatchlogs::config::Builder::from(&repo.sdk())
+        .app_name(aws_config::AppName::new("console-click").unwrap())
+        .build();
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(config);
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
+
+    let before = repo.calls();
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let v = plan.json();
+    let by = &v["changes"][0]["changedBy"];
+    let account = &repo.account.account_id;
+    assert_eq!(by["principal"], format!("arn:aws:iam::{account}:root"));
+    assert_eq!(by["eventName"], "PutRetentionPolicy");
+    assert_eq!(by["sourceIp"], "127.0.0.1");
+    assert!(
+        by["userAgent"]
+            .as_str()
+            .unwrap()
+            .contains("app/console-click"),
+        "{by}"
+    );
+    let time = by["eventTime"].as_str().unwrap();
+    assert!(time.ends_with('Z') && time.len() == 20, "{time}");
+    assert_eq!(
+        repo.calls().get("cloudtrail", "LookupEvents") - before.get("cloudtrail", "LookupEvents"),
+        1
+    );
+    let text = repo.run(&["plan"]);
+    assert!(
+        text.stdout.contains(&format!(
+            "~ LogGroup /cli/app (drift: changed outside git by arn:aws:iam::{account}:root, PutRetentionPolicy at {time})"
+        )),
+        "{}",
+        text.stdout
+    );
+
+    // CloudTrail failing (after the SDK's retries) leaves the drift unattributed, not
+    // the plan failed.
+    let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "cloudtrail", "operation": "LookupEvents", "kind": "error500",
+                   "account": account}]
+    }));
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let v = plan.json();
+    assert_eq!(v["changes"][0]["changedBy"]["principal"], "unknown");
+    // Changes from git are never attributed.
+    repo.apply(&[]);
+    repo.write(
+        "a.yaml",
+        &LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 30"),
+    );
+    let plan = repo.plan().json();
+    assert_eq!(plan["changes"][0]["drift"], false);
+    assert!(plan["changes"][0].get("changedBy").is_none(), "{plan}");
+}
+
+#[test]
+fn the_controller_audits_the_guardrails_each_reconcile_into_status_and_metrics() {
+    let repo = Repo::new(&[]);
+    let config = "guardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTime: 14}\n  - rule: cloudwatch-log-group-encrypted\n    enforcement: warn\n";
+    let (_origin, url) = origin_repo(
+        &[("a.yaml", LOG_GROUP), ("driftless.yaml", config)],
+        "first",
+    );
+    // A group driftless does not manage, keeping events 3 days.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    rt.block_on(
+        logs.create_log_group()
+            .log_group_name("/legacy/short")
+            .send(),
+    )
+    .unwrap();
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/legacy/short")
+            .retention_in_days(3)
+            .send(),
+    )
+    .unwrap();
+    let (mut child, addr) = start_controller(&repo, &url, "1h");
+    wait_until("the first audit", &|| {
+        let (_, body) = http(&addr, "GET", "/status", &[], b"");
+        body.contains("guardrailNonCompliant")
+    });
+    let (_, body) = http(&addr, "GET", "/status", &[], b"");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    // The managed group complies with the retention rule; neither group is encrypted.
+    assert_eq!(
+        status["targets"]["default"]["guardrailNonCompliant"],
+        serde_json::json!({"cw-loggroup-retention-period-check": 1, "cloudwatch-log-group-encrypted": 2}),
+        "{body}"
+    );
+    let (_, metrics) = http(&addr, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("driftless_guardrail_noncompliant{target=\"default\",rule=\"cw-loggroup-retention-period-check\"} 1"),
+        "{metrics}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

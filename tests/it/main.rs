@@ -1,4 +1,5 @@
 //! Integration tests: one binary, a module per area.
+mod audit;
 mod cli;
 mod emulator;
 mod fixtures;

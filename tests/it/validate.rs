@@ -30,11 +30,12 @@ fn name(case: &Path) -> String {
     case.file_name().unwrap().to_string_lossy().into_owned()
 }
 
-/// The `path:line:column: error: message` lines of a rendering, without hints.
+/// The `path:line:column: error: message` (and `warning:`) lines of a rendering,
+/// without hints.
 fn error_lines(rendered: &str) -> Vec<String> {
     rendered
         .lines()
-        .filter(|l| l.contains(": error: "))
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
         .map(str::to_string)
         .collect()
 }
@@ -216,4 +217,81 @@ fn oversized_files_are_rejected_without_being_parsed() {
         "{}",
         d[0].message
     );
+}
+
+#[test]
+fn guardrail_findings_carry_their_rule_and_warnings_their_severity_in_json() {
+    let dir = repo_root().join("tests/fixtures/invalid/guardrail-warn-and-deny");
+    let (code, stdout, _) = driftless(&["validate", "--output", "json", &dir.to_string_lossy()]);
+    assert_eq!(code, 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    let errors = v["errors"].as_array().unwrap();
+    let by_severity = |s: Option<&str>| {
+        errors
+            .iter()
+            .filter(|e| e["severity"].as_str() == s)
+            .map(|e| (e["rule"].as_str().unwrap(), e["message"].as_str().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        by_severity(None),
+        [(
+            "required-tags",
+            "MetricAlarm untagged breaks required-tags: tag `team` is missing"
+        )]
+    );
+    assert_eq!(by_severity(Some("warning")).len(), 2, "{stdout}");
+    // Other diagnostics have neither key.
+    let other = repo_root().join("tests/fixtures/invalid/errors-in-several-files");
+    let (_, stdout, _) = driftless(&["validate", "--output", "json", &other.to_string_lossy()]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v["errors"][0].get("rule").is_none() && v["errors"][0].get("severity").is_none());
+}
+
+#[test]
+fn a_warn_guardrail_is_reported_and_does_not_block() {
+    let dir = repo_root().join("tests/fixtures/valid/guardrails-warn-only");
+    let dir = dir.to_string_lossy();
+    let (code, stdout, stderr) = driftless(&["validate", &dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.starts_with(&format!("{dir}/logs.yaml:6:20: warning: LogGroup /app/short breaks cw-loggroup-retention-period-check: retentionInDays 30 < minRetentionTime 365\n")),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("valid: 1 document in 2 files"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = driftless(&["validate", "--output", "json", &dir]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["errors"][0]["severity"], "warning");
+    assert_eq!(v["errors"][0]["rule"], "cw-loggroup-retention-period-check");
+    // The same guardrail at `deny` makes the revision invalid: plan refuses it before
+    // any AWS call (the endpoint does not exist).
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["logs.yaml", "driftless.yaml"] {
+        let text = std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+        std::fs::write(tmp.path().join(f), text.replace("warn", "deny")).unwrap();
+    }
+    let deny = tmp.path().to_string_lossy();
+    let (code, stdout, stderr) = driftless(&[
+        "plan",
+        "--source",
+        &deny,
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--state-dir",
+        &format!("{deny}/.state"),
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "logs.yaml:6:20: error: LogGroup /app/short breaks cw-loggroup-retention-period-check"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
 }

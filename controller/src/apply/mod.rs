@@ -484,6 +484,7 @@ mod tests {
             reason: None,
             adopt: false,
             report_only: false,
+            changed_by: None,
         };
         assert_eq!(root_name(&c), "/app/web");
         c.kind = Kind::MaintenanceWindow;
@@ -503,6 +504,7 @@ mod tests {
             reason: None,
             adopt: false,
             report_only: false,
+            changed_by: None,
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);

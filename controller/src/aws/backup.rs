@@ -51,6 +51,24 @@ pub async fn read_vaults(
     names: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<Vec<LiveVault>, AwsError> {
+    read_vaults_of(clients, names, owned, false).await
+}
+
+/// Every vault of the region (`driftless audit`). Tags from `tagged` (every tagged
+/// vault), else one tag call each.
+pub async fn read_every_vault(
+    clients: &Clients,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Vec<LiveVault>, AwsError> {
+    read_vaults_of(clients, &BTreeSet::new(), tagged, true).await
+}
+
+async fn read_vaults_of(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    every: bool,
+) -> Result<Vec<LiveVault>, AwsError> {
     let owned = by_id(owned, ":backup-vault:");
     let mut pages = clients
         .backup
@@ -67,7 +85,7 @@ pub async fn read_vaults(
                 continue;
             };
             let own = owned.get(name);
-            if own.is_none() && !names.contains(name) {
+            if !every && own.is_none() && !names.contains(name) {
                 continue;
             }
             selected.push((
@@ -112,6 +130,24 @@ pub async fn read_plans(
     names: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<Vec<Live<BackupPlanSpec>>, AwsError> {
+    read_plans_of(clients, names, owned, false).await
+}
+
+/// Every backup plan of the region (`driftless audit`). Tags from `tagged` (every
+/// tagged plan), else one tag call each.
+pub async fn read_every_plan(
+    clients: &Clients,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Vec<Live<BackupPlanSpec>>, AwsError> {
+    read_plans_of(clients, &BTreeSet::new(), tagged, true).await
+}
+
+async fn read_plans_of(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    every: bool,
+) -> Result<Vec<Live<BackupPlanSpec>>, AwsError> {
     let owned = by_id(owned, ":backup-plan:");
     let mut pages = clients
         .backup
@@ -128,7 +164,8 @@ pub async fn read_plans(
                 continue;
             };
             let own = owned.get(id);
-            if own.is_some() || plan.backup_plan_name().is_some_and(|n| names.contains(n)) {
+            if every || own.is_some() || plan.backup_plan_name().is_some_and(|n| names.contains(n))
+            {
                 selected.push((
                     id.to_string(),
                     plan.backup_plan_arn().map(str::to_string),

@@ -49,22 +49,55 @@ pub async fn read_alarms(
     let wanted: Vec<String> = wanted.into_iter().collect();
     let mut alarms = Vec::new();
     for batch in wanted.chunks(BATCH) {
-        let mut pages = clients
-            .cloudwatch
-            .describe_alarms()
-            .set_alarm_names(Some(batch.to_vec()))
-            .alarm_types(AlarmType::MetricAlarm)
-            .max_records(BATCH as i32)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| AwsError::call(clients, "cloudwatch", "DescribeAlarms", None, e))?;
-            alarms.extend(page.metric_alarms().iter().cloned());
-        }
+        alarms.extend(describe_alarms(clients, Some(batch.to_vec())).await?);
     }
+    to_live(clients, &alarms, owned, false).await
+}
+
+/// Every metric alarm of the region (`driftless audit`), with the tags of `tagged`
+/// (alarm ARN → tags, from one tagging listing of every tagged alarm): an alarm the
+/// listing lacks has no tags, so no tag call is made. Calls: `DescribeAlarms:
+/// max(1, ceil(A/100))` over the region's A metric alarms.
+pub async fn read_every_alarm(
+    clients: &Clients,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Vec<Live<MetricAlarmSpec>>, AwsError> {
+    let alarms = describe_alarms(clients, None).await?;
+    to_live(clients, &alarms, tagged, true).await
+}
+
+/// One paginated DescribeAlarms of metric alarms, by name or (`None`) all of them.
+async fn describe_alarms(
+    clients: &Clients,
+    names: Option<Vec<String>>,
+) -> Result<Vec<MetricAlarm>, AwsError> {
+    let mut pages = clients
+        .cloudwatch
+        .describe_alarms()
+        .set_alarm_names(names)
+        .alarm_types(AlarmType::MetricAlarm)
+        .max_records(BATCH as i32)
+        .into_paginator()
+        .send();
+    let mut alarms = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::call(clients, "cloudwatch", "DescribeAlarms", None, e))?;
+        alarms.extend(page.metric_alarms().iter().cloned());
+    }
+    Ok(alarms)
+}
+
+/// Live specs of `alarms`, tags from `owned`; an alarm missing there gets its own tag
+/// call, unless `tags_complete` says `owned` lists every tagged alarm.
+async fn to_live(
+    clients: &Clients,
+    alarms: &[MetricAlarm],
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    tags_complete: bool,
+) -> Result<Vec<Live<MetricAlarmSpec>>, AwsError> {
     let mut live = Vec::with_capacity(alarms.len());
-    for alarm in &alarms {
+    for alarm in alarms {
         let Some(name) = alarm.alarm_name() else {
             continue;
         };
@@ -73,6 +106,7 @@ pub async fn read_alarms(
         // is always there on AWS; without one the tags stay unknown).
         let tags = match arn.as_deref().and_then(|a| owned.get(a)) {
             Some(tags) => Some(tags.clone()),
+            None if tags_complete => Some(BTreeMap::new()),
             None => list_tags(clients, name, arn.as_deref()).await?,
         };
         let tags_known = tags.is_some();

@@ -91,6 +91,28 @@ pub async fn read_log_groups(
     prefixes: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<LogGroupsRead, AwsError> {
+    read_groups(clients, names, prefixes, owned, false).await
+}
+
+/// Every log group of the region (`driftless audit`), with the tags of `tagged` (ARN
+/// without `:*` → tags, from one tagging listing of every tagged group): a group the
+/// listing lacks has no tags, so no tag call is made. Calls: `DescribeLogGroups:
+/// max(1, ceil(G/50))`, plus the policy prefixes' groups as [`read_log_groups`].
+pub async fn read_every_log_group(
+    clients: &Clients,
+    prefixes: &BTreeSet<String>,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<LogGroupsRead, AwsError> {
+    read_groups(clients, &BTreeSet::new(), prefixes, tagged, true).await
+}
+
+async fn read_groups(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    prefixes: &BTreeSet<String>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    every: bool,
+) -> Result<LogGroupsRead, AwsError> {
     let mut selected = names.clone();
     selected.extend(
         owned
@@ -99,6 +121,7 @@ pub async fn read_log_groups(
             .map(str::to_string),
     );
     let queries: Vec<Option<String>> = match listing(&selected, prefixes) {
+        _ if every => vec![None],
         Listing::Nothing => Vec::new(),
         Listing::Prefixes(p) => p.into_iter().map(Some).collect(),
         Listing::Everything => vec![None],
@@ -133,7 +156,7 @@ pub async fn read_log_groups(
                 retention: retention_of(group),
             });
         }
-        if !selected.contains(name) {
+        if !every && !selected.contains(name) {
             continue;
         }
         let arn = group_arn(group);
@@ -141,6 +164,7 @@ pub async fn read_log_groups(
         // is always there on AWS; without one the tags stay unknown).
         let tags = match arn.as_deref().and_then(|a| owned.get(a)) {
             Some(tags) => Some(tags.clone()),
+            None if every => Some(BTreeMap::new()),
             None => list_tags(clients, name, arn.as_deref()).await?,
         };
         let tags_known = tags.is_some();

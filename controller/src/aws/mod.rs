@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod calls;
+pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod logs;
 pub mod sns;
@@ -22,6 +23,7 @@ use aws_types::SdkConfig;
 
 use crate::live::LiveTarget;
 use crate::spec::config::TargetConfig;
+use crate::spec::Kind;
 
 /// How to reach AWS, from flags and the environment.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +59,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub backup: aws_sdk_backup::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
 }
 
 impl Clients {
@@ -70,6 +73,7 @@ impl Clients {
             ssm: counted!(aws_sdk_ssm, config),
             backup: counted!(aws_sdk_backup, config),
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
+            cloudtrail: counted!(aws_sdk_cloudtrail, config),
         }
     }
 
@@ -260,6 +264,70 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
     })
 }
 
+/// Every live resource of `kinds` in one target, owned or not (`driftless audit`):
+/// one tagging listing of every tagged resource of those kinds for the tags, then the
+/// readers' "every" listings (each reader's doc has its calls), concurrently. Kinds
+/// not asked for are not read. LogRetentionPolicy has no live resource of its own.
+pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
+    let wanted = |k: Kind| kinds.contains(&k);
+    let types: Vec<&str> = [
+        (Kind::MetricAlarm, "cloudwatch:alarm"),
+        (Kind::LogGroup, "logs:log-group"),
+        (Kind::PatchBaseline, "ssm:patchbaseline"),
+        (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
+        (Kind::BackupVault, "backup:backup-vault"),
+        (Kind::BackupPlan, "backup:backup-plan"),
+    ]
+    .into_iter()
+    .filter(|(k, _)| wanted(*k))
+    .map(|(_, t)| t)
+    .collect();
+    if types.is_empty() {
+        return Ok(LiveTarget::default());
+    }
+    let tagged = tagging::tagged_resources(clients, &types).await?;
+    let no_prefixes = BTreeSet::new();
+    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+        only_if(
+            wanted(Kind::MetricAlarm),
+            cloudwatch::read_every_alarm(clients, &tagged.alarms)
+        ),
+        only_if(
+            wanted(Kind::LogGroup),
+            logs::read_every_log_group(clients, &no_prefixes, &tagged.log_groups)
+        ),
+        only_if(
+            wanted(Kind::PatchBaseline),
+            ssm::read_every_patch_baseline(clients, &tagged.patch_baselines)
+        ),
+        only_if(
+            wanted(Kind::MaintenanceWindow),
+            ssm::read_every_maintenance_window(clients, &tagged.maintenance_windows)
+        ),
+        only_if(
+            wanted(Kind::BackupVault),
+            backup::read_every_vault(clients, &tagged.backup_vaults)
+        ),
+        only_if(
+            wanted(Kind::BackupPlan),
+            backup::read_every_plan(clients, &tagged.backup_plans)
+        ),
+    );
+    let logs = logs?;
+    let (patch_baselines, patch_group_registrations) = baselines?;
+    Ok(LiveTarget {
+        alarms: alarms?,
+        log_groups: logs.groups,
+        log_group_stored_bytes: logs.stored_bytes,
+        retention_candidates: logs.retention,
+        patch_baselines,
+        patch_group_registrations,
+        maintenance_windows: windows?,
+        backup_vaults: vaults?,
+        backup_plans: plans?,
+    })
+}
+
 /// Runs `read` only when `needed`; otherwise its (lazy) future is dropped unpolled and
 /// no call is made.
 async fn only_if<T: Default>(
@@ -392,6 +460,7 @@ fn iam_prefix(service: &str) -> &str {
         "ssm" => "ssm",
         "backup" => "backup",
         "tagging" => "tag",
+        "cloudtrail" => "cloudtrail",
         other => other,
     }
 }

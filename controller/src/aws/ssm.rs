@@ -72,13 +72,33 @@ pub async fn read_patch_baselines(
     names: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<(Vec<Live<PatchBaselineSpec>>, Registrations), AwsError> {
+    read_baselines(clients, names, owned, false).await
+}
+
+/// Every baseline the account owns (`driftless audit`; AWS's predefined baselines
+/// are not the account's to change). Tags from `tagged` (every tagged baseline),
+/// else one tag call each.
+pub async fn read_every_patch_baseline(
+    clients: &Clients,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<(Vec<Live<PatchBaselineSpec>>, Registrations), AwsError> {
+    read_baselines(clients, &BTreeSet::new(), tagged, true).await
+}
+
+async fn read_baselines(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    every: bool,
+) -> Result<(Vec<Live<PatchBaselineSpec>>, Registrations), AwsError> {
     let (identities, registrations) =
         tokio::try_join!(list_own_baselines(clients), list_patch_groups(clients))?;
     let owned = by_id(owned, ":patchbaseline/");
     let selected: Vec<PatchBaselineIdentity> = identities
         .into_iter()
         .filter(|b| {
-            b.baseline_name().is_some_and(|n| names.contains(n))
+            every
+                || b.baseline_name().is_some_and(|n| names.contains(n))
                 || b.baseline_id().is_some_and(|id| owned.contains_key(id))
         })
         .collect();
@@ -274,6 +294,24 @@ pub async fn read_maintenance_windows(
     names: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<Vec<Live<MaintenanceWindowSpec>>, AwsError> {
+    read_windows(clients, names, owned, false).await
+}
+
+/// Every maintenance window of the region (`driftless audit`). Tags from `tagged`
+/// (every tagged window), else one tag call each.
+pub async fn read_every_maintenance_window(
+    clients: &Clients,
+    tagged: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Vec<Live<MaintenanceWindowSpec>>, AwsError> {
+    read_windows(clients, &BTreeSet::new(), tagged, true).await
+}
+
+async fn read_windows(
+    clients: &Clients,
+    names: &BTreeSet<String>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    every: bool,
+) -> Result<Vec<Live<MaintenanceWindowSpec>>, AwsError> {
     let mut pages = clients
         .ssm
         .describe_maintenance_windows()
@@ -290,7 +328,7 @@ pub async fn read_maintenance_windows(
                 continue;
             };
             let own = owned.get(id);
-            if own.is_some() || window.name().is_some_and(|n| names.contains(n)) {
+            if every || own.is_some() || window.name().is_some_and(|n| names.contains(n)) {
                 selected.push((id.to_string(), own.map(|&(a, t)| (a.clone(), t.clone()))));
             }
         }

@@ -67,6 +67,36 @@ pub async fn owned_resources(clients: &Clients, instance: &str) -> Result<Owned,
     Ok(owned)
 }
 
+/// Every tagged resource of `types` (tagging API names, e.g. `cloudwatch:alarm`) with
+/// its tags, whoever owns it: one `GetResources` listing without a tag filter,
+/// `max(1, ceil(T/100))` calls for T tagged resources. The tagging API lists only
+/// resources that carry (or carried) tags, so a resource missing here has none.
+pub async fn tagged_resources(clients: &Clients, types: &[&str]) -> Result<Owned, AwsError> {
+    let mut tagged = Owned::default();
+    let mut pages = clients
+        .tagging
+        .get_resources()
+        .set_resource_type_filters(Some(types.iter().map(|t| t.to_string()).collect()))
+        .resources_per_page(PAGE_SIZE)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call(clients, "tagging", "GetResources", None, e))?;
+        for mapping in page.resource_tag_mapping_list() {
+            let Some(arn) = mapping.resource_arn() else {
+                continue;
+            };
+            let tags = mapping
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            classify(&mut tagged, arn, tags);
+        }
+    }
+    Ok(tagged)
+}
+
 /// The kind of a managed resource's ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArnKind {

@@ -24,6 +24,9 @@ pub struct Metrics {
     pub aws_calls: BTreeMap<(String, String, String), u64>,
     /// target → unix time of the last successful sync.
     pub last_success: BTreeMap<String, i64>,
+    /// (target, rule) → live resources breaking the guardrail, as of the target's
+    /// last audit.
+    pub guardrail_non_compliant: BTreeMap<(String, String), usize>,
     /// The revision being enforced.
     pub revision: Option<String>,
     /// (shard index, shard count, targets owned), once a revision was accepted.
@@ -132,6 +135,16 @@ impl Metrics {
                 out,
                 "driftless_last_successful_sync_timestamp_seconds{{target=\"{}\"}} {t}",
                 escape(target)
+            );
+        }
+        let _ = writeln!(out, "# HELP driftless_guardrail_noncompliant Live resources breaking a guardrail, by target and rule (as of the last reconcile).");
+        let _ = writeln!(out, "# TYPE driftless_guardrail_noncompliant gauge");
+        for ((target, rule), n) in &self.guardrail_non_compliant {
+            let _ = writeln!(
+                out,
+                "driftless_guardrail_noncompliant{{target=\"{}\",rule=\"{}\"}} {n}",
+                escape(target),
+                escape(rule)
             );
         }
         let _ = writeln!(

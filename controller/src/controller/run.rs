@@ -286,6 +286,49 @@ impl Reconciler {
         }
     }
 
+    /// Evaluates the guardrails on the target's whole live estate after each
+    /// reconcile (as `driftless audit`), into `/status` and `/metrics`. A failed read
+    /// is logged and leaves the last results.
+    async fn audit_guardrails(&self, revision: &Revision, planned: &engine::Planned, target: &str) {
+        let guardrails = &revision.loaded.state.config.guardrails;
+        let Some(clients) = planned
+            .clients
+            .get(target)
+            .filter(|_| !guardrails.is_empty())
+        else {
+            return;
+        };
+        let evaluations = match crate::audit::audit_target(clients, &revision.loaded, target).await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "the guardrail audit failed");
+                return;
+            }
+        };
+        let counts = crate::audit::non_compliant_by_rule(guardrails, &evaluations);
+        let breaking: usize = counts.values().sum();
+        if breaking > 0 {
+            tracing::warn!(non_compliant = breaking, "live resources break guardrails");
+        }
+        {
+            let mut metrics = self.metrics();
+            metrics
+                .guardrail_non_compliant
+                .retain(|(t, _), _| t != target);
+            for (rule, n) in &counts {
+                metrics
+                    .guardrail_non_compliant
+                    .insert((target.to_string(), rule.clone()), *n);
+            }
+        }
+        self.status()
+            .targets
+            .entry(target.to_string())
+            .or_default()
+            .guardrail_non_compliant = counts;
+    }
+
     fn status(&self) -> MutexGuard<'_, Status> {
         self.shared.status.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -591,6 +634,7 @@ impl Reconciler {
             tracing::warn!(error = %e, "the last-applied record was not saved");
         }
         self.history(&history_records(&planned, &report, started));
+        self.audit_guardrails(&revision, &planned, &target).await;
         // Status, metrics, log and notifications.
         let mut outcome = target_outcome(&planned, &report, &target);
         let pending = planned

@@ -126,6 +126,10 @@ pub struct TargetStatus {
     pub last_reconcile_at: Option<String>,
     /// Drifted resources seen in the last reconcile.
     pub drift_count: usize,
+    /// Live resources breaking each guardrail, from the last reconcile's audit (rule →
+    /// count; absent without guardrails or before the first audit).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub guardrail_non_compliant: BTreeMap<String, usize>,
     pub conditions: Vec<Condition>,
     /// Consecutive transient failures (drives backoff; reset after a success).
     #[serde(skip)]

@@ -108,10 +108,12 @@ fn only_the_kinds_used_are_granted() {
     let allowed = allowed_actions(&policy(&state, false));
     assert!(allowed.contains("logs:PutRetentionPolicy"));
     assert!(allowed.contains("tag:GetResources"));
+    // Ownership and drift attribution serve every kind.
+    assert!(allowed.contains("cloudtrail:LookupEvents"));
     assert!(
-        allowed
-            .iter()
-            .all(|a| a.starts_with("logs:") || a == "tag:GetResources"),
+        allowed.iter().all(|a| a.starts_with("logs:")
+            || a == "tag:GetResources"
+            || a == "cloudtrail:LookupEvents"),
         "{allowed:?}"
     );
 }
@@ -219,4 +221,28 @@ fn the_table_has_one_entry_per_operation() {
             Some(c.operation)
         );
     }
+}
+
+#[test]
+fn guardrail_kinds_get_their_reads_and_no_writes() {
+    let mut state = one(
+        "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /app/web}\nspec: {retentionInDays: 30}\n",
+    );
+    state.config.guardrails = vec![crate::guardrail::Guardrail {
+        rule: crate::guardrail::RuleName::CloudwatchAlarmActionCheck,
+        parameters: Default::default(),
+        kinds: None,
+        enforcement: crate::guardrail::Enforcement::Deny,
+    }];
+    let allowed = allowed_actions(&policy(&state, false));
+    assert!(allowed.contains("cloudwatch:DescribeAlarms"), "{allowed:?}");
+    assert!(
+        allowed.contains("cloudwatch:ListTagsForResource"),
+        "{allowed:?}"
+    );
+    assert!(
+        !allowed.contains("cloudwatch:PutMetricAlarm"),
+        "{allowed:?}"
+    );
+    assert!(allowed.contains("logs:PutRetentionPolicy"));
 }

@@ -74,6 +74,56 @@ pub struct Change {
     /// `driftPolicy: report`: shown, never written.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub report_only: bool,
+    /// Who made a drift, from CloudTrail (plan and apply look it up for drifted
+    /// changes; "unknown" when the lookup is denied or finds nothing).
+    #[serde(rename = "changedBy", default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<ChangedBy>,
+}
+
+/// The CloudTrail event behind a drift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedBy {
+    /// The caller's ARN (`userIdentity.arn`), else its user name.
+    pub principal: String,
+    /// The API operation (`PutRetentionPolicy`).
+    pub event_name: String,
+    /// RFC 3339, UTC.
+    pub event_time: String,
+    pub source_ip: String,
+    pub user_agent: String,
+}
+
+impl ChangedBy {
+    /// Every field of an attribution CloudTrail could not give.
+    pub const UNKNOWN: &'static str = "unknown";
+
+    pub fn unknown() -> ChangedBy {
+        let u = || ChangedBy::UNKNOWN.to_string();
+        ChangedBy {
+            principal: u(),
+            event_name: u(),
+            event_time: u(),
+            source_ip: u(),
+            user_agent: u(),
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.principal != ChangedBy::UNKNOWN
+    }
+
+    /// `by <principal>, <eventName> at <time>`, or `by unknown`.
+    pub fn describe(&self) -> String {
+        if self.is_known() {
+            format!(
+                "by {}, {} at {}",
+                self.principal, self.event_name, self.event_time
+            )
+        } else {
+            "by unknown".to_string()
+        }
+    }
 }
 
 /// Counts by action; `noop` counts resources and sub-resources already as desired.
@@ -101,6 +151,10 @@ pub struct Plan {
     pub would_delete_with_prune: Vec<Change>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The guardrails' results over the revision's documents (for the pull-request
+    /// comment); a revision breaking a `deny` guardrail is never planned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrails: Vec<crate::guardrail::RuleReport>,
 }
 
 impl Plan {
@@ -139,6 +193,7 @@ impl Plan {
             changes,
             would_delete_with_prune: pending,
             warnings,
+            guardrails: Vec::new(),
         }
     }
 
@@ -163,18 +218,29 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
             saved.revision, fresh.revision
         ));
     }
-    if saved.changes != fresh.changes
+    // Who made a drift is not part of what apply writes; CloudTrail may learn it
+    // between plan and apply.
+    let unattributed = |changes: &[Change]| -> Vec<Change> {
+        changes
+            .iter()
+            .map(|c| Change {
+                changed_by: None,
+                ..c.clone()
+            })
+            .collect()
+    };
+    let (saved_changes, fresh_changes) =
+        (unattributed(&saved.changes), unattributed(&fresh.changes));
+    if saved_changes != fresh_changes
         || saved.would_delete_with_prune != fresh.would_delete_with_prune
     {
-        let n = fresh
-            .changes
+        let n = fresh_changes
             .iter()
-            .filter(|c| !saved.changes.contains(c))
+            .filter(|c| !saved_changes.contains(c))
             .count()
-            + saved
-                .changes
+            + saved_changes
                 .iter()
-                .filter(|c| !fresh.changes.contains(c))
+                .filter(|c| !fresh_changes.contains(c))
                 .count();
         return Some(format!(
             "live state changed since it was made ({n} changes differ)"
@@ -364,6 +430,7 @@ impl Change {
             reason: None,
             adopt: false,
             report_only: false,
+            changed_by: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{by_target, field_line, no_changes_line, summary_line};
+use crate::guardrail::RuleReport;
 use crate::plan::Plan;
 
 /// Backticks in values would end a code span early.
@@ -34,8 +35,12 @@ pub fn render(plan: &Plan) -> String {
             if c.report_only {
                 notes.push("report only".to_string());
             }
-            if c.drift {
-                notes.push("drift".to_string());
+            match (&c.changed_by, c.drift) {
+                (Some(by), true) => {
+                    notes.push(format!("drift: changed outside git {}", by.describe()))
+                }
+                (None, true) => notes.push("drift".to_string()),
+                _ => {}
             }
             let notes = if notes.is_empty() {
                 String::new()
@@ -76,5 +81,43 @@ pub fn render(plan: &Plan) -> String {
     for w in &plan.warnings {
         let _ = writeln!(out, "> **warning:** {w}\n");
     }
+    guardrails(&mut out, &plan.guardrails);
     out
+}
+
+/// The guardrails' results over the revision's documents: a table of every rule, then
+/// the documents breaking `warn` ones (a `deny` one broken makes the revision invalid,
+/// so it never reaches a plan).
+fn guardrails(out: &mut String, reports: &[RuleReport]) {
+    if reports.is_empty() {
+        return;
+    }
+    out.push_str("#### Guardrails\n\n| rule | enforcement | evaluated | non-compliant |\n| --- | --- | --- | --- |\n");
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            code(r.rule.as_str()),
+            crate::spec::wire_name(&r.enforcement),
+            r.evaluated,
+            r.non_compliant.len()
+        );
+    }
+    out.push('\n');
+    for r in reports {
+        for v in &r.non_compliant {
+            let _ = writeln!(
+                out,
+                "- :warning: **{}** {} breaks {}: {} ({})",
+                v.kind,
+                code(&v.name),
+                code(r.rule.as_str()),
+                v.message.replace('_', "\\_"),
+                code(&v.location)
+            );
+        }
+    }
+    if reports.iter().any(|r| !r.non_compliant.is_empty()) {
+        out.push('\n');
+    }
 }

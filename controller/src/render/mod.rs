@@ -2,6 +2,7 @@
 //! (the plan is computed once, as Terraform's jsonformat does), so a new output format
 //! costs one function.
 
+pub mod audit;
 pub mod markdown;
 pub mod text;
 

@@ -29,6 +29,7 @@ fn change(
         reason: None,
         adopt: false,
         report_only: false,
+        changed_by: None,
     }
 }
 
@@ -245,4 +246,159 @@ fn empty_plan_says_no_changes() {
     let text = super::text::render(&plan, super::text::Style { color: false });
     assert_eq!(text, "No changes. Live state matches abc.\n");
     assert!(super::markdown::render(&plan).contains("**No changes. Live state matches abc.**"));
+}
+
+#[test]
+fn markdown_shows_guardrail_results() {
+    use crate::guardrail::{Enforcement, RuleName, RuleReport, Violation};
+    let mut plan = sample();
+    plan.guardrails = vec![
+        RuleReport {
+            rule: RuleName::CwLoggroupRetentionPeriodCheck,
+            enforcement: Enforcement::Deny,
+            evaluated: 3,
+            non_compliant: Vec::new(),
+        },
+        RuleReport {
+            rule: RuleName::RequiredTags,
+            enforcement: Enforcement::Warn,
+            evaluated: 2,
+            non_compliant: vec![Violation {
+                kind: Kind::MetricAlarm,
+                name: "web-cpu-high".into(),
+                location: "ops/alarms.yaml:5:1".into(),
+                message: "tag `team` is missing".into(),
+            }],
+        },
+    ];
+    let md = super::markdown::render(&plan);
+    let section = &md[md.find("#### Guardrails").expect("a guardrails section")..];
+    insta::assert_snapshot!(section);
+    assert!(!super::markdown::render(&sample()).contains("Guardrails"));
+}
+
+#[test]
+fn drift_attribution_in_text_markdown_and_json() {
+    use crate::plan::ChangedBy;
+    let mut plan = sample();
+    let drifted = plan.changes.iter_mut().find(|c| c.drift).expect("a drift");
+    drifted.changed_by = Some(ChangedBy {
+        principal: "arn:aws:iam::111111111111:user/alice".into(),
+        event_name: "PutRetentionPolicy".into(),
+        event_time: "2026-11-30T09:15:00Z".into(),
+        source_ip: "203.0.113.7".into(),
+        user_agent: "aws-cli/2.15.0".into(),
+    });
+    let by = "(drift: changed outside git by arn:aws:iam::111111111111:user/alice, PutRetentionPolicy at 2026-11-30T09:15:00Z)";
+    let text = super::text::render(&plan, super::text::Style { color: false });
+    assert!(
+        text.contains(&format!("~ LogGroup /app/web {by}")),
+        "{text}"
+    );
+    let md = super::markdown::render(&plan);
+    assert!(md.contains("drift: changed outside git by arn:aws:iam::111111111111:user/alice, PutRetentionPolicy at 2026-11-30T09:15:00Z"), "{md}");
+    let v: serde_json::Value = serde_json::from_str(&super::json(&plan)).unwrap();
+    let change = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["drift"] == true)
+        .unwrap();
+    assert_eq!(
+        change["changedBy"],
+        json!({"principal": "arn:aws:iam::111111111111:user/alice", "eventName": "PutRetentionPolicy",
+               "eventTime": "2026-11-30T09:15:00Z", "sourceIp": "203.0.113.7", "userAgent": "aws-cli/2.15.0"})
+    );
+    let drifted = plan.changes.iter_mut().find(|c| c.drift).unwrap();
+    drifted.changed_by = Some(ChangedBy::unknown());
+    let text = super::text::render(&plan, super::text::Style { color: false });
+    assert!(
+        text.contains("~ LogGroup /app/web (drift: changed outside git by unknown)"),
+        "{text}"
+    );
+    // Changes without drift never carry the key.
+    assert!(v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["drift"] == false)
+        .all(|c| c.get("changedBy").is_none()));
+}
+
+#[test]
+fn audit_renderings() {
+    use crate::audit::{Audit, Compliance, ResourceEvaluation};
+    use crate::guardrail::{Enforcement, RuleName};
+    let eval = |target: &str, rule, kind, name: &str, why: &[&str], owned, spec: Option<&str>| {
+        ResourceEvaluation {
+            target: target.into(),
+            rule,
+            enforcement: if rule == RuleName::RequiredTags {
+                Enforcement::Warn
+            } else {
+                Enforcement::Deny
+            },
+            kind,
+            name: name.into(),
+            arn: None,
+            compliance: if why.is_empty() {
+                Compliance::Compliant
+            } else {
+                Compliance::NonCompliant
+            },
+            annotations: why.iter().map(|s| s.to_string()).collect(),
+            owned,
+            spec: spec.map(str::to_string),
+        }
+    };
+    let audit = Audit::new(
+        "9f1c2e7",
+        vec!["prod-osaka".into(), "prod-tokyo".into()],
+        2,
+        vec![
+            eval(
+                "prod-tokyo",
+                RuleName::RequiredTags,
+                Kind::MetricAlarm,
+                "legacy-cpu",
+                &["tag `team` is missing"],
+                false,
+                None,
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/app/web",
+                &[],
+                true,
+                Some("ops/logs.yaml:1"),
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/legacy/app",
+                &["retentionInDays 90 < minRetentionTime 365"],
+                false,
+                None,
+            ),
+            eval(
+                "prod-tokyo",
+                RuleName::CwLoggroupRetentionPeriodCheck,
+                Kind::LogGroup,
+                "/app/old",
+                &[],
+                true,
+                None,
+            ),
+        ],
+    );
+    assert_eq!(audit.summary.compliant, 2);
+    assert_eq!(audit.summary.non_compliant, 2);
+    insta::assert_snapshot!("audit_text", super::audit::text(&audit));
+    insta::assert_snapshot!("audit_markdown", super::audit::markdown(&audit));
+    let v: serde_json::Value = serde_json::from_str(&super::audit::json(&audit)).unwrap();
+    assert_eq!(v["evaluations"][0]["compliance"], "COMPLIANT");
+    assert_eq!(v["summary"], json!({"compliant": 2, "nonCompliant": 2}));
 }

@@ -49,7 +49,12 @@ pub fn render(plan: &Plan, style: Style) -> String {
                 head.push_str(" (report only: driftPolicy report)");
             }
             if c.drift {
-                head.push_str(" (drift: changed outside git)");
+                match &c.changed_by {
+                    Some(by) => {
+                        head.push_str(&format!(" (drift: changed outside git {})", by.describe()))
+                    }
+                    None => head.push_str(" (drift: changed outside git)"),
+                }
             }
             let _ = writeln!(out, "  {}", style.paint(c.action, &head));
             if let Some(reason) = &c.reason {

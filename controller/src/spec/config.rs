@@ -40,6 +40,11 @@ pub struct DriftlessConfig {
     /// --suspend` and `POST /suspend`).
     #[serde(default)]
     pub suspend: bool,
+    /// Rules every resource must follow, named and parameterised like the AWS Config
+    /// managed rules; checked by `validate` on every document and by `audit` on every
+    /// live resource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrails: Vec<crate::guardrail::Guardrail>,
 }
 
 /// One account and region.
@@ -330,6 +335,7 @@ impl DriftlessConfig {
         if let Some(notifications) = &self.notifications {
             notifications.check(cx, &self.target_names());
         }
+        crate::guardrail::check_config(cx, &self.guardrails);
     }
 }
 

@@ -61,6 +61,11 @@ impl Cx<'_> {
             .push(Diagnostic::new(self.path, span, problem.message).with_opt_hint(problem.hint));
     }
 
+    /// The position of `at` (or of its deepest existing parent) in the document.
+    pub fn span(&self, at: &At<'_>) -> super::yaml::Span {
+        self.root.locate(&at.0)
+    }
+
     pub fn error(&mut self, at: &At<'_>, message: impl Into<String>) {
         self.report(at, Problem::new(message));
     }

@@ -23,6 +23,35 @@ pub struct Diagnostic {
     /// What to do about it, when there is something useful to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// `warning` for problems that do not make the repository invalid (a guardrail
+    /// with `enforcement: warn`); errors leave the key out.
+    #[serde(skip_serializing_if = "Severity::is_error")]
+    pub severity: Severity,
+    /// The guardrail broken, for guardrail findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// Whether a diagnostic blocks the revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn is_error(&self) -> bool {
+        *self == Severity::Error
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -33,7 +62,13 @@ impl Diagnostic {
             column: span.column.max(1),
             message: message.into(),
             hint: None,
+            severity: Severity::Error,
+            rule: None,
         }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity.is_error()
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
@@ -51,8 +86,12 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: error: {}",
-            self.path, self.line, self.column, self.message
+            "{}:{}:{}: {}: {}",
+            self.path,
+            self.line,
+            self.column,
+            self.severity.as_str(),
+            self.message
         )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
@@ -61,8 +100,35 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Renders diagnostics for a terminal or a log, sorted, with a closing count.
+/// Renders diagnostics for a terminal or a log, sorted, with a closing count of the
+/// errors (and of the warnings, when there are some).
 pub fn render_text(diagnostics: &[Diagnostic]) -> String {
+    let mut sorted = diagnostics.to_vec();
+    sorted.sort();
+    let mut out = render_lines(&sorted);
+    let errors: Vec<&Diagnostic> = sorted.iter().filter(|d| d.is_error()).collect();
+    let files = {
+        let mut paths: Vec<&str> = errors.iter().map(|d| d.path.as_str()).collect();
+        paths.dedup();
+        paths.len()
+    };
+    let warnings = sorted.len() - errors.len();
+    let also = if warnings > 0 {
+        format!(" (and {})", plural(warnings, "warning"))
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "{} in {}{also}; nothing was applied\n",
+        plural(errors.len(), "error"),
+        plural(files, "file")
+    ));
+    out
+}
+
+/// One diagnostic after the other, sorted, without a count (warnings of a valid
+/// repository).
+pub fn render_lines(diagnostics: &[Diagnostic]) -> String {
     let mut sorted = diagnostics.to_vec();
     sorted.sort();
     let mut out = String::new();
@@ -70,16 +136,6 @@ pub fn render_text(diagnostics: &[Diagnostic]) -> String {
         out.push_str(&d.to_string());
         out.push('\n');
     }
-    let files = {
-        let mut paths: Vec<&str> = sorted.iter().map(|d| d.path.as_str()).collect();
-        paths.dedup();
-        paths.len()
-    };
-    out.push_str(&format!(
-        "{} in {}; nothing was applied\n",
-        plural(sorted.len(), "error"),
-        plural(files, "file")
-    ));
     out
 }
 
@@ -87,10 +143,9 @@ pub fn render_text(diagnostics: &[Diagnostic]) -> String {
 pub fn render_json(diagnostics: &[Diagnostic]) -> String {
     let mut sorted = diagnostics.to_vec();
     sorted.sort();
-    serde_json::to_string_pretty(
-        &serde_json::json!({ "valid": sorted.is_empty(), "errors": sorted }),
-    )
-    .unwrap_or_default()
+    let valid = !sorted.iter().any(Diagnostic::is_error);
+    serde_json::to_string_pretty(&serde_json::json!({ "valid": valid, "errors": sorted }))
+        .unwrap_or_default()
 }
 
 /// `1 error`, `2 errors`.

@@ -172,6 +172,10 @@ pub struct DesiredState {
     pub resources: Vec<Resource>,
     /// How many files were read (for summaries).
     pub files: usize,
+    /// Problems that do not block the revision (guardrails with `enforcement: warn`).
+    pub warnings: Vec<Diagnostic>,
+    /// Every guardrail's results over the documents.
+    pub guardrails: Vec<crate::guardrail::RuleReport>,
 }
 
 /// The JSON Schema of a document of one kind: the envelope with `kind` fixed.
@@ -301,16 +305,22 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     }
     check_uniqueness(&parsed, &mut out);
     check_vault_references(&parsed, &mut out);
+    let guardrails = match &config {
+        Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
+        None => Vec::new(),
+    };
 
-    if !out.is_empty() {
-        out.sort();
-        out.dedup();
+    out.sort();
+    out.dedup();
+    if out.iter().any(Diagnostic::is_error) {
         return Err(out);
     }
     Ok(DesiredState {
         config: config.unwrap_or_default(),
         resources: parsed.into_iter().map(|p| p.resource).collect(),
         files: files.len(),
+        warnings: out,
+        guardrails,
     })
 }
 
@@ -487,6 +497,54 @@ fn parse_document(
             line: root.span.line,
         },
     })
+}
+
+/// The last pass: every document against every guardrail. A finding of a `deny`
+/// guardrail is an error at the offending field, a `warn` one a warning; both name
+/// the rule.
+fn check_guardrails(
+    guardrails: &[crate::guardrail::Guardrail],
+    parsed: &[Parsed<'_>],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<crate::guardrail::RuleReport> {
+    use crate::guardrail::{Enforcement, Evaluation, RuleReport, Subject, Violation};
+    let mut reports = Vec::new();
+    for g in guardrails {
+        let mut report = RuleReport::new(g);
+        for p in parsed {
+            let r = &p.resource;
+            let Some(evaluation) = g.evaluate(r.name(), Subject::of(&r.spec)) else {
+                continue;
+            };
+            report.evaluated += 1;
+            let Evaluation::NonCompliant(findings) = evaluation else {
+                continue;
+            };
+            let cx = Cx {
+                path: &p.file.display,
+                root: &p.root,
+                out,
+            };
+            for f in findings {
+                let span = cx.span(&f.position());
+                let message = format!("{} {} breaks {}: {}", r.kind(), r.name(), g.rule, f.message);
+                let mut d = Diagnostic::new(&p.file.display, span, &message).with_opt_hint(f.hint);
+                d.rule = Some(g.rule.as_str().to_string());
+                if g.enforcement == Enforcement::Warn {
+                    d.severity = diagnostic::Severity::Warning;
+                }
+                report.non_compliant.push(Violation {
+                    kind: r.kind(),
+                    name: r.name().to_string(),
+                    location: format!("{}:{}:{}", d.path, d.line, d.column),
+                    message: f.message,
+                });
+                cx.out.push(d);
+            }
+        }
+        reports.push(report);
+    }
+    reports
 }
 
 /// `(kind, name, target)` must be unique across the repository.

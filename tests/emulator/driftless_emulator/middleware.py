@@ -19,7 +19,7 @@ import socket
 import time
 from typing import Any, Callable, Iterable
 
-from . import cbor_proto, gate
+from . import cbor_proto, ext_cloudtrail, gate
 from .accounting import Calls, Faults
 from .classify import RequestInfo, classify
 from .errors import error_response
@@ -157,6 +157,9 @@ class DriftlessApp:
         if refusal is not None:
             return _respond(start_response, *gate.answer(info, refusal))
 
+        record = ext_cloudtrail.recorder(info, environ, body, account)
+        if record is not None:
+            start_response = record(start_response)
         if info.protocol == "cbor" and info.cbor_service_name:
             status, headers, out = cbor_proto.handle(
                 environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app

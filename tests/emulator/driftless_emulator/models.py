@@ -34,6 +34,7 @@ KNOWN_SERVICES = [
     "dynamodb",
     "organizations",
     "cloudformation",
+    "cloudtrail",
 ]
 
 # SigV4 signing names that differ from botocore's service name.

@@ -1,0 +1,269 @@
+//! `driftless audit` end to end: the real binary against the emulator, with live
+//! resources driftless does not own made through the SDK (an operator's console
+//! clicks) next to ones it applied, each test in its own account.
+
+use serde_json::Value;
+
+use crate::cli::Repo;
+
+const CONFIG: &str = "guardrails:
+  - rule: cw-loggroup-retention-period-check
+    parameters: {minRetentionTime: 365}
+  - rule: cloudwatch-alarm-action-check
+    parameters: {insufficientDataActionRequired: false}
+  - rule: required-tags
+    parameters: {tag1Key: team}
+    kinds: [LogGroup]
+    enforcement: warn
+";
+
+const OWNED: &str = "apiVersion: driftless.dev/v1
+kind: LogGroup
+metadata:
+  name: /audit/owned
+spec:
+  retentionInDays: 400
+  tags: {team: ops}
+---
+apiVersion: driftless.dev/v1
+kind: MetricAlarm
+metadata:
+  name: audit-paged
+spec:
+  namespace: AWS/EC2
+  metricName: CPUUtilization
+  statistic: Average
+  period: 300
+  evaluationPeriods: 3
+  threshold: 80
+  comparisonOperator: GreaterThanThreshold
+  alarmActions: [arn:aws:sns:ap-northeast-1:111111111111:ops]
+";
+
+/// An unowned log group keeping events 90 days, and an unowned alarm without actions.
+fn seed(repo: &Repo) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = repo.sdk();
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+        logs.create_log_group()
+            .log_group_name("/legacy/app")
+            .send()
+            .await
+            .unwrap();
+        logs.put_retention_policy()
+            .log_group_name("/legacy/app")
+            .retention_in_days(90)
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_cloudwatch::Client::new(&sdk)
+            .put_metric_alarm()
+            .alarm_name("legacy-silent")
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(90.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// (rule, name, compliance, owned) of every evaluation.
+fn verdicts(v: &Value) -> Vec<(String, String, String, bool)> {
+    v["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["rule"].as_str().unwrap().to_string(),
+                e["name"].as_str().unwrap().to_string(),
+                e["compliance"].as_str().unwrap().to_string(),
+                e["owned"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn audit_reports_owned_and_unowned_resources_like_aws_config() {
+    let repo = Repo::new(&[("driftless.yaml", CONFIG), ("ops.yaml", OWNED)]);
+    repo.apply(&[]);
+    seed(&repo);
+
+    let run = repo.run(&["audit", "--output", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let v = run.json();
+    let s = |a: &str, b: &str, c: &str, d: bool| (a.to_string(), b.to_string(), c.to_string(), d);
+    assert_eq!(
+        verdicts(&v),
+        [
+            s(
+                "cw-loggroup-retention-period-check",
+                "/audit/owned",
+                "COMPLIANT",
+                true
+            ),
+            s(
+                "cw-loggroup-retention-period-check",
+                "/legacy/app",
+                "NON_COMPLIANT",
+                false
+            ),
+            s(
+                "cloudwatch-alarm-action-check",
+                "audit-paged",
+                "COMPLIANT",
+                true
+            ),
+            s(
+                "cloudwatch-alarm-action-check",
+                "legacy-silent",
+                "NON_COMPLIANT",
+                false
+            ),
+            s("required-tags", "/audit/owned", "COMPLIANT", true),
+            s("required-tags", "/legacy/app", "NON_COMPLIANT", false),
+        ]
+    );
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"compliant": 3, "nonCompliant": 3})
+    );
+    let legacy = &v["evaluations"][1];
+    assert_eq!(
+        legacy["annotations"],
+        serde_json::json!(["retentionInDays 90 < minRetentionTime 365"])
+    );
+    assert!(legacy.get("spec").is_none());
+    // Owned resources point at their document.
+    let owned = v["evaluations"][0]["spec"].as_str().unwrap();
+    assert!(owned.ends_with("ops.yaml:1"), "{owned}");
+
+    let text = repo.run(&["audit"]);
+    assert_eq!(text.code, 2);
+    assert!(
+        text.stdout.contains(
+            "    NON_COMPLIANT LogGroup /legacy/app: retentionInDays 90 < minRetentionTime 365 (not managed by driftless)"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("  required-tags (warn)\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(text
+        .stdout
+        .ends_with("Audit: 3 compliant, 3 non-compliant in 1 target.\n"));
+    let md = repo.run(&["audit", "--output", "markdown"]);
+    assert_eq!(md.code, 2);
+    assert!(
+        md.stdout.contains("| `cloudwatch-alarm-action-check` | :x: NON_COMPLIANT | MetricAlarm `legacy-silent` | no alarmActions (alarmActionRequired is true) | not managed by driftless |"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn audit_exits_0_when_everything_complies_and_reads_in_batches() {
+    let repo = Repo::new(&[("driftless.yaml", CONFIG), ("ops.yaml", OWNED)]);
+    repo.apply(&[]);
+    let before = repo.calls();
+    let run = repo.run(&["audit", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["summary"]["nonCompliant"], 0);
+    let after = repo.calls();
+    let made = |service: &str, op: &str| after.get(service, op) - before.get(service, op);
+    // One tagging listing, one alarm listing, one log-group listing; no tag reads.
+    assert_eq!(
+        made("resourcegroupstaggingapi", "GetResources"),
+        1,
+        "{after:?}"
+    );
+    assert_eq!(made("cloudwatch", "DescribeAlarms"), 1, "{after:?}");
+    assert_eq!(made("logs", "DescribeLogGroups"), 1, "{after:?}");
+    assert_eq!(made("logs", "ListTagsForResource"), 0, "{after:?}");
+    assert_eq!(made("cloudwatch", "ListTagsForResource"), 0, "{after:?}");
+    let others =
+        |a: &crate::emulator::CallCounts| a.service_total("ssm") + a.service_total("backup");
+    assert_eq!(others(&after), others(&before));
+}
+
+#[test]
+fn audit_refuses_an_invalid_revision_and_unknown_targets() {
+    let repo = Repo::new(&[(
+        "driftless.yaml",
+        "guardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTme: 365}\n",
+    )]);
+    let run = repo.run(&["audit"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("driftless.yaml:3:18: error: unknown parameter `minRetentionTme`"),
+        "{}",
+        run.stderr
+    );
+    // Without guardrails there is nothing to audit, and no AWS call is made.
+    let repo = Repo::new(&[("ops.yaml", OWNED)]);
+    let run = repo.run(&["audit"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("driftless.yaml has no `guardrails`, so there is nothing to audit"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(repo.calls().total, 0);
+    let repo = Repo::new(&[("driftless.yaml", CONFIG)]);
+    let run = repo.run(&["audit", "--target", "prod"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("unknown target `prod`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_plan_shows_guardrail_results_and_warnings_for_pull_requests() {
+    let config = "guardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTime: 365}\n  - rule: required-tags\n    parameters: {tag1Key: cost-center}\n    enforcement: warn\n";
+    let repo = Repo::new(&[("driftless.yaml", config), ("ops.yaml", OWNED)]);
+    let md = repo.run(&["plan", "--output", "markdown"]);
+    assert_eq!(md.code, 0, "{}\n{}", md.stdout, md.stderr);
+    assert!(
+        md.stdout
+            .contains("| `cw-loggroup-retention-period-check` | deny | 1 | 0 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("| `required-tags` | warn | 2 | 2 |"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("- :warning: **LogGroup** `/audit/owned` breaks `required-tags`: tag `cost-center` is missing"),
+        "{}",
+        md.stdout
+    );
+    // The warnings go to stderr, with their locations.
+    assert!(
+        md.stderr.contains("ops.yaml:7:3: warning: LogGroup /audit/owned breaks required-tags: tag `cost-center` is missing"),
+        "{}",
+        md.stderr
+    );
+    let json = repo.run(&["plan", "--output", "json"]).json();
+    assert_eq!(
+        json["guardrails"][1]["nonCompliant"][0]["name"],
+        "/audit/owned"
+    );
+}
