@@ -81,3 +81,45 @@ def test_time_range_paging_and_attribute_rules(client):
     with pytest.raises(ClientError) as e:
         trail.lookup_events(StartTime=future, EndTime=future - dt.timedelta(hours=2))
     assert e.value.response["Error"]["Code"] == "InvalidTimeRangeException"
+
+
+def _keyed(endpoint, service, creds, region="us-east-1"):
+    import boto3
+    import botocore.config
+
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds.get("SessionToken"),
+        config=botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def test_an_iam_users_own_keys_name_that_user(client, account, endpoint):
+    iam = client("iam")
+    iam.create_user(UserName="alice")
+    key = iam.create_access_key(UserName="alice")["AccessKey"]
+    _keyed(endpoint, "logs", key).create_log_group(logGroupName="/trail/alice")
+    events = _by_resource(client("cloudtrail"), "/trail/alice")
+    assert [e["Username"] for e in events] == ["alice"]
+    assert events[0]["AccessKeyId"] == key["AccessKeyId"]
+    who = json.loads(events[0]["CloudTrailEvent"])["userIdentity"]
+    assert who["type"] == "IAMUser"
+    assert who["arn"] == f"arn:aws:iam::{account}:user/alice"
+    assert who["accountId"] == account
+    assert who["userName"] == "alice"
+
+
+def test_assumed_role_credentials_name_the_session(client, account, endpoint):
+    role_arn = f"arn:aws:iam::{account}:role/ops"
+    creds = client("sts").assume_role(RoleArn=role_arn, RoleSessionName="bob-console")["Credentials"]
+    _keyed(endpoint, "logs", creds).create_log_group(logGroupName="/trail/bob")
+    events = _by_resource(client("cloudtrail"), "/trail/bob")
+    assert [e["Username"] for e in events] == ["bob-console"]
+    who = json.loads(events[0]["CloudTrailEvent"])["userIdentity"]
+    assert who["type"] == "AssumedRole"
+    assert who["arn"] == f"arn:aws:sts::{account}:assumed-role/ops/bob-console"
+    assert "userName" not in who

@@ -5,9 +5,12 @@ LookupEvents. Here every successful (2xx) write request to another service -
 any operation that is not a Describe/List/Get/BatchGet read - becomes a
 management event in its account and region, as CloudTrail's event history
 keeps them: event id, name, time, source (`logs.amazonaws.com`), read-only
-false, the access key, the user (`root`: a 12-digit access key names an
-account here, not a user, so the caller is that account's root, whose ARN is
-`arn:aws:iam::<account>:root`), the resources the request names
+false, the access key, the caller as CloudTrail's `userIdentity` names it (an
+IAM user's ARN `arn:aws:iam::<account>:user/<name>` for a key made with IAM
+CreateAccessKey, the session ARN `arn:aws:sts::<account>:assumed-role/<role>/<session>`
+for AssumeRole credentials, and otherwise the account's root
+`arn:aws:iam::<account>:root`, since a 12-digit access key names an account
+here, not a user), the resources the request names
 (log group, alarm, window, baseline, vault, plan names and ARNs), and the
 full CloudTrailEvent JSON with sourceIPAddress and userAgent.
 
@@ -116,7 +119,10 @@ def recorder(info: Any, environ: dict, body: bytes, account: str) -> Callable | 
     def wrap(start_response: Callable) -> Callable:
         def recording(status: str, headers: list, exc_info: Any = None) -> Callable:
             if status[:1] == "2":
-                TRAIL.add(account, info.region, _event(info, environ, account, source, names))
+                # The event goes to the caller's account: an IAM user's or a role
+                # session's key is moto's, not a 12-digit account key.
+                who = identity(account, info.access_key)
+                TRAIL.add(who["accountId"], info.region, _event(info, environ, who, source, names))
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         return recording
@@ -124,20 +130,57 @@ def recorder(info: Any, environ: dict, body: bytes, account: str) -> Callable | 
     return wrap
 
 
-def _event(info: Any, environ: dict, account: str, source: str, names: list[str]) -> dict[str, Any]:
+def identity(account: str, access_key: str | None) -> dict[str, str]:
+    """CloudTrail's userIdentity of the caller with `access_key` (see the module
+    doc), with `userName` for the event's Username."""
+    key = access_key or ""
+    if key:
+        from moto.iam.models import iam_backends
+        from moto.sts.models import sts_backends
+
+        for acct, partitions in list(iam_backends.items()):
+            for backend in list(partitions.values()):
+                for user in list(backend.users.values()):
+                    if any(k.access_key_id == key for k in user.access_keys):
+                        return {
+                            "type": "IAMUser",
+                            "principalId": user.id,
+                            "arn": user.arn,
+                            "accountId": acct,
+                            "accessKeyId": key,
+                            "userName": user.name,
+                        }
+        for acct, partitions in list(sts_backends.items()):
+            for partition, backend in list(partitions.items()):
+                for role in list(backend.assumed_roles):
+                    if role.access_key_id == key:
+                        role_name = role.role_arn.split("/")[-1]
+                        return {
+                            "type": "AssumedRole",
+                            "principalId": f"{role_name}:{role.session_name}",
+                            "arn": f"arn:{partition}:sts::{acct}:assumed-role/{role_name}/{role.session_name}",
+                            "accountId": acct,
+                            "accessKeyId": key,
+                            "userName": role.session_name,
+                        }
+    return {
+        "type": "Root",
+        "principalId": account,
+        "arn": f"arn:aws:iam::{account}:root",
+        "accountId": account,
+        "accessKeyId": key,
+        "userName": "root",
+    }
+
+
+def _event(info: Any, environ: dict, who: dict[str, str], source: str, names: list[str]) -> dict[str, Any]:
     # CloudTrail's event times are whole seconds.
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     event_id = str(uuid.uuid4())
-    principal = f"arn:aws:iam::{account}:root"
+    account = who["accountId"]
     detail = {
         "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "Root",
-            "principalId": account,
-            "arn": principal,
-            "accountId": account,
-            "accessKeyId": info.access_key or "",
-        },
+        "userIdentity": {k: v for k, v in who.items() if k != "userName" or who["type"] == "IAMUser"},
         "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eventSource": source,
         "eventName": info.operation,
@@ -159,7 +202,7 @@ def _event(info: Any, environ: dict, account: str, source: str, names: list[str]
         "AccessKeyId": info.access_key or "",
         "EventTime": now.timestamp(),
         "EventSource": source,
-        "Username": "root",
+        "Username": who["userName"],
         "Resources": [{"ResourceType": _resource_type(info.service, n), "ResourceName": n} for n in names],
         "CloudTrailEvent": json.dumps(detail),
     }
