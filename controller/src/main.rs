@@ -105,7 +105,7 @@ struct IamPolicyArgs {
     #[arg(long)]
     path: Option<PathBuf>,
     /// Where a git source is fetched to.
-    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR, value_parser = absolute_path)]
     state_dir: PathBuf,
     /// Every read and no write: for plan-only and report-only deployments.
     #[arg(long)]
@@ -188,6 +188,13 @@ enum DriftPolicyArg {
     Report,
 }
 
+/// A path made absolute against the current folder, once, at start: the git checkout
+/// (libgit2) resolves relative paths against the repository, not the current folder,
+/// so a relative `--state-dir` (its default included) must never reach it.
+fn absolute_path(text: &str) -> Result<PathBuf, String> {
+    std::path::absolute(text).map_err(|e| format!("`{text}`: {e}"))
+}
+
 /// The longest `--interval` or `--resync`.
 const MAX_DURATION_SECS: u64 = 30 * 86400;
 
@@ -221,7 +228,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 #[derive(Args)]
 struct HistoryArgs {
     /// Where driftless keeps its state.
-    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR, value_parser = absolute_path)]
     state_dir: PathBuf,
     /// Only this target.
     #[arg(long)]
@@ -282,7 +289,7 @@ struct SourceArgs {
     #[arg(long)]
     endpoint_url: Option<String>,
     /// Where driftless keeps what it last applied (for drift detection).
-    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR)]
+    #[arg(long, default_value = driftless::state::DEFAULT_STATE_DIR, value_parser = absolute_path)]
     state_dir: PathBuf,
 }
 

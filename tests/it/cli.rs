@@ -819,6 +819,28 @@ fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
 }
 
 #[test]
+fn the_readmes_git_plan_works_from_a_fresh_folder_without_a_state_dir() {
+    let repo = Repo::new(&[]);
+    let (origin, url) = origin_repo(&[("ops/a.yaml", LOG_GROUP)], "first");
+    let cwd = tempfile::tempdir().unwrap();
+    let out = driftless(&repo.account, repo.state.path())
+        .args(["plan", "--source", &url, "--ref", "main", "--path", "ops"])
+        .args(["--output", "json"])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["revision"], head(origin.path()));
+    assert_eq!(plan["changes"][0]["name"], "/cli/app");
+    assert!(
+        cwd.path().join(".driftless/source").is_dir(),
+        "the default state dir is relative to the folder driftless ran in"
+    );
+}
+
+#[test]
 fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_drift() {
     let repo = Repo::new(&[]);
     let (origin, url) = origin_repo(&[("ops/a.yaml", LOG_GROUP)], "first");
