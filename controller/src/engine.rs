@@ -13,8 +13,8 @@ use tokio::sync::Semaphore;
 
 use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
-use crate::plan::{self, Plan, PlanOptions, TargetPlan};
-use crate::spec::config::{DEFAULT_MAX_DELETES, DEFAULT_TARGET};
+use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
+use crate::spec::config::{TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
 use crate::spec::{Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
 
@@ -45,16 +45,16 @@ pub enum EngineError {
     Load(#[from] LoadError),
     #[error("unknown target `{name}`; the repository's targets are: {known}")]
     UnknownTarget { name: String, known: String },
-    #[error("{0}")]
-    Aws(#[from] AwsError),
 }
 
 impl EngineError {
     /// What to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            EngineError::Aws(e) => e.hint(),
-            _ => None,
+            EngineError::UnknownTarget { .. } => {
+                Some("pass a target name from driftless.yaml to --target".into())
+            }
+            EngineError::Load(_) => None,
         }
     }
 }
@@ -67,6 +67,9 @@ pub struct Planned {
     /// Live state per target, as read.
     pub live: BTreeMap<String, LiveTarget>,
     pub clients: BTreeMap<String, Clients>,
+    /// Targets that could not be planned, with why (also in `plan.errors`); the
+    /// controller classifies these, the CLI reports them.
+    pub failed: BTreeMap<String, Arc<AwsError>>,
 }
 
 /// The names the desired state mentions for one target, and the instance whose owned
@@ -150,60 +153,86 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             .filter(|r| r.targets.iter().any(|t| t == name))
             .cloned()
             .collect();
-        let (name, aws_options, options, limit, cache) = (
-            name.clone(),
-            request.aws.clone(),
-            options.clone(),
-            limit.clone(),
-            request.clients.clone(),
-        );
+        let job = TargetJob {
+            name: name.clone(),
+            config: target_config,
+            resources,
+            aws: request.aws.clone(),
+            options: options.clone(),
+            cache: request.clients.clone(),
+        };
+        let limit = limit.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let clients = match &cache {
-                Some(cache) => {
-                    cache
-                        .get(&name, target_config.as_ref(), &aws_options)
-                        .await?
-                }
-                None => Clients::for_target(&name, target_config.as_ref(), &aws_options).await?,
-            };
-            let refs: Vec<&Resource> = resources.iter().collect();
-            let live = aws::read_target(&clients, &read_request(&options.instance, &refs)).await?;
-            let plan = plan::plan_target(&name, &refs, &live, &options);
-            Ok::<(String, Clients, LiveTarget, TargetPlan), AwsError>((name, clients, live, plan))
+            let result = plan_one(&job).await;
+            (job.name, result)
         });
     }
     let mut plans = Vec::new();
     let mut live = BTreeMap::new();
     let mut clients = BTreeMap::new();
-    let mut first_error = None;
+    let mut failed = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(Ok((name, c, l, p))) => {
+            Ok((_, Ok((c, l, p)))) => {
                 plans.push(p);
-                live.insert(name.clone(), l);
-                clients.insert(name, c);
+                live.insert(c.target.clone(), l);
+                clients.insert(c.target.clone(), c);
             }
-            Ok(Err(e)) => {
-                first_error.get_or_insert(e);
+            // A target that fails, fails alone: the others are still planned.
+            Ok((name, Err(e))) => {
+                failed.insert(name, Arc::new(e));
             }
             Err(join) => {
-                first_error.get_or_insert(AwsError::Setup {
-                    target: DEFAULT_TARGET.into(),
-                    message: format!("a read task failed: {join}"),
-                    hint: "this is a bug in driftless; please report it".into(),
-                });
+                // A panicking task loses its name; it is a bug, reported as one.
+                failed.insert(
+                    format!("(unknown target: {join})"),
+                    Arc::new(AwsError::Setup {
+                        target: DEFAULT_TARGET.into(),
+                        message: format!("a read task failed: {join}"),
+                        hint: "this is a bug in driftless; please report it".into(),
+                    }),
+                );
             }
         }
     }
-    if let Some(e) = first_error {
-        return Err(e.into());
-    }
-    let plan = Plan::new(&loaded.revision, plans);
+    let mut plan = Plan::new(&loaded.revision, plans);
+    plan.errors = failed
+        .iter()
+        .map(|(target, e)| TargetError {
+            target: target.clone(),
+            message: e.detail(),
+            hint: e.hint(),
+        })
+        .collect();
     Ok(Planned {
         loaded,
         plan,
         live,
         clients,
+        failed,
     })
+}
+
+/// Everything one target's plan needs, moved into its task.
+struct TargetJob {
+    name: String,
+    config: Option<TargetConfig>,
+    resources: Vec<Resource>,
+    aws: AwsOptions,
+    options: PlanOptions,
+    cache: Option<Arc<ClientCache>>,
+}
+
+/// Reads one target's live state and plans it.
+async fn plan_one(job: &TargetJob) -> Result<(Clients, LiveTarget, TargetPlan), AwsError> {
+    let clients = match &job.cache {
+        Some(cache) => cache.get(&job.name, job.config.as_ref(), &job.aws).await?,
+        None => Clients::for_target(&job.name, job.config.as_ref(), &job.aws).await?,
+    };
+    let refs: Vec<&Resource> = job.resources.iter().collect();
+    let request = read_request(&job.options.instance, &refs);
+    let live = aws::read_target(&clients, &request).await?;
+    let plan = plan::plan_target(&job.name, &refs, &live, &job.options);
+    Ok((clients, live, plan))
 }

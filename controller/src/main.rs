@@ -497,7 +497,9 @@ async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(out, render::json(plan))
             .with_context(|| format!("writing the plan to {}", out.display()))?;
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    Ok(if !plan.errors.is_empty() {
+        ExitCode::from(1)
+    } else if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
@@ -565,7 +567,15 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         .filter(|c| c.action != driftless::plan::Action::Conflict && !c.report_only)
         .count();
     let conflicts = planned.plan.summary.conflict;
+    let target_errors = planned.plan.errors.len();
     if writable == 0 {
+        if target_errors > 0 {
+            println!(
+                "\nNothing to apply in the targets planned; {} not planned.",
+                plural(target_errors, "failed target")
+            );
+            return Ok(ExitCode::from(1));
+        }
         if conflicts > 0 {
             println!(
                 "\nNothing to apply; {} not written.",
@@ -625,12 +635,17 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "\nApply complete: {} made, {} failed, {} not written.",
+        "\nApply complete: {} made, {} failed, {} not written{}.",
         plural(report.succeeded(), "change"),
         failed,
-        plural(conflicts, "conflict")
+        plural(conflicts, "conflict"),
+        if target_errors > 0 {
+            format!("; {} not planned", plural(target_errors, "failed target"))
+        } else {
+            String::new()
+        }
     );
-    Ok(if failed > 0 || conflicts > 0 {
+    Ok(if failed > 0 || conflicts > 0 || target_errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -697,6 +697,93 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
 }
 
 #[test]
+fn a_target_whose_role_cannot_be_assumed_fails_alone_in_plan_and_apply() {
+    // Fault rules are global: hold the lock the other fault tests take.
+    let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
+    let config = "targets:\n  - {name: east, region: us-east-1}\n  - {name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}\n  - {name: west, region: us-west-2}\n";
+    let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /isolated/app}\nspec: {retentionInDays: 7}\n";
+    let repo = Repo::new(&[("driftless.yaml", config), ("a.yaml", group)]);
+    // Only `broken` assumes a role: STS answers it 503 on every attempt.
+    let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "sts", "operation": "AssumeRole", "kind": "error503",
+                   "account": repo.account.account_id}]
+    }));
+    let plan = repo.run(&["plan", "--output", "json"]);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    let json = plan.json();
+    let planned: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, ["east", "west"]);
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["target"], "broken");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("loading credentials"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["hint"].as_str().unwrap().contains("roleArn"),
+        "{errors:?}"
+    );
+
+    let text = repo.run(&["plan"]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("target broken\n  error: ")
+            && text
+                .stdout
+                .contains("1 target failed and was not planned: broken."),
+        "{}",
+        text.stdout
+    );
+    let markdown = repo.run(&["plan", "--output", "markdown"]);
+    assert_eq!(markdown.code, 1);
+    assert!(
+        markdown.stdout.contains("> **error:** target `broken`"),
+        "{}",
+        markdown.stdout
+    );
+
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("2 changes made, 0 failed")
+            && apply.stdout.contains("1 failed target not planned"),
+        "{}",
+        apply.stdout
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for region in ["us-east-1", "us-west-2"] {
+        let sdk = Emulator::shared().sdk_config(&repo.account.account_id, region);
+        let groups = rt
+            .block_on(
+                aws_sdk_cloudwatchlogs::Client::new(&sdk)
+                    .describe_log_groups()
+                    .log_group_name_prefix("/isolated/")
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(groups.log_groups().len(), 1, "{region}");
+    }
+    // Once the role can be assumed, only `broken` has anything left to do.
+    drop(_faults);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let json = plan.json();
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(json["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(json["changes"][0]["target"], "broken");
+}
+
+#[test]
 fn apply_is_recorded_in_the_history() {
     let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
     repo.apply(&[]);

@@ -340,6 +340,27 @@ impl AwsError {
         }
     }
 
+    /// The message without the target (shown beside it) and without the hint
+    /// ([`AwsError::hint`]).
+    pub fn detail(&self) -> String {
+        match self {
+            AwsError::Call {
+                service,
+                operation,
+                resource,
+                message,
+                ..
+            } => format!(
+                "{service} {operation} failed{}: {message}",
+                resource
+                    .as_ref()
+                    .map(|r| format!(" for `{r}`"))
+                    .unwrap_or_default()
+            ),
+            AwsError::Setup { message, .. } => message.clone(),
+        }
+    }
+
     /// What to check, for messages: credentials, region or the denied IAM action.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -362,9 +383,13 @@ impl AwsError {
             {
                 Some("check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, an expired SSO session)".into())
             }
+            AwsError::Call { message, .. } if message.contains("loading credentials") => Some(
+                "no credentials for this target: check the base credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, the instance or pod role) and, when the target has a `roleArn`, that they may assume it (sts:AssumeRole, the role's trust policy, `externalId`) and that STS is reachable".into(),
+            ),
             AwsError::Call { code: None, .. } => Some(
                 "check the network, the region and --endpoint-url / AWS_ENDPOINT_URL".into(),
             ),
+            AwsError::Setup { hint, .. } => Some(hint.clone()),
             _ => None,
         }
     }

@@ -101,6 +101,20 @@ pub struct Plan {
     pub would_delete_with_prune: Vec<Change>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Targets that could not be planned (credentials, a role that cannot be assumed,
+    /// access denied, an unreachable region): none of their changes are listed, the
+    /// other targets are planned as usual.
+    #[serde(default)]
+    pub errors: Vec<TargetError>,
+}
+
+/// A target that failed alone: the others were planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TargetError {
+    pub target: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Plan {
@@ -139,6 +153,7 @@ impl Plan {
             changes,
             would_delete_with_prune: pending,
             warnings,
+            errors: Vec::new(),
         }
     }
 

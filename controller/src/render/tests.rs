@@ -246,3 +246,30 @@ fn empty_plan_says_no_changes() {
     assert_eq!(text, "No changes. Live state matches abc.\n");
     assert!(super::markdown::render(&plan).contains("**No changes. Live state matches abc.**"));
 }
+
+#[test]
+fn a_failed_target_is_reported_in_every_format() {
+    let mut plan = Plan::new(
+        "abc",
+        vec![TargetPlan {
+            noop: 3,
+            ..TargetPlan::default()
+        }],
+    );
+    plan.errors.push(crate::plan::TargetError {
+        target: "prod-osaka".into(),
+        message: "sts AssumeRole failed: access denied".into(),
+        hint: Some("check the role's trust policy".into()),
+    });
+    insta::assert_snapshot!(super::text::render(
+        &plan,
+        super::text::Style { color: false }
+    ));
+    insta::assert_snapshot!(super::markdown::render(&plan));
+    let v: serde_json::Value = serde_json::from_str(&super::json(&plan)).unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"target": "prod-osaka", "message": "sts AssumeRole failed: access denied",
+                "hint": "check the role's trust policy"}])
+    );
+}
