@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
-use crate::spec::config::{TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
+use crate::spec::config::{DriftlessConfig, TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
 use crate::spec::{Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
 
@@ -115,23 +115,32 @@ pub async fn plan_snapshot(
     plan_loaded(loaded, request).await
 }
 
+/// The targets `--target` names (targets or groups; none: every target), in
+/// driftless.yaml's order.
+pub fn select_targets(
+    config: &DriftlessConfig,
+    requested: &[String],
+) -> Result<Vec<String>, EngineError> {
+    if let Some(unknown) = requested.iter().find(|t| !config.is_target_ref(t)) {
+        return Err(EngineError::UnknownTarget {
+            name: unknown.clone(),
+            known: config.target_refs().join(", "),
+        });
+    }
+    if requested.is_empty() {
+        return Ok(config
+            .target_names()
+            .into_iter()
+            .map(String::from)
+            .collect());
+    }
+    Ok(config.expand(requested))
+}
+
 /// Plans an already loaded repository.
 pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
-    let known = config.target_names();
-    for t in &request.targets {
-        if !known.contains(&t.as_str()) {
-            return Err(EngineError::UnknownTarget {
-                name: t.clone(),
-                known: known.join(", "),
-            });
-        }
-    }
-    let selected: Vec<String> = known
-        .iter()
-        .filter(|t| request.targets.is_empty() || request.targets.iter().any(|r| r == *t))
-        .map(|t| t.to_string())
-        .collect();
+    let selected = select_targets(config, &request.targets)?;
     let options = PlanOptions {
         instance: config.instance().to_string(),
         prune: request.prune || config.prune,
@@ -235,4 +244,38 @@ async fn plan_one(job: &TargetJob) -> Result<(Clients, LiveTarget, TargetPlan), 
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     Ok((clients, live, plan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_flags_take_groups_and_refuse_unknown_names() {
+        let config: DriftlessConfig = serde_json::from_value(serde_json::json!({
+            "targets": [{"name": "tokyo", "region": "ap-northeast-1"},
+                        {"name": "osaka", "region": "ap-northeast-3"},
+                        {"name": "ohio", "region": "us-east-2"}],
+            "groups": {"apac": ["osaka", "tokyo"]}
+        }))
+        .unwrap();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            select_targets(&config, &[]).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        assert_eq!(
+            select_targets(&config, &names(&["apac"])).unwrap(),
+            ["tokyo", "osaka"]
+        );
+        assert_eq!(
+            select_targets(&config, &names(&["ohio", "apac"])).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        let err = select_targets(&config, &names(&["emea"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown target `emea`; the repository's targets are: tokyo, osaka, ohio, apac"
+        );
+    }
 }

@@ -220,21 +220,7 @@ struct Place {
     account: String,
 }
 
-/// The partition of a region (`cn-north-1` → `aws-cn`).
-pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
-/// The account of an ARN (`arn:aws:iam::111111111111:role/x` → `111111111111`).
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
+pub use crate::spec::rules::partition_of;
 
 fn places(state: &DesiredState) -> Vec<Place> {
     let mut places: BTreeSet<Place> = BTreeSet::new();
@@ -242,12 +228,7 @@ fn places(state: &DesiredState) -> Vec<Place> {
         places.insert(Place {
             partition: partition_of(&t.region).into(),
             region: t.region.clone(),
-            account: t
-                .role_arn
-                .as_deref()
-                .and_then(account_of)
-                .unwrap_or("*")
-                .into(),
+            account: t.known_account().unwrap_or_else(|| "*".into()),
         });
     }
     if places.is_empty() {

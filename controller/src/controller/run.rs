@@ -358,13 +358,15 @@ impl Reconciler {
     /// driftless.yaml's targets that this process reconciles: those `--target`
     /// names (all without it) that its shard owns.
     fn mine(&self, config: &DriftlessConfig) -> Vec<String> {
-        let wanted = &self.options.request.targets;
+        let requested = &self.options.request.targets;
+        // `--target` may name groups.
+        let wanted = config.expand(requested);
         // Every shard divides the same full list, whatever `--target` says.
         self.options
             .shard
             .select(&config.target_names())
             .into_iter()
-            .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
+            .filter(|t| requested.is_empty() || wanted.iter().any(|w| w == t))
             .map(str::to_string)
             .collect()
     }

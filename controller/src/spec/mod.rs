@@ -250,11 +250,11 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     let config = parse_config(files, &mut out);
     let known_targets: Vec<String> = config
         .as_ref()
-        .map(|c| c.target_names().into_iter().map(String::from).collect())
+        .map(|c| c.target_refs().into_iter().map(String::from).collect())
         .unwrap_or_default();
     let default_targets: Vec<String> = config
         .as_ref()
-        .map(|c| c.default_targets().into_iter().map(String::from).collect())
+        .map(|c| c.default_targets())
         .unwrap_or_default();
 
     let mut parsed = Vec::new();
@@ -271,7 +271,10 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
             if root.resolve() == Some(yaml::Resolved::Null) {
                 continue;
             }
-            if let Some(resource) = parse_document(file, &root, &default_targets, &mut out) {
+            if let Some(mut resource) = parse_document(file, &root, &default_targets, &mut out) {
+                if let (Some(config), Some(named)) = (&config, &resource.metadata.targets) {
+                    resource.targets = config.expand(named);
+                }
                 let mut cx = Cx {
                     path: &file.display,
                     root: &root,
