@@ -15,7 +15,8 @@ use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
 use crate::spec::config::{DriftlessConfig, TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
-use crate::spec::{Resource, ResourceSpec};
+use crate::spec::vars::TargetFacts;
+use crate::spec::{self, Diagnostic, Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
 
 /// Targets read at the same time.
@@ -138,7 +139,10 @@ pub fn select_targets(
 }
 
 /// Plans an already loaded repository.
-pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
+pub async fn plan_loaded(
+    mut loaded: Loaded,
+    request: &PlanRequest,
+) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
     let selected = select_targets(config, &request.targets)?;
     let options = PlanOptions {
@@ -181,17 +185,21 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
     let mut live = BTreeMap::new();
     let mut clients = BTreeMap::new();
     let mut failed = BTreeMap::new();
+    let mut resolved = Vec::new();
+    let mut invalid = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((_, Ok((c, l, p)))) => {
-                plans.push(p);
-                live.insert(c.target.clone(), l);
-                clients.insert(c.target.clone(), c);
+            Ok((_, Ok(t))) => {
+                plans.push(t.plan);
+                resolved.extend(t.resolved);
+                live.insert(t.clients.target.clone(), t.live);
+                clients.insert(t.clients.target.clone(), t.clients);
             }
             // A target that fails, fails alone: the others are still planned.
-            Ok((name, Err(e))) => {
+            Ok((name, Err(TargetFailure::Aws(e)))) => {
                 failed.insert(name, Arc::new(e));
             }
+            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => invalid.extend(diagnostics),
             Err(join) => {
                 // A panicking task loses its name; it is a bug, reported as one.
                 failed.insert(
@@ -205,6 +213,14 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             }
         }
     }
+    if !invalid.is_empty() {
+        invalid.sort();
+        invalid.dedup();
+        return Err(LoadError::Invalid(invalid).into());
+    }
+    // Apply writes what was planned: the resolved resources, not their templates.
+    loaded.state.resources.retain(|r| r.template.is_none());
+    loaded.state.resources.extend(resolved);
     let mut plan = Plan::new(&loaded.revision, plans);
     plan.errors = failed
         .iter()
@@ -234,16 +250,87 @@ struct TargetJob {
 }
 
 /// Reads one target's live state and plans it.
-async fn plan_one(job: &TargetJob) -> Result<(Clients, LiveTarget, TargetPlan), AwsError> {
+async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
     let clients = match &job.cache {
         Some(cache) => cache.get(&job.name, job.config.as_ref(), &job.aws).await?,
         None => Clients::for_target(&job.name, job.config.as_ref(), &job.aws).await?,
     };
-    let refs: Vec<&Resource> = job.resources.iter().collect();
+    let resolved = resolve_templates(job, &clients).await?;
+    let refs: Vec<&Resource> = job
+        .resources
+        .iter()
+        .filter(|r| r.template.is_none())
+        .chain(&resolved)
+        .collect();
     let request = read_request(&job.options.instance, &refs);
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);
-    Ok((clients, live, plan))
+    Ok(TargetPlanned {
+        clients,
+        live,
+        plan,
+        resolved,
+    })
+}
+
+/// One target's plan, and its resources whose `${target.*}` values were resolved
+/// only now (apply writes those, not the templates).
+struct TargetPlanned {
+    clients: Clients,
+    live: LiveTarget,
+    plan: TargetPlan,
+    resolved: Vec<Resource>,
+}
+
+/// Why one target could not be planned.
+enum TargetFailure {
+    Aws(AwsError),
+    /// A value resolved with facts only AWS knew broke a rule: the revision is invalid.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl From<AwsError> for TargetFailure {
+    fn from(e: AwsError) -> TargetFailure {
+        TargetFailure::Aws(e)
+    }
+}
+
+/// The target's resources that still have templates, resolved with its region (from
+/// the clients) and account (driftless.yaml's, else STS's, asked once).
+async fn resolve_templates(
+    job: &TargetJob,
+    clients: &Clients,
+) -> Result<Vec<Resource>, TargetFailure> {
+    let templated: Vec<&Resource> = job
+        .resources
+        .iter()
+        .filter(|r| r.template.is_some())
+        .collect();
+    if templated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let account = match job.config.as_ref().and_then(TargetConfig::known_account) {
+        Some(account) => account,
+        None => aws::sts::account(clients).await?,
+    };
+    let facts = TargetFacts {
+        name: job.name.clone(),
+        region: Some(clients.region.clone()),
+        account: Some(account),
+    };
+    let mut resolved = Vec::new();
+    let mut invalid = Vec::new();
+    for r in templated {
+        match spec::resolve_for_target(r, &facts) {
+            Ok(r) => resolved.push(r),
+            Err(diagnostics) => invalid.extend(diagnostics),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(TargetFailure::Invalid(invalid))
+    }
 }
 
 #[cfg(test)]

@@ -202,6 +202,7 @@ calls! {
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
     "sns" "Publish" Write Any &[];
+    "sts" "GetCallerIdentity" Read Any &[];
 }
 
 /// The call table entry of an operation, if driftless makes it.
@@ -291,8 +292,9 @@ fn call_statements(kinds: &BTreeSet<Kind>, places: &[Place], read_only: bool) ->
     let mut groups: BTreeMap<(&str, Access, Res), BTreeSet<String>> = BTreeMap::new();
     for c in CALLS {
         let needed = if c.kinds.is_empty() {
-            // GetResources serves every kind; Publish is the notifications' (below).
-            c.service != "sns" && !kinds.is_empty()
+            // GetResources serves every kind; Publish is the notifications' (below);
+            // GetCallerIdentity needs no permission.
+            c.service != "sns" && c.service != "sts" && !kinds.is_empty()
         } else {
             c.kinds.iter().any(|k| kinds.contains(k))
         };

@@ -783,6 +783,141 @@ fn a_target_whose_role_cannot_be_assumed_fails_alone_in_plan_and_apply() {
     assert_eq!(json["changes"][0]["target"], "broken");
 }
 
+/// The alarm actions of `name` in one account and region.
+fn alarm_actions(account: &str, region: &str, name: &str) -> Vec<String> {
+    let sdk = Emulator::shared().sdk_config(account, region);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt
+        .block_on(
+            aws_sdk_cloudwatch::Client::new(&sdk)
+                .describe_alarms()
+                .alarm_names(name)
+                .send(),
+        )
+        .unwrap();
+    out.metric_alarms()
+        .iter()
+        .flat_map(|a| a.alarm_actions().iter().cloned())
+        .collect()
+}
+
+#[test]
+fn per_target_values_resolve_for_each_account_and_region_through_a_group() {
+    let repo = Repo::new(&[]);
+    let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    // tokyo's account only STS knows; osaka names it; dr is another account's role.
+    let config = format!(
+        "targets:\n  - {{name: tokyo, region: ap-northeast-1}}\n  - {{name: osaka, region: ap-northeast-3, accountId: \"{a}\"}}\n  - {{name: dr, region: ap-northeast-3, roleArn: \"arn:aws:iam::{b}:role/driftless\"}}\ngroups:\n  primary: [tokyo, osaka]\n  everywhere: [primary, dr]\n"
+    );
+    let alarm = |name: &str, targets: &str| {
+        format!("apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: {name}, targets: [{targets}]}}\nspec:\n  description: \"on ${{target.name}}, not $${{target.name}}\"\n  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n  evaluationPeriods: 3\n  threshold: 80\n  comparisonOperator: GreaterThanThreshold\n  alarmActions: [\"arn:${{target.partition}}:sns:${{target.region}}:${{target.accountId}}:oncall\"]\n")
+    };
+    repo.write("driftless.yaml", &config);
+    repo.write("a.yaml", &alarm("vars-cpu", "everywhere"));
+    repo.write("b.yaml", &alarm("vars-primary", "primary"));
+    let before = repo.calls();
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let sts_calls =
+        repo.calls().get("sts", "GetCallerIdentity") - before.get("sts", "GetCallerIdentity");
+    assert_eq!(sts_calls, 1, "only tokyo's account is asked, once");
+    let json = plan.json();
+    let desired: Vec<(String, String, String)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let field = |path: &str| {
+                c["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["path"] == path)
+                    .map(|f| f["desired"].to_string())
+                    .unwrap_or_default()
+            };
+            (
+                format!(
+                    "{}/{}",
+                    c["target"].as_str().unwrap(),
+                    c["name"].as_str().unwrap()
+                ),
+                field("alarmActions"),
+                field("description"),
+            )
+        })
+        .collect();
+    let expect = |target: &str, name: &str, region: &str, account: &str| {
+        (
+            format!("{target}/{name}"),
+            format!("[\"arn:aws:sns:{region}:{account}:oncall\"]"),
+            format!("\"on {target}, not ${{target.name}}\""),
+        )
+    };
+    assert_eq!(
+        desired,
+        [
+            expect("dr", "vars-cpu", "ap-northeast-3", &b),
+            expect("osaka", "vars-cpu", "ap-northeast-3", a),
+            expect("osaka", "vars-primary", "ap-northeast-3", a),
+            expect("tokyo", "vars-cpu", "ap-northeast-1", a),
+            expect("tokyo", "vars-primary", "ap-northeast-1", a),
+        ]
+    );
+    let only_dr = repo
+        .run(&["plan", "--output", "json", "--target", "dr"])
+        .json();
+    assert_eq!(only_dr["changes"].as_array().unwrap().len(), 1);
+
+    repo.apply(&[]);
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "vars-cpu"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:oncall")]
+    );
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-3", "vars-primary"),
+        [format!("arn:aws:sns:ap-northeast-3:{a}:oncall")]
+    );
+    assert_eq!(
+        alarm_actions(&b, "ap-northeast-3", "vars-cpu"),
+        [format!("arn:aws:sns:ap-northeast-3:{b}:oncall")],
+        "dr's alarm is in dr's account"
+    );
+    assert!(alarm_actions(&b, "ap-northeast-3", "vars-primary").is_empty());
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn the_multi_region_example_applies_to_both_accounts_and_regions() {
+    let repo = Repo::from_folder(&repo_root().join("examples/multi-region"));
+    let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    let config = std::fs::read_to_string(repo.dir.path().join("driftless.yaml")).unwrap();
+    repo.write(
+        "driftless.yaml",
+        &config
+            .replace("111111111111", a)
+            .replace("222222222222", &b),
+    );
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    repo.apply(&[]);
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "backup-jobs-failed"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:ops-oncall")]
+    );
+    assert_eq!(
+        alarm_actions(&b, "ap-northeast-3", "backup-jobs-failed"),
+        [format!("arn:aws:sns:ap-northeast-3:{b}:ops-oncall")]
+    );
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "web-cpu-high"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:web-oncall")]
+    );
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
 #[test]
 fn apply_is_recorded_in_the_history() {
     let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);

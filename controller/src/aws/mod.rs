@@ -10,10 +10,12 @@ pub mod cloudwatch;
 pub mod logs;
 pub mod sns;
 pub mod ssm;
+pub mod sts;
 pub mod tagging;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
@@ -57,6 +59,10 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub backup: aws_sdk_backup::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The account these credentials act in, once STS has said it (see
+    /// [`sts::account`]): asked at most once per target and clients.
+    pub account: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Clients {
@@ -70,6 +76,8 @@ impl Clients {
             ssm: counted!(aws_sdk_ssm, config),
             backup: counted!(aws_sdk_backup, config),
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
+            sts: counted!(aws_sdk_sts, config),
+            account: Arc::default(),
         }
     }
 
