@@ -650,6 +650,175 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
 }
 
+/// Made by hand, as an existing estate would be: a baseline with its patch group, a
+/// window with a target and a task, a vault and a plan with a selection.
+fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
+    use aws_sdk_backup::types::{
+        BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionType,
+    };
+    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, MaintenanceWindowTaskType, Target};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(sdk);
+        let baseline = ssm
+            .create_patch_baseline()
+            .name("adopt-al2023")
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+            .send()
+            .await
+            .unwrap();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(baseline.baseline_id().unwrap())
+            .patch_group("adopt-web")
+            .send()
+            .await
+            .unwrap();
+        let window = ssm
+            .create_maintenance_window()
+            .name("adopt-window")
+            .schedule("rate(7 days)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .unwrap();
+        let window_id = window.window_id().unwrap();
+        let target = ssm
+            .register_target_with_maintenance_window()
+            .window_id(window_id)
+            .name("web")
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(
+                Target::builder()
+                    .key("tag:Patch Group")
+                    .values("adopt-web")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ssm.register_task_with_maintenance_window()
+            .window_id(window_id)
+            .name("patch")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .task_arn("AWS-RunPatchBaseline")
+            .targets(
+                Target::builder()
+                    .key("WindowTargetIds")
+                    .values(target.window_target_id().unwrap())
+                    .build(),
+            )
+            .priority(1)
+            .max_concurrency("10%")
+            .max_errors("1")
+            .send()
+            .await
+            .unwrap();
+        let backup = aws_sdk_backup::Client::new(sdk);
+        backup
+            .create_backup_vault()
+            .backup_vault_name("adopt-vault")
+            .send()
+            .await
+            .unwrap();
+        let plan = backup
+            .create_backup_plan()
+            .backup_plan(
+                BackupPlanInput::builder()
+                    .backup_plan_name("adopt-plan")
+                    .rules(
+                        BackupRuleInput::builder()
+                            .rule_name("daily")
+                            .target_backup_vault_name("adopt-vault")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        backup
+            .create_backup_selection()
+            .backup_plan_id(plan.backup_plan_id().unwrap())
+            .backup_selection(
+                BackupSelection::builder()
+                    .selection_name("tagged")
+                    .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
+                    .list_of_tags(
+                        Condition::builder()
+                            .condition_type(ConditionType::Stringequals)
+                            .condition_key("Backup")
+                            .condition_value("daily")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn adopting_an_existing_estate_takes_its_registrations_targets_tasks_and_selections_in_one_apply() {
+    let repo = Repo::new(&[]);
+    an_existing_estate(&repo.sdk(), &repo.account.account_id);
+    let specs = format!(
+        "apiVersion: driftless.dev/v1\nkind: PatchBaseline\nmetadata: {{name: adopt-al2023, adopt: true}}\nspec: {{operatingSystem: AMAZON_LINUX_2023, patchGroups: [adopt-web]}}\n---\napiVersion: driftless.dev/v1\nkind: MaintenanceWindow\nmetadata: {{name: adopt-window, adopt: true}}\nspec:\n  schedule: rate(7 days)\n  duration: 2\n  cutoff: 1\n  targets: [{{name: web, resourceType: INSTANCE, tags: {{\"Patch Group\": adopt-web}}}}]\n  tasks: [{{name: patch, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [web], priority: 1, maxConcurrency: \"10%\", maxErrors: \"1\"}}]\n---\napiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {{name: adopt-vault, adopt: true}}\nspec: {{}}\n---\napiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata: {{name: adopt-plan, adopt: true}}\nspec:\n  rules: [{{name: daily, targetVault: adopt-vault}}]\n  selections: [{{name: tagged, iamRoleArn: \"arn:aws:iam::{}:role/backup\", anyOfTags: {{Backup: daily}}}}]\n",
+        repo.account.account_id
+    );
+    repo.write("estate.yaml", &specs);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let json = plan.json();
+    let changes: Vec<(String, String, bool, Vec<String>)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+                c["adopt"].as_bool().unwrap_or(false),
+                c["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["path"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let tag = "tags[\"driftless.dev/managed-by\"]".to_string();
+    let adopt = |name: &str| {
+        (
+            name.to_string(),
+            "update".to_string(),
+            true,
+            vec![tag.clone()],
+        )
+    };
+    assert_eq!(
+        changes,
+        [
+            adopt("adopt-al2023"),
+            adopt("adopt-window"),
+            adopt("adopt-vault"),
+            adopt("adopt-plan"),
+        ],
+        "only the ownership tag changes: the sub-resources match and come along"
+    );
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
 #[test]
 fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
     let config = "targets:\n  - {name: east, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\", externalId: ops}\n  - {name: west, region: us-west-2}\n";

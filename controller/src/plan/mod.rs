@@ -237,6 +237,8 @@ pub struct TargetPlan {
 struct LiveItem {
     normalised: Normalised,
     owned: bool,
+    /// The AWS id (a baseline's, for its patch-group registrations).
+    id: Option<String>,
 }
 
 /// Plans one target: `desired` are the resources going to it.
@@ -362,6 +364,7 @@ fn collect<'a, S: Tagged + 'a>(
         map.entry(item.name.as_str()).or_default().push(LiveItem {
             normalised: normalise(&item.spec),
             owned: item.owned_by(instance),
+            id: item.id.clone(),
         });
     }
     map
@@ -478,7 +481,7 @@ fn plan_resource(
             plan.changes.push(c);
         }
         if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-            patch_group_conflicts(target, resource, live, options, plan);
+            patch_group_conflicts(target, resource, live, None, options, plan);
         }
         return;
     };
@@ -540,16 +543,21 @@ fn plan_resource(
         plan.changes.push(c);
     }
     if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-        patch_group_conflicts(target, resource, live, options, plan);
+        // A baseline being adopted brings its registrations along: they are ours now.
+        let adopted = current.id.as_deref().filter(|_| !current.owned);
+        patch_group_conflicts(target, resource, live, adopted, options, plan);
     }
 }
 
 /// A patch group the spec registers to this baseline, while it is registered to a
-/// baseline driftless does not own (for the same OS), cannot be taken: conflict.
+/// baseline driftless does not own (for the same OS), cannot be taken: conflict. The
+/// baseline this spec adopts (`adopted`, its id) is not another's: its registrations
+/// are adopted with it.
 fn patch_group_conflicts(
     target: &str,
     resource: &Resource,
     live: &LiveTarget,
+    adopted: Option<&str>,
     options: &PlanOptions,
     plan: &mut TargetPlan,
 ) {
@@ -561,6 +569,7 @@ fn patch_group_conflicts(
         .iter()
         .filter(|b| b.owned_by(&options.instance))
         .filter_map(|b| b.id.as_deref())
+        .chain(adopted)
         .collect();
     for group in &spec.patch_groups {
         let Some(registrations) = live.patch_group_registrations.get(group) else {
