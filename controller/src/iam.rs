@@ -330,6 +330,17 @@ fn call_statements(kinds: &BTreeSet<Kind>, places: &[Place], read_only: bool) ->
         .collect()
 }
 
+/// An ARN as a policy grants it: a `${target.accountId}` that only STS can name is
+/// still the validation placeholder here, so it becomes `*` (any account).
+fn as_granted(resource: &crate::spec::Resource, arn: &str) -> String {
+    let placeholder = format!(":{}:", crate::spec::vars::PLACEHOLDER_ACCOUNT);
+    if resource.template.is_some() {
+        arn.replace(&placeholder, ":*:")
+    } else {
+        arn.to_string()
+    }
+}
+
 /// What the services need on the caller's behalf for these specs (module doc).
 fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
     let mut backup_roles = BTreeSet::new();
@@ -341,13 +352,13 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
     for r in &state.resources {
         match &r.spec {
             ResourceSpec::BackupPlan(p) => {
-                backup_roles.extend(p.selections.iter().map(|s| s.iam_role_arn.clone()));
+                backup_roles.extend(p.selections.iter().map(|s| as_granted(r, &s.iam_role_arn)));
             }
             ResourceSpec::MaintenanceWindow(w) => {
                 for t in &w.tasks {
                     match &t.service_role_arn {
                         Some(role) => {
-                            task_roles.insert(role.clone());
+                            task_roles.insert(as_granted(r, role));
                         }
                         None => task_without_role = true,
                     }
@@ -363,7 +374,7 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
             }
             ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
                 Some(key) => {
-                    vault_keys.insert(key.clone());
+                    vault_keys.insert(as_granted(r, key));
                 }
                 None => managed_key_vault = true,
             },

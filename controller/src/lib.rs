@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod cli;
 pub mod controller;
 pub mod engine;
 pub mod iam;

@@ -226,3 +226,20 @@ fn the_table_has_one_entry_per_operation() {
         );
     }
 }
+
+#[test]
+fn roles_in_accounts_only_sts_knows_are_granted_in_any_account() {
+    let config = "targets:\n  - {name: tokyo, region: ap-northeast-1, accountId: \"111111111111\"}\n  - {name: osaka, region: ap-northeast-3}\n";
+    let plan = "apiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata: {name: daily}\nspec:\n  externalVaults: [Default]\n  rules: [{name: daily, targetVault: Default}]\n  selections: [{name: all, iamRoleArn: \"arn:aws:iam::${target.accountId}:role/backup\", tags: {Backup: daily}}]\n";
+    let state = crate::spec::parse(&[file("driftless.yaml", config), file("a.yaml", plan)])
+        .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)));
+    let policy = policy(&state, false);
+    let pass = statement(&policy, "PassBackupSelectionRoles").unwrap();
+    assert_eq!(
+        pass["Resource"],
+        serde_json::json!([
+            "arn:aws:iam::*:role/backup",
+            "arn:aws:iam::111111111111:role/backup"
+        ])
+    );
+}
