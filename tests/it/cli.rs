@@ -1058,6 +1058,30 @@ fn per_target_values_resolve_for_each_account_and_region_through_a_group() {
 }
 
 #[test]
+fn the_default_target_and_the_controller_resolve_values_only_aws_knows() {
+    // No driftless.yaml: region and account come from the environment and STS.
+    let alarm = "apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {name: vars-default}\nspec:\n  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n  evaluationPeriods: 3\n  threshold: 80\n  comparisonOperator: GreaterThanThreshold\n  alarmActions: [\"arn:aws:sns:${target.region}:${target.accountId}:oncall\"]\n";
+    let repo = Repo::new(&[("a.yaml", alarm)]);
+    let (account, region) = (&repo.account.account_id, &repo.account.region);
+    let want = format!("arn:aws:sns:{region}:{account}:oncall");
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let fields = &plan.json()["changes"][0]["fields"];
+    let actions = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "alarmActions")
+        .unwrap();
+    assert_eq!(actions["desired"], serde_json::json!([want]));
+    // The controller's one pass applies the same resolved values.
+    let once = repo.run(&["run", "--once"]);
+    assert_eq!(once.code, 0, "{}\n{}", once.stdout, once.stderr);
+    assert_eq!(alarm_actions(account, region, "vars-default"), [want]);
+    assert_eq!(repo.plan().code, 0);
+}
+
+#[test]
 fn the_multi_region_example_applies_to_both_accounts_and_regions() {
     let repo = Repo::from_folder(&repo_root().join("examples/multi-region"));
     let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
