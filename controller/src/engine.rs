@@ -181,38 +181,14 @@ pub async fn plan_loaded(
             (job.name, result)
         });
     }
-    let mut plans = Vec::new();
-    let mut live = BTreeMap::new();
-    let mut clients = BTreeMap::new();
-    let mut failed = BTreeMap::new();
-    let mut resolved = Vec::new();
-    let mut invalid = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((_, Ok(t))) => {
-                plans.push(t.plan);
-                resolved.extend(t.resolved);
-                live.insert(t.clients.target.clone(), t.live);
-                clients.insert(t.clients.target.clone(), t.clients);
-            }
-            // A target that fails, fails alone: the others are still planned.
-            Ok((name, Err(TargetFailure::Aws(e)))) => {
-                failed.insert(name, Arc::new(e));
-            }
-            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => invalid.extend(diagnostics),
-            Err(join) => {
-                // A panicking task loses its name; it is a bug, reported as one.
-                failed.insert(
-                    format!("(unknown target: {join})"),
-                    Arc::new(AwsError::Setup {
-                        target: DEFAULT_TARGET.into(),
-                        message: format!("a read task failed: {join}"),
-                        hint: "this is a bug in driftless; please report it".into(),
-                    }),
-                );
-            }
-        }
-    }
+    let Collected {
+        plans,
+        live,
+        clients,
+        failed,
+        resolved,
+        mut invalid,
+    } = collect(tasks).await;
     if !invalid.is_empty() {
         invalid.sort();
         invalid.dedup();
@@ -237,6 +213,51 @@ pub async fn plan_loaded(
         clients,
         failed,
     })
+}
+
+/// What the targets' tasks came back with.
+#[derive(Default)]
+struct Collected {
+    plans: Vec<TargetPlan>,
+    live: BTreeMap<String, LiveTarget>,
+    clients: BTreeMap<String, Clients>,
+    failed: BTreeMap<String, Arc<AwsError>>,
+    resolved: Vec<Resource>,
+    invalid: Vec<Diagnostic>,
+}
+
+/// Waits for every target's task. A target that fails, fails alone: the others are
+/// still planned.
+async fn collect(
+    mut tasks: tokio::task::JoinSet<(String, Result<TargetPlanned, TargetFailure>)>,
+) -> Collected {
+    let mut c = Collected::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((_, Ok(t))) => {
+                c.plans.push(t.plan);
+                c.resolved.extend(t.resolved);
+                c.live.insert(t.clients.target.clone(), t.live);
+                c.clients.insert(t.clients.target.clone(), t.clients);
+            }
+            Ok((name, Err(TargetFailure::Aws(e)))) => {
+                c.failed.insert(name, Arc::new(e));
+            }
+            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => c.invalid.extend(diagnostics),
+            Err(join) => {
+                // A panicking task loses its name; it is a bug, reported as one.
+                c.failed.insert(
+                    format!("(unknown target: {join})"),
+                    Arc::new(AwsError::Setup {
+                        target: DEFAULT_TARGET.into(),
+                        message: format!("a read task failed: {join}"),
+                        hint: "this is a bug in driftless; please report it".into(),
+                    }),
+                );
+            }
+        }
+    }
+    c
 }
 
 /// Everything one target's plan needs, moved into its task.

@@ -266,15 +266,17 @@ struct Parsed<'f> {
 pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let config = parse_config(files, &mut out);
-    let known_targets: Vec<String> = config
-        .as_ref()
-        .map(|c| c.target_refs().into_iter().map(String::from).collect())
-        .unwrap_or_default();
-    let default_targets: Vec<String> = config
-        .as_ref()
-        .map(|c| c.default_targets())
-        .unwrap_or_default();
-
+    let repo = RepoTargets {
+        known: config
+            .as_ref()
+            .map(|c| c.target_refs().into_iter().map(String::from).collect())
+            .unwrap_or_default(),
+        defaults: config
+            .as_ref()
+            .map(|c| c.default_targets())
+            .unwrap_or_default(),
+        config: config.as_ref(),
+    };
     let mut parsed = Vec::new();
     let mut document_count = 0;
     let is_config = |f: &&SourceFile| f.relative.rsplit('/').next() == Some(CONFIG_FILE);
@@ -291,53 +293,7 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
                 continue;
             }
             document_count += 1;
-            let before = out.len();
-            let templated = vars::scan(&file.display, &root, &mut out);
-            let misused = out.len() > before;
-            let Some(mut resource) = parse_document(file, &root, &default_targets, &mut out) else {
-                continue;
-            };
-            if let (Some(config), Some(named)) = (&config, &resource.metadata.targets) {
-                resource.targets = config.expand(named);
-            }
-            let mut cx = Cx {
-                path: &file.display,
-                root: &root,
-                out: &mut out,
-            };
-            if config.is_some() {
-                if let Some(targets) = &resource.metadata.targets {
-                    let known: Vec<&str> = known_targets.iter().map(String::as_str).collect();
-                    for (i, t) in targets.iter().enumerate() {
-                        config::check_target_ref(
-                            &mut cx,
-                            &At::root().k("metadata").k("targets").i(i),
-                            t,
-                            &known,
-                        );
-                    }
-                }
-            }
-            if misused {
-                // Its values cannot be resolved: checking them would only repeat that.
-                continue;
-            }
-            if !templated {
-                resource.spec.check(&resource.metadata.name, &mut cx);
-                parsed.push(Parsed {
-                    file,
-                    root,
-                    resource,
-                });
-                continue;
-            }
-            let facts = target_facts(config.as_ref());
-            for target in &resource.targets {
-                let facts = facts(target);
-                if let Some(p) = parse_for_target(file, &root, &facts, &mut out) {
-                    parsed.push(p);
-                }
-            }
+            parsed.extend(parse_checked(file, root, &repo, &mut out));
         }
     }
     check_uniqueness(&parsed, &mut out);
@@ -354,6 +310,63 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
         files: files.len(),
         documents: document_count,
     })
+}
+
+/// What a document's `metadata.targets` may name, and where documents go by default.
+struct RepoTargets<'c> {
+    /// Target and group names (empty without driftless.yaml).
+    known: Vec<String>,
+    defaults: Vec<String>,
+    config: Option<&'c DriftlessConfig>,
+}
+
+/// One document through every pass: envelope and structure, its targets, and its
+/// values, once, or once per target when it uses `${target.*}`.
+fn parse_checked<'f>(
+    file: &'f SourceFile,
+    root: Node,
+    repo: &RepoTargets<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<'f>> {
+    let before = out.len();
+    let templated = vars::scan(&file.display, &root, out);
+    let misused = out.len() > before;
+    let Some(mut resource) = parse_document(file, &root, &repo.defaults, out) else {
+        return Vec::new();
+    };
+    if let (Some(config), Some(named)) = (repo.config, &resource.metadata.targets) {
+        resource.targets = config.expand(named);
+    }
+    let mut cx = Cx {
+        path: &file.display,
+        root: &root,
+        out,
+    };
+    if let (Some(_), Some(targets)) = (repo.config, &resource.metadata.targets) {
+        let known: Vec<&str> = repo.known.iter().map(String::as_str).collect();
+        for (i, t) in targets.iter().enumerate() {
+            let at = At::root().k("metadata").k("targets").i(i);
+            config::check_target_ref(&mut cx, &at, t, &known);
+        }
+    }
+    if misused {
+        // Its values cannot be resolved: checking them would only repeat that.
+        return Vec::new();
+    }
+    if !templated {
+        resource.spec.check(&resource.metadata.name, &mut cx);
+        return vec![Parsed {
+            file,
+            root,
+            resource,
+        }];
+    }
+    let facts = target_facts(repo.config);
+    resource
+        .targets
+        .iter()
+        .filter_map(|target| parse_for_target(file, &root, &facts(target), out))
+        .collect()
 }
 
 /// driftless.yaml alone, when it is valid by itself (the rest of the repository may
