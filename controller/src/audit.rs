@@ -129,18 +129,8 @@ pub async fn audit(
     options: &AwsOptions,
 ) -> Result<Audit, EngineError> {
     let config = &loaded.state.config;
-    let known = config.target_names();
-    if let Some(t) = targets.iter().find(|t| !known.contains(&t.as_str())) {
-        return Err(EngineError::UnknownTarget {
-            name: t.clone(),
-            known: known.join(", "),
-        });
-    }
-    let selected: Vec<String> = known
-        .iter()
-        .filter(|t| targets.is_empty() || targets.iter().any(|r| r == *t))
-        .map(|t| t.to_string())
-        .collect();
+    // Targets or groups, as for plan.
+    let selected = crate::engine::select_targets(config, targets)?;
     let kinds = live_kinds(&config.guardrails);
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();

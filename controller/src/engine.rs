@@ -13,9 +13,10 @@ use tokio::sync::Semaphore;
 
 use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
-use crate::plan::{self, Plan, PlanOptions, TargetPlan};
-use crate::spec::config::{DEFAULT_MAX_DELETES, DEFAULT_TARGET};
-use crate::spec::{Resource, ResourceSpec};
+use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
+use crate::spec::config::{DriftlessConfig, TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
+use crate::spec::vars::TargetFacts;
+use crate::spec::{self, Diagnostic, Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
 
 /// Targets read at the same time.
@@ -49,7 +50,9 @@ pub enum EngineError {
     Load(#[from] LoadError),
     #[error("unknown target `{name}`; the repository's targets are: {known}")]
     UnknownTarget { name: String, known: String },
-    #[error("{0}")]
+    /// A target's live state could not be read (`driftless audit`; plan and apply
+    /// report failed targets in the plan instead).
+    #[error(transparent)]
     Aws(#[from] AwsError),
 }
 
@@ -57,8 +60,11 @@ impl EngineError {
     /// What to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
+            EngineError::UnknownTarget { .. } => {
+                Some("pass a target name from driftless.yaml to --target".into())
+            }
+            EngineError::Load(_) => None,
             EngineError::Aws(e) => e.hint(),
-            _ => None,
         }
     }
 }
@@ -71,6 +77,9 @@ pub struct Planned {
     /// Live state per target, as read.
     pub live: BTreeMap<String, LiveTarget>,
     pub clients: BTreeMap<String, Clients>,
+    /// Targets that could not be planned, with why (also in `plan.errors`); the
+    /// controller classifies these, the CLI reports them.
+    pub failed: BTreeMap<String, Arc<AwsError>>,
 }
 
 /// The names the desired state mentions for one target, and the instance whose owned
@@ -116,23 +125,35 @@ pub async fn plan_snapshot(
     plan_loaded(loaded, request).await
 }
 
-/// Plans an already loaded repository.
-pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
-    let config = &loaded.state.config;
-    let known = config.target_names();
-    for t in &request.targets {
-        if !known.contains(&t.as_str()) {
-            return Err(EngineError::UnknownTarget {
-                name: t.clone(),
-                known: known.join(", "),
-            });
-        }
+/// The targets `--target` names (targets or groups; none: every target), in
+/// driftless.yaml's order.
+pub fn select_targets(
+    config: &DriftlessConfig,
+    requested: &[String],
+) -> Result<Vec<String>, EngineError> {
+    if let Some(unknown) = requested.iter().find(|t| !config.is_target_ref(t)) {
+        return Err(EngineError::UnknownTarget {
+            name: unknown.clone(),
+            known: config.target_refs().join(", "),
+        });
     }
-    let selected: Vec<String> = known
-        .iter()
-        .filter(|t| request.targets.is_empty() || request.targets.iter().any(|r| r == *t))
-        .map(|t| t.to_string())
-        .collect();
+    if requested.is_empty() {
+        return Ok(config
+            .target_names()
+            .into_iter()
+            .map(String::from)
+            .collect());
+    }
+    Ok(config.expand(requested))
+}
+
+/// Plans an already loaded repository.
+pub async fn plan_loaded(
+    mut loaded: Loaded,
+    request: &PlanRequest,
+) -> Result<Planned, EngineError> {
+    let config = &loaded.state.config;
+    let selected = select_targets(config, &request.targets)?;
     let options = PlanOptions {
         instance: config.instance().to_string(),
         prune: request.prune || config.prune,
@@ -154,65 +175,231 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
             .filter(|r| r.targets.iter().any(|t| t == name))
             .cloned()
             .collect();
-        let (name, aws_options, options, limit, cache) = (
-            name.clone(),
-            request.aws.clone(),
-            options.clone(),
-            limit.clone(),
-            request.clients.clone(),
-        );
-        let attribution = request.attribution.clone();
+        let job = TargetJob {
+            name: name.clone(),
+            config: target_config,
+            resources,
+            aws: request.aws.clone(),
+            options: options.clone(),
+            cache: request.clients.clone(),
+            attribution: request.attribution.clone(),
+        };
+        let limit = limit.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let clients = match &cache {
-                Some(cache) => {
-                    cache
-                        .get(&name, target_config.as_ref(), &aws_options)
-                        .await?
-                }
-                None => Clients::for_target(&name, target_config.as_ref(), &aws_options).await?,
-            };
-            let refs: Vec<&Resource> = resources.iter().collect();
-            let live = aws::read_target(&clients, &read_request(&options.instance, &refs)).await?;
-            let mut plan = plan::plan_target(&name, &refs, &live, &options);
-            if let Some(since) = &attribution {
-                crate::attribution::attribute(&clients, &mut plan, &live, since).await;
-            }
-            Ok::<(String, Clients, LiveTarget, TargetPlan), AwsError>((name, clients, live, plan))
+            let result = plan_one(&job).await;
+            (job.name, result)
         });
     }
-    let mut plans = Vec::new();
-    let mut live = BTreeMap::new();
-    let mut clients = BTreeMap::new();
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok((name, c, l, p))) => {
-                plans.push(p);
-                live.insert(name.clone(), l);
-                clients.insert(name, c);
-            }
-            Ok(Err(e)) => {
-                first_error.get_or_insert(e);
-            }
-            Err(join) => {
-                first_error.get_or_insert(AwsError::Setup {
-                    target: DEFAULT_TARGET.into(),
-                    message: format!("a read task failed: {join}"),
-                    hint: "this is a bug in driftless; please report it".into(),
-                });
-            }
-        }
+    let Collected {
+        plans,
+        live,
+        clients,
+        failed,
+        resolved,
+        mut invalid,
+    } = collect(tasks).await;
+    if !invalid.is_empty() {
+        invalid.sort();
+        invalid.dedup();
+        return Err(LoadError::Invalid(invalid).into());
     }
-    if let Some(e) = first_error {
-        return Err(e.into());
-    }
+    // Apply writes what was planned: the resolved resources, not their templates.
+    loaded.state.resources.retain(|r| r.template.is_none());
+    loaded.state.resources.extend(resolved);
     let mut plan = Plan::new(&loaded.revision, plans);
     plan.guardrails = loaded.state.guardrails.clone();
+    plan.errors = failed
+        .iter()
+        .map(|(target, e)| TargetError {
+            target: target.clone(),
+            message: e.detail(),
+            hint: e.hint(),
+        })
+        .collect();
     Ok(Planned {
         loaded,
         plan,
         live,
         clients,
+        failed,
     })
+}
+
+/// What the targets' tasks came back with.
+#[derive(Default)]
+struct Collected {
+    plans: Vec<TargetPlan>,
+    live: BTreeMap<String, LiveTarget>,
+    clients: BTreeMap<String, Clients>,
+    failed: BTreeMap<String, Arc<AwsError>>,
+    resolved: Vec<Resource>,
+    invalid: Vec<Diagnostic>,
+}
+
+/// Waits for every target's task. A target that fails, fails alone: the others are
+/// still planned.
+async fn collect(
+    mut tasks: tokio::task::JoinSet<(String, Result<TargetPlanned, TargetFailure>)>,
+) -> Collected {
+    let mut c = Collected::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((_, Ok(t))) => {
+                c.plans.push(t.plan);
+                c.resolved.extend(t.resolved);
+                c.live.insert(t.clients.target.clone(), t.live);
+                c.clients.insert(t.clients.target.clone(), t.clients);
+            }
+            Ok((name, Err(TargetFailure::Aws(e)))) => {
+                c.failed.insert(name, Arc::new(e));
+            }
+            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => c.invalid.extend(diagnostics),
+            Err(join) => {
+                // A panicking task loses its name; it is a bug, reported as one.
+                c.failed.insert(
+                    format!("(unknown target: {join})"),
+                    Arc::new(AwsError::Setup {
+                        target: DEFAULT_TARGET.into(),
+                        message: format!("a read task failed: {join}"),
+                        hint: "this is a bug in driftless; please report it".into(),
+                    }),
+                );
+            }
+        }
+    }
+    c
+}
+
+/// Everything one target's plan needs, moved into its task.
+struct TargetJob {
+    name: String,
+    config: Option<TargetConfig>,
+    resources: Vec<Resource>,
+    aws: AwsOptions,
+    options: PlanOptions,
+    cache: Option<Arc<ClientCache>>,
+    /// When driftless last wrote each resource, to look drifts up in CloudTrail.
+    attribution: Option<BTreeMap<String, i64>>,
+}
+
+/// Reads one target's live state and plans it.
+async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
+    let clients = match &job.cache {
+        Some(cache) => cache.get(&job.name, job.config.as_ref(), &job.aws).await?,
+        None => Clients::for_target(&job.name, job.config.as_ref(), &job.aws).await?,
+    };
+    let resolved = resolve_templates(job, &clients).await?;
+    let refs: Vec<&Resource> = job
+        .resources
+        .iter()
+        .filter(|r| r.template.is_none())
+        .chain(&resolved)
+        .collect();
+    let request = read_request(&job.options.instance, &refs);
+    let live = aws::read_target(&clients, &request).await?;
+    let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
+    if let Some(since) = &job.attribution {
+        crate::attribution::attribute(&clients, &mut plan, &live, since).await;
+    }
+    Ok(TargetPlanned {
+        clients,
+        live,
+        plan,
+        resolved,
+    })
+}
+
+/// One target's plan, and its resources whose `${target.*}` values were resolved
+/// only now (apply writes those, not the templates).
+struct TargetPlanned {
+    clients: Clients,
+    live: LiveTarget,
+    plan: TargetPlan,
+    resolved: Vec<Resource>,
+}
+
+/// Why one target could not be planned.
+enum TargetFailure {
+    Aws(AwsError),
+    /// A value resolved with facts only AWS knew broke a rule: the revision is invalid.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl From<AwsError> for TargetFailure {
+    fn from(e: AwsError) -> TargetFailure {
+        TargetFailure::Aws(e)
+    }
+}
+
+/// The target's resources that still have templates, resolved with its region (from
+/// the clients) and account (driftless.yaml's, else STS's, asked once).
+async fn resolve_templates(
+    job: &TargetJob,
+    clients: &Clients,
+) -> Result<Vec<Resource>, TargetFailure> {
+    let templated: Vec<&Resource> = job
+        .resources
+        .iter()
+        .filter(|r| r.template.is_some())
+        .collect();
+    if templated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let account = match job.config.as_ref().and_then(TargetConfig::known_account) {
+        Some(account) => account,
+        None => aws::sts::account(clients).await?,
+    };
+    let facts = TargetFacts {
+        name: job.name.clone(),
+        region: Some(clients.region.clone()),
+        account: Some(account),
+    };
+    let mut resolved = Vec::new();
+    let mut invalid = Vec::new();
+    for r in templated {
+        match spec::resolve_for_target(r, &facts) {
+            Ok(r) => resolved.push(r),
+            Err(diagnostics) => invalid.extend(diagnostics),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(TargetFailure::Invalid(invalid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_flags_take_groups_and_refuse_unknown_names() {
+        let config: DriftlessConfig = serde_json::from_value(serde_json::json!({
+            "targets": [{"name": "tokyo", "region": "ap-northeast-1"},
+                        {"name": "osaka", "region": "ap-northeast-3"},
+                        {"name": "ohio", "region": "us-east-2"}],
+            "groups": {"apac": ["osaka", "tokyo"]}
+        }))
+        .unwrap();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            select_targets(&config, &[]).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        assert_eq!(
+            select_targets(&config, &names(&["apac"])).unwrap(),
+            ["tokyo", "osaka"]
+        );
+        assert_eq!(
+            select_targets(&config, &names(&["ohio", "apac"])).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        let err = select_targets(&config, &names(&["emea"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown target `emea`; the repository's targets are: tokyo, osaka, ohio, apac"
+        );
+    }
 }

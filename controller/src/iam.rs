@@ -205,6 +205,7 @@ calls! {
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
+    "sts" "GetCallerIdentity" Read Any &[];
 }
 
 /// The call table entry of an operation, if driftless makes it.
@@ -223,21 +224,7 @@ struct Place {
     account: String,
 }
 
-/// The partition of a region (`cn-north-1` → `aws-cn`).
-pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
-/// The account of an ARN (`arn:aws:iam::111111111111:role/x` → `111111111111`).
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
+pub use crate::spec::rules::partition_of;
 
 fn places(state: &DesiredState) -> Vec<Place> {
     let mut places: BTreeSet<Place> = BTreeSet::new();
@@ -245,12 +232,7 @@ fn places(state: &DesiredState) -> Vec<Place> {
         places.insert(Place {
             partition: partition_of(&t.region).into(),
             region: t.region.clone(),
-            account: t
-                .role_arn
-                .as_deref()
-                .and_then(account_of)
-                .unwrap_or("*")
-                .into(),
+            account: t.known_account().unwrap_or_else(|| "*".into()),
         });
     }
     if places.is_empty() {
@@ -322,8 +304,9 @@ fn call_statements(
     let mut groups: BTreeMap<(&str, Access, Res), BTreeSet<String>> = BTreeMap::new();
     for c in CALLS {
         let needed = if c.kinds.is_empty() {
-            // GetResources serves every kind; Publish is the notifications' (below).
-            c.service != "sns" && !(kinds.is_empty() && audited.is_empty())
+            // GetResources serves every kind; Publish is the notifications' (below);
+            // GetCallerIdentity needs no permission.
+            c.service != "sns" && c.service != "sts" && !(kinds.is_empty() && audited.is_empty())
         } else {
             c.kinds.iter().any(|k| kinds.contains(k))
                 || (c.access == Access::Read && c.kinds.iter().any(|k| audited.contains(k)))
@@ -360,6 +343,17 @@ fn call_statements(
         .collect()
 }
 
+/// An ARN as a policy grants it: a `${target.accountId}` that only STS can name is
+/// still the validation placeholder here, so it becomes `*` (any account).
+fn as_granted(resource: &crate::spec::Resource, arn: &str) -> String {
+    let placeholder = format!(":{}:", crate::spec::vars::PLACEHOLDER_ACCOUNT);
+    if resource.template.is_some() {
+        arn.replace(&placeholder, ":*:")
+    } else {
+        arn.to_string()
+    }
+}
+
 /// What the services need on the caller's behalf for these specs (module doc).
 fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
     let mut backup_roles = BTreeSet::new();
@@ -371,13 +365,13 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
     for r in &state.resources {
         match &r.spec {
             ResourceSpec::BackupPlan(p) => {
-                backup_roles.extend(p.selections.iter().map(|s| s.iam_role_arn.clone()));
+                backup_roles.extend(p.selections.iter().map(|s| as_granted(r, &s.iam_role_arn)));
             }
             ResourceSpec::MaintenanceWindow(w) => {
                 for t in &w.tasks {
                     match &t.service_role_arn {
                         Some(role) => {
-                            task_roles.insert(role.clone());
+                            task_roles.insert(as_granted(r, role));
                         }
                         None => task_without_role = true,
                     }
@@ -393,7 +387,7 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
             }
             ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
                 Some(key) => {
-                    vault_keys.insert(key.clone());
+                    vault_keys.insert(as_granted(r, key));
                 }
                 None => managed_key_vault = true,
             },

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod attribution;
 pub mod audit;
 pub mod aws;
+pub mod cli;
 pub mod controller;
 pub mod engine;
 pub mod guardrail;

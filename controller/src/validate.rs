@@ -38,7 +38,7 @@ pub fn load_snapshot(snapshot: Snapshot) -> Result<Loaded, LoadError> {
     let mut diagnostics = snapshot.diagnostics;
     match parsed {
         Ok(state) if diagnostics.is_empty() => Ok(Loaded {
-            documents: state.resources.len(),
+            documents: state.documents,
             state,
             revision: snapshot.revision,
         }),

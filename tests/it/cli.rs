@@ -652,6 +652,175 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
     assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
 }
 
+/// Made by hand, as an existing estate would be: a baseline with its patch group, a
+/// window with a target and a task, a vault and a plan with a selection.
+fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
+    use aws_sdk_backup::types::{
+        BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionType,
+    };
+    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, MaintenanceWindowTaskType, Target};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(sdk);
+        let baseline = ssm
+            .create_patch_baseline()
+            .name("adopt-al2023")
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+            .send()
+            .await
+            .unwrap();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(baseline.baseline_id().unwrap())
+            .patch_group("adopt-web")
+            .send()
+            .await
+            .unwrap();
+        let window = ssm
+            .create_maintenance_window()
+            .name("adopt-window")
+            .schedule("rate(7 days)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .unwrap();
+        let window_id = window.window_id().unwrap();
+        let target = ssm
+            .register_target_with_maintenance_window()
+            .window_id(window_id)
+            .name("web")
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(
+                Target::builder()
+                    .key("tag:Patch Group")
+                    .values("adopt-web")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ssm.register_task_with_maintenance_window()
+            .window_id(window_id)
+            .name("patch")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .task_arn("AWS-RunPatchBaseline")
+            .targets(
+                Target::builder()
+                    .key("WindowTargetIds")
+                    .values(target.window_target_id().unwrap())
+                    .build(),
+            )
+            .priority(1)
+            .max_concurrency("10%")
+            .max_errors("1")
+            .send()
+            .await
+            .unwrap();
+        let backup = aws_sdk_backup::Client::new(sdk);
+        backup
+            .create_backup_vault()
+            .backup_vault_name("adopt-vault")
+            .send()
+            .await
+            .unwrap();
+        let plan = backup
+            .create_backup_plan()
+            .backup_plan(
+                BackupPlanInput::builder()
+                    .backup_plan_name("adopt-plan")
+                    .rules(
+                        BackupRuleInput::builder()
+                            .rule_name("daily")
+                            .target_backup_vault_name("adopt-vault")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        backup
+            .create_backup_selection()
+            .backup_plan_id(plan.backup_plan_id().unwrap())
+            .backup_selection(
+                BackupSelection::builder()
+                    .selection_name("tagged")
+                    .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
+                    .list_of_tags(
+                        Condition::builder()
+                            .condition_type(ConditionType::Stringequals)
+                            .condition_key("Backup")
+                            .condition_value("daily")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn adopting_an_existing_estate_takes_its_registrations_targets_tasks_and_selections_in_one_apply() {
+    let repo = Repo::new(&[]);
+    an_existing_estate(&repo.sdk(), &repo.account.account_id);
+    let specs = format!(
+        "apiVersion: driftless.dev/v1\nkind: PatchBaseline\nmetadata: {{name: adopt-al2023, adopt: true}}\nspec: {{operatingSystem: AMAZON_LINUX_2023, patchGroups: [adopt-web]}}\n---\napiVersion: driftless.dev/v1\nkind: MaintenanceWindow\nmetadata: {{name: adopt-window, adopt: true}}\nspec:\n  schedule: rate(7 days)\n  duration: 2\n  cutoff: 1\n  targets: [{{name: web, resourceType: INSTANCE, tags: {{\"Patch Group\": adopt-web}}}}]\n  tasks: [{{name: patch, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [web], priority: 1, maxConcurrency: \"10%\", maxErrors: \"1\"}}]\n---\napiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {{name: adopt-vault, adopt: true}}\nspec: {{}}\n---\napiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata: {{name: adopt-plan, adopt: true}}\nspec:\n  rules: [{{name: daily, targetVault: adopt-vault}}]\n  selections: [{{name: tagged, iamRoleArn: \"arn:aws:iam::{}:role/backup\", anyOfTags: {{Backup: daily}}}}]\n",
+        repo.account.account_id
+    );
+    repo.write("estate.yaml", &specs);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let json = plan.json();
+    let changes: Vec<(String, String, bool, Vec<String>)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+                c["adopt"].as_bool().unwrap_or(false),
+                c["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["path"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let tag = "tags[\"driftless.dev/managed-by\"]".to_string();
+    let adopt = |name: &str| {
+        (
+            name.to_string(),
+            "update".to_string(),
+            true,
+            vec![tag.clone()],
+        )
+    };
+    assert_eq!(
+        changes,
+        [
+            adopt("adopt-al2023"),
+            adopt("adopt-window"),
+            adopt("adopt-vault"),
+            adopt("adopt-plan"),
+        ],
+        "only the ownership tag changes: the sub-resources match and come along"
+    );
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
 #[test]
 fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
     let config = "targets:\n  - {name: east, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\", externalId: ops}\n  - {name: west, region: us-west-2}\n";
@@ -696,6 +865,252 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
         .filter_map(|g| g.log_group_name())
         .collect();
     assert_eq!(names, ["/fanout/app", "/fanout/west-only"]);
+}
+
+#[test]
+fn a_target_whose_role_cannot_be_assumed_fails_alone_in_plan_and_apply() {
+    // Fault rules are global: hold the lock the other fault tests take.
+    let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
+    let config = "targets:\n  - {name: east, region: us-east-1}\n  - {name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}\n  - {name: west, region: us-west-2}\n";
+    let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /isolated/app}\nspec: {retentionInDays: 7}\n";
+    let repo = Repo::new(&[("driftless.yaml", config), ("a.yaml", group)]);
+    // Only `broken` assumes a role: STS answers it 503 on every attempt.
+    let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "sts", "operation": "AssumeRole", "kind": "error503",
+                   "account": repo.account.account_id}]
+    }));
+    let plan = repo.run(&["plan", "--output", "json"]);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    let json = plan.json();
+    let planned: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, ["east", "west"]);
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["target"], "broken");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("loading credentials"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["hint"].as_str().unwrap().contains("roleArn"),
+        "{errors:?}"
+    );
+
+    let text = repo.run(&["plan"]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("target broken\n  error: ")
+            && text
+                .stdout
+                .contains("1 target failed and was not planned: broken."),
+        "{}",
+        text.stdout
+    );
+    let markdown = repo.run(&["plan", "--output", "markdown"]);
+    assert_eq!(markdown.code, 1);
+    assert!(
+        markdown.stdout.contains("> **error:** target `broken`"),
+        "{}",
+        markdown.stdout
+    );
+
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stdout.contains("2 changes made, 0 failed")
+            && apply.stdout.contains("1 failed target not planned"),
+        "{}",
+        apply.stdout
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for region in ["us-east-1", "us-west-2"] {
+        let sdk = Emulator::shared().sdk_config(&repo.account.account_id, region);
+        let groups = rt
+            .block_on(
+                aws_sdk_cloudwatchlogs::Client::new(&sdk)
+                    .describe_log_groups()
+                    .log_group_name_prefix("/isolated/")
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(groups.log_groups().len(), 1, "{region}");
+    }
+    // Once the role can be assumed, only `broken` has anything left to do.
+    drop(_faults);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let json = plan.json();
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(json["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(json["changes"][0]["target"], "broken");
+}
+
+/// The alarm actions of `name` in one account and region.
+fn alarm_actions(account: &str, region: &str, name: &str) -> Vec<String> {
+    let sdk = Emulator::shared().sdk_config(account, region);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt
+        .block_on(
+            aws_sdk_cloudwatch::Client::new(&sdk)
+                .describe_alarms()
+                .alarm_names(name)
+                .send(),
+        )
+        .unwrap();
+    out.metric_alarms()
+        .iter()
+        .flat_map(|a| a.alarm_actions().iter().cloned())
+        .collect()
+}
+
+#[test]
+fn per_target_values_resolve_for_each_account_and_region_through_a_group() {
+    let repo = Repo::new(&[]);
+    let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    // tokyo's account only STS knows; osaka names it; dr is another account's role.
+    let config = format!(
+        "targets:\n  - {{name: tokyo, region: ap-northeast-1}}\n  - {{name: osaka, region: ap-northeast-3, accountId: \"{a}\"}}\n  - {{name: dr, region: ap-northeast-3, roleArn: \"arn:aws:iam::{b}:role/driftless\"}}\ngroups:\n  primary: [tokyo, osaka]\n  everywhere: [primary, dr]\n"
+    );
+    let alarm = |name: &str, targets: &str| {
+        format!("apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: {name}, targets: [{targets}]}}\nspec:\n  description: \"on ${{target.name}}, not $${{target.name}}\"\n  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n  evaluationPeriods: 3\n  threshold: 80\n  comparisonOperator: GreaterThanThreshold\n  alarmActions: [\"arn:${{target.partition}}:sns:${{target.region}}:${{target.accountId}}:oncall\"]\n")
+    };
+    repo.write("driftless.yaml", &config);
+    repo.write("a.yaml", &alarm("vars-cpu", "everywhere"));
+    repo.write("b.yaml", &alarm("vars-primary", "primary"));
+    let before = repo.calls();
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let sts_calls =
+        repo.calls().get("sts", "GetCallerIdentity") - before.get("sts", "GetCallerIdentity");
+    assert_eq!(sts_calls, 1, "only tokyo's account is asked, once");
+    let json = plan.json();
+    let desired: Vec<(String, String, String)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let field = |path: &str| {
+                c["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["path"] == path)
+                    .map(|f| f["desired"].to_string())
+                    .unwrap_or_default()
+            };
+            (
+                format!(
+                    "{}/{}",
+                    c["target"].as_str().unwrap(),
+                    c["name"].as_str().unwrap()
+                ),
+                field("alarmActions"),
+                field("description"),
+            )
+        })
+        .collect();
+    let expect = |target: &str, name: &str, region: &str, account: &str| {
+        (
+            format!("{target}/{name}"),
+            format!("[\"arn:aws:sns:{region}:{account}:oncall\"]"),
+            format!("\"on {target}, not ${{target.name}}\""),
+        )
+    };
+    assert_eq!(
+        desired,
+        [
+            expect("dr", "vars-cpu", "ap-northeast-3", &b),
+            expect("osaka", "vars-cpu", "ap-northeast-3", a),
+            expect("osaka", "vars-primary", "ap-northeast-3", a),
+            expect("tokyo", "vars-cpu", "ap-northeast-1", a),
+            expect("tokyo", "vars-primary", "ap-northeast-1", a),
+        ]
+    );
+    let only_dr = repo
+        .run(&["plan", "--output", "json", "--target", "dr"])
+        .json();
+    assert_eq!(only_dr["changes"].as_array().unwrap().len(), 1);
+
+    repo.apply(&[]);
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "vars-cpu"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:oncall")]
+    );
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-3", "vars-primary"),
+        [format!("arn:aws:sns:ap-northeast-3:{a}:oncall")]
+    );
+    assert_eq!(
+        alarm_actions(&b, "ap-northeast-3", "vars-cpu"),
+        [format!("arn:aws:sns:ap-northeast-3:{b}:oncall")],
+        "dr's alarm is in dr's account"
+    );
+    assert!(alarm_actions(&b, "ap-northeast-3", "vars-primary").is_empty());
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn the_default_target_and_the_controller_resolve_values_only_aws_knows() {
+    // No driftless.yaml: region and account come from the environment and STS.
+    let alarm = "apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {name: vars-default}\nspec:\n  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n  evaluationPeriods: 3\n  threshold: 80\n  comparisonOperator: GreaterThanThreshold\n  alarmActions: [\"arn:aws:sns:${target.region}:${target.accountId}:oncall\"]\n";
+    let repo = Repo::new(&[("a.yaml", alarm)]);
+    let (account, region) = (&repo.account.account_id, &repo.account.region);
+    let want = format!("arn:aws:sns:{region}:{account}:oncall");
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let fields = &plan.json()["changes"][0]["fields"];
+    let actions = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "alarmActions")
+        .unwrap();
+    assert_eq!(actions["desired"], serde_json::json!([want]));
+    // The controller's one pass applies the same resolved values.
+    let once = repo.run(&["run", "--once"]);
+    assert_eq!(once.code, 0, "{}\n{}", once.stdout, once.stderr);
+    assert_eq!(alarm_actions(account, region, "vars-default"), [want]);
+    assert_eq!(repo.plan().code, 0);
+}
+
+#[test]
+fn the_multi_region_example_applies_to_both_accounts_and_regions() {
+    let repo = Repo::from_folder(&repo_root().join("examples/multi-region"));
+    let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    let config = std::fs::read_to_string(repo.dir.path().join("driftless.yaml")).unwrap();
+    repo.write(
+        "driftless.yaml",
+        &config
+            .replace("111111111111", a)
+            .replace("222222222222", &b),
+    );
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    repo.apply(&[]);
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "backup-jobs-failed"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:ops-oncall")]
+    );
+    assert_eq!(
+        alarm_actions(&b, "ap-northeast-3", "backup-jobs-failed"),
+        [format!("arn:aws:sns:ap-northeast-3:{b}:ops-oncall")]
+    );
+    assert_eq!(
+        alarm_actions(a, "ap-northeast-1", "web-cpu-high"),
+        [format!("arn:aws:sns:ap-northeast-1:{a}:web-oncall")]
+    );
+    let again = repo.plan();
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 }
 
 #[test]
@@ -818,6 +1233,28 @@ fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
     let plan = run("plan --output json --detailed-exitcode");
     assert_eq!(plan.code, 2);
     assert_eq!(plan.json()["changes"][0]["fields"][0]["desired"], 30);
+}
+
+#[test]
+fn the_readmes_git_plan_works_from_a_fresh_folder_without_a_state_dir() {
+    let repo = Repo::new(&[]);
+    let (origin, url) = origin_repo(&[("ops/a.yaml", LOG_GROUP)], "first");
+    let cwd = tempfile::tempdir().unwrap();
+    let out = driftless(&repo.account, repo.state.path())
+        .args(["plan", "--source", &url, "--ref", "main", "--path", "ops"])
+        .args(["--output", "json"])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["revision"], head(origin.path()));
+    assert_eq!(plan["changes"][0]["name"], "/cli/app");
+    assert!(
+        cwd.path().join(".driftless/source").is_dir(),
+        "the default state dir is relative to the folder driftless ran in"
+    );
 }
 
 #[test]

@@ -122,6 +122,36 @@ fn examples_cover_every_kind() {
         .find(|r| r.name() == "prod-vault")
         .unwrap();
     assert_eq!(vault.targets, ["prod-tokyo", "prod-osaka"]);
+    assert_eq!(
+        multi.state.config.groups["prod"],
+        ["prod-tokyo", "prod-osaka"]
+    );
+    // Per-target values: one resource per target, resolved with driftless.yaml's facts.
+    let actions: Vec<(String, Vec<String>)> = multi
+        .state
+        .resources
+        .iter()
+        .filter(|r| r.name() == "backup-jobs-failed")
+        .map(|r| match &r.spec {
+            driftless::spec::ResourceSpec::MetricAlarm(a) => {
+                (r.targets.join(","), a.alarm_actions.clone())
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (
+                "prod-tokyo".to_string(),
+                vec!["arn:aws:sns:ap-northeast-1:111111111111:ops-oncall".to_string()]
+            ),
+            (
+                "prod-osaka".to_string(),
+                vec!["arn:aws:sns:ap-northeast-3:222222222222:ops-oncall".to_string()]
+            ),
+        ]
+    );
 }
 
 fn driftless(args: &[&str]) -> (i32, String, String) {

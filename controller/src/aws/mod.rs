@@ -11,10 +11,12 @@ pub mod cloudwatch;
 pub mod logs;
 pub mod sns;
 pub mod ssm;
+pub mod sts;
 pub mod tagging;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
@@ -60,6 +62,10 @@ pub struct Clients {
     pub backup: aws_sdk_backup::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The account these credentials act in, once STS has said it (see
+    /// [`sts::account`]): asked at most once per target and clients.
+    pub account: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Clients {
@@ -74,6 +80,8 @@ impl Clients {
             backup: counted!(aws_sdk_backup, config),
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
             cloudtrail: counted!(aws_sdk_cloudtrail, config),
+            sts: counted!(aws_sdk_sts, config),
+            account: Arc::default(),
         }
     }
 
@@ -408,6 +416,27 @@ impl AwsError {
         }
     }
 
+    /// The message without the target (shown beside it) and without the hint
+    /// ([`AwsError::hint`]).
+    pub fn detail(&self) -> String {
+        match self {
+            AwsError::Call {
+                service,
+                operation,
+                resource,
+                message,
+                ..
+            } => format!(
+                "{service} {operation} failed{}: {message}",
+                resource
+                    .as_ref()
+                    .map(|r| format!(" for `{r}`"))
+                    .unwrap_or_default()
+            ),
+            AwsError::Setup { message, .. } => message.clone(),
+        }
+    }
+
     /// What to check, for messages: credentials, region or the denied IAM action.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -430,9 +459,13 @@ impl AwsError {
             {
                 Some("check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, an expired SSO session)".into())
             }
+            AwsError::Call { message, .. } if message.contains("loading credentials") => Some(
+                "no credentials for this target: check the base credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, the instance or pod role) and, when the target has a `roleArn`, that they may assume it (sts:AssumeRole, the role's trust policy, `externalId`) and that STS is reachable".into(),
+            ),
             AwsError::Call { code: None, .. } => Some(
                 "check the network, the region and --endpoint-url / AWS_ENDPOINT_URL".into(),
             ),
+            AwsError::Setup { hint, .. } => Some(hint.clone()),
             _ => None,
         }
     }

@@ -1322,12 +1322,14 @@ mod tests {
                     region: "ap-northeast-1".into(),
                     role_arn: None,
                     external_id: None,
+                    account_id: None,
                 },
                 crate::spec::config::TargetConfig {
                     name: "osaka".into(),
                     region: "ap-northeast-3".into(),
                     role_arn: None,
                     external_id: None,
+                    account_id: None,
                 },
             ],
             notifications: Some(NotificationsConfig {

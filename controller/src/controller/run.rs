@@ -24,7 +24,7 @@ use super::scheduler::{Backend, Desired, Next};
 use super::shard::Shard;
 use super::status::{classify_apply, ErrorClass, Outcome, ShardStatus, SourceStatus, Status};
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Cancel};
-use crate::engine::{self, EngineError, PlanRequest, Planned};
+use crate::engine::{self, PlanRequest, Planned};
 use crate::plan::Action;
 use crate::source::git::GitSource;
 use crate::source::{local, Snapshot, SourceError};
@@ -185,6 +185,18 @@ pub fn history_records(
                 error: None,
             }
         })
+        .chain(planned.failed.iter().map(|(target, e)| ReconcileRecord {
+            id: None,
+            started_at_unix: unix(started),
+            duration_ms,
+            target: target.clone(),
+            revision: planned.plan.revision.clone(),
+            result: ReconcileResult::Failed,
+            changes: Vec::new(),
+            drift_found: 0,
+            drift_corrected: 0,
+            error: Some(e.to_string()),
+        }))
         .collect()
 }
 
@@ -389,13 +401,15 @@ impl Reconciler {
     /// driftless.yaml's targets that this process reconciles: those `--target`
     /// names (all without it) that its shard owns.
     fn mine(&self, config: &DriftlessConfig) -> Vec<String> {
-        let wanted = &self.options.request.targets;
+        let requested = &self.options.request.targets;
+        // `--target` may name groups.
+        let wanted = config.expand(requested);
         // Every shard divides the same full list, whatever `--target` says.
         self.options
             .shard
             .select(&config.target_names())
             .into_iter()
-            .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == t))
+            .filter(|t| requested.is_empty() || wanted.iter().any(|w| w == t))
             .map(str::to_string)
             .collect()
     }
@@ -571,14 +585,16 @@ impl Reconciler {
         let mut request = self.options.request.clone();
         request.targets = vec![target.clone()];
         request.last_applied = state.records.clone();
-        let mut planned = match engine::plan_loaded(revision.loaded.clone(), &request).await {
+        let planned = engine::plan_loaded(revision.loaded.clone(), &request)
+            .await
+            .map_err(|e| (ErrorClass::Stalled, e.to_string()))
+            .and_then(|p| match p.failed.get(&target) {
+                Some(aws) => Err((super::status::classify_aws(aws), aws.to_string())),
+                None => Ok(p),
+            });
+        let mut planned = match planned {
             Ok(p) => p,
-            Err(e) => {
-                let class = match &e {
-                    EngineError::Aws(aws) => super::status::classify_aws(aws),
-                    _ => ErrorClass::Stalled,
-                };
-                let reason = e.to_string();
+            Err((class, reason)) => {
                 tracing::warn!(error = %reason, class = class.label(), "the plan failed");
                 self.record(
                     &target,

@@ -58,9 +58,14 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
     let policy = policy(&quickstart(&[]), false);
     assert_eq!(policy["Version"], "2012-10-17");
     let allowed = allowed_actions(&policy);
-    for c in CALLS.iter().filter(|c| c.service != "sns") {
+    for c in CALLS
+        .iter()
+        .filter(|c| c.service != "sns" && c.service != "sts")
+    {
         assert!(allowed.contains(&c.action()), "{} missing", c.action());
     }
+    // GetCallerIdentity needs no permission, so no policy grants it.
+    assert!(!allowed.contains("sts:GetCallerIdentity"));
     let expected_extra: BTreeSet<String> = [
         "iam:PassRole",
         "iam:CreateServiceLinkedRole",
@@ -75,6 +80,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
     .map(|a| a.to_string())
     .collect();
     let from_calls: BTreeSet<String> = CALLS.iter().map(Call::action).collect();
+    assert!(from_calls.contains("sts:GetCallerIdentity"));
     let extra: BTreeSet<String> = allowed.difference(&from_calls).cloned().collect();
     assert_eq!(extra, expected_extra);
     // No notifications configured: no Publish.
@@ -88,7 +94,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
 fn read_only_grants_every_read_and_no_write() {
     let policy = policy(&quickstart(&[]), true);
     let allowed = allowed_actions(&policy);
-    for c in CALLS {
+    for c in CALLS.iter().filter(|c| c.service != "sts") {
         let granted = allowed.contains(&c.action());
         match c.access {
             Access::Read => assert!(granted, "{} missing", c.action()),
@@ -245,4 +251,21 @@ fn guardrail_kinds_get_their_reads_and_no_writes() {
         "{allowed:?}"
     );
     assert!(allowed.contains("logs:PutRetentionPolicy"));
+}
+
+#[test]
+fn roles_in_accounts_only_sts_knows_are_granted_in_any_account() {
+    let config = "targets:\n  - {name: tokyo, region: ap-northeast-1, accountId: \"111111111111\"}\n  - {name: osaka, region: ap-northeast-3}\n";
+    let plan = "apiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata: {name: daily}\nspec:\n  externalVaults: [Default]\n  rules: [{name: daily, targetVault: Default}]\n  selections: [{name: all, iamRoleArn: \"arn:aws:iam::${target.accountId}:role/backup\", tags: {Backup: daily}}]\n";
+    let state = crate::spec::parse(&[file("driftless.yaml", config), file("a.yaml", plan)])
+        .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)));
+    let policy = policy(&state, false);
+    let pass = statement(&policy, "PassBackupSelectionRoles").unwrap();
+    assert_eq!(
+        pass["Resource"],
+        serde_json::json!([
+            "arn:aws:iam::*:role/backup",
+            "arn:aws:iam::111111111111:role/backup"
+        ])
+    );
 }

@@ -155,6 +155,20 @@ pub struct Plan {
     /// comment); a revision breaking a `deny` guardrail is never planned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardrails: Vec<crate::guardrail::RuleReport>,
+    /// Targets that could not be planned (credentials, a role that cannot be assumed,
+    /// access denied, an unreachable region): none of their changes are listed, the
+    /// other targets are planned as usual.
+    #[serde(default)]
+    pub errors: Vec<TargetError>,
+}
+
+/// A target that failed alone: the others were planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TargetError {
+    pub target: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Plan {
@@ -194,6 +208,7 @@ impl Plan {
             would_delete_with_prune: pending,
             warnings,
             guardrails: Vec::new(),
+            errors: Vec::new(),
         }
     }
 
@@ -288,6 +303,8 @@ pub struct TargetPlan {
 struct LiveItem {
     normalised: Normalised,
     owned: bool,
+    /// The AWS id (a baseline's, for its patch-group registrations).
+    id: Option<String>,
 }
 
 /// Plans one target: `desired` are the resources going to it.
@@ -413,6 +430,7 @@ fn collect<'a, S: Tagged + 'a>(
         map.entry(item.name.as_str()).or_default().push(LiveItem {
             normalised: normalise(&item.spec),
             owned: item.owned_by(instance),
+            id: item.id.clone(),
         });
     }
     map
@@ -530,7 +548,7 @@ fn plan_resource(
             plan.changes.push(c);
         }
         if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-            patch_group_conflicts(target, resource, live, options, plan);
+            patch_group_conflicts(target, resource, live, None, options, plan);
         }
         return;
     };
@@ -592,16 +610,21 @@ fn plan_resource(
         plan.changes.push(c);
     }
     if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-        patch_group_conflicts(target, resource, live, options, plan);
+        // A baseline being adopted brings its registrations along: they are ours now.
+        let adopted = current.id.as_deref().filter(|_| !current.owned);
+        patch_group_conflicts(target, resource, live, adopted, options, plan);
     }
 }
 
 /// A patch group the spec registers to this baseline, while it is registered to a
-/// baseline driftless does not own (for the same OS), cannot be taken: conflict.
+/// baseline driftless does not own (for the same OS), cannot be taken: conflict. The
+/// baseline this spec adopts (`adopted`, its id) is not another's: its registrations
+/// are adopted with it.
 fn patch_group_conflicts(
     target: &str,
     resource: &Resource,
     live: &LiveTarget,
+    adopted: Option<&str>,
     options: &PlanOptions,
     plan: &mut TargetPlan,
 ) {
@@ -613,6 +636,7 @@ fn patch_group_conflicts(
         .iter()
         .filter(|b| b.owned_by(&options.instance))
         .filter_map(|b| b.id.as_deref())
+        .chain(adopted)
         .collect();
     for group in &spec.patch_groups {
         let Some(registrations) = live.patch_group_registrations.get(group) else {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{by_target, field_line, no_changes_line, summary_line};
+use super::{by_target, failed_line, field_line, no_changes_line, summary_line};
 use crate::guardrail::RuleReport;
 use crate::plan::Plan;
 
@@ -19,7 +19,22 @@ pub fn render(plan: &Plan) -> String {
     } else {
         let _ = writeln!(out, "**{}**", no_changes_line(plan));
     }
+    if let Some(line) = failed_line(plan) {
+        let _ = writeln!(out, "\n**{line}**");
+    }
     let _ = writeln!(out, "\nRevision {}.\n", code(&plan.revision));
+    for e in &plan.errors {
+        let _ = writeln!(
+            out,
+            "> **error:** target {}: {}",
+            code(&e.target),
+            code(&e.message)
+        );
+        if let Some(hint) = &e.hint {
+            let _ = writeln!(out, "> hint: {}", hint.replace('_', "\\_"));
+        }
+        out.push('\n');
+    }
     for (target, changes) in by_target(&plan.changes) {
         let _ = writeln!(
             out,

@@ -30,9 +30,31 @@ pub fn summary_line(s: &Summary) -> String {
     )
 }
 
-/// `No changes. Live state matches <revision>.`
+/// `No changes. Live state matches <revision>.` (only of the targets planned, when
+/// some failed).
 pub fn no_changes_line(plan: &Plan) -> String {
-    format!("No changes. Live state matches {}.", plan.revision)
+    if plan.errors.is_empty() {
+        format!("No changes. Live state matches {}.", plan.revision)
+    } else {
+        format!(
+            "No changes in the targets planned. Live state matches {}.",
+            plan.revision
+        )
+    }
+}
+
+/// `2 targets failed and were not planned: a, b.`; `None` when every target was planned.
+pub fn failed_line(plan: &Plan) -> Option<String> {
+    if plan.errors.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = plan.errors.iter().map(|e| e.target.as_str()).collect();
+    Some(format!(
+        "{} failed and {} not planned: {}.",
+        crate::spec::diagnostic::plural(names.len(), "target"),
+        if names.len() == 1 { "was" } else { "were" },
+        names.join(", ")
+    ))
 }
 
 /// A field's value as shown to people: JSON, `(none)` when absent.

@@ -402,3 +402,30 @@ fn audit_renderings() {
     assert_eq!(v["evaluations"][0]["compliance"], "COMPLIANT");
     assert_eq!(v["summary"], json!({"compliant": 2, "nonCompliant": 2}));
 }
+
+#[test]
+fn a_failed_target_is_reported_in_every_format() {
+    let mut plan = Plan::new(
+        "abc",
+        vec![TargetPlan {
+            noop: 3,
+            ..TargetPlan::default()
+        }],
+    );
+    plan.errors.push(crate::plan::TargetError {
+        target: "prod-osaka".into(),
+        message: "sts AssumeRole failed: access denied".into(),
+        hint: Some("check the role's trust policy".into()),
+    });
+    insta::assert_snapshot!(super::text::render(
+        &plan,
+        super::text::Style { color: false }
+    ));
+    insta::assert_snapshot!(super::markdown::render(&plan));
+    let v: serde_json::Value = serde_json::from_str(&super::json(&plan)).unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"target": "prod-osaka", "message": "sts AssumeRole failed: access denied",
+                "hint": "check the role's trust policy"}])
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{by_target, field_line, no_changes_line, summary_line};
+use super::{by_target, failed_line, field_line, no_changes_line, summary_line};
 use crate::plan::{Action, Plan};
 
 /// Whether to use ANSI colours.
@@ -80,6 +80,18 @@ pub fn render(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    for e in &plan.errors {
+        let _ = writeln!(out, "{}", style.bold(&format!("target {}", e.target)));
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.paint(Action::Conflict, &format!("error: {}", e.message))
+        );
+        if let Some(hint) = &e.hint {
+            let _ = writeln!(out, "    hint: {hint}");
+        }
+        out.push('\n');
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
@@ -90,6 +102,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
         let _ = writeln!(out, "{}", style.bold(&summary_line(&plan.summary)));
     } else {
         let _ = writeln!(out, "{}", no_changes_line(plan));
+    }
+    if let Some(line) = failed_line(plan) {
+        let _ = writeln!(out, "{}", style.paint(Action::Conflict, &line));
     }
     out
 }

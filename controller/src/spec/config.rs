@@ -1,6 +1,8 @@
 //! `driftless.yaml`: the targets (account and region) a repository is applied to,
 //! repository-wide defaults, and where the controller sends notifications.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,11 @@ pub const DEFAULT_INSTANCE: &str = "driftless";
 pub struct DriftlessConfig {
     #[serde(default)]
     pub targets: Vec<TargetConfig>,
+    /// Named sets of targets (`prod: [prod-tokyo, prod-osaka]`), usable wherever a
+    /// target name is (`metadata.targets`, `defaults.targets`, `--target`). A group may
+    /// name other groups; it may not contain itself, nor share a name with a target.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
     /// Delete owned resources that left the repository (also `--prune`).
@@ -58,6 +65,10 @@ pub struct TargetConfig {
     pub role_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// The target's 12-digit account, for `${target.accountId}`; default: the account
+    /// of `roleArn`, else the one STS GetCallerIdentity names at plan time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -277,12 +288,49 @@ impl DriftlessConfig {
         }
     }
 
-    /// The targets a document without `metadata.targets` goes to.
-    pub fn default_targets(&self) -> Vec<&str> {
+    /// The targets a document without `metadata.targets` goes to (groups expanded).
+    pub fn default_targets(&self) -> Vec<String> {
         match &self.defaults {
-            Some(d) if !d.targets.is_empty() => d.targets.iter().map(String::as_str).collect(),
-            _ => self.target_names(),
+            Some(d) if !d.targets.is_empty() => self.expand(&d.targets),
+            _ => self.target_names().into_iter().map(String::from).collect(),
         }
+    }
+
+    /// Names that may stand for targets: every target and every group.
+    pub fn target_refs(&self) -> Vec<&str> {
+        let mut refs = self.target_names();
+        refs.extend(self.groups.keys().map(String::as_str));
+        refs
+    }
+
+    /// Target and group names → the targets they stand for, in driftless.yaml's
+    /// target order, each once. Unknown names are left out (validation reports them);
+    /// a cycle is expanded as far as it goes.
+    pub fn expand(&self, names: &[String]) -> Vec<String> {
+        let mut wanted = std::collections::BTreeSet::new();
+        let mut stack: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut seen_groups = std::collections::BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            match self.groups.get(name) {
+                Some(members) if seen_groups.insert(name) => {
+                    stack.extend(members.iter().map(String::as_str));
+                }
+                Some(_) => {}
+                None => {
+                    wanted.insert(name);
+                }
+            }
+        }
+        self.target_names()
+            .into_iter()
+            .filter(|t| wanted.contains(t))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Whether `name` is a target or a group.
+    pub fn is_target_ref(&self, name: &str) -> bool {
+        self.groups.contains_key(name) || self.target_names().contains(&name)
     }
 
     pub fn instance(&self) -> &str {
@@ -309,6 +357,12 @@ impl DriftlessConfig {
             if let Some(role) = &t.role_arn {
                 cx.check(&ti.k("roleArn"), rules::role_arn(role, "roleArn"));
             }
+            if let Some(account) = &t.account_id {
+                cx.check(
+                    &ti.k("accountId"),
+                    account_id(account, t.role_arn.as_deref()),
+                );
+            }
             if t.external_id.is_some() && t.role_arn.is_none() {
                 cx.error(
                     &ti.k("externalId"),
@@ -316,13 +370,14 @@ impl DriftlessConfig {
                 );
             }
         }
+        self.check_groups(cx);
         if let Some(defaults) = &self.defaults {
             for (i, name) in defaults.targets.iter().enumerate() {
                 check_target_ref(
                     cx,
                     &At::root().k("defaults").k("targets").i(i),
                     name,
-                    &self.target_names(),
+                    &self.target_refs(),
                 );
             }
         }
@@ -336,6 +391,102 @@ impl DriftlessConfig {
             notifications.check(cx, &self.target_names());
         }
         crate::guardrail::check_config(cx, &self.guardrails);
+    }
+}
+
+impl DriftlessConfig {
+    /// Group names are names, never a target's; members are targets or groups; no
+    /// group contains itself, directly or through others.
+    fn check_groups(&self, cx: &mut Cx<'_>) {
+        let at = At::root().k("groups");
+        let targets = self.target_names();
+        let refs = self.target_refs();
+        for (group, members) in &self.groups {
+            if targets.contains(&group.as_str()) && !self.targets.is_empty() {
+                cx.report(
+                    &at.key_of(group),
+                    Problem::new(format!("group `{group}` has the name of a target"))
+                        .hint("rename the group or the target: a name must say which one it is"),
+                );
+            } else {
+                cx.check(
+                    &at.key_of(group),
+                    rules::name("group name", group, 1, 63, "-_"),
+                );
+            }
+            if members.is_empty() {
+                cx.report(
+                    &at.k(group),
+                    Problem::new(format!("group `{group}` is empty"))
+                        .hint("list targets (or groups) in it, or remove it"),
+                );
+            }
+            for (i, member) in members.iter().enumerate() {
+                let member_at = at.k(group).i(i);
+                check_target_ref(cx, &member_at, member, &refs);
+                if let Some(path) = self.cycle_through(group, member) {
+                    cx.report(
+                        &member_at,
+                        Problem::new(format!(
+                            "group `{group}` contains itself: {group} → {}",
+                            path.join(" → ")
+                        ))
+                        .hint("remove one of these memberships; groups may name groups, but not in a circle"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The path `member → … → group` when `member` leads back to `group`.
+    fn cycle_through<'s>(&'s self, group: &str, member: &'s str) -> Option<Vec<&'s str>> {
+        let mut stack: Vec<Vec<&str>> = vec![vec![member]];
+        let mut visited = std::collections::BTreeSet::new();
+        while let Some(path) = stack.pop() {
+            let last = *path.last()?;
+            if last == group {
+                return Some(path);
+            }
+            if !visited.insert(last) {
+                continue;
+            }
+            for next in self.groups.get(last).into_iter().flatten() {
+                let mut longer = path.clone();
+                longer.push(next);
+                stack.push(longer);
+            }
+        }
+        None
+    }
+}
+
+impl TargetConfig {
+    /// The account, when driftless.yaml says it: `accountId`, else `roleArn`'s.
+    pub fn known_account(&self) -> Option<String> {
+        self.account_id.clone().or_else(|| {
+            let arn = rules::parse_arn(self.role_arn.as_deref()?).ok()?;
+            (!arn.account.is_empty()).then(|| arn.account.to_string())
+        })
+    }
+}
+
+/// A 12-digit account id, the same as `roleArn`'s account when both are given.
+fn account_id(value: &str, role_arn: Option<&str>) -> Check {
+    if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::new(format!(
+            "accountId `{value}` is not a 12-digit AWS account id"
+        ))
+        .hint("write the account as a quoted string of 12 digits, e.g. \"111111111111\""));
+    }
+    let role_account = role_arn
+        .and_then(|r| rules::parse_arn(r).ok())
+        .map(|arn| arn.account.to_string());
+    match role_account {
+        Some(account) if account != value => Err(Problem::new(format!(
+            "accountId `{value}` is not the account of roleArn (`{account}`)"
+        ))
+        .hint("the role is assumed in its own account: make them the same, or drop accountId")),
+        _ => Ok(()),
     }
 }
 
@@ -401,6 +552,38 @@ mod tests {
         let problem = env_var_name("https://hooks.example.com/services/s3cr3t").unwrap_err();
         assert!(!problem.message.contains("s3cr3t"));
         assert!(!problem.hint.unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn groups_expand_to_targets_in_file_order_through_groups_of_groups() {
+        let target = |name: &str| TargetConfig {
+            name: name.into(),
+            region: "ap-northeast-1".into(),
+            role_arn: None,
+            external_id: None,
+            account_id: None,
+        };
+        let config = DriftlessConfig {
+            targets: vec![target("a"), target("b"), target("c")],
+            groups: [
+                ("west".to_string(), vec!["c".to_string(), "b".to_string()]),
+                ("all".to_string(), vec!["west".to_string(), "a".to_string()]),
+                (
+                    "loop".to_string(),
+                    vec!["loop".to_string(), "b".to_string()],
+                ),
+            ]
+            .into(),
+            ..DriftlessConfig::default()
+        };
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(config.expand(&names(&["west"])), ["b", "c"]);
+        assert_eq!(config.expand(&names(&["all", "c"])), ["a", "b", "c"]);
+        assert_eq!(config.expand(&names(&["loop"])), ["b"]);
+        assert!(config.is_target_ref("west") && config.is_target_ref("a"));
+        assert!(!config.is_target_ref("east"));
+        assert_eq!(config.cycle_through("loop", "loop"), Some(vec!["loop"]));
+        assert_eq!(config.cycle_through("all", "west"), None);
     }
 
     #[test]

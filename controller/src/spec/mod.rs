@@ -20,6 +20,7 @@ pub mod maintenance_window;
 pub mod patch_baseline;
 pub mod rules;
 pub mod schema;
+pub mod vars;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -150,9 +151,23 @@ pub struct Origin {
 pub struct Resource {
     pub metadata: Metadata,
     pub spec: ResourceSpec,
-    /// The targets this resource goes to (metadata.targets or the defaults).
+    /// The targets this resource goes to (metadata.targets or the defaults, groups
+    /// expanded). A spec using `${target.*}` is one resource per target.
     pub targets: Vec<String>,
     pub origin: Origin,
+    /// The document as written, when its spec uses `${target.*}` and a value was
+    /// not known at validation (an account only STS can name): the engine resolves it
+    /// again with [`resolve_for_target`].
+    #[serde(skip)]
+    pub template: Option<std::sync::Arc<Template>>,
+}
+
+/// A document whose values depend on facts about its target that validation did not
+/// know.
+#[derive(Debug, PartialEq)]
+pub struct Template {
+    pub display: String,
+    pub root: Node,
 }
 
 impl Resource {
@@ -176,6 +191,9 @@ pub struct DesiredState {
     pub warnings: Vec<Diagnostic>,
     /// Every guardrail's results over the documents.
     pub guardrails: Vec<crate::guardrail::RuleReport>,
+    /// How many documents they hold (a document using `${target.*}` is one resource
+    /// per target).
+    pub documents: usize,
 }
 
 /// The JSON Schema of a document of one kind: the envelope with `kind` fixed.
@@ -252,16 +270,19 @@ struct Parsed<'f> {
 pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let config = parse_config(files, &mut out);
-    let known_targets: Vec<String> = config
-        .as_ref()
-        .map(|c| c.target_names().into_iter().map(String::from).collect())
-        .unwrap_or_default();
-    let default_targets: Vec<String> = config
-        .as_ref()
-        .map(|c| c.default_targets().into_iter().map(String::from).collect())
-        .unwrap_or_default();
-
+    let repo = RepoTargets {
+        known: config
+            .as_ref()
+            .map(|c| c.target_refs().into_iter().map(String::from).collect())
+            .unwrap_or_default(),
+        defaults: config
+            .as_ref()
+            .map(|c| c.default_targets())
+            .unwrap_or_default(),
+        config: config.as_ref(),
+    };
     let mut parsed = Vec::new();
+    let mut document_count = 0;
     let is_config = |f: &&SourceFile| f.relative.rsplit('/').next() == Some(CONFIG_FILE);
     for file in files.iter().filter(|f| !is_config(f)) {
         let documents = match yaml::parse_documents(&file.text) {
@@ -275,32 +296,8 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
             if root.resolve() == Some(yaml::Resolved::Null) {
                 continue;
             }
-            if let Some(resource) = parse_document(file, &root, &default_targets, &mut out) {
-                let mut cx = Cx {
-                    path: &file.display,
-                    root: &root,
-                    out: &mut out,
-                };
-                if config.is_some() {
-                    if let Some(targets) = &resource.metadata.targets {
-                        let known: Vec<&str> = known_targets.iter().map(String::as_str).collect();
-                        for (i, t) in targets.iter().enumerate() {
-                            config::check_target_ref(
-                                &mut cx,
-                                &At::root().k("metadata").k("targets").i(i),
-                                t,
-                                &known,
-                            );
-                        }
-                    }
-                }
-                resource.spec.check(&resource.metadata.name, &mut cx);
-                parsed.push(Parsed {
-                    file,
-                    root,
-                    resource,
-                });
-            }
+            document_count += 1;
+            parsed.extend(parse_checked(file, root, &repo, &mut out));
         }
     }
     check_uniqueness(&parsed, &mut out);
@@ -321,7 +318,65 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
         files: files.len(),
         warnings: out,
         guardrails,
+        documents: document_count,
     })
+}
+
+/// What a document's `metadata.targets` may name, and where documents go by default.
+struct RepoTargets<'c> {
+    /// Target and group names (empty without driftless.yaml).
+    known: Vec<String>,
+    defaults: Vec<String>,
+    config: Option<&'c DriftlessConfig>,
+}
+
+/// One document through every pass: envelope and structure, its targets, and its
+/// values, once, or once per target when it uses `${target.*}`.
+fn parse_checked<'f>(
+    file: &'f SourceFile,
+    root: Node,
+    repo: &RepoTargets<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<'f>> {
+    let before = out.len();
+    let templated = vars::scan(&file.display, &root, out);
+    let misused = out.len() > before;
+    let Some(mut resource) = parse_document(file, &root, &repo.defaults, out) else {
+        return Vec::new();
+    };
+    if let (Some(config), Some(named)) = (repo.config, &resource.metadata.targets) {
+        resource.targets = config.expand(named);
+    }
+    let mut cx = Cx {
+        path: &file.display,
+        root: &root,
+        out,
+    };
+    if let (Some(_), Some(targets)) = (repo.config, &resource.metadata.targets) {
+        let known: Vec<&str> = repo.known.iter().map(String::as_str).collect();
+        for (i, t) in targets.iter().enumerate() {
+            let at = At::root().k("metadata").k("targets").i(i);
+            config::check_target_ref(&mut cx, &at, t, &known);
+        }
+    }
+    if misused {
+        // Its values cannot be resolved: checking them would only repeat that.
+        return Vec::new();
+    }
+    if !templated {
+        resource.spec.check(&resource.metadata.name, &mut cx);
+        return vec![Parsed {
+            file,
+            root,
+            resource,
+        }];
+    }
+    let facts = target_facts(repo.config);
+    resource
+        .targets
+        .iter()
+        .filter_map(|target| parse_for_target(file, &root, &facts(target), out))
+        .collect()
 }
 
 /// driftless.yaml alone, when it is valid by itself (the rest of the repository may
@@ -496,6 +551,7 @@ fn parse_document(
             path: file.display.clone(),
             line: root.span.line,
         },
+        template: None,
     })
 }
 
@@ -545,6 +601,80 @@ fn check_guardrails(
         reports.push(report);
     }
     reports
+}
+
+/// What validation knows about each target, for `${target.*}`.
+fn target_facts(config: Option<&DriftlessConfig>) -> impl Fn(&str) -> vars::TargetFacts + '_ {
+    move |name| {
+        let target = config.and_then(|c| c.targets.iter().find(|t| t.name == name));
+        vars::TargetFacts {
+            name: name.to_string(),
+            region: target.map(|t| t.region.clone()),
+            account: target.and_then(|t| t.known_account()),
+        }
+    }
+}
+
+/// One document resolved for one target and checked: a resource going to that target
+/// only, keeping its template when a value was not known yet.
+fn parse_for_target<'f>(
+    file: &'f SourceFile,
+    root: &Node,
+    facts: &vars::TargetFacts,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Parsed<'f>> {
+    let (tree, known) = vars::resolve(root, facts);
+    let mut resource = parse_document(file, &tree, &[], out)?;
+    resource.targets = vec![facts.name.clone()];
+    if !known {
+        resource.template = Some(std::sync::Arc::new(Template {
+            display: file.display.clone(),
+            root: root.clone(),
+        }));
+    }
+    resource.spec.check(
+        &resource.metadata.name,
+        &mut Cx {
+            path: &file.display,
+            root: &tree,
+            out,
+        },
+    );
+    Some(Parsed {
+        file,
+        root: tree,
+        resource,
+    })
+}
+
+/// A resource with a template resolved again with facts validation did not have (the
+/// account STS named, the region of the `default` target): the same rules, reported
+/// at the same places.
+pub fn resolve_for_target(
+    resource: &Resource,
+    facts: &vars::TargetFacts,
+) -> Result<Resource, Vec<Diagnostic>> {
+    let Some(template) = &resource.template else {
+        return Ok(resource.clone());
+    };
+    let file = SourceFile {
+        relative: String::new(),
+        display: template.display.clone(),
+        text: String::new(),
+    };
+    let mut out = Vec::new();
+    let parsed = parse_for_target(&file, &template.root, facts, &mut out);
+    match parsed {
+        Some(p) if out.is_empty() => Ok(Resource {
+            template: None,
+            ..p.resource
+        }),
+        _ => {
+            out.sort();
+            out.dedup();
+            Err(out)
+        }
+    }
 }
 
 /// `(kind, name, target)` must be unique across the repository.

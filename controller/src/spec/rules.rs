@@ -241,6 +241,17 @@ pub const REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
+/// The partition of a region (`cn-north-1` → `aws-cn`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 pub fn is_region(value: &str) -> bool {
     REGIONS.contains(&value)
 }

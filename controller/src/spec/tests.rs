@@ -288,3 +288,52 @@ fn wire_names_are_the_yaml_spelling() {
         "notBreaching"
     );
 }
+
+#[test]
+fn per_target_values_make_one_resource_per_target_and_keep_a_template_for_unknown_accounts() {
+    let config = "targets:\n  - {name: tokyo, region: ap-northeast-1, accountId: \"111111111111\"}\n  - {name: osaka, region: ap-northeast-3}\ngroups:\n  apac: [tokyo, osaka]\n";
+    let alarm = "apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {name: cpu, targets: [apac]}\nspec:\n  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n  evaluationPeriods: 3\n  threshold: 80\n  comparisonOperator: GreaterThanThreshold\n  alarmDescription: \"$${literal} on ${target.name}\"\n  alarmActions: [\"arn:${target.partition}:sns:${target.region}:${target.accountId}:oncall\"]\n";
+    let alarm = alarm.replace("alarmDescription", "description");
+    let state = Repo::test()
+        .file("driftless.yaml", config)
+        .file("a.yaml", &alarm)
+        .ok();
+    assert_eq!(state.documents, 1);
+    let by_target: BTreeMap<&str, &Resource> = state
+        .resources
+        .iter()
+        .map(|r| (r.targets[0].as_str(), r))
+        .collect();
+    assert_eq!(by_target.len(), 2);
+    let actions = |r: &Resource| match &r.spec {
+        ResourceSpec::MetricAlarm(a) => (a.alarm_actions.clone(), a.description.clone()),
+        _ => panic!(),
+    };
+    let tokyo = by_target["tokyo"];
+    assert_eq!(
+        actions(tokyo),
+        (
+            vec!["arn:aws:sns:ap-northeast-1:111111111111:oncall".to_string()],
+            Some("${literal} on tokyo".to_string())
+        )
+    );
+    assert!(tokyo.template.is_none(), "every value was known");
+    let osaka = by_target["osaka"];
+    assert_eq!(
+        actions(osaka).0,
+        ["arn:aws:sns:ap-northeast-3:000000000000:oncall"]
+    );
+    assert!(osaka.template.is_some(), "the account is STS's to say");
+    let facts = vars::TargetFacts {
+        name: "osaka".into(),
+        region: Some("ap-northeast-3".into()),
+        account: Some("222222222222".into()),
+    };
+    let resolved = resolve_for_target(osaka, &facts).unwrap();
+    assert_eq!(
+        actions(&resolved).0,
+        ["arn:aws:sns:ap-northeast-3:222222222222:oncall"]
+    );
+    assert!(resolved.template.is_none());
+    assert_eq!(resolved.targets, ["osaka"]);
+}

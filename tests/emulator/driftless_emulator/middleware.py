@@ -30,6 +30,14 @@ DEFAULT_ACCOUNT = "123456789012"  # moto's account for unknown keys
 TWELVE_DIGITS = re.compile(r"^\d{12}$")
 
 
+
+def _account_of_key(access_key: str) -> str:
+    """The account moto puts a non-12-digit access key in (an assumed role's, else
+    its default)."""
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
 class DropConnection(ConnectionResetError):
     """Raised to make werkzeug abandon the request without a response."""
 
@@ -138,6 +146,10 @@ class DriftlessApp:
         # itself would put every unknown key into its default account.
         if info.access_key and TWELVE_DIGITS.match(info.access_key):
             environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", info.access_key)
+        elif info.access_key and "HTTP_X_MOTO_ACCOUNT_ID" not in environ:
+            # Credentials from AssumeRole: moto serves them in the role's account, so
+            # counting, faults and the extension's rules must look there too.
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = _account_of_key(info.access_key)
 
         account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT
         self.calls.count(info.service, info.operation, account)

@@ -1,0 +1,50 @@
+//! `driftless audit`: the guardrails evaluated on every live resource of their kinds
+//! in each target, owned or not (the work is `crate::audit`); exit 2 when anything is
+//! non-compliant.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{engine_failure, CliResult, Output, SourceArgs};
+use crate::audit::Format;
+use crate::aws::AwsOptions;
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+pub async fn run(args: &AuditArgs) -> CliResult {
+    let format = match args.output {
+        Output::Text => Format::Text,
+        Output::Json => Format::Json,
+        Output::Markdown => Format::Markdown,
+    };
+    let aws = AwsOptions {
+        endpoint_url: args.source.endpoint_url.clone(),
+        ..AwsOptions::default()
+    };
+    let source = &args.source;
+    match crate::audit::run(
+        &source.location(),
+        &source.state_dir,
+        &source.targets,
+        &aws,
+        format,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            std::io::stdout()
+                .lock()
+                .write_all(outcome.output.as_bytes())?;
+            Ok(ExitCode::from(if outcome.non_compliant { 2 } else { 0 }))
+        }
+        Err(e) => engine_failure(e, args.output),
+    }
+}

@@ -1,0 +1,77 @@
+//! `driftless plan`: read live state, print what apply would change; writes nothing.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{
+    color_wanted, engine_failure, load_state, plan_source, CliError, CliResult, DeleteArgs, Output,
+    SourceArgs,
+};
+use crate::aws::AwsOptions;
+use crate::render;
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// No colours (also NO_COLOR=1).
+    #[arg(long)]
+    pub no_color: bool,
+    #[command(flatten)]
+    pub deletes: DeleteArgs,
+    /// Save the plan as JSON for `driftless apply PLAN_FILE`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes or conflicts, 0 when there are none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+pub async fn run(args: &PlanArgs) -> CliResult {
+    let request = args.deletes.request(
+        &args.source,
+        AwsOptions::default(),
+        load_state(&args.source.state_dir).records,
+    );
+    if std::io::stderr().is_terminal() {
+        eprintln!("reading live state…");
+    }
+    let planned = match plan_source(&args.source, &request).await {
+        Ok(p) => p,
+        Err(e) => return engine_failure(e, args.output),
+    };
+    eprint!(
+        "{}",
+        crate::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
+    let plan = &planned.plan;
+    let text = match args.output {
+        Output::Text => render::text::render(
+            plan,
+            render::text::Style {
+                color: color_wanted(args.no_color),
+            },
+        ),
+        Output::Json => render::json(plan),
+        Output::Markdown => render::markdown::render(plan),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    if let Some(out) = &args.out {
+        std::fs::write(out, render::json(plan)).map_err(CliError::io(format!(
+            "writing the plan to {}",
+            out.display()
+        )))?;
+    }
+    Ok(if !plan.errors.is_empty() {
+        ExitCode::from(1)
+    } else if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
