@@ -1994,7 +1994,8 @@ fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
     );
 
     // CloudTrail failing (after the SDK's retries) leaves the drift unattributed, not
-    // the plan failed.
+    // the plan failed. Fault rules are the whole emulator's: one test at a time.
+    let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
     let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
         "seed": 1,
         "rules": [{"service": "cloudtrail", "operation": "LookupEvents", "kind": "error500",
