@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 mod cli;
+mod data_loss;
 mod emulator;
 mod fixtures;
 mod git_http;
