@@ -903,21 +903,23 @@ async fn fault_injection_throttles_once() {
     let config = account.sdk_config();
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
 
-    // ListMetrics is used by no other test in this binary; rules are global.
+    // Rules are global (replaced by whoever sets them: hence the lock); this one
+    // only fires in this test's account, whose calls are counted apart.
     let throttle_once = serde_json::json!({
         "seed": 0,
         "rules": [{
             "kind": "throttle",
             "service": "cloudwatch",
             "operation": "ListMetrics",
+            "account": account.account_id,
             "count": 1,
         }],
     });
 
     let _faults = emulator.scoped_faults(&throttle_once);
-    let before = emulator.calls();
+    let before = emulator.calls_of(&account.account_id);
     let listed = cloudwatch.list_metrics().send().await;
-    let after = emulator.calls();
+    let after = emulator.calls_of(&account.account_id);
     let listed = listed.expect("ListMetrics recovers through the standard retry");
     assert!(listed.metrics().is_empty(), "{listed:?}");
     assert_eq!(
@@ -939,7 +941,7 @@ async fn fault_injection_throttles_once() {
         .list_metrics()
         .send()
         .await;
-    let after_no_retry = emulator.calls();
+    let after_no_retry = emulator.calls_of(&account.account_id);
     let err = result.expect_err("without retries the throttle reaches the caller");
     // Codes the SDK's retry classifier treats as throttling.
     let code = error_code(&err);
