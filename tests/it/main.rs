@@ -15,6 +15,7 @@ mod schemas;
 mod shard;
 mod smoke;
 mod state;
+mod strictness;
 mod validate;
 mod write_cloudwatch_logs;
 mod write_ssm_backup;

@@ -172,7 +172,19 @@ impl PatchBaselineSpec {
             check_baseline_name(name),
         );
         if let Some(d) = &self.description {
-            cx.check(&at.k("description"), rules::max_len("description", d, 1024));
+            cx.check(
+                &at.k("description"),
+                rules::length("description", d, 1, 1024),
+            );
+        }
+        for (field, patches) in [
+            ("approvedPatches", &self.approved_patches),
+            ("rejectedPatches", &self.rejected_patches),
+        ] {
+            cx.check(&at.k(field), rules::at_most(field, patches.len(), 50));
+            for (i, patch) in patches.iter().enumerate() {
+                cx.check(&at.k(field).i(i), rules::length("patch ID", patch, 1, 100));
+            }
         }
         let os = self.operating_system;
         self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
@@ -241,9 +253,23 @@ impl PatchBaselineSpec {
             seen.push(group);
         }
         cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
     }
 
+    /// Keys valid for the operating system, at most 4 filters, 1 to 20 values of 1 to
+    /// 64 characters each (PatchFilterGroup, PatchFilter).
     fn check_filters(&self, at: &At<'_>, filters: &BTreeMap<String, Vec<String>>, cx: &mut Cx<'_>) {
+        cx.check(at, rules::at_most("patch filters", filters.len(), 4));
+        for (key, values) in filters {
+            cx.check(
+                &at.k(key),
+                rules::at_most("patch filter values", values.len(), 20),
+            );
+            for (i, value) in values.iter().enumerate() {
+                let c = rules::length("patch filter value", value, 1, 64);
+                cx.check(&at.k(key).i(i), c);
+            }
+        }
         let allowed = self.operating_system.rule_filter_keys();
         for (key, values) in filters {
             if !allowed.contains(&key.as_str()) {
