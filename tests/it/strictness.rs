@@ -240,6 +240,26 @@ fn log_fields() -> Vec<(Field, String)> {
 fn baseline_fields() -> Vec<(Field, String)> {
     use Make::*;
     vec![
+        (
+            field(Kind::PatchBaseline, &["spec", "sources"], ("ssm", "CreatePatchBaselineRequest"), &["Sources"], List("{name: src{i:04}, products: [p], configuration: c}"), &[]),
+            at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  sources: @V\n"),
+        ),
+        (
+            field(Kind::PatchBaseline, &["spec", "sources", "[]", "name"], ("ssm", "CreatePatchBaselineRequest"), &["Sources", "[]", "Name"], Pad("repo", 'r'), &["re", "has space", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]),
+            at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  sources:\n    - products: [AmazonLinux2023]\n      configuration: c\n      name: @V\n"),
+        ),
+        (
+            field(Kind::PatchBaseline, &["spec", "sources", "[]", "products"], ("ssm", "CreatePatchBaselineRequest"), &["Sources", "[]", "Products"], List("p{i}"), &[]),
+            at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  sources:\n    - name: repo\n      configuration: c\n      products: @V\n"),
+        ),
+        (
+            field(Kind::PatchBaseline, &["spec", "sources", "[]", "products", "[]"], ("ssm", "CreatePatchBaselineRequest"), &["Sources", "[]", "Products", "[]"], Pad("p", 'p'), &[]),
+            at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  sources:\n    - name: repo\n      configuration: c\n      products:\n        - @V\n"),
+        ),
+        (
+            field(Kind::PatchBaseline, &["spec", "sources", "[]", "configuration"], ("ssm", "CreatePatchBaselineRequest"), &["Sources", "[]", "Configuration"], Pad("c", 'c'), &[]),
+            at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  sources:\n    - name: repo\n      products: [p]\n      configuration: @V\n"),
+        ),
         (field(Kind::PatchBaseline, &["metadata", "name"], ("ssm", "CreatePatchBaselineRequest"), &["Name"], Pad("", 'b'), &["has space"]), at(BASELINE, "  name: base\n", "  name: @V\n")),
         (field(Kind::PatchBaseline, &["spec", "description"], ("ssm", "CreatePatchBaselineRequest"), &["Description"], Pad("", 'd'), &[]), at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: AMAZON_LINUX_2023\n  description: @V\n")),
         (field(Kind::PatchBaseline, &["spec", "operatingSystem"], ("ssm", "CreatePatchBaselineRequest"), &["OperatingSystem"], Pad("AMAZON_LINUX_2023", 'x'), &[]), at(BASELINE, "  operatingSystem: AMAZON_LINUX_2023\n", "  operatingSystem: @V\n")),

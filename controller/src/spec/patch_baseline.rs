@@ -232,12 +232,7 @@ impl PatchBaselineSpec {
                 "patch sources apply to Linux baselines only",
             );
         }
-        for (i, source) in self.sources.iter().enumerate() {
-            cx.check(
-                &at.k("sources").i(i).k("name"),
-                rules::name("source name", &source.name, 3, 50, "_-."),
-            );
-        }
+        self.check_sources(cx);
         let mut seen: Vec<&str> = Vec::new();
         for (i, group) in self.patch_groups.iter().enumerate() {
             cx.check(
@@ -254,6 +249,36 @@ impl PatchBaselineSpec {
         }
         cx.check_tags(&at.k("tags"), &self.tags);
         cx.check_tag_characters(&at.k("tags"), &self.tags);
+    }
+
+    /// At most 20 sources (PatchSource): names, 1 to 20 products of 1 to 128
+    /// characters, a configuration of 1 to 1,024.
+    fn check_sources(&self, cx: &mut Cx<'_>) {
+        let at = At::spec().k("sources");
+        cx.check(&at, rules::at_most("sources", self.sources.len(), 20));
+        for (i, source) in self.sources.iter().enumerate() {
+            let s = at.i(i);
+            let name = rules::name("source name", &source.name, 3, 50, "_-.");
+            cx.check(&s.k("name"), name);
+            if source.products.is_empty() {
+                cx.error(
+                    &s.k("products"),
+                    "a patch source needs at least one product",
+                );
+            }
+            cx.check(
+                &s.k("products"),
+                rules::at_most("products", source.products.len(), 20),
+            );
+            for (j, product) in source.products.iter().enumerate() {
+                cx.check(
+                    &s.k("products").i(j),
+                    rules::length("product", product, 1, 128),
+                );
+            }
+            let configuration = rules::length("configuration", &source.configuration, 1, 1024);
+            cx.check(&s.k("configuration"), configuration);
+        }
     }
 
     /// Keys valid for the operating system, at most 4 filters, 1 to 20 values of 1 to

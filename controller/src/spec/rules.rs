@@ -88,20 +88,18 @@ pub fn max_len(what: &str, value: &str, max: usize) -> Check {
 }
 
 /// Checks a string's length against the bounds of the AWS request member it is
-/// written to (`min` 1: empty is refused; leave the field out instead).
+/// written to (`min` 1: empty is refused).
 pub fn length(what: &str, value: &str, min: usize, max: usize) -> Check {
     let len = value.chars().count();
-    if len < min || len > max {
-        let hint = if len == 0 {
-            "leave the field out instead of setting it empty"
-        } else {
-            "shorten it"
-        };
-        return Err(Problem::new(format!(
-            "{what} is {}; AWS allows {min} to {max}",
-            plural(len, "character")
-        ))
-        .hint(hint));
+    let problem = Problem::new(format!(
+        "{what} is {}; AWS allows {min} to {max}",
+        plural(len, "character")
+    ));
+    if len > max {
+        return Err(problem.hint("shorten it"));
+    }
+    if len < min {
+        return Err(problem);
     }
     Ok(())
 }
