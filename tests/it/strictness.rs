@@ -31,6 +31,8 @@ enum Make {
     /// A flow list of items made from the template by replacing `{i}` with the index.
     List(&'static str),
     /// A flow map of entries made from the template by replacing `{i}` with the index.
+    /// An empty map is left out of the request (dimensions, filters, parameters), so
+    /// only the member's `max` is probed.
     Map(&'static str),
     /// Tags, as a map: driftless adds its ownership tag to them, so the spec may hold
     /// one fewer than the member's `max`, and never sends none.
@@ -104,6 +106,19 @@ fn field(
 /// PutMetricAlarm (the alarm and its metric queries).
 fn alarm_fields() -> Vec<(Field, String)> {
     use Make::*;
+    let band = ALARM.replace("  threshold: 80\n", "").replace(
+        "GreaterThanThreshold",
+        "LessThanLowerOrGreaterThanUpperThreshold",
+    );
+    let band = band.replace("  namespace: AWS/EC2\n  metricName: CPUUtilization\n  statistic: Average\n  period: 300\n", "  metrics:\n    - id: m1\n      returnData: true\n      metricStat: {metric: {namespace: AWS/EC2, metricName: CPUUtilization}, period: 300, stat: Average}\n    - id: ad1\n      expression: ANOMALY_DETECTION_BAND(m1, 2)\n      returnData: false\n");
+    let threshold_id = field(
+        Kind::MetricAlarm,
+        &["spec", "thresholdMetricId"],
+        ("cloudwatch", "PutMetricAlarmInput"),
+        &["ThresholdMetricId"],
+        Make::Pad("ad1", 'x'),
+        &[],
+    );
     let cw = |schema, member, make| {
         let none: &[&str] = &[];
         field(
@@ -116,6 +131,7 @@ fn alarm_fields() -> Vec<(Field, String)> {
         )
     };
     vec![
+        (threshold_id, at(&band, "  comparisonOperator: LessThanLowerOrGreaterThanUpperThreshold\n", "  comparisonOperator: LessThanLowerOrGreaterThanUpperThreshold\n  thresholdMetricId: @V\n")),
         (cw(&["metadata", "name"], &["AlarmName"], Pad("", 'a')), at(ALARM, "  name: a\n", "  name: @V\n")),
         (cw(&["spec", "description"], &["AlarmDescription"], Pad("", 'd')), at(ALARM, "  threshold: 80\n", "  threshold: 80\n  description: @V\n")),
         (field(Kind::MetricAlarm, &["spec", "namespace"], ("cloudwatch", "PutMetricAlarmInput"), &["Namespace"], Pad("N", 'n'), &[":AWS"]), at(ALARM, "  namespace: AWS/EC2\n", "  namespace: @V\n")),
@@ -280,7 +296,61 @@ fn baseline_fields() -> Vec<(Field, String)> {
 fn window_fields() -> Vec<(Field, String)> {
     use Make::*;
     let win = "RegisterTaskWithMaintenanceWindowRequest";
+    let automation = WINDOW.replace(
+        "      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n",
+        "      type: AUTOMATION\n      taskArn: AWS-RestartEC2Instance\n",
+    );
     vec![
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &["spec", "tasks", "[]", "parameters"],
+                ("ssm", win),
+                &["TaskInvocationParameters", "Automation", "Parameters"],
+                Map("P{i}: [v]"),
+                &[],
+            ),
+            at(
+                &automation,
+                "      targets: [web]\n",
+                "      targets: [web]\n      parameters: @V\n",
+            ),
+        ),
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &[],
+                ("ssm", win),
+                &[
+                    "TaskInvocationParameters",
+                    "Automation",
+                    "Parameters",
+                    "{key}",
+                ],
+                Pad("P", 'p'),
+                &[],
+            ),
+            at(
+                &automation,
+                "      targets: [web]\n",
+                "      targets: [web]\n      parameters:\n        @V: [v]\n",
+            ),
+        ),
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &["spec", "tasks", "[]", "parameters", "{}"],
+                ("ssm", win),
+                &["TaskInvocationParameters", "Automation", "Parameters", "{}"],
+                List("v{i}"),
+                &[],
+            ),
+            at(
+                &automation,
+                "      targets: [web]\n",
+                "      targets: [web]\n      parameters:\n        InstanceId: @V\n",
+            ),
+        ),
         (
             field(
                 Kind::MaintenanceWindow,
@@ -784,6 +854,7 @@ fn outside(shape: &Value, make: Make) -> Vec<(String, String)> {
             }
         }
         Make::List(item) | Make::Map(item) => {
+            let min = if let Make::Map(_) = make { None } else { min };
             let items = |n: i64| -> String {
                 let all: Vec<String> = (0..n).map(|i| numbered(item, i)).collect();
                 match make {

@@ -269,6 +269,12 @@ impl MetricAlarmSpec {
         if let Some(d) = &self.description {
             cx.check(&at.k("description"), rules::max_len("description", d, 1024));
         }
+        if let Some(id) = &self.threshold_metric_id {
+            cx.check(
+                &at.k("thresholdMetricId"),
+                rules::length("thresholdMetricId", id, 1, 255),
+            );
+        }
         if let (Some(namespace), Some(metric_name)) = (&self.namespace, &self.metric_name) {
             check_metric(&at, namespace, metric_name, &self.dimensions, cx);
         }

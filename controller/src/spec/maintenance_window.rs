@@ -329,6 +329,25 @@ impl MaintenanceWindowSpec {
             if let Some(c) = description(&task.description) {
                 cx.check(&at.k("tasks").i(i).k("description"), c);
             }
+            if task.task_type == TaskType::Automation {
+                check_automation_parameters(&at.k("tasks").i(i).k("parameters"), task, cx);
+            }
         }
+    }
+}
+
+/// An AUTOMATION task's parameters (MaintenanceWindowAutomationParameters): at most
+/// 200, names of 1 to 50 characters, at most 50 values each.
+fn check_automation_parameters(at: &At<'_>, task: &WindowTask, cx: &mut Cx<'_>) {
+    cx.check(at, rules::at_most("parameters", task.parameters.len(), 200));
+    for (name, values) in &task.parameters {
+        cx.check(
+            &at.key_of(name),
+            rules::length("parameter name", name, 1, 50),
+        );
+        cx.check(
+            &at.k(name),
+            rules::at_most("parameter values", values.len(), 50),
+        );
     }
 }
