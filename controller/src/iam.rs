@@ -57,6 +57,8 @@ pub enum Res {
     Window,
     BackupVault,
     BackupPlan,
+    /// A vault's recovery points (deleted only with `--allow-data-loss`).
+    RecoveryPoint,
     /// What SSM tags for driftless: patch baselines and maintenance windows.
     SsmTagged,
     /// What AWS Backup tags for driftless: vaults and plans.
@@ -80,6 +82,7 @@ impl Res {
                 .collect(),
             Res::BackupVault => vec![arn("backup", "backup-vault:*")],
             Res::BackupPlan => vec![arn("backup", "backup-plan:*")],
+            Res::RecoveryPoint => vec![arn("backup", "recovery-point:*")],
             Res::SsmTagged => vec![
                 arn("ssm", "patchbaseline/*"),
                 arn("ssm", "maintenancewindow/*"),
@@ -194,6 +197,8 @@ calls! {
     "backup" "DescribeBackupVault" Read BackupVault VAULT;
     "backup" "CreateBackupVault" Write BackupVault VAULT;
     "backup" "DeleteBackupVault" Write BackupVault VAULT;
+    "backup" "ListRecoveryPointsByBackupVault" Read BackupVault VAULT;
+    "backup" "DeleteRecoveryPoint" Write RecoveryPoint VAULT;
     "backup" "ListBackupPlans" Read Any PLAN;
     "backup" "GetBackupPlan" Read BackupPlan PLAN;
     "backup" "ListBackupSelections" Read BackupPlan PLAN;

@@ -491,13 +491,24 @@ fn a_no_change_plan_costs_the_documented_number_of_calls() {
         assert_eq!(plan.code, 0, "{}", plan.stdout);
         let after = repo.calls();
         let made = after.total - before.total;
-        // The formula (ARCHITECTURE.md): tagging pages ceil(2n/100) + DescribeAlarms
-        // ceil(n/100) + DescribeLogGroups pages ceil(n/50); nothing else.
+        // Exactly the formula (ARCHITECTURE.md): tagging pages ceil(2n/100) +
+        // DescribeAlarms ceil(n/100) + DescribeLogGroups pages ceil(n/50); nothing else.
         let pages = |count: usize, per: usize| count.div_ceil(per).max(1) as u64;
         let minimal = pages(2 * n, 100) + pages(n, 100) + pages(n, 50);
-        assert!(
-            made as f64 <= 1.2 * minimal as f64,
+        assert_eq!(
+            made, minimal,
             "n = {n}: {made} calls, formula {minimal}: {:?}",
+            after.calls
+        );
+        let delta = |service: &str, op: &str| after.get(service, op) - before.get(service, op);
+        assert_eq!(
+            [
+                delta("resourcegroupstaggingapi", "GetResources"),
+                delta("cloudwatch", "DescribeAlarms"),
+                delta("logs", "DescribeLogGroups"),
+            ],
+            [pages(2 * n, 100), pages(n, 100), pages(n, 50)],
+            "n = {n}: {:?}",
             after.calls
         );
     }

@@ -113,6 +113,14 @@ impl Emulator {
                 process: None,
             };
         }
+        Emulator::private()
+    }
+
+    /// A new emulator of the caller's own (also when `DRIFTLESS_TEST_ENDPOINT`
+    /// is set), stopped when the value drops: for tests of the emulator's global
+    /// state, such as [`Emulator::reset_calls`], which must not disturb the
+    /// shared one, under `cargo test` (threads) as under nextest (processes).
+    pub fn private() -> Emulator {
         let timeout = std::env::var(READY_TIMEOUT_ENV)
             .ok()
             .and_then(|s| s.parse().ok())
@@ -129,15 +137,6 @@ impl Emulator {
             }
         }
         panic!("{last_error}")
-    }
-
-    /// True when no other test can be using this emulator: we spawned it
-    /// and nextest runs this test alone in its process. Under `cargo test`
-    /// (threads sharing one emulator) or with `DRIFTLESS_TEST_ENDPOINT`
-    /// this is false.
-    pub fn is_exclusive(&self) -> bool {
-        self.process.is_some()
-            && std::env::var("NEXTEST_EXECUTION_MODE").as_deref() == Ok("process-per-test")
     }
 
     /// Base URL of the emulator, e.g. `http://127.0.0.1:41234`.
@@ -189,9 +188,9 @@ impl Emulator {
     }
 
     /// Zeroes the call counters (`POST /_driftless/calls/reset`). Counters are
-    /// global to the emulator, so this disturbs every other test using it:
-    /// only reset when [`Emulator::is_exclusive`]; otherwise compare
-    /// before/after deltas of operations only the calling test uses.
+    /// global to the emulator, so this disturbs every other test using it: only
+    /// reset an [`Emulator::private`] one; otherwise count per account
+    /// ([`Emulator::calls_of`]).
     pub fn reset_calls(&self) {
         self.control("POST", "/_driftless/calls/reset", Some(""));
     }
@@ -272,7 +271,8 @@ impl Drop for ScopedFaults {
 
 impl Drop for Spawned {
     fn drop(&mut self) {
-        // Statics are not dropped at exit; this only runs if startup failed.
+        // Statics are not dropped at exit: this runs when startup failed and
+        // when a private emulator drops.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -2,6 +2,7 @@
 mod attribution;
 mod audit;
 mod cli;
+mod data_loss;
 mod emulator;
 mod fixtures;
 mod git_http;
@@ -16,6 +17,7 @@ mod schemas;
 mod shard;
 mod smoke;
 mod state;
+mod strictness;
 mod validate;
 mod write_cloudwatch_logs;
 mod write_ssm_backup;

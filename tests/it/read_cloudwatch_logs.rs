@@ -3,9 +3,8 @@
 //! calls each read makes (batching and pagination).
 //!
 //! Call counts are checked twice: on the client (an HTTP client that counts this
-//! test's own requests, exact whatever runs in parallel) and on the emulator's global
-//! counters, whose deltas other tests can only increase; a read is repeated (reads
-//! are idempotent) until a run sees exactly the expected deltas.
+//! test's own requests) and on the emulator, in the test's own account's counts;
+//! both are exact whatever runs in parallel.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -99,35 +98,30 @@ fn counting(config: &SdkConfig) -> (SdkConfig, Sent) {
     (config, sent)
 }
 
-/// Runs `read` until one run moves the emulator's counters of `expected` (service,
-/// operation, calls) by exactly those numbers; parallel tests can only add calls.
-async fn with_emulator_counts<T, F, Fut>(expected: &[(&str, &str, u64)], mut read: F) -> T
+/// Runs `read` once and checks that it moved `account`'s counters on the emulator
+/// (counted apart from every other account, so exact whatever runs in parallel) of
+/// each of `expected` (service, operation, calls) by exactly those numbers.
+async fn with_emulator_counts<T, Fut>(
+    account: &TestAccount,
+    expected: &[(&str, &str, u64)],
+    read: impl FnOnce() -> Fut,
+) -> T
 where
-    F: FnMut() -> Fut,
     Fut: Future<Output = T>,
 {
     let emulator = Emulator::shared();
-    let mut seen = Vec::new();
-    for _ in 0..8 {
-        let before = emulator.calls();
-        let out = read().await;
-        let after = emulator.calls();
-        let deltas: Vec<u64> = expected
-            .iter()
-            .map(|(s, o, _)| after.get(s, o) - before.get(s, o))
-            .collect();
-        for ((s, o, n), d) in expected.iter().zip(&deltas) {
-            assert!(
-                d >= n,
-                "{s} {o}: the emulator counted {d} calls, expected {n}"
-            );
-        }
-        if expected.iter().zip(&deltas).all(|((_, _, n), d)| d == n) {
-            return out;
-        }
-        seen.push(deltas);
-    }
-    panic!("never saw exactly {expected:?} on the emulator (parallel tests?); deltas: {seen:?}")
+    let before = emulator.calls_of(&account.account_id);
+    let out = read().await;
+    let after = emulator.calls_of(&account.account_id);
+    let deltas: Vec<(&str, &str, u64)> = expected
+        .iter()
+        .map(|(s, o, _)| (*s, *o, after.get(s, o) - before.get(s, o)))
+        .collect();
+    assert_eq!(
+        deltas, expected,
+        "calls the emulator counted (left), expected (right)"
+    );
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -555,9 +549,11 @@ async fn read_alarms_batches_names_by_100() {
     }
     let clients = Clients::from_sdk_config("t", &config);
     sent.reset();
-    let owned = with_emulator_counts(&[("resourcegroupstaggingapi", "GetResources", 3)], || {
-        tagging::owned_resources(&clients, INSTANCE)
-    })
+    let owned = with_emulator_counts(
+        &account,
+        &[("resourcegroupstaggingapi", "GetResources", 3)],
+        || tagging::owned_resources(&clients, INSTANCE),
+    )
     .await
     .expect("owned_resources");
     assert_eq!(owned.alarms.len(), 250);
@@ -575,6 +571,7 @@ async fn read_alarms_batches_names_by_100() {
     let desired: BTreeSet<String> = all[..150].iter().cloned().collect();
     sent.reset();
     let alarms = with_emulator_counts(
+        &account,
         &[
             ("cloudwatch", "DescribeAlarms", 3),
             ("cloudwatch", "ListTagsForResource", 0),
@@ -791,6 +788,7 @@ async fn read_log_groups_paginates_by_50() {
     let logs::LogGroupsRead {
         groups, retention, ..
     } = with_emulator_counts(
+        &account,
         &[
             ("logs", "DescribeLogGroups", 3),
             ("logs", "ListTagsForResource", 4),
@@ -811,7 +809,7 @@ async fn read_log_groups_paginates_by_50() {
     sent.reset();
     let logs::LogGroupsRead {
         groups, retention, ..
-    } = with_emulator_counts(&[("logs", "DescribeLogGroups", 3)], || {
+    } = with_emulator_counts(&account, &[("logs", "DescribeLogGroups", 3)], || {
         logs::read_log_groups(&clients, &none, &many, &no_owned)
     })
     .await
@@ -829,6 +827,7 @@ async fn read_log_groups_paginates_by_50() {
     // One name: one prefix query of one page.
     sent.reset();
     let logs::LogGroupsRead { groups, .. } = with_emulator_counts(
+        &account,
         &[
             ("logs", "DescribeLogGroups", 1),
             ("logs", "ListTagsForResource", 1),

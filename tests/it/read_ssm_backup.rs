@@ -29,65 +29,44 @@ use crate::fixtures::{
     web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
 
-/// Serialises this module's call-counting reads, so they never count each other.
-static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Counters are global to the emulator and other test modules may call the same
-/// operations meanwhile: a read is repeated until one attempt sees exactly the
-/// expected deltas (a reader making too few calls can never pass; one making too
-/// many only passes if it never does).
-const COUNT_ATTEMPTS: usize = 6;
-
-/// Runs `read` and checks the calls it made: `expected` lists (service,
-/// operation, calls) and every other operation of those services must stay
-/// unchanged.
-async fn counted<T, F, Fut>(expected: &[(&str, &str, u64)], mut read: F) -> T
+/// Runs `read` once and checks the calls it made in `account`, which the emulator
+/// counts apart from every other account (so tests running meanwhile cannot move
+/// them): `expected` lists (service, operation, calls), and every other operation
+/// of those services must stay unchanged.
+async fn counted<T, Fut>(
+    account: &TestAccount,
+    expected: &[(&str, &str, u64)],
+    read: impl FnOnce() -> Fut,
+) -> T
 where
-    F: FnMut() -> Fut,
     Fut: Future<Output = T>,
 {
-    let _serial = COUNTING.lock().await;
     let emulator = Emulator::shared();
     let services: BTreeSet<&str> = expected.iter().map(|(s, _, _)| *s).collect();
-    let mut last = String::new();
-    for _ in 0..COUNT_ATTEMPTS {
-        let before = emulator.calls();
-        let out = read().await;
-        let after = emulator.calls();
-        let mut deltas: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for service in &services {
-            let ops: BTreeSet<&String> = after
-                .calls
-                .get(*service)
-                .into_iter()
-                .flat_map(|ops| ops.keys())
-                .collect();
-            for op in ops {
-                let d = after.get(service, op) - before.get(service, op);
-                if d > 0 {
-                    deltas.insert((service.to_string(), op.clone()), d);
-                }
+    let before = emulator.calls_of(&account.account_id);
+    let out = read().await;
+    let after = emulator.calls_of(&account.account_id);
+    let mut deltas: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for service in &services {
+        for op in after
+            .calls
+            .get(*service)
+            .into_iter()
+            .flat_map(|ops| ops.keys())
+        {
+            let d = after.get(service, op) - before.get(service, op);
+            if d > 0 {
+                deltas.insert((service.to_string(), op.clone()), d);
             }
         }
-        let wanted: BTreeMap<(String, String), u64> = expected
-            .iter()
-            .filter(|(_, _, n)| *n > 0)
-            .map(|(s, o, n)| ((s.to_string(), o.to_string()), *n))
-            .collect();
-        if deltas == wanted {
-            return out;
-        }
-        for (key, n) in &wanted {
-            let got = deltas.get(key).copied().unwrap_or(0);
-            assert!(
-                got >= *n,
-                "{key:?}: {got} calls, expected {n}\nall: {deltas:?}"
-            );
-        }
-        last = format!("expected {wanted:?}\n     got {deltas:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    panic!("call counts never matched in {COUNT_ATTEMPTS} attempts:\n{last}");
+    let wanted: BTreeMap<(String, String), u64> = expected
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(s, o, n)| ((s.to_string(), o.to_string()), *n))
+        .collect();
+    assert_eq!(deltas, wanted, "calls made (left) and expected (right)");
+    out
 }
 
 fn patch_filters(filters: &[(PatchFilterKey, &[&str])]) -> PatchFilterGroup {
@@ -311,6 +290,7 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
     let wanted = names(&["db-windows", "not-there"]);
 
     let (baselines, registrations) = counted(
+        &account,
         &[
             ("ssm", "DescribePatchBaselines", 1),
             ("ssm", "DescribePatchGroups", 1),
@@ -402,6 +382,7 @@ async fn nothing_selected_reads_listings_only() {
     let owned = BTreeMap::new();
 
     let read = counted(
+        &account,
         &[
             ("ssm", "DescribePatchBaselines", 1),
             ("ssm", "DescribePatchGroups", 1),
@@ -444,6 +425,7 @@ async fn patch_baselines_listing_is_paginated() {
     let wanted = names(&["bulk-000", "bulk-050", "bulk-104"]);
     let owned = BTreeMap::new();
     let (baselines, _) = counted(
+        &account,
         &[
             ("ssm", "DescribePatchBaselines", 2),
             ("ssm", "DescribePatchGroups", 1),
@@ -590,6 +572,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
     let wanted = names(&["patching"]);
 
     let windows = counted(
+        &account,
         &[
             ("ssm", "DescribeMaintenanceWindows", 1),
             ("ssm", "GetMaintenanceWindow", 3),
@@ -700,6 +683,7 @@ async fn vaults_by_name_and_by_owned_arn() {
     let wanted = names(&["legacy", "not-there"]);
 
     let mut vaults = counted(
+        &account,
         &[("backup", "ListBackupVaults", 1), ("backup", "ListTags", 1)],
         || backup::read_vaults(&clients, &wanted, &owned),
     )
@@ -879,6 +863,7 @@ async fn plans_with_rules_and_selections() {
     let wanted = names(&["daily", "not-there"]);
 
     let mut plans = counted(
+        &account,
         &[
             ("backup", "ListBackupPlans", 1),
             ("backup", "GetBackupPlan", 2),

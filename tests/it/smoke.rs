@@ -823,19 +823,19 @@ async fn sns_topic_and_publish() {
     assert!(!message_id.is_empty());
 }
 
-/// The emulator counts each call once, per service and operation.
+/// The emulator counts each call once, per service and operation: exactly, in
+/// the calling account's counts, whatever other tests do meanwhile; the global
+/// counts include them.
 #[tokio::test]
 async fn call_counts_track_exactly_the_calls_made() {
-    let _serial = GLOBAL_STATE.lock().await;
     let emulator = Emulator::shared();
     let account = TestAccount::new();
     let config = account.sdk_config();
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
     let sns = aws_sdk_sns::Client::new(&config);
 
-    // Operations no other test in this binary calls, so parallel tests
-    // cannot move these counters.
     let before = emulator.calls();
+    assert_eq!(emulator.calls_of(&account.account_id).total, 0);
     for _ in 0..3 {
         cloudwatch
             .list_dashboards()
@@ -847,37 +847,50 @@ async fn call_counts_track_exactly_the_calls_made() {
         .send()
         .await
         .expect("ListSubscriptions");
+    let mine = emulator.calls_of(&account.account_id);
     let after = emulator.calls();
-    assert_eq!(
-        after.get("cloudwatch", "ListDashboards") - before.get("cloudwatch", "ListDashboards"),
-        3,
+    assert_eq!(mine.get("cloudwatch", "ListDashboards"), 3, "{mine:?}");
+    assert_eq!(mine.get("sns", "ListSubscriptions"), 1, "{mine:?}");
+    assert_eq!(mine.total, 4, "{mine:?}");
+    assert!(
+        after.total >= before.total + 4,
         "before: {before:?}\nafter: {after:?}"
     );
-    assert_eq!(
-        after.get("sns", "ListSubscriptions") - before.get("sns", "ListSubscriptions"),
-        1,
-        "before: {before:?}\nafter: {after:?}"
-    );
-    assert!(after.total >= before.total + 4);
+}
 
-    // Resetting zeroes the counters of every test using this emulator, so
-    // only do it when nobody else uses it (nextest: one test per process).
-    if emulator.is_exclusive() {
-        emulator.reset_calls();
-        let reset = emulator.calls();
-        assert_eq!(reset.total, 0, "{reset:?}");
-        assert!(reset
-            .calls
-            .values()
-            .all(|ops| ops.values().all(|n| *n == 0)));
-        sns.list_subscriptions()
-            .send()
-            .await
-            .expect("ListSubscriptions");
-        let counted = emulator.calls();
-        assert_eq!(counted.total, 1, "{counted:?}");
-        assert_eq!(counted.get("sns", "ListSubscriptions"), 1);
-    }
+/// Resetting zeroes every count, and counting starts again from zero: on an
+/// emulator of this test's own, since a reset is global.
+#[tokio::test]
+async fn resetting_the_counts_zeroes_them_all() {
+    let emulator = Emulator::private();
+    let account = TestAccount::new();
+    let config = emulator.sdk_config(&account.account_id, &account.region);
+    let sns = aws_sdk_sns::Client::new(&config);
+    sns.list_topics().send().await.expect("ListTopics");
+    sns.list_subscriptions()
+        .send()
+        .await
+        .expect("ListSubscriptions");
+    let counted = emulator.calls();
+    assert_eq!(counted.total, 2, "{counted:?}");
+    assert_eq!(emulator.calls_of(&account.account_id).total, 2);
+
+    emulator.reset_calls();
+    let reset = emulator.calls();
+    assert_eq!(reset.total, 0, "{reset:?}");
+    assert!(reset
+        .calls
+        .values()
+        .all(|ops| ops.values().all(|n| *n == 0)));
+    assert_eq!(emulator.calls_of(&account.account_id).total, 0);
+
+    sns.list_subscriptions()
+        .send()
+        .await
+        .expect("ListSubscriptions");
+    let again = emulator.calls();
+    assert_eq!(again.total, 1, "{again:?}");
+    assert_eq!(again.get("sns", "ListSubscriptions"), 1);
 }
 
 /// A throttling fault for one call: standard retries recover (2 calls
@@ -890,21 +903,23 @@ async fn fault_injection_throttles_once() {
     let config = account.sdk_config();
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
 
-    // ListMetrics is used by no other test in this binary; rules are global.
+    // Rules are global (replaced by whoever sets them: hence the lock); this one
+    // only fires in this test's account, whose calls are counted apart.
     let throttle_once = serde_json::json!({
         "seed": 0,
         "rules": [{
             "kind": "throttle",
             "service": "cloudwatch",
             "operation": "ListMetrics",
+            "account": account.account_id,
             "count": 1,
         }],
     });
 
     let _faults = emulator.scoped_faults(&throttle_once);
-    let before = emulator.calls();
+    let before = emulator.calls_of(&account.account_id);
     let listed = cloudwatch.list_metrics().send().await;
-    let after = emulator.calls();
+    let after = emulator.calls_of(&account.account_id);
     let listed = listed.expect("ListMetrics recovers through the standard retry");
     assert!(listed.metrics().is_empty(), "{listed:?}");
     assert_eq!(
@@ -926,7 +941,7 @@ async fn fault_injection_throttles_once() {
         .list_metrics()
         .send()
         .await;
-    let after_no_retry = emulator.calls();
+    let after_no_retry = emulator.calls_of(&account.account_id);
     let err = result.expect_err("without retries the throttle reaches the caller");
     // Codes the SDK's retry classifier treats as throttling.
     let code = error_code(&err);

@@ -1,5 +1,6 @@
 //! Applying BackupVault and BackupPlan changes: vaults (created with tags and a
-//! creator request id; never deleted while they hold recovery points unless allowed),
+//! creator request id; never deleted while they hold recovery points unless allowed,
+//! and then their recovery points first),
 //! plans (rules updated as a whole) and their selections (immutable in AWS: replaced by
 //! creating the new one before deleting the old, so coverage has no gap).
 
@@ -23,23 +24,9 @@ pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError
                 .iter()
                 .find(|v| v.vault.name == unit.name)
         });
-    let guard = || -> Result<(), (String, ApplyError)> {
-        match live.map(|v| v.recovery_points) {
-            Some(points) if points > 0 && !unit.options.allow_data_loss => Err((
-                unit.name.to_string(),
-                ApplyError::Refused(format!(
-                    "vault `{}` holds {points} recovery points; pass --allow-data-loss to delete it",
-                    unit.name
-                )),
-            )),
-            _ => Ok(()),
-        }
-    };
+    let points = live.map_or(0, |v| v.recovery_points);
     if change.action == Action::Delete {
-        guard()?;
-        return backup::delete_vault(unit.clients, unit.name)
-            .await
-            .map_err(failed(unit.name));
+        return delete_vault(unit, points).await;
     }
     let Some(ResourceSpec::BackupVault(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
@@ -48,10 +35,7 @@ pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError
     let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
     match (change.action, live) {
         (Action::Replace, Some(_)) => {
-            guard()?;
-            backup::delete_vault(unit.clients, unit.name)
-                .await
-                .map_err(failed(unit.name))?;
+            delete_vault(unit, points).await?;
             backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
                 .await
                 .map_err(failed(unit.name))
@@ -73,6 +57,29 @@ pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError
             }
         }
     }
+}
+
+/// Deletes the vault. One holding `points` recovery points is refused unless
+/// `--allow-data-loss`, and with it its recovery points are deleted first (AWS
+/// refuses to delete a vault that is not empty).
+async fn delete_vault(unit: &Unit<'_>, points: u64) -> Result<(), (String, ApplyError)> {
+    if points > 0 {
+        if !unit.options.allow_data_loss {
+            return Err((
+                unit.name.to_string(),
+                ApplyError::Refused(format!(
+                    "vault `{}` holds {points} recovery points; pass --allow-data-loss to delete it",
+                    unit.name
+                )),
+            ));
+        }
+        backup::delete_recovery_points(unit.clients, unit.name)
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    backup::delete_vault(unit.clients, unit.name)
+        .await
+        .map_err(failed(unit.name))
 }
 
 pub(super) async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {

@@ -29,6 +29,7 @@ pub struct MetricAlarmSpec {
     pub extended_statistic: Option<String>,
     /// Seconds: 10, 20, 30 or a multiple of 60.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub period: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<StandardUnit>,
@@ -81,6 +82,7 @@ pub struct MetricDataQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_data: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub period: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -91,6 +93,7 @@ pub struct MetricDataQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricStat {
     pub metric: Metric,
+    #[schemars(range(min = 1))]
     pub period: u32,
     /// A statistic (`Average`) or an extended one (`p99`).
     pub stat: String,
@@ -266,6 +269,15 @@ impl MetricAlarmSpec {
         if let Some(d) = &self.description {
             cx.check(&at.k("description"), rules::max_len("description", d, 1024));
         }
+        if let Some(id) = &self.threshold_metric_id {
+            cx.check(
+                &at.k("thresholdMetricId"),
+                rules::length("thresholdMetricId", id, 1, 255),
+            );
+        }
+        if let (Some(namespace), Some(metric_name)) = (&self.namespace, &self.metric_name) {
+            check_metric(&at, namespace, metric_name, &self.dimensions, cx);
+        }
         let single = self.namespace.is_some()
             || self.metric_name.is_some()
             || self.statistic.is_some()
@@ -412,6 +424,9 @@ impl MetricAlarmSpec {
                     ),
                 ),
                 (None, Some(stat)) => {
+                    let m = &stat.metric;
+                    let at = q.k("metricStat").k("metric");
+                    check_metric(&at, &m.namespace, &m.metric_name, &m.dimensions, cx);
                     cx.check(&q.k("metricStat").k("period"), check_period(stat.period));
                     if !STATISTICS.contains(&stat.stat.as_str()) {
                         cx.check(
@@ -425,7 +440,56 @@ impl MetricAlarmSpec {
             if let Some(p) = m.period {
                 cx.check(&q.k("period"), check_period(p));
             }
+            check_query_lengths(&q, m, cx);
         }
+    }
+}
+
+/// A metric's namespace (not starting with `:`), name and dimensions, as long as
+/// PutMetricAlarm's Namespace, MetricName and Dimensions allow.
+fn check_metric(
+    at: &At<'_>,
+    namespace: &str,
+    metric_name: &str,
+    dimensions: &BTreeMap<String, String>,
+    cx: &mut Cx<'_>,
+) {
+    cx.check(
+        &at.k("namespace"),
+        rules::length("namespace", namespace, 1, 255),
+    );
+    if namespace.starts_with(':') {
+        cx.error(
+            &at.k("namespace"),
+            format!("namespace `{namespace}` starts with `:`"),
+        );
+    }
+    cx.check(
+        &at.k("metricName"),
+        rules::length("metricName", metric_name, 1, 255),
+    );
+    let d = at.k("dimensions");
+    cx.check(&d, rules::at_most("dimensions", dimensions.len(), 30));
+    for (name, value) in dimensions {
+        cx.check(
+            &d.key_of(name),
+            rules::length("dimension name", name, 1, 255),
+        );
+        cx.check(&d.k(name), rules::length("dimension value", value, 1, 1024));
+    }
+}
+
+/// A metric query's id, expression and account as long as MetricDataQuery allows.
+fn check_query_lengths(q: &At<'_>, m: &MetricDataQuery, cx: &mut Cx<'_>) {
+    cx.check(&q.k("id"), rules::length("query id", &m.id, 1, 255));
+    if let Some(e) = &m.expression {
+        cx.check(&q.k("expression"), rules::length("expression", e, 1, 2048));
+    }
+    if let Some(account) = &m.account_id {
+        cx.check(
+            &q.k("accountId"),
+            rules::length("accountId", account, 1, 255),
+        );
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::diagnostic::Diagnostic;
-use super::rules::{Check, Problem};
+use super::rules::{self, Check, Problem};
 use super::yaml::{Node, PathSeg};
 
 /// The tag that marks a resource as driftless's own.
@@ -70,11 +70,19 @@ impl Cx<'_> {
         self.report(at, Problem::new(message));
     }
 
-    /// AWS tag rules: at most 50 tags, keys 1-128 characters, values up to 256, no
-    /// `aws:` prefix, and the ownership tag is driftless's to set.
+    /// AWS tag rules: at most 50 tags with driftless's ownership tag (so 49 of the
+    /// spec's), keys 1-128 characters, values up to 256, no `aws:` prefix, and the
+    /// ownership tag is driftless's to set.
     pub fn check_tags(&mut self, at: &At<'_>, tags: &BTreeMap<String, String>) {
-        if tags.len() > 50 {
-            self.error(at, format!("{} tags; AWS allows at most 50", tags.len()));
+        if tags.len() > 49 {
+            self.report(
+                at,
+                Problem::new(format!(
+                    "{} tags; AWS allows at most 50, and driftless adds its ownership tag",
+                    tags.len()
+                ))
+                .hint("keep at most 49 tags"),
+            );
         }
         for (key, value) in tags {
             let key_at = at.key_of(key);
@@ -98,6 +106,15 @@ impl Cx<'_> {
                     format!("the value of tag `{key}` is longer than 256 characters"),
                 );
             }
+        }
+    }
+
+    /// The tag characters CloudWatch Logs and Systems Manager allow (their models'
+    /// tag patterns; CloudWatch and Backup have none), for those kinds' tags.
+    pub fn check_tag_characters(&mut self, at: &At<'_>, tags: &BTreeMap<String, String>) {
+        for (key, value) in tags {
+            self.check(&at.key_of(key), rules::tag_characters("tag key", key));
+            self.check(&at.k(key), rules::tag_characters("tag value", value));
         }
     }
 

@@ -117,8 +117,10 @@ impl LogGroupSpec {
         );
         if let Some(key) = &self.kms_key_id {
             cx.check(&at.k("kmsKeyId"), rules::kms_key_arn(key, "kmsKeyId"));
+            cx.check(&at.k("kmsKeyId"), rules::length("kmsKeyId", key, 1, 256));
         }
         cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
     }
 }
 

@@ -21,7 +21,7 @@ pub struct MaintenanceWindowSpec {
     pub schedule_timezone: Option<String>,
     /// Days after the cron date to run (1-6); cron schedules only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 6))]
+    #[schemars(range(min = 1, max = 6))]
     pub schedule_offset: Option<u32>,
     /// Hours, 1-24.
     #[schemars(range(min = 1, max = 24))]
@@ -147,9 +147,7 @@ impl MaintenanceWindowSpec {
             &At::root().k("metadata").k("name"),
             window_name("window name", name),
         );
-        if let Some(d) = &self.description {
-            cx.check(&at.k("description"), rules::max_len("description", d, 128));
-        }
+        self.check_lengths(cx);
         cx.check(
             &at.k("schedule"),
             rules::schedule(&self.schedule, ScheduleUse::MaintenanceWindow),
@@ -157,13 +155,11 @@ impl MaintenanceWindowSpec {
         if let Some(tz) = &self.schedule_timezone {
             cx.check(&at.k("scheduleTimezone"), rules::timezone(tz));
         }
-        if let Some(offset) = self.schedule_offset {
-            if offset > 0 && !self.schedule.trim_start().starts_with("cron(") {
-                cx.error(
-                    &at.k("scheduleOffset"),
-                    "scheduleOffset works with cron schedules only",
-                );
-            }
+        if self.schedule_offset.is_some() && !self.schedule.trim_start().starts_with("cron(") {
+            cx.error(
+                &at.k("scheduleOffset"),
+                "scheduleOffset works with cron schedules only",
+            );
         }
         if self.cutoff >= self.duration {
             cx.report(
@@ -280,12 +276,12 @@ impl MaintenanceWindowSpec {
                     }
                 }
             }
-            for (field, value) in [
-                ("maxConcurrency", &task.max_concurrency),
-                ("maxErrors", &task.max_errors),
+            for (field, value, zero) in [
+                ("maxConcurrency", &task.max_concurrency, false),
+                ("maxErrors", &task.max_errors, true),
             ] {
                 if let Some(v) = value {
-                    cx.check(&t.k(field), rules::count_or_percent(field, v));
+                    cx.check(&t.k(field), rules::count_or_percent(field, v, zero));
                 }
             }
             if let Some(role) = &task.service_role_arn {
@@ -296,5 +292,62 @@ impl MaintenanceWindowSpec {
             }
         }
         cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
+    }
+
+    /// The lengths and counts of the request members (CreateMaintenanceWindow,
+    /// RegisterTargetWithMaintenanceWindow, RegisterTaskWithMaintenanceWindow).
+    fn check_lengths(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        let description = |d: &Option<String>| {
+            d.as_deref()
+                .map(|d| rules::length("description", d, 1, 128))
+        };
+        if let Some(c) = description(&self.description) {
+            cx.check(&at.k("description"), c);
+        }
+        let schedule = rules::length("schedule", &self.schedule, 1, 256);
+        cx.check(&at.k("schedule"), schedule);
+        for (i, target) in self.targets.iter().enumerate() {
+            let t = at.k("targets").i(i);
+            if let Some(c) = description(&target.description) {
+                cx.check(&t.k("description"), c);
+            }
+            if let Some(owner) = &target.owner_information {
+                let c = rules::length("ownerInformation", owner, 1, 128);
+                cx.check(&t.k("ownerInformation"), c);
+            }
+            cx.check(&t.k("tags"), rules::at_most("tags", target.tags.len(), 5));
+            let ids = rules::at_most("instanceIds", target.instance_ids.len(), 50);
+            cx.check(&t.k("instanceIds"), ids);
+            for (key, values) in &target.tags {
+                let c = rules::at_most("tag values", values.values().len(), 50);
+                cx.check(&t.k("tags").k(key), c);
+            }
+        }
+        for (i, task) in self.tasks.iter().enumerate() {
+            if let Some(c) = description(&task.description) {
+                cx.check(&at.k("tasks").i(i).k("description"), c);
+            }
+            if task.task_type == TaskType::Automation {
+                check_automation_parameters(&at.k("tasks").i(i).k("parameters"), task, cx);
+            }
+        }
+    }
+}
+
+/// An AUTOMATION task's parameters (MaintenanceWindowAutomationParameters): at most
+/// 200, names of 1 to 50 characters, at most 50 values each.
+fn check_automation_parameters(at: &At<'_>, task: &WindowTask, cx: &mut Cx<'_>) {
+    cx.check(at, rules::at_most("parameters", task.parameters.len(), 200));
+    for (name, values) in &task.parameters {
+        cx.check(
+            &at.key_of(name),
+            rules::length("parameter name", name, 1, 50),
+        );
+        cx.check(
+            &at.k(name),
+            rules::at_most("parameter values", values.len(), 50),
+        );
     }
 }

@@ -172,7 +172,19 @@ impl PatchBaselineSpec {
             check_baseline_name(name),
         );
         if let Some(d) = &self.description {
-            cx.check(&at.k("description"), rules::max_len("description", d, 1024));
+            cx.check(
+                &at.k("description"),
+                rules::length("description", d, 1, 1024),
+            );
+        }
+        for (field, patches) in [
+            ("approvedPatches", &self.approved_patches),
+            ("rejectedPatches", &self.rejected_patches),
+        ] {
+            cx.check(&at.k(field), rules::at_most(field, patches.len(), 50));
+            for (i, patch) in patches.iter().enumerate() {
+                cx.check(&at.k(field).i(i), rules::length("patch ID", patch, 1, 100));
+            }
         }
         let os = self.operating_system;
         self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
@@ -220,12 +232,7 @@ impl PatchBaselineSpec {
                 "patch sources apply to Linux baselines only",
             );
         }
-        for (i, source) in self.sources.iter().enumerate() {
-            cx.check(
-                &at.k("sources").i(i).k("name"),
-                rules::name("source name", &source.name, 3, 50, "_-."),
-            );
-        }
+        self.check_sources(cx);
         let mut seen: Vec<&str> = Vec::new();
         for (i, group) in self.patch_groups.iter().enumerate() {
             cx.check(
@@ -241,9 +248,53 @@ impl PatchBaselineSpec {
             seen.push(group);
         }
         cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
     }
 
+    /// At most 20 sources (PatchSource): names, 1 to 20 products of 1 to 128
+    /// characters, a configuration of 1 to 1,024.
+    fn check_sources(&self, cx: &mut Cx<'_>) {
+        let at = At::spec().k("sources");
+        cx.check(&at, rules::at_most("sources", self.sources.len(), 20));
+        for (i, source) in self.sources.iter().enumerate() {
+            let s = at.i(i);
+            let name = rules::name("source name", &source.name, 3, 50, "_-.");
+            cx.check(&s.k("name"), name);
+            if source.products.is_empty() {
+                cx.error(
+                    &s.k("products"),
+                    "a patch source needs at least one product",
+                );
+            }
+            cx.check(
+                &s.k("products"),
+                rules::at_most("products", source.products.len(), 20),
+            );
+            for (j, product) in source.products.iter().enumerate() {
+                cx.check(
+                    &s.k("products").i(j),
+                    rules::length("product", product, 1, 128),
+                );
+            }
+            let configuration = rules::length("configuration", &source.configuration, 1, 1024);
+            cx.check(&s.k("configuration"), configuration);
+        }
+    }
+
+    /// Keys valid for the operating system, at most 4 filters, 1 to 20 values of 1 to
+    /// 64 characters each (PatchFilterGroup, PatchFilter).
     fn check_filters(&self, at: &At<'_>, filters: &BTreeMap<String, Vec<String>>, cx: &mut Cx<'_>) {
+        cx.check(at, rules::at_most("patch filters", filters.len(), 4));
+        for (key, values) in filters {
+            cx.check(
+                &at.k(key),
+                rules::at_most("patch filter values", values.len(), 20),
+            );
+            for (i, value) in values.iter().enumerate() {
+                let c = rules::length("patch filter value", value, 1, 64);
+                cx.check(&at.k(key).i(i), c);
+            }
+        }
         let allowed = self.operating_system.rule_filter_keys();
         for (key, values) in filters {
             if !allowed.contains(&key.as_str()) {

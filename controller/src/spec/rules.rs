@@ -87,6 +87,52 @@ pub fn max_len(what: &str, value: &str, max: usize) -> Check {
     Ok(())
 }
 
+/// Checks a string's length against the bounds of the AWS request member it is
+/// written to (`min` 1: empty is refused).
+pub fn length(what: &str, value: &str, min: usize, max: usize) -> Check {
+    let len = value.chars().count();
+    let problem = Problem::new(format!(
+        "{what} is {}; AWS allows {min} to {max}",
+        plural(len, "character")
+    ));
+    if len > max {
+        return Err(problem.hint("shorten it"));
+    }
+    if len < min {
+        return Err(problem);
+    }
+    Ok(())
+}
+
+/// Checks how many entries a list or map has against AWS's maximum.
+pub fn at_most(what: &str, count: usize, max: usize) -> Check {
+    if count > max {
+        return Err(Problem::new(format!(
+            "{what} has {count} entries; AWS allows at most {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// The characters CloudWatch Logs and Systems Manager allow in tag keys and values
+/// (`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` in their API models): letters, separators
+/// (spaces), numbers and `_ . : / = + - @`.
+pub fn tag_characters(what: &str, value: &str) -> Check {
+    let allowed = |c: char| {
+        c.is_alphabetic()
+            || c.is_numeric()
+            || (c.is_whitespace() && !c.is_control())
+            || "_.:/=+-@".contains(c)
+    };
+    match value.chars().find(|c| !allowed(*c)) {
+        None => Ok(()),
+        Some(bad) => Err(Problem::new(format!(
+            "{what} `{value}` contains `{bad}`, which AWS does not allow in tags here"
+        ))
+        .hint("use letters, digits, spaces and `_ . : / = + - @`")),
+    }
+}
+
 const PARTITIONS: &[&str] = &[
     "aws",
     "aws-cn",
@@ -544,12 +590,25 @@ fn cron_field(text: &str, f: &Field) -> Check {
     Ok(())
 }
 
-/// Maintenance-window concurrency and error limits: a number or a percentage.
-pub fn count_or_percent(what: &str, value: &str) -> Check {
+/// Maintenance-window concurrency and error limits: a number or a percentage, at most
+/// 7 characters; zero (`0`, `0%`) only where `zero` allows it (MaxErrors, not
+/// MaxConcurrency, whose model pattern starts at 1).
+pub fn count_or_percent(what: &str, value: &str, zero: bool) -> Check {
     let ok = match value.strip_suffix('%') {
         Some(p) => matches!(p.parse::<u32>(), Ok(0..=100)) && !p.starts_with('0') || p == "0",
         None => value.parse::<u32>().is_ok() && (value == "0" || !value.starts_with('0')),
     };
+    if value.len() > 7 {
+        return Err(Problem::new(format!(
+            "{what} `{value}` is longer than the 7 characters AWS allows"
+        )));
+    }
+    let is_zero = value.trim_end_matches('%') == "0";
+    if is_zero && !zero {
+        return Err(
+            Problem::new(format!("{what} `{value}` must be at least 1")).hint("e.g. `1` or `10%`")
+        );
+    }
     if ok {
         Ok(())
     } else {
@@ -673,12 +732,30 @@ mod tests {
 
     #[test]
     fn counts_and_percentages() {
-        for ok in ["1", "10", "10%", "100%", "0", "0%"] {
-            assert_eq!(count_or_percent("maxErrors", ok), Ok(()), "{ok}");
+        for ok in ["1", "10", "10%", "100%", "0", "0%", "1000000"] {
+            assert_eq!(count_or_percent("maxErrors", ok, true), Ok(()), "{ok}");
         }
-        for bad in ["ten", "101%", "-1", "01", "5 %"] {
-            assert!(count_or_percent("maxErrors", bad).is_err(), "{bad}");
+        for bad in ["ten", "101%", "-1", "01", "5 %", "10000000"] {
+            assert!(count_or_percent("maxErrors", bad, true).is_err(), "{bad}");
         }
+        assert_eq!(count_or_percent("maxConcurrency", "1", false), Ok(()));
+        for bad in ["0", "0%"] {
+            assert!(
+                count_or_percent("maxConcurrency", bad, false).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn lengths_counts_and_tag_characters() {
+        assert_eq!(length("namespace", "AWS/EC2", 1, 255), Ok(()));
+        assert!(length("namespace", "", 1, 255).is_err());
+        assert!(length("namespace", &"n".repeat(256), 1, 255).is_err());
+        assert_eq!(at_most("dimensions", 30, 30), Ok(()));
+        assert!(at_most("dimensions", 31, 30).is_err());
+        assert_eq!(tag_characters("tag key", "Cost Center:é/1=+-@_."), Ok(()));
+        assert!(tag_characters("tag key", "semi;colon").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! AWS Backup writes: vaults (CreateBackupVault with CreatorRequestId and tags,
-//! DeleteBackupVault), plans (CreateBackupPlan with CreatorRequestId and tags,
+//! DeleteBackupVault, and their recovery points when the caller allows data loss:
+//! ListRecoveryPointsByBackupVault + DeleteRecoveryPoint), plans (CreateBackupPlan with CreatorRequestId and tags,
 //! UpdateBackupPlan, DeleteBackupPlan), selections (CreateBackupSelection with
 //! CreatorRequestId, DeleteBackupSelection) and tags (TagResource / UntagResource).
 //!
@@ -123,6 +124,60 @@ pub async fn delete_vault(clients: &Clients, name: &str) -> Result<(), AwsError>
             e,
         )),
     }
+}
+
+/// Deletes every recovery point in vault `name` (ListRecoveryPointsByBackupVault,
+/// then DeleteRecoveryPoint each), so that DeleteBackupVault, which refuses a vault
+/// that is not empty, can follow. Only for `--allow-data-loss`: the backups are gone.
+/// Returns how many were deleted; one already gone counts as done.
+pub async fn delete_recovery_points(clients: &Clients, name: &str) -> Result<u64, AwsError> {
+    let mut pages = clients
+        .backup
+        .list_recovery_points_by_backup_vault()
+        .backup_vault_name(name)
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            AwsError::call(
+                clients,
+                "backup",
+                "ListRecoveryPointsByBackupVault",
+                Some(name),
+                e,
+            )
+        })?;
+        arns.extend(
+            page.recovery_points()
+                .iter()
+                .filter_map(|p| p.recovery_point_arn().map(str::to_string)),
+        );
+    }
+    for arn in &arns {
+        let deleted = clients
+            .backup
+            .delete_recovery_point()
+            .backup_vault_name(name)
+            .recovery_point_arn(arn)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => {}
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => {}
+            Err(e) => {
+                return Err(AwsError::call(
+                    clients,
+                    "backup",
+                    "DeleteRecoveryPoint",
+                    Some(name),
+                    e,
+                ))
+            }
+        }
+    }
+    Ok(arns.len() as u64)
 }
 
 /// Adds or changes `add` and removes `remove` on the vault or plan `arn`.
