@@ -1,6 +1,7 @@
 //! Drift attribution end to end: an IAM user made in the emulator changes an owned
 //! alarm with its own keys, and the next plan names that user, from the CloudTrail
-//! event the emulator recorded.
+//! event the emulator recorded; so does the controller, in its history and in the
+//! notification of the drift it corrected.
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -9,6 +10,7 @@ use aws_types::SdkConfig;
 
 use crate::cli::{http, Repo};
 use crate::emulator::Emulator;
+use crate::notify::Sink;
 
 const ALARM: &str = "apiVersion: driftless.dev/v1
 kind: MetricAlarm
@@ -55,10 +57,9 @@ fn xml_value<'a>(xml: &'a str, tag: &str) -> &'a str {
     &xml[start..end]
 }
 
-#[test]
-fn a_drift_made_with_an_iam_users_keys_names_that_user_and_when() {
-    let repo = Repo::new(&[("alarm.yaml", ALARM)]);
-    repo.apply(&[]);
+/// Alice, an IAM user of the repository's account, raises the alarm's threshold to 95
+/// with her own keys (created here).
+async fn alice_raises_the_threshold(repo: &Repo) {
     let account = repo.account.account_id.clone();
     iam(&account, "Action=CreateUser&UserName=alice");
     let key = iam(&account, "Action=CreateAccessKey&UserName=alice");
@@ -75,23 +76,28 @@ fn a_drift_made_with_an_iam_users_keys_names_that_user_and_when() {
         .endpoint_url(Emulator::shared().endpoint())
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .build();
+    aws_sdk_cloudwatch::Client::new(&alice)
+        .put_metric_alarm()
+        .alarm_name("attributed-cpu")
+        .namespace("AWS/EC2")
+        .metric_name("CPUUtilization")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(300)
+        .evaluation_periods(2)
+        .threshold(95.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn a_drift_made_with_an_iam_users_keys_names_that_user_and_when() {
+    let repo = Repo::new(&[("alarm.yaml", ALARM)]);
+    repo.apply(&[]);
+    let account = repo.account.account_id.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(
-        aws_sdk_cloudwatch::Client::new(&alice)
-            .put_metric_alarm()
-            .alarm_name("attributed-cpu")
-            .namespace("AWS/EC2")
-            .metric_name("CPUUtilization")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(300)
-            .evaluation_periods(2)
-            .threshold(95.0)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
-            .send(),
-    )
-    .unwrap();
+    rt.block_on(alice_raises_the_threshold(&repo));
 
     let plan = repo.plan();
     assert_eq!(plan.code, 2, "{}", plan.stderr);
@@ -116,5 +122,65 @@ fn a_drift_made_with_an_iam_users_keys_names_that_user_and_when() {
         )),
         "{}",
         text.stdout
+    );
+}
+
+/// The controller attributes the drift it corrects: `driftless run --once` records
+/// alice in the history (JSON and text) and names her in the Slack notification.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_records_and_announces_who_made_a_drift() {
+    let sink = Sink::start().await;
+    let repo = Repo::new(&[("alarm.yaml", ALARM)]);
+    let url_file = repo.state.path().join("slack-url");
+    std::fs::write(&url_file, sink.url("/services/attribution")).unwrap();
+    repo.write(
+        "driftless.yaml",
+        &format!(
+            "targets:\n  - name: main\n    region: {}\nnotifications:\n  slack:\n    webhookUrlFile: {}\n",
+            repo.account.region,
+            url_file.display()
+        ),
+    );
+    let once = || tokio::task::block_in_place(|| repo.run(&["run", "--once"]));
+    let first = once();
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(sink.received().is_empty(), "{:?}", sink.received());
+    alice_raises_the_threshold(&repo).await;
+    let second = once();
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+
+    let alice = format!("arn:aws:iam::{}:user/alice", repo.account.account_id);
+    let history = tokio::task::block_in_place(|| repo.run_raw(&["history", "--output", "json"]));
+    let v = history.json();
+    let change = &v["reconciles"][0]["changes"][0];
+    assert_eq!(change["drift"], true, "{v}");
+    assert_eq!(change["changedBy"]["principal"], alice, "{change}");
+    assert_eq!(
+        change["changedBy"]["eventName"], "PutMetricAlarm",
+        "{change}"
+    );
+    // The first reconcile created the alarm: no drift, nobody to name.
+    assert!(
+        v["reconciles"][1]["changes"][0].get("changedBy").is_none(),
+        "{v}"
+    );
+    let text = tokio::task::block_in_place(|| repo.run_raw(&["history"]));
+    assert!(
+        text.stdout.contains(&format!(
+            "(ok, drift, changed by {alice}, PutMetricAlarm at "
+        )),
+        "{}",
+        text.stdout
+    );
+
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(
+        received[0].body.contains("drift corrected on main")
+            && received[0].body.contains(&format!(
+                "MetricAlarm/attributed-cpu (changed by {alice}, PutMetricAlarm at "
+            )),
+        "{}",
+        received[0].body
     );
 }

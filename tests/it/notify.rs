@@ -25,10 +25,10 @@ const SECRET: &str = "s3cr3t-w3bh00k-t0k3n";
 
 /// One request the sink received.
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
+pub(crate) struct Received {
+    pub(crate) path: String,
     content_type: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 #[derive(Default)]
@@ -39,13 +39,13 @@ struct SinkState {
 }
 
 /// A local HTTP server that records every request and answers with a chosen status.
-struct Sink {
+pub(crate) struct Sink {
     addr: SocketAddr,
     state: Arc<SinkState>,
 }
 
 impl Sink {
-    async fn start() -> Sink {
+    pub(crate) async fn start() -> Sink {
         let state = Arc::new(SinkState {
             status: Mutex::new(200),
             ..SinkState::default()
@@ -59,11 +59,11 @@ impl Sink {
         Sink { addr, state }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.state.received.lock().unwrap().clone()
     }
 

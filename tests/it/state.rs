@@ -26,6 +26,7 @@ fn record(target: &str, at: i64, n: usize) -> ReconcileRecord {
                 drift: i % 2 == 0,
                 result: "ok".into(),
                 error: None,
+                changed_by: None,
             })
             .collect(),
         drift_found: 0,

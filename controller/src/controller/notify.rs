@@ -7,6 +7,8 @@
 //! (a drift left in place, a target that keeps failing, an invalid revision) is
 //! announced once when it starts and once when it ends. Sending is best effort: a
 //! failed delivery is logged and never fails a reconcile, and it is not retried.
+//! A drift detected or corrected names who changed each resource when CloudTrail told
+//! ([`Observation::changed_by`]).
 //!
 //! The Slack webhook URL is a secret (it is the credential): it is read from the
 //! environment or a file, and never appears in logs, errors or `Debug` output, which
@@ -29,6 +31,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::aws::sns::TopicPublisher;
 use crate::aws::{error_chain, AwsError, AwsOptions};
+use crate::plan::ChangedBy;
 use crate::spec::config::{
     DriftlessConfig, NotificationEvent, NotificationsConfig, SlackNotifications, SnsNotifications,
     DEFAULT_TARGET,
@@ -60,6 +63,9 @@ pub struct Observation {
     pub drift_detected: Vec<String>,
     /// Of those, the ones written back this reconcile.
     pub drift_corrected: Vec<String>,
+    /// Who changed a drifted resource (by `Kind/name`), when CloudTrail knew; the
+    /// detected and corrected announcements name them.
+    pub changed_by: BTreeMap<String, ChangedBy>,
     /// Set when the reconcile failed (AWS error, a change that failed); the reason.
     pub apply_failed: Option<String>,
     /// Set when the latest revision is invalid: (revision, first error). The last good
@@ -226,6 +232,15 @@ fn name_list(names: &[String]) -> String {
         shown.join(", ")
     } else {
         format!("{} and {rest} more", shown.join(", "))
+    }
+}
+
+/// A drifted resource as a detail line: `MetricAlarm/cpu (changed by <principal>,
+/// <eventName> at <time>)` when its author is known, else the name alone.
+fn attributed(resource: &str, changed_by: &BTreeMap<String, ChangedBy>) -> String {
+    match changed_by.get(resource).filter(|by| by.is_known()) {
+        Some(by) => format!("{resource} (changed {})", by.describe()),
+        None => resource.to_string(),
     }
 }
 
@@ -431,7 +446,7 @@ impl Deduper {
                     obs.target,
                     name_list(&started)
                 ),
-                details_of(started.clone()),
+                details_of(started.iter().map(|r| attributed(r, &obs.changed_by))),
             ));
         }
         if !corrected.is_empty() {
@@ -443,7 +458,7 @@ impl Deduper {
                     obs.target,
                     name_list(&corrected)
                 ),
-                details_of(corrected.clone()),
+                details_of(corrected.iter().map(|r| attributed(r, &obs.changed_by))),
             ));
         }
         if !resolved.is_empty() {
@@ -1140,6 +1155,49 @@ mod tests {
         assert_eq!(
             kinds(&only_failures.step(&obs("prod"))),
             [K::ApplyRecovered]
+        );
+    }
+
+    #[test]
+    fn drift_details_name_who_changed_each_resource_when_known() {
+        let alice = ChangedBy {
+            principal: "arn:aws:iam::123456789012:user/alice".into(),
+            event_name: "PutMetricAlarm".into(),
+            event_time: "2026-12-01T10:00:00Z".into(),
+            source_ip: "10.0.0.1".into(),
+            user_agent: "aws-cli/2".into(),
+        };
+        let mut d = Deduper::new(&[NotificationEvent::DriftDetected]);
+        let mut o = obs("prod").drift(&["MetricAlarm/cpu", "LogGroup//a", "LogGroup//b"]);
+        o.changed_by = BTreeMap::from([
+            ("MetricAlarm/cpu".to_string(), alice.clone()),
+            ("LogGroup//a".to_string(), ChangedBy::unknown()),
+        ]);
+        let sent = d.step(&o);
+        assert_eq!(kinds(&sent), [K::DriftDetected]);
+        assert_eq!(
+            sent[0].details,
+            [
+                "LogGroup//a",
+                "LogGroup//b",
+                "MetricAlarm/cpu (changed by arn:aws:iam::123456789012:user/alice, PutMetricAlarm at 2026-12-01T10:00:00Z)",
+            ]
+        );
+        assert!(sent[0].text().contains("user/alice, PutMetricAlarm"));
+        // A correction names its author too.
+        let mut d = all();
+        let mut o = obs("prod")
+            .drift(&["MetricAlarm/cpu"])
+            .corrected(&["MetricAlarm/cpu"]);
+        o.changed_by = BTreeMap::from([("MetricAlarm/cpu".to_string(), alice)]);
+        let sent = d.step(&o);
+        assert_eq!(kinds(&sent), [K::DriftCorrected]);
+        assert!(
+            sent[0]
+                .slack_text()
+                .contains("• MetricAlarm/cpu (changed by arn:aws:iam::123456789012:user/alice"),
+            "{}",
+            sent[0].slack_text()
         );
     }
 

@@ -148,6 +148,7 @@ pub fn history_records(
                         Err(_) => "failed".into(),
                     },
                     error: o.result.as_ref().err().map(|e| e.to_string()),
+                    changed_by: o.change.changed_by.clone().filter(|_| o.change.drift),
                 })
                 .collect();
             let failed = changes.iter().filter(|c| c.result != "ok").count();
@@ -548,6 +549,7 @@ impl Reconciler {
                     target,
                     drift_detected: seen.drifting,
                     drift_corrected: Vec::new(),
+                    changed_by: BTreeMap::new(),
                     apply_failed: seen.failed,
                     invalid_revision: Some((revision.to_string(), reason.clone())),
                 }
@@ -585,6 +587,11 @@ impl Reconciler {
         let mut request = self.options.request.clone();
         request.targets = vec![target.clone()];
         request.last_applied = state.records.clone();
+        // Who made each drift, since driftless last wrote the resource (bounded as
+        // `plan` is: a few CloudTrail lookups per target, never failing the plan).
+        request.attribution = Some(crate::attribution::last_applied_times(
+            &self.options.state_dir,
+        ));
         let planned = engine::plan_loaded(revision.loaded.clone(), &request)
             .await
             .map_err(|e| (ErrorClass::Stalled, e.to_string()))
@@ -619,7 +626,7 @@ impl Reconciler {
                 }]);
                 self.metrics()
                     .observe_reconcile(&target, "failed", seconds_since(started));
-                self.notify(&target, &rev, Vec::new(), Vec::new(), Some(reason))
+                self.notify(&target, &rev, Drift::default(), Some(reason))
                     .await;
                 return match class {
                     ErrorClass::Transient => Next::Transient,
@@ -745,11 +752,19 @@ impl Reconciler {
             _ => None,
         };
         let name = |c: &&crate::plan::Change| format!("{}/{}", c.kind, c.name);
+        let changed_by = drifted
+            .iter()
+            .filter_map(|c| Some((name(c), c.changed_by.clone()?)))
+            .filter(|(_, by)| by.is_known())
+            .collect();
         self.notify(
             &target,
             &rev,
-            drifted.iter().map(name).collect(),
-            corrected.iter().map(name).collect(),
+            Drift {
+                detected: drifted.iter().map(name).collect(),
+                corrected: corrected.iter().map(name).collect(),
+                changed_by,
+            },
             failed,
         )
         .await;
@@ -786,10 +801,14 @@ impl Reconciler {
         &self,
         target: &str,
         revision: &str,
-        drift_detected: Vec<String>,
-        drift_corrected: Vec<String>,
+        drift: Drift,
         apply_failed: Option<String>,
     ) {
+        let Drift {
+            detected: drift_detected,
+            corrected: drift_corrected,
+            changed_by,
+        } = drift;
         {
             let mut seen = self.seen();
             let entry = seen.entry(target.to_string()).or_default();
@@ -816,6 +835,7 @@ impl Reconciler {
                 revision: revision.to_string(),
                 drift_detected,
                 drift_corrected,
+                changed_by,
                 apply_failed,
                 invalid_revision: invalid,
             };
@@ -844,6 +864,15 @@ impl Reconciler {
             Err(e) => tracing::warn!(error = %e, "the notifications' memory was not saved"),
         }
     }
+}
+
+/// The drift one reconcile of a target found, for [`Observation`]: resources as
+/// `Kind/name`, and who changed each one when CloudTrail said.
+#[derive(Default)]
+struct Drift {
+    detected: Vec<String>,
+    corrected: Vec<String>,
+    changed_by: BTreeMap<String, crate::plan::ChangedBy>,
 }
 
 /// A notifier and what to feed it.

@@ -27,12 +27,12 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Each entry moves the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 0 → 1
     "CREATE TABLE last_applied (
          key   TEXT PRIMARY KEY NOT NULL,   -- target/Kind/name
@@ -76,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
          key   TEXT PRIMARY KEY NOT NULL,
          value TEXT NOT NULL                -- JSON
      ) WITHOUT ROWID;",
+    // 3 → 4: who made a drift (JSON ChangedBy; NULL on other changes and older rows).
+    "ALTER TABLE changes ADD COLUMN changed_by TEXT;",
 ];
 
 /// An open state database.
@@ -359,8 +361,8 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO changes (reconcile_id, seq, kind, name, action, fields,
-                                          drift, result, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                          drift, result, error, changed_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(err)?;
             for (seq, c) in record.changes.iter().enumerate() {
@@ -374,6 +376,9 @@ impl Store {
                     c.drift,
                     c.result,
                     c.error,
+                    c.changed_by
+                        .as_ref()
+                        .map(|by| serde_json::to_string(by).unwrap_or_default()),
                 ])
                 .map_err(err)?;
             }
@@ -440,7 +445,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT kind, name, action, fields, drift, result, error
+                "SELECT kind, name, action, fields, drift, result, error, changed_by
                  FROM changes WHERE reconcile_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.db_err(e))?;
@@ -454,12 +459,13 @@ impl Store {
                     r.get::<_, bool>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             })
             .map_err(|e| self.db_err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (kind, name, action, fields, drift, result, error) =
+            let (kind, name, action, fields, drift, result, error, changed_by) =
                 row.map_err(|e| self.db_err(e))?;
             let fields = serde_json::from_str(&fields).map_err(|e| {
                 self.decode_err(&format!("fields of a change of reconcile {id}"), e)
@@ -472,6 +478,12 @@ impl Store {
                 drift,
                 result,
                 error,
+                changed_by: match changed_by {
+                    Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                        self.decode_err(&format!("changedBy of a change of reconcile {id}"), e)
+                    })?),
+                    None => None,
+                },
             });
         }
         Ok(out)

@@ -221,7 +221,7 @@ fn push_error(out: &mut String, indent: &str, error: &str) {
 /// ```text
 /// 2026-11-22T10:00:00Z  prod-tokyo  9f1c2e7  applied  1.2s
 ///   2 changes, drift: 1 found, 1 corrected
-///   ~ MetricAlarm web-cpu-high (ok, drift)
+///   ~ MetricAlarm web-cpu-high (ok, drift, changed by arn:aws:iam::123456789012:user/alice, PutMetricAlarm at 2026-11-22T09:58:00Z)
 ///   + LogGroup /app/web (failed)
 ///     error: AccessDenied
 /// ```
@@ -268,7 +268,11 @@ pub fn render_history_text_with(
             r.drift_corrected
         );
         for c in &r.changes {
-            let drift = if c.drift { ", drift" } else { "" };
+            let drift = match (&c.changed_by, c.drift) {
+                (Some(by), true) => format!(", drift, changed {}", clean(&by.describe())),
+                (None, true) => ", drift".to_string(),
+                (_, false) => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "  {} {} {} ({}{drift})",
@@ -414,6 +418,13 @@ mod tests {
                         drift: true,
                         result: "ok".into(),
                         error: None,
+                        changed_by: Some(crate::plan::ChangedBy {
+                            principal: "arn:aws:iam::123456789012:user/alice".into(),
+                            event_name: "PutMetricAlarm".into(),
+                            event_time: "2026-11-22T09:58:00Z".into(),
+                            source_ip: "10.0.0.1".into(),
+                            user_agent: "aws-cli/2".into(),
+                        }),
                     },
                     ChangeRecord {
                         kind: "LogGroup".into(),
@@ -423,6 +434,7 @@ mod tests {
                         drift: false,
                         result: "failed".into(),
                         error: Some("AccessDeniedException: not allowed\nsecond line".into()),
+                        changed_by: None,
                     },
                 ],
                 drift_found: 1,
@@ -458,6 +470,10 @@ mod tests {
         assert_eq!(v["reconciles"][0]["startedAt"], "2026-11-22T10:00:00Z");
         assert_eq!(v["reconciles"][0]["result"], "partially-applied");
         assert_eq!(v["reconciles"][0]["changes"][0]["fields"][0]["desired"], 90);
+        let by = &v["reconciles"][0]["changes"][0]["changedBy"];
+        assert_eq!(by["principal"], "arn:aws:iam::123456789012:user/alice");
+        assert_eq!(by["eventName"], "PutMetricAlarm");
+        assert!(v["reconciles"][0]["changes"][1].get("changedBy").is_none());
         assert!(v["reconciles"][1]["error"]
             .as_str()
             .unwrap()

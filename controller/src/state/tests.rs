@@ -21,6 +21,7 @@ fn reconcile(target: &str, at: i64, result: ReconcileResult) -> ReconcileRecord 
                 drift: true,
                 result: "ok".into(),
                 error: None,
+                changed_by: None,
             },
             ChangeRecord {
                 kind: "LogGroup".into(),
@@ -30,6 +31,7 @@ fn reconcile(target: &str, at: i64, result: ReconcileResult) -> ReconcileRecord 
                 drift: false,
                 result: "failed".into(),
                 error: Some("AccessDenied".into()),
+                changed_by: None,
             },
         ],
         drift_found: 1,
@@ -85,6 +87,36 @@ fn migration_is_idempotent() {
         assert_eq!(store.last_applied().unwrap(), records());
         assert_eq!(store.history(&HistoryQuery::default()).unwrap().len(), 1);
     }
+}
+
+#[test]
+fn a_version_3_history_reads_after_migrating_and_keeps_who_drifted_from_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        for sql in &db::MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO reconciles VALUES (1, 10, 5, 't', 'r', 'applied', 1, 1, NULL);
+             INSERT INTO changes VALUES (1, 0, 'MetricAlarm', 'cpu', 'update', '[]', 1, 'ok', NULL);",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let old = store.history(&HistoryQuery::default()).unwrap();
+    assert_eq!(old[0].changes[0].name, "cpu");
+    assert_eq!(old[0].changes[0].changed_by, None);
+    let mut new = reconcile("t", 20, ReconcileResult::Applied);
+    new.changes[0].changed_by = Some(crate::plan::ChangedBy {
+        principal: "arn:aws:iam::123456789012:user/alice".into(),
+        ..crate::plan::ChangedBy::unknown()
+    });
+    store.record_reconcile(&new).unwrap();
+    let back = store.history(&HistoryQuery::default()).unwrap();
+    assert_eq!(back[0].changes, new.changes);
 }
 
 #[test]
