@@ -7,6 +7,10 @@
 //! mode, batched the same way), and each guardrail is evaluated on it with the same
 //! functions `validate` uses on documents (`crate::guardrail`). Reading is the only
 //! I/O; [`evaluate_target`] is pure. Owned resources point at their spec file.
+//!
+//! A target whose read fails (credentials, a role that cannot be assumed, access
+//! denied) is reported in [`Audit::errors`], as `plan` reports it, and the other
+//! targets are audited as usual.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,6 +22,7 @@ use crate::aws::{self, AwsError, AwsOptions, Clients};
 use crate::engine::{EngineError, MAX_CONCURRENT_TARGETS};
 use crate::guardrail::{Enforcement, Evaluation, Guardrail, RuleName, Subject};
 use crate::live::{Live, LiveTarget, Tagged};
+use crate::plan::TargetError;
 use crate::spec::config::DEFAULT_TARGET;
 use crate::spec::{Kind, Resource};
 use crate::validate::Loaded;
@@ -82,6 +87,10 @@ pub struct Audit {
     pub summary: AuditSummary,
     /// Sorted by target, rule, kind and name.
     pub evaluations: Vec<ResourceEvaluation>,
+    /// Targets that could not be read (none of their resources are evaluated), in
+    /// order; as `plan`'s `errors`.
+    #[serde(default)]
+    pub errors: Vec<TargetError>,
 }
 
 impl Audit {
@@ -108,7 +117,13 @@ impl Audit {
                 non_compliant,
             },
             evaluations,
+            errors: Vec::new(),
         }
+    }
+
+    /// Whether `target` failed to be read.
+    pub fn failed(&self, target: &str) -> bool {
+        self.errors.iter().any(|e| e.target == target)
     }
 }
 
@@ -140,18 +155,33 @@ pub async fn audit(
             (name.clone(), options.clone(), kinds.clone(), limit.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let clients = Clients::for_target(&name, target_config.as_ref(), &options).await?;
-            let live = aws::read_every(&clients, &kinds).await?;
-            Ok::<(String, LiveTarget), AwsError>((name, live))
+            let read = async {
+                let clients = Clients::for_target(&name, target_config.as_ref(), &options).await?;
+                aws::read_every(&clients, &kinds).await
+            };
+            let read = read.await;
+            (name, read)
         });
     }
     let mut evaluations = Vec::new();
+    let mut errors = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (name, live) = joined.map_err(|e| AwsError::Setup {
+        let (name, read) = joined.map_err(|e| AwsError::Setup {
             target: DEFAULT_TARGET.into(),
             message: format!("a read task failed: {e}"),
             hint: "this is a bug in driftless; please report it".into(),
-        })??;
+        })?;
+        let live = match read {
+            Ok(live) => live,
+            Err(e) => {
+                errors.push(TargetError {
+                    target: name,
+                    message: e.detail(),
+                    hint: e.hint(),
+                });
+                continue;
+            }
+        };
         let desired: Vec<&Resource> = loaded
             .state
             .resources
@@ -166,14 +196,16 @@ pub async fn audit(
             config.instance(),
         ));
     }
-    Ok(Audit::new(
+    errors.sort_by(|a, b| a.target.cmp(&b.target));
+    let mut audit = Audit::new(
         &loaded.revision,
         selected,
         config.guardrails.len(),
         evaluations,
-    ))
+    );
+    audit.errors = errors;
+    Ok(audit)
 }
-
 /// One target's evaluations with clients already built (the controller's resync).
 pub async fn audit_target(
     clients: &Clients,
@@ -339,11 +371,13 @@ pub enum Format {
     Markdown,
 }
 
-/// What `driftless audit` prints, and whether anything is non-compliant (exit 2).
+/// What `driftless audit` prints, whether anything is non-compliant (exit 2), and
+/// whether a target could not be read (exit 1, which wins).
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub output: String,
     pub non_compliant: bool,
+    pub failed: bool,
 }
 
 /// The `driftless audit` command: load the source (refused like any command when it
@@ -368,5 +402,6 @@ pub async fn run(
     Ok(Outcome {
         output,
         non_compliant: audit.summary.non_compliant > 0,
+        failed: !audit.errors.is_empty(),
     })
 }

@@ -267,3 +267,83 @@ fn the_plan_shows_guardrail_results_and_warnings_for_pull_requests() {
         "/audit/owned"
     );
 }
+
+#[test]
+fn a_target_that_cannot_be_read_fails_alone_and_failure_wins_over_non_compliance() {
+    // Fault rules are global: hold the lock the other fault tests take.
+    let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
+    let repo = Repo::new(&[]);
+    let config = format!(
+        "targets:\n  - {{name: good, region: {}}}\n  - {{name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}}\n{CONFIG}",
+        repo.account.region
+    );
+    repo.write("driftless.yaml", &config);
+    seed(&repo);
+    // Only `broken` assumes a role: STS answers it 503 on every attempt.
+    let faults = crate::emulator::Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "sts", "operation": "AssumeRole", "kind": "error503",
+                   "account": repo.account.account_id}]
+    }));
+    let run = repo.run(&["audit", "--output", "json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let v = run.json();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{v}");
+    assert_eq!(errors[0]["target"], "broken");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("loading credentials"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["hint"].as_str().unwrap().contains("roleArn"),
+        "{errors:?}"
+    );
+    // `good` is audited all the same, its non-compliance included.
+    assert!(
+        verdicts(&v).contains(&(
+            "cw-loggroup-retention-period-check".into(),
+            "/legacy/app".into(),
+            "NON_COMPLIANT".into(),
+            false
+        )),
+        "{v}"
+    );
+    assert!(v["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["target"] == "good"));
+
+    let text = repo.run(&["audit"]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("target broken\n  error: ")
+            && text
+                .stdout
+                .contains("Audit: 0 compliant, 3 non-compliant in 1 target.")
+            && text
+                .stdout
+                .contains("1 target failed and was not audited: broken."),
+        "{}",
+        text.stdout
+    );
+    let md = repo.run(&["audit", "--output", "markdown"]);
+    assert_eq!(md.code, 1);
+    assert!(
+        md.stdout.contains("> **error:** target `broken`")
+            && md.stdout.contains("#### target `good`")
+            && !md.stdout.contains("#### target `broken`"),
+        "{}",
+        md.stdout
+    );
+
+    // Once the role can be assumed, only the non-compliance is left: exit 2.
+    drop(faults);
+    let run = repo.run(&["audit", "--output", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["errors"], serde_json::json!([]));
+}

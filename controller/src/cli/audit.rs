@@ -1,5 +1,6 @@
 //! `driftless audit`: the guardrails evaluated on every live resource of their kinds
-//! in each target, owned or not (the work is `crate::audit`); exit 2 when anything is
+//! in each target, owned or not (the work is `crate::audit`); exit 1 when a target
+//! could not be read (the others are still audited), else 2 when anything is
 //! non-compliant.
 
 use std::io::Write;
@@ -43,7 +44,13 @@ pub async fn run(args: &AuditArgs) -> CliResult {
             std::io::stdout()
                 .lock()
                 .write_all(outcome.output.as_bytes())?;
-            Ok(ExitCode::from(if outcome.non_compliant { 2 } else { 0 }))
+            Ok(ExitCode::from(
+                match (outcome.failed, outcome.non_compliant) {
+                    (true, _) => 1,
+                    (false, true) => 2,
+                    (false, false) => 0,
+                },
+            ))
         }
         Err(e) => engine_failure(e, args.output),
     }

@@ -1,5 +1,5 @@
 //! `driftless audit` output: per target and rule, the COMPLIANT and NON_COMPLIANT
-//! resources, as text, JSON or markdown. Pure: the audit is computed once
+//! resources, and the targets that could not be read, as text, JSON or markdown. Pure: the audit is computed once
 //! (`crate::audit`) and only printed here.
 
 use std::fmt::Write;
@@ -27,7 +27,7 @@ fn managed(e: &ResourceEvaluation) -> String {
 /// Evaluations grouped by target, then by rule (in order).
 fn groups(audit: &Audit) -> Vec<(&str, Vec<Vec<&ResourceEvaluation>>)> {
     let mut out: Vec<(&str, Vec<Vec<&ResourceEvaluation>>)> = Vec::new();
-    for target in &audit.targets {
+    for target in audit.targets.iter().filter(|t| !audit.failed(t)) {
         let mut rules: Vec<Vec<&ResourceEvaluation>> = Vec::new();
         for e in audit.evaluations.iter().filter(|e| &e.target == target) {
             match rules.last_mut() {
@@ -47,8 +47,22 @@ pub fn summary_line(audit: &Audit) -> String {
         "Audit: {} compliant, {} non-compliant in {}.",
         audit.summary.compliant,
         audit.summary.non_compliant,
-        plural(audit.targets.len(), "target")
+        plural(audit.targets.len() - audit.errors.len(), "target")
     )
+}
+
+/// `1 target failed and was not audited: b.`; `None` when every target was read.
+pub fn failed_line(audit: &Audit) -> Option<String> {
+    if audit.errors.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = audit.errors.iter().map(|e| e.target.as_str()).collect();
+    let verb = if names.len() == 1 { "was" } else { "were" };
+    Some(format!(
+        "{} failed and {verb} not audited: {}.",
+        plural(names.len(), "target"),
+        names.join(", ")
+    ))
 }
 
 /// Said when driftless.yaml has no guardrails.
@@ -85,8 +99,18 @@ pub fn text(audit: &Audit) -> String {
         }
         out.push('\n');
     }
+    for e in &audit.errors {
+        let _ = writeln!(out, "target {}\n  error: {}", e.target, e.message);
+        if let Some(hint) = &e.hint {
+            let _ = writeln!(out, "    hint: {hint}");
+        }
+        out.push('\n');
+    }
     out.push_str(&summary_line(audit));
     out.push('\n');
+    if let Some(line) = failed_line(audit) {
+        let _ = writeln!(out, "{line}");
+    }
     out
 }
 
@@ -98,6 +122,21 @@ pub fn markdown(audit: &Audit) -> String {
         summary_line(audit),
         audit.revision
     );
+    if let Some(line) = failed_line(audit) {
+        let _ = writeln!(out, "**{line}**\n");
+    }
+    for e in &audit.errors {
+        let _ = writeln!(
+            out,
+            "> **error:** target `{}`: `{}`",
+            e.target.replace('`', "'"),
+            e.message.replace('`', "'")
+        );
+        if let Some(hint) = &e.hint {
+            let _ = writeln!(out, "> hint: {}", hint.replace('_', "\\_"));
+        }
+        out.push('\n');
+    }
     if audit.guardrails == 0 {
         let _ = writeln!(out, "{NO_GUARDRAILS}\n");
     }

@@ -404,6 +404,44 @@ fn audit_renderings() {
 }
 
 #[test]
+fn an_audit_target_that_failed_is_reported_in_every_format() {
+    let mut audit = crate::audit::Audit::new(
+        "9f1c2e7",
+        vec!["prod-osaka".into(), "prod-tokyo".into()],
+        1,
+        Vec::new(),
+    );
+    audit.errors.push(crate::plan::TargetError {
+        target: "prod-osaka".into(),
+        message: "sts AssumeRole failed: access denied".into(),
+        hint: Some("check the role's trust_policy".into()),
+    });
+    let text = super::audit::text(&audit);
+    assert!(
+        text.contains("target prod-osaka\n  error: sts AssumeRole failed: access denied\n    hint: check the role's trust_policy\n")
+            && text.contains("target prod-tokyo\n")
+            && text.contains("in 1 target.\n1 target failed and was not audited: prod-osaka.\n"),
+        "{text}"
+    );
+    let md = super::audit::markdown(&audit);
+    assert!(
+        md.contains("**1 target failed and was not audited: prod-osaka.**")
+            && md.contains(
+                "> **error:** target `prod-osaka`: `sts AssumeRole failed: access denied`"
+            )
+            && md.contains("> hint: check the role's trust\\_policy")
+            && !md.contains("#### target `prod-osaka`"),
+        "{md}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&super::audit::json(&audit)).unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"target": "prod-osaka", "message": "sts AssumeRole failed: access denied",
+                "hint": "check the role's trust_policy"}])
+    );
+}
+
+#[test]
 fn a_failed_target_is_reported_in_every_format() {
     let mut plan = Plan::new(
         "abc",
