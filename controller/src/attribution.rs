@@ -6,6 +6,7 @@
 //! the target's last apply, and gets `changedBy`. A lookup that is denied or fails,
 //! finds nothing, or is over the bound gives "unknown": attribution never fails a
 //! plan. The time of the last apply comes from the history in the state directory.
+//! `plan`, `apply` and each reconcile of `driftless run` attribute their drifts.
 
 use std::collections::BTreeMap;
 use std::path::Path;

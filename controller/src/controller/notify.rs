@@ -13,8 +13,9 @@
 //! The Slack webhook URL is a secret (it is the credential): it is read from the
 //! environment or a file, and never appears in logs, errors or `Debug` output, which
 //! name its source instead ("the Slack webhook (from DRIFTLESS_SLACK_WEBHOOK_URL)").
-//! The dedup state lives in memory, so after a restart a condition that still holds is
-//! announced again.
+//! The dedup state lives in memory and is saved in the state store by the controller
+//! ([`Notifier::memory`] / [`Notifier::restore`]), so a restart does not announce
+//! again what was already announced.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
