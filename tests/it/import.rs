@@ -1,0 +1,327 @@
+//! `driftless import` end to end: resources made through the SDK without driftless
+//! (an existing estate), imported with `--adopt`, validated, planned (only the
+//! ownership tag is added), applied, planned again (no change), and every live
+//! setting compared with what it was before. Each test in its own account.
+
+use std::path::Path;
+
+use crate::cli::{driftless, Repo, Run};
+
+/// Runs the binary with `args` as they are (no `--source`, no `--state-dir`).
+fn bare(repo: &Repo, args: &[&str]) -> Run {
+    let out = driftless(&repo.account, repo.state.path())
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `import --adopt --out <tmp>/imported` over `repo` (plus `extra`); the folder.
+fn import(repo: &Repo, out: &Path, extra: &[&str]) -> Run {
+    let out = out.to_string_lossy().into_owned();
+    let mut args = vec!["import", "--adopt", "--out", &out];
+    args.extend_from_slice(extra);
+    repo.run(&args)
+}
+
+/// Plans or applies the folder `dir` with the repository's state dir.
+fn on(repo: &Repo, dir: &Path, args: &[&str]) -> Run {
+    let dir = dir.to_string_lossy().into_owned();
+    let mut all = args.to_vec();
+    all.extend(["--source", &dir]);
+    repo.run_raw(&all)
+}
+
+/// The round trip: validate passes, the plan only adopts (the ownership tag, no other
+/// field), apply, and the next plan has no change. Returns the names adopted.
+fn round_trip(repo: &Repo, dir: &Path) -> Vec<String> {
+    let validate = bare(repo, &["validate", &dir.to_string_lossy()]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    let plan = on(
+        repo,
+        dir,
+        &["plan", "--detailed-exitcode", "--output", "json"],
+    );
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    let tag = "tags[\"driftless.dev/managed-by\"]";
+    let mut names = Vec::new();
+    for c in plan.json()["changes"].as_array().unwrap() {
+        let fields: Vec<&str> = c["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            (c["action"].as_str(), c["adopt"].as_bool(), fields),
+            (Some("update"), Some(true), vec![tag]),
+            "only the ownership tag changes: {c}"
+        );
+        names.push(c["name"].as_str().unwrap().to_string());
+    }
+    let apply = on(repo, dir, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = on(
+        repo,
+        dir,
+        &["plan", "--detailed-exitcode", "--output", "json"],
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    names
+}
+
+fn text(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| {
+        panic!(
+            "{file}: {e}; {:?}",
+            std::fs::read_dir(dir).unwrap().collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Every setting of the account's alarms, without their state (which the emulator
+/// moves on its own) and the tags (the ownership tag is added).
+fn alarm_settings(repo: &Repo) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
+        let out = cw.describe_alarms().send().await.unwrap();
+        let mut alarms = out.metric_alarms().to_vec();
+        for a in &mut alarms {
+            a.state_value = None;
+            a.state_reason = None;
+            a.state_reason_data = None;
+            a.state_updated_timestamp = None;
+            a.state_transitioned_timestamp = None;
+            a.alarm_configuration_updated_timestamp = None;
+        }
+        format!("{alarms:#?}")
+    })
+}
+
+fn seed_alarms(repo: &Repo) {
+    use aws_sdk_cloudwatch::types::{
+        ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
+        cw.put_metric_alarm()
+            .alarm_name("legacy-cpu")
+            .alarm_description("CPU of the web fleet")
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .dimensions(
+                Dimension::builder()
+                    .name("AutoScalingGroupName")
+                    .value("web")
+                    .build(),
+            )
+            .statistic(Statistic::Average)
+            .period(300)
+            .evaluation_periods(3)
+            .datapoints_to_alarm(2)
+            .threshold(80.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .treat_missing_data("breaching")
+            .alarm_actions("arn:aws:sns:ap-northeast-1:111111111111:ops")
+            .tags(
+                aws_sdk_cloudwatch::types::Tag::builder()
+                    .key("team")
+                    .value("web")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let stat = |id: &str, metric: &str| {
+            MetricDataQuery::builder()
+                .id(id)
+                .metric_stat(
+                    MetricStat::builder()
+                        .metric(
+                            Metric::builder()
+                                .namespace("AWS/ApplicationELB")
+                                .metric_name(metric)
+                                .build(),
+                        )
+                        .period(60)
+                        .stat("Sum")
+                        .build(),
+                )
+                .return_data(false)
+                .build()
+        };
+        cw.put_metric_alarm()
+            .alarm_name("legacy-error-rate")
+            .metrics(stat("errors", "HTTPCode_Target_5XX_Count"))
+            .metrics(stat("requests", "RequestCount"))
+            .metrics(
+                MetricDataQuery::builder()
+                    .id("rate")
+                    .expression("100 * errors / requests")
+                    .label("error rate")
+                    .build(),
+            )
+            .evaluation_periods(5)
+            .threshold(1.5)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn imported_alarms_round_trip_metric_math_included() {
+    let repo = Repo::new(&[]);
+    seed_alarms(&repo);
+    let before = alarm_settings(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "MetricAlarm"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let alarms = text(&dir, "alarms.yaml");
+    assert!(
+        alarms.contains("  name: legacy-cpu\n  adopt: true\n"),
+        "{alarms}"
+    );
+    // AWS defaults are left out: datapointsToAlarm only where it differs from
+    // evaluationPeriods, no actionsEnabled, returnData only where false.
+    assert!(alarms.contains("datapointsToAlarm: 2"), "{alarms}");
+    assert_eq!(alarms.matches("datapointsToAlarm").count(), 1, "{alarms}");
+    assert!(!alarms.contains("actionsEnabled"), "{alarms}");
+    assert_eq!(alarms.matches("returnData: false").count(), 2, "{alarms}");
+    assert!(!alarms.contains("returnData: true"), "{alarms}");
+    assert!(!alarms.contains("managed-by"), "{alarms}");
+    assert_eq!(
+        round_trip(&repo, &dir),
+        ["legacy-cpu", "legacy-error-rate"],
+        "{alarms}"
+    );
+    assert_eq!(alarm_settings(&repo), before);
+}
+
+/// Every setting of the account's log groups and their tags (the ownership tag
+/// removed).
+fn log_group_settings(repo: &Repo) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+        let groups = logs.describe_log_groups().send().await.unwrap();
+        let mut out = String::new();
+        for g in groups.log_groups() {
+            let arn = g.arn().unwrap().trim_end_matches(":*");
+            let mut tags = logs
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .tags()
+                .cloned()
+                .unwrap_or_default();
+            tags.remove("driftless.dev/managed-by");
+            let tags: std::collections::BTreeMap<_, _> = tags.into_iter().collect();
+            out.push_str(&format!("{g:#?} {tags:?}\n"));
+        }
+        out
+    })
+}
+
+#[test]
+fn imported_log_groups_round_trip_and_aws_ones_are_left_out_unless_asked() {
+    let repo = Repo::new(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+        for (name, days) in [
+            ("/legacy/app", Some(90)),
+            ("/legacy/audit", None),
+            ("/aws/lambda/fn", Some(7)),
+        ] {
+            logs.create_log_group()
+                .log_group_name(name)
+                .tags("team", "ops")
+                .send()
+                .await
+                .unwrap();
+            if let Some(days) = days {
+                logs.put_retention_policy()
+                    .log_group_name(name)
+                    .retention_in_days(days)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let before = log_group_settings(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "LogGroup,LogRetentionPolicy"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("LogGroup /aws/lambda/fn: left out: created by an AWS service"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("LogRetentionPolicy is not importable"),
+        "{}",
+        run.stderr
+    );
+    let groups = text(&dir, "log-groups.yaml");
+    assert_eq!(
+        groups,
+        "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata:\n  name: /legacy/app\n  adopt: true\nspec:\n  retentionInDays: 90\n  tags:\n    team: ops\n---\napiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata:\n  name: /legacy/audit\n  adopt: true\nspec:\n  tags:\n    team: ops\n"
+    );
+    assert_eq!(round_trip(&repo, &dir), ["/legacy/app", "/legacy/audit"]);
+    assert_eq!(log_group_settings(&repo), before);
+
+    // Asked for by prefix, the service's group is imported too; owned ones are skipped.
+    let again = out.path().join("again");
+    let run = import(
+        &repo,
+        &again,
+        &["--kinds", "LogGroup", "--name-prefix", "/aws/"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(text(&again, "log-groups.yaml").contains("name: /aws/lambda/fn"));
+    let all = out.path().join("all");
+    let run = import(&repo, &all, &["--kinds", "LogGroup"]);
+    assert!(
+        run.stderr
+            .contains("LogGroup /legacy/app: skipped: driftless already manages it"),
+        "{}",
+        run.stderr
+    );
+    assert!(!all.join("log-groups.yaml").exists());
+}
+
+#[test]
+fn a_non_empty_out_folder_is_refused_without_force() {
+    let repo = Repo::new(&[]);
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("keep.yaml"), "x: 1\n").unwrap();
+    let run = import(&repo, out.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("is not empty; refusing to overwrite it"),
+        "{}",
+        run.stderr
+    );
+    let forced = import(&repo, out.path(), &["--force"]);
+    assert_eq!(forced.code, 0, "{}\n{}", forced.stdout, forced.stderr);
+    assert!(
+        forced.stdout.contains("Imported 0 documents"),
+        "{}",
+        forced.stdout
+    );
+}
