@@ -325,3 +325,143 @@ fn a_non_empty_out_folder_is_refused_without_force() {
         forced.stdout
     );
 }
+
+/// A vault with tags; a plan with a scheduled rule into it and a tag selection.
+fn seed_backup(repo: &Repo) {
+    use aws_sdk_backup::types::{
+        BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionType, Lifecycle,
+    };
+    let account = repo.account.account_id.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let backup = aws_sdk_backup::Client::new(&repo.sdk());
+        backup
+            .create_backup_vault()
+            .backup_vault_name("legacy-vault")
+            .backup_vault_tags("team", "ops")
+            .send()
+            .await
+            .unwrap();
+        let plan = backup
+            .create_backup_plan()
+            .backup_plan(
+                BackupPlanInput::builder()
+                    .backup_plan_name("legacy-plan")
+                    .rules(
+                        BackupRuleInput::builder()
+                            .rule_name("daily")
+                            .target_backup_vault_name("legacy-vault")
+                            .schedule_expression("cron(0 5 ? * * *)")
+                            .start_window_minutes(60)
+                            .lifecycle(Lifecycle::builder().delete_after_days(35).build())
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .backup_plan_tags("team", "ops")
+            .send()
+            .await
+            .unwrap();
+        backup
+            .create_backup_selection()
+            .backup_plan_id(plan.backup_plan_id().unwrap())
+            .backup_selection(
+                BackupSelection::builder()
+                    .selection_name("tagged")
+                    .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
+                    .list_of_tags(
+                        Condition::builder()
+                            .condition_type(ConditionType::Stringequals)
+                            .condition_key("Backup")
+                            .condition_value("daily")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Every setting of the account's vaults and plans (rules, selections).
+fn backup_settings(repo: &Repo) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let backup = aws_sdk_backup::Client::new(&repo.sdk());
+        let vaults = backup.list_backup_vaults().send().await.unwrap();
+        let mut out = format!("{:#?}\n", vaults.backup_vault_list());
+        let plans = backup.list_backup_plans().send().await.unwrap();
+        for p in plans.backup_plans_list() {
+            let id = p.backup_plan_id().unwrap();
+            let plan = backup
+                .get_backup_plan()
+                .backup_plan_id(id)
+                .send()
+                .await
+                .unwrap();
+            out.push_str(&format!("{:#?}\n", plan.backup_plan()));
+            let selections = backup
+                .list_backup_selections()
+                .backup_plan_id(id)
+                .send()
+                .await
+                .unwrap();
+            for s in selections.backup_selections_list() {
+                let one = backup
+                    .get_backup_selection()
+                    .backup_plan_id(id)
+                    .selection_id(s.selection_id().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                out.push_str(&format!("{:#?}\n", one.backup_selection()));
+            }
+        }
+        out
+    })
+}
+
+#[test]
+fn imported_vaults_and_plans_round_trip_with_their_selections() {
+    let repo = Repo::new(&[]);
+    seed_backup(&repo);
+    let before = backup_settings(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "BackupVault,BackupPlan"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let vaults = text(&dir, "backup-vaults.yaml");
+    assert!(vaults.contains("name: legacy-vault"), "{vaults}");
+    assert!(!vaults.contains("encryptionKeyArn"), "{vaults}");
+    // A vault's key is never written; when AWS reports one, a note says so.
+    let keyed = before.contains("encryption_key_arn: Some");
+    assert_eq!(
+        run.stderr
+            .contains("BackupVault legacy-vault: encryptionKeyArn"),
+        keyed,
+        "{}",
+        run.stderr
+    );
+    let plans = text(&dir, "backup-plans.yaml");
+    for wanted in [
+        "targetVault: legacy-vault",
+        "schedule: cron(0 5 ? * * *)",
+        "startWindowMinutes: 60",
+        "deleteAfterDays: 35",
+        "name: tagged",
+    ] {
+        assert!(plans.contains(wanted), "{wanted}: {plans}");
+    }
+    assert!(!plans.contains("completionWindowMinutes"), "{plans}");
+    assert_eq!(
+        round_trip(&repo, &dir),
+        ["legacy-vault", "legacy-plan"],
+        "{vaults}{plans}"
+    );
+    assert_eq!(backup_settings(&repo), before);
+}

@@ -74,24 +74,41 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
             return;
         }
         for (name, spec, owner) in candidates {
+            let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
             match candidate(kind, &name, spec, owner.as_deref(), options) {
-                Ok(doc) => docs.push(doc),
-                Err(Some(note)) => out.notes.push(format!("{target}: {kind:?} {name}: {note}")),
+                Ok((doc, notes)) => {
+                    out.notes.extend(notes.into_iter().map(note));
+                    docs.push(doc);
+                }
+                Err(Some(n)) => out.notes.push(note(n)),
                 Err(None) => {}
             }
         }
     };
     take(Kind::MetricAlarm, jsons(&live.alarms));
     take(Kind::LogGroup, jsons(&live.log_groups));
+    let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
+    take(Kind::BackupVault, jsons(&vaults));
+    take(Kind::BackupPlan, jsons(&live.backup_plans));
     docs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    for kind in Kind::ALL {
+    let vault_names: BTreeSet<String> = docs
+        .iter()
+        .filter(|d| d.kind == Kind::BackupVault)
+        .map(|d| d.name.clone())
+        .collect();
+    for doc in docs.iter_mut().filter(|d| d.kind == Kind::BackupPlan) {
+        external_vaults(&mut doc.spec, &vault_names);
+    }
+    // Vaults come before plans, so plans are validated with the vaults they name.
+    let mut written: Vec<SourceFile> = Vec::new();
+    for kind in WRITE_ORDER {
         let Some(file) = file_name(*kind) else {
             continue;
         };
         let mut text = String::new();
         for doc in docs.iter().filter(|d| d.kind == *kind) {
             let one = document(doc, target, options);
-            match invalid(file, &one, options) {
+            match invalid(file, &one, options, &written) {
                 Some(why) => out.notes.push(format!(
                     "{target}: {:?} {}: left out, the format cannot represent it: {why}",
                     doc.kind, doc.name
@@ -106,10 +123,52 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
             }
         }
         if !text.is_empty() {
+            written.push(source_file(file, &text));
             out.files.push((file.to_string(), text));
         }
     }
     out
+}
+
+/// The order files are written and validated in: vaults before the plans naming them.
+const WRITE_ORDER: &[Kind] = &[
+    Kind::MetricAlarm,
+    Kind::LogGroup,
+    Kind::PatchBaseline,
+    Kind::MaintenanceWindow,
+    Kind::BackupVault,
+    Kind::BackupPlan,
+];
+
+/// A plan's rules may name vaults that are not imported (`Default`, an owned one, one
+/// left out): they are listed in `externalVaults`, the format's way to name a vault no
+/// document of the revision manages.
+fn external_vaults(plan: &mut J, imported: &BTreeSet<String>) {
+    let named: BTreeSet<String> = plan
+        .get("rules")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("targetVault").and_then(J::as_str))
+        .filter(|v| !imported.contains(*v))
+        .map(str::to_string)
+        .collect();
+    if !named.is_empty() {
+        if let J::Object(m) = plan {
+            m.insert(
+                "externalVaults".into(),
+                J::from(named.into_iter().collect::<Vec<_>>()),
+            );
+        }
+    }
+}
+
+fn source_file(file: &str, text: &str) -> SourceFile {
+    SourceFile {
+        relative: file.to_string(),
+        display: file.to_string(),
+        text: text.to_string(),
+    }
 }
 
 /// (name, spec as JSON, ownership tag value) of each live resource.
@@ -131,7 +190,7 @@ fn candidate(
     spec: J,
     owner: Option<&str>,
     options: &Options,
-) -> Result<Doc, Option<String>> {
+) -> Result<(Doc, Vec<String>), Option<String>> {
     if let Some(prefix) = &options.name_prefix {
         if !name.starts_with(prefix.as_str()) {
             return Err(None);
@@ -153,17 +212,18 @@ fn candidate(
     if let Some(why) = service_owned(kind, name, options.name_prefix.as_deref()) {
         return Err(Some(format!("left out: {why}")));
     }
-    let spec = minimal(kind, spec).ok_or_else(|| {
+    let (spec, notes) = minimal(kind, spec).ok_or_else(|| {
         Some(
             "left out: its live settings do not survive normalisation (a bug; please report it)"
                 .into(),
         )
     })?;
-    Ok(Doc {
+    let doc = Doc {
         kind,
         name: name.to_string(),
         spec,
-    })
+    };
+    Ok((doc, notes))
 }
 
 /// Why a resource is AWS's or a service's, not the account's to manage.
@@ -173,6 +233,12 @@ fn service_owned(kind: Kind, name: &str, prefix: Option<&str>) -> Option<String>
         Kind::LogGroup if name.starts_with("/aws/") && !asked("/aws/") => Some(
             "created by an AWS service (`/aws/…`); import it with `--name-prefix /aws/…`".into(),
         ),
+        Kind::BackupVault if name == "Default" => {
+            Some("AWS Backup's `Default` vault (plans may still name it: `externalVaults`)".into())
+        }
+        Kind::BackupVault | Kind::BackupPlan if name.starts_with("aws/") => {
+            Some("created by an AWS service (`aws/…`)".into())
+        }
         Kind::MetricAlarm if name.starts_with("TargetTracking-") => {
             Some("created and rewritten by Application Auto Scaling (target tracking)".into())
         }
@@ -202,24 +268,65 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
 }
 
 /// `spec` (the live resource, ownership tag removed) without every key the plan's
-/// normalisation restores by itself; `None` when the spec does not even equal itself
-/// once normalised.
-fn minimal(kind: Kind, mut spec: J) -> Option<J> {
+/// normalisation restores by itself, and without the server-chosen values that are
+/// AWS's defaults ([`server_defaults`]); with notes on what was not written. `None`
+/// when the result would not plan as equal to the live resource.
+fn minimal(kind: Kind, mut spec: J) -> Option<(J, Vec<String>)> {
     if let Some(J::Object(tags)) = spec.get_mut("tags") {
         tags.remove(OWNERSHIP_TAG);
     }
     let live = normalised(kind, &spec)?;
-    let same = |candidate: &J| {
-        normalised(kind, candidate).is_some_and(|mut n| {
-            crate::plan::dont_care(kind, &mut n, &live);
-            n == live
-        })
-    };
-    if !same(&spec) {
-        return None;
+    // Removing a key must leave the normalised value as it is: a server-chosen value
+    // the plan "does not care" about (a backup schedule) is kept, as it was chosen.
+    let strictly_same = |candidate: &J| normalised(kind, candidate).is_some_and(|n| n == live);
+    strip(&mut spec, &mut Vec::new(), &strictly_same);
+    let notes = server_defaults(kind, &mut spec);
+    let plans_the_same = normalised(kind, &spec).is_some_and(|mut n| {
+        crate::plan::dont_care(kind, &mut n, &live);
+        n == live
+    });
+    plans_the_same.then_some((spec, notes))
+}
+
+/// Whether `value` is AWS Backup's default for a server-chosen rule field (AWS
+/// Backup developer guide: start window 8 hours, completion window 7 days, schedules
+/// in UTC).
+fn is_backup_rule_default(key: &str, value: &J) -> bool {
+    match key {
+        "startWindowMinutes" => value.as_u64() == Some(480),
+        "completionWindowMinutes" => value.as_u64() == Some(10080),
+        "scheduleTimezone" => matches!(value.as_str(), Some("Etc/UTC" | "UTC")),
+        _ => false,
     }
-    strip(&mut spec, &mut Vec::new(), &same);
-    Some(spec)
+}
+
+/// Leaves out server-chosen values that are AWS's defaults (the plan takes the live
+/// value when a spec is silent). A vault's key is always left out: the read cannot
+/// tell AWS's `aws/backup` key (not driftless's to manage) from a customer managed
+/// key without a KMS call, so it is named in a note instead.
+fn server_defaults(kind: Kind, spec: &mut J) -> Vec<String> {
+    let mut notes = Vec::new();
+    match kind {
+        Kind::BackupVault => {
+            if let Some(key) = spec
+                .as_object_mut()
+                .and_then(|m| m.remove("encryptionKeyArn"))
+            {
+                notes.push(format!(
+                    "encryptionKeyArn {key} not written (a spec without one accepts the vault's key; \
+                     write it if it is a customer managed key, not `aws/backup`)"
+                ));
+            }
+        }
+        Kind::BackupPlan => {
+            let rules = spec.get_mut("rules").and_then(J::as_array_mut);
+            for rule in rules.into_iter().flatten().filter_map(J::as_object_mut) {
+                rule.retain(|key, value| !is_backup_rule_default(key, value));
+            }
+        }
+        _ => {}
+    }
+    notes
 }
 
 /// One step of a path into a JSON value.
@@ -283,14 +390,12 @@ fn document(doc: &Doc, target: &str, options: &Options) -> String {
     text
 }
 
-/// The diagnostics of `text` validated alone with driftless.yaml, when it is invalid.
-fn invalid(file: &str, text: &str, options: &Options) -> Option<String> {
+/// The diagnostics of `text` validated alone with driftless.yaml, when it is invalid;
+/// `written` holds the files already accepted (the vaults a plan names).
+fn invalid(file: &str, text: &str, options: &Options, written: &[SourceFile]) -> Option<String> {
     let mut files: Vec<SourceFile> = options.config.iter().cloned().collect();
-    files.push(SourceFile {
-        relative: file.to_string(),
-        display: file.to_string(),
-        text: text.to_string(),
-    });
+    files.extend(written.iter().filter(|f| f.relative != file).cloned());
+    files.push(source_file(file, text));
     match crate::spec::parse(&files) {
         Ok(_) => None,
         Err(diagnostics) => Some(
