@@ -465,3 +465,120 @@ fn imported_vaults_and_plans_round_trip_with_their_selections() {
     );
     assert_eq!(backup_settings(&repo), before);
 }
+
+/// A baseline with approval rules and a patch group. (The emulator, like moto, does not
+/// register patch groups to AWS's own baselines, so that note is unit-tested.)
+fn seed_baseline(repo: &Repo) {
+    use aws_sdk_ssm::types::{
+        OperatingSystem, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
+        PatchRule, PatchRuleGroup,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let filter = |key: PatchFilterKey, values: &[&str]| {
+            let mut f = PatchFilter::builder().key(key);
+            for v in values {
+                f = f.values(*v);
+            }
+            f.build().unwrap()
+        };
+        let rule = PatchRule::builder()
+            .patch_filter_group(
+                PatchFilterGroup::builder()
+                    .patch_filters(filter(PatchFilterKey::Classification, &["Security"]))
+                    .patch_filters(filter(PatchFilterKey::Severity, &["Critical", "Important"]))
+                    .build()
+                    .unwrap(),
+            )
+            .approve_after_days(7)
+            .compliance_level(PatchComplianceLevel::High)
+            .build();
+        let baseline = ssm
+            .create_patch_baseline()
+            .name("legacy-al2023")
+            .description("web fleet")
+            .operating_system(OperatingSystem::AmazonLinux2023)
+            .approval_rules(PatchRuleGroup::builder().patch_rules(rule).build().unwrap())
+            .approved_patches("kernel-6.1.0")
+            .send()
+            .await
+            .unwrap();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(baseline.baseline_id().unwrap())
+            .patch_group("legacy-web")
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Every setting of the account's own baselines and the patch-group registrations.
+fn baseline_settings(repo: &Repo) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let own = ssm
+            .describe_patch_baselines()
+            .filters(
+                aws_sdk_ssm::types::PatchOrchestratorFilter::builder()
+                    .key("OWNER")
+                    .values("Self")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let mut out = String::new();
+        for b in own.baseline_identities() {
+            let mut got = ssm
+                .get_patch_baseline()
+                .baseline_id(b.baseline_id().unwrap())
+                .send()
+                .await
+                .unwrap();
+            got.modified_date = None;
+            let got = format!("{got:#?}");
+            // Everything but the request id, which differs per call.
+            let settings = got.split("    _request_id").next().unwrap_or_default();
+            out.push_str(settings);
+        }
+        let groups = ssm.describe_patch_groups().send().await.unwrap();
+        out.push_str(&format!("{:#?}", groups.mappings()));
+        out
+    })
+}
+
+#[test]
+fn imported_baselines_round_trip_and_aws_owned_ones_are_left_out() {
+    let repo = Repo::new(&[]);
+    seed_baseline(&repo);
+    let before = baseline_settings(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "PatchBaseline"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("AWS's predefined patch baselines (AWS-…) are not imported"),
+        "{}",
+        run.stderr
+    );
+    let baselines = text(&dir, "patch-baselines.yaml");
+    assert_eq!(
+        baselines.matches("kind: PatchBaseline").count(),
+        1,
+        "{baselines}"
+    );
+    for wanted in [
+        "name: legacy-al2023",
+        "legacy-web",
+        "approveAfterDays: 7",
+        "kernel-6.1.0",
+    ] {
+        assert!(baselines.contains(wanted), "{wanted}: {baselines}");
+    }
+    assert!(!baselines.contains("AWS-"), "{baselines}");
+    assert_eq!(round_trip(&repo, &dir), ["legacy-al2023"], "{baselines}");
+    assert_eq!(baseline_settings(&repo), before);
+}

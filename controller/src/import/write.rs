@@ -68,28 +68,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
 /// The documents of one target's live resources.
 pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> TargetFiles {
     let mut out = TargetFiles::default();
-    let mut docs: Vec<Doc> = Vec::new();
-    let mut take = |kind: Kind, candidates: Vec<(String, J, Option<String>)>| {
-        if !options.kinds.contains(&kind) {
-            return;
-        }
-        for (name, spec, owner) in candidates {
-            let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
-            match candidate(kind, &name, spec, owner.as_deref(), options) {
-                Ok((doc, notes)) => {
-                    out.notes.extend(notes.into_iter().map(note));
-                    docs.push(doc);
-                }
-                Err(Some(n)) => out.notes.push(note(n)),
-                Err(None) => {}
-            }
-        }
-    };
-    take(Kind::MetricAlarm, jsons(&live.alarms));
-    take(Kind::LogGroup, jsons(&live.log_groups));
-    let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
-    take(Kind::BackupVault, jsons(&vaults));
-    take(Kind::BackupPlan, jsons(&live.backup_plans));
+    let mut docs = documents(target, live, options, &mut out.notes);
     docs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let vault_names: BTreeSet<String> = docs
         .iter()
@@ -128,6 +107,49 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
         }
     }
     out
+}
+
+/// The documents of the asked kinds, with notes on what is left out.
+fn documents(
+    target: &str,
+    live: &LiveTarget,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Vec<Doc> {
+    let wanted = |k: Kind| options.kinds.contains(&k);
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut take = |kind: Kind, candidates: Vec<(String, J, Option<String>)>| {
+        if !wanted(kind) {
+            return;
+        }
+        for (name, spec, owner) in candidates {
+            let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
+            match candidate(kind, &name, spec, owner.as_deref(), options) {
+                Ok((doc, left_out)) => {
+                    notes.extend(left_out.into_iter().map(note));
+                    docs.push(doc);
+                }
+                Err(Some(n)) => notes.push(note(n)),
+                Err(None) => {}
+            }
+        }
+    };
+    let mut same_name = Vec::new();
+    let windows = unique_names(&live.maintenance_windows, target, &mut same_name);
+    let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
+    take(Kind::MetricAlarm, jsons(&live.alarms));
+    take(Kind::LogGroup, jsons(&live.log_groups));
+    take(Kind::PatchBaseline, jsons(&live.patch_baselines));
+    take(Kind::MaintenanceWindow, jsons(&windows));
+    take(Kind::BackupVault, jsons(&vaults));
+    take(Kind::BackupPlan, jsons(&live.backup_plans));
+    if wanted(Kind::MaintenanceWindow) {
+        notes.extend(same_name);
+    }
+    if wanted(Kind::PatchBaseline) {
+        notes.extend(foreign_registrations(target, live));
+    }
+    docs
 }
 
 /// The order files are written and validated in: vaults before the plans naming them.
@@ -169,6 +191,57 @@ fn source_file(file: &str, text: &str) -> SourceFile {
         display: file.to_string(),
         text: text.to_string(),
     }
+}
+
+/// Windows whose name no other window has: AWS allows several windows of one name,
+/// the format does not (a name is the key); those are left out with a note.
+fn unique_names<S: Clone>(
+    windows: &[Live<S>],
+    target: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Live<S>> {
+    let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+    for w in windows {
+        *count.entry(w.name.as_str()).or_default() += 1;
+    }
+    for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
+        notes.push(format!(
+            "{target}: MaintenanceWindow {name}: left out: {n} windows have this name; \
+             rename all but one to import them"
+        ));
+    }
+    windows
+        .iter()
+        .filter(|w| count[w.name.as_str()] == 1)
+        .cloned()
+        .collect()
+}
+
+/// Patch groups registered to baselines the account does not own (AWS's predefined
+/// ones, which are never read): the format writes a registration inside its
+/// baseline, so these are not imported.
+fn foreign_registrations(target: &str, live: &LiveTarget) -> Vec<String> {
+    let own: BTreeSet<&str> = live
+        .patch_baselines
+        .iter()
+        .filter_map(|b| b.id.as_deref())
+        .collect();
+    let mut notes = vec![format!(
+        "{target}: AWS's predefined patch baselines (AWS-…) are not imported: they are AWS's, \
+         not the account's to change"
+    )];
+    for (group, registrations) in &live.patch_group_registrations {
+        for (os, baseline) in registrations
+            .iter()
+            .filter(|(_, b)| !own.contains(b.as_str()))
+        {
+            notes.push(format!(
+                "{target}: patch group {group} ({os:?}): left out: registered to {baseline}, \
+                 a baseline the account does not own"
+            ));
+        }
+    }
+    notes
 }
 
 /// (name, spec as JSON, ownership tag value) of each live resource.
@@ -408,5 +481,57 @@ fn invalid(file: &str, text: &str, options: &Options, written: &[SourceFile]) ->
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::patch_baseline::OperatingSystem;
+    use serde_json::json;
+
+    #[test]
+    fn patch_groups_of_baselines_the_account_does_not_own_are_noted() {
+        let mut live = LiveTarget::default();
+        live.patch_group_registrations.insert(
+            "aws-group".into(),
+            vec![(
+                OperatingSystem::AmazonLinux2023,
+                "arn:aws:ssm:us-east-1:aws:patchbaseline/pb-0123".into(),
+            )],
+        );
+        let notes = foreign_registrations("t", &live);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].starts_with("t: patch group aws-group (AmazonLinux2023): left out: registered to arn:aws:ssm:us-east-1:aws:patchbaseline/pb-0123"), "{notes:?}");
+    }
+
+    #[test]
+    fn defaults_the_plan_restores_are_left_out_and_chosen_values_kept() {
+        let alarm = json!({"namespace": "AWS/EC2", "metricName": "CPUUtilization",
+            "statistic": "Average", "period": 300, "evaluationPeriods": 3,
+            "datapointsToAlarm": 3, "actionsEnabled": true, "treatMissingData": "missing",
+            "threshold": 80.0, "comparisonOperator": "GreaterThanThreshold"});
+        let (spec, notes) = minimal(Kind::MetricAlarm, alarm).unwrap();
+        assert!(notes.is_empty());
+        for gone in ["datapointsToAlarm", "actionsEnabled", "treatMissingData"] {
+            assert!(spec.get(gone).is_none(), "{gone}: {spec}");
+        }
+        let plan = json!({"rules": [{"name": "daily", "targetVault": "v",
+            "schedule": "cron(0 5 ? * * *)", "scheduleTimezone": "Etc/UTC",
+            "startWindowMinutes": 480, "completionWindowMinutes": 10080}]});
+        let (spec, _) = minimal(Kind::BackupPlan, plan).unwrap();
+        assert_eq!(
+            spec,
+            json!({"rules": [{"name": "daily", "targetVault": "v", "schedule": "cron(0 5 ? * * *)"}]})
+        );
+    }
+
+    #[test]
+    fn a_vault_key_is_never_written_and_said_so() {
+        let vault = json!({"encryptionKeyArn": "arn:aws:kms:us-east-1:111111111111:key/k",
+            "tags": {"team": "ops", "driftless.dev/managed-by": "other"}});
+        let (spec, notes) = minimal(Kind::BackupVault, vault).unwrap();
+        assert_eq!(spec, json!({"tags": {"team": "ops"}}));
+        assert!(notes[0].starts_with("encryptionKeyArn"), "{notes:?}");
     }
 }
