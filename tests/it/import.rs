@@ -582,3 +582,171 @@ fn imported_baselines_round_trip_and_aws_owned_ones_are_left_out() {
     assert_eq!(round_trip(&repo, &dir), ["legacy-al2023"], "{baselines}");
     assert_eq!(baseline_settings(&repo), before);
 }
+
+/// A window with a tag target and a RUN_COMMAND task with parameters.
+fn seed_window(repo: &Repo) {
+    use aws_sdk_ssm::types::{
+        MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
+        MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskType, Target,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let window = ssm
+            .create_maintenance_window()
+            .name("legacy-patching")
+            .description("Sunday patching")
+            .schedule("cron(0 2 ? * SUN *)")
+            .schedule_timezone("Asia/Tokyo")
+            .duration(3)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .tags(
+                aws_sdk_ssm::types::Tag::builder()
+                    .key("team")
+                    .value("ops")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let window_id = window.window_id().unwrap();
+        let target = ssm
+            .register_target_with_maintenance_window()
+            .window_id(window_id)
+            .name("web")
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(
+                Target::builder()
+                    .key("tag:Patch Group")
+                    .values("legacy-web")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let run_command = MaintenanceWindowRunCommandParameters::builder()
+            .parameters("Operation", vec!["Install".to_string()])
+            .timeout_seconds(600)
+            .build();
+        ssm.register_task_with_maintenance_window()
+            .window_id(window_id)
+            .name("patch")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .task_arn("AWS-RunPatchBaseline")
+            .targets(
+                Target::builder()
+                    .key("WindowTargetIds")
+                    .values(target.window_target_id().unwrap())
+                    .build(),
+            )
+            .task_invocation_parameters(
+                MaintenanceWindowTaskInvocationParameters::builder()
+                    .run_command(run_command)
+                    .build(),
+            )
+            .priority(1)
+            .max_concurrency("10%")
+            .max_errors("1")
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Every setting of the account's windows, their targets and tasks (request ids
+/// and modification dates left out).
+fn window_settings(repo: &Repo) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let windows = ssm.describe_maintenance_windows().send().await.unwrap();
+        let mut out = String::new();
+        // Everything before the request id (the last field, different per call).
+        let settings = |x: String| {
+            x.split("    _request_id")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        for w in windows.window_identities() {
+            let id = w.window_id().unwrap();
+            let got = ssm
+                .get_maintenance_window()
+                .window_id(id)
+                .send()
+                .await
+                .unwrap();
+            let mut got = got.clone();
+            got.modified_date = None;
+            out.push_str(&settings(format!("{got:#?}")));
+            // Debug redacts sensitive members: compare them as they are.
+            out.push_str(&format!("{:?}\n", got.description()));
+            let targets = ssm
+                .describe_maintenance_window_targets()
+                .window_id(id)
+                .send()
+                .await
+                .unwrap();
+            out.push_str(&format!("{:#?}", targets.targets()));
+            for t in targets.targets() {
+                out.push_str(&format!(
+                    "{:?} {:?}\n",
+                    t.description(),
+                    t.owner_information()
+                ));
+            }
+            let tasks = ssm
+                .describe_maintenance_window_tasks()
+                .window_id(id)
+                .send()
+                .await
+                .unwrap();
+            for t in tasks.tasks() {
+                let task = ssm
+                    .get_maintenance_window_task()
+                    .window_id(id)
+                    .window_task_id(t.window_task_id().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                out.push_str(&settings(format!("{task:#?}")));
+                let run_command = task
+                    .task_invocation_parameters()
+                    .and_then(|p| p.run_command());
+                out.push_str(&format!(
+                    "{:?} {:?} {:?}\n",
+                    task.description(),
+                    run_command.map(|r| r.parameters()),
+                    task.task_parameters()
+                ));
+            }
+        }
+        out
+    })
+}
+
+#[test]
+fn imported_windows_round_trip_with_their_targets_and_tasks() {
+    let repo = Repo::new(&[]);
+    seed_window(&repo);
+    let before = window_settings(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "MaintenanceWindow"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let windows = text(&dir, "maintenance-windows.yaml");
+    for wanted in [
+        "name: legacy-patching",
+        "scheduleTimezone: Asia/Tokyo",
+        "name: web",
+        "name: patch",
+        "type: RUN_COMMAND",
+        "Install",
+    ] {
+        assert!(windows.contains(wanted), "{wanted}: {windows}");
+    }
+    assert_eq!(round_trip(&repo, &dir), ["legacy-patching"], "{windows}");
+    assert_eq!(window_settings(&repo), before);
+}
