@@ -750,3 +750,42 @@ fn imported_windows_round_trip_with_their_targets_and_tasks() {
     assert_eq!(round_trip(&repo, &dir), ["legacy-patching"], "{windows}");
     assert_eq!(window_settings(&repo), before);
 }
+
+#[test]
+fn several_targets_get_a_folder_each_and_metadata_targets() {
+    let config =
+        "targets:\n  - {name: east, region: us-east-1}\n  - {name: west, region: us-west-2}\n";
+    let repo = Repo::new(&[("driftless.yaml", config)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (region, days) in [("us-east-1", 30), ("us-west-2", 7)] {
+        let sdk = repo
+            .account
+            .emulator()
+            .sdk_config(&repo.account.account_id, region);
+        rt.block_on(async {
+            let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+            logs.create_log_group()
+                .log_group_name("/multi/app")
+                .send()
+                .await
+                .unwrap();
+            logs.put_retention_policy()
+                .log_group_name("/multi/app")
+                .retention_in_days(days)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "LogGroup"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(text(&dir, "driftless.yaml"), config);
+    assert_eq!(
+        text(&dir, "east/log-groups.yaml"),
+        "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata:\n  name: /multi/app\n  targets: [east]\n  adopt: true\nspec:\n  retentionInDays: 30\n"
+    );
+    assert!(text(&dir, "west/log-groups.yaml").contains("  targets: [west]\n"));
+    assert_eq!(round_trip(&repo, &dir), ["/multi/app", "/multi/app"]);
+}
