@@ -527,6 +527,14 @@ mod tests {
     }
 
     #[test]
+    fn vaults_not_imported_are_named_in_external_vaults() {
+        let mut plan = json!({"rules": [{"name": "a", "targetVault": "Default"},
+            {"name": "b", "targetVault": "mine"}]});
+        external_vaults(&mut plan, &BTreeSet::from(["mine".to_string()]));
+        assert_eq!(plan["externalVaults"], json!(["Default"]));
+    }
+
+    #[test]
     fn a_vault_key_is_never_written_and_said_so() {
         let vault = json!({"encryptionKeyArn": "arn:aws:kms:us-east-1:111111111111:key/k",
             "tags": {"team": "ops", "driftless.dev/managed-by": "other"}});
