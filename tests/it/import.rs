@@ -789,3 +789,38 @@ fn several_targets_get_a_folder_each_and_metadata_targets() {
     assert!(text(&dir, "west/log-groups.yaml").contains("  targets: [west]\n"));
     assert_eq!(round_trip(&repo, &dir), ["/multi/app", "/multi/app"]);
 }
+
+#[test]
+fn every_kind_at_once_round_trips() {
+    let repo = Repo::new(&[]);
+    seed_alarms(&repo);
+    seed_backup(&repo);
+    seed_baseline(&repo);
+    seed_window(&repo);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "alarms.yaml",
+            "backup-plans.yaml",
+            "backup-vaults.yaml",
+            "maintenance-windows.yaml",
+            "patch-baselines.yaml"
+        ]
+    );
+    assert!(
+        run.stdout
+            .starts_with("Imported 6 documents from 1 target(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(round_trip(&repo, &dir).len(), 6);
+}
