@@ -747,6 +747,14 @@ fn imported_windows_round_trip_with_their_targets_and_tasks() {
     ] {
         assert!(windows.contains(wanted), "{wanted}: {windows}");
     }
+    assert!(
+        run.stderr.contains(
+            "MaintenanceWindow legacy-patching: task patch: runCommand.timeoutSeconds not written: the format cannot represent it"
+        ),
+        "settings the format lacks are said: {}",
+        run.stderr
+    );
+    assert!(!windows.contains("600"), "{windows}");
     assert_eq!(round_trip(&repo, &dir), ["legacy-patching"], "{windows}");
     assert_eq!(window_settings(&repo), before);
 }

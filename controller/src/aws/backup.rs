@@ -116,6 +116,7 @@ async fn read_vaults_of(
                     id: None,
                     sub_ids: BTreeMap::new(),
                     tags_known: true,
+                    unrepresented: Vec::new(),
                 },
                 recovery_points,
             })
@@ -236,6 +237,7 @@ async fn read_plan(
         id: Some(id.to_string()),
         sub_ids,
         tags_known: true,
+        unrepresented: Vec::new(),
     })
 }
 

@@ -189,6 +189,7 @@ async fn read_groups(
             id: None,
             sub_ids: BTreeMap::new(),
             tags_known,
+            unrepresented: Vec::new(),
         });
     }
     Ok(LogGroupsRead {

@@ -118,22 +118,28 @@ fn documents(
 ) -> Vec<Doc> {
     let wanted = |k: Kind| options.kinds.contains(&k);
     let mut docs: Vec<Doc> = Vec::new();
-    let mut take = |kind: Kind, candidates: Vec<(String, J, Option<String>)>| {
-        if !wanted(kind) {
-            return;
-        }
-        for (name, spec, owner) in candidates {
-            let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
-            match candidate(kind, &name, spec, owner.as_deref(), options) {
-                Ok((doc, left_out)) => {
-                    notes.extend(left_out.into_iter().map(note));
-                    docs.push(doc);
-                }
-                Err(Some(n)) => notes.push(note(n)),
-                Err(None) => {}
+    let mut take =
+        |kind: Kind, candidates: Vec<Found>| {
+            if !wanted(kind) {
+                return;
             }
-        }
-    };
+            for found in candidates {
+                let name = found.name.clone();
+                let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
+                let unrepresented = found.unrepresented.clone();
+                match candidate(kind, &name, found.spec, found.owner.as_deref(), options) {
+                    Ok((doc, left_out)) => {
+                        notes.extend(left_out.into_iter().map(note));
+                        notes.extend(unrepresented.into_iter().map(|u| {
+                            note(format!("{u} not written: the format cannot represent it"))
+                        }));
+                        docs.push(doc);
+                    }
+                    Err(Some(n)) => notes.push(note(n)),
+                    Err(None) => {}
+                }
+            }
+        };
     let mut same_name = Vec::new();
     let windows = unique_names(&live.maintenance_windows, target, &mut same_name);
     let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
@@ -244,13 +250,22 @@ fn foreign_registrations(target: &str, live: &LiveTarget) -> Vec<String> {
     notes
 }
 
-/// (name, spec as JSON, ownership tag value) of each live resource.
-fn jsons<S: Serialize + Tagged>(live: &[Live<S>]) -> Vec<(String, J, Option<String>)> {
+/// A live resource as import sees it.
+struct Found {
+    name: String,
+    spec: J,
+    /// The ownership tag's value.
+    owner: Option<String>,
+    unrepresented: Vec<String>,
+}
+
+fn jsons<S: Serialize + Tagged>(live: &[Live<S>]) -> Vec<Found> {
     live.iter()
-        .map(|l| {
-            let owner = l.spec.tags().get(OWNERSHIP_TAG).cloned();
-            let spec = serde_json::to_value(&l.spec).unwrap_or(J::Null);
-            (l.name.clone(), spec, owner)
+        .map(|l| Found {
+            name: l.name.clone(),
+            spec: serde_json::to_value(&l.spec).unwrap_or(J::Null),
+            owner: l.spec.tags().get(OWNERSHIP_TAG).cloned(),
+            unrepresented: l.unrepresented.clone(),
         })
         .collect()
 }
