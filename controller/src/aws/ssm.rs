@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use aws_sdk_ssm::operation::get_maintenance_window::GetMaintenanceWindowOutput;
+use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
     MaintenanceWindowTask, MaintenanceWindowTaskInvocationParameters,
     MaintenanceWindowTaskParameterValueExpression, MaintenanceWindowTaskType,
@@ -236,6 +237,7 @@ async fn read_baseline(
                 .collect()
         })
         .unwrap_or_default();
+    let unrepresented = baseline_extras(&got);
     let spec = PatchBaselineSpec {
         operating_system,
         description: got.description().map(str::to_string),
@@ -275,8 +277,16 @@ async fn read_baseline(
         id: Some(id),
         sub_ids: BTreeMap::new(),
         tags_known: true,
-        unrepresented: Vec::new(),
+        unrepresented,
     })
+}
+
+/// A baseline's settings the format has no field for ([`Live::unrepresented`]).
+fn baseline_extras(got: &GetPatchBaselineOutput) -> Vec<String> {
+    got.available_security_updates_compliance_status()
+        .map(|s| format!("availableSecurityUpdatesComplianceStatus {}", s.as_str()))
+        .into_iter()
+        .collect()
 }
 
 /// A patch filter group as key → values.
