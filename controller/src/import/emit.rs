@@ -1,6 +1,6 @@
 //! JSON values as block-style YAML text, for `driftless import` (pure).
 //!
-//! Mappings (keys in serde_json's order, sorted) and sequences are written in block style, two spaces per level; empty
+//! Mappings (`name` and `id` first, then keys in serde_json's order, sorted) and sequences are written in block style, two spaces per level; empty
 //! ones as `{}` and `[]`. A string stays plain only when YAML 1.2's core schema would
 //! read it back as the same string (no keyword, number, indicator or special
 //! character); any other string is written double-quoted with JSON's escapes, which
@@ -12,7 +12,11 @@ use serde_json::Value as J;
 pub fn block(value: &J, indent: usize, out: &mut String) {
     match value {
         J::Object(map) if !map.is_empty() => {
-            for (key, item) in map {
+            // A list item's `name` or `id` first, so items read by what they are.
+            let first = |k: &str| !matches!(k, "name" | "id");
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by_key(|(k, _)| first(k));
+            for (key, item) in entries {
                 out.push_str(&" ".repeat(indent));
                 out.push_str(&scalar_string(key));
                 out.push(':');
@@ -131,12 +135,11 @@ mod tests {
 
     #[test]
     fn nested_mappings_and_sequences_are_block_style() {
-        let v =
-            json!({"a": {"b": 1}, "list": [{"id": "m1", "x": true}, "plain"], "e": [], "n": 2.5});
+        let v = json!({"a": {"b": 1}, "list": [{"a": 1, "id": "m1", "x": true}, "plain"], "e": [], "n": 2.5});
         let text = yaml(v);
         assert_eq!(
             text,
-            "a:\n  b: 1\ne: []\nlist:\n  - id: m1\n    x: true\n  - plain\nn: 2.5\n"
+            "a:\n  b: 1\ne: []\nlist:\n  - id: m1\n    a: 1\n    x: true\n  - plain\nn: 2.5\n"
         );
     }
 
