@@ -541,6 +541,46 @@ mod tests {
         );
     }
 
+    fn options() -> Options {
+        Options {
+            instance: "driftless".into(),
+            kinds: crate::import::IMPORTABLE.iter().copied().collect(),
+            name_prefix: None,
+            adopt: false,
+            name_target: false,
+            config: None,
+        }
+    }
+
+    #[test]
+    fn owned_and_service_resources_are_skipped_with_a_reason() {
+        let spec = json!({"retentionInDays": 30});
+        let skip = |name: &str, owner: Option<&str>, o: &Options| {
+            candidate(Kind::LogGroup, name, spec.clone(), owner, o).err()
+        };
+        let o = options();
+        let ours = skip("/app", Some("driftless"), &o).unwrap().unwrap();
+        assert!(ours.contains("already manages it"), "{ours}");
+        let theirs = skip("/app", Some("other"), &o).unwrap().unwrap();
+        assert!(theirs.contains("another driftless instance"), "{theirs}");
+        let aws = skip("/aws/lambda/f", None, &o).unwrap().unwrap();
+        assert!(aws.contains("--name-prefix /aws/"), "{aws}");
+        let asked = Options {
+            name_prefix: Some("/aws/lambda/".into()),
+            ..options()
+        };
+        assert_eq!(
+            skip("/aws/lambda/f", None, &asked),
+            None,
+            "imported when asked"
+        );
+        assert_eq!(
+            skip("/app", None, &asked),
+            Some(None),
+            "outside the prefix: no note"
+        );
+    }
+
     #[test]
     fn vaults_not_imported_are_named_in_external_vaults() {
         let mut plan = json!({"rules": [{"name": "a", "targetVault": "Default"},
