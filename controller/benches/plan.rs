@@ -52,6 +52,7 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                     id: None,
                     sub_ids: BTreeMap::new(),
                     tags_known: true,
+                    unrepresented: Vec::new(),
                 });
             }
             ResourceSpec::LogGroup(s) => {
@@ -64,6 +65,7 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                     id: None,
                     sub_ids: BTreeMap::new(),
                     tags_known: true,
+                    unrepresented: Vec::new(),
                 });
             }
             _ => {}

@@ -12,6 +12,7 @@ pub mod controller;
 pub mod engine;
 pub mod guardrail;
 pub mod iam;
+pub mod import;
 pub mod live;
 pub mod plan;
 pub mod render;

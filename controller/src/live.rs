@@ -41,6 +41,11 @@ pub struct Live<S> {
     /// one; the tagging API only lists owned ones). Ownership is then "not owned".
     #[serde(default = "yes")]
     pub tags_known: bool,
+    /// Settings AWS returned that the spec format cannot hold (e.g. `task patch:
+    /// timeoutSeconds 600`), so `driftless import` can say what it did not write.
+    /// Plan ignores them: driftless never writes those settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrepresented: Vec<String>,
 }
 
 fn yes() -> bool {

@@ -54,6 +54,8 @@ enum Command {
     /// Evaluate the guardrails on every live resource (owned or not); exit 2 when
     /// anything is non-compliant.
     Audit(cli::audit::AuditArgs),
+    /// Write specs for live resources (owned ones skipped), so an estate can be adopted.
+    Import(cli::import::ImportArgs),
 }
 
 /// Logs go to stderr through tracing. `RUST_LOG` filters when set; otherwise the
@@ -106,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => async_runtime()?.block_on(cli::apply::run(args))?,
         Command::IamPolicy(args) => async_runtime()?.block_on(cli::iam_policy::run(args))?,
         Command::Audit(args) => async_runtime()?.block_on(cli::audit::run(args))?,
+        Command::Import(args) => async_runtime()?.block_on(cli::import::run(args))?,
         Command::Run(args) => async_runtime()?.block_on(cli::run::run(args))?,
     };
     Ok(code)

@@ -81,6 +81,7 @@ pub fn live<S>(name: &str, spec: S, arn: String) -> Live<S> {
         id: None,
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     }
 }
 

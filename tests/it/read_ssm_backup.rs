@@ -317,6 +317,7 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
         id: Some(web.clone()),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     let expected_db = Live {
         name: "db-windows".to_string(),
@@ -332,6 +333,7 @@ async fn patch_baselines_by_name_and_by_owned_arn() {
         id: Some(db.clone()),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     let mut baselines = baselines;
     baselines.sort_by(|a, b| a.name.cmp(&b.name));
@@ -610,6 +612,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
             ("tasks/patch".to_string(), task.clone()),
         ]),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     assert_eq!(find(&full), expected_full);
 
@@ -625,6 +628,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         id: Some(twin.clone()),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     assert_eq!(find(&twin), expected_twin);
 
@@ -638,6 +642,7 @@ async fn maintenance_windows_with_targets_tasks_and_duplicate_names() {
         id: Some(by_arn.clone()),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     assert_eq!(find(&by_arn), expected_by_arn);
 }
@@ -936,6 +941,7 @@ async fn plans_with_rules_and_selections() {
             ("selections/tagged".to_string(), tagged.clone()),
         ]),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     let expected_weekly = Live {
         name: "weekly".to_string(),
@@ -952,6 +958,7 @@ async fn plans_with_rules_and_selections() {
         id: Some(weekly_id),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     };
     assert_eq!(plans, vec![expected_daily, expected_weekly]);
 }

@@ -110,6 +110,7 @@ async fn patch_baseline_create_update_retag_delete() {
             id: Some(id.clone()),
             sub_ids: BTreeMap::new(),
             tags_known: true,
+            unrepresented: Vec::new(),
         }
     );
 
@@ -479,6 +480,7 @@ async fn maintenance_window_create_update_retag_delete() {
             id: Some(id.clone()),
             sub_ids: ids.clone(),
             tags_known: true,
+            unrepresented: Vec::new(),
         }
     );
 
@@ -893,6 +895,7 @@ async fn backup_plan_create_update_retag_delete() {
             id: Some(id.clone()),
             sub_ids: ids.clone(),
             tags_known: true,
+            unrepresented: Vec::new(),
         }
     );
 

@@ -116,6 +116,7 @@ async fn read_vaults_of(
                     id: None,
                     sub_ids: BTreeMap::new(),
                     tags_known: true,
+                    unrepresented: Vec::new(),
                 },
                 recovery_points,
             })
@@ -216,8 +217,11 @@ async fn read_plan(
     rules.sort_by(|a, b| a.name.cmp(&b.name));
     let mut sub_ids = BTreeMap::new();
     let mut spec_selections = Vec::new();
-    for (selection_id, selection) in selections {
-        sub_ids.insert(format!("selections/{}", selection.name), selection_id);
+    let mut unrepresented = plan_extras(plan);
+    for (selection_id, selection, extras) in selections {
+        let name = &selection.name;
+        unrepresented.extend(extras.iter().map(|x| format!("selection {name}: {x}")));
+        sub_ids.insert(format!("selections/{name}"), selection_id);
         spec_selections.push(selection);
     }
     spec_selections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -236,7 +240,49 @@ async fn read_plan(
         id: Some(id.to_string()),
         sub_ids,
         tags_known: true,
+        unrepresented,
     })
+}
+
+/// A plan's settings the format has no field for ([`Live::unrepresented`]).
+fn plan_extras(plan: Option<&aws_sdk_backup::types::BackupPlan>) -> Vec<String> {
+    let Some(plan) = plan else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if !plan.advanced_backup_settings().is_empty() {
+        out.push("advancedBackupSettings".to_string());
+    }
+    for r in plan.rules() {
+        if !r.index_actions().is_empty() {
+            out.push(format!("rule {}: indexActions", r.rule_name()));
+        }
+    }
+    out
+}
+
+/// A selection's conditions the format has no field for (only StringEquals ones are).
+fn selection_extras(s: &aws_sdk_backup::types::BackupSelection) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = s.conditions() {
+        for (name, set) in [
+            ("StringNotEquals", c.string_not_equals()),
+            ("StringLike", c.string_like()),
+            ("StringNotLike", c.string_not_like()),
+        ] {
+            if !set.is_empty() {
+                out.push(format!("conditions.{name}"));
+            }
+        }
+    }
+    let other = s
+        .list_of_tags()
+        .iter()
+        .any(|c| *c.condition_type() != ConditionType::Stringequals);
+    if other {
+        out.push("listOfTags of a type other than STRINGEQUALS".to_string());
+    }
+    out
 }
 
 fn rule(r: &AwsRule) -> BackupRule {
@@ -283,11 +329,12 @@ fn lifecycle(lc: Option<&AwsLifecycle>) -> Option<Lifecycle> {
     (!empty).then_some(out)
 }
 
-/// ListBackupSelections + GetBackupSelection of each: (SelectionId, selection).
+/// ListBackupSelections + GetBackupSelection of each: (SelectionId, selection, what
+/// of it the format cannot hold).
 async fn plan_selections(
     clients: &Clients,
     plan_id: &str,
-) -> Result<Vec<(String, BackupSelection)>, AwsError> {
+) -> Result<Vec<(String, BackupSelection, Vec<String>)>, AwsError> {
     let mut pages = clients
         .backup
         .list_backup_selections()
@@ -328,6 +375,10 @@ async fn plan_selections(
                         e,
                     )
                 })?;
+            let extras = got
+                .backup_selection()
+                .map(selection_extras)
+                .unwrap_or_default();
             let selection =
                 got.backup_selection()
                     .map(selection)
@@ -339,7 +390,7 @@ async fn plan_selections(
                         resources: Vec::new(),
                         not_resources: Vec::new(),
                     });
-            Ok((selection_id, selection))
+            Ok((selection_id, selection, extras))
         }
     })
     .await

@@ -118,6 +118,7 @@ async fn to_live(
             id: None,
             sub_ids: BTreeMap::new(),
             tags_known,
+            unrepresented: Vec::new(),
         });
     }
     live.sort_by(|a, b| a.name.cmp(&b.name));

@@ -189,6 +189,7 @@ async fn read_groups(
             id: None,
             sub_ids: BTreeMap::new(),
             tags_known,
+            unrepresented: group_extras(group),
         });
     }
     Ok(LogGroupsRead {
@@ -235,6 +236,24 @@ async fn list_tags(
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
     ))
+}
+
+/// A log group's settings the format has no field for ([`Live::unrepresented`]).
+fn group_extras(group: &aws_sdk_cloudwatchlogs::types::LogGroup) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(status) = group.data_protection_status() {
+        out.push(format!("a data protection policy ({})", status.as_str()));
+    }
+    if group.deletion_protection_enabled() == Some(true) {
+        out.push("deletionProtectionEnabled".to_string());
+    }
+    let class = group.log_group_class().map(|c| c.as_str());
+    let known =
+        serde_json::from_value::<crate::spec::log_group::LogGroupClass>(serde_json::json!(class));
+    if let (Some(class), Err(_)) = (class, known) {
+        out.push(format!("logGroupClass {class}"));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub use write::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
+use aws_sdk_ssm::operation::get_maintenance_window::GetMaintenanceWindowOutput;
+use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
     MaintenanceWindowTask, MaintenanceWindowTaskInvocationParameters,
     MaintenanceWindowTaskParameterValueExpression, MaintenanceWindowTaskType,
@@ -235,6 +237,7 @@ async fn read_baseline(
                 .collect()
         })
         .unwrap_or_default();
+    let unrepresented = baseline_extras(&got);
     let spec = PatchBaselineSpec {
         operating_system,
         description: got.description().map(str::to_string),
@@ -274,7 +277,16 @@ async fn read_baseline(
         id: Some(id),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented,
     })
+}
+
+/// A baseline's settings the format has no field for ([`Live::unrepresented`]).
+fn baseline_extras(got: &GetPatchBaselineOutput) -> Vec<String> {
+    got.available_security_updates_compliance_status()
+        .map(|s| format!("availableSecurityUpdatesComplianceStatus {}", s.as_str()))
+        .into_iter()
+        .collect()
 }
 
 /// A patch filter group as key → values.
@@ -398,13 +410,20 @@ async fn read_window(
     spec_targets.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut spec_tasks = Vec::new();
+    let mut unrepresented = window_extras(&got);
     for task in tasks {
-        let Some(task_type) = task.task_type.as_ref().and_then(|t| from_wire(t.as_str())) else {
-            // A task type this driftless cannot express; leave it out.
-            continue;
-        };
         let task_id = task.window_task_id.clone().unwrap_or_default();
         let name = task.listed.name().unwrap_or(&task_id).to_string();
+        let Some(task_type) = task.task_type.as_ref().and_then(|t| from_wire(t.as_str())) else {
+            // A task type this driftless cannot express; leave it out.
+            unrepresented.push(format!("task {name}: its type"));
+            continue;
+        };
+        unrepresented.extend(
+            task.unrepresented
+                .iter()
+                .map(|x| format!("task {name}: {x}")),
+        );
         sub_ids.insert(format!("tasks/{name}"), task_id);
         let targets = task
             .listed
@@ -456,7 +475,20 @@ async fn read_window(
         id: Some(id.to_string()),
         sub_ids,
         tags_known: true,
+        unrepresented,
     })
+}
+
+/// A window's settings the format has no field for.
+fn window_extras(got: &GetMaintenanceWindowOutput) -> Vec<String> {
+    let mut out = Vec::new();
+    if got.start_date().is_some() {
+        out.push("startDate".to_string());
+    }
+    if got.end_date().is_some() {
+        out.push("endDate".to_string());
+    }
+    out
 }
 
 /// Adds one `{Key, Values}` of a window target to its spec.
@@ -512,6 +544,8 @@ struct ReadTask {
     listed: MaintenanceWindowTask,
     task_type: Option<MaintenanceWindowTaskType>,
     parameters: BTreeMap<String, Vec<String>>,
+    /// Settings of the task the format cannot hold ([`Live::unrepresented`]).
+    unrepresented: Vec<String>,
 }
 
 /// DescribeMaintenanceWindowTasks of one window, then GetMaintenanceWindowTask for
@@ -559,11 +593,13 @@ async fn complete_task(
     let needs_get = task.r#type().is_none() || (takes_parameters && legacy.is_empty());
     let window_task_id = task.window_task_id().map(str::to_string);
     if !needs_get {
+        let unrepresented = listed_extras(&task);
         return Ok(ReadTask {
             window_task_id,
             task_type: task.r#type().cloned(),
             listed: task,
             parameters: legacy,
+            unrepresented,
         });
     }
     let task_id = window_task_id.clone().unwrap_or_default();
@@ -590,12 +626,66 @@ async fn complete_task(
     if parameters.is_empty() {
         parameters = legacy;
     }
+    let mut unrepresented = listed_extras(&task);
+    unrepresented.extend(invocation_extras(got.task_invocation_parameters()));
     Ok(ReadTask {
         window_task_id,
         task_type: task.r#type().or(got.task_type()).cloned(),
         listed: task,
         parameters,
+        unrepresented,
     })
+}
+
+/// A listed task's settings the format has no field for.
+fn listed_extras(task: &MaintenanceWindowTask) -> Vec<String> {
+    let mut out = Vec::new();
+    if task.logging_info().is_some() {
+        out.push("loggingInfo".to_string());
+    }
+    if task.alarm_configuration().is_some() {
+        out.push("alarmConfiguration".to_string());
+    }
+    out
+}
+
+/// Invocation settings besides the parameters (the format's `parameters`), which the
+/// format has no field for.
+fn invocation_extras(params: Option<&MaintenanceWindowTaskInvocationParameters>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(r) = params.and_then(|p| p.run_command()) {
+        let set = [
+            ("comment", r.comment().is_some()),
+            ("timeoutSeconds", r.timeout_seconds().is_some()),
+            ("outputS3BucketName", r.output_s3_bucket_name().is_some()),
+            ("outputS3KeyPrefix", r.output_s3_key_prefix().is_some()),
+            ("notificationConfig", r.notification_config().is_some()),
+            (
+                "cloudWatchOutputConfig",
+                r.cloud_watch_output_config().is_some(),
+            ),
+            ("documentVersion", r.document_version().is_some()),
+            ("documentHash", r.document_hash().is_some()),
+            (
+                "serviceRoleArn (of the command)",
+                r.service_role_arn().is_some(),
+            ),
+        ];
+        out.extend(
+            set.into_iter()
+                .filter(|(_, on)| *on)
+                .map(|(k, _)| format!("runCommand.{k}")),
+        );
+    }
+    if let Some(p) = params {
+        if p.automation().and_then(|a| a.document_version()).is_some() {
+            out.push("automation.documentVersion".to_string());
+        }
+        if p.step_functions().is_some() || p.lambda().is_some() {
+            out.push("stepFunctions/lambda invocation parameters".to_string());
+        }
+    }
+    out
 }
 
 fn legacy_parameters(

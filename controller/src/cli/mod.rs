@@ -11,6 +11,7 @@ pub mod apply;
 pub mod audit;
 pub mod history;
 pub mod iam_policy;
+pub mod import;
 pub mod plan;
 pub mod run;
 pub mod validate;

@@ -471,15 +471,21 @@ pub fn normalise_desired(
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
     };
     if let Some(live) = live {
-        match resource.kind() {
-            Kind::BackupVault => {
-                normalise::dont_care(&mut n.main, &live.main, &["encryptionKeyArn"])
-            }
-            Kind::BackupPlan => normalise::backup_plan_dont_care(&mut n.main, &live.main),
-            _ => {}
-        }
+        dont_care(resource.kind(), &mut n, live);
     }
     n
+}
+
+/// Fills the server-chosen values a desired spec of `kind` leaves unset with the live
+/// resource's (see [`normalise::dont_care`]).
+pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
+    match kind {
+        Kind::BackupVault => {
+            normalise::dont_care(&mut desired.main, &live.main, &["encryptionKeyArn"])
+        }
+        Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
+        _ => {}
+    }
 }
 
 /// Fields whose change AWS cannot make in place.

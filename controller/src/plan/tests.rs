@@ -45,6 +45,7 @@ fn owned<S: Clone>(
         id: Some(format!("id-{name}")),
         sub_ids: BTreeMap::new(),
         tags_known: true,
+        unrepresented: Vec::new(),
     }
 }
 

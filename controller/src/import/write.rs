@@ -1,0 +1,600 @@
+//! Live resources → spec documents as YAML text, for `driftless import` (pure).
+//!
+//! Each live resource is serialised in its spec type (what `aws/` readers return),
+//! the ownership tag is dropped, and then every field the plan's normalisation
+//! (`plan::normalise`) would fill in by itself is left out: a key is removed when the
+//! normalised spec without it equals the normalised live resource, so AWS defaults
+//! and server-chosen values (a vault's AWS-managed key, backup windows) are not
+//! written, and an immediate plan over the documents shows no field change. Each
+//! document is then validated on its own with the repository's driftless.yaml; one
+//! that does not validate (a value the format cannot represent) is left out and its
+//! diagnostics reported.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value as J;
+
+use super::emit;
+use crate::live::{Live, LiveTarget, Tagged};
+use crate::plan::normalise::{self, Normalised};
+use crate::spec::context::OWNERSHIP_TAG;
+use crate::spec::{Kind, SourceFile};
+
+/// What to import from one target.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The ownership tag's value (driftless.yaml `instance`).
+    pub instance: String,
+    pub kinds: BTreeSet<Kind>,
+    pub name_prefix: Option<String>,
+    pub adopt: bool,
+    /// Write `metadata.targets: [target]` (several targets are imported).
+    pub name_target: bool,
+    /// The repository's driftless.yaml, to validate documents against.
+    pub config: Option<SourceFile>,
+}
+
+/// One target's files (name → YAML text, in kind order) and what was left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetFiles {
+    pub files: Vec<(String, String)>,
+    /// One line per resource left out or setting not written, for stderr.
+    pub notes: Vec<String>,
+    pub documents: usize,
+}
+
+/// A document: kind, name and minimal spec.
+#[derive(Debug, Clone, PartialEq)]
+struct Doc {
+    kind: Kind,
+    name: String,
+    spec: J,
+}
+
+/// The file each kind is written to.
+pub fn file_name(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::MetricAlarm => "alarms.yaml",
+        Kind::LogGroup => "log-groups.yaml",
+        Kind::PatchBaseline => "patch-baselines.yaml",
+        Kind::MaintenanceWindow => "maintenance-windows.yaml",
+        Kind::BackupVault => "backup-vaults.yaml",
+        Kind::BackupPlan => "backup-plans.yaml",
+        Kind::LogRetentionPolicy => return None,
+    })
+}
+
+/// The documents of one target's live resources.
+pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> TargetFiles {
+    let mut out = TargetFiles::default();
+    let mut docs = documents(target, live, options, &mut out.notes);
+    docs.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    let vault_names: BTreeSet<String> = docs
+        .iter()
+        .filter(|d| d.kind == Kind::BackupVault)
+        .map(|d| d.name.clone())
+        .collect();
+    for doc in docs.iter_mut().filter(|d| d.kind == Kind::BackupPlan) {
+        external_vaults(&mut doc.spec, &vault_names);
+    }
+    // Vaults come before plans, so plans are validated with the vaults they name.
+    let mut written: Vec<SourceFile> = Vec::new();
+    for kind in WRITE_ORDER {
+        let Some(file) = file_name(*kind) else {
+            continue;
+        };
+        let mut text = String::new();
+        for doc in docs.iter().filter(|d| d.kind == *kind) {
+            let one = document(doc, target, options);
+            match invalid(file, &one, options, &written) {
+                Some(why) => out.notes.push(format!(
+                    "{target}: {:?} {}: left out, the format cannot represent it: {why}",
+                    doc.kind, doc.name
+                )),
+                None => {
+                    if !text.is_empty() {
+                        text.push_str("---\n");
+                    }
+                    text.push_str(&one);
+                    out.documents += 1;
+                }
+            }
+        }
+        if !text.is_empty() {
+            written.push(source_file(file, &text));
+            out.files.push((file.to_string(), text));
+        }
+    }
+    out
+}
+
+/// The documents of the asked kinds, with notes on what is left out.
+fn documents(
+    target: &str,
+    live: &LiveTarget,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Vec<Doc> {
+    let wanted = |k: Kind| options.kinds.contains(&k);
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut take =
+        |kind: Kind, candidates: Vec<Found>| {
+            if !wanted(kind) {
+                return;
+            }
+            for found in candidates {
+                let name = found.name.clone();
+                let note = |n: String| format!("{target}: {kind:?} {name}: {n}");
+                let unrepresented = found.unrepresented.clone();
+                match candidate(kind, &name, found.spec, found.owner.as_deref(), options) {
+                    Ok((doc, left_out)) => {
+                        notes.extend(left_out.into_iter().map(note));
+                        notes.extend(unrepresented.into_iter().map(|u| {
+                            note(format!("{u} not written: the format cannot represent it"))
+                        }));
+                        docs.push(doc);
+                    }
+                    Err(Some(n)) => notes.push(note(n)),
+                    Err(None) => {}
+                }
+            }
+        };
+    let mut same_name = Vec::new();
+    let windows = unique_names(&live.maintenance_windows, target, &mut same_name);
+    let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
+    take(Kind::MetricAlarm, jsons(&live.alarms));
+    take(Kind::LogGroup, jsons(&live.log_groups));
+    take(Kind::PatchBaseline, jsons(&live.patch_baselines));
+    take(Kind::MaintenanceWindow, jsons(&windows));
+    take(Kind::BackupVault, jsons(&vaults));
+    take(Kind::BackupPlan, jsons(&live.backup_plans));
+    if wanted(Kind::MaintenanceWindow) {
+        notes.extend(same_name);
+    }
+    if wanted(Kind::PatchBaseline) {
+        notes.extend(foreign_registrations(target, live));
+    }
+    docs
+}
+
+/// The order files are written and validated in: vaults before the plans naming them.
+const WRITE_ORDER: &[Kind] = &[
+    Kind::MetricAlarm,
+    Kind::LogGroup,
+    Kind::PatchBaseline,
+    Kind::MaintenanceWindow,
+    Kind::BackupVault,
+    Kind::BackupPlan,
+];
+
+/// A plan's rules may name vaults that are not imported (`Default`, an owned one, one
+/// left out): they are listed in `externalVaults`, the format's way to name a vault no
+/// document of the revision manages.
+fn external_vaults(plan: &mut J, imported: &BTreeSet<String>) {
+    let named: BTreeSet<String> = plan
+        .get("rules")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("targetVault").and_then(J::as_str))
+        .filter(|v| !imported.contains(*v))
+        .map(str::to_string)
+        .collect();
+    if !named.is_empty() {
+        if let J::Object(m) = plan {
+            m.insert(
+                "externalVaults".into(),
+                J::from(named.into_iter().collect::<Vec<_>>()),
+            );
+        }
+    }
+}
+
+fn source_file(file: &str, text: &str) -> SourceFile {
+    SourceFile {
+        relative: file.to_string(),
+        display: file.to_string(),
+        text: text.to_string(),
+    }
+}
+
+/// Windows whose name no other window has: AWS allows several windows of one name,
+/// the format does not (a name is the key); those are left out with a note.
+fn unique_names<S: Clone>(
+    windows: &[Live<S>],
+    target: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Live<S>> {
+    let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+    for w in windows {
+        *count.entry(w.name.as_str()).or_default() += 1;
+    }
+    for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
+        notes.push(format!(
+            "{target}: MaintenanceWindow {name}: left out: {n} windows have this name; \
+             rename all but one to import them"
+        ));
+    }
+    windows
+        .iter()
+        .filter(|w| count[w.name.as_str()] == 1)
+        .cloned()
+        .collect()
+}
+
+/// Patch groups registered to baselines the account does not own (AWS's predefined
+/// ones, which are never read): the format writes a registration inside its
+/// baseline, so these are not imported.
+fn foreign_registrations(target: &str, live: &LiveTarget) -> Vec<String> {
+    let own: BTreeSet<&str> = live
+        .patch_baselines
+        .iter()
+        .filter_map(|b| b.id.as_deref())
+        .collect();
+    let mut notes = vec![format!(
+        "{target}: AWS's predefined patch baselines (AWS-…) are not imported: they are AWS's, \
+         not the account's to change"
+    )];
+    for (group, registrations) in &live.patch_group_registrations {
+        for (os, baseline) in registrations
+            .iter()
+            .filter(|(_, b)| !own.contains(b.as_str()))
+        {
+            notes.push(format!(
+                "{target}: patch group {group} ({os:?}): left out: registered to {baseline}, \
+                 a baseline the account does not own"
+            ));
+        }
+    }
+    notes
+}
+
+/// A live resource as import sees it.
+struct Found {
+    name: String,
+    spec: J,
+    /// The ownership tag's value.
+    owner: Option<String>,
+    unrepresented: Vec<String>,
+}
+
+fn jsons<S: Serialize + Tagged>(live: &[Live<S>]) -> Vec<Found> {
+    live.iter()
+        .map(|l| Found {
+            name: l.name.clone(),
+            spec: serde_json::to_value(&l.spec).unwrap_or(J::Null),
+            owner: l.spec.tags().get(OWNERSHIP_TAG).cloned(),
+            unrepresented: l.unrepresented.clone(),
+        })
+        .collect()
+}
+
+/// The document for one live resource, or why there is none (`None`: not worth a
+/// note, e.g. outside `--name-prefix`).
+fn candidate(
+    kind: Kind,
+    name: &str,
+    spec: J,
+    owner: Option<&str>,
+    options: &Options,
+) -> Result<(Doc, Vec<String>), Option<String>> {
+    if let Some(prefix) = &options.name_prefix {
+        if !name.starts_with(prefix.as_str()) {
+            return Err(None);
+        }
+    }
+    match owner {
+        Some(o) if o == options.instance => {
+            return Err(Some(
+                "skipped: driftless already manages it (it is in git)".into(),
+            ))
+        }
+        Some(o) => {
+            return Err(Some(format!(
+                "skipped: managed by another driftless instance (`{OWNERSHIP_TAG}: {o}`)"
+            )))
+        }
+        None => {}
+    }
+    if let Some(why) = service_owned(kind, name, options.name_prefix.as_deref()) {
+        return Err(Some(format!("left out: {why}")));
+    }
+    let (spec, notes) = minimal(kind, spec).ok_or_else(|| {
+        Some(
+            "left out: its live settings do not survive normalisation (a bug; please report it)"
+                .into(),
+        )
+    })?;
+    let doc = Doc {
+        kind,
+        name: name.to_string(),
+        spec,
+    };
+    Ok((doc, notes))
+}
+
+/// Why a resource is AWS's or a service's, not the account's to manage.
+fn service_owned(kind: Kind, name: &str, prefix: Option<&str>) -> Option<String> {
+    let asked = |p: &str| prefix.is_some_and(|x| x.starts_with(p));
+    match kind {
+        Kind::LogGroup if name.starts_with("/aws/") && !asked("/aws/") => Some(
+            "created by an AWS service (`/aws/…`); import it with `--name-prefix /aws/…`".into(),
+        ),
+        Kind::BackupVault if name == "Default" => {
+            Some("AWS Backup's `Default` vault (plans may still name it: `externalVaults`)".into())
+        }
+        Kind::BackupVault | Kind::BackupPlan if name.starts_with("aws/") => {
+            Some("created by an AWS service (`aws/…`)".into())
+        }
+        Kind::MetricAlarm if name.starts_with("TargetTracking-") => {
+            Some("created and rewritten by Application Auto Scaling (target tracking)".into())
+        }
+        _ => None,
+    }
+}
+
+/// The kind's normalised form of a spec given as JSON (`None`: not a valid spec).
+fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
+    fn of<S: serde::de::DeserializeOwned>(
+        spec: &J,
+        f: impl Fn(&S) -> Normalised,
+    ) -> Option<Normalised> {
+        serde_json::from_value::<S>(spec.clone())
+            .ok()
+            .map(|s| f(&s))
+    }
+    match kind {
+        Kind::MetricAlarm => of(spec, |s| normalise::alarm(s, None)),
+        Kind::LogGroup => of(spec, |s| normalise::log_group(s, None)),
+        Kind::PatchBaseline => of(spec, |s| normalise::patch_baseline(s, None)),
+        Kind::MaintenanceWindow => of(spec, |s| normalise::maintenance_window(s, None)),
+        Kind::BackupVault => of(spec, |s| normalise::backup_vault(s, None)),
+        Kind::BackupPlan => of(spec, |s| normalise::backup_plan(s, None)),
+        Kind::LogRetentionPolicy => None,
+    }
+}
+
+/// `spec` (the live resource, ownership tag removed) without every key the plan's
+/// normalisation restores by itself, and without the server-chosen values that are
+/// AWS's defaults ([`server_defaults`]); with notes on what was not written. `None`
+/// when the result would not plan as equal to the live resource.
+fn minimal(kind: Kind, mut spec: J) -> Option<(J, Vec<String>)> {
+    if let Some(J::Object(tags)) = spec.get_mut("tags") {
+        tags.remove(OWNERSHIP_TAG);
+    }
+    let live = normalised(kind, &spec)?;
+    // Removing a key must leave the normalised value as it is: a server-chosen value
+    // the plan "does not care" about (a backup schedule) is kept, as it was chosen.
+    let strictly_same = |candidate: &J| normalised(kind, candidate).is_some_and(|n| n == live);
+    strip(&mut spec, &mut Vec::new(), &strictly_same);
+    let notes = server_defaults(kind, &mut spec);
+    let plans_the_same = normalised(kind, &spec).is_some_and(|mut n| {
+        crate::plan::dont_care(kind, &mut n, &live);
+        n == live
+    });
+    plans_the_same.then_some((spec, notes))
+}
+
+/// Whether `value` is AWS Backup's default for a server-chosen rule field (AWS
+/// Backup developer guide: start window 8 hours, completion window 7 days, schedules
+/// in UTC).
+fn is_backup_rule_default(key: &str, value: &J) -> bool {
+    match key {
+        "startWindowMinutes" => value.as_u64() == Some(480),
+        "completionWindowMinutes" => value.as_u64() == Some(10080),
+        "scheduleTimezone" => matches!(value.as_str(), Some("Etc/UTC" | "UTC")),
+        _ => false,
+    }
+}
+
+/// Leaves out server-chosen values that are AWS's defaults (the plan takes the live
+/// value when a spec is silent). A vault's key is always left out: the read cannot
+/// tell AWS's `aws/backup` key (not driftless's to manage) from a customer managed
+/// key without a KMS call, so it is named in a note instead.
+fn server_defaults(kind: Kind, spec: &mut J) -> Vec<String> {
+    let mut notes = Vec::new();
+    match kind {
+        Kind::BackupVault => {
+            if let Some(key) = spec
+                .as_object_mut()
+                .and_then(|m| m.remove("encryptionKeyArn"))
+            {
+                notes.push(format!(
+                    "encryptionKeyArn {key} not written (a spec without one accepts the vault's key; \
+                     write it if it is a customer managed key, not `aws/backup`)"
+                ));
+            }
+        }
+        Kind::BackupPlan => {
+            let rules = spec.get_mut("rules").and_then(J::as_array_mut);
+            for rule in rules.into_iter().flatten().filter_map(J::as_object_mut) {
+                rule.retain(|key, value| !is_backup_rule_default(key, value));
+            }
+        }
+        _ => {}
+    }
+    notes
+}
+
+/// One step of a path into a JSON value.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn at<'a>(v: &'a mut J, path: &[Step]) -> Option<&'a mut J> {
+    path.iter().try_fold(v, |v, step| match step {
+        Step::Key(k) => v.get_mut(k.as_str()),
+        Step::Index(i) => v.get_mut(*i),
+    })
+}
+
+/// Removes, depth first, every key under `path` whose removal `same` accepts.
+fn strip(root: &mut J, path: &mut Vec<Step>, same: &impl Fn(&J) -> bool) {
+    let steps: Vec<Step> = match at(root, path) {
+        Some(J::Object(m)) => m.keys().cloned().map(Step::Key).collect(),
+        Some(J::Array(a)) => (0..a.len()).map(Step::Index).collect(),
+        _ => return,
+    };
+    for step in steps {
+        if let Step::Key(key) = &step {
+            let mut candidate = root.clone();
+            if let Some(J::Object(m)) = at(&mut candidate, path) {
+                m.remove(key);
+            }
+            if same(&candidate) {
+                *root = candidate;
+                continue;
+            }
+        }
+        path.push(step);
+        strip(root, path, same);
+        path.pop();
+    }
+}
+
+/// One document's YAML text.
+fn document(doc: &Doc, target: &str, options: &Options) -> String {
+    let mut text = format!(
+        "apiVersion: driftless.dev/v1\nkind: {}\nmetadata:\n  name: {}\n",
+        doc.kind.as_str(),
+        emit::scalar_string(&doc.name)
+    );
+    if options.name_target {
+        text.push_str(&format!("  targets: [{}]\n", emit::scalar_string(target)));
+    }
+    if options.adopt {
+        text.push_str("  adopt: true\n");
+    }
+    match &doc.spec {
+        J::Object(m) if !m.is_empty() => {
+            text.push_str("spec:\n");
+            emit::block(&doc.spec, 2, &mut text);
+        }
+        _ => text.push_str("spec: {}\n"),
+    }
+    text
+}
+
+/// The diagnostics of `text` validated alone with driftless.yaml, when it is invalid;
+/// `written` holds the files already accepted (the vaults a plan names).
+fn invalid(file: &str, text: &str, options: &Options, written: &[SourceFile]) -> Option<String> {
+    let mut files: Vec<SourceFile> = options.config.iter().cloned().collect();
+    files.extend(written.iter().filter(|f| f.relative != file).cloned());
+    files.push(source_file(file, text));
+    match crate::spec::parse(&files) {
+        Ok(_) => None,
+        Err(diagnostics) => Some(
+            diagnostics
+                .iter()
+                .map(|d| match &d.hint {
+                    Some(h) => format!("{} ({h})", d.message),
+                    None => d.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::patch_baseline::OperatingSystem;
+    use serde_json::json;
+
+    #[test]
+    fn patch_groups_of_baselines_the_account_does_not_own_are_noted() {
+        let mut live = LiveTarget::default();
+        live.patch_group_registrations.insert(
+            "aws-group".into(),
+            vec![(
+                OperatingSystem::AmazonLinux2023,
+                "arn:aws:ssm:us-east-1:aws:patchbaseline/pb-0123".into(),
+            )],
+        );
+        let notes = foreign_registrations("t", &live);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].starts_with("t: patch group aws-group (AmazonLinux2023): left out: registered to arn:aws:ssm:us-east-1:aws:patchbaseline/pb-0123"), "{notes:?}");
+    }
+
+    #[test]
+    fn defaults_the_plan_restores_are_left_out_and_chosen_values_kept() {
+        let alarm = json!({"namespace": "AWS/EC2", "metricName": "CPUUtilization",
+            "statistic": "Average", "period": 300, "evaluationPeriods": 3,
+            "datapointsToAlarm": 3, "actionsEnabled": true, "treatMissingData": "missing",
+            "threshold": 80.0, "comparisonOperator": "GreaterThanThreshold"});
+        let (spec, notes) = minimal(Kind::MetricAlarm, alarm).unwrap();
+        assert!(notes.is_empty());
+        for gone in ["datapointsToAlarm", "actionsEnabled", "treatMissingData"] {
+            assert!(spec.get(gone).is_none(), "{gone}: {spec}");
+        }
+        let plan = json!({"rules": [{"name": "daily", "targetVault": "v",
+            "schedule": "cron(0 5 ? * * *)", "scheduleTimezone": "Etc/UTC",
+            "startWindowMinutes": 480, "completionWindowMinutes": 10080}]});
+        let (spec, _) = minimal(Kind::BackupPlan, plan).unwrap();
+        assert_eq!(
+            spec,
+            json!({"rules": [{"name": "daily", "targetVault": "v", "schedule": "cron(0 5 ? * * *)"}]})
+        );
+    }
+
+    fn options() -> Options {
+        Options {
+            instance: "driftless".into(),
+            kinds: crate::import::IMPORTABLE.iter().copied().collect(),
+            name_prefix: None,
+            adopt: false,
+            name_target: false,
+            config: None,
+        }
+    }
+
+    #[test]
+    fn owned_and_service_resources_are_skipped_with_a_reason() {
+        let spec = json!({"retentionInDays": 30});
+        let skip = |name: &str, owner: Option<&str>, o: &Options| {
+            candidate(Kind::LogGroup, name, spec.clone(), owner, o).err()
+        };
+        let o = options();
+        let ours = skip("/app", Some("driftless"), &o).unwrap().unwrap();
+        assert!(ours.contains("already manages it"), "{ours}");
+        let theirs = skip("/app", Some("other"), &o).unwrap().unwrap();
+        assert!(theirs.contains("another driftless instance"), "{theirs}");
+        let aws = skip("/aws/lambda/f", None, &o).unwrap().unwrap();
+        assert!(aws.contains("--name-prefix /aws/"), "{aws}");
+        let asked = Options {
+            name_prefix: Some("/aws/lambda/".into()),
+            ..options()
+        };
+        assert_eq!(
+            skip("/aws/lambda/f", None, &asked),
+            None,
+            "imported when asked"
+        );
+        assert_eq!(
+            skip("/app", None, &asked),
+            Some(None),
+            "outside the prefix: no note"
+        );
+    }
+
+    #[test]
+    fn vaults_not_imported_are_named_in_external_vaults() {
+        let mut plan = json!({"rules": [{"name": "a", "targetVault": "Default"},
+            {"name": "b", "targetVault": "mine"}]});
+        external_vaults(&mut plan, &BTreeSet::from(["mine".to_string()]));
+        assert_eq!(plan["externalVaults"], json!(["Default"]));
+    }
+
+    #[test]
+    fn a_vault_key_is_never_written_and_said_so() {
+        let vault = json!({"encryptionKeyArn": "arn:aws:kms:us-east-1:111111111111:key/k",
+            "tags": {"team": "ops", "driftless.dev/managed-by": "other"}});
+        let (spec, notes) = minimal(Kind::BackupVault, vault).unwrap();
+        assert_eq!(spec, json!({"tags": {"team": "ops"}}));
+        assert!(notes[0].starts_with("encryptionKeyArn"), "{notes:?}");
+    }
+}
