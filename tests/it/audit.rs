@@ -347,3 +347,72 @@ fn a_target_that_cannot_be_read_fails_alone_and_failure_wins_over_non_compliance
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.json()["errors"], serde_json::json!([]));
 }
+
+/// The controller announces a live resource that starts to break a guardrail once,
+/// and once when it complies again (`guardrailViolated`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_announces_a_new_violation_once_and_its_end_once() {
+    let sink = crate::notify::Sink::start().await;
+    let repo = Repo::new(&[(
+        "logs.yaml",
+        "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /kept/app}\nspec: {retentionInDays: 400}\n",
+    )]);
+    let url_file = repo.state.path().join("slack-url");
+    std::fs::write(&url_file, sink.url("/services/guardrails")).unwrap();
+    repo.write(
+        "driftless.yaml",
+        &format!(
+            "targets:\n  - name: main\n    region: {}\nguardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {{minRetentionTime: 365}}\nnotifications:\n  slack:\n    webhookUrlFile: {}\n  events: [guardrailViolated]\n",
+            repo.account.region,
+            url_file.display()
+        ),
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    let retention = |days: i32| {
+        let logs = logs.clone();
+        async move {
+            logs.put_retention_policy()
+                .log_group_name("/legacy/short")
+                .retention_in_days(days)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    logs.create_log_group()
+        .log_group_name("/legacy/short")
+        .send()
+        .await
+        .unwrap();
+    retention(90).await;
+    let once = || {
+        let run = tokio::task::block_in_place(|| repo.run(&["run", "--once"]));
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    };
+    once();
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(
+        received[0].body.contains("guardrail broken on main")
+            && received[0]
+                .body
+                .contains("cw-loggroup-retention-period-check LogGroup//legacy/short"),
+        "{}",
+        received[0].body
+    );
+    // Still breaking it: nothing new.
+    once();
+    assert_eq!(sink.received().len(), 1, "{:?}", sink.received());
+    // Fixed by hand: announced once as over.
+    retention(400).await;
+    once();
+    let received = sink.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert!(
+        received[1].body.contains("guardrail met again on main"),
+        "{}",
+        received[1].body
+    );
+    once();
+    assert_eq!(sink.received().len(), 2);
+}

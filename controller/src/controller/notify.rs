@@ -72,6 +72,10 @@ pub struct Observation {
     /// Set when the latest revision is invalid: (revision, first error). The last good
     /// one is still enforced.
     pub invalid_revision: Option<(String, String)>,
+    /// The live resources breaking a guardrail (`<rule> Kind/name`), the complete list
+    /// of this reconcile's audit; `None` when no audit ran (no guardrails, or its read
+    /// failed), so nothing counts as complying again.
+    pub guardrail_violations: Option<Vec<String>>,
 }
 
 /// What a notification announces: an event of driftless.yaml `events`, or the end of
@@ -89,6 +93,10 @@ pub enum NotificationKind {
     RevisionInvalid,
     /// A valid revision was applied after an invalid one.
     RevisionValid,
+    /// A live resource started to break a guardrail.
+    GuardrailViolated,
+    /// A resource that broke a guardrail complies again.
+    GuardrailCompliant,
 }
 
 impl NotificationKind {
@@ -105,6 +113,9 @@ impl NotificationKind {
             NotificationKind::RevisionInvalid | NotificationKind::RevisionValid => {
                 NotificationEvent::RevisionInvalid
             }
+            NotificationKind::GuardrailViolated | NotificationKind::GuardrailCompliant => {
+                NotificationEvent::GuardrailViolated
+            }
         }
     }
 
@@ -118,6 +129,8 @@ impl NotificationKind {
             NotificationKind::ApplyRecovered => "applyRecovered",
             NotificationKind::RevisionInvalid => "revisionInvalid",
             NotificationKind::RevisionValid => "revisionValid",
+            NotificationKind::GuardrailViolated => "guardrailViolated",
+            NotificationKind::GuardrailCompliant => "guardrailCompliant",
         }
     }
 
@@ -128,6 +141,7 @@ impl NotificationKind {
             NotificationKind::DriftResolved
                 | NotificationKind::ApplyRecovered
                 | NotificationKind::RevisionValid
+                | NotificationKind::GuardrailCompliant
         )
     }
 }
@@ -284,6 +298,9 @@ struct TargetMemory {
     drifting: BTreeSet<String>,
     /// The target's last reconcile failed (and that was announced).
     failing: bool,
+    /// Guardrail violations announced and not yet over (`<rule> Kind/name`).
+    #[serde(default)]
+    violating: BTreeSet<String>,
 }
 
 /// The pure state machine that decides what to announce: no I/O, no clock.
@@ -298,6 +315,9 @@ struct TargetMemory {
 /// - revisionInvalid: once per invalid revision, for the whole repository (not per
 ///   target); one `RevisionValid` when a target next reconciles a valid revision
 ///   successfully.
+/// - guardrailViolated: a live resource is announced when it starts to break a rule,
+///   not again while it keeps breaking it; one `GuardrailCompliant` when it no longer
+///   does (or is gone), judged only from an audit that ran.
 ///
 /// Memory is kept for every event, enabled or not; only enabled ones are returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -474,6 +494,8 @@ impl Deduper {
             ));
         }
 
+        out.extend(Self::guardrails(memory, obs, at));
+
         // Recoveries last.
         if apply_recovered {
             out.push(notification(
@@ -495,6 +517,45 @@ impl Deduper {
         }
 
         out.retain(|n| self.enabled.contains(&n.kind.event()));
+        out
+    }
+
+    /// Violations that started, and ones that ended, since the last audit.
+    fn guardrails(memory: &mut TargetMemory, obs: &Observation, at: &str) -> Vec<Notification> {
+        let Some(now) = &obs.guardrail_violations else {
+            return Vec::new();
+        };
+        let now: BTreeSet<String> = now.iter().cloned().collect();
+        let started: Vec<String> = now.difference(&memory.violating).cloned().collect();
+        let ended: Vec<String> = memory.violating.difference(&now).cloned().collect();
+        memory.violating = now;
+        let mut out = Vec::new();
+        for (kind, list, what) in [
+            (
+                NotificationKind::GuardrailViolated,
+                started,
+                "guardrail broken",
+            ),
+            (
+                NotificationKind::GuardrailCompliant,
+                ended,
+                "guardrail met again",
+            ),
+        ] {
+            if !list.is_empty() {
+                out.push(Notification {
+                    kind,
+                    target: obs.target.clone(),
+                    revision: obs.revision.clone(),
+                    summary: format!(
+                        "driftless: {what} on {} at {at}: {}",
+                        obs.target,
+                        name_list(&list)
+                    ),
+                    details: details_of(list),
+                });
+            }
+        }
         out
     }
 }
@@ -917,6 +978,57 @@ mod tests {
             self.revision = revision.into();
             self
         }
+        fn violations(mut self, found: &[&str]) -> Self {
+            self.guardrail_violations = Some(found.iter().map(|s| s.to_string()).collect());
+            self
+        }
+    }
+
+    #[test]
+    fn a_guardrail_violation_is_announced_once_and_its_end_once() {
+        let mut d = all();
+        let bad = "cw-loggroup-retention-period-check LogGroup//app/x";
+        let first = d.step(&obs("prod").violations(&[bad]));
+        assert_eq!(kinds(&first), [K::GuardrailViolated]);
+        assert_eq!(
+            first[0].summary,
+            format!(
+                "driftless: guardrail broken on prod at {}: {bad}",
+                &SHA[..7]
+            )
+        );
+        assert_eq!(first[0].details, [bad]);
+        // Still breaking it: silence. An audit that did not run decides nothing.
+        assert!(d.step(&obs("prod").violations(&[bad])).is_empty());
+        assert!(d.step(&obs("prod")).is_empty());
+        assert!(d
+            .step(&obs("prod").failed("throttled"))
+            .iter()
+            .all(|n| n.kind != K::GuardrailCompliant));
+        // A second resource starts: only it is news.
+        let other = "required-tags MetricAlarm/cpu";
+        let more = d.step(&obs("prod").violations(&[bad, other]));
+        assert_eq!(kinds(&more), [K::GuardrailViolated, K::ApplyRecovered]);
+        assert_eq!(more[0].details, [other]);
+        let fixed = d.step(&obs("prod").violations(&[other]));
+        assert_eq!(kinds(&fixed), [K::GuardrailCompliant]);
+        assert_eq!(fixed[0].details, [bad]);
+        assert!(fixed[0].kind.is_recovery());
+        // Remembered across restarts, and only when the event is on.
+        let mut restarted = all();
+        assert!(restarted.restore(&d.memory()));
+        assert!(restarted.step(&obs("prod").violations(&[other])).is_empty());
+        let mut off = Deduper::new(&[NotificationEvent::DriftDetected]);
+        assert!(off.step(&obs("prod").violations(&[bad])).is_empty());
+    }
+
+    #[test]
+    fn a_memory_saved_before_guardrails_still_restores() {
+        let mut d = all();
+        let old = serde_json::json!({"targets": {"prod": {"drifting": ["LogGroup//a"], "failing": false}}, "invalid": null});
+        assert!(d.restore(&old));
+        let n = d.step(&obs("prod").violations(&["required-tags LogGroup//a"]));
+        assert_eq!(kinds(&n), [K::DriftResolved, K::GuardrailViolated]);
     }
 
     fn all() -> Deduper {

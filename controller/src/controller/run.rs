@@ -300,25 +300,33 @@ impl Reconciler {
     }
 
     /// Evaluates the guardrails on the target's whole live estate after each
-    /// reconcile (as `driftless audit`), into `/status` and `/metrics`. A failed read
-    /// is logged and leaves the last results.
-    async fn audit_guardrails(&self, revision: &Revision, planned: &engine::Planned, target: &str) {
+    /// reconcile (as `driftless audit`), into `/status` and `/metrics`; returns the
+    /// violations (`<rule> Kind/name`) for the notifier. A failed read is logged,
+    /// leaves the last results, and returns `None`, as does having no guardrails.
+    async fn audit_guardrails(
+        &self,
+        revision: &Revision,
+        planned: &engine::Planned,
+        target: &str,
+    ) -> Option<Vec<String>> {
         let guardrails = &revision.loaded.state.config.guardrails;
-        let Some(clients) = planned
+        let clients = planned
             .clients
             .get(target)
-            .filter(|_| !guardrails.is_empty())
-        else {
-            return;
-        };
+            .filter(|_| !guardrails.is_empty())?;
         let evaluations = match crate::audit::audit_target(clients, &revision.loaded, target).await
         {
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!(error = %e, "the guardrail audit failed");
-                return;
+                return None;
             }
         };
+        let violations = evaluations
+            .iter()
+            .filter(|e| e.compliance == crate::audit::Compliance::NonCompliant)
+            .map(|e| format!("{} {}/{}", e.rule.as_str(), e.kind, e.name))
+            .collect();
         let counts = crate::audit::non_compliant_by_rule(guardrails, &evaluations);
         let breaking: usize = counts.values().sum();
         if breaking > 0 {
@@ -340,6 +348,7 @@ impl Reconciler {
             .entry(target.to_string())
             .or_default()
             .guardrail_non_compliant = counts;
+        Some(violations)
     }
 
     fn status(&self) -> MutexGuard<'_, Status> {
@@ -552,6 +561,7 @@ impl Reconciler {
                     changed_by: BTreeMap::new(),
                     apply_failed: seen.failed,
                     invalid_revision: Some((revision.to_string(), reason.clone())),
+                    guardrail_violations: None,
                 }
             })
             .collect();
@@ -657,7 +667,7 @@ impl Reconciler {
             tracing::warn!(error = %e, "the last-applied record was not saved");
         }
         self.history(&history_records(&planned, &report, started));
-        self.audit_guardrails(&revision, &planned, &target).await;
+        let violations = self.audit_guardrails(&revision, &planned, &target).await;
         // Status, metrics, log and notifications.
         let mut outcome = target_outcome(&planned, &report, &target);
         let pending = planned
@@ -764,6 +774,7 @@ impl Reconciler {
                 detected: drifted.iter().map(name).collect(),
                 corrected: corrected.iter().map(name).collect(),
                 changed_by,
+                guardrail_violations: violations,
             },
             failed,
         )
@@ -808,6 +819,7 @@ impl Reconciler {
             detected: drift_detected,
             corrected: drift_corrected,
             changed_by,
+            guardrail_violations,
         } = drift;
         {
             let mut seen = self.seen();
@@ -838,6 +850,7 @@ impl Reconciler {
                 changed_by,
                 apply_failed,
                 invalid_revision: invalid,
+                guardrail_violations,
             };
             self.announce(Some((notifier, vec![observation]))).await;
         }
@@ -873,6 +886,8 @@ struct Drift {
     detected: Vec<String>,
     corrected: Vec<String>,
     changed_by: BTreeMap<String, crate::plan::ChangedBy>,
+    /// The reconcile's guardrail audit (see [`Observation::guardrail_violations`]).
+    guardrail_violations: Option<Vec<String>>,
 }
 
 /// A notifier and what to feed it.

@@ -90,7 +90,7 @@ pub struct NotificationsConfig {
     /// POST `{"text": ...}` to a Slack-compatible incoming webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack: Option<SlackNotifications>,
-    /// The events to send; default: all four. Recoveries (drift resolved, reconciles
+    /// The events to send; default: all five. Recoveries (drift resolved, reconciles
     /// again, valid revision applied) follow their event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<NotificationEvent>>,
@@ -127,7 +127,8 @@ pub struct SlackNotifications {
 /// writing it back), `driftCorrected` (driftless wrote a drifted resource back),
 /// `applyFailed` (a target's reconcile started to fail; and, once, that it succeeds
 /// again), `revisionInvalid` (the latest revision is invalid and not applied; and,
-/// once, that a valid revision was applied).
+/// once, that a valid revision was applied), `guardrailViolated` (a live resource
+/// started to break a guardrail; and, once, that it complies again).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -137,14 +138,16 @@ pub enum NotificationEvent {
     DriftCorrected,
     ApplyFailed,
     RevisionInvalid,
+    GuardrailViolated,
 }
 
 impl NotificationEvent {
-    pub const ALL: [NotificationEvent; 4] = [
+    pub const ALL: [NotificationEvent; 5] = [
         NotificationEvent::DriftDetected,
         NotificationEvent::DriftCorrected,
         NotificationEvent::ApplyFailed,
         NotificationEvent::RevisionInvalid,
+        NotificationEvent::GuardrailViolated,
     ];
 
     /// The name used in driftless.yaml (`driftDetected`).
@@ -154,12 +157,13 @@ impl NotificationEvent {
             NotificationEvent::DriftCorrected => "driftCorrected",
             NotificationEvent::ApplyFailed => "applyFailed",
             NotificationEvent::RevisionInvalid => "revisionInvalid",
+            NotificationEvent::GuardrailViolated => "guardrailViolated",
         }
     }
 }
 
 impl NotificationsConfig {
-    /// The events to send: `events`, or all four when it is absent.
+    /// The events to send: `events`, or all of them when it is absent.
     pub fn enabled_events(&self) -> Vec<NotificationEvent> {
         match &self.events {
             Some(events) => {
