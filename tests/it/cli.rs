@@ -130,6 +130,21 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `driftless history --output json` over a state dir, parsed (the command must succeed).
+pub(crate) fn history_json(state: &Path) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
+        .args(["history", "--output", "json", "--state-dir"])
+        .arg(state)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 pub(crate) fn repo_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -666,9 +681,7 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
 /// Made by hand, as an existing estate would be: a baseline with its patch group, a
 /// window with a target and a task, a vault and a plan with a selection.
 fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
-    use aws_sdk_backup::types::{
-        BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionType,
-    };
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput};
     use aws_sdk_ssm::types::{MaintenanceWindowResourceType, MaintenanceWindowTaskType, Target};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -753,27 +766,8 @@ fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
             .send()
             .await
             .unwrap();
-        backup
-            .create_backup_selection()
-            .backup_plan_id(plan.backup_plan_id().unwrap())
-            .backup_selection(
-                BackupSelection::builder()
-                    .selection_name("tagged")
-                    .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
-                    .list_of_tags(
-                        Condition::builder()
-                            .condition_type(ConditionType::Stringequals)
-                            .condition_key("Backup")
-                            .condition_value("daily")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        crate::fixtures::create_daily_selection(&backup, plan.backup_plan_id().unwrap(), account)
+            .await;
     });
 }
 
@@ -1129,16 +1123,7 @@ fn apply_is_recorded_in_the_history() {
     let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
     repo.apply(&[]);
     let state = repo.state.path().to_string_lossy().into_owned();
-    let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
-        .args(["history", "--output", "json", "--state-dir", &state])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let history = history_json(repo.state.path());
     let reconcile = &history["reconciles"][0];
     assert_eq!(reconcile["target"], "default");
     assert_eq!(reconcile["result"], "applied");
@@ -1341,12 +1326,7 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     assert_eq!(run(&[]).code, 0);
     assert_eq!(retention(&rt), Some(14), "correct puts it back");
 
-    let state = repo.state.path().to_string_lossy().into_owned();
-    let history = Command::new(env!("CARGO_BIN_EXE_driftless"))
-        .args(["history", "--output", "json", "--state-dir", &state])
-        .output()
-        .unwrap();
-    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    let history = history_json(repo.state.path());
     let results: Vec<&str> = history["reconciles"]
         .as_array()
         .unwrap()
@@ -1576,18 +1556,10 @@ fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_ki
         .unwrap();
     };
     let history = || -> Vec<Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
-            .args(["history", "--output", "json", "--state-dir"])
-            .arg(repo.state.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["reconciles"].as_array().unwrap().clone()
+        history_json(repo.state.path())["reconciles"]
+            .as_array()
+            .unwrap()
+            .clone()
     };
 
     let (mut child, _addr) = start_controller(&repo, &url, "2s");

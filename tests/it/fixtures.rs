@@ -371,6 +371,32 @@ pub async fn create_vaults(sdk: &aws_sdk_backup::Client, names: &[&str]) {
     }
 }
 
+/// Selects `Backup: daily` resources into plan `plan_id` with the account's
+/// `backup` role, through the SDK (an estate made without driftless).
+pub async fn create_daily_selection(sdk: &aws_sdk_backup::Client, plan_id: &str, account: &str) {
+    use aws_sdk_backup::types::{BackupSelection, Condition, ConditionType};
+    sdk.create_backup_selection()
+        .backup_plan_id(plan_id)
+        .backup_selection(
+            BackupSelection::builder()
+                .selection_name("tagged")
+                .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
+                .list_of_tags(
+                    Condition::builder()
+                        .condition_type(ConditionType::Stringequals)
+                        .condition_key("Backup")
+                        .condition_value("daily")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 // ---------------------------------------------------------------------------
 // CloudWatch alarms
 // ---------------------------------------------------------------------------

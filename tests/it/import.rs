@@ -328,9 +328,7 @@ fn a_non_empty_out_folder_is_refused_without_force() {
 
 /// A vault with tags; a plan with a scheduled rule into it and a tag selection.
 fn seed_backup(repo: &Repo) {
-    use aws_sdk_backup::types::{
-        BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionType, Lifecycle,
-    };
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection, Lifecycle};
     let account = repo.account.account_id.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -364,27 +362,8 @@ fn seed_backup(repo: &Repo) {
             .send()
             .await
             .unwrap();
-        backup
-            .create_backup_selection()
-            .backup_plan_id(plan.backup_plan_id().unwrap())
-            .backup_selection(
-                BackupSelection::builder()
-                    .selection_name("tagged")
-                    .iam_role_arn(format!("arn:aws:iam::{account}:role/backup"))
-                    .list_of_tags(
-                        Condition::builder()
-                            .condition_type(ConditionType::Stringequals)
-                            .condition_key("Backup")
-                            .condition_value("daily")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        crate::fixtures::create_daily_selection(&backup, plan.backup_plan_id().unwrap(), &account)
+            .await;
         // A StringLike condition, which the format has no field for.
         let like = aws_sdk_backup::types::ConditionParameter::builder()
             .condition_key("aws:ResourceTag/Env")

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::process::Stdio;
 
-use serde_json::Value;
-
-use crate::cli::{driftless, http, start_controller_with, status_of, wait_until, Repo};
+use crate::cli::{
+    driftless, history_json, http, start_controller_with, status_of, wait_until, Repo,
+};
 use crate::emulator::TestAccount;
 
 /// Nine targets, each in a region of its own (one account), with one log group each.
@@ -42,18 +42,8 @@ fn shard_line(stdout: &str, index: usize) -> Vec<String> {
 }
 
 /// The targets in a state dir's history.
-fn history_targets(repo: &Repo, state: &std::path::Path) -> BTreeSet<String> {
-    let out = driftless(&repo.account, state)
-        .args(["history", "--output", "json", "--state-dir"])
-        .arg(state)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+fn history_targets(state: &std::path::Path) -> BTreeSet<String> {
+    let history = history_json(state);
     history["reconciles"]
         .as_array()
         .unwrap_or_else(|| panic!("no reconciles in {history}"))
@@ -99,7 +89,7 @@ fn three_shards_split_nine_targets_and_each_target_is_reconciled_once() {
             );
         }
         // The history of a shard holds only what that process did.
-        let reconciled = history_targets(&repo, states[i].path());
+        let reconciled = history_targets(states[i].path());
         assert_eq!(
             reconciled,
             mine.iter().cloned().collect(),

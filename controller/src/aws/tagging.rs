@@ -36,17 +36,32 @@ const PAGE_SIZE: i32 = 100;
 
 /// Every resource tagged `driftless.dev/managed-by = instance`, by kind.
 pub async fn owned_resources(clients: &Clients, instance: &str) -> Result<Owned, AwsError> {
-    let mut owned = Owned::default();
-    let mut pages = clients
-        .tagging
-        .get_resources()
-        .tag_filters(
-            TagFilter::builder()
-                .key(OWNERSHIP_TAG)
-                .values(instance)
-                .build(),
-        )
-        .set_resource_type_filters(Some(RESOURCE_TYPES.iter().map(|t| t.to_string()).collect()))
+    let request = clients.tagging.get_resources().tag_filters(
+        TagFilter::builder()
+            .key(OWNERSHIP_TAG)
+            .values(instance)
+            .build(),
+    );
+    listing(clients, request, RESOURCE_TYPES).await
+}
+
+/// Every tagged resource of `types` (tagging API names, e.g. `cloudwatch:alarm`) with
+/// its tags, whoever owns it: one `GetResources` listing without a tag filter,
+/// `max(1, ceil(T/100))` calls for T tagged resources. The tagging API lists only
+/// resources that carry (or carried) tags, so a resource missing here has none.
+pub async fn tagged_resources(clients: &Clients, types: &[&str]) -> Result<Owned, AwsError> {
+    listing(clients, clients.tagging.get_resources(), types).await
+}
+
+/// Pages through one `GetResources` listing of `types`, sorting resources by kind.
+async fn listing(
+    clients: &Clients,
+    request: aws_sdk_resourcegroupstagging::operation::get_resources::builders::GetResourcesFluentBuilder,
+    types: &[&str],
+) -> Result<Owned, AwsError> {
+    let mut found = Owned::default();
+    let mut pages = request
+        .set_resource_type_filters(Some(types.iter().map(|t| t.to_string()).collect()))
         .resources_per_page(PAGE_SIZE)
         .into_paginator()
         .send();
@@ -61,40 +76,10 @@ pub async fn owned_resources(clients: &Clients, instance: &str) -> Result<Owned,
                 .iter()
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect();
-            classify(&mut owned, arn, tags);
+            classify(&mut found, arn, tags);
         }
     }
-    Ok(owned)
-}
-
-/// Every tagged resource of `types` (tagging API names, e.g. `cloudwatch:alarm`) with
-/// its tags, whoever owns it: one `GetResources` listing without a tag filter,
-/// `max(1, ceil(T/100))` calls for T tagged resources. The tagging API lists only
-/// resources that carry (or carried) tags, so a resource missing here has none.
-pub async fn tagged_resources(clients: &Clients, types: &[&str]) -> Result<Owned, AwsError> {
-    let mut tagged = Owned::default();
-    let mut pages = clients
-        .tagging
-        .get_resources()
-        .set_resource_type_filters(Some(types.iter().map(|t| t.to_string()).collect()))
-        .resources_per_page(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call(clients, "tagging", "GetResources", None, e))?;
-        for mapping in page.resource_tag_mapping_list() {
-            let Some(arn) = mapping.resource_arn() else {
-                continue;
-            };
-            let tags = mapping
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
-            classify(&mut tagged, arn, tags);
-        }
-    }
-    Ok(tagged)
+    Ok(found)
 }
 
 /// The kind of a managed resource's ARN.

@@ -16,6 +16,7 @@
 
 use super::params::Params;
 use super::{Finding, Seg};
+use crate::spec::backup_plan::BackupRule;
 use crate::spec::BackupPlanSpec;
 
 /// AWS Backup's schedule when a rule has none: daily at 05:00 UTC.
@@ -54,44 +55,35 @@ pub(super) fn frequency_and_retention(p: Params<'_>, plan: &BackupPlanSpec) -> V
                 ),
             }
         }
-        if let Some(days) = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days) {
-            if u64::from(days) < required_days {
-                out.push(retention_finding(
-                    vec![
-                        Seg::Key("rules"),
-                        Seg::Index(i),
-                        Seg::Key("lifecycle"),
-                        Seg::Key("deleteAfterDays"),
-                    ],
-                    &format!("rule `{}`", rule.name),
-                    days,
-                    required_days,
-                ));
-            }
-        }
+        out.extend(rule_retention(i, rule, required_days));
     }
     out
+}
+
+/// A rule that deletes its recovery points before `required` days, at its
+/// `lifecycle.deleteAfterDays`.
+fn rule_retention(i: usize, rule: &BackupRule, required: u64) -> Option<Finding> {
+    let days = rule.lifecycle.as_ref()?.delete_after_days?;
+    (u64::from(days) < required).then(|| {
+        retention_finding(
+            vec![
+                Seg::Key("rules"),
+                Seg::Index(i),
+                Seg::Key("lifecycle"),
+                Seg::Key("deleteAfterDays"),
+            ],
+            &format!("rule `{}`", rule.name),
+            days,
+            required,
+        )
+    })
 }
 
 pub(super) fn recovery_point_retention(p: Params<'_>, plan: &BackupPlanSpec) -> Vec<Finding> {
     let required = p.int("requiredRetentionDays").unwrap_or(35);
     let mut out = Vec::new();
     for (i, rule) in plan.rules.iter().enumerate() {
-        if let Some(days) = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days) {
-            if u64::from(days) < required {
-                out.push(retention_finding(
-                    vec![
-                        Seg::Key("rules"),
-                        Seg::Index(i),
-                        Seg::Key("lifecycle"),
-                        Seg::Key("deleteAfterDays"),
-                    ],
-                    &format!("rule `{}`", rule.name),
-                    days,
-                    required,
-                ));
-            }
-        }
+        out.extend(rule_retention(i, rule, required));
         for (j, copy) in rule.copy_actions.iter().enumerate() {
             if let Some(days) = copy.lifecycle.as_ref().and_then(|l| l.delete_after_days) {
                 if u64::from(days) < required {
