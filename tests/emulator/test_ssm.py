@@ -291,3 +291,86 @@ def test_update_patch_baseline_replace_resets_unset_fields_to_defaults(client):
         assert doc["RejectedPatchesAction"] == "ALLOW_AS_DEPENDENCY"
         assert "Description" not in doc and "ApprovalRules" not in doc
     assert got["Name"] == "replaced" and got["OperatingSystem"] == "AMAZON_LINUX_2023"
+
+
+def _lambda_task(ssm, wid, **kw):
+    return ssm.register_task_with_maintenance_window(
+        WindowId=wid,
+        TaskArn="arn:aws:lambda:us-east-1:123456789012:function:report",
+        TaskType="LAMBDA",
+        Name="report",
+        **kw,
+    )["WindowTaskId"]
+
+
+def test_lambda_payload_round_trips_as_the_bytes_sent(client):
+    # Payload is a blob (botocore: MaintenanceWindowLambdaPayload): the JSON protocol
+    # carries it base64-encoded once each way, and the client gets the bytes it sent.
+    ssm = client("ssm")
+    wid = _window(ssm)
+    payload = b'{"window": "prod", "n": [1, 2]}'
+    kid = _lambda_task(
+        ssm,
+        wid,
+        TaskInvocationParameters={"Lambda": {"Payload": payload, "Qualifier": "live", "ClientContext": "e30="}},
+    )
+    got = ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=kid)
+    lam = got["TaskInvocationParameters"]["Lambda"]
+    assert lam["Payload"] == payload
+    assert lam["Qualifier"] == "live" and lam["ClientContext"] == "e30="
+    out = ssm.update_maintenance_window_task(
+        WindowId=wid, WindowTaskId=kid, TaskInvocationParameters={"Lambda": {"Payload": b"plain"}}
+    )
+    assert out["TaskInvocationParameters"]["Lambda"]["Payload"] == b"plain"
+    got = ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=kid)
+    assert got["TaskInvocationParameters"]["Lambda"]["Payload"] == b"plain"
+
+
+def test_lambda_payload_over_the_model_max_is_refused(client):
+    ssm = client("ssm")
+    wid = _window(ssm)
+    with pytest.raises(ClientError) as e:
+        _lambda_task(ssm, wid, TaskInvocationParameters={"Lambda": {"Payload": b"x" * 4097}})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_targetless_task_reports_placeholder_limits(client):
+    # "For maintenance window tasks without a target specified, you can't supply a
+    # value for this option. Instead, the system inserts a placeholder value of 1"
+    # (GetMaintenanceWindowTask, MaxConcurrency and MaxErrors).
+    ssm = client("ssm")
+    wid = _window(ssm)
+    kid = _lambda_task(ssm, wid)
+    got = ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=kid)
+    assert got["MaxConcurrency"] == "1" and got["MaxErrors"] == "1"
+    listed = ssm.describe_maintenance_window_tasks(WindowId=wid)["Tasks"][0]
+    assert listed["MaxConcurrency"] == "1" and listed["MaxErrors"] == "1"
+
+
+def test_update_task_without_replace_keeps_what_it_leaves_out(client):
+    ssm = client("ssm")
+    wid = _window(ssm)
+    tid = ssm.register_target_with_maintenance_window(
+        WindowId=wid, ResourceType="INSTANCE", Targets=[{"Key": "tag-key", "Values": ["Patch"]}]
+    )["WindowTargetId"]
+    kid = ssm.register_task_with_maintenance_window(
+        WindowId=wid,
+        TaskArn="AWS-RunShellScript",
+        TaskType="RUN_COMMAND",
+        Targets=[{"Key": "WindowTargetIds", "Values": [tid]}],
+        MaxConcurrency="1",
+        MaxErrors="1",
+        Name="shell",
+        Description="d",
+        TaskInvocationParameters={"RunCommand": {"TimeoutSeconds": 900, "Parameters": {"commands": ["uptime"]}}},
+    )["WindowTaskId"]
+    ssm.update_maintenance_window_task(WindowId=wid, WindowTaskId=kid, Priority=4)
+    got = ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=kid)
+    assert got["Description"] == "d" and got["Priority"] == 4
+    assert got["TaskInvocationParameters"]["RunCommand"]["TimeoutSeconds"] == 900
+    ssm.update_maintenance_window_task(
+        WindowId=wid, WindowTaskId=kid, TaskArn="AWS-RunShellScript",
+        Targets=[{"Key": "WindowTargetIds", "Values": [tid]}], MaxConcurrency="1", MaxErrors="1", Replace=True,
+    )
+    got = ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=kid)
+    assert "Description" not in got and "TaskInvocationParameters" not in got

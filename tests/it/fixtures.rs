@@ -216,6 +216,8 @@ pub fn patching_window() -> MaintenanceWindowSpec {
         schedule_offset: Some(2),
         duration: 4,
         cutoff: 1,
+        start_date: None,
+        end_date: None,
         allow_unassociated_targets: true,
         enabled: Some(true),
         targets: Vec::new(),
@@ -233,6 +235,8 @@ pub fn daily_window(tags: Tags) -> MaintenanceWindowSpec {
         schedule_offset: None,
         duration: 1,
         cutoff: 0,
+        start_date: None,
+        end_date: None,
         allow_unassociated_targets: false,
         enabled: None,
         targets: Vec::new(),
@@ -251,6 +255,8 @@ pub fn pinned_target() -> WindowTarget {
         instance_ids: strings(&["i-0123456789abcdef0", "i-0fedcba9876543210"]),
         resource_group: None,
         owner_information: None,
+        tag_keys: Vec::new(),
+        resource_type_filters: Vec::new(),
     }
 }
 
@@ -268,6 +274,8 @@ pub fn web_target() -> WindowTarget {
         instance_ids: Vec::new(),
         resource_group: None,
         owner_information: Some("ops".to_string()),
+        tag_keys: Vec::new(),
+        resource_type_filters: Vec::new(),
     }
 }
 
@@ -279,12 +287,17 @@ pub fn patch_task(role: &str) -> WindowTask {
         description: Some("install patches".to_string()),
         task_type: TaskType::RunCommand,
         task_arn: "AWS-RunPatchBaseline".to_string(),
+        instance_ids: Vec::new(),
         targets: strings(&["web", "pinned"]),
         priority: Some(2),
         max_concurrency: Some("10%".to_string()),
         max_errors: Some("1".to_string()),
         cutoff_behavior: Some(CutoffBehavior::CancelTask),
         service_role_arn: Some(role.to_string()),
+        run_command: None,
+        automation: None,
+        lambda: None,
+        step_functions: None,
         parameters: BTreeMap::from([
             ("Operation".to_string(), strings(&["Install"])),
             ("RebootOption".to_string(), strings(&["RebootIfNeeded"])),

@@ -370,6 +370,8 @@ fn full_window(role: &str) -> MaintenanceWindowSpec {
                 instance_ids: Vec::new(),
                 resource_group: Some("web-servers".to_string()),
                 owner_information: Some("group owners".to_string()),
+                tag_keys: Vec::new(),
+                resource_type_filters: Vec::new(),
             },
             pinned_target(),
             web_target(),
@@ -380,12 +382,17 @@ fn full_window(role: &str) -> MaintenanceWindowSpec {
                 description: Some("restart".to_string()),
                 task_type: TaskType::Automation,
                 task_arn: "AWS-RestartEC2Instance".to_string(),
+                instance_ids: Vec::new(),
                 targets: strings(&["pinned"]),
                 priority: Some(3),
                 max_concurrency: Some("1".to_string()),
                 max_errors: Some("0".to_string()),
                 cutoff_behavior: Some(CutoffBehavior::ContinueTask),
                 service_role_arn: Some(role.to_string()),
+                run_command: None,
+                automation: None,
+                lambda: None,
+                step_functions: None,
                 parameters: BTreeMap::from([(
                     "InstanceId".to_string(),
                     strings(&["{{RESOURCE_ID}}"]),
@@ -396,12 +403,17 @@ fn full_window(role: &str) -> MaintenanceWindowSpec {
                 description: None,
                 task_type: TaskType::Lambda,
                 task_arn: "arn:aws:lambda:us-east-1:111111111111:function:notify".to_string(),
+                instance_ids: Vec::new(),
                 targets: Vec::new(),
                 priority: Some(9),
                 max_concurrency: None,
                 max_errors: None,
                 cutoff_behavior: None,
                 service_role_arn: None,
+                run_command: None,
+                automation: None,
+                lambda: None,
+                step_functions: None,
                 parameters: BTreeMap::new(),
             },
             patch_task(role),
@@ -492,6 +504,8 @@ async fn maintenance_window_create_update_retag_delete() {
         schedule_offset: None,
         duration: 6,
         cutoff: 2,
+        start_date: None,
+        end_date: None,
         allow_unassociated_targets: false,
         enabled: Some(true),
         ..spec.clone()
@@ -536,6 +550,8 @@ async fn maintenance_window_create_update_retag_delete() {
         instance_ids: strings(&["i-0aaaaaaaaaaaaaaaa"]),
         resource_group: None,
         owner_information: None,
+        tag_keys: Vec::new(),
+        resource_type_filters: Vec::new(),
     };
     ssm::update_window_target(&clients, &id, &ids["targets/web"], &targets[2])
         .await
@@ -548,12 +564,17 @@ async fn maintenance_window_create_update_retag_delete() {
         description: Some("scan only".to_string()),
         task_type: TaskType::RunCommand,
         task_arn: "AWS-RunShellScript".to_string(),
+        instance_ids: Vec::new(),
         targets: strings(&["web"]),
         priority: Some(5),
         max_concurrency: Some("2".to_string()),
         max_errors: Some("50%".to_string()),
         cutoff_behavior: Some(CutoffBehavior::ContinueTask),
         service_role_arn: Some(format!("{role}-2")),
+        run_command: None,
+        automation: None,
+        lambda: None,
+        step_functions: None,
         parameters: BTreeMap::from([("commands".to_string(), strings(&["yum check-update"]))]),
     };
     ssm::update_window_task(
@@ -562,6 +583,7 @@ async fn maintenance_window_create_update_retag_delete() {
         &ids["tasks/patch"],
         &tasks[2],
         &[ids["targets/web"].clone()],
+        false,
     )
     .await
     .expect("update_window_task");
@@ -571,15 +593,20 @@ async fn maintenance_window_create_update_retag_delete() {
         description: None,
         task_type: TaskType::Automation,
         task_arn: "AWS-RestartEC2Instance".to_string(),
+        instance_ids: Vec::new(),
         targets: Vec::new(),
         priority: Some(1),
         max_concurrency: None,
         max_errors: None,
         cutoff_behavior: None,
         service_role_arn: None,
+        run_command: None,
+        automation: None,
+        lambda: None,
+        step_functions: None,
         parameters: BTreeMap::new(),
     };
-    ssm::update_window_task(&clients, &id, &ids["tasks/automate"], &tasks[0], &[])
+    ssm::update_window_task(&clients, &id, &ids["tasks/automate"], &tasks[0], &[], true)
         .await
         .expect("update_window_task to minimal");
     let live = read_window(&clients, "patching-nightly").await;
@@ -659,12 +686,17 @@ async fn maintenance_window_defaults_and_tokens() {
         description: None,
         task_type: TaskType::Automation,
         task_arn: "AWS-RestartEC2Instance".to_string(),
+        instance_ids: Vec::new(),
         targets: Vec::new(),
         priority: None,
         max_concurrency: None,
         max_errors: None,
         cutoff_behavior: None,
         service_role_arn: None,
+        run_command: None,
+        automation: None,
+        lambda: None,
+        step_functions: None,
         parameters: BTreeMap::new(),
     };
     ssm::register_window_task(&clients, &id, &task, &[], "task")

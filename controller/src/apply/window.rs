@@ -1,12 +1,17 @@
 //! Applying MaintenanceWindow changes: the window (created with tags and a client
 //! token), then its targets, then its tasks (which name target ids); deletes go the
 //! other way (tasks before the targets they use).
+//!
+//! A task update never erases what the spec is silent about: the settings its blocks
+//! leave unset are taken from the live task ([`task_update`]), and Replace is used only
+//! when a field the spec dropped must be cleared (see `ssm::update_window_task`).
 
 use std::collections::BTreeMap;
 
 use super::{chosen, failed, tag_changes, ApplyError, Unit};
 use crate::aws::ssm;
-use crate::plan::Action;
+use crate::plan::{normalise, Action};
+use crate::spec::maintenance_window::WindowTask;
 use crate::spec::{MaintenanceWindowSpec, ResourceSpec};
 
 /// The window target ids the task's target names refer to.
@@ -138,12 +143,16 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
                 .map_err(failed(&change.name))?;
             }
             (Action::Update, Some(task), Some(id)) => {
+                let live_task =
+                    live.and_then(|l| l.spec.tasks.iter().find(|t| t.name == task.name));
+                let (task, replace) = task_update(task, live_task);
                 ssm::update_window_task(
                     unit.clients,
                     &window_id,
                     id,
-                    task,
+                    &task,
                     &target_ids(&task.targets, &ids),
+                    replace,
                 )
                 .await
                 .map_err(failed(&change.name))?;
@@ -174,5 +183,82 @@ fn strip_subs(spec: &MaintenanceWindowSpec) -> MaintenanceWindowSpec {
         targets: Vec::new(),
         tasks: Vec::new(),
         ..spec.clone()
+    }
+}
+
+/// What an update of `desired` sends: the task with the settings its blocks leave
+/// unset taken from `live` (the plan's "don't care", [`normalise::window_task_dont_care`]),
+/// and whether the update must clear a field the live task has and the spec dropped
+/// (then Replace). Priority and cutoff behaviour are sent at their defaults, and
+/// targets always, so they never need Replace; nor do the limits of a task without
+/// targets (AWS's placeholders).
+pub fn task_update(desired: &WindowTask, live: Option<&WindowTask>) -> (WindowTask, bool) {
+    let Some(live) = live else {
+        return (desired.clone(), false);
+    };
+    let (Ok(mut d), Ok(l)) = (serde_json::to_value(desired), serde_json::to_value(live)) else {
+        return (desired.clone(), true);
+    };
+    normalise::window_task_dont_care(&mut d, &l);
+    let merged: WindowTask = serde_json::from_value(d).unwrap_or_else(|_| desired.clone());
+    let sent = serde_json::to_value(&merged).unwrap_or_default();
+    let never = ["priority", "cutoffBehavior", "targets", "instanceIds"];
+    let placeholders = ["maxConcurrency", "maxErrors"];
+    let replace = l.as_object().into_iter().flatten().any(|(key, _)| {
+        !never.contains(&key.as_str())
+            && !(placeholders.contains(&key.as_str()) && !merged.has_targets())
+            && sent.get(key).is_none()
+    });
+    (merged, replace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn task(v: serde_json::Value) -> WindowTask {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn settings_the_spec_is_silent_about_are_kept_without_replace() {
+        let desired = task(
+            json!({"name": "p", "type": "RUN_COMMAND", "taskArn": "AWS-RunPatchBaseline",
+            "targets": ["web"], "maxConcurrency": "2", "maxErrors": "1",
+            "runCommand": {"comment": "new"}}),
+        );
+        let live = task(
+            json!({"name": "p", "type": "RUN_COMMAND", "taskArn": "AWS-RunPatchBaseline",
+            "targets": ["web"], "maxConcurrency": "1", "maxErrors": "1", "priority": 3,
+            "runCommand": {"comment": "old", "timeoutSeconds": 900, "outputS3BucketName": "out"}}),
+        );
+        let (sent, replace) = task_update(&desired, Some(&live));
+        assert!(!replace);
+        let r = sent.run_command.unwrap();
+        assert_eq!(r.comment.as_deref(), Some("new"));
+        assert_eq!(r.timeout_seconds, Some(900));
+        assert_eq!(r.output_s3_bucket_name.as_deref(), Some("out"));
+        assert_eq!(sent.max_concurrency.as_deref(), Some("2"));
+        assert_eq!(sent.priority, None, "sent as the default 1, not kept at 3");
+    }
+
+    #[test]
+    fn a_dropped_field_needs_replace() {
+        let desired = task(json!({"name": "l", "type": "LAMBDA",
+            "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f"}));
+        let live = task(json!({"name": "l", "type": "LAMBDA", "description": "d",
+            "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f",
+            "maxConcurrency": "1", "maxErrors": "1", "lambda": {"qualifier": "live"}}));
+        let (sent, replace) = task_update(&desired, Some(&live));
+        assert!(replace, "the description must be cleared");
+        assert_eq!(sent.lambda.unwrap().qualifier.as_deref(), Some("live"));
+        let mut with_description = desired.clone();
+        with_description.description = Some("d".into());
+        let (_, replace) = task_update(&with_description, Some(&live));
+        assert!(
+            !replace,
+            "the placeholders of a task without targets need no clearing"
+        );
     }
 }

@@ -35,19 +35,18 @@
 //! for any task whose listing lacks its type). Detail calls run concurrently, at
 //! most [`IN_FLIGHT`] at a time per reader.
 
+pub mod invocation;
 pub mod write;
 pub use write::*;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
-use aws_sdk_ssm::operation::get_maintenance_window::GetMaintenanceWindowOutput;
 use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowTask, MaintenanceWindowTaskInvocationParameters,
-    MaintenanceWindowTaskParameterValueExpression, MaintenanceWindowTaskType,
-    PatchBaselineIdentity, PatchFilterGroup, PatchOrchestratorFilter, ResourceTypeForTagging,
-    Target,
+    MaintenanceWindowTask, MaintenanceWindowTaskParameterValueExpression,
+    MaintenanceWindowTaskType, PatchBaselineIdentity, PatchFilterGroup, PatchOrchestratorFilter,
+    ResourceTypeForTagging, Target,
 };
 use serde::de::DeserializeOwned;
 
@@ -66,6 +65,8 @@ pub(crate) const IN_FLIGHT: usize = 8;
 const TARGET_TAG_PREFIX: &str = "tag:";
 const TARGET_INSTANCE_IDS: &str = "InstanceIds";
 const TARGET_RESOURCE_GROUP: &str = "resource-groups:Name";
+const TARGET_TAG_KEY: &str = "tag-key";
+const TARGET_RESOURCE_TYPE_FILTERS: &str = "resource-groups:ResourceTypeFilters";
 const TASK_TARGET_WINDOW_TARGETS: &str = "WindowTargetIds";
 
 /// Baselines named in `names` or owned, and the region's patch-group registrations.
@@ -398,8 +399,10 @@ async fn read_window(
                 .and_then(|t| from_wire(t.as_str()))
                 .unwrap_or(WindowResourceType::Instance),
             tags: BTreeMap::new(),
+            tag_keys: Vec::new(),
             instance_ids: Vec::new(),
             resource_group: None,
+            resource_type_filters: Vec::new(),
             owner_information: target.owner_information().map(str::to_string),
         };
         for t in target.targets() {
@@ -410,7 +413,7 @@ async fn read_window(
     spec_targets.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut spec_tasks = Vec::new();
-    let mut unrepresented = window_extras(&got);
+    let mut unrepresented = Vec::new();
     for task in tasks {
         let task_id = task.window_task_id.clone().unwrap_or_default();
         let name = task.listed.name().unwrap_or(&task_id).to_string();
@@ -437,20 +440,36 @@ async fn read_window(
                     .cloned()
                     .unwrap_or_else(|| tid.clone())
             })
+            .collect::<Vec<String>>();
+        let instance_ids: Vec<String> = task
+            .listed
+            .targets()
+            .iter()
+            .filter(|t| t.key() == Some(TARGET_INSTANCE_IDS))
+            .flat_map(|t| t.values().iter().cloned())
             .collect();
         let l = &task.listed;
+        let inv = task.invocation;
+        // A task without targets has no limits: AWS reports a placeholder `1`.
+        let targetless = targets_is_empty(&targets, &instance_ids);
+        let limit = |v: Option<&str>| v.filter(|_| !targetless).map(str::to_string);
         spec_tasks.push(WindowTask {
             name,
             description: l.description().map(str::to_string),
             task_type,
             task_arn: l.task_arn().unwrap_or_default().to_string(),
             targets,
+            instance_ids,
             priority: u32::try_from(l.priority()).ok(),
-            max_concurrency: l.max_concurrency().map(str::to_string),
-            max_errors: l.max_errors().map(str::to_string),
+            max_concurrency: limit(l.max_concurrency()),
+            max_errors: limit(l.max_errors()),
             cutoff_behavior: l.cutoff_behavior().and_then(|c| from_wire(c.as_str())),
             service_role_arn: l.service_role_arn().map(str::to_string),
-            parameters: task.parameters,
+            parameters: inv.parameters,
+            run_command: inv.run_command,
+            automation: inv.automation,
+            lambda: inv.lambda,
+            step_functions: inv.step_functions,
         });
     }
     spec_tasks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -462,6 +481,8 @@ async fn read_window(
         schedule_offset: got.schedule_offset().and_then(to_u32),
         duration: got.duration().and_then(to_u32).unwrap_or_default(),
         cutoff: to_u32(got.cutoff()).unwrap_or_default(),
+        start_date: got.start_date().map(str::to_string),
+        end_date: got.end_date().map(str::to_string),
         allow_unassociated_targets: got.allow_unassociated_targets(),
         enabled: Some(got.enabled()),
         targets: spec_targets,
@@ -479,16 +500,8 @@ async fn read_window(
     })
 }
 
-/// A window's settings the format has no field for.
-fn window_extras(got: &GetMaintenanceWindowOutput) -> Vec<String> {
-    let mut out = Vec::new();
-    if got.start_date().is_some() {
-        out.push("startDate".to_string());
-    }
-    if got.end_date().is_some() {
-        out.push("endDate".to_string());
-    }
-    out
+fn targets_is_empty(targets: &[String], instance_ids: &[String]) -> bool {
+    targets.is_empty() && instance_ids.is_empty()
 }
 
 /// Adds one `{Key, Values}` of a window target to its spec.
@@ -505,7 +518,11 @@ fn add_target(spec: &mut WindowTarget, target: &Target) {
         }
         Some(TARGET_INSTANCE_IDS) => spec.instance_ids.extend(values.iter().cloned()),
         Some(TARGET_RESOURCE_GROUP) => spec.resource_group = values.first().cloned(),
-        // `tag-key`, `resource-groups:ResourceTypeFilters`: not expressible in a spec.
+        Some(TARGET_TAG_KEY) => spec.tag_keys.extend(values.iter().cloned()),
+        Some(TARGET_RESOURCE_TYPE_FILTERS) => {
+            spec.resource_type_filters.extend(values.iter().cloned())
+        }
+        // A key this driftless does not know: nothing the spec can say.
         _ => {}
     }
 }
@@ -538,12 +555,12 @@ async fn window_targets(
     Ok(out)
 }
 
-/// A listed task with its type and parameters completed.
+/// A listed task with its type and invocation parameters completed.
 struct ReadTask {
     window_task_id: Option<String>,
     listed: MaintenanceWindowTask,
     task_type: Option<MaintenanceWindowTaskType>,
-    parameters: BTreeMap<String, Vec<String>>,
+    invocation: invocation::Invocation,
     /// Settings of the task the format cannot hold ([`Live::unrepresented`]).
     unrepresented: Vec<String>,
 }
@@ -586,11 +603,9 @@ async fn complete_task(
     task: MaintenanceWindowTask,
 ) -> Result<ReadTask, AwsError> {
     let legacy = legacy_parameters(task.task_parameters());
-    let takes_parameters = matches!(
-        task.r#type(),
-        Some(MaintenanceWindowTaskType::RunCommand | MaintenanceWindowTaskType::Automation)
-    );
-    let needs_get = task.r#type().is_none() || (takes_parameters && legacy.is_empty());
+    // Only the legacy TaskParameters are in the listing; every task type may have
+    // invocation parameters (or settings), which only GetMaintenanceWindowTask has.
+    let needs_get = task.r#type().is_none() || legacy.is_empty();
     let window_task_id = task.window_task_id().map(str::to_string);
     if !needs_get {
         let unrepresented = listed_extras(&task);
@@ -598,7 +613,10 @@ async fn complete_task(
             window_task_id,
             task_type: task.r#type().cloned(),
             listed: task,
-            parameters: legacy,
+            invocation: invocation::Invocation {
+                parameters: legacy,
+                ..Default::default()
+            },
             unrepresented,
         });
     }
@@ -619,20 +637,20 @@ async fn complete_task(
                 e,
             )
         })?;
-    let mut parameters = invocation_parameters(got.task_invocation_parameters());
-    if parameters.is_empty() {
-        parameters = legacy_parameters(got.task_parameters());
+    let mut inv = invocation::from_sdk(got.task_invocation_parameters());
+    if inv.parameters.is_empty() {
+        inv.parameters = legacy_parameters(got.task_parameters());
     }
-    if parameters.is_empty() {
-        parameters = legacy;
+    if inv.parameters.is_empty() {
+        inv.parameters = legacy;
     }
     let mut unrepresented = listed_extras(&task);
-    unrepresented.extend(invocation_extras(got.task_invocation_parameters()));
+    unrepresented.append(&mut inv.unrepresented);
     Ok(ReadTask {
         window_task_id,
         task_type: task.r#type().or(got.task_type()).cloned(),
         listed: task,
-        parameters,
+        invocation: inv,
         unrepresented,
     })
 }
@@ -649,45 +667,6 @@ fn listed_extras(task: &MaintenanceWindowTask) -> Vec<String> {
     out
 }
 
-/// Invocation settings besides the parameters (the format's `parameters`), which the
-/// format has no field for.
-fn invocation_extras(params: Option<&MaintenanceWindowTaskInvocationParameters>) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(r) = params.and_then(|p| p.run_command()) {
-        let set = [
-            ("comment", r.comment().is_some()),
-            ("timeoutSeconds", r.timeout_seconds().is_some()),
-            ("outputS3BucketName", r.output_s3_bucket_name().is_some()),
-            ("outputS3KeyPrefix", r.output_s3_key_prefix().is_some()),
-            ("notificationConfig", r.notification_config().is_some()),
-            (
-                "cloudWatchOutputConfig",
-                r.cloud_watch_output_config().is_some(),
-            ),
-            ("documentVersion", r.document_version().is_some()),
-            ("documentHash", r.document_hash().is_some()),
-            (
-                "serviceRoleArn (of the command)",
-                r.service_role_arn().is_some(),
-            ),
-        ];
-        out.extend(
-            set.into_iter()
-                .filter(|(_, on)| *on)
-                .map(|(k, _)| format!("runCommand.{k}")),
-        );
-    }
-    if let Some(p) = params {
-        if p.automation().and_then(|a| a.document_version()).is_some() {
-            out.push("automation.documentVersion".to_string());
-        }
-        if p.step_functions().is_some() || p.lambda().is_some() {
-            out.push("stepFunctions/lambda invocation parameters".to_string());
-        }
-    }
-    out
-}
-
 fn legacy_parameters(
     params: Option<&HashMap<String, MaintenanceWindowTaskParameterValueExpression>>,
 ) -> BTreeMap<String, Vec<String>> {
@@ -695,22 +674,6 @@ fn legacy_parameters(
         .into_iter()
         .flatten()
         .map(|(k, v)| (k.clone(), v.values().to_vec()))
-        .collect()
-}
-
-fn invocation_parameters(
-    params: Option<&MaintenanceWindowTaskInvocationParameters>,
-) -> BTreeMap<String, Vec<String>> {
-    let Some(params) = params else {
-        return BTreeMap::new();
-    };
-    let map = params
-        .run_command()
-        .and_then(|r| r.parameters())
-        .or_else(|| params.automation().and_then(|a| a.parameters()));
-    map.into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 

@@ -484,6 +484,13 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
             normalise::dont_care(&mut desired.main, &live.main, &["encryptionKeyArn"])
         }
         Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
+        Kind::MaintenanceWindow => {
+            for (path, task) in desired.subs.iter_mut() {
+                if let (true, Some(live_task)) = (path.starts_with("tasks/"), live.subs.get(path)) {
+                    normalise::window_task_dont_care(task, live_task);
+                }
+            }
+        }
         _ => {}
     }
 }

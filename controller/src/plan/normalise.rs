@@ -274,6 +274,11 @@ pub fn maintenance_window(spec: &MaintenanceWindowSpec, instance: Option<&str>) 
     }
     default(&mut v, "enabled", J::Bool(true));
     default(&mut v, "allowUnassociatedTargets", J::Bool(false));
+    for key in ["startDate", "endDate"] {
+        if let Some(J::String(d)) = obj(&mut v).get_mut(key) {
+            *d = crate::spec::maintenance_window::dates::canonical(d);
+        }
+    }
     let mut subs = BTreeMap::new();
     if let Some(J::Array(targets)) = obj(&mut v).remove("targets") {
         for mut t in targets {
@@ -292,7 +297,9 @@ pub fn maintenance_window(spec: &MaintenanceWindowSpec, instance: Option<&str>) 
                     *value = J::Array(values);
                 }
             }
-            sort_list(&mut t, "instanceIds");
+            for list in ["instanceIds", "tagKeys", "resourceTypeFilters"] {
+                sort_list(&mut t, list);
+            }
             prune_empty(&mut t);
             subs.insert(format!("targets/{name}"), t);
         }
@@ -306,6 +313,8 @@ pub fn maintenance_window(spec: &MaintenanceWindowSpec, instance: Option<&str>) 
             default(&mut t, "priority", J::from(1));
             default(&mut t, "cutoffBehavior", J::from("CONTINUE_TASK"));
             sort_list(&mut t, "targets");
+            sort_list(&mut t, "instanceIds");
+            window_task(&mut t);
             prune_empty(&mut t);
             subs.insert(format!("tasks/{name}"), t);
         }
@@ -313,6 +322,68 @@ pub fn maintenance_window(spec: &MaintenanceWindowSpec, instance: Option<&str>) 
     own_tags(&mut v, instance);
     prune_empty(&mut v);
     Normalised { main: v, subs }
+}
+
+/// A task's own rules: a task without targets has no limits (AWS reports a
+/// placeholder `1` for them); a Lambda payload or Step Functions input is compared as
+/// the JSON it holds (`'{"a": 1}'` equals `{a: 1}`), as compact JSON text; Run
+/// Command's CloudWatch output is off unless enabled; notification events are a set.
+fn window_task(t: &mut J) {
+    let has_targets = ["targets", "instanceIds"]
+        .iter()
+        .any(|k| t.get(*k).is_some_and(|v| !is_empty(v)));
+    if !has_targets {
+        obj(t).remove("maxConcurrency");
+        obj(t).remove("maxErrors");
+    }
+    for (block, key) in [("lambda", "payload"), ("stepFunctions", "input")] {
+        if let Some(value) = t.get_mut(block).and_then(|b| b.get_mut(key)) {
+            let parsed = match &*value {
+                J::String(s) => serde_json::from_str::<J>(s).ok(),
+                other => Some(other.clone()),
+            };
+            if let Some(parsed) = parsed {
+                *value = J::String(parsed.to_string());
+            }
+        }
+    }
+    if let Some(r) = t.get_mut("runCommand") {
+        if let Some(c) = r.get_mut("cloudWatchOutputConfig") {
+            default(c, "cloudWatchOutputEnabled", J::Bool(false));
+            if c.get("cloudWatchOutputEnabled") == Some(&J::Bool(false))
+                && c.get("cloudWatchLogGroupName").is_none()
+            {
+                obj(r).remove("cloudWatchOutputConfig");
+            }
+        }
+        if let Some(n) = r.get_mut("notificationConfig") {
+            sort_list(n, "notificationEvents");
+        }
+    }
+}
+
+/// The settings blocks of a task (`runCommand`, `automation`, `lambda`,
+/// `stepFunctions`): a setting the spec is silent about is the live task's, so a
+/// timeout or output bucket set in the console is neither a difference nor erased.
+pub const TASK_SETTINGS_BLOCKS: &[&str] = &["runCommand", "automation", "lambda", "stepFunctions"];
+
+/// Fills each settings block of a desired task with the live task's settings it
+/// leaves unset (see [`TASK_SETTINGS_BLOCKS`]); the task type is the same on both
+/// sides (a change of type replaces the task).
+pub fn window_task_dont_care(desired: &mut J, live: &J) {
+    if desired.get("type") != live.get("type") {
+        return;
+    }
+    for block in TASK_SETTINGS_BLOCKS {
+        let Some(J::Object(live_block)) = live.get(*block) else {
+            continue;
+        };
+        let keys: Vec<&str> = live_block.keys().map(String::as_str).collect();
+        let mine = obj(desired)
+            .entry(block.to_string())
+            .or_insert_with(|| J::Object(Map::new()));
+        dont_care(mine, &live[*block], &keys);
+    }
 }
 
 /// A backup vault.

@@ -12,6 +12,7 @@ backend objects so that state stays in one place.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -26,6 +27,8 @@ from moto.core.utils import utcnow
 from moto.ssm import models as ssm_models
 from moto.ssm.responses import SimpleSystemManagerResponse as SSMResponse
 
+from . import models
+
 Backend = ssm_models.SimpleSystemManagerBackend
 
 
@@ -39,6 +42,37 @@ def _body(resp: Any) -> dict[str, Any]:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
     return json.loads(raw or "{}")
+
+
+def _blobs_to_bytes(shape: Any, value: Any) -> Any:
+    """`value` with every blob member (by the botocore model's `shape`) decoded from
+    the base64 the JSON protocol carries it in. moto's response serialiser encodes
+    blobs (bytes) once, so storing the wire text would send it back encoded twice
+    (a maintenance-window task's Lambda `Payload`: MaintenanceWindowLambdaPayload)."""
+    t = shape.type_name
+    if t == "blob" and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            return value.encode()
+    if t == "structure" and isinstance(value, dict):
+        return {
+            k: _blobs_to_bytes(shape.members[k], v) if k in shape.members else v for k, v in value.items()
+        }
+    if t == "list" and isinstance(value, list):
+        return [_blobs_to_bytes(shape.member, v) for v in value]
+    if t == "map" and isinstance(value, dict):
+        return {k: _blobs_to_bytes(shape.value, v) for k, v in value.items()}
+    return value
+
+
+def _invocation(params: dict[str, Any]) -> Any:
+    """The request's TaskInvocationParameters with its blobs as bytes."""
+    value = params.get("TaskInvocationParameters")
+    if value is None:
+        return None
+    shape = models.service_model("ssm").shape_for("MaintenanceWindowTaskInvocationParameters")
+    return _blobs_to_bytes(shape, value)
 
 
 def _state(backend: Any) -> dict[str, Any]:
@@ -591,6 +625,13 @@ _TASK_FIELDS = {
 }
 
 
+# "For maintenance window tasks without a target specified, you can't supply a value
+# for this option. Instead, the system inserts a placeholder value of 1"
+# (RegisterTaskWithMaintenanceWindow / GetMaintenanceWindowTask, MaxConcurrency and
+# MaxErrors: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetMaintenanceWindowTask.html).
+_PLACEHOLDER = "1"
+
+
 def _task_doc(t: Any, with_type: bool = True) -> dict[str, Any]:
     doc: dict[str, Any] = {"WindowId": t.window_id, "WindowTaskId": t.window_task_id}
     for key, attr in _TASK_FIELDS.items():
@@ -623,10 +664,10 @@ def register_task_with_maintenance_window(self: Any) -> ActionResult:
             service_role_arn=params.get("ServiceRoleArn"),
             task_type=params.get("TaskType"),
             task_parameters=params.get("TaskParameters"),
-            task_invocation_parameters=params.get("TaskInvocationParameters"),
+            task_invocation_parameters=_invocation(params),
             priority=params.get("Priority", 1),
-            max_concurrency=params.get("MaxConcurrency"),
-            max_errors=params.get("MaxErrors"),
+            max_concurrency=params.get("MaxConcurrency", None if params.get("Targets") else _PLACEHOLDER),
+            max_errors=params.get("MaxErrors", None if params.get("Targets") else _PLACEHOLDER),
             logging_info=params.get("LoggingInfo"),
             name=params.get("Name"),
             description=params.get("Description"),
@@ -681,11 +722,17 @@ def update_maintenance_window_task(self: Any) -> ActionResult:
     params = _body(self)
     t = _get_task(self.ssm_backend, params["WindowId"], params["WindowTaskId"])
     replace = bool(params.get("Replace"))
+    if "TaskInvocationParameters" in params:
+        params = {**params, "TaskInvocationParameters": _invocation(params)}
     for key, attr in _TASK_FIELDS.items():
         if key in params:
             setattr(t, attr, params[key])
         elif replace and key not in ("TaskArn", "Targets"):
             setattr(t, attr, None)
+    if not t.targets:
+        for attr in ("max_concurrency", "max_errors"):
+            if getattr(t, attr, None) is None:
+                setattr(t, attr, _PLACEHOLDER)
     return ActionResult(_task_doc(t, with_type=False))
 
 

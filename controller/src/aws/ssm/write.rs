@@ -9,32 +9,33 @@
 //! `ALLOW_AS_DEPENDENCY`, `approvedPatchesEnableNonSecurity: false`, task priority 1,
 //! window `enabled: true`), which `plan::normalise` writes out on both sides.
 //!
-//! Updates use `Replace=true` and send every field the spec has, so a field the spec
-//! no longer sets is cleared in AWS rather than left at its old value.
+//! Window, window-target and baseline updates use `Replace=true` and send every field
+//! the spec has, so a field the spec no longer sets is cleared in AWS rather than left
+//! at its old value (every field they reset is one the format models). Task updates
+//! do not, unless they must clear a field: see [`update_window_task`].
 //!
 //! Idempotence: creates and registrations carry the caller's token as ClientToken, so
 //! a retried call returns the id of the first one. Registering a patch group that is
 //! already registered to the same baseline, deregistering one that is not registered,
 //! and deregistering a window target or task that no longer exists count as done.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowAutomationParameters, MaintenanceWindowResourceType,
-    MaintenanceWindowRunCommandParameters, MaintenanceWindowTaskCutoffBehavior,
-    MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskType, PatchAction,
-    PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey, PatchRuleGroup,
-    ResourceTypeForTagging, Tag, Target,
+    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskType,
+    PatchAction, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
+    PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde::Serialize;
 
 use super::{
-    TARGET_INSTANCE_IDS, TARGET_RESOURCE_GROUP, TARGET_TAG_PREFIX, TASK_TARGET_WINDOW_TARGETS,
+    invocation, TARGET_INSTANCE_IDS, TARGET_RESOURCE_GROUP, TARGET_RESOURCE_TYPE_FILTERS,
+    TARGET_TAG_KEY, TARGET_TAG_PREFIX, TASK_TARGET_WINDOW_TARGETS,
 };
 use crate::aws::{AwsError, Clients};
-use crate::spec::maintenance_window::{TaskType, WindowTarget, WindowTask};
+use crate::spec::maintenance_window::{CutoffBehavior, WindowTarget, WindowTask};
 use crate::spec::patch_baseline::{PatchRule, PatchSource};
 use crate::spec::{wire_name, MaintenanceWindowSpec, PatchBaselineSpec};
 
@@ -403,6 +404,8 @@ pub async fn create_window(
         .set_schedule_offset(spec.schedule_offset.map(to_i32))
         .duration(to_i32(spec.duration))
         .cutoff(to_i32(spec.cutoff))
+        .set_start_date(spec.start_date.clone())
+        .set_end_date(spec.end_date.clone())
         .allow_unassociated_targets(spec.allow_unassociated_targets)
         .client_token(token)
         .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
@@ -442,6 +445,8 @@ pub async fn update_window(
         .set_schedule_offset(spec.schedule_offset.map(to_i32))
         .duration(to_i32(spec.duration))
         .cutoff(to_i32(spec.cutoff))
+        .set_start_date(spec.start_date.clone())
+        .set_end_date(spec.end_date.clone())
         .allow_unassociated_targets(spec.allow_unassociated_targets)
         .enabled(spec.enabled.unwrap_or(true))
         .replace(true)
@@ -464,8 +469,9 @@ pub async fn delete_window(clients: &Clients, id: &str) -> Result<(), AwsError> 
     Ok(())
 }
 
-/// A window target's `Targets`: `tag:<Key>` per tag, `InstanceIds`, and
-/// `resource-groups:Name`, exactly what the reader's `add_target` takes apart.
+/// A window target's `Targets`: `tag:<Key>` per tag, `tag-key`, `InstanceIds`,
+/// `resource-groups:Name` and `resource-groups:ResourceTypeFilters`, exactly what the
+/// reader's `add_target` takes apart.
 fn window_targets(target: &WindowTarget) -> Vec<Target> {
     let mut out: Vec<Target> = target
         .tags
@@ -477,19 +483,32 @@ fn window_targets(target: &WindowTarget) -> Vec<Target> {
                 .build()
         })
         .collect();
-    if !target.instance_ids.is_empty() {
-        out.push(
-            Target::builder()
-                .key(TARGET_INSTANCE_IDS)
-                .set_values(Some(target.instance_ids.clone()))
-                .build(),
-        );
+    for (key, values) in [
+        (TARGET_TAG_KEY, &target.tag_keys),
+        (TARGET_INSTANCE_IDS, &target.instance_ids),
+    ] {
+        if !values.is_empty() {
+            out.push(
+                Target::builder()
+                    .key(key)
+                    .set_values(Some(values.clone()))
+                    .build(),
+            );
+        }
     }
     if let Some(group) = &target.resource_group {
         out.push(
             Target::builder()
                 .key(TARGET_RESOURCE_GROUP)
                 .values(group)
+                .build(),
+        );
+    }
+    if !target.resource_type_filters.is_empty() {
+        out.push(
+            Target::builder()
+                .key(TARGET_RESOURCE_TYPE_FILTERS)
+                .set_values(Some(target.resource_type_filters.clone()))
                 .build(),
         );
     }
@@ -589,48 +608,19 @@ pub async fn deregister_window_target(
     }
 }
 
-/// `TaskInvocationParameters` of a task: the parameters go to RunCommand or
-/// Automation (the only task types whose parameters the spec can express and the
-/// reader reads back); `None` when there are none or the type takes none.
-fn invocation(task: &WindowTask) -> Option<MaintenanceWindowTaskInvocationParameters> {
-    if task.parameters.is_empty() {
-        return None;
-    }
-    let params: HashMap<String, Vec<String>> = task
-        .parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    match task.task_type {
-        TaskType::RunCommand => Some(
-            MaintenanceWindowTaskInvocationParameters::builder()
-                .run_command(
-                    MaintenanceWindowRunCommandParameters::builder()
-                        .set_parameters(Some(params))
-                        .build(),
-                )
-                .build(),
-        ),
-        TaskType::Automation => Some(
-            MaintenanceWindowTaskInvocationParameters::builder()
-                .automation(
-                    MaintenanceWindowAutomationParameters::builder()
-                        .set_parameters(Some(params))
-                        .build(),
-                )
-                .build(),
-        ),
-        TaskType::Lambda | TaskType::StepFunctions => None,
-    }
-}
-
-fn task_targets(target_ids: &[String]) -> Vec<Target> {
-    if target_ids.is_empty() {
+/// A task's `Targets`: its window targets' ids, or its own instance ids.
+fn task_targets(task: &WindowTask, target_ids: &[String]) -> Vec<Target> {
+    let (key, values) = if task.instance_ids.is_empty() {
+        (TASK_TARGET_WINDOW_TARGETS, target_ids)
+    } else {
+        (TARGET_INSTANCE_IDS, task.instance_ids.as_slice())
+    };
+    if values.is_empty() {
         return Vec::new();
     }
     vec![Target::builder()
-        .key(TASK_TARGET_WINDOW_TARGETS)
-        .set_values(Some(target_ids.to_vec()))
+        .key(key)
+        .set_values(Some(values.to_vec()))
         .build()]
 }
 
@@ -642,7 +632,7 @@ pub async fn register_window_task(
     target_ids: &[String],
     token: &str,
 ) -> Result<String, AwsError> {
-    let targets = task_targets(target_ids);
+    let targets = task_targets(task, target_ids);
     let out = clients
         .ssm
         .register_task_with_maintenance_window()
@@ -661,7 +651,7 @@ pub async fn register_window_task(
         .set_service_role_arn(task.service_role_arn.clone())
         .name(&task.name)
         .set_description(task.description.clone())
-        .set_task_invocation_parameters(invocation(task))
+        .set_task_invocation_parameters(invocation::to_sdk(task))
         .client_token(token)
         .send()
         .await
@@ -677,46 +667,71 @@ pub async fn register_window_task(
     Ok(out.window_task_id().unwrap_or_default().to_string())
 }
 
-/// UpdateMaintenanceWindowTask with Replace. `Targets` is always sent (an empty list
-/// clears them); the task type cannot be updated in AWS.
+/// UpdateMaintenanceWindowTask. `task` is what the task must be, with the settings the
+/// spec is silent about already taken from the live task (`apply::window`), so the
+/// request names every modelled field; priority and cutoff behaviour go out at their
+/// defaults when unset, and `Targets` always (an empty list clears them).
+///
+/// Without `replace`, AWS leaves every field the request leaves out as it is, so the
+/// task's logging and alarm configuration (which the format does not model) survive.
+/// A field the spec dropped (description, service role, limits, parameters) can only
+/// be cleared with `Replace=true`, which resets every field left out: then the task is
+/// read first (GetMaintenanceWindowTask) and its `LoggingInfo` and
+/// `AlarmConfiguration` are sent back as they are, so Replace resets only what the
+/// format models.
 pub async fn update_window_task(
     clients: &Clients,
     window_id: &str,
     task_id: &str,
     task: &WindowTask,
     target_ids: &[String],
+    replace: bool,
 ) -> Result<(), AwsError> {
-    clients
+    const OP: &str = "UpdateMaintenanceWindowTask";
+    let resource = format!("{window_id}/{task_id}");
+    let mut request = clients
         .ssm
         .update_maintenance_window_task()
         .window_id(window_id)
         .window_task_id(task_id)
-        .set_targets(Some(task_targets(target_ids)))
+        .set_targets(Some(task_targets(task, target_ids)))
         .task_arn(&task.task_arn)
-        .set_priority(task.priority.map(to_i32))
+        .priority(task.priority.map_or(1, to_i32))
         .set_max_concurrency(task.max_concurrency.clone())
         .set_max_errors(task.max_errors.clone())
-        .set_cutoff_behavior(
-            task.cutoff_behavior
-                .as_ref()
-                .map(wire::<MaintenanceWindowTaskCutoffBehavior>),
-        )
+        .cutoff_behavior(wire::<MaintenanceWindowTaskCutoffBehavior>(
+            &task.cutoff_behavior.unwrap_or(CutoffBehavior::ContinueTask),
+        ))
         .set_service_role_arn(task.service_role_arn.clone())
         .name(&task.name)
         .set_description(task.description.clone())
-        .set_task_invocation_parameters(invocation(task))
-        .replace(true)
+        .set_task_invocation_parameters(invocation::to_sdk(task));
+    if replace {
+        let got = clients
+            .ssm
+            .get_maintenance_window_task()
+            .window_id(window_id)
+            .window_task_id(task_id)
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "ssm",
+                    "GetMaintenanceWindowTask",
+                    Some(&resource),
+                    e,
+                )
+            })?;
+        request = request
+            .set_logging_info(got.logging_info().cloned())
+            .set_alarm_configuration(got.alarm_configuration().cloned())
+            .replace(true);
+    }
+    request
         .send()
         .await
-        .map_err(|e| {
-            AwsError::call(
-                clients,
-                "ssm",
-                "UpdateMaintenanceWindowTask",
-                Some(&format!("{window_id}/{task_id}")),
-                e,
-            )
-        })?;
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&resource), e))?;
     Ok(())
 }
 

@@ -1,5 +1,11 @@
 //! `MaintenanceWindow`: an SSM maintenance window with its targets and tasks, which
-//! belong to it (they are identified by their name within the window).
+//! belong to it (they are identified by their name within the window). The tasks
+//! and their invocation settings are in [`task`], the window's dates in [`dates`].
+
+pub mod dates;
+pub mod task;
+
+pub use task::*;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +35,12 @@ pub struct MaintenanceWindowSpec {
     /// Hours before the end when no new task starts; less than duration.
     #[schemars(range(max = 23))]
     pub cutoff: u32,
+    /// When the window becomes active (ISO 8601 extended, e.g. `2026-01-31T09:00:00Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// When the window stops running (ISO 8601 extended); after `startDate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
     #[serde(default)]
     pub allow_unassociated_targets: bool,
     /// Defaults to true.
@@ -54,11 +66,19 @@ pub struct WindowTarget {
     /// Instances carrying these tags (tag key → value or list of values).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, OneOrMany>,
+    /// Instances carrying all these tag keys, whatever the values (the `tag-key`
+    /// target key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_keys: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_ids: Vec<String>,
     /// A resource group's name (resourceType RESOURCE_GROUP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_group: Option<String>,
+    /// Resource types of the group to target (`AWS::EC2::Instance`; the
+    /// `resource-groups:ResourceTypeFilters` target key); RESOURCE_GROUP only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_type_filters: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_information: Option<String>,
 }
@@ -85,55 +105,6 @@ impl OneOrMany {
 pub enum WindowResourceType {
     Instance,
     ResourceGroup,
-}
-
-/// A registered task of a window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WindowTask {
-    /// Unique within the window.
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub task_type: TaskType,
-    /// A document name (`AWS-RunPatchBaseline`) or the ARN of a Lambda function or
-    /// state machine.
-    pub task_arn: String,
-    /// Names of this window's targets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<String>,
-    /// Lower runs first; defaults to 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_concurrency: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_errors: Option<String>,
-    /// Defaults to CONTINUE_TASK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cutoff_behavior: Option<CutoffBehavior>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_role_arn: Option<String>,
-    /// Document or automation parameters: name → values.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameters: BTreeMap<String, Vec<String>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TaskType {
-    RunCommand,
-    Automation,
-    Lambda,
-    StepFunctions,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CutoffBehavior {
-    ContinueTask,
-    CancelTask,
 }
 
 fn window_name(what: &str, name: &str) -> rules::Check {
@@ -171,6 +142,50 @@ impl MaintenanceWindowSpec {
                 .hint("cutoff is the last hours of the window in which no new task starts"),
             );
         }
+        self.check_dates(cx);
+        let names = self.check_targets(cx);
+        self.check_tasks(&names, cx);
+        cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
+    }
+
+    /// `startDate` and `endDate`: ISO 8601, the end after the start.
+    fn check_dates(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        let mut parsed = Vec::new();
+        for (field, value) in [("startDate", &self.start_date), ("endDate", &self.end_date)] {
+            let Some(value) = value else {
+                parsed.push(None);
+                continue;
+            };
+            let d = dates::parse(value);
+            if d.is_none() {
+                cx.report(
+                    &at.k(field),
+                    Problem::new(format!("{field} `{value}` is not an ISO 8601 date-time")).hint(
+                        "write it like `2026-01-31T09:00:00Z` or `2026-01-31T18:00:00+09:00`",
+                    ),
+                );
+            }
+            parsed.push(d);
+        }
+        if let [Some(start), Some(end)] = parsed[..] {
+            if !start.before(&end) {
+                cx.report(
+                    &at.k("endDate"),
+                    Problem::new(format!(
+                        "endDate `{}` must be after startDate `{}`",
+                        self.end_date.as_deref().unwrap_or_default(),
+                        self.start_date.as_deref().unwrap_or_default()
+                    )),
+                );
+            }
+        }
+    }
+
+    /// The targets' names and ways; returns the names.
+    fn check_targets(&self, cx: &mut Cx<'_>) -> Vec<&str> {
+        let at = At::spec();
         let mut names: Vec<&str> = Vec::new();
         for (i, target) in self.targets.iter().enumerate() {
             let t = at.k("targets").i(i);
@@ -182,18 +197,7 @@ impl MaintenanceWindowSpec {
                 );
             }
             names.push(&target.name);
-            let ways = usize::from(!target.tags.is_empty())
-                + usize::from(!target.instance_ids.is_empty())
-                + usize::from(target.resource_group.is_some());
-            if ways != 1 {
-                cx.report(
-                    &t,
-                    Problem::new(format!(
-                        "target `{}` needs exactly one of `tags`, `instanceIds` or `resourceGroup`",
-                        target.name
-                    )),
-                );
-            }
+            check_target_ways(&t, target, cx);
             match target.resource_type {
                 WindowResourceType::ResourceGroup if target.resource_group.is_none() => cx.error(
                     &t.k("resourceType"),
@@ -206,17 +210,14 @@ impl MaintenanceWindowSpec {
                 _ => {}
             }
             for (j, id) in target.instance_ids.iter().enumerate() {
-                let ok = id.strip_prefix("i-").is_some_and(|h| {
-                    (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
-                }) || id.strip_prefix("mi-").is_some_and(|h| h.len() == 17);
-                if !ok {
-                    cx.error(
-                        &t.k("instanceIds").i(j),
-                        format!("`{id}` is not an instance ID like `i-0123456789abcdef0`"),
-                    );
-                }
+                cx.check(&t.k("instanceIds").i(j), instance_id(id));
             }
         }
+        names
+    }
+
+    fn check_tasks(&self, names: &[&str], cx: &mut Cx<'_>) {
+        let at = At::spec();
         let mut task_names: Vec<&str> = Vec::new();
         for (i, task) in self.tasks.iter().enumerate() {
             let t = at.k("tasks").i(i);
@@ -242,10 +243,14 @@ impl MaintenanceWindowSpec {
                     cx.report(&t.k("targets").i(j), p);
                 }
             }
-            if task.targets.is_empty() && task.task_type == TaskType::RunCommand {
-                cx.error(
+            if !task.has_targets() && task.task_type == TaskType::RunCommand {
+                cx.report(
                     &t.k("targets"),
-                    format!("RUN_COMMAND task `{}` needs at least one target", task.name),
+                    Problem::new(format!(
+                        "RUN_COMMAND task `{}` needs at least one target",
+                        task.name
+                    ))
+                    .hint("name window targets in `targets`, or instances in `instanceIds`"),
                 );
             }
             match task.task_type {
@@ -290,9 +295,8 @@ impl MaintenanceWindowSpec {
                     rules::role_arn(role, "serviceRoleArn"),
                 );
             }
+            task.check_settings(&t, cx);
         }
-        cx.check_tags(&at.k("tags"), &self.tags);
-        cx.check_tag_characters(&at.k("tags"), &self.tags);
     }
 
     /// The lengths and counts of the request members (CreateMaintenanceWindow,
@@ -349,5 +353,55 @@ fn check_automation_parameters(at: &At<'_>, task: &WindowTask, cx: &mut Cx<'_>) 
             &at.k(name),
             rules::at_most("parameter values", values.len(), 50),
         );
+    }
+}
+
+/// How a target picks its resources: tags and/or tag keys, instance ids, or a
+/// resource group (with its resource-type filters); exactly one way.
+fn check_target_ways(t: &At<'_>, target: &WindowTarget, cx: &mut Cx<'_>) {
+    let ways = usize::from(!target.tags.is_empty() || !target.tag_keys.is_empty())
+        + usize::from(!target.instance_ids.is_empty())
+        + usize::from(target.resource_group.is_some());
+    if ways != 1 {
+        cx.report(
+            t,
+            Problem::new(format!(
+                "target `{}` needs exactly one of `tags`/`tagKeys`, `instanceIds` or `resourceGroup`",
+                target.name
+            )),
+        );
+    }
+    if !target.resource_type_filters.is_empty() && target.resource_group.is_none() {
+        cx.error(
+            &t.k("resourceTypeFilters"),
+            "`resourceTypeFilters` narrows a `resourceGroup`; add the group",
+        );
+    }
+    for (j, f) in target.resource_type_filters.iter().enumerate() {
+        let parts: Vec<&str> = f.split("::").collect();
+        if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
+            cx.report(
+                &t.k("resourceTypeFilters").i(j),
+                Problem::new(format!("`{f}` is not a resource type"))
+                    .hint("write it like `AWS::EC2::Instance`"),
+            );
+        }
+    }
+    for (j, key) in target.tag_keys.iter().enumerate() {
+        cx.check(&t.k("tagKeys").i(j), rules::tag_characters("tag key", key));
+    }
+}
+
+/// An EC2 instance id (`i-` and 8 or 17 hex digits) or a managed node's (`mi-`).
+pub(crate) fn instance_id(id: &str) -> rules::Check {
+    let ok = id.strip_prefix("i-").is_some_and(|h| {
+        (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
+    }) || id.strip_prefix("mi-").is_some_and(|h| h.len() == 17);
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(format!(
+            "`{id}` is not an instance ID like `i-0123456789abcdef0`"
+        )))
     }
 }
