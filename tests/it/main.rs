@@ -20,5 +20,6 @@ mod smoke;
 mod state;
 mod strictness;
 mod validate;
+mod window_tasks;
 mod write_cloudwatch_logs;
 mod write_ssm_backup;

@@ -316,9 +316,9 @@ impl WindowTask {
                         ty.wire()
                     ))
                     .hint(format!(
-                        "use `{}` for a {} task",
-                        ty.block(),
-                        ty.wire()
+                        "{} tasks take `{}`",
+                        ty.wire(),
+                        ty.block()
                     )),
                 );
             }
