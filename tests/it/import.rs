@@ -656,6 +656,17 @@ fn seed_window(repo: &Repo) {
                     .run_command(run_command)
                     .build(),
             )
+            .alarm_configuration(
+                aws_sdk_ssm::types::AlarmConfiguration::builder()
+                    .alarms(
+                        aws_sdk_ssm::types::Alarm::builder()
+                            .name("patch-errors")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
             .priority(1)
             .max_concurrency("10%")
             .max_errors("1")
@@ -754,17 +765,18 @@ fn imported_windows_round_trip_with_their_targets_and_tasks() {
         "name: patch",
         "type: RUN_COMMAND",
         "Install",
+        "timeoutSeconds: 600",
     ] {
         assert!(windows.contains(wanted), "{wanted}: {windows}");
     }
     assert!(
         run.stderr.contains(
-            "MaintenanceWindow legacy-patching: task patch: runCommand.timeoutSeconds not written: the format cannot represent it"
+            "MaintenanceWindow legacy-patching: task patch: alarmConfiguration not written: the format cannot represent it"
         ),
         "settings the format lacks are said: {}",
         run.stderr
     );
-    assert!(!windows.contains("600"), "{windows}");
+    assert!(!windows.contains("patch-errors"), "{windows}");
     assert_eq!(round_trip(&repo, &dir), ["legacy-patching"], "{windows}");
     assert_eq!(window_settings(&repo), before);
 }

@@ -609,6 +609,8 @@ async fn maintenance_window_create_update_retag_delete() {
     ssm::update_window_task(&clients, &id, &ids["tasks/automate"], &tasks[0], &[], true)
         .await
         .expect("update_window_task to minimal");
+    // An unset cutoff behaviour is sent at its default (CONTINUE_TASK).
+    tasks[0].cutoff_behavior = Some(CutoffBehavior::ContinueTask);
     let live = read_window(&clients, "patching-nightly").await;
     assert_eq!(live.spec.targets, targets);
     assert_eq!(live.spec.tasks, tasks);

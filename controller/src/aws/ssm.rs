@@ -10,8 +10,8 @@
 //! Calls per plan (B_own = baselines the account owns, M = patch-group registrations
 //! (group × OS) in the region, B_sel / B_unowned = selected baselines / of those not
 //! in `owned`; W_all = windows in the region, W_sel / W_unowned likewise, T_w / K_w =
-//! targets / tasks of selected window w, K_param = RUN_COMMAND and AUTOMATION tasks
-//! of selected windows that have no legacy `TaskParameters`):
+//! targets / tasks of selected window w, K_get = tasks of selected windows that have
+//! no legacy `TaskParameters`):
 //!
 //! ```text
 //! read_patch_baselines:
@@ -24,15 +24,17 @@
 //!   GetMaintenanceWindow                     W_sel
 //!   DescribeMaintenanceWindowTargets         Σ_w max(1, ceil(T_w / 100))
 //!   DescribeMaintenanceWindowTasks           Σ_w max(1, ceil(K_w / 100))
-//!   GetMaintenanceWindowTask                 K_param
+//!   GetMaintenanceWindowTask                 K_get
 //!   ListTagsForResource (MaintenanceWindow)  W_unowned
 //! ```
 //!
 //! `defaultForOperatingSystem` comes from the `DefaultBaseline` flag of
 //! DescribePatchBaselines, so no GetDefaultPatchBaseline call is needed.
-//! DescribeMaintenanceWindowTasks never carries `TaskInvocationParameters`, hence
-//! GetMaintenanceWindowTask for tasks whose parameters live there (and, defensively,
-//! for any task whose listing lacks its type). Detail calls run concurrently, at
+//! DescribeMaintenanceWindowTasks never carries `TaskInvocationParameters` (every task
+//! type's parameters and settings: `runCommand`, `automation`, `lambda`,
+//! `stepFunctions`, see `invocation.rs`), hence GetMaintenanceWindowTask for every
+//! task but those registered with the legacy `TaskParameters` (and, defensively, for
+//! any task whose listing lacks its type). Detail calls run concurrently, at
 //! most [`IN_FLIGHT`] at a time per reader.
 
 pub mod invocation;
