@@ -300,7 +300,8 @@ fn window_fields() -> Vec<(Field, String)> {
         "      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n",
         "      type: AUTOMATION\n      taskArn: AWS-RestartEC2Instance\n",
     );
-    vec![
+    let mut all = window_task_settings();
+    all.extend(vec![
         (
             field(
                 Kind::MaintenanceWindow,
@@ -619,6 +620,95 @@ fn window_fields() -> Vec<(Field, String)> {
                 "      type: RUN_COMMAND\n",
                 "      type: RUN_COMMAND\n      cutoffBehavior: @V\n",
             ),
+        ),
+    ]);
+    all
+}
+
+/// A task's settings blocks (TaskInvocationParameters), each in a task of its type.
+fn window_task_settings() -> Vec<(Field, String)> {
+    use Make::*;
+    let win = "RegisterTaskWithMaintenanceWindowRequest";
+    let lambda = WINDOW.replace(
+        "      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n      targets: [web]\n      maxConcurrency: \"1\"\n      maxErrors: \"1\"\n",
+        "      type: LAMBDA\n      taskArn: arn:aws:lambda:us-east-1:111111111111:function:f\n",
+    );
+    let steps = lambda.replace(
+        "type: LAMBDA\n      taskArn: arn:aws:lambda:us-east-1:111111111111:function:f",
+        "type: STEP_FUNCTIONS\n      taskArn: arn:aws:states:us-east-1:111111111111:stateMachine:m",
+    );
+    let in_block =
+        |doc: &str, block: &str, key: &str| format!("{doc}      {block}:\n        {key}: @V\n");
+    let rc = |key: &'static str, member: &'static str, make: Make, bad: &'static [&'static str]| {
+        (
+            Field {
+                kind: Kind::MaintenanceWindow,
+                schema: Box::leak(Box::new(["spec", "tasks", "[]", "runCommand", key])),
+                service: "ssm",
+                shape: win,
+                member: Box::leak(Box::new(["TaskInvocationParameters", "RunCommand", member])),
+                make,
+                bad,
+            },
+            in_block(WINDOW, "runCommand", key),
+        )
+    };
+    assert!(lambda.contains("type: LAMBDA") && steps.contains("type: STEP_FUNCTIONS"));
+    vec![
+        rc("timeoutSeconds", "TimeoutSeconds", Int(600), &[]),
+        rc("comment", "Comment", Pad("", 'c'), &[]),
+        rc("documentHash", "DocumentHash", Pad("", 'a'), &[]),
+        rc(
+            "documentHashType",
+            "DocumentHashType",
+            Pad("Sha256", 'x'),
+            &[],
+        ),
+        rc(
+            "documentVersion",
+            "DocumentVersion",
+            Pad("1", '0'),
+            &["latest", "0", "v2"],
+        ),
+        rc(
+            "outputS3BucketName",
+            "OutputS3BucketName",
+            Pad("", 'b'),
+            &[],
+        ),
+        rc("outputS3KeyPrefix", "OutputS3KeyPrefix", Pad("", 'p'), &[]),
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &["spec", "tasks", "[]", "lambda", "qualifier"],
+                ("ssm", win),
+                &["TaskInvocationParameters", "Lambda", "Qualifier"],
+                Pad("", 'q'),
+                &[],
+            ),
+            in_block(&lambda, "lambda", "qualifier"),
+        ),
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &["spec", "tasks", "[]", "lambda", "clientContext"],
+                ("ssm", win),
+                &["TaskInvocationParameters", "Lambda", "ClientContext"],
+                Pad("", 'c'),
+                &[],
+            ),
+            in_block(&lambda, "lambda", "clientContext"),
+        ),
+        (
+            field(
+                Kind::MaintenanceWindow,
+                &["spec", "tasks", "[]", "stepFunctions", "name"],
+                ("ssm", win),
+                &["TaskInvocationParameters", "StepFunctions", "Name"],
+                Pad("", 'n'),
+                &[],
+            ),
+            in_block(&steps, "stepFunctions", "name"),
         ),
     ]
 }

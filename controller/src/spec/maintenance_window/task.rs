@@ -282,6 +282,10 @@ impl WindowTask {
         if let Some(l) = &self.lambda {
             check_lambda(&t.k("lambda"), l, cx);
         }
+        if let Some(n) = self.step_functions.as_ref().and_then(|s| s.name.as_ref()) {
+            let c = rules::length("stepFunctions.name", n, 1, 80);
+            cx.check(&t.k("stepFunctions").k("name"), c);
+        }
         if let Some(s) = self.step_functions.as_ref().and_then(|s| s.input.as_ref()) {
             let len = as_text(s).chars().count();
             if len > 4096 {
@@ -356,6 +360,30 @@ fn document_version(v: &str) -> rules::Check {
 }
 
 fn check_run_command(at: &At<'_>, r: &RunCommandSettings, cx: &mut Cx<'_>) {
+    let cw = r.cloud_watch_output_config.as_ref();
+    let lengths = [
+        ("comment", r.comment.as_ref(), 0, 100),
+        ("documentHash", r.document_hash.as_ref(), 0, 256),
+        (
+            "outputS3BucketName",
+            r.output_s3_bucket_name.as_ref(),
+            3,
+            63,
+        ),
+        ("outputS3KeyPrefix", r.output_s3_key_prefix.as_ref(), 0, 500),
+    ];
+    for (field, value, min, max) in lengths {
+        if let Some(v) = value {
+            cx.check(&at.k(field), rules::length(field, v, min, max));
+        }
+    }
+    if let Some(group) = cw.and_then(|c| c.cloud_watch_log_group_name.as_ref()) {
+        let c = rules::length("cloudWatchLogGroupName", group, 1, 512);
+        cx.check(
+            &at.k("cloudWatchOutputConfig").k("cloudWatchLogGroupName"),
+            c,
+        );
+    }
     if let Some(v) = &r.document_version {
         cx.check(&at.k("documentVersion"), document_version(v));
     }
