@@ -205,9 +205,9 @@ pub fn task_update(desired: &WindowTask, live: Option<&WindowTask>) -> (WindowTa
     let never = ["priority", "cutoffBehavior", "targets", "instanceIds"];
     let placeholders = ["maxConcurrency", "maxErrors"];
     let replace = l.as_object().into_iter().flatten().any(|(key, _)| {
-        !never.contains(&key.as_str())
-            && !(placeholders.contains(&key.as_str()) && !merged.has_targets())
-            && sent.get(key).is_none()
+        let placeholder = placeholders.contains(&key.as_str()) && !merged.has_targets();
+        let cleared = sent.get(key).is_none();
+        cleared && !placeholder && !never.contains(&key.as_str())
     });
     (merged, replace)
 }

@@ -13,7 +13,12 @@
 //!   retention `never` = unset, timezone UTC = `Etc/UTC`, scheduleOffset 0 = unset).
 //! - **Server-chosen values** the spec leaves unset are "don't care": the live value is
 //!   taken (backup start/completion windows, backup schedule and timezone, a vault's
-//!   AWS-managed key, `defaultForOperatingSystem: false`), see [`dont_care`].
+//!   AWS-managed key, `defaultForOperatingSystem: false`), see [`dont_care`]; so are
+//!   a window task's settings-block fields the spec leaves unset (a console-set Run
+//!   Command timeout), see [`window_task_dont_care`].
+//! - **Window tasks**: a task without targets has no limits (AWS's placeholder `1`);
+//!   a Lambda payload or Step Functions input is the JSON it holds; window dates are
+//!   spelled canonically (`dates::canonical`).
 //! - **Order-free collections** are sorted (actions, patch lists, filter values,
 //!   instance ids, selection resources) or keyed by name (`rules[daily]`,
 //!   `metrics[m1]`); maps are already ordered.
@@ -614,6 +619,93 @@ mod tests {
         assert_eq!(n.subs["targets/web"]["tags"]["Env"], json!(["prod"]));
         assert_eq!(n.subs["tasks/patch"]["priority"], 1);
         assert_eq!(n.subs["tasks/patch"]["cutoffBehavior"], "CONTINUE_TASK");
+    }
+
+    #[test]
+    fn window_dates_and_task_settings_compare_as_aws_returns_them() {
+        let w = |dates: J, task: J| {
+            let mut v =
+                json!({"schedule": "rate(1 day)", "duration": 2, "cutoff": 1, "tasks": [task]});
+            v.as_object_mut()
+                .unwrap()
+                .extend(dates.as_object().unwrap().clone());
+            maintenance_window(&window(v), None)
+        };
+        let desired = w(
+            json!({"startDate": "2026-01-31T09:00+00:00", "endDate": "2027-01-01"}),
+            json!({"name": "l", "type": "LAMBDA", "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                   "lambda": {"payload": {"b": [1, 2], "a": "x"}}}),
+        );
+        // As read back: the payload's JSON text, AWS's placeholder limits.
+        let live = w(
+            json!({"startDate": "2026-01-31T09:00:00Z", "endDate": "2027-01-01T00:00:00"}),
+            json!({"name": "l", "type": "LAMBDA", "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                   "maxConcurrency": "1", "maxErrors": "1",
+                   "lambda": {"payload": "{\"a\":\"x\",\"b\":[1,2]}"}}),
+        );
+        assert_eq!(desired, live);
+        assert_eq!(desired.main["startDate"], "2026-01-31T09:00:00Z");
+        let text = |payload: J| {
+            w(json!({}), json!({"name": "l", "type": "LAMBDA", "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                "lambda": {"payload": payload}}))
+            .subs["tasks/l"]["lambda"]["payload"]
+            .clone()
+        };
+        assert_eq!(text(json!("not json")), "not json");
+        assert_eq!(text(json!("7")), text(json!(7)));
+        let rc = |config: J| {
+            w(
+                json!({}),
+                json!({"name": "r", "type": "RUN_COMMAND", "taskArn": "AWS-RunShellScript",
+                "targets": ["web"], "maxConcurrency": "1", "maxErrors": "1",
+                "runCommand": {"timeoutSeconds": 60, "cloudWatchOutputConfig": config,
+                  "notificationConfig": {"notificationEvents": ["Success", "Failed"]}}}),
+            )
+            .subs["tasks/r"]
+                .clone()
+        };
+        let t = rc(json!({"cloudWatchOutputEnabled": false}));
+        assert!(
+            t["runCommand"].get("cloudWatchOutputConfig").is_none(),
+            "{t}"
+        );
+        assert_eq!(
+            t["maxConcurrency"], "1",
+            "a task with targets keeps its limits"
+        );
+        assert_eq!(
+            t["runCommand"]["notificationConfig"]["notificationEvents"],
+            json!(["Failed", "Success"])
+        );
+        let t = rc(json!({"cloudWatchLogGroupName": "/ssm"}));
+        assert_eq!(
+            t["runCommand"]["cloudWatchOutputConfig"]["cloudWatchOutputEnabled"],
+            false
+        );
+    }
+
+    #[test]
+    fn task_settings_the_spec_leaves_unset_are_the_live_tasks() {
+        let mut desired = json!({"type": "RUN_COMMAND", "description": "d",
+            "runCommand": {"comment": "git"}});
+        let live = json!({"type": "RUN_COMMAND", "description": "old", "priority": 4,
+            "runCommand": {"comment": "console", "timeoutSeconds": 900},
+            "lambda": {"qualifier": "x"}});
+        window_task_dont_care(&mut desired, &live);
+        assert_eq!(
+            desired,
+            json!({"type": "RUN_COMMAND", "description": "d",
+                "runCommand": {"comment": "git", "timeoutSeconds": 900},
+                "lambda": {"qualifier": "x"}}),
+            "only the blocks' settings; the task's own fields stay the spec's"
+        );
+        let mut other = json!({"type": "LAMBDA"});
+        window_task_dont_care(&mut other, &live);
+        assert_eq!(
+            other,
+            json!({"type": "LAMBDA"}),
+            "a change of type replaces the task"
+        );
     }
 
     #[test]
