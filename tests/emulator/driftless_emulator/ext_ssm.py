@@ -6,7 +6,9 @@ UpdateMaintenanceWindow(+Target/+Task) and GetMaintenanceWindowTask; rejects
 tags on patch baselines (InvalidResourceId, also for CreatePatchBaseline with
 Tags); ignores ClientToken; keeps patch-group registrations in a structure
 whose Deregister does not deregister; and leaves maintenance windows and patch
-baselines out of the tagging API. Everything here lives on moto's own SSM
+baselines out of the tagging API. It also stored a task's Lambda `Payload` (a
+blob) as the base64 text of the wire, which its serialiser encoded again, and
+gave tasks without targets no placeholder limits. Everything here lives on moto's own SSM
 backend objects so that state stays in one place.
 """
 

@@ -253,34 +253,7 @@ impl MaintenanceWindowSpec {
                     .hint("name window targets in `targets`, or instances in `instanceIds`"),
                 );
             }
-            match task.task_type {
-                TaskType::Lambda => cx.check(
-                    &t.k("taskArn"),
-                    rules::arn_of(&task.task_arn, "taskArn", "lambda", &["function:"]),
-                ),
-                TaskType::StepFunctions => cx.check(
-                    &t.k("taskArn"),
-                    rules::arn_of(&task.task_arn, "taskArn", "states", &["stateMachine:"]),
-                ),
-                TaskType::RunCommand | TaskType::Automation => {
-                    if task.task_arn.starts_with("arn:") {
-                        cx.check(
-                            &t.k("taskArn"),
-                            rules::arn_of(
-                                &task.task_arn,
-                                "taskArn",
-                                "ssm",
-                                &["document/", "automation-definition/"],
-                            ),
-                        );
-                    } else {
-                        cx.check(
-                            &t.k("taskArn"),
-                            rules::name("document name", &task.task_arn, 3, 128, "_-.:/"),
-                        );
-                    }
-                }
-            }
+            check_task_arn(&t, task, cx);
             for (field, value, zero) in [
                 ("maxConcurrency", &task.max_concurrency, false),
                 ("maxErrors", &task.max_errors, true),
@@ -403,5 +376,38 @@ pub(crate) fn instance_id(id: &str) -> rules::Check {
         Err(Problem::new(format!(
             "`{id}` is not an instance ID like `i-0123456789abcdef0`"
         )))
+    }
+}
+
+/// A task's `taskArn` for its type: a Lambda function, a state machine, or an SSM
+/// document (name or ARN).
+fn check_task_arn(t: &At<'_>, task: &WindowTask, cx: &mut Cx<'_>) {
+    match task.task_type {
+        TaskType::Lambda => cx.check(
+            &t.k("taskArn"),
+            rules::arn_of(&task.task_arn, "taskArn", "lambda", &["function:"]),
+        ),
+        TaskType::StepFunctions => cx.check(
+            &t.k("taskArn"),
+            rules::arn_of(&task.task_arn, "taskArn", "states", &["stateMachine:"]),
+        ),
+        TaskType::RunCommand | TaskType::Automation => {
+            if task.task_arn.starts_with("arn:") {
+                cx.check(
+                    &t.k("taskArn"),
+                    rules::arn_of(
+                        &task.task_arn,
+                        "taskArn",
+                        "ssm",
+                        &["document/", "automation-definition/"],
+                    ),
+                );
+            } else {
+                cx.check(
+                    &t.k("taskArn"),
+                    rules::name("document name", &task.task_arn, 3, 128, "_-.:/"),
+                );
+            }
+        }
     }
 }
