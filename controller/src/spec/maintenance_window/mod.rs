@@ -294,7 +294,19 @@ impl MaintenanceWindowSpec {
                 let c = rules::length("ownerInformation", owner, 1, 128);
                 cx.check(&t.k("ownerInformation"), c);
             }
-            cx.check(&t.k("tags"), rules::at_most("tags", target.tags.len(), 5));
+            let entries = target.tags.len() + usize::from(!target.tag_keys.is_empty());
+            let what = if target.tag_keys.is_empty() {
+                "tags"
+            } else {
+                "tags and tagKeys"
+            };
+            cx.check(&t.k("tags"), rules::at_most(what, entries, 5));
+            for (field, list) in [
+                ("tagKeys", &target.tag_keys),
+                ("resourceTypeFilters", &target.resource_type_filters),
+            ] {
+                cx.check(&t.k(field), rules::at_most(field, list.len(), 50));
+            }
             let ids = rules::at_most("instanceIds", target.instance_ids.len(), 50);
             cx.check(&t.k("instanceIds"), ids);
             for (key, values) in &target.tags {

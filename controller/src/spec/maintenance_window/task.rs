@@ -265,6 +265,8 @@ impl WindowTask {
                 ),
             );
         }
+        let ids = rules::at_most("instanceIds", self.instance_ids.len(), 50);
+        cx.check(&t.k("instanceIds"), ids);
         for (j, id) in self.instance_ids.iter().enumerate() {
             cx.check(&t.k("instanceIds").i(j), super::instance_id(id));
         }
