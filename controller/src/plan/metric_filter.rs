@@ -1,0 +1,153 @@
+//! Planning `MetricFilter`s. Pure.
+//!
+//! Metric filters cannot be tagged, so ownership is not the ownership tag's:
+//!
+//! - a filter on a log group driftless owns (the group's tag) belongs to that group,
+//!   hence to driftless;
+//! - on any other group, a filter is driftless's only when the state store records
+//!   that driftless applied it there (the last-applied record of
+//!   `target/MetricFilter/name`, whose `logGroupName` names the group), or when the
+//!   spec adopts it (`adopt: true`; the apply then records it).
+//!
+//! Anything else with a desired filter's name on its group is a conflict: nothing is
+//! written. A desired filter whose group changed is replaced (put on the new group,
+//! then deleted from the old one). Owned filters no desired filter names are deleted
+//! (with prune), before their log group if it goes too (apply's phases). A filter on a
+//! group the plan replaces goes with the group, so it is planned as a create.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as J;
+
+use super::{diff, drifted, normalise, record_key, Action, Change, PlanOptions, TargetPlan};
+use crate::live::{LiveMetricFilter, LiveTarget};
+use crate::spec::{Kind, Resource, ResourceSpec};
+
+/// The log group driftless last applied the filter `name` to, from the state store.
+pub fn recorded_group<'a>(
+    last_applied: &'a BTreeMap<String, J>,
+    target: &str,
+    name: &str,
+) -> Option<&'a str> {
+    last_applied
+        .get(&record_key(target, Kind::MetricFilter, name))
+        .and_then(|v| v.get("logGroupName"))
+        .and_then(J::as_str)
+}
+
+/// The log groups of every filter the state store records for `target`.
+pub fn recorded_groups(last_applied: &BTreeMap<String, J>, target: &str) -> BTreeSet<String> {
+    let prefix = format!("{target}/{}/", Kind::MetricFilter);
+    last_applied
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .filter_map(|(_, v)| v.get("logGroupName").and_then(J::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether driftless owns the live filter `f` (see the module doc).
+pub fn owns(
+    f: &LiveMetricFilter,
+    live: &LiveTarget,
+    target: &str,
+    instance: &str,
+    last_applied: &BTreeMap<String, J>,
+) -> bool {
+    let group = f.filter.spec.log_group_name.as_str();
+    live.log_groups
+        .iter()
+        .any(|g| g.name == group && g.owned_by(instance))
+        || recorded_group(last_applied, target, &f.filter.name) == Some(group)
+}
+
+/// Plans every desired filter of the target and the deletes of owned ones that left
+/// the repository (pushed to `deletes`, which the prune guards decide on).
+pub fn plan_metric_filters(
+    target: &str,
+    desired: &[&Resource],
+    live: &LiveTarget,
+    options: &PlanOptions,
+    plan: &mut TargetPlan,
+    deletes: &mut Vec<Change>,
+) {
+    let ours = |f: &LiveMetricFilter| {
+        owns(f, live, target, &options.instance, &options.last_applied)
+    };
+    let replaced_groups: BTreeSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.target == target && c.kind == Kind::LogGroup && c.action == Action::Replace)
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    let mut changes = Vec::new();
+    for r in desired {
+        let ResourceSpec::MetricFilter(spec) = &r.spec else {
+            continue;
+        };
+        wanted.insert(r.name());
+        let named: Vec<&LiveMetricFilter> = live
+            .metric_filters
+            .iter()
+            .filter(|f| f.filter.name == r.name())
+            .collect();
+        let on_group = named
+            .iter()
+            .find(|f| f.filter.spec.log_group_name == spec.log_group_name)
+            .filter(|_| !replaced_groups.contains(spec.log_group_name.as_str()));
+        let elsewhere = named
+            .iter()
+            .find(|f| f.filter.spec.log_group_name != spec.log_group_name && ours(f));
+        let desired_value = normalise::metric_filter(spec).main;
+        let change = match (on_group, elsewhere) {
+            (Some(f), _) if ours(f) || r.metadata.adopt => {
+                let fields = diff::diff(&desired_value, &normalise::metric_filter(&f.filter.spec).main);
+                if fields.is_empty() {
+                    plan.noop += 1;
+                    continue;
+                }
+                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Update);
+                c.adopt = !ours(f);
+                c.drift = drifted(options, target, Kind::MetricFilter, r.name(), &normalise::metric_filter(&f.filter.spec).main);
+                c.fields = fields;
+                c
+            }
+            (Some(f), _) => {
+                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Conflict);
+                c.reason = Some(format!(
+                    "log group `{}` has a metric filter named `{}` that driftless did not create (metric filters carry no tags, and the group is not driftless's); set `metadata.adopt: true` to take it over, or rename the spec",
+                    f.filter.spec.log_group_name, f.filter.name
+                ));
+                c
+            }
+            (None, Some(old)) => {
+                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Replace);
+                c.fields = diff::diff(&desired_value, &normalise::metric_filter(&old.filter.spec).main);
+                c.reason = Some("logGroupName cannot change in place".into());
+                c
+            }
+            (None, None) => {
+                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Create);
+                c.fields = diff::diff(&desired_value, &J::Null);
+                c
+            }
+        };
+        let mut change = change;
+        change.report_only = r.metadata.drift_policy == crate::spec::DriftPolicy::Report;
+        changes.push(change);
+    }
+    plan.changes.extend(changes);
+    let gone: BTreeSet<&str> = live
+        .metric_filters
+        .iter()
+        .filter(|f| !wanted.contains(f.filter.name.as_str()) && ours(f))
+        .map(|f| f.filter.name.as_str())
+        .collect();
+    for name in gone {
+        deletes.push(Change::new(target, Kind::MetricFilter, name, Action::Delete));
+    }
+}
+
+#[cfg(test)]
+mod tests;
