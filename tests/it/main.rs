@@ -10,6 +10,7 @@ mod git_https;
 mod git_source;
 mod git_ssh;
 mod iam;
+mod metric_filter;
 mod import;
 mod notify;
 mod read_cloudwatch_logs;
