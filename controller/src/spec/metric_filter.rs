@@ -157,6 +157,16 @@ impl MetricFilterSpec {
         );
         cx.check(&at.k("filterPattern"), check_pattern(&self.filter_pattern));
         let list = at.k("metricTransformations");
+        if self.metric_transformations.len() != 1 {
+            cx.report(
+                &list,
+                Problem::new(format!(
+                    "metricTransformations has {} entries; AWS takes exactly one",
+                    self.metric_transformations.len()
+                ))
+                .hint("make a MetricFilter per metric"),
+            );
+        }
         for (i, t) in self.metric_transformations.iter().enumerate() {
             t.check(&list.i(i), &self.filter_pattern, cx);
         }
