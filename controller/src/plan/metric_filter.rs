@@ -103,12 +103,17 @@ pub fn plan_metric_filters(
         let change = match (on_group, elsewhere) {
             (Some(f), _) if ours(f) || r.metadata.adopt => {
                 let fields = diff::diff(&desired_value, &normalise::metric_filter(&f.filter.spec).main);
-                if fields.is_empty() {
+                let adopting = !ours(f);
+                if fields.is_empty() && !adopting {
                     plan.noop += 1;
                     continue;
                 }
                 let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Update);
-                c.adopt = !ours(f);
+                c.adopt = adopting;
+                if adopting && fields.is_empty() {
+                    // Nothing to change, but applying it is what makes it driftless's.
+                    c.reason = Some("adopted: apply records it in the state store (metric filters carry no tags)".into());
+                }
                 c.drift = drifted(options, target, Kind::MetricFilter, r.name(), &normalise::metric_filter(&f.filter.spec).main);
                 c.fields = fields;
                 c

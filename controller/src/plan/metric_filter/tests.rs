@@ -121,6 +121,15 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_unless_recorded_or_adopted() {
     let (plan, _) = run(&[adopting], &live, &options(&[]));
     assert_eq!(plan.changes[0].action, Action::Update);
     assert!(plan.changes[0].adopt);
+    // Adopting an equal filter is still a change: applying it records it as ours.
+    let equal = resource("root", spec("/trail", "WARN"), true);
+    let (plan, _) = run(std::slice::from_ref(&equal), &live, &options(&[]));
+    assert_eq!((plan.changes[0].action, plan.changes[0].adopt), (Action::Update, true));
+    assert!(plan.changes[0].fields.is_empty());
+    // Once recorded, the same spec plans no change.
+    let (plan, _) = run(&[equal], &live, &options(&[("root", "/trail")]));
+    assert!(plan.changes.is_empty());
+    assert_eq!(plan.noop, 1);
 }
 
 #[test]
