@@ -303,7 +303,10 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
     // Filters driftless applied before are read even when they left the repository.
     request
         .metric_filter_groups
-        .extend(plan::metric_filter::recorded_groups(&job.options.last_applied, &job.name));
+        .extend(plan::metric_filter::recorded_groups(
+            &job.options.last_applied,
+            &job.name,
+        ));
     let live = aws::read_target(&clients, &request).await?;
     let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     if let Some(since) = &job.attribution {

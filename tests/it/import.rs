@@ -870,7 +870,11 @@ fn imported_metric_filters_round_trip_and_shared_names_are_left_out() {
     rt.block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
         for g in ["/imp/trail", "/imp/other"] {
-            logs.create_log_group().log_group_name(g).send().await.unwrap();
+            logs.create_log_group()
+                .log_group_name(g)
+                .send()
+                .await
+                .unwrap();
         }
         let t = |name: &str| {
             MetricTransformation::builder()
@@ -883,7 +887,11 @@ fn imported_metric_filters_round_trip_and_shared_names_are_left_out() {
                 .unwrap()
         };
         for (group, name, pattern) in [
-            ("/imp/trail", "root-usage", "{ $.userIdentity.type = \"Root\" }"),
+            (
+                "/imp/trail",
+                "root-usage",
+                "{ $.userIdentity.type = \"Root\" }",
+            ),
             ("/imp/trail", "shared", "ERROR"),
             ("/imp/other", "shared", "WARN"),
         ] {
@@ -934,12 +942,23 @@ spec:
     let changes = plan["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{plan}");
     assert_eq!(
-        (changes[0]["action"].as_str(), changes[0]["adopt"].as_bool(), changes[0]["fields"].as_array().map(Vec::len)),
+        (
+            changes[0]["action"].as_str(),
+            changes[0]["adopt"].as_bool(),
+            changes[0]["fields"].as_array().map(Vec::len)
+        ),
         (Some("update"), Some(true), Some(0))
     );
     let apply = on(&repo, &dir, &["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
-    let again = on(&repo, &dir, &["plan", "--detailed-exitcode", "--output", "json"]);
+    let again = on(
+        &repo,
+        &dir,
+        &["plan", "--detailed-exitcode", "--output", "json"],
+    );
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert_eq!(metric_filter_settings(&repo, &["/imp/trail", "/imp/other"]), before);
+    assert_eq!(
+        metric_filter_settings(&repo, &["/imp/trail", "/imp/other"]),
+        before
+    );
 }

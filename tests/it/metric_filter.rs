@@ -26,10 +26,15 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 fn filters(repo: &Repo, group: &str) -> Vec<MetricFilter> {
-    rt().block_on(logs(repo).describe_metric_filters().log_group_name(group).send())
-        .unwrap()
-        .metric_filters()
-        .to_vec()
+    rt().block_on(
+        logs(repo)
+            .describe_metric_filters()
+            .log_group_name(group)
+            .send(),
+    )
+    .unwrap()
+    .metric_filters()
+    .to_vec()
 }
 
 fn changes(plan: &Value) -> Vec<(String, String, Vec<String>)> {
@@ -84,13 +89,18 @@ fn create_group(repo: &Repo, group: &str) {
 fn a_filter_round_trips_changes_one_field_drifts_back_and_is_pruned() {
     let repo = Repo::new(&[
         ("group.yaml", GROUP),
-        ("filter.yaml", &filter("errors", "/mf/app", "{ $.level = \"ERROR\" }", ERRORS)),
+        (
+            "filter.yaml",
+            &filter("errors", "/mf/app", "{ $.level = \"ERROR\" }", ERRORS),
+        ),
     ]);
     let first = repo.plan();
     assert_eq!(first.code, 2, "{}", first.stderr);
     let created = changes(&first.json());
     assert_eq!(created.len(), 2, "{created:?}");
-    assert!(created.iter().any(|(a, n, _)| a == "create" && n == "errors"));
+    assert!(created
+        .iter()
+        .any(|(a, n, _)| a == "create" && n == "errors"));
     repo.apply(&[]);
 
     // Read back whole.
@@ -123,7 +133,12 @@ fn a_filter_round_trips_changes_one_field_drifts_back_and_is_pruned() {
     // A change in git: that field, one PutMetricFilter.
     repo.write(
         "filter.yaml",
-        &filter("errors", "/mf/app", "{ $.level = \"ERROR\" }", &ERRORS.replace("Count", "Seconds")),
+        &filter(
+            "errors",
+            "/mf/app",
+            "{ $.level = \"ERROR\" }",
+            &ERRORS.replace("Count", "Seconds"),
+        ),
     );
     let plan = repo.plan().json();
     assert_eq!(
@@ -138,14 +153,26 @@ fn a_filter_round_trips_changes_one_field_drifts_back_and_is_pruned() {
     let before = repo.calls();
     repo.apply(&[]);
     let after = repo.calls();
-    assert_eq!(after.get("logs", "PutMetricFilter") - before.get("logs", "PutMetricFilter"), 1);
-    assert_eq!(after.get("logs", "CreateLogGroup"), before.get("logs", "CreateLogGroup"));
+    assert_eq!(
+        after.get("logs", "PutMetricFilter") - before.get("logs", "PutMetricFilter"),
+        1
+    );
+    assert_eq!(
+        after.get("logs", "CreateLogGroup"),
+        before.get("logs", "CreateLogGroup")
+    );
     let t = filters(&repo, "/mf/app")[0].metric_transformations()[0].clone();
     assert_eq!(t.unit(), Some(&StandardUnit::Seconds));
     assert_eq!(t.metric_name(), "Errors");
 
     // Out of band: drift on exactly that field, put back.
-    put(&repo, "/mf/app", "errors", "{ $.level = \"WARN\" }", StandardUnit::Seconds);
+    put(
+        &repo,
+        "/mf/app",
+        "errors",
+        "{ $.level = \"WARN\" }",
+        StandardUnit::Seconds,
+    );
     let drifted = repo.plan().json();
     assert_eq!(
         changes(&drifted),
@@ -180,13 +207,22 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_and_left_untouched() {
         &filter("root", "/mf/theirs", "{ $.x = 2 }", ERRORS),
     )]);
     create_group(&repo, "/mf/theirs");
-    put(&repo, "/mf/theirs", "root", "{ $.x = 1 }", StandardUnit::Count);
+    put(
+        &repo,
+        "/mf/theirs",
+        "root",
+        "{ $.x = 1 }",
+        StandardUnit::Count,
+    );
     let plan = repo.plan().json();
     let all = changes(&plan);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].0, "conflict");
     let reason = plan["changes"][0]["reason"].as_str().unwrap();
-    assert!(reason.contains("/mf/theirs") && reason.contains("adopt"), "{reason}");
+    assert!(
+        reason.contains("/mf/theirs") && reason.contains("adopt"),
+        "{reason}"
+    );
     let before = repo.calls();
     let run = repo.run(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -194,7 +230,10 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_and_left_untouched() {
         repo.calls().get("logs", "PutMetricFilter"),
         before.get("logs", "PutMetricFilter")
     );
-    assert_eq!(filters(&repo, "/mf/theirs")[0].filter_pattern(), Some("{ $.x = 1 }"));
+    assert_eq!(
+        filters(&repo, "/mf/theirs")[0].filter_pattern(),
+        Some("{ $.x = 1 }")
+    );
     // Pruning never deletes it either.
     std::fs::remove_file(repo.dir.path().join("filter.yaml")).unwrap();
     repo.write("group.yaml", GROUP);
@@ -204,13 +243,25 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_and_left_untouched() {
     // Adopting it takes it over in one update, then it is driftless's.
     repo.write(
         "filter.yaml",
-        &filter("root", "/mf/theirs", "{ $.x = 2 }", ERRORS).replace("{name: root}", "{name: root, adopt: true}"),
+        &filter("root", "/mf/theirs", "{ $.x = 2 }", ERRORS)
+            .replace("{name: root}", "{name: root, adopt: true}"),
     );
     let adopt = repo.plan().json();
-    let c = adopt["changes"].as_array().unwrap().iter().find(|c| c["name"] == "root").unwrap();
-    assert_eq!((c["action"].as_str(), c["adopt"].as_bool()), (Some("update"), Some(true)));
+    let c = adopt["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "root")
+        .unwrap();
+    assert_eq!(
+        (c["action"].as_str(), c["adopt"].as_bool()),
+        (Some("update"), Some(true))
+    );
     repo.apply(&[]);
-    assert_eq!(filters(&repo, "/mf/theirs")[0].filter_pattern(), Some("{ $.x = 2 }"));
+    assert_eq!(
+        filters(&repo, "/mf/theirs")[0].filter_pattern(),
+        Some("{ $.x = 2 }")
+    );
     assert_eq!(repo.plan().code, 0);
 }
 
@@ -218,7 +269,12 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_and_left_untouched() {
 fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_store() {
     let repo = Repo::new(&[(
         "filter.yaml",
-        &filter("audit", "/mf/shared", "{ $.eventName = \"ConsoleLogin\" }", ERRORS),
+        &filter(
+            "audit",
+            "/mf/shared",
+            "{ $.eventName = \"ConsoleLogin\" }",
+            ERRORS,
+        ),
     )]);
     create_group(&repo, "/mf/shared");
     repo.apply(&[]);
@@ -230,7 +286,15 @@ fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_s
     let source = repo.dir.path().to_string_lossy().into_owned();
     let state = elsewhere.path().to_string_lossy().into_owned();
     let out = crate::cli::driftless(&repo.account, elsewhere.path())
-        .args(["plan", "--output", "json", "--source", &source, "--state-dir", &state])
+        .args([
+            "plan",
+            "--output",
+            "json",
+            "--source",
+            &source,
+            "--state-dir",
+            &state,
+        ])
         .output()
         .unwrap();
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -239,7 +303,12 @@ fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_s
     // Changed in git, then removed with prune: only the filter goes, never the group.
     repo.write(
         "filter.yaml",
-        &filter("audit", "/mf/shared", "{ $.eventName = \"ConsoleLogin\" }", &ERRORS.replace("Count", "None")),
+        &filter(
+            "audit",
+            "/mf/shared",
+            "{ $.eventName = \"ConsoleLogin\" }",
+            &ERRORS.replace("Count", "None"),
+        ),
     );
     repo.apply(&[]);
     assert_eq!(
@@ -251,7 +320,12 @@ fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_s
     repo.apply(&["--prune"]);
     assert!(filters(&repo, "/mf/shared").is_empty());
     let groups = rt()
-        .block_on(logs(&repo).describe_log_groups().log_group_name_prefix("/mf/shared").send())
+        .block_on(
+            logs(&repo)
+                .describe_log_groups()
+                .log_group_name_prefix("/mf/shared")
+                .send(),
+        )
         .unwrap();
     assert_eq!(groups.log_groups().len(), 1);
 }
@@ -260,19 +334,39 @@ fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_s
 fn a_filter_and_its_group_are_created_and_deleted_together() {
     let repo = Repo::new(&[
         ("group.yaml", GROUP),
-        ("filter.yaml", &filter("errors", "/mf/app", "ERROR", "{metricName: Errors, metricNamespace: App, metricValue: \"1\", defaultValue: 0}")),
-        ("other.yaml", "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /mf/keep}\nspec: {}\n"),
+        (
+            "filter.yaml",
+            &filter(
+                "errors",
+                "/mf/app",
+                "ERROR",
+                "{metricName: Errors, metricNamespace: App, metricValue: \"1\", defaultValue: 0}",
+            ),
+        ),
+        (
+            "other.yaml",
+            "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /mf/keep}\nspec: {}\n",
+        ),
     ]);
     // One apply: the group is created before the filter on it.
     repo.apply(&[]);
-    assert_eq!(filters(&repo, "/mf/app")[0].metric_transformations()[0].default_value(), Some(0.0));
+    assert_eq!(
+        filters(&repo, "/mf/app")[0].metric_transformations()[0].default_value(),
+        Some(0.0)
+    );
     assert_eq!(repo.plan().code, 0);
     std::fs::remove_file(repo.dir.path().join("filter.yaml")).unwrap();
     std::fs::remove_file(repo.dir.path().join("group.yaml")).unwrap();
     let before = repo.calls();
     repo.apply(&["--prune"]);
     let after = repo.calls();
-    assert_eq!(after.get("logs", "DeleteMetricFilter") - before.get("logs", "DeleteMetricFilter"), 1);
-    assert_eq!(after.get("logs", "DeleteLogGroup") - before.get("logs", "DeleteLogGroup"), 1);
+    assert_eq!(
+        after.get("logs", "DeleteMetricFilter") - before.get("logs", "DeleteMetricFilter"),
+        1
+    );
+    assert_eq!(
+        after.get("logs", "DeleteLogGroup") - before.get("logs", "DeleteLogGroup"),
+        1
+    );
     assert_eq!(repo.plan().code, 0);
 }

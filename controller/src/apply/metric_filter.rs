@@ -14,7 +14,11 @@ use crate::spec::ResourceSpec;
 
 /// The live filters of the unit's name that driftless owns.
 fn owned<'a>(unit: &Unit<'a>) -> Vec<&'a LiveMetricFilter> {
-    let record = unit.record.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let record = unit
+        .record
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     unit.live
         .metric_filters
         .iter()
@@ -51,7 +55,10 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
         .await
         .map_err(failed(unit.name))?;
     if change.action == Action::Replace {
-        for f in ours.iter().filter(|f| f.filter.spec.log_group_name != group) {
+        for f in ours
+            .iter()
+            .filter(|f| f.filter.spec.log_group_name != group)
+        {
             logs::delete_metric_filter(unit.clients, &f.filter.spec.log_group_name, unit.name)
                 .await
                 .map_err(failed(unit.name))?;

@@ -521,7 +521,13 @@ mod tests {
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 4);
         assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), LAST_PHASE);
         // Filters after the groups they sit on are made, and gone before those go.
-        assert!(phase(&c(Kind::MetricFilter, Action::Create)) > phase(&c(Kind::LogGroup, Action::Create)));
-        assert!(phase(&c(Kind::MetricFilter, Action::Delete)) < phase(&c(Kind::LogGroup, Action::Delete)));
+        assert!(
+            phase(&c(Kind::MetricFilter, Action::Create))
+                > phase(&c(Kind::LogGroup, Action::Create))
+        );
+        assert!(
+            phase(&c(Kind::MetricFilter, Action::Delete))
+                < phase(&c(Kind::LogGroup, Action::Delete))
+        );
     }
 }

@@ -267,7 +267,12 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
     } else {
         // Filters on owned groups belong to them: read those too.
         let mut groups = request.metric_filter_groups.clone();
-        groups.extend(log_groups.iter().filter(|g| g.owned_by(&request.instance)).map(|g| g.name.clone()));
+        groups.extend(
+            log_groups
+                .iter()
+                .filter(|g| g.owned_by(&request.instance))
+                .map(|g| g.name.clone()),
+        );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
     Ok(LiveTarget {

@@ -151,7 +151,10 @@ fn documents(
     take(Kind::BackupVault, jsons(&vaults));
     take(Kind::BackupPlan, jsons(&live.backup_plans));
     let mut shared_filter_names = Vec::new();
-    take(Kind::MetricFilter, filters(live, target, &mut shared_filter_names));
+    take(
+        Kind::MetricFilter,
+        filters(live, target, &mut shared_filter_names),
+    );
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }

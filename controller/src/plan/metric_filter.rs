@@ -71,9 +71,8 @@ pub fn plan_metric_filters(
     plan: &mut TargetPlan,
     deletes: &mut Vec<Change>,
 ) {
-    let ours = |f: &LiveMetricFilter| {
-        owns(f, live, target, &options.instance, &options.last_applied)
-    };
+    let ours =
+        |f: &LiveMetricFilter| owns(f, live, target, &options.instance, &options.last_applied);
     let replaced_groups: BTreeSet<&str> = plan
         .changes
         .iter()
@@ -102,7 +101,10 @@ pub fn plan_metric_filters(
         let desired_value = normalise::metric_filter(spec).main;
         let change = match (on_group, elsewhere) {
             (Some(f), _) if ours(f) || r.metadata.adopt => {
-                let fields = diff::diff(&desired_value, &normalise::metric_filter(&f.filter.spec).main);
+                let fields = diff::diff(
+                    &desired_value,
+                    &normalise::metric_filter(&f.filter.spec).main,
+                );
                 let adopting = !ours(f);
                 if fields.is_empty() && !adopting {
                     plan.noop += 1;
@@ -114,7 +116,13 @@ pub fn plan_metric_filters(
                     // Nothing to change, but applying it is what makes it driftless's.
                     c.reason = Some("adopted: apply records it in the state store (metric filters carry no tags)".into());
                 }
-                c.drift = drifted(options, target, Kind::MetricFilter, r.name(), &normalise::metric_filter(&f.filter.spec).main);
+                c.drift = drifted(
+                    options,
+                    target,
+                    Kind::MetricFilter,
+                    r.name(),
+                    &normalise::metric_filter(&f.filter.spec).main,
+                );
                 c.fields = fields;
                 c
             }
@@ -128,7 +136,10 @@ pub fn plan_metric_filters(
             }
             (None, Some(old)) => {
                 let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Replace);
-                c.fields = diff::diff(&desired_value, &normalise::metric_filter(&old.filter.spec).main);
+                c.fields = diff::diff(
+                    &desired_value,
+                    &normalise::metric_filter(&old.filter.spec).main,
+                );
                 c.reason = Some("logGroupName cannot change in place".into());
                 c
             }
@@ -150,7 +161,12 @@ pub fn plan_metric_filters(
         .map(|f| f.filter.name.as_str())
         .collect();
     for name in gone {
-        deletes.push(Change::new(target, Kind::MetricFilter, name, Action::Delete));
+        deletes.push(Change::new(
+            target,
+            Kind::MetricFilter,
+            name,
+            Action::Delete,
+        ));
     }
 }
 

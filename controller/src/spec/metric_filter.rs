@@ -127,8 +127,10 @@ pub fn check_pattern(pattern: &str) -> rules::Check {
             .hint("close the quoted term with `\"`"));
     }
     if let Some(c) = open.last() {
-        return Err(Problem::new(format!("filterPattern has a `{c}` that is never closed"))
-            .hint("balance the braces, brackets and parentheses of the pattern"));
+        return Err(
+            Problem::new(format!("filterPattern has a `{c}` that is never closed"))
+                .hint("balance the braces, brackets and parentheses of the pattern"),
+        );
     }
     if percents / 2 > MAX_REGEXES {
         return Err(Problem::new(format!(
@@ -189,7 +191,10 @@ impl MetricTransformation {
         );
         if let Some(v) = self.default_value {
             if !v.is_finite() {
-                cx.report(&at.k("defaultValue"), Problem::new("defaultValue must be a finite number"));
+                cx.report(
+                    &at.k("defaultValue"),
+                    Problem::new("defaultValue must be a finite number"),
+                );
             }
         }
         let dims = at.k("dimensions");
@@ -215,8 +220,14 @@ impl MetricTransformation {
             );
         }
         for (key, value) in &self.dimensions {
-            cx.check(&dims.key_of(key), rules::length("dimension name", key, 1, 255));
-            cx.check(&dims.k(key), rules::length("dimension value", value, 1, 255));
+            cx.check(
+                &dims.key_of(key),
+                rules::length("dimension name", key, 1, 255),
+            );
+            cx.check(
+                &dims.k(key),
+                rules::length("dimension value", value, 1, 255),
+            );
         }
     }
 }
@@ -229,7 +240,10 @@ mod tests {
     fn patterns_are_checked_for_shape() {
         assert!(check_pattern("").is_ok());
         assert!(check_pattern("ERROR").is_ok());
-        assert!(check_pattern("{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }").is_ok());
+        assert!(check_pattern(
+            "{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }"
+        )
+        .is_ok());
         assert!(check_pattern("[ip, user, ..., status_code = 4*, size]").is_ok());
         assert!(check_pattern("\"a } b\"").is_ok());
         assert!(check_pattern("%ERROR%").is_ok());

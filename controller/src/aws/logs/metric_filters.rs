@@ -85,7 +85,10 @@ async fn read(
             for f in page.metric_filters() {
                 let Some(live) = live_filter(f) else { continue };
                 if groups.is_none_or(|g| g.contains(&live.filter.spec.log_group_name)) {
-                    let key = (live.filter.spec.log_group_name.clone(), live.filter.name.clone());
+                    let key = (
+                        live.filter.spec.log_group_name.clone(),
+                        live.filter.name.clone(),
+                    );
                     found.insert(key, live);
                 }
             }
@@ -108,7 +111,11 @@ fn live_filter(f: &MetricFilter) -> Option<LiveMetricFilter> {
     let spec = MetricFilterSpec {
         log_group_name: f.log_group_name()?.to_string(),
         filter_pattern: f.filter_pattern().unwrap_or_default().to_string(),
-        metric_transformations: f.metric_transformations().iter().map(transformation).collect(),
+        metric_transformations: f
+            .metric_transformations()
+            .iter()
+            .map(transformation)
+            .collect(),
         apply_on_transformed_logs: Some(f.apply_on_transformed_logs()),
     };
     let criteria = f.field_selection_criteria().filter(|c| !c.is_empty());
@@ -172,8 +179,7 @@ pub async fn put_metric_filter(
                     .map(|u| StandardUnit::from(crate::spec::wire_name(u).as_str())),
             )
             .set_dimensions(
-                (!t.dimensions.is_empty())
-                    .then(|| t.dimensions.clone().into_iter().collect()),
+                (!t.dimensions.is_empty()).then(|| t.dimensions.clone().into_iter().collect()),
             )
             .build()
             .map_err(|e| AwsError::Setup {
@@ -204,7 +210,11 @@ pub async fn put_metric_filter(
 }
 
 /// Deletes the filter `name` of `group`; one already gone counts as deleted.
-pub async fn delete_metric_filter(clients: &Clients, group: &str, name: &str) -> Result<(), AwsError> {
+pub async fn delete_metric_filter(
+    clients: &Clients,
+    group: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     match clients
         .logs
         .delete_metric_filter()
@@ -215,6 +225,12 @@ pub async fn delete_metric_filter(clients: &Clients, group: &str, name: &str) ->
     {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(AwsError::call(clients, "logs", "DeleteMetricFilter", Some(name), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "logs",
+            "DeleteMetricFilter",
+            Some(name),
+            e,
+        )),
     }
 }

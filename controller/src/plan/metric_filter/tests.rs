@@ -21,7 +21,10 @@ fn resource(name: &str, s: MetricFilterSpec, adopt: bool) -> Resource {
         metadata: serde_json::from_value(json!({"name": name, "adopt": adopt})).unwrap(),
         spec: ResourceSpec::MetricFilter(s),
         targets: vec![TARGET.into()],
-        origin: crate::spec::Origin { path: "f.yaml".into(), line: 1 },
+        origin: crate::spec::Origin {
+            path: "f.yaml".into(),
+            line: 1,
+        },
         template: None,
     }
 }
@@ -45,11 +48,17 @@ fn live_filter(name: &str, s: MetricFilterSpec) -> LiveMetricFilter {
 fn group(name: &str, owned: bool) -> Live<LogGroupSpec> {
     let mut tags = BTreeMap::new();
     if owned {
-        tags.insert(crate::spec::context::OWNERSHIP_TAG.to_string(), "driftless".to_string());
+        tags.insert(
+            crate::spec::context::OWNERSHIP_TAG.to_string(),
+            "driftless".to_string(),
+        );
     }
     Live {
         name: name.into(),
-        spec: LogGroupSpec { tags, ..LogGroupSpec::default() },
+        spec: LogGroupSpec {
+            tags,
+            ..LogGroupSpec::default()
+        },
         arn: None,
         id: None,
         sub_ids: BTreeMap::new(),
@@ -66,14 +75,21 @@ fn options(records: &[(&str, &str)]) -> PlanOptions {
         last_applied: records
             .iter()
             .map(|(name, group)| {
-                (record_key(TARGET, Kind::MetricFilter, name), json!({"logGroupName": group}))
+                (
+                    record_key(TARGET, Kind::MetricFilter, name),
+                    json!({"logGroupName": group}),
+                )
             })
             .collect(),
         ..PlanOptions::default()
     }
 }
 
-fn run(desired: &[Resource], live: &LiveTarget, options: &PlanOptions) -> (TargetPlan, Vec<Change>) {
+fn run(
+    desired: &[Resource],
+    live: &LiveTarget,
+    options: &PlanOptions,
+) -> (TargetPlan, Vec<Change>) {
     let refs: Vec<&Resource> = desired.iter().collect();
     let mut plan = TargetPlan::default();
     let mut deletes = Vec::new();
@@ -84,7 +100,11 @@ fn run(desired: &[Resource], live: &LiveTarget, options: &PlanOptions) -> (Targe
 #[test]
 fn a_new_filter_is_created_and_an_equal_owned_one_is_no_change() {
     let want = resource("root", spec("/trail", "ERROR"), false);
-    let (plan, _) = run(std::slice::from_ref(&want), &LiveTarget::default(), &options(&[]));
+    let (plan, _) = run(
+        std::slice::from_ref(&want),
+        &LiveTarget::default(),
+        &options(&[]),
+    );
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].action, Action::Create);
     let live = LiveTarget {
@@ -107,15 +127,27 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_unless_recorded_or_adopted() {
     };
     let (plan, _) = run(std::slice::from_ref(&want), &live, &options(&[]));
     assert_eq!(plan.changes[0].action, Action::Conflict);
-    assert!(plan.changes[0].reason.as_deref().unwrap().contains("did not create"));
+    assert!(plan.changes[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("did not create"));
     // Recorded as applied there by driftless: an update of the pattern only.
-    let (plan, _) = run(std::slice::from_ref(&want), &live, &options(&[("root", "/trail")]));
+    let (plan, _) = run(
+        std::slice::from_ref(&want),
+        &live,
+        &options(&[("root", "/trail")]),
+    );
     assert_eq!(plan.changes[0].action, Action::Update);
     assert_eq!(plan.changes[0].fields.len(), 1);
     assert_eq!(plan.changes[0].fields[0].path, "filterPattern");
     assert!(!plan.changes[0].adopt);
     // Recorded on another group: not this one.
-    let (plan, _) = run(std::slice::from_ref(&want), &live, &options(&[("root", "/other")]));
+    let (plan, _) = run(
+        std::slice::from_ref(&want),
+        &live,
+        &options(&[("root", "/other")]),
+    );
     assert_eq!(plan.changes[0].action, Action::Conflict);
     let adopting = resource("root", spec("/trail", "ERROR"), true);
     let (plan, _) = run(&[adopting], &live, &options(&[]));
@@ -124,7 +156,10 @@ fn a_namesake_on_an_unowned_group_is_a_conflict_unless_recorded_or_adopted() {
     // Adopting an equal filter is still a change: applying it records it as ours.
     let equal = resource("root", spec("/trail", "WARN"), true);
     let (plan, _) = run(std::slice::from_ref(&equal), &live, &options(&[]));
-    assert_eq!((plan.changes[0].action, plan.changes[0].adopt), (Action::Update, true));
+    assert_eq!(
+        (plan.changes[0].action, plan.changes[0].adopt),
+        (Action::Update, true)
+    );
     assert!(plan.changes[0].fields.is_empty());
     // Once recorded, the same spec plans no change.
     let (plan, _) = run(&[equal], &live, &options(&[("root", "/trail")]));
@@ -173,7 +208,12 @@ fn a_filter_on_a_group_being_replaced_is_created_again() {
     };
     let refs = [&want];
     let mut plan = TargetPlan::default();
-    plan.changes.push(Change::new(TARGET, Kind::LogGroup, "/trail", Action::Replace));
+    plan.changes.push(Change::new(
+        TARGET,
+        Kind::LogGroup,
+        "/trail",
+        Action::Replace,
+    ));
     let mut deletes = Vec::new();
     plan_metric_filters(TARGET, &refs, &live, &options(&[]), &mut plan, &mut deletes);
     assert_eq!(plan.changes[1].action, Action::Create);
