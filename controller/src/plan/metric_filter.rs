@@ -21,7 +21,7 @@ use serde_json::Value as J;
 
 use super::{diff, drifted, normalise, record_key, Action, Change, PlanOptions, TargetPlan};
 use crate::live::{LiveMetricFilter, LiveTarget};
-use crate::spec::{Kind, Resource, ResourceSpec};
+use crate::spec::{Kind, MetricFilterSpec, Resource, ResourceSpec};
 
 /// The log group driftless last applied the filter `name` to, from the state store.
 pub fn recorded_group<'a>(
@@ -71,14 +71,19 @@ pub fn plan_metric_filters(
     plan: &mut TargetPlan,
     deletes: &mut Vec<Change>,
 ) {
-    let ours =
-        |f: &LiveMetricFilter| owns(f, live, target, &options.instance, &options.last_applied);
-    let replaced_groups: BTreeSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.target == target && c.kind == Kind::LogGroup && c.action == Action::Replace)
-        .map(|c| c.name.as_str())
-        .collect();
+    let cx = Context {
+        target,
+        live,
+        options,
+        replaced_groups: plan
+            .changes
+            .iter()
+            .filter(|c| {
+                c.target == target && c.kind == Kind::LogGroup && c.action == Action::Replace
+            })
+            .map(|c| c.name.clone())
+            .collect(),
+    };
     let mut wanted: BTreeSet<&str> = BTreeSet::new();
     let mut changes = Vec::new();
     for r in desired {
@@ -86,78 +91,19 @@ pub fn plan_metric_filters(
             continue;
         };
         wanted.insert(r.name());
-        let named: Vec<&LiveMetricFilter> = live
-            .metric_filters
-            .iter()
-            .filter(|f| f.filter.name == r.name())
-            .collect();
-        let on_group = named
-            .iter()
-            .find(|f| f.filter.spec.log_group_name == spec.log_group_name)
-            .filter(|_| !replaced_groups.contains(spec.log_group_name.as_str()));
-        let elsewhere = named
-            .iter()
-            .find(|f| f.filter.spec.log_group_name != spec.log_group_name && ours(f));
-        let desired_value = normalise::metric_filter(spec).main;
-        let change = match (on_group, elsewhere) {
-            (Some(f), _) if ours(f) || r.metadata.adopt => {
-                let fields = diff::diff(
-                    &desired_value,
-                    &normalise::metric_filter(&f.filter.spec).main,
-                );
-                let adopting = !ours(f);
-                if fields.is_empty() && !adopting {
-                    plan.noop += 1;
-                    continue;
-                }
-                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Update);
-                c.adopt = adopting;
-                if adopting && fields.is_empty() {
-                    // Nothing to change, but applying it is what makes it driftless's.
-                    c.reason = Some("adopted: apply records it in the state store (metric filters carry no tags)".into());
-                }
-                c.drift = drifted(
-                    options,
-                    target,
-                    Kind::MetricFilter,
-                    r.name(),
-                    &normalise::metric_filter(&f.filter.spec).main,
-                );
-                c.fields = fields;
-                c
+        match cx.plan_one(r, spec) {
+            Some(mut c) => {
+                c.report_only = r.metadata.drift_policy == crate::spec::DriftPolicy::Report;
+                changes.push(c);
             }
-            (Some(f), _) => {
-                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Conflict);
-                c.reason = Some(format!(
-                    "log group `{}` has a metric filter named `{}` that driftless did not create (metric filters carry no tags, and the group is not driftless's); set `metadata.adopt: true` to take it over, or rename the spec",
-                    f.filter.spec.log_group_name, f.filter.name
-                ));
-                c
-            }
-            (None, Some(old)) => {
-                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Replace);
-                c.fields = diff::diff(
-                    &desired_value,
-                    &normalise::metric_filter(&old.filter.spec).main,
-                );
-                c.reason = Some("logGroupName cannot change in place".into());
-                c
-            }
-            (None, None) => {
-                let mut c = Change::new(target, Kind::MetricFilter, r.name(), Action::Create);
-                c.fields = diff::diff(&desired_value, &J::Null);
-                c
-            }
-        };
-        let mut change = change;
-        change.report_only = r.metadata.drift_policy == crate::spec::DriftPolicy::Report;
-        changes.push(change);
+            None => plan.noop += 1,
+        }
     }
     plan.changes.extend(changes);
     let gone: BTreeSet<&str> = live
         .metric_filters
         .iter()
-        .filter(|f| !wanted.contains(f.filter.name.as_str()) && ours(f))
+        .filter(|f| !wanted.contains(f.filter.name.as_str()) && cx.ours(f))
         .map(|f| f.filter.name.as_str())
         .collect();
     for name in gone {
@@ -167,6 +113,91 @@ pub fn plan_metric_filters(
             name,
             Action::Delete,
         ));
+    }
+}
+
+/// What planning one filter needs to know about its target.
+struct Context<'a> {
+    target: &'a str,
+    live: &'a LiveTarget,
+    options: &'a PlanOptions,
+    /// Log groups this plan replaces: their filters go with them.
+    replaced_groups: BTreeSet<String>,
+}
+
+impl Context<'_> {
+    fn ours(&self, f: &LiveMetricFilter) -> bool {
+        owns(
+            f,
+            self.live,
+            self.target,
+            &self.options.instance,
+            &self.options.last_applied,
+        )
+    }
+
+    /// The change one desired filter needs (`None`: none).
+    fn plan_one(&self, r: &Resource, spec: &MetricFilterSpec) -> Option<Change> {
+        let named: Vec<&LiveMetricFilter> = self
+            .live
+            .metric_filters
+            .iter()
+            .filter(|f| f.filter.name == r.name())
+            .collect();
+        let group = spec.log_group_name.as_str();
+        let on_group = named
+            .iter()
+            .find(|f| f.filter.spec.log_group_name == group)
+            .filter(|_| !self.replaced_groups.contains(group));
+        let elsewhere = named
+            .iter()
+            .find(|f| f.filter.spec.log_group_name != group && self.ours(f));
+        let desired = normalise::metric_filter(spec).main;
+        let new = |action| Change::new(self.target, Kind::MetricFilter, r.name(), action);
+        Some(match (on_group, elsewhere) {
+            (Some(f), _) if self.ours(f) || r.metadata.adopt => {
+                let current = normalise::metric_filter(&f.filter.spec).main;
+                let fields = diff::diff(&desired, &current);
+                let adopting = !self.ours(f);
+                if fields.is_empty() && !adopting {
+                    return None;
+                }
+                let mut c = new(Action::Update);
+                c.adopt = adopting;
+                if fields.is_empty() {
+                    // Nothing to change, but applying it is what makes it driftless's.
+                    c.reason = Some("adopted: apply records it in the state store (metric filters carry no tags)".into());
+                }
+                c.drift = drifted(
+                    self.options,
+                    self.target,
+                    Kind::MetricFilter,
+                    r.name(),
+                    &current,
+                );
+                c.fields = fields;
+                c
+            }
+            (Some(f), _) => {
+                let mut c = new(Action::Conflict);
+                c.reason = Some(format!(
+                    "log group `{}` has a metric filter named `{}` that driftless did not create (metric filters carry no tags, and the group is not driftless's); set `metadata.adopt: true` to take it over, or rename the spec",
+                    f.filter.spec.log_group_name, f.filter.name
+                ));
+                c
+            }
+            (None, Some(old)) => {
+                let mut c = new(Action::Replace);
+                c.fields = diff::diff(&desired, &normalise::metric_filter(&old.filter.spec).main);
+                c.reason = Some("logGroupName cannot change in place".into());
+                c
+            }
+            (None, None) => {
+                let mut c = new(Action::Create);
+                c.fields = diff::diff(&desired, &J::Null);
+                c
+            }
+        })
     }
 }
 
