@@ -370,3 +370,44 @@ fn a_filter_and_its_group_are_created_and_deleted_together() {
     );
     assert_eq!(repo.plan().code, 0);
 }
+
+#[test]
+fn reads_are_one_query_per_group_up_to_three_then_one_region_listing() {
+    let docs = |groups: &[&str]| -> Vec<(String, String)> {
+        groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| {
+                [
+                    (format!("g{i}.yaml"), GROUP.replace("/mf/app", g)),
+                    (
+                        format!("f{i}.yaml"),
+                        filter(
+                            &format!("f{i}"),
+                            g,
+                            "ERROR",
+                            "{metricName: E, metricNamespace: App, metricValue: \"1\"}",
+                        ),
+                    ),
+                ]
+            })
+            .collect()
+    };
+    for (groups, calls) in [
+        (&["/r/a", "/r/b"][..], 2),
+        (&["/r/a", "/r/b", "/r/c", "/r/d"][..], 1),
+    ] {
+        let files = docs(groups);
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        let repo = Repo::new(&refs);
+        repo.apply(&[]);
+        let before = repo.calls();
+        assert_eq!(repo.plan().code, 0);
+        let n = repo.calls().get("logs", "DescribeMetricFilters")
+            - before.get("logs", "DescribeMetricFilters");
+        assert_eq!(n, calls, "{} groups", groups.len());
+    }
+}
