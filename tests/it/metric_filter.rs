@@ -411,3 +411,44 @@ fn reads_are_one_query_per_group_up_to_three_then_one_region_listing() {
         assert_eq!(n, calls, "{} groups", groups.len());
     }
 }
+
+#[test]
+fn a_filter_moved_to_another_group_is_replaced() {
+    let other = GROUP.replace("/mf/app", "/mf/next");
+    let repo = Repo::new(&[
+        ("group.yaml", GROUP),
+        ("next.yaml", &other),
+        (
+            "filter.yaml",
+            &filter(
+                "errors",
+                "/mf/app",
+                "ERROR",
+                "{metricName: E, metricNamespace: App, metricValue: \"1\"}",
+            ),
+        ),
+    ]);
+    repo.apply(&[]);
+    repo.write(
+        "filter.yaml",
+        &filter(
+            "errors",
+            "/mf/next",
+            "ERROR",
+            "{metricName: E, metricNamespace: App, metricValue: \"1\"}",
+        ),
+    );
+    let plan = repo.plan().json();
+    assert_eq!(
+        changes(&plan),
+        [(
+            "replace".to_string(),
+            "errors".to_string(),
+            vec!["logGroupName".to_string()]
+        )]
+    );
+    repo.apply(&[]);
+    assert!(filters(&repo, "/mf/app").is_empty());
+    assert_eq!(filters(&repo, "/mf/next")[0].filter_name(), Some("errors"));
+    assert_eq!(repo.plan().code, 0);
+}
