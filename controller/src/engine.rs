@@ -101,6 +101,9 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::MaintenanceWindow(_) => r.maintenance_windows.insert(name),
             ResourceSpec::BackupVault(_) => r.backup_vaults.insert(name),
             ResourceSpec::BackupPlan(_) => r.backup_plans.insert(name),
+            ResourceSpec::MetricFilter(f) => {
+                r.metric_filter_groups.insert(f.log_group_name.clone())
+            }
         };
     }
     r
@@ -296,7 +299,14 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         .filter(|r| r.template.is_none())
         .chain(&resolved)
         .collect();
-    let request = read_request(&job.options.instance, &refs);
+    let mut request = read_request(&job.options.instance, &refs);
+    // Filters driftless applied before are read even when they left the repository.
+    request
+        .metric_filter_groups
+        .extend(plan::metric_filter::recorded_groups(
+            &job.options.last_applied,
+            &job.name,
+        ));
     let live = aws::read_target(&clients, &request).await?;
     let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     if let Some(since) = &job.attribution {

@@ -126,6 +126,7 @@ pub fn iam_prefix(service: &str) -> &str {
 const ALARM: &[Kind] = &[Kind::MetricAlarm];
 const LOGS: &[Kind] = &[Kind::LogGroup, Kind::LogRetentionPolicy];
 const LOG_GROUP: &[Kind] = &[Kind::LogGroup];
+const METRIC_FILTER: &[Kind] = &[Kind::MetricFilter];
 const BASELINE: &[Kind] = &[Kind::PatchBaseline];
 const WINDOW: &[Kind] = &[Kind::MaintenanceWindow];
 const SSM_TAGGED: &[Kind] = &[Kind::PatchBaseline, Kind::MaintenanceWindow];
@@ -164,6 +165,9 @@ calls! {
     "logs" "DisassociateKmsKey" Write LogGroup LOG_GROUP;
     "logs" "TagResource" Write LogGroup LOG_GROUP;
     "logs" "UntagResource" Write LogGroup LOG_GROUP;
+    "logs" "DescribeMetricFilters" Read LogGroup METRIC_FILTER;
+    "logs" "PutMetricFilter" Write LogGroup METRIC_FILTER;
+    "logs" "DeleteMetricFilter" Write LogGroup METRIC_FILTER;
     "ssm" "ListTagsForResource" Read SsmTagged SSM_TAGGED;
     "ssm" "AddTagsToResource" Write SsmTagged SSM_TAGGED;
     "ssm" "RemoveTagsFromResource" Write SsmTagged SSM_TAGGED;

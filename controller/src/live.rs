@@ -15,7 +15,7 @@ use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
     BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    PatchBaselineSpec,
+    MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.
@@ -67,6 +67,19 @@ pub struct LiveVault {
     pub recovery_points: u64,
 }
 
+/// A metric filter as read (`filter.name` is the filter name, its log group is in the
+/// spec), with the settings PutMetricFilter would reset that the format has no field
+/// for: apply sends them back unchanged, so an update never erases them. Metric
+/// filters have no tags (`tags_known` is false); the plan decides ownership.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveMetricFilter {
+    pub filter: Live<MetricFilterSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_selection_criteria: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emit_system_field_dimensions: Vec<String>,
+}
+
 /// Everything driftless reads from one target (account + region).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveTarget {
@@ -92,6 +105,10 @@ pub struct LiveTarget {
     pub maintenance_windows: Vec<Live<MaintenanceWindowSpec>>,
     pub backup_vaults: Vec<LiveVault>,
     pub backup_plans: Vec<Live<BackupPlanSpec>>,
+    /// Metric filters on the log groups desired or recorded filters name and on the
+    /// owned groups (read only when the target has desired or recorded filters).
+    #[serde(default)]
+    pub metric_filters: Vec<LiveMetricFilter>,
 }
 
 /// Spec types that carry tags.

@@ -197,6 +197,7 @@ const EDITS: &[(&str, &str)] = &[
         "tags: {team: ops}",
     ),
     ("retentionInDays: 30", "retentionInDays: 60"),
+    ("metricValue: \"1\"", "metricValue: \"2\""),
     ("retentionInDays: 14", "retentionInDays: 7"),
     ("deleteAfterDays: 365}", "deleteAfterDays: 400}"),
     ("maxConcurrency: \"10%\"", "maxConcurrency: \"20%\""),
@@ -282,6 +283,11 @@ fn alarms_cycle_within_their_policy() {
 #[test]
 fn log_groups_and_retention_policies_cycle_within_their_policy() {
     cycle(&["monitoring/logs.yaml"]);
+}
+
+#[test]
+fn metric_filters_and_their_alarm_cycle_within_their_policy() {
+    cycle(&["monitoring/cis.yaml"]);
 }
 
 #[test]

@@ -854,3 +854,123 @@ fn every_kind_at_once_round_trips() {
     );
     assert_eq!(round_trip(&repo, &dir).len(), 6);
 }
+
+/// Every setting of the filters on `groups`.
+fn metric_filter_settings(repo: &Repo, groups: &[&str]) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+        let mut out = String::new();
+        for g in groups {
+            let page = logs
+                .describe_metric_filters()
+                .log_group_name(*g)
+                .send()
+                .await
+                .unwrap();
+            out.push_str(&format!("{:#?}\n", page.metric_filters()));
+        }
+        out
+    })
+}
+
+#[test]
+fn imported_metric_filters_round_trip_and_shared_names_are_left_out() {
+    use aws_sdk_cloudwatchlogs::types::{MetricTransformation, StandardUnit};
+    let repo = Repo::new(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+        for g in ["/imp/trail", "/imp/other"] {
+            logs.create_log_group()
+                .log_group_name(g)
+                .send()
+                .await
+                .unwrap();
+        }
+        let t = |name: &str| {
+            MetricTransformation::builder()
+                .metric_name(name)
+                .metric_namespace("CIS")
+                .metric_value("1")
+                .default_value(0.0)
+                .unit(StandardUnit::Count)
+                .build()
+                .unwrap()
+        };
+        for (group, name, pattern) in [
+            (
+                "/imp/trail",
+                "root-usage",
+                "{ $.userIdentity.type = \"Root\" }",
+            ),
+            ("/imp/trail", "shared", "ERROR"),
+            ("/imp/other", "shared", "WARN"),
+        ] {
+            logs.put_metric_filter()
+                .log_group_name(group)
+                .filter_name(name)
+                .filter_pattern(pattern)
+                .metric_transformations(t(name))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let before = metric_filter_settings(&repo, &["/imp/trail", "/imp/other"]);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "MetricFilter"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("MetricFilter shared: left out: 2 log groups have a filter of this name"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        text(&dir, "metric-filters.yaml"),
+        r#"apiVersion: driftless.dev/v1
+kind: MetricFilter
+metadata:
+  name: root-usage
+  adopt: true
+spec:
+  filterPattern: "{ $.userIdentity.type = \"Root\" }"
+  logGroupName: /imp/trail
+  metricTransformations:
+    - defaultValue: 0.0
+      metricName: root-usage
+      metricNamespace: CIS
+      metricValue: "1"
+      unit: Count
+"#
+    );
+    let validate = bare(&repo, &["validate", &dir.to_string_lossy()]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    // Adopting records the filter (it has no tags): one update without fields.
+    let plan = on(&repo, &dir, &["plan", "--output", "json"]).json();
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan}");
+    assert_eq!(
+        (
+            changes[0]["action"].as_str(),
+            changes[0]["adopt"].as_bool(),
+            changes[0]["fields"].as_array().map(Vec::len)
+        ),
+        (Some("update"), Some(true), Some(0))
+    );
+    let apply = on(&repo, &dir, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = on(
+        &repo,
+        &dir,
+        &["plan", "--detailed-exitcode", "--output", "json"],
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(
+        metric_filter_settings(&repo, &["/imp/trail", "/imp/other"]),
+        before
+    );
+}

@@ -11,6 +11,7 @@ mod git_source;
 mod git_ssh;
 mod iam;
 mod import;
+mod metric_filter;
 mod notify;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;

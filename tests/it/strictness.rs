@@ -62,6 +62,7 @@ const MATH: &str = "apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {
 const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata:\n  name: /app/web\nspec:\n  retentionInDays: 14\n";
 const BASELINE: &str = "apiVersion: driftless.dev/v1\nkind: PatchBaseline\nmetadata:\n  name: base\nspec:\n  operatingSystem: AMAZON_LINUX_2023\n  approvalRules:\n    - patchFilters: {CLASSIFICATION: [Security]}\n      approveAfterDays: 7\n";
 const WINDOW: &str = "apiVersion: driftless.dev/v1\nkind: MaintenanceWindow\nmetadata:\n  name: win\nspec:\n  schedule: cron(0 3 ? * TUE *)\n  duration: 3\n  cutoff: 1\n  targets:\n    - name: web\n      resourceType: INSTANCE\n      tags: {\"Patch Group\": web}\n  tasks:\n    - name: patch\n      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n      targets: [web]\n      maxConcurrency: \"1\"\n      maxErrors: \"1\"\n";
+const FILTER: &str = "apiVersion: driftless.dev/v1\nkind: MetricFilter\nmetadata:\n  name: f\nspec:\n  logGroupName: /trail\n  filterPattern: ERROR\n  metricTransformations:\n    - metricName: m\n      metricNamespace: n\n      metricValue: \"1\"\n";
 const VAULT: &str = "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata:\n  name: vault\nspec:\n  tags: {env: prod}\n";
 const PLAN: &str = "apiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata:\n  name: plan\nspec:\n  externalVaults: [Default]\n  rules:\n    - name: daily\n      targetVault: Default\n      schedule: cron(0 5 ? * * *)\n  selections:\n    - name: sel\n      iamRoleArn: arn:aws:iam::111111111111:role/backup\n      tags: {Backup: daily}\n";
 
@@ -78,6 +79,7 @@ fn at(doc: &str, from: &str, to: &str) -> String {
 fn fields() -> Vec<(Field, String)> {
     let mut all = alarm_fields();
     all.extend(log_fields());
+    all.extend(metric_filter_fields());
     all.extend(baseline_fields());
     all.extend(window_fields());
     all.extend(backup_fields());
@@ -156,6 +158,36 @@ fn alarm_fields() -> Vec<(Field, String)> {
         (field(Kind::MetricAlarm, &["spec", "metrics", "[]", "period"], ("cloudwatch", "PutMetricAlarmInput"), &["Metrics", "[]", "Period"], Int(300), &[]), at(MATH, "      expression: m1 * 2\n", "      expression: m1 * 2\n      period: @V\n")),
         (field(Kind::MetricAlarm, &["spec", "metrics", "[]", "metricStat", "period"], ("cloudwatch", "PutMetricAlarmInput"), &["Metrics", "[]", "MetricStat", "Period"], Int(300), &[]), at(MATH, "      metricStat: {metric: {namespace: AWS/EC2, metricName: CPUUtilization}, period: 300, stat: Average}\n", "      metricStat:\n        metric: {namespace: AWS/EC2, metricName: CPUUtilization}\n        stat: Average\n        period: @V\n")),
         (field(Kind::MetricAlarm, &["spec", "metrics", "[]", "accountId"], ("cloudwatch", "PutMetricAlarmInput"), &["Metrics", "[]", "AccountId"], Pad("111111111111", '1'), &[]), at(MATH, "      returnData: false\n", "      returnData: false\n      accountId: @V\n")),
+    ]
+}
+
+/// PutMetricFilter.
+fn metric_filter_fields() -> Vec<(Field, String)> {
+    use Make::*;
+    let mf = |schema, member, make, bad| {
+        field(
+            Kind::MetricFilter,
+            schema,
+            ("logs", "PutMetricFilterRequest"),
+            member,
+            make,
+            bad,
+        )
+    };
+    let structured = FILTER.replace(
+        "  filterPattern: ERROR\n",
+        "  filterPattern: '{ $.a = 1 }'\n",
+    );
+    vec![
+        (mf(&["metadata", "name"], &["filterName"], Pad("f", 'a'), &["a:b", "a*"]), at(FILTER, "  name: f\n", "  name: @V\n")),
+        (mf(&["spec", "logGroupName"], &["logGroupName"], Pad("/trail", 'a'), &["/has space"]), at(FILTER, "  logGroupName: /trail\n", "  logGroupName: @V\n")),
+        (mf(&["spec", "filterPattern"], &["filterPattern"], Pad("ERROR", 'x'), &[]), at(FILTER, "  filterPattern: ERROR\n", "  filterPattern: @V\n")),
+        (mf(&["spec", "metricTransformations"], &["metricTransformations"], List("{metricName: m{i}, metricNamespace: n, metricValue: \"1\"}"), &[]), at(FILTER, "  metricTransformations:\n    - metricName: m\n      metricNamespace: n\n      metricValue: \"1\"\n", "  metricTransformations: @V\n")),
+        (mf(&["spec", "metricTransformations", "[]", "metricName"], &["metricTransformations", "[]", "metricName"], Pad("m", 'm'), &["a:b", "a*", "a$"]), at(FILTER, "    - metricName: m\n", "    - metricName: @V\n")),
+        (mf(&["spec", "metricTransformations", "[]", "metricNamespace"], &["metricTransformations", "[]", "metricNamespace"], Pad("n", 'n'), &["a:b", "a$"]), at(FILTER, "      metricNamespace: n\n", "      metricNamespace: @V\n")),
+        (mf(&["spec", "metricTransformations", "[]", "metricValue"], &["metricTransformations", "[]", "metricValue"], Pad("1", '1'), &[]), at(FILTER, "      metricValue: \"1\"\n", "      metricValue: @V\n")),
+        (mf(&["spec", "metricTransformations", "[]", "unit"], &["metricTransformations", "[]", "unit"], Pad("Count", 'x'), &[]), at(FILTER, "      metricValue: \"1\"\n", "      metricValue: \"1\"\n      unit: @V\n")),
+        (mf(&["spec", "metricTransformations", "[]", "dimensions", "{}"], &["metricTransformations", "[]", "dimensions", "{}"], Pad("$.a", 'a'), &[]), at(&structured, "      metricValue: \"1\"\n", "      metricValue: \"1\"\n      dimensions:\n        A: @V\n")),
     ]
 }
 

@@ -22,6 +22,7 @@
 mod alarm;
 mod backup;
 mod logs;
+mod metric_filter;
 mod patch;
 mod window;
 
@@ -292,11 +293,19 @@ pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>
     }
 }
 
+/// The last phase.
+const LAST_PHASE: u8 = 5;
+
+/// Vault writes, other writes, metric filter writes (their log groups exist by then),
+/// metric filter deletes, other deletes (log groups after their filters), vault
+/// deletes.
 fn phase(c: &Change) -> u8 {
     match (c.kind, c.action) {
-        (Kind::BackupVault, Action::Delete) => 3,
+        (Kind::BackupVault, Action::Delete) => LAST_PHASE,
         (Kind::BackupVault, _) => 0,
-        (_, Action::Delete) => 2,
+        (Kind::MetricFilter, Action::Delete) => 3,
+        (Kind::MetricFilter, _) => 2,
+        (_, Action::Delete) => 4,
         _ => 1,
     }
 }
@@ -345,7 +354,7 @@ pub async fn apply(
     let shared_record = Mutex::new(std::mem::take(record));
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
     let empty = LiveTarget::default();
-    for current_phase in 0..=3u8 {
+    for current_phase in 0..=LAST_PHASE {
         let mut futures = Vec::new();
         for ((p, target, kind, name), changes) in &units {
             if *p != current_phase {
@@ -406,6 +415,7 @@ async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::MaintenanceWindow => window::run(unit).await,
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
+        Kind::MetricFilter => metric_filter::run(unit).await,
     };
     unit.finish(result)
 }
@@ -508,7 +518,16 @@ mod tests {
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
-        assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 2);
-        assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), 3);
+        assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 4);
+        assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), LAST_PHASE);
+        // Filters after the groups they sit on are made, and gone before those go.
+        assert!(
+            phase(&c(Kind::MetricFilter, Action::Create))
+                > phase(&c(Kind::LogGroup, Action::Create))
+        );
+        assert!(
+            phase(&c(Kind::MetricFilter, Action::Delete))
+                < phase(&c(Kind::LogGroup, Action::Delete))
+        );
     }
 }

@@ -23,7 +23,9 @@
 //! Calls per plan: the listing above, plus `ListTagsForResource: U` where U = desired
 //! groups that exist but are not owned.
 
+pub mod metric_filters;
 pub mod write;
+pub use metric_filters::{delete_metric_filter, put_metric_filter};
 pub use write::*;
 
 use std::collections::{BTreeMap, BTreeSet};

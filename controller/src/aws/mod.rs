@@ -198,6 +198,9 @@ pub struct ReadRequest {
     pub maintenance_windows: BTreeSet<String>,
     pub backup_vaults: BTreeSet<String>,
     pub backup_plans: BTreeSet<String>,
+    /// The log groups of desired MetricFilters and of the ones last applied (from the
+    /// state store); empty: metric filters are not read.
+    pub metric_filter_groups: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -259,7 +262,21 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         stored_bytes: log_group_stored_bytes,
     } = logs?;
     let (patch_baselines, patch_group_registrations) = baselines?;
+    let metric_filters = if request.metric_filter_groups.is_empty() {
+        Vec::new()
+    } else {
+        // Filters on owned groups belong to them: read those too.
+        let mut groups = request.metric_filter_groups.clone();
+        groups.extend(
+            log_groups
+                .iter()
+                .filter(|g| g.owned_by(&request.instance))
+                .map(|g| g.name.clone()),
+        );
+        logs::metric_filters::read_metric_filters(clients, &groups).await?
+    };
     Ok(LiveTarget {
+        metric_filters,
         alarms: alarms?,
         log_groups,
         log_group_stored_bytes,
@@ -291,7 +308,15 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     .map(|(_, t)| t)
     .collect();
     if types.is_empty() {
-        return Ok(LiveTarget::default());
+        // Metric filters have no tags: no tagging listing for them.
+        return Ok(LiveTarget {
+            metric_filters: if wanted(Kind::MetricFilter) {
+                logs::metric_filters::read_every_metric_filter(clients).await?
+            } else {
+                Vec::new()
+            },
+            ..LiveTarget::default()
+        });
     }
     let tagged = tagging::tagged_resources(clients, &types).await?;
     let no_prefixes = BTreeSet::new();
@@ -323,7 +348,13 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     );
     let logs = logs?;
     let (patch_baselines, patch_group_registrations) = baselines?;
+    let metric_filters = if wanted(Kind::MetricFilter) {
+        logs::metric_filters::read_every_metric_filter(clients).await?
+    } else {
+        Vec::new()
+    };
     Ok(LiveTarget {
+        metric_filters,
         alarms: alarms?,
         log_groups: logs.groups,
         log_group_stored_bytes: logs.stored_bytes,

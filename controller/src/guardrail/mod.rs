@@ -229,6 +229,8 @@ pub enum Subject<'a> {
     MaintenanceWindow(&'a MaintenanceWindowSpec),
     BackupVault(&'a BackupVaultSpec),
     BackupPlan(&'a BackupPlanSpec),
+    /// No AWS Config rule evaluates metric filters; a subject so every kind has one.
+    MetricFilter(&'a crate::spec::MetricFilterSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -241,6 +243,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::MaintenanceWindow(s) => Subject::MaintenanceWindow(s),
             ResourceSpec::BackupVault(s) => Subject::BackupVault(s),
             ResourceSpec::BackupPlan(s) => Subject::BackupPlan(s),
+            ResourceSpec::MetricFilter(s) => Subject::MetricFilter(s),
         }
     }
 
@@ -253,6 +256,7 @@ impl<'a> Subject<'a> {
             Subject::MaintenanceWindow(_) => Kind::MaintenanceWindow,
             Subject::BackupVault(_) => Kind::BackupVault,
             Subject::BackupPlan(_) => Kind::BackupPlan,
+            Subject::MetricFilter(_) => Kind::MetricFilter,
         }
     }
 
@@ -264,7 +268,7 @@ impl<'a> Subject<'a> {
             Subject::MaintenanceWindow(s) => &s.tags,
             Subject::BackupVault(s) => &s.tags,
             Subject::BackupPlan(s) => &s.tags,
-            Subject::LogRetentionPolicy(_) => return None,
+            Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }
 }

@@ -27,6 +27,10 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             include_str!("../../../examples/quickstart/monitoring/web.yaml"),
         ),
         file(
+            "monitoring/cis.yaml",
+            include_str!("../../../examples/quickstart/monitoring/cis.yaml"),
+        ),
+        file(
             "patching/baselines.yaml",
             include_str!("../../../examples/quickstart/patching/baselines.yaml"),
         ),

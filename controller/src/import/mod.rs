@@ -32,6 +32,7 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::MaintenanceWindow,
     Kind::BackupVault,
     Kind::BackupPlan,
+    Kind::MetricFilter,
 ];
 
 /// What to import.

@@ -61,6 +61,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::MaintenanceWindow => "maintenance-windows.yaml",
         Kind::BackupVault => "backup-vaults.yaml",
         Kind::BackupPlan => "backup-plans.yaml",
+        Kind::MetricFilter => "metric-filters.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -149,6 +150,14 @@ fn documents(
     take(Kind::MaintenanceWindow, jsons(&windows));
     take(Kind::BackupVault, jsons(&vaults));
     take(Kind::BackupPlan, jsons(&live.backup_plans));
+    let mut shared_filter_names = Vec::new();
+    take(
+        Kind::MetricFilter,
+        filters(live, target, &mut shared_filter_names),
+    );
+    if wanted(Kind::MetricFilter) {
+        notes.extend(shared_filter_names);
+    }
     if wanted(Kind::MaintenanceWindow) {
         notes.extend(same_name);
     }
@@ -166,6 +175,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::MaintenanceWindow,
     Kind::BackupVault,
     Kind::BackupPlan,
+    Kind::MetricFilter,
 ];
 
 /// A plan's rules may name vaults that are not imported (`Default`, an owned one, one
@@ -270,6 +280,36 @@ fn jsons<S: Serialize + Tagged>(live: &[Live<S>]) -> Vec<Found> {
         .collect()
 }
 
+/// Metric filters as import sees them: owned when their log group carries this
+/// instance's (or another's) ownership tag. A filter name is unique per target in the
+/// format, so filters sharing a name on several groups are left out with a note.
+fn filters(live: &LiveTarget, target: &str, notes: &mut Vec<String>) -> Vec<Found> {
+    let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &live.metric_filters {
+        *count.entry(f.filter.name.as_str()).or_default() += 1;
+    }
+    for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
+        notes.push(format!(
+            "{target}: MetricFilter {name}: left out: {n} log groups have a filter of this name; \
+             a name is one filter per target in the format, rename all but one to import them"
+        ));
+    }
+    live.metric_filters
+        .iter()
+        .filter(|f| count[f.filter.name.as_str()] == 1)
+        .map(|f| Found {
+            name: f.filter.name.clone(),
+            spec: serde_json::to_value(&f.filter.spec).unwrap_or(J::Null),
+            owner: live
+                .log_groups
+                .iter()
+                .find(|g| g.name == f.filter.spec.log_group_name)
+                .and_then(|g| g.spec.tags.get(OWNERSHIP_TAG).cloned()),
+            unrepresented: f.filter.unrepresented.clone(),
+        })
+        .collect()
+}
+
 /// The document for one live resource, or why there is none (`None`: not worth a
 /// note, e.g. outside `--name-prefix`).
 fn candidate(
@@ -351,6 +391,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::MaintenanceWindow => of(spec, |s| normalise::maintenance_window(s, None)),
         Kind::BackupVault => of(spec, |s| normalise::backup_vault(s, None)),
         Kind::BackupPlan => of(spec, |s| normalise::backup_plan(s, None)),
+        Kind::MetricFilter => of(spec, normalise::metric_filter),
         Kind::LogRetentionPolicy => None,
     }
 }

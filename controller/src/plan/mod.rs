@@ -7,6 +7,7 @@
 //! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
 
 pub mod diff;
+pub mod metric_filter;
 pub mod normalise;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -416,6 +417,7 @@ pub fn plan_target(
         }
     }
     plan_retention_policies(target, desired, live, options, &mut plan);
+    metric_filter::plan_metric_filters(target, desired, live, options, &mut plan, &mut deletes);
     guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
     plan
 }
@@ -469,6 +471,7 @@ pub fn normalise_desired(
         ResourceSpec::BackupVault(s) => normalise::backup_vault(s, i),
         ResourceSpec::BackupPlan(s) => normalise::backup_plan(s, i),
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
+        ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);

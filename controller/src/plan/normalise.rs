@@ -33,7 +33,7 @@ use serde_json::{Map, Value as J};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
     BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    PatchBaselineSpec,
+    MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// A resource in canonical form: its own fields and its sub-resources.
@@ -194,6 +194,38 @@ pub fn log_group(spec: &LogGroupSpec, instance: Option<&str>) -> Normalised {
     }
     default(&mut v, "logGroupClass", J::from("STANDARD"));
     own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
+/// A metric filter: `applyOnTransformedLogs` false and a transformation's `unit`
+/// `None` when unset (what AWS returns for them), numbers as numbers. No tags: metric
+/// filters have none.
+pub fn metric_filter(spec: &MetricFilterSpec) -> Normalised {
+    let mut v = to_json(spec);
+    default(&mut v, "applyOnTransformedLogs", J::Bool(false));
+    if let Some(J::Array(transformations)) = obj(&mut v).get_mut("metricTransformations") {
+        for t in transformations.iter_mut() {
+            default(t, "unit", J::from("None"));
+            if let Some(d) = t.get_mut("defaultValue") {
+                if let Some(f) = d.as_f64() {
+                    *d = J::from(f);
+                }
+            }
+        }
+    }
+    // Keyed by position, so a change reads `metricTransformations[0].unit`.
+    if let Some(J::Array(items)) = obj(&mut v).remove("metricTransformations") {
+        let keyed: Map<String, J> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("[{i}]"), t))
+            .collect();
+        obj(&mut v).insert("metricTransformations".into(), J::Object(keyed));
+    }
     prune_empty(&mut v);
     Normalised {
         main: v,
@@ -732,5 +764,23 @@ mod tests {
         let mut d = json!({"a": 1});
         dont_care(&mut d, &json!({"a": 2, "b": 3}), &["a", "b"]);
         assert_eq!(d, json!({"a": 1, "b": 3}));
+    }
+
+    #[test]
+    fn metric_filter_unset_unit_and_transformed_flag_equal_what_aws_returns() {
+        let desired: MetricFilterSpec = serde_json::from_value(json!({
+            "logGroupName": "/trail", "filterPattern": "{ $.x = 1 }",
+            "metricTransformations": [{"metricName": "m", "metricNamespace": "ns", "metricValue": "1", "defaultValue": 0}]
+        }))
+        .unwrap();
+        let live: MetricFilterSpec = serde_json::from_value(json!({
+            "logGroupName": "/trail", "filterPattern": "{ $.x = 1 }", "applyOnTransformedLogs": false,
+            "metricTransformations": [{"metricName": "m", "metricNamespace": "ns", "metricValue": "1", "defaultValue": 0.0, "unit": "None"}]
+        }))
+        .unwrap();
+        assert_eq!(metric_filter(&desired).main, metric_filter(&live).main);
+        let mut counted = desired.clone();
+        counted.metric_transformations[0].unit = Some(crate::spec::alarm::StandardUnit::Count);
+        assert_ne!(metric_filter(&counted).main, metric_filter(&live).main);
     }
 }

@@ -130,7 +130,7 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 }
                 live.backup_plans.push(owned(r.name(), &s, |s| &mut s.tags));
             }
-            ResourceSpec::LogRetentionPolicy(_) => {}
+            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
         }
     }
     live

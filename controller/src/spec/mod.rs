@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod log_group;
 pub mod log_retention;
 pub mod maintenance_window;
+pub mod metric_filter;
 pub mod patch_baseline;
 pub mod rules;
 pub mod schema;
@@ -42,6 +43,7 @@ pub use envelope::{DriftPolicy, Metadata, API_VERSION};
 pub use log_group::LogGroupSpec;
 pub use log_retention::LogRetentionPolicySpec;
 pub use maintenance_window::MaintenanceWindowSpec;
+pub use metric_filter::MetricFilterSpec;
 pub use patch_baseline::PatchBaselineSpec;
 use yaml::{Node, Span};
 
@@ -120,6 +122,7 @@ kinds! {
     MaintenanceWindow(MaintenanceWindowSpec),
     BackupVault(BackupVaultSpec),
     BackupPlan(BackupPlanSpec),
+    MetricFilter(MetricFilterSpec),
 }
 
 impl fmt::Display for Kind {
