@@ -62,6 +62,53 @@ struct Trial<'e> {
     expected: gen::Expected,
 }
 
+/// When a process is killed.
+#[derive(Debug, Clone, Copy)]
+enum KillPoint {
+    /// This long after it started (startup, reads, writes, the record at the end).
+    After(Duration),
+    /// As soon as the emulator has served this many of its writes.
+    AfterWrites(u64),
+}
+
+/// Write requests (anything but reads: Describe, List, Get, BatchGet, LookupEvents)
+/// the emulator served, faulted or not.
+fn writes(counts: &crate::emulator::CallCounts) -> u64 {
+    let read = |op: &str| {
+        ["Describe", "List", "Get", "BatchGet", "LookupEvents"]
+            .iter()
+            .any(|p| op.starts_with(p))
+    };
+    counts
+        .calls
+        .values()
+        .flat_map(|ops| ops.iter())
+        .filter(|(op, _)| !read(op))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// How the kill points of a series are drawn: one in five at a time within the
+/// uninterrupted duration, the others after a number of writes of the
+/// uninterrupted apply's, so most land in the middle of the writes.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    duration: Duration,
+    writes: u64,
+}
+
+impl Window {
+    fn draw(&self, rng: &mut Rng) -> KillPoint {
+        if rng.below(5) == 0 {
+            KillPoint::After(Duration::from_millis(
+                rng.below(self.duration.as_millis() as u64 + 1),
+            ))
+        } else {
+            KillPoint::AfterWrites(1 + rng.below(self.writes))
+        }
+    }
+}
+
 /// The figures of a series of trials.
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -70,6 +117,9 @@ pub struct Tally {
     pub kills: usize,
     /// Killed processes that had already exited when the kill came.
     pub finished_before_kill: usize,
+    /// Kills after which the account held some but not all of the repository's
+    /// resources: the process died in the middle of its writes.
+    pub mid_write: usize,
     pub restarts: usize,
     pub duplicates: usize,
     pub orphans: usize,
@@ -124,17 +174,33 @@ impl<'e> Trial<'e> {
         c
     }
 
-    /// Starts the command, kills it with SIGKILL after `delay`; whether it was still
-    /// running then.
-    fn kill_after(&self, mode: Mode, delay: Duration) -> bool {
+    /// Starts the command and kills it with SIGKILL at `point`, or after `deadline`
+    /// when the point never comes (a controller that finished its reconcile in fewer
+    /// writes idles on); whether it was still running then.
+    fn kill_at(&self, mode: Mode, point: KillPoint, deadline: Duration) -> bool {
+        let before = writes(&self.emulator.calls_of(&self.account.account_id));
         let mut child: Child = self
             .command(mode, false)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
-        let running = child.try_wait().unwrap().is_none();
+        let started = Instant::now();
+        let running = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            let due = match point {
+                KillPoint::After(delay) => started.elapsed() >= delay,
+                KillPoint::AfterWrites(k) => {
+                    writes(&self.emulator.calls_of(&self.account.account_id)) - before >= k
+                }
+            };
+            if due || started.elapsed() > deadline {
+                break true;
+            }
+            std::thread::sleep(Duration::from_millis(40));
+        };
         // std's kill is SIGKILL on Unix.
         let _ = child.kill();
         let _ = child.wait();
@@ -162,6 +228,11 @@ impl<'e> Trial<'e> {
             .arg("--state-dir")
             .arg(self.state.path());
         c.output().unwrap().status.code().unwrap_or(-1)
+    }
+
+    fn sdk(&self) -> aws_types::SdkConfig {
+        self.emulator
+            .sdk_config(&self.account.account_id, &self.account.region)
     }
 
     fn history(&self) -> Result<Value, String> {
@@ -225,56 +296,46 @@ fn trial(
     emulator: &Emulator,
     n: usize,
     mode: Mode,
-    window: Duration,
+    window: Window,
     rng: &mut Rng,
     tally: &mut Tally,
     rt: &tokio::runtime::Runtime,
 ) {
     let t = Trial::new(emulator, n);
+    let started = Instant::now();
     tally.trials += 1;
     let kills = 1 + rng.below(2) as usize;
+    let mut landed = Vec::new();
     for _ in 0..kills {
-        let delay = Duration::from_millis(rng.below(window.as_millis() as u64));
+        let point = window.draw(rng);
         tally.kills += 1;
-        if !t.kill_after(mode, delay) {
+        if !t.kill_at(mode, point, window.duration * 2) {
             tally.finished_before_kill += 1;
         }
-    }
-    let mut finished = 0;
-    let mut ok = false;
-    while finished < MAX_RESTARTS && !ok {
-        let (code, stdout) = t.finish(mode);
-        tally.restarts += 1;
-        // A finished apply records a reconcile only when it had something to write.
-        if mode == Mode::Run || stdout.contains("Apply complete") {
-            finished += 1;
+        let census = rt.block_on(Census::read(&t.sdk()));
+        let present = census.items.len() + census.items.iter().map(|i| i.subs.len()).sum::<usize>();
+        if present > 0 && present < t.expected.parts() {
+            tally.mid_write += 1;
         }
-        ok = code == 0;
+        landed.push(format!(
+            "{point:?} ({present}/{} present, {:.1} s)",
+            t.expected.parts(),
+            started.elapsed().as_secs_f64()
+        ));
     }
-    let mut problems = Vec::new();
-    if !ok || t.plan_exit_code() != 0 {
-        problems.push("not converged".to_string());
-    } else {
-        tally.converged += 1;
-    }
-    let census = rt.block_on(Census::read(
-        &emulator.sdk_config(&t.account.account_id, &t.account.region),
-    ));
-    let duplicates = census.duplicates();
-    tally.duplicates += duplicates.len();
-    let none = Default::default();
-    let differences = census.differences(&t.expected, &none, &none);
-    let orphans = differences
-        .iter()
-        .filter(|d| !d.ends_with(": missing"))
-        .count();
-    tally.orphans += orphans;
-    match history_problem(&t, finished) {
-        None => tally.history_intact += 1,
-        Some(p) => problems.push(p),
-    }
-    problems.extend(duplicates);
-    problems.extend(differences);
+    let (ok, finished, restarts) = restart(&t, mode);
+    tally.restarts += restarts;
+    let problems = check(&t, ok, finished, tally, rt);
+    println!(
+        "trial {n} ({mode:?}): killed at {}; {restarts} restart(s); {:.1} s; {}",
+        landed.join(", "),
+        started.elapsed().as_secs_f64(),
+        if problems.is_empty() {
+            "ok".to_string()
+        } else {
+            format!("{problems:?}")
+        }
+    );
     if !problems.is_empty() {
         tally.failures.push(format!(
             "trial {n} ({mode:?}, {kills} kills): {problems:#?}"
@@ -282,14 +343,66 @@ fn trial(
     }
 }
 
-/// How long an uninterrupted apply of a [`Sizes::small`] repository takes here: the
-/// window the kill points are drawn from (a little longer, so some land after it).
-fn calibrate(emulator: &Emulator) -> Duration {
+/// Runs the command to its end until it succeeds, at most [`MAX_RESTARTS`] times:
+/// (succeeded, runs that recorded a reconcile, runs).
+fn restart(t: &Trial, mode: Mode) -> (bool, usize, usize) {
+    let mut finished = 0;
+    for runs in 1..=MAX_RESTARTS {
+        let (code, stdout) = t.finish(mode);
+        // A finished apply records a reconcile only when it had something to write.
+        if mode == Mode::Run || stdout.contains("Apply complete") {
+            finished += 1;
+        }
+        if code == 0 {
+            return (true, finished, runs);
+        }
+    }
+    (false, finished, MAX_RESTARTS)
+}
+
+/// Every check of a trial's end; what is wrong (empty: nothing).
+fn check(
+    t: &Trial,
+    ok: bool,
+    finished: usize,
+    tally: &mut Tally,
+    rt: &tokio::runtime::Runtime,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !ok || t.plan_exit_code() != 0 {
+        problems.push("not converged".to_string());
+    } else {
+        tally.converged += 1;
+    }
+    let census = rt.block_on(Census::read(&t.sdk()));
+    let duplicates = census.duplicates();
+    tally.duplicates += duplicates.len();
+    let none = Default::default();
+    let differences = census.differences(&t.expected, &none, &none);
+    tally.orphans += differences
+        .iter()
+        .filter(|d| !d.ends_with(": missing"))
+        .count();
+    match history_problem(t, finished) {
+        None => tally.history_intact += 1,
+        Some(p) => problems.push(p),
+    }
+    problems.extend(duplicates);
+    problems.extend(differences);
+    problems
+}
+
+/// How long an uninterrupted apply of a [`Sizes::small`] repository takes here and
+/// how many writes it makes: the window the kill points are drawn from.
+fn calibrate(emulator: &Emulator) -> Window {
     let t = Trial::new(emulator, 0);
     let started = Instant::now();
     let (code, stdout) = t.finish(Mode::Apply);
     assert_eq!(code, 0, "the uninterrupted apply failed: {stdout}");
-    started.elapsed().mul_f64(1.2)
+    Window {
+        duration: started.elapsed(),
+        writes: writes(&emulator.calls_of(&t.account.account_id)),
+    }
 }
 
 /// `trials` trials, alternating apply and run; panics with every failure.
@@ -305,14 +418,16 @@ pub fn crash_trials(trials: usize, seed: u64) -> Tally {
         trial(&emulator, n, mode, window, &mut rng, &mut tally, &rt);
     }
     println!(
-        "crash: {} trials (seed {seed}, kill window {} ms, {} resources each): {} converged, \
-         {} kills ({} after the process had finished), {} restarts, {} duplicates, {} orphans, \
+        "crash: {} trials (seed {seed}, kill window {} ms or {} writes, {} resources each): {} converged, \
+         {} kills ({} in the middle of the writes, {} after the process had finished), {} restarts, {} duplicates, {} orphans, \
          history intact in {}; {:.1} s",
         tally.trials,
-        window.as_millis(),
+        window.duration.as_millis(),
+        window.writes,
         Sizes::small().total(),
         tally.converged,
         tally.kills,
+        tally.mid_write,
         tally.finished_before_kill,
         tally.restarts,
         tally.duplicates,

@@ -441,7 +441,11 @@ fn apply_converges_under_faults_without_duplicates_or_writes_to_unowned_namesake
     emulator.reset_calls();
 
     let started = Instant::now();
-    emulator.set_faults(&fault_rules(13));
+    let seed = std::env::var("DRIFTLESS_FAULT_SEED")
+        .ok()
+        .map(|s| s.parse().expect("DRIFTLESS_FAULT_SEED is a number"))
+        .unwrap_or(13);
+    emulator.set_faults(&fault_rules(seed));
     let quick_rounds = quickstart.converge(&emulator);
     let rounds = repo.converge(&emulator);
     let elapsed = started.elapsed();
@@ -449,8 +453,8 @@ fn apply_converges_under_faults_without_duplicates_or_writes_to_unowned_namesake
     emulator.clear_faults();
 
     println!(
-        "faults: {} resources ({} generated, quickstart 8), {} namesakes; quickstart {quick_rounds:?}; \
-         generated {rounds:?}; {} calls, faults injected {:?} ({} total); {:.1} s",
+        "faults (seed {seed}): {} resources ({} generated, quickstart 8), {} namesakes; quickstart {quick_rounds:?}; \
+         generated {rounds:#?}; {} calls, faults injected {:?} ({} total); {:.1} s",
         Sizes::few_hundred().total() + 8,
         Sizes::few_hundred().total(),
         seeded.names.len(),

@@ -77,6 +77,33 @@ pub struct Expected {
     pub plans: BTreeMap<String, Vec<String>>,
 }
 
+impl Expected {
+    /// How many resources (not sub-resources) the account should hold.
+    pub fn resources(&self) -> usize {
+        self.alarms.len()
+            + self.log_groups.len()
+            + self.baselines.len()
+            + self.windows.len()
+            + self.vaults.len()
+            + self.plans.len()
+    }
+}
+
+impl Expected {
+    /// Resources and sub-resources (window targets and tasks, selections, patch
+    /// groups) the account should hold.
+    pub fn parts(&self) -> usize {
+        let subs = self.baselines.values().map(Vec::len).sum::<usize>()
+            + self
+                .windows
+                .values()
+                .map(|(a, b)| a.len() + b.len())
+                .sum::<usize>()
+            + self.plans.values().map(Vec::len).sum::<usize>();
+        self.resources() + subs
+    }
+}
+
 /// A generated repository: its files (relative path, text) and what it describes.
 pub struct Generated {
     pub files: Vec<(String, String)>,
