@@ -1,12 +1,14 @@
-//! Crash safety (issue 13, part 4): `driftless apply` and `driftless run` are killed
-//! with SIGKILL at seeded random points while they create a generated repository of
-//! every kind (`gen.rs`), once or twice per trial; then the command is run again (for
-//! `run`: `run --once`, the controller's own reconcile) until it succeeds. Each trial
-//! must end converged (a plan shows no change), with no duplicate window, baseline,
-//! plan or selection, no orphan (every resource in the account is owned and in the
+//! Crash safety (issue 13, part 4): each trial reconciles a first revision (a
+//! generated repository's alarms) to its end, then writes the rest of the repository
+//! (every other kind, `gen.rs`) and starts `driftless apply` or `driftless run`, killed
+//! with SIGKILL at seeded random points (mostly after a seeded number of writes, so in
+//! the middle of them), once or twice; then the command is run again (for `run`: `run
+//! --once`, the controller's own reconcile) until it succeeds. Each trial must end
+//! converged (a plan shows no change), with no duplicate window, baseline, plan or
+//! selection, no orphan (every resource in the account is owned and in the
 //! repository), and an intact history (`driftless history` reads, no database set
-//! aside as corrupt, every finished command's reconcile recorded, the last one a
-//! success).
+//! aside as corrupt, the first revision's reconcile still there, every finished
+//! command's reconcile recorded, the newest a success).
 //!
 //! A few trials run in `make test`; `tests/soak/crash.sh` runs the ignored
 //! [`crash_soak`] with `DRIFTLESS_CRASH_TRIALS` (default 50) and
@@ -60,6 +62,8 @@ struct Trial<'e> {
     state: tempfile::TempDir,
     account: TestAccount,
     expected: gen::Expected,
+    /// The files written after the prelude (every kind but alarms).
+    rest: gen::Generated,
 }
 
 /// When a process is killed.
@@ -124,6 +128,10 @@ pub struct Tally {
     pub duplicates: usize,
     pub orphans: usize,
     pub history_intact: usize,
+    /// Trials whose interrupted revision has no reconcile in the history: every
+    /// write was made by a killed process, which died before recording it (the
+    /// record is written when a reconcile ends; the next run had nothing to write).
+    pub unrecorded: usize,
     pub failures: Vec<String>,
 }
 
@@ -131,15 +139,43 @@ impl<'e> Trial<'e> {
     fn new(emulator: &'e Emulator, n: usize) -> Trial<'e> {
         let account = TestAccount::new();
         let generated = gen::repository(&format!("crash{n}"), Sizes::small(), &account.region);
+        let (first, rest) = generated
+            .files
+            .into_iter()
+            .partition(|(path, _)| path == "alarms.yaml");
         let trial = Trial {
             emulator,
             dir: tempfile::tempdir().unwrap(),
             state: tempfile::tempdir().unwrap(),
             account,
-            expected: generated.expected.clone(),
+            expected: generated.expected,
+            rest: gen::Generated {
+                files: rest,
+                expected: gen::Expected::default(),
+            },
         };
-        gen::write_to(&generated, trial.dir.path());
+        let first = gen::Generated {
+            files: first,
+            expected: gen::Expected::default(),
+        };
+        gen::write_to(&first, trial.dir.path());
         trial
+    }
+
+    /// A first revision (the alarms alone) reconciled to its end, so there is history
+    /// to lose; then the rest of the repository is written (the revision the kills
+    /// interrupt). Returns the history's reconciles after the prelude.
+    fn prelude(&self, mode: Mode) -> Vec<Value> {
+        let (code, stdout) = self.finish(mode);
+        assert_eq!(code, 0, "the prelude's {mode:?} failed: {stdout}");
+        gen::write_to(&self.rest, self.dir.path());
+        let history = self.history().expect("the prelude's history");
+        let reconciles = history["reconciles"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!reconciles.is_empty(), "the prelude recorded no reconcile");
+        reconciles
     }
 
     fn command(&self, mode: Mode, once: bool) -> std::process::Command {
@@ -253,9 +289,10 @@ impl<'e> Trial<'e> {
     }
 }
 
-/// Whether the history is readable, nothing was set aside as corrupt, at least
-/// `finished` reconciles are recorded and the newest is a success; else why not.
-fn history_problem(trial: &Trial, finished: usize) -> Option<String> {
+/// Whether the history is readable, nothing was set aside as corrupt, the `prior`
+/// reconciles are all still there, `finished` more are recorded and the newest is a
+/// success; else why not.
+fn history_problem(trial: &Trial, prior: &[Value], finished: usize) -> Option<String> {
     let history = match trial.history() {
         Ok(h) => h,
         Err(e) => return Some(format!("history unreadable: {e}")),
@@ -267,10 +304,14 @@ fn history_problem(trial: &Trial, finished: usize) -> Option<String> {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if reconciles.len() < finished {
+    if let Some(lost) = prior.iter().find(|p| !reconciles.contains(p)) {
+        return Some(format!("the prelude's reconcile {lost} is gone: {history}"));
+    }
+    if reconciles.len() < prior.len() + finished {
         return Some(format!(
-            "{} reconciles recorded, {finished} finished: {history}",
-            reconciles.len()
+            "{} reconciles recorded, {} before the kills and {finished} finished since: {history}",
+            reconciles.len(),
+            prior.len()
         ));
     }
     let newest = reconciles
@@ -302,6 +343,7 @@ fn trial(
     rt: &tokio::runtime::Runtime,
 ) {
     let t = Trial::new(emulator, n);
+    let prior = t.prelude(mode);
     let started = Instant::now();
     tally.trials += 1;
     let kills = 1 + rng.below(2) as usize;
@@ -314,7 +356,7 @@ fn trial(
         }
         let census = rt.block_on(Census::read(&t.sdk()));
         let present = census.items.len() + census.items.iter().map(|i| i.subs.len()).sum::<usize>();
-        if present > 0 && present < t.expected.parts() {
+        if present > t.expected.alarms.len() && present < t.expected.parts() {
             tally.mid_write += 1;
         }
         landed.push(format!(
@@ -325,7 +367,7 @@ fn trial(
     }
     let (ok, finished, restarts) = restart(&t, mode);
     tally.restarts += restarts;
-    let problems = check(&t, ok, finished, tally, rt);
+    let problems = check(&t, &prior, ok, finished, tally, rt);
     println!(
         "trial {n} ({mode:?}): killed at {}; {restarts} restart(s); {:.1} s; {}",
         landed.join(", "),
@@ -363,6 +405,7 @@ fn restart(t: &Trial, mode: Mode) -> (bool, usize, usize) {
 /// Every check of a trial's end; what is wrong (empty: nothing).
 fn check(
     t: &Trial,
+    prior: &[Value],
     ok: bool,
     finished: usize,
     tally: &mut Tally,
@@ -383,7 +426,14 @@ fn check(
         .iter()
         .filter(|d| !d.ends_with(": missing"))
         .count();
-    match history_problem(t, finished) {
+    let recorded = t
+        .history()
+        .map(|h| h["reconciles"].as_array().map_or(0, Vec::len))
+        .unwrap_or(0);
+    if recorded == prior.len() {
+        tally.unrecorded += 1;
+    }
+    match history_problem(t, prior, finished) {
         None => tally.history_intact += 1,
         Some(p) => problems.push(p),
     }
@@ -396,12 +446,14 @@ fn check(
 /// how many writes it makes: the window the kill points are drawn from.
 fn calibrate(emulator: &Emulator) -> Window {
     let t = Trial::new(emulator, 0);
+    t.prelude(Mode::Apply);
+    let before = writes(&emulator.calls_of(&t.account.account_id));
     let started = Instant::now();
     let (code, stdout) = t.finish(Mode::Apply);
     assert_eq!(code, 0, "the uninterrupted apply failed: {stdout}");
     Window {
         duration: started.elapsed(),
-        writes: writes(&emulator.calls_of(&t.account.account_id)),
+        writes: writes(&emulator.calls_of(&t.account.account_id)) - before,
     }
 }
 
@@ -420,7 +472,7 @@ pub fn crash_trials(trials: usize, seed: u64) -> Tally {
     println!(
         "crash: {} trials (seed {seed}, kill window {} ms or {} writes, {} resources each): {} converged, \
          {} kills ({} in the middle of the writes, {} after the process had finished), {} restarts, {} duplicates, {} orphans, \
-         history intact in {}; {:.1} s",
+         history intact in {} ({} interrupted revisions without a reconcile of their own); {:.1} s",
         tally.trials,
         window.duration.as_millis(),
         window.writes,
@@ -433,6 +485,7 @@ pub fn crash_trials(trials: usize, seed: u64) -> Tally {
         tally.duplicates,
         tally.orphans,
         tally.history_intact,
+        tally.unrecorded,
         started.elapsed().as_secs_f64()
     );
     assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
