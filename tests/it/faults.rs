@@ -519,3 +519,68 @@ fn quickstart_expected() -> Expected {
         plans: [("prod-daily".to_string(), strings(&["tagged-daily"]))].into(),
     }
 }
+
+/// Every create driftless makes, by service (botocore's names) and operation.
+const CREATES: &[(&str, &str)] = &[
+    ("cloudwatch", "PutMetricAlarm"),
+    ("logs", "CreateLogGroup"),
+    ("logs", "PutRetentionPolicy"),
+    ("ssm", "CreatePatchBaseline"),
+    ("ssm", "RegisterPatchBaselineForPatchGroup"),
+    ("ssm", "CreateMaintenanceWindow"),
+    ("ssm", "RegisterTargetWithMaintenanceWindow"),
+    ("ssm", "RegisterTaskWithMaintenanceWindow"),
+    ("backup", "CreateBackupVault"),
+    ("backup", "CreateBackupPlan"),
+    ("backup", "CreateBackupSelection"),
+];
+
+/// Invariant 6, deterministically: the first three answers of every create are lost
+/// (served, then the connection closed); the SDK's retries must be recognised (client
+/// tokens, or an existing resource found to be ours), so one apply makes everything
+/// without a failure and without a duplicate.
+#[test]
+fn creates_whose_answers_are_lost_are_retried_without_failures_or_duplicates() {
+    let emulator = Emulator::private();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let account = TestAccount::new();
+    let generated = gen::repository("lost", Sizes::small(), &account.region);
+    let repo = Driven::new(|root| gen::write_to(&generated, root), account);
+    let rules: Vec<Value> = CREATES
+        .iter()
+        .map(|(service, operation)| {
+            json!({"service": service, "operation": operation, "kind": "drop_response", "count": 3})
+        })
+        .collect();
+    emulator.set_faults(&json!({"seed": 1, "rules": rules}));
+    let out = repo.run(&emulator, &["apply", "--auto-approve"]);
+    let fired = emulator.faults();
+    emulator.clear_faults();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (rule, (service, operation)) in fired["rules"].as_array().unwrap().iter().zip(CREATES) {
+        assert_eq!(rule["fired"], 3, "{service} {operation}: {rule}");
+    }
+    assert!(
+        out.status.success(),
+        "the apply failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        apply_counts(&stdout).map(|(_, failed)| failed),
+        Some(0),
+        "{stdout}"
+    );
+    let plan = repo.plan(&emulator);
+    assert_eq!(
+        remaining(&plan),
+        Vec::<String>::new(),
+        "changes left after one apply"
+    );
+    let census = rt.block_on(Census::read(&repo.sdk(&emulator)));
+    assert_eq!(census.duplicates(), Vec::<String>::new());
+    let none = BTreeSet::new();
+    assert_eq!(
+        census.differences(&generated.expected, &none, &none),
+        Vec::<String>::new()
+    );
+}
