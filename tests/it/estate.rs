@@ -34,6 +34,9 @@ pub fn driftless_at(endpoint: &str, account: &str, region: &str, home: &Path) ->
     command
 }
 
+/// (name, sub-resource names) pairs of one kind.
+type Named = Vec<(String, Vec<String>)>;
+
 /// One live resource.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -134,7 +137,7 @@ impl Census {
         unowned_allowed: &BTreeSet<String>,
     ) -> Vec<String> {
         let mut out = Vec::new();
-        let wanted = |names: Vec<(String, Vec<String>)>| -> BTreeMap<String, Vec<String>> {
+        let wanted = |names: Named| -> BTreeMap<String, Vec<String>> {
             names
                 .into_iter()
                 .filter(|(n, _)| !conflicted.contains(n))
@@ -152,7 +155,7 @@ impl Census {
                 (n.clone(), subs)
             })
             .collect();
-        let kinds: [(&str, Vec<(String, Vec<String>)>); 6] = [
+        let kinds: [(&str, Named); 6] = [
             ("MetricAlarm", flat(&expected.alarms)),
             ("LogGroup", flat(&expected.log_groups)),
             (

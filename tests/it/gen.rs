@@ -317,11 +317,11 @@ fn windows(prefix: &str, sizes: Sizes, region: &str, expected: &mut Expected) ->
 
 /// Two or three tasks per window, cycling through every task type.
 fn window_tasks(prefix: &str, i: usize, region: &str) -> (String, Vec<String>) {
-    let mut out = format!(
+    let mut out = String::from(
         "    - name: patch\n      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n      \
          targets: [web]\n      priority: 1\n      maxConcurrency: \"10%\"\n      maxErrors: \
-         \"1\"\n      cutoffBehavior: CONTINUE_TASK\n      parameters: {{Operation: [Install], \
-         RebootOption: [RebootIfNeeded]}}\n"
+         \"1\"\n      cutoffBehavior: CONTINUE_TASK\n      parameters: {Operation: [Install], \
+         RebootOption: [RebootIfNeeded]}\n"
     );
     let mut names = vec!["patch".to_string()];
     let second = match i % 3 {
