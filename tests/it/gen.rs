@@ -321,7 +321,7 @@ fn window_tasks(prefix: &str, i: usize, region: &str) -> (String, Vec<String>) {
         "    - name: patch\n      type: RUN_COMMAND\n      taskArn: AWS-RunPatchBaseline\n      \
          targets: [web]\n      priority: 1\n      maxConcurrency: \"10%\"\n      maxErrors: \
          \"1\"\n      cutoffBehavior: CONTINUE_TASK\n      parameters: {Operation: [Install], \
-         RebootOption: [RebootIfNeeded]}\n"
+         RebootOption: [RebootIfNeeded]}\n",
     );
     let mut names = vec!["patch".to_string()];
     let second = match i % 3 {
