@@ -62,7 +62,7 @@ struct Rounds {
     /// Units reported failed, summed over the applies.
     failed_changes: usize,
     made_changes: usize,
-    /// Applies whose plan could not be made (a read failed after every retry).
+    /// Applies whose target could not be planned (a read failed after every retry).
     unplanned: usize,
     /// The `error:` lines of the applies (what failed, and why).
     errors: Vec<String>,
@@ -112,7 +112,8 @@ impl Driven {
             if let Some((made, failed)) = apply_counts(&stdout) {
                 rounds.made_changes += made;
                 rounds.failed_changes += failed;
-            } else if !stdout.contains("Nothing to apply") && !out.status.success() {
+            }
+            if stdout.contains("failed target") {
                 rounds.unplanned += 1;
             }
             if nothing_left(&out) {
@@ -299,6 +300,48 @@ async fn seed_namesakes(config: &SdkConfig, prefix: &str) -> BTreeSet<String> {
     names
 }
 
+/// Unowned, never-expiring log groups under the first generated retention policy's
+/// prefix: two it must set, one it excludes (`audit-`). Returns (governed, excluded).
+async fn seed_governed(config: &SdkConfig, prefix: &str) -> (Vec<String>, String) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let base = format!("/{prefix}-lambda-0/");
+    let governed = vec![format!("{base}fn-a"), format!("{base}fn-b")];
+    let excluded = format!("{base}audit-trail");
+    for name in governed.iter().chain([&excluded]) {
+        logs.create_log_group()
+            .log_group_name(name)
+            .tags("owner", "lambda")
+            .send()
+            .await
+            .expect("CreateLogGroup");
+    }
+    (governed, excluded)
+}
+
+/// The retention of each of `names` (None: never expire).
+async fn retentions(config: &SdkConfig, names: &[String]) -> Vec<Option<i32>> {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let mut out = Vec::new();
+    for name in names {
+        let found = logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .send()
+            .await
+            .expect("DescribeLogGroups");
+        let group = found
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name));
+        out.push(
+            group
+                .expect("the governed group exists")
+                .retention_in_days(),
+        );
+    }
+    out
+}
+
 /// The fault counters of a run, by kind, summed over every operation.
 fn faults_by_kind(counts: &CallCounts) -> std::collections::BTreeMap<String, u64> {
     let mut by_kind = std::collections::BTreeMap::new();
@@ -342,7 +385,7 @@ fn assert_converged(
         Vec::<String>::new(),
         "{label}: duplicates"
     );
-    let differences = census.differences(expected, &seeded.names, &seeded.names);
+    let differences = census.differences(expected, &seeded.names, &seeded.unowned);
     assert!(
         differences.is_empty(),
         "{label}: the account differs from the repository: {differences:#?}"
@@ -376,6 +419,12 @@ fn assert_converged(
             !seeded.events.contains(id) && names.iter().any(|n| seeded.identifiers.contains(n))
         })
         .collect();
+    let days = i32::try_from(gen::policy_retention(0)).unwrap();
+    assert_eq!(
+        rt.block_on(retentions(&driven.sdk(emulator), &seeded.governed)),
+        vec![Some(days); seeded.governed.len()],
+        "{label}: the retention policy's groups"
+    );
     assert!(
         written.is_empty(),
         "{label}: writes naming an unowned namesake: {written:#?}"
@@ -387,6 +436,10 @@ fn assert_converged(
 #[derive(Default)]
 struct SeededNamesakes {
     names: BTreeSet<String>,
+    /// Unowned groups a retention policy governs (written by design), and the
+    /// excluded one, which must stay untouched like the namesakes.
+    governed: Vec<String>,
+    unowned: BTreeSet<String>,
     items: Vec<crate::estate::Item>,
     identifiers: BTreeSet<String>,
     events: BTreeSet<String>,
@@ -400,13 +453,17 @@ fn seed(
 ) -> SeededNamesakes {
     let config = driven.sdk(emulator);
     let names = rt.block_on(seed_namesakes(&config, prefix));
+    let (governed, excluded) = rt.block_on(seed_governed(&config, prefix));
+    let mut unowned = names.clone();
+    unowned.extend(governed.iter().cloned());
+    unowned.insert(excluded.clone());
     let census = rt.block_on(Census::read(&config));
     let items: Vec<_> = census
         .items
         .into_iter()
-        .filter(|i| names.contains(&i.name))
+        .filter(|i| names.contains(&i.name) || i.name == excluded)
         .collect();
-    assert_eq!(items.len(), names.len(), "every namesake seeded once");
+    assert_eq!(items.len(), names.len() + 1, "every namesake seeded once");
     let identifiers = items
         .iter()
         .flat_map(|i| [i.name.clone(), i.id.clone(), i.arn.clone()])
@@ -418,6 +475,8 @@ fn seed(
         .collect();
     SeededNamesakes {
         names,
+        governed,
+        unowned,
         items,
         identifiers,
         events,

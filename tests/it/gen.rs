@@ -221,18 +221,23 @@ fn logs(prefix: &str, sizes: Sizes, expected: &mut Expected) -> String {
         out.push_str(&format!("  tags: {{service: s{}}}\n", i % 11));
         expected.log_groups.push(name);
     }
-    // Policies over prefixes no generated (nor seeded) group has: they must write
-    // nothing, since every group they would match is absent.
+    // Policies over groups driftless does not own (a test may make some: Lambda's).
     for i in 0..sizes.retention_policies {
         out.push_str(&format!(
             "---\n{DOC}kind: LogRetentionPolicy\nmetadata: {{name: {prefix}-retention-{i}}}\n\
              spec:\n  logGroupNamePrefix: /{prefix}-lambda-{i}/\n  retentionInDays: {}\n  \
              onlyWhereUnset: {}\n  exclude: [/{prefix}-lambda-{i}/audit-]\n",
-            RETENTIONS[(i + 3) % RETENTIONS.len()],
+            policy_retention(i),
             i % 2 == 0
         ));
     }
     out
+}
+
+/// The days the `i`-th generated LogRetentionPolicy sets (on `/<prefix>-lambda-<i>/`
+/// groups; only where unset for even `i`; `audit-` groups excluded).
+pub fn policy_retention(i: usize) -> u32 {
+    RETENTIONS[(i + 3) % RETENTIONS.len()]
 }
 
 fn baselines(prefix: &str, sizes: Sizes, expected: &mut Expected) -> String {
