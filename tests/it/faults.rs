@@ -180,20 +180,17 @@ fn remaining(plan: &Value) -> Vec<String> {
 /// Unowned resources of the generated repository's names, one or more per kind,
 /// made with the SDK before driftless runs; returns their names.
 async fn seed_namesakes(config: &SdkConfig, prefix: &str) -> BTreeSet<String> {
-    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection};
-    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, OperatingSystem, Tag, Target};
+    let mut names = BTreeSet::new();
+    seed_cloudwatch_logs(config, prefix, &mut names).await;
+    seed_ssm(config, prefix, &mut names).await;
+    seed_backup(config, prefix, &mut names).await;
+    names
+}
+
+/// Two alarms and a log group (with a retention of its own).
+async fn seed_cloudwatch_logs(config: &SdkConfig, prefix: &str, names: &mut BTreeSet<String>) {
     let cw = aws_sdk_cloudwatch::Client::new(config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
-    let ssm = aws_sdk_ssm::Client::new(config);
-    let backup = aws_sdk_backup::Client::new(config);
-    let other = || {
-        Tag::builder()
-            .key("owner")
-            .value("another-team")
-            .build()
-            .unwrap()
-    };
-    let mut names = BTreeSet::new();
     for i in [1, 7] {
         let name = format!("{prefix}-alarm-{i:03}");
         crate::fixtures::put_minimal_alarm(&cw, &name)
@@ -217,6 +214,19 @@ async fn seed_namesakes(config: &SdkConfig, prefix: &str) -> BTreeSet<String> {
         .await
         .expect("PutRetentionPolicy");
     names.insert(group);
+}
+
+/// Two baselines and two windows (with a target each).
+async fn seed_ssm(config: &SdkConfig, prefix: &str, names: &mut BTreeSet<String>) {
+    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, OperatingSystem, Tag, Target};
+    let ssm = aws_sdk_ssm::Client::new(config);
+    let other = || {
+        Tag::builder()
+            .key("owner")
+            .value("another-team")
+            .build()
+            .unwrap()
+    };
     for i in [2, 9] {
         let name = format!("{prefix}-baseline-{i:03}");
         ssm.create_patch_baseline()
@@ -251,6 +261,12 @@ async fn seed_namesakes(config: &SdkConfig, prefix: &str) -> BTreeSet<String> {
             .expect("RegisterTargetWithMaintenanceWindow");
         names.insert(name);
     }
+}
+
+/// A vault and two plans (with a selection each) backing up into it.
+async fn seed_backup(config: &SdkConfig, prefix: &str, names: &mut BTreeSet<String>) {
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection};
+    let backup = aws_sdk_backup::Client::new(config);
     let vault = format!("{prefix}-vault-004");
     backup
         .create_backup_vault()
@@ -297,7 +313,6 @@ async fn seed_namesakes(config: &SdkConfig, prefix: &str) -> BTreeSet<String> {
             .expect("CreateBackupSelection");
         names.insert(name);
     }
-    names
 }
 
 /// Unowned, never-expiring log groups under the first generated retention policy's
