@@ -2,9 +2,13 @@
 mod attribution;
 mod audit;
 mod cli;
+mod crash;
 mod data_loss;
 mod emulator;
+mod estate;
+mod faults;
 mod fixtures;
+mod gen;
 mod git_http;
 mod git_https;
 mod git_source;
