@@ -694,6 +694,7 @@ fn plan_retention_policies(
                 .max_by_key(|(_, p)| p.log_group_name_prefix.len());
             let is_ours = governing.is_some_and(|(r, _)| r.name() == resource.name());
             if !is_ours
+                || group.fixed
                 || owned_groups.contains(group.name.as_str())
                 || policy
                     .exclude

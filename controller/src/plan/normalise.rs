@@ -188,6 +188,13 @@ pub fn log_group(spec: &LogGroupSpec, instance: Option<&str>) -> Normalised {
         obj(&mut v).remove("retentionInDays");
     }
     default(&mut v, "logGroupClass", J::from("STANDARD"));
+    if v.get("logGroupClass") == Some(&J::from("DELIVERY")) {
+        // AWS keeps a DELIVERY group's events one day, whatever was asked.
+        obj(&mut v).insert(
+            "retentionInDays".into(),
+            J::from(crate::spec::log_group::DELIVERY_RETENTION_DAYS),
+        );
+    }
     own_tags(&mut v, instance);
     prune_empty(&mut v);
     Normalised {
@@ -315,15 +322,118 @@ pub fn maintenance_window(spec: &MaintenanceWindowSpec, instance: Option<&str>) 
     Normalised { main: v, subs }
 }
 
-/// A backup vault.
+/// A backup vault. The lock's `changeableForDays` is not compared (AWS returns only
+/// the lock date it led to); notification events are order-free; the access policy is
+/// compared by meaning ([`policy`]).
 pub fn backup_vault(spec: &BackupVaultSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);
+    if let Some(lock) = obj(&mut v).get_mut("lock") {
+        obj(lock).remove("changeableForDays");
+    }
+    if let Some(n) = obj(&mut v).get_mut("notifications") {
+        sort_list(n, "events");
+    }
+    if let Some(p) = obj(&mut v).get_mut("accessPolicy") {
+        *p = policy(p);
+    }
     own_tags(&mut v, instance);
     prune_empty(&mut v);
     Normalised {
         main: v,
         subs: BTreeMap::new(),
     }
+}
+
+/// An IAM policy in a canonical form, so two spellings of one policy compare equal:
+/// a policy given as JSON text is parsed; a single statement, action, resource,
+/// principal or condition value becomes a one-item list; lists of strings are sorted
+/// and deduplicated; statements are sorted. Keys are already ordered (serde_json's map).
+pub fn policy(p: &J) -> J {
+    let mut p = match p {
+        J::String(text) => serde_json::from_str(text).unwrap_or_else(|_| p.clone()),
+        other => other.clone(),
+    };
+    let Some(map) = p.as_object_mut() else {
+        return p;
+    };
+    if let Some(statements) = map.get_mut("Statement") {
+        let mut list = match statements.take() {
+            J::Array(items) => items,
+            one => vec![one],
+        };
+        for st in &mut list {
+            policy_statement(st);
+        }
+        list.sort_by_key(|a| a.to_string());
+        *statements = J::Array(list);
+    }
+    p
+}
+
+/// A string or list of strings as a sorted, deduplicated list.
+fn string_set(v: &mut J) {
+    let mut items = match v.take() {
+        J::Array(items) => items,
+        one => vec![one],
+    };
+    items.sort_by_key(|a| a.to_string());
+    items.dedup();
+    *v = J::Array(items);
+}
+
+fn policy_statement(st: &mut J) {
+    let Some(map) = st.as_object_mut() else {
+        return;
+    };
+    for key in ["Action", "NotAction", "Resource", "NotResource"] {
+        if let Some(v) = map.get_mut(key) {
+            string_set(v);
+        }
+    }
+    for key in ["Principal", "NotPrincipal"] {
+        if let Some(J::Object(principals)) = map.get_mut(key) {
+            principals.values_mut().for_each(string_set);
+        }
+    }
+    if let Some(J::Object(operators)) = map.get_mut("Condition") {
+        for keys in operators.values_mut() {
+            if let J::Object(keys) = keys {
+                keys.values_mut().for_each(string_set);
+            }
+        }
+    }
+}
+
+/// A lifecycle's `optInToArchiveForSupportedResources: false` is AWS's default and
+/// equals unset.
+fn normalise_lifecycle(v: &mut J) {
+    if let Some(lc) = obj(v).get_mut("lifecycle") {
+        if lc.get("optInToArchiveForSupportedResources") == Some(&J::Bool(false)) {
+            obj(lc).remove("optInToArchiveForSupportedResources");
+        }
+    }
+}
+
+/// A selection: `tags` merged into `conditions.stringEquals` (its shorthand), each
+/// `anyOfTags` value a sorted list, resource lists sorted.
+fn normalise_selection(s: &mut J) {
+    sort_list(s, "resources");
+    sort_list(s, "notResources");
+    if let Some(J::Object(tags)) = obj(s).remove("tags") {
+        let conditions = obj(s)
+            .entry("conditions")
+            .or_insert_with(|| J::Object(Map::new()));
+        let equals = obj(conditions)
+            .entry("stringEquals")
+            .or_insert_with(|| J::Object(Map::new()));
+        for (k, value) in tags {
+            obj(equals).entry(k).or_insert(value);
+        }
+    }
+    if let Some(J::Object(any_of)) = obj(s).get_mut("anyOfTags") {
+        any_of.values_mut().for_each(string_set);
+    }
+    prune_empty(s);
 }
 
 /// Rule fields AWS Backup fills in when a rule leaves them unset.
@@ -347,12 +457,15 @@ pub fn backup_plan(spec: &BackupPlanSpec, instance: Option<&str>) -> Normalised 
             if r.get("enableContinuousBackup") == Some(&J::Bool(false)) {
                 obj(r).remove("enableContinuousBackup");
             }
+            normalise_lifecycle(r);
             if let Some(J::Array(copies)) = obj(r).get_mut("copyActions") {
+                copies.iter_mut().for_each(normalise_lifecycle);
                 copies.sort_by_key(|a| a.to_string());
             }
         }
     }
     key_by(&mut v, "rules", "name");
+    key_by(&mut v, "advancedBackupSettings", "resourceType");
     let mut subs = BTreeMap::new();
     if let Some(J::Array(selections)) = obj(&mut v).remove("selections") {
         for mut s in selections {
@@ -360,9 +473,7 @@ pub fn backup_plan(spec: &BackupPlanSpec, instance: Option<&str>) -> Normalised 
                 .remove("name")
                 .and_then(|n| n.as_str().map(str::to_string))
                 .unwrap_or_default();
-            sort_list(&mut s, "resources");
-            sort_list(&mut s, "notResources");
-            prune_empty(&mut s);
+            normalise_selection(&mut s);
             subs.insert(format!("selections/{name}"), s);
         }
     }
