@@ -153,7 +153,7 @@ pub(crate) fn repo_root() -> std::path::PathBuf {
 }
 
 /// Write operations (anything but Describe*, List*, Get*) between two counts.
-fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
+pub(crate) fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for (service, ops) in &after.calls {
         for (op, n) in ops {

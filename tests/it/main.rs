@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 mod attribution;
 mod audit;
+mod backup_complete;
 mod cli;
 mod data_loss;
 mod emulator;

@@ -24,8 +24,8 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::{Emulator, TestAccount};
 use crate::fixtures::{
-    arn, bare_baseline, create_vaults, daily_window, delete_after, kms_key, live, names,
-    one_each, one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
+    arn, bare_baseline, create_vaults, daily_window, delete_after, kms_key, live, names, one_each,
+    one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
     web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
 

@@ -22,9 +22,9 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::TestAccount;
 use crate::fixtures::{
-    arn, bare_baseline, code, create_vaults, daily_window, delete_after, filter_map, kms_key, live, one_each,
-    patch_task, patching_window, pinned_target, strings, tags, unset_rule, web_linux_baseline,
-    web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+    arn, bare_baseline, code, create_vaults, daily_window, delete_after, filter_map, kms_key, live,
+    one_each, patch_task, patching_window, pinned_target, strings, tags, unset_rule,
+    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
 
 const INSTANCE: &str = "write-test";

@@ -46,8 +46,7 @@ use super::ssm::{by_id, in_parallel};
 use super::{AwsError, Clients};
 use crate::live::{Live, LiveVault};
 use crate::spec::backup_plan::{
-    AdvancedBackupSetting, BackupRule, BackupSelection, CopyAction, Lifecycle,
-    SelectionConditions,
+    AdvancedBackupSetting, BackupRule, BackupSelection, CopyAction, Lifecycle, SelectionConditions,
 };
 use crate::spec::backup_vault::{VaultLock, VaultNotifications};
 use crate::spec::maintenance_window::OneOrMany;
@@ -162,7 +161,10 @@ fn not_found<E: ProvideErrorMetadata, R>(err: &aws_sdk_backup::error::SdkError<E
 
 /// GetBackupVaultAccessPolicy: the policy as JSON (a string AWS returns that is not
 /// JSON stays a string, so it shows as a change).
-async fn vault_policy(clients: &Clients, name: &str) -> Result<Option<serde_json::Value>, AwsError> {
+async fn vault_policy(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<serde_json::Value>, AwsError> {
     const OP: &str = "GetBackupVaultAccessPolicy";
     match clients
         .backup
@@ -307,7 +309,8 @@ async fn read_plan(
     let mut spec_selections = Vec::new();
     let mut unrepresented = plan_extras(plan);
     let advanced = if got.advanced_backup_settings().is_empty() {
-        plan.map(|p| p.advanced_backup_settings()).unwrap_or_default()
+        plan.map(|p| p.advanced_backup_settings())
+            .unwrap_or_default()
     } else {
         got.advanced_backup_settings()
     };
@@ -382,7 +385,9 @@ fn selection_extras(s: &aws_sdk_backup::types::BackupSelection) -> Vec<String> {
                     .is_some_and(|k| k.starts_with(RESOURCE_TAG_PREFIX))
             });
             if foreign {
-                out.push(format!("conditions.{name} on a key other than aws:ResourceTag/"));
+                out.push(format!(
+                    "conditions.{name} on a key other than aws:ResourceTag/"
+                ));
             }
         }
     }
@@ -559,7 +564,11 @@ fn selection(s: &aws_sdk_backup::types::BackupSelection) -> BackupSelection {
             .into_iter()
             .map(|(k, mut v)| {
                 v.sort();
-                let one = if v.len() == 1 { Some(v[0].clone()) } else { None };
+                let one = if v.len() == 1 {
+                    Some(v[0].clone())
+                } else {
+                    None
+                };
                 (k, one.map_or(OneOrMany::Many(v), OneOrMany::One))
             })
             .collect(),

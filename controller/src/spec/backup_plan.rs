@@ -135,7 +135,11 @@ impl SelectionConditions {
     pub fn operators(&self) -> [(&'static str, &'static str, &BTreeMap<String, String>); 4] {
         [
             ("stringEquals", "StringEquals", &self.string_equals),
-            ("stringNotEquals", "StringNotEquals", &self.string_not_equals),
+            (
+                "stringNotEquals",
+                "StringNotEquals",
+                &self.string_not_equals,
+            ),
             ("stringLike", "StringLike", &self.string_like),
             ("stringNotLike", "StringNotLike", &self.string_not_like),
         ]
@@ -174,7 +178,10 @@ fn check_advanced_settings(at: &At<'_>, settings: &[AdvancedBackupSetting], cx: 
             );
         }
         for (key, value) in &s.backup_options {
-            cx.check(&a.k("backupOptions").key_of(key), backup_option_word("backup option", key));
+            cx.check(
+                &a.k("backupOptions").key_of(key),
+                backup_option_word("backup option", key),
+            );
             cx.check(
                 &a.k("backupOptions").k(key),
                 backup_option_word("backup option value", value),
@@ -188,7 +195,10 @@ fn check_selection_tags(s: &At<'_>, sel: &BackupSelection, cx: &mut Cx<'_>) {
         for (field, _, map) in c.operators() {
             for key in map.keys() {
                 if key.is_empty() {
-                    cx.error(&s.k("conditions").k(field), "a condition's tag key is empty");
+                    cx.error(
+                        &s.k("conditions").k(field),
+                        "a condition's tag key is empty",
+                    );
                 }
             }
         }
@@ -365,7 +375,11 @@ impl BackupPlanSpec {
                 check_vault_name("external vault", vault),
             );
         }
-        check_advanced_settings(&at.k("advancedBackupSettings"), &self.advanced_backup_settings, cx);
+        check_advanced_settings(
+            &at.k("advancedBackupSettings"),
+            &self.advanced_backup_settings,
+            cx,
+        );
         cx.check_tags(&at.k("tags"), &self.tags);
     }
 }

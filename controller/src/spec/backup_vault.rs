@@ -69,7 +69,9 @@ pub struct VaultNotifications {
 }
 
 /// The BackupVaultEvent values of the AWS Backup API model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VaultEvent {
     BackupJobStarted,
@@ -167,8 +169,10 @@ fn check_lock(at: &At<'_>, lock: &VaultLock, cx: &mut Cx<'_>) {
     if lock.min_retention_days.is_none() && lock.max_retention_days.is_none() {
         cx.report(
             at,
-            Problem::new("a vault lock without minRetentionDays or maxRetentionDays enforces nothing")
-                .hint("set minRetentionDays (and maxRetentionDays), or remove `lock`"),
+            Problem::new(
+                "a vault lock without minRetentionDays or maxRetentionDays enforces nothing",
+            )
+            .hint("set minRetentionDays (and maxRetentionDays), or remove `lock`"),
         );
     }
 }

@@ -112,6 +112,32 @@ macro_rules! kinds {
     };
 }
 
+impl ResourceSpec {
+    /// The spec's own tags, for the kinds that carry tags.
+    pub fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        match self {
+            ResourceSpec::MetricAlarm(s) => Some(&mut s.tags),
+            ResourceSpec::LogGroup(s) => Some(&mut s.tags),
+            ResourceSpec::PatchBaseline(s) => Some(&mut s.tags),
+            ResourceSpec::MaintenanceWindow(s) => Some(&mut s.tags),
+            ResourceSpec::BackupVault(s) => Some(&mut s.tags),
+            ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
+            ResourceSpec::LogRetentionPolicy(_) => None,
+        }
+    }
+
+    /// Merges driftless.yaml's `defaults.tags` under the spec's own tags (the spec
+    /// wins), before the value rules run, so the merged set is what the tag limits
+    /// count and what plan, apply and drift see.
+    fn merge_default_tags(&mut self, defaults: &BTreeMap<String, String>) {
+        if let Some(tags) = self.tags_mut() {
+            for (k, v) in defaults {
+                tags.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+}
+
 kinds! {
     MetricAlarm(MetricAlarmSpec),
     LogGroup(LogGroupSpec),
@@ -168,6 +194,8 @@ pub struct Resource {
 pub struct Template {
     pub display: String,
     pub root: Node,
+    /// driftless.yaml's `defaults.tags`, merged again when resolved.
+    pub default_tags: BTreeMap<String, String>,
 }
 
 impl Resource {
@@ -280,6 +308,10 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
             .map(|c| c.default_targets())
             .unwrap_or_default(),
         config: config.as_ref(),
+        default_tags: config
+            .as_ref()
+            .map(|c| c.default_tags())
+            .unwrap_or_default(),
     };
     let mut parsed = Vec::new();
     let mut document_count = 0;
@@ -328,6 +360,8 @@ struct RepoTargets<'c> {
     known: Vec<String>,
     defaults: Vec<String>,
     config: Option<&'c DriftlessConfig>,
+    /// `defaults.tags`.
+    default_tags: BTreeMap<String, String>,
 }
 
 /// One document through every pass: envelope and structure, its targets, and its
@@ -364,6 +398,7 @@ fn parse_checked<'f>(
         return Vec::new();
     }
     if !templated {
+        resource.spec.merge_default_tags(&repo.default_tags);
         resource.spec.check(&resource.metadata.name, &mut cx);
         return vec![Parsed {
             file,
@@ -375,7 +410,7 @@ fn parse_checked<'f>(
     resource
         .targets
         .iter()
-        .filter_map(|target| parse_for_target(file, &root, &facts(target), out))
+        .filter_map(|target| parse_for_target(file, &root, &facts(target), &repo.default_tags, out))
         .collect()
 }
 
@@ -621,6 +656,7 @@ fn parse_for_target<'f>(
     file: &'f SourceFile,
     root: &Node,
     facts: &vars::TargetFacts,
+    default_tags: &BTreeMap<String, String>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<'f>> {
     let (tree, known) = vars::resolve(root, facts);
@@ -630,8 +666,10 @@ fn parse_for_target<'f>(
         resource.template = Some(std::sync::Arc::new(Template {
             display: file.display.clone(),
             root: root.clone(),
+            default_tags: default_tags.clone(),
         }));
     }
+    resource.spec.merge_default_tags(default_tags);
     resource.spec.check(
         &resource.metadata.name,
         &mut Cx {
@@ -663,7 +701,13 @@ pub fn resolve_for_target(
         text: String::new(),
     };
     let mut out = Vec::new();
-    let parsed = parse_for_target(&file, &template.root, facts, &mut out);
+    let parsed = parse_for_target(
+        &file,
+        &template.root,
+        facts,
+        &template.default_tags,
+        &mut out,
+    );
     match parsed {
         Some(p) if out.is_empty() => Ok(Resource {
             template: None,

@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_backup::error::ProvideErrorMetadata;
 use aws_sdk_backup::types::{
-    AdvancedBackupSetting, BackupPlanInput, BackupRuleInput, BackupVaultEvent, Condition, ConditionParameter, ConditionType, Conditions,
-    Lifecycle as AwsLifecycle,
+    AdvancedBackupSetting, BackupPlanInput, BackupRuleInput, BackupVaultEvent, Condition,
+    ConditionParameter, ConditionType, Conditions, Lifecycle as AwsLifecycle,
 };
 use aws_smithy_types::error::operation::BuildError;
 
@@ -150,7 +150,13 @@ pub async fn set_vault_lock(
             .await
             .map(|_| ())
             .map_err(|e| {
-                AwsError::call(clients, "backup", "PutBackupVaultLockConfiguration", Some(name), e)
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultLockConfiguration",
+                    Some(name),
+                    e,
+                )
             }),
         None => match clients
             .backup
@@ -189,7 +195,13 @@ pub async fn set_vault_policy(
             .await
             .map(|_| ())
             .map_err(|e| {
-                AwsError::call(clients, "backup", "PutBackupVaultAccessPolicy", Some(name), e)
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultAccessPolicy",
+                    Some(name),
+                    e,
+                )
             }),
         None => match clients
             .backup
@@ -234,7 +246,13 @@ pub async fn set_vault_notifications(
             .await
             .map(|_| ())
             .map_err(|e| {
-                AwsError::call(clients, "backup", "PutBackupVaultNotifications", Some(name), e)
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultNotifications",
+                    Some(name),
+                    e,
+                )
             }),
         None => match clients
             .backup
