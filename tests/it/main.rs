@@ -4,6 +4,8 @@ mod audit;
 mod backup_complete;
 mod cli;
 mod data_loss;
+mod default_tags;
+mod delivery_logs;
 mod emulator;
 mod fixtures;
 mod git_http;
