@@ -689,7 +689,13 @@ async fn vaults_by_name_and_by_owned_arn() {
 
     let mut vaults = counted(
         &account,
-        &[("backup", "ListBackupVaults", 1), ("backup", "ListTags", 1)],
+        // Two selected vaults (legacy, nightly): their policy and notifications each.
+        &[
+            ("backup", "ListBackupVaults", 1),
+            ("backup", "ListTags", 1),
+            ("backup", "GetBackupVaultAccessPolicy", 2),
+            ("backup", "GetBackupVaultNotifications", 2),
+        ],
         || backup::read_vaults(&clients, &wanted, &owned),
     )
     .await

@@ -106,8 +106,8 @@ pub struct LogGroupSpec {
 pub enum LogGroupClass {
     Standard,
     InfrequentAccess,
-    /// For delivering logs to S3 or Firehose: AWS keeps events one day and the
-    /// retention cannot be set (CreateLogGroup, `logGroupClass`).
+    // For delivering logs to S3 or Firehose: AWS keeps events one day and the
+    // retention cannot be set (CreateLogGroup, `logGroupClass`).
     Delivery,
 }
 
