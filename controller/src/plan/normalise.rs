@@ -10,7 +10,12 @@
 //!   (treatMissingData `missing`, datapointsToAlarm = evaluationPeriods, actionsEnabled
 //!   true, enabled true, priority 1, cutoffBehavior CONTINUE_TASK, compliance levels
 //!   UNSPECIFIED, rejectedPatchesAction ALLOW_AS_DEPENDENCY, logGroupClass STANDARD,
-//!   retention `never` = unset, timezone UTC = `Etc/UTC`, scheduleOffset 0 = unset).
+//!   retention `never` = unset, timezone UTC = `Etc/UTC`, scheduleOffset 0 = unset,
+//!   a DELIVERY group's retention 1, a lifecycle's archive opt-in `false` = unset).
+//! - **Equivalent spellings** are one: a selection's `tags` are its
+//!   `conditions.stringEquals`, an `anyOfTags` value is a list, an access policy is
+//!   compared by meaning ([`policy`]); a vault lock's `changeableForDays` is not
+//!   compared (AWS does not return it).
 //! - **Server-chosen values** the spec leaves unset are "don't care": the live value is
 //!   taken (backup start/completion windows, backup schedule and timezone, a vault's
 //!   AWS-managed key, `defaultForOperatingSystem: false`), see [`dont_care`].
@@ -680,5 +685,74 @@ mod tests {
         let mut d = json!({"a": 1});
         dont_care(&mut d, &json!({"a": 2, "b": 3}), &["a", "b"]);
         assert_eq!(d, json!({"a": 1, "b": 3}));
+    }
+
+    #[test]
+    fn access_policies_compare_by_meaning_not_text() {
+        let written = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": ["backup:B", "backup:A", "backup:A"], "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "111111111111"}}}});
+        let returned = J::String(
+            json!({"Statement": [{"Resource": ["*"], "Action": ["backup:A", "backup:B"],
+                "Principal": {"AWS": ["*"]}, "Effect": "Deny",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": ["111111111111"]}}}],
+                "Version": "2012-10-17"})
+            .to_string(),
+        );
+        assert_eq!(policy(&written), policy(&returned));
+        let other = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "backup:A", "Resource": "*"}});
+        assert_ne!(policy(&written), policy(&other));
+    }
+
+    #[test]
+    fn vault_lock_days_to_change_are_not_compared_and_events_are_order_free() {
+        let vault = |v: J| -> BackupVaultSpec { serde_json::from_value(v).unwrap() };
+        let desired = vault(json!({
+            "lock": {"minRetentionDays": 7, "changeableForDays": 3},
+            "notifications": {"snsTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                "events": ["COPY_JOB_FAILED", "BACKUP_JOB_FAILED"]}}));
+        let live = vault(json!({
+            "lock": {"minRetentionDays": 7},
+            "notifications": {"snsTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                "events": ["BACKUP_JOB_FAILED", "COPY_JOB_FAILED"]}}));
+        assert_eq!(backup_vault(&desired, None), backup_vault(&live, None));
+        let changed = vault(json!({"lock": {"minRetentionDays": 8}}));
+        assert_ne!(
+            backup_vault(&changed, None).main["lock"],
+            backup_vault(&live, None).main["lock"]
+        );
+    }
+
+    #[test]
+    fn selection_tags_are_string_equals_any_of_values_lists_and_opt_in_false_is_unset() {
+        let plan = |v: J| -> BackupPlanSpec { serde_json::from_value(v).unwrap() };
+        let role = "arn:aws:iam::111111111111:role/r";
+        let a = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35}}],
+            "selections": [{"name": "s", "iamRoleArn": role, "tags": {"Backup": "daily"},
+                "anyOfTags": {"Tier": "1"}}]}));
+        let b = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35,
+                "optInToArchiveForSupportedResources": false}}],
+            "selections": [{"name": "s", "iamRoleArn": role,
+                "conditions": {"stringEquals": {"Backup": "daily"}},
+                "anyOfTags": {"Tier": ["1"]}}]}));
+        assert_eq!(backup_plan(&a, None), backup_plan(&b, None));
+        let opted_in = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35,
+                "optInToArchiveForSupportedResources": true}}]}));
+        assert_ne!(
+            backup_plan(&a, None).main,
+            backup_plan(&opted_in, None).main
+        );
+    }
+
+    #[test]
+    fn a_delivery_group_keeps_events_one_day() {
+        let spec: LogGroupSpec =
+            serde_json::from_value(json!({"logGroupClass": "DELIVERY"})).unwrap();
+        assert_eq!(log_group(&spec, None).main["retentionInDays"], 1);
     }
 }
