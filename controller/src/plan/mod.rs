@@ -509,7 +509,7 @@ fn lock_warning(target: &str, resource: &Resource, fields: &[FieldChange]) -> Op
         return None;
     };
     let days = spec.lock.as_ref()?.changeable_for_days?;
-    if !fields.iter().any(|f| f.path.starts_with("lock")) || fields.is_empty() {
+    if !fields.iter().any(|f| f.path.starts_with("lock")) {
         return None;
     }
     Some(format!(

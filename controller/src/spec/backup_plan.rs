@@ -330,45 +330,7 @@ impl BackupPlanSpec {
             }
             cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
         }
-        let mut selection_names: Vec<&str> = Vec::new();
-        for (i, sel) in self.selections.iter().enumerate() {
-            let s = at.k("selections").i(i);
-            cx.check(&s.k("name"), rule_name("selection name", &sel.name));
-            if selection_names.contains(&sel.name.as_str()) {
-                cx.error(
-                    &s.k("name"),
-                    format!("selection name `{}` is used twice in this plan", sel.name),
-                );
-            }
-            selection_names.push(&sel.name);
-            cx.check(
-                &s.k("iamRoleArn"),
-                rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),
-            );
-            let no_conditions = sel.conditions.as_ref().is_none_or(|c| c.is_empty());
-            if sel.tags.is_empty()
-                && no_conditions
-                && sel.any_of_tags.is_empty()
-                && sel.resources.is_empty()
-            {
-                cx.report(
-                    &s,
-                    Problem::new(format!("selection `{}` selects nothing", sel.name))
-                        .hint("set `tags`, `conditions`, `anyOfTags` or `resources`"),
-                );
-            }
-            check_selection_tags(&s, sel, cx);
-            for (field, list) in [
-                ("resources", &sel.resources),
-                ("notResources", &sel.not_resources),
-            ] {
-                for (j, arn) in list.iter().enumerate() {
-                    if arn != "*" {
-                        cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
-                    }
-                }
-            }
-        }
+        check_selections(&at, &self.selections, cx);
         for (i, vault) in self.external_vaults.iter().enumerate() {
             cx.check(
                 &at.k("externalVaults").i(i),
@@ -381,5 +343,48 @@ impl BackupPlanSpec {
             cx,
         );
         cx.check_tags(&at.k("tags"), &self.tags);
+    }
+}
+
+/// Selections: unique names, a role, something selected, their tag conditions and ARNs.
+fn check_selections(at: &At<'_>, selections: &[BackupSelection], cx: &mut Cx<'_>) {
+    let mut selection_names: Vec<&str> = Vec::new();
+    for (i, sel) in selections.iter().enumerate() {
+        let s = at.k("selections").i(i);
+        cx.check(&s.k("name"), rule_name("selection name", &sel.name));
+        if selection_names.contains(&sel.name.as_str()) {
+            cx.error(
+                &s.k("name"),
+                format!("selection name `{}` is used twice in this plan", sel.name),
+            );
+        }
+        selection_names.push(&sel.name);
+        cx.check(
+            &s.k("iamRoleArn"),
+            rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),
+        );
+        let no_conditions = sel.conditions.as_ref().is_none_or(|c| c.is_empty());
+        if sel.tags.is_empty()
+            && no_conditions
+            && sel.any_of_tags.is_empty()
+            && sel.resources.is_empty()
+        {
+            cx.report(
+                &s,
+                Problem::new(format!("selection `{}` selects nothing", sel.name))
+                    .hint("set `tags`, `conditions`, `anyOfTags` or `resources`"),
+            );
+        }
+        check_selection_tags(&s, sel, cx);
+        for (field, list) in [
+            ("resources", &sel.resources),
+            ("notResources", &sel.not_resources),
+        ] {
+            for (j, arn) in list.iter().enumerate() {
+                if arn != "*" {
+                    cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
+                }
+            }
+        }
     }
 }
