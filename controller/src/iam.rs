@@ -201,6 +201,14 @@ calls! {
     "backup" "DescribeBackupVault" Read BackupVault VAULT;
     "backup" "CreateBackupVault" Write BackupVault VAULT;
     "backup" "DeleteBackupVault" Write BackupVault VAULT;
+    "backup" "GetBackupVaultAccessPolicy" Read BackupVault VAULT;
+    "backup" "PutBackupVaultAccessPolicy" Write BackupVault VAULT;
+    "backup" "DeleteBackupVaultAccessPolicy" Write BackupVault VAULT;
+    "backup" "GetBackupVaultNotifications" Read BackupVault VAULT;
+    "backup" "PutBackupVaultNotifications" Write BackupVault VAULT;
+    "backup" "DeleteBackupVaultNotifications" Write BackupVault VAULT;
+    "backup" "PutBackupVaultLockConfiguration" Write BackupVault VAULT;
+    "backup" "DeleteBackupVaultLockConfiguration" Write BackupVault VAULT;
     "backup" "ListRecoveryPointsByBackupVault" Read BackupVault VAULT;
     "backup" "DeleteRecoveryPoint" Write RecoveryPoint VAULT;
     "backup" "ListBackupPlans" Read Any PLAN;

@@ -58,6 +58,9 @@ pub struct LogGroupRetention {
     pub name: String,
     /// `None`: never expire.
     pub retention: Option<Retention>,
+    /// AWS fixes its retention (a DELIVERY group): a policy never plans a change.
+    #[serde(default)]
+    pub fixed: bool,
 }
 
 /// A backup vault with what deleting it would lose.

@@ -43,6 +43,21 @@ pub fn tags(pairs: &[(&str, &str)]) -> Tags {
         .collect()
 }
 
+/// Selection `anyOfTags` with one value per key.
+pub fn one_each(
+    pairs: &[(&str, &str)],
+) -> BTreeMap<String, driftless::spec::maintenance_window::OneOrMany> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                driftless::spec::maintenance_window::OneOrMany::One(v.to_string()),
+            )
+        })
+        .collect()
+}
+
 /// A set of names.
 pub fn names(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()

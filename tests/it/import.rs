@@ -364,7 +364,7 @@ fn seed_backup(repo: &Repo) {
             .unwrap();
         crate::fixtures::create_daily_selection(&backup, plan.backup_plan_id().unwrap(), &account)
             .await;
-        // A StringLike condition, which the format has no field for.
+        // A StringLike condition (`conditions.stringLike`).
         let like = aws_sdk_backup::types::ConditionParameter::builder()
             .condition_key("aws:ResourceTag/Env")
             .condition_value("prod*")
@@ -461,10 +461,10 @@ fn imported_vaults_and_plans_round_trip_with_their_selections() {
         assert!(plans.contains(wanted), "{wanted}: {plans}");
     }
     assert!(!plans.contains("completionWindowMinutes"), "{plans}");
+    assert!(plans.contains("stringLike:"), "{plans}");
+    assert!(plans.contains("Env: prod*"), "{plans}");
     assert!(
-        run.stderr.contains(
-            "BackupPlan legacy-plan: selection prod: conditions.StringLike not written: the format cannot represent it"
-        ),
+        !run.stderr.contains("conditions.StringLike"),
         "{}",
         run.stderr
     );
@@ -973,4 +973,67 @@ spec:
         metric_filter_settings(&repo, &["/imp/trail", "/imp/other"]),
         before
     );
+}
+
+/// A vault's lock, access policy and notifications are imported (not the lock's
+/// `changeableForDays`, which AWS does not return) and round-trip: the plan over the
+/// imported files only adopts.
+#[test]
+fn imported_vaults_keep_their_lock_policy_and_notifications() {
+    let repo = Repo::new(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let backup = aws_sdk_backup::Client::new(&repo.sdk());
+    let topic = format!(
+        "arn:aws:sns:{}:{}:vault-events",
+        repo.account.region, repo.account.account_id
+    );
+    rt.block_on(async {
+        backup
+            .create_backup_vault()
+            .backup_vault_name("guarded")
+            .send()
+            .await
+            .unwrap();
+        backup
+            .put_backup_vault_lock_configuration()
+            .backup_vault_name("guarded")
+            .min_retention_days(30)
+            .max_retention_days(400)
+            .send()
+            .await
+            .unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Principal": {"AWS": "*"}, "Action": "backup:DeleteRecoveryPoint", "Resource": "*"}]});
+        backup
+            .put_backup_vault_access_policy()
+            .backup_vault_name("guarded")
+            .policy(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        backup
+            .put_backup_vault_notifications()
+            .backup_vault_name("guarded")
+            .sns_topic_arn(&topic)
+            .backup_vault_events(aws_sdk_backup::types::BackupVaultEvent::BackupJobFailed)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "BackupVault"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let vaults = text(&dir, "backup-vaults.yaml");
+    for wanted in [
+        "minRetentionDays: 30",
+        "maxRetentionDays: 400",
+        "Action: backup:DeleteRecoveryPoint",
+        "- BACKUP_JOB_FAILED",
+        &format!("snsTopicArn: {topic}"),
+    ] {
+        assert!(vaults.contains(wanted), "{wanted}: {vaults}");
+    }
+    assert!(!vaults.contains("changeableForDays"), "{vaults}");
+    assert_eq!(round_trip(&repo, &dir), ["guarded"], "{vaults}");
 }

@@ -1,9 +1,12 @@
 //! Integration tests: one binary, a module per area.
 mod attribution;
 mod audit;
+mod backup_complete;
 mod cli;
 mod crash;
 mod data_loss;
+mod default_tags;
+mod delivery_logs;
 mod emulator;
 mod estate;
 mod faults;

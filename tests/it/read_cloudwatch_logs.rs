@@ -714,10 +714,12 @@ async fn read_log_groups_converts_groups_and_retention() {
             LogGroupRetention {
                 name: "/aws/lambda/f1".into(),
                 retention: Some(Retention::Days(14)),
+                fixed: false,
             },
             LogGroupRetention {
                 name: "/aws/lambda/f2".into(),
                 retention: None,
+                fixed: false,
             },
         ]
     );
@@ -821,6 +823,7 @@ async fn read_log_groups_paginates_by_50() {
         LogGroupRetention {
             name: "/many/119".into(),
             retention: None,
+            fixed: false,
         }
     );
 

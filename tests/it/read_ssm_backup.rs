@@ -24,7 +24,7 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 
 use crate::emulator::{Emulator, TestAccount};
 use crate::fixtures::{
-    arn, bare_baseline, create_vaults, daily_window, delete_after, kms_key, live, names,
+    arn, bare_baseline, create_vaults, daily_window, delete_after, kms_key, live, names, one_each,
     one_rule_plan, patch_task, patching_window, pinned_target, ssm_tag, strings, tags, unset_rule,
     web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
@@ -689,7 +689,13 @@ async fn vaults_by_name_and_by_owned_arn() {
 
     let mut vaults = counted(
         &account,
-        &[("backup", "ListBackupVaults", 1), ("backup", "ListTags", 1)],
+        // Two selected vaults (legacy, nightly): their policy and notifications each.
+        &[
+            ("backup", "ListBackupVaults", 1),
+            ("backup", "ListTags", 1),
+            ("backup", "GetBackupVaultAccessPolicy", 2),
+            ("backup", "GetBackupVaultNotifications", 2),
+        ],
         || backup::read_vaults(&clients, &wanted, &owned),
     )
     .await
@@ -701,6 +707,7 @@ async fn vaults_by_name_and_by_owned_arn() {
             BackupVaultSpec {
                 encryption_key_arn: key.map(str::to_string),
                 tags,
+                ..Default::default()
             },
             arn.to_string(),
         ),
@@ -918,7 +925,8 @@ async fn plans_with_rules_and_selections() {
                     name: "any-of".to_string(),
                     iam_role_arn: role.clone(),
                     tags: BTreeMap::new(),
-                    any_of_tags: tags(&[("backup", "yes"), ("tier", "gold")]),
+                    conditions: None,
+                    any_of_tags: one_each(&[("backup", "yes"), ("tier", "gold")]),
                     resources: vec![instances.clone()],
                     not_resources: Vec::new(),
                 },
@@ -926,12 +934,14 @@ async fn plans_with_rules_and_selections() {
                     name: "tagged".to_string(),
                     iam_role_arn: role.clone(),
                     tags: tags(&[("Backup", "daily"), ("Env", "prod")]),
+                    conditions: None,
                     any_of_tags: BTreeMap::new(),
                     resources: strings(&["*"]),
                     not_resources: vec![volume.clone()],
                 },
             ],
             external_vaults: Vec::new(),
+            advanced_backup_settings: Vec::new(),
             tags: daily_tags,
         },
         arn: Some(daily_arn.clone()),
@@ -952,6 +962,7 @@ async fn plans_with_rules_and_selections() {
             })],
             selections: Vec::new(),
             external_vaults: Vec::new(),
+            advanced_backup_settings: Vec::new(),
             tags: owned_tags,
         },
         arn: Some(weekly_arn),

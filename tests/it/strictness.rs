@@ -745,7 +745,7 @@ fn window_task_settings() -> Vec<(Field, String)> {
     ]
 }
 
-/// CreateBackupVault, CreateBackupPlan, CreateBackupSelection.
+/// CreateBackupVault, CreateBackupPlan, CreateBackupSelection, PutBackupVaultNotifications.
 fn backup_fields() -> Vec<(Field, String)> {
     use Make::*;
     vec![
@@ -809,6 +809,36 @@ fn backup_fields() -> Vec<(Field, String)> {
                 ],
             ),
             at(PLAN, "    - name: sel\n", "    - name: @V\n"),
+        ),
+        (
+            field(
+                Kind::BackupVault,
+                &["spec", "notifications", "events", "[]"],
+                ("backup", "PutBackupVaultNotificationsInput"),
+                &["BackupVaultEvents", "[]"],
+                Pad("BACKUP_JOB_FAILED", 'x'),
+                &[],
+            ),
+            at(
+                VAULT,
+                "  tags: {env: prod}\n",
+                "  tags: {env: prod}\n  notifications:\n    snsTopicArn: arn:aws:sns:us-east-1:111111111111:t\n    events:\n      - @V\n",
+            ),
+        ),
+        (
+            field(
+                Kind::BackupPlan,
+                &["spec", "advancedBackupSettings", "[]", "resourceType"],
+                ("backup", "BackupPlanInput"),
+                &["AdvancedBackupSettings", "[]", "ResourceType"],
+                Pad("EC2", 'E'),
+                &["has space", "sla/sh"],
+            ),
+            at(
+                PLAN,
+                "  externalVaults: [Default]\n",
+                "  externalVaults: [Default]\n  advancedBackupSettings:\n    - backupOptions: {WindowsVSS: enabled}\n      resourceType: @V\n",
+            ),
         ),
     ]
 }

@@ -23,8 +23,8 @@ use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, Pa
 use crate::emulator::TestAccount;
 use crate::fixtures::{
     arn, bare_baseline, code, create_vaults, daily_window, delete_after, filter_map, kms_key, live,
-    patch_task, patching_window, pinned_target, strings, tags, unset_rule, web_linux_baseline,
-    web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
+    one_each, patch_task, patching_window, pinned_target, strings, tags, unset_rule,
+    web_linux_baseline, web_target, with_unset_baseline_defaults, with_unset_rule_defaults, Tags,
 };
 
 const INSTANCE: &str = "write-test";
@@ -744,6 +744,7 @@ async fn backup_vault_create_retry_retag_delete() {
     let spec = BackupVaultSpec {
         encryption_key_arn: Some(kms_key(&account, "1234abcd-12ab-34cd-56ef-1234567890ab")),
         tags: owned_tags(&[("team", "platform"), ("old", "x")]),
+        ..Default::default()
     };
     backup::create_vault(&clients, "nightly", &spec, &spec.tags, "vault-token")
         .await
@@ -796,6 +797,7 @@ async fn backup_vault_create_retry_retag_delete() {
     let plain = BackupVaultSpec {
         encryption_key_arn: None,
         tags: owned_tags(&[]),
+        ..Default::default()
     };
     backup::create_vault(&clients, "plain", &plain, &plain.tags, "plain")
         .await
@@ -849,6 +851,7 @@ fn full_plan(account: &TestAccount) -> BackupPlanSpec {
                 name: "by-arn".to_string(),
                 iam_role_arn: role.clone(),
                 tags: BTreeMap::new(),
+                conditions: None,
                 any_of_tags: BTreeMap::new(),
                 resources: strings(&[
                     "arn:aws:dynamodb:*:*:table/orders",
@@ -860,12 +863,14 @@ fn full_plan(account: &TestAccount) -> BackupPlanSpec {
                 name: "by-tag".to_string(),
                 iam_role_arn: role,
                 tags: tags(&[("Backup", "daily"), ("Env", "prod")]),
-                any_of_tags: tags(&[("Tier", "1"), ("Critical", "yes")]),
+                conditions: None,
+                any_of_tags: one_each(&[("Tier", "1"), ("Critical", "yes")]),
                 resources: strings(&["*"]),
                 not_resources: strings(&["arn:aws:ec2:*:*:volume/*"]),
             },
         ],
         external_vaults: Vec::new(),
+        advanced_backup_settings: Vec::new(),
         tags: owned_tags(&[("team", "platform"), ("old", "x")]),
     }
 }

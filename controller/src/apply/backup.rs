@@ -1,5 +1,6 @@
 //! Applying BackupVault and BackupPlan changes: vaults (created with tags and a
-//! creator request id; never deleted while they hold recovery points unless allowed,
+//! creator request id, then their lock, access policy and notifications; on update
+//! each of those written only when its fields changed; never deleted while they hold recovery points unless allowed,
 //! and then their recovery points first),
 //! plans (rules updated as a whole) and their selections (immutable in AWS: replaced by
 //! creating the new one before deleting the old, so coverage has no gap).
@@ -7,7 +8,7 @@
 use super::{chosen, failed, tag_changes, ApplyError, Unit};
 use crate::aws::backup;
 use crate::plan::Action;
-use crate::spec::ResourceSpec;
+use crate::spec::{BackupVaultSpec, ResourceSpec};
 
 pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let Some(change) = unit.parent() else {
@@ -33,30 +34,64 @@ pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError
     };
     let tags = unit.desired_tags(&spec.tags);
     let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
-    match (change.action, live) {
+    let creating = match (change.action, live) {
         (Action::Replace, Some(_)) => {
             delete_vault(unit, points).await?;
-            backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
-                .await
-                .map_err(failed(unit.name))
+            true
         }
-        (Action::Create, _) | (_, None) => {
-            backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+        (Action::Create, _) | (_, None) => true,
+        (_, Some(_)) => false,
+    };
+    if creating {
+        backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+            .await
+            .map_err(failed(unit.name))?;
+        return set_vault_settings(unit, spec, |_| true).await;
+    }
+    let live = live.expect("not creating, so live exists");
+    let (add, remove) = tag_changes(&tags, &live.vault.spec.tags);
+    if let Some(arn) = &live.vault.arn {
+        if !add.is_empty() || !remove.is_empty() {
+            backup::retag(unit.clients, arn, &add, &remove)
                 .await
-                .map_err(failed(unit.name))
-        }
-        (_, Some(live)) => {
-            let (add, remove) = tag_changes(&tags, &live.vault.spec.tags);
-            match &live.vault.arn {
-                Some(arn) if !add.is_empty() || !remove.is_empty() => {
-                    backup::retag(unit.clients, arn, &add, &remove)
-                        .await
-                        .map_err(failed(unit.name))
-                }
-                _ => Ok(()),
-            }
+                .map_err(failed(unit.name))?;
         }
     }
+    let changed = |field: &str| {
+        change
+            .fields
+            .iter()
+            .any(|f| f.path == field || f.path.starts_with(&format!("{field}.")))
+    };
+    set_vault_settings(unit, spec, changed).await
+}
+
+/// Writes the vault's lock, access policy and notifications whose field `changed`
+/// says changed (all of them after a create: each call is skipped when the spec has
+/// none, as a new vault has none).
+async fn set_vault_settings(
+    unit: &Unit<'_>,
+    spec: &BackupVaultSpec,
+    changed: impl Fn(&str) -> bool,
+) -> Result<(), (String, ApplyError)> {
+    let fresh = unit.parent().is_some_and(|c| c.action != Action::Update);
+    let (clients, name) = (unit.clients, unit.name);
+    if changed("lock") && !(fresh && spec.lock.is_none()) {
+        backup::set_vault_lock(clients, name, spec.lock.as_ref())
+            .await
+            .map_err(failed(name))?;
+    }
+    if changed("accessPolicy") && !(fresh && spec.access_policy.is_none()) {
+        backup::set_vault_policy(clients, name, spec.access_policy.as_ref())
+            .await
+            .map_err(failed(name))?;
+    }
+    if changed("notifications") && !(fresh && spec.notifications.is_none()) {
+        backup::set_vault_notifications(clients, name, spec.notifications.as_ref())
+            .await
+            .map_err(failed(name))?;
+    }
+    Ok(())
 }
 
 /// Deletes the vault. One holding `points` recovery points is refused unless

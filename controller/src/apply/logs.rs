@@ -8,7 +8,7 @@ use serde_json::Value as J;
 use super::{chosen, failed, outcomes, tag_changes, ApplyError, Outcome, Unit};
 use crate::aws::logs;
 use crate::plan::Action;
-use crate::spec::log_group::Retention;
+use crate::spec::log_group::{LogGroupClass, Retention};
 use crate::spec::ResourceSpec;
 
 fn holds_data(unit: &Unit<'_>) -> Option<u64> {
@@ -67,7 +67,8 @@ pub(super) async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyE
                 .spec
                 .retention_in_days
                 .filter(|r| *r != Retention::Never);
-            if want != have {
+            let delivery = live.spec.log_group_class == Some(LogGroupClass::Delivery);
+            if want != have && !delivery {
                 logs::set_retention(unit.clients, unit.name, want)
                     .await
                     .map_err(failed(unit.name))?;

@@ -14,6 +14,8 @@
 //! ```text
 //! read_vaults:
 //!   ListBackupVaults       max(1, ceil(V_all / 1000))
+//!   GetBackupVaultAccessPolicy   V_sel (selected vaults)
+//!   GetBackupVaultNotifications  V_sel
 //!   ListTags               V_unowned        (one page: a vault has at most 50 tags)
 //! read_plans:
 //!   ListBackupPlans        max(1, ceil(P_all / 1000))
@@ -23,8 +25,10 @@
 //!   ListTags               P_unowned
 //! ```
 //!
-//! ListBackupVaults carries the name, ARN, key and recovery-point count, so vaults
-//! need no detail call. Detail calls run concurrently, at most
+//! ListBackupVaults carries the name, ARN, key, recovery-point count and Vault Lock
+//! (Locked, Min/MaxRetentionDays; not ChangeableForDays, which AWS does not return);
+//! the access policy and notifications need a call each per vault
+//! (`ResourceNotFoundException` = none set). Detail calls run concurrently, at most
 //! [`super::ssm::IN_FLIGHT`] at a time per reader.
 
 pub mod write;
@@ -32,12 +36,20 @@ pub use write::*;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_backup::types::{BackupRule as AwsRule, ConditionType, Lifecycle as AwsLifecycle};
+use aws_sdk_backup::error::ProvideErrorMetadata;
+use aws_sdk_backup::types::{
+    BackupRule as AwsRule, BackupVaultListMember, ConditionParameter, ConditionType,
+    Lifecycle as AwsLifecycle,
+};
 
 use super::ssm::{by_id, in_parallel};
 use super::{AwsError, Clients};
 use crate::live::{Live, LiveVault};
-use crate::spec::backup_plan::{BackupRule, BackupSelection, CopyAction, Lifecycle};
+use crate::spec::backup_plan::{
+    AdvancedBackupSetting, BackupRule, BackupSelection, CopyAction, Lifecycle, SelectionConditions,
+};
+use crate::spec::backup_vault::{VaultLock, VaultNotifications};
+use crate::spec::maintenance_window::OneOrMany;
 use crate::spec::{BackupPlanSpec, BackupVaultSpec};
 
 type Tags = BTreeMap<String, String>;
@@ -88,41 +100,119 @@ async fn read_vaults_of(
             if !every && own.is_none() && !names.contains(name) {
                 continue;
             }
-            selected.push((
-                name.to_string(),
-                vault.backup_vault_arn().map(str::to_string),
-                vault.encryption_key_arn().map(str::to_string),
-                u64::try_from(vault.number_of_recovery_points()).unwrap_or_default(),
-                own.map(|(_, tags)| (*tags).clone()),
-            ));
+            selected.push((vault.clone(), own.map(|(_, tags)| (*tags).clone())));
         }
     }
-    in_parallel(selected, |(name, arn, key, recovery_points, tags)| {
+    in_parallel(selected, |(vault, tags)| {
         let clients = clients.clone();
         async move {
-            let tags = match (tags, &arn) {
-                (Some(tags), _) => tags,
-                (None, Some(arn)) => list_tags(&clients, arn).await?,
-                (None, None) => Tags::new(),
+            let name = vault.backup_vault_name().unwrap_or_default().to_string();
+            let arn = vault.backup_vault_arn().map(str::to_string);
+            let tags = async {
+                match (tags, &arn) {
+                    (Some(tags), _) => Ok(tags),
+                    (None, Some(arn)) => list_tags(&clients, arn).await,
+                    (None, None) => Ok(Tags::new()),
+                }
             };
+            let (tags, access_policy, notifications) = tokio::try_join!(
+                tags,
+                vault_policy(&clients, &name),
+                vault_notifications(&clients, &name)
+            )?;
             Ok(LiveVault {
+                recovery_points: u64::try_from(vault.number_of_recovery_points())
+                    .unwrap_or_default(),
                 vault: Live {
-                    name,
                     spec: BackupVaultSpec {
-                        encryption_key_arn: key,
+                        encryption_key_arn: vault.encryption_key_arn().map(str::to_string),
+                        lock: vault_lock(&vault),
+                        access_policy,
+                        notifications,
                         tags,
                     },
+                    name,
                     arn,
                     id: None,
                     sub_ids: BTreeMap::new(),
                     tags_known: true,
                     unrepresented: Vec::new(),
                 },
-                recovery_points,
             })
         }
     })
     .await
+}
+
+/// The listing's Vault Lock, when the vault is locked.
+fn vault_lock(vault: &BackupVaultListMember) -> Option<VaultLock> {
+    let days = |d: Option<i64>| d.and_then(|d| u32::try_from(d).ok());
+    vault.locked().unwrap_or(false).then(|| VaultLock {
+        min_retention_days: days(vault.min_retention_days()),
+        max_retention_days: days(vault.max_retention_days()),
+        changeable_for_days: None,
+    })
+}
+
+/// `ResourceNotFoundException` of a vault's policy or notifications read: none set.
+fn not_found<E: ProvideErrorMetadata, R>(err: &aws_sdk_backup::error::SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ResourceNotFoundException")
+}
+
+/// GetBackupVaultAccessPolicy: the policy as JSON (a string AWS returns that is not
+/// JSON stays a string, so it shows as a change).
+async fn vault_policy(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<serde_json::Value>, AwsError> {
+    const OP: &str = "GetBackupVaultAccessPolicy";
+    match clients
+        .backup
+        .get_backup_vault_access_policy()
+        .backup_vault_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.policy().map(|p| {
+            serde_json::from_str(p).unwrap_or_else(|_| serde_json::Value::String(p.to_string()))
+        })),
+        Err(e) if not_found(&e) => Ok(None),
+        Err(e) => Err(AwsError::call(clients, "backup", OP, Some(name), e)),
+    }
+}
+
+/// GetBackupVaultNotifications.
+async fn vault_notifications(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<VaultNotifications>, AwsError> {
+    const OP: &str = "GetBackupVaultNotifications";
+    match clients
+        .backup
+        .get_backup_vault_notifications()
+        .backup_vault_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let Some(topic) = out.sns_topic_arn() else {
+                return Ok(None);
+            };
+            // Events this version does not know are dropped (and so re-sent as the
+            // spec says), never misread.
+            let events = out
+                .backup_vault_events()
+                .iter()
+                .filter_map(|e| serde_json::from_value(serde_json::json!(e.as_str())).ok())
+                .collect();
+            Ok(Some(VaultNotifications {
+                sns_topic_arn: topic.to_string(),
+                events,
+            }))
+        }
+        Err(e) if not_found(&e) => Ok(None),
+        Err(e) => Err(AwsError::call(clients, "backup", OP, Some(name), e)),
+    }
 }
 
 /// Plans named in `names` or owned, with their rules and selections.
@@ -218,6 +308,25 @@ async fn read_plan(
     let mut sub_ids = BTreeMap::new();
     let mut spec_selections = Vec::new();
     let mut unrepresented = plan_extras(plan);
+    let advanced = if got.advanced_backup_settings().is_empty() {
+        plan.map(|p| p.advanced_backup_settings())
+            .unwrap_or_default()
+    } else {
+        got.advanced_backup_settings()
+    };
+    let mut advanced_backup_settings: Vec<AdvancedBackupSetting> = advanced
+        .iter()
+        .map(|a| AdvancedBackupSetting {
+            resource_type: a.resource_type().unwrap_or_default().to_string(),
+            backup_options: a
+                .backup_options()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+        .collect();
+    advanced_backup_settings.sort_by(|a, b| a.resource_type.cmp(&b.resource_type));
     for (selection_id, selection, extras) in selections {
         let name = &selection.name;
         unrepresented.extend(extras.iter().map(|x| format!("selection {name}: {x}")));
@@ -234,6 +343,7 @@ async fn read_plan(
             rules,
             selections: spec_selections,
             external_vaults: Vec::new(),
+            advanced_backup_settings,
             tags,
         },
         arn: got.backup_plan_arn().map(str::to_string).or(listed_arn),
@@ -250,9 +360,6 @@ fn plan_extras(plan: Option<&aws_sdk_backup::types::BackupPlan>) -> Vec<String> 
         return Vec::new();
     };
     let mut out = Vec::new();
-    if !plan.advanced_backup_settings().is_empty() {
-        out.push("advancedBackupSettings".to_string());
-    }
     for r in plan.rules() {
         if !r.index_actions().is_empty() {
             out.push(format!("rule {}: indexActions", r.rule_name()));
@@ -261,17 +368,26 @@ fn plan_extras(plan: Option<&aws_sdk_backup::types::BackupPlan>) -> Vec<String> 
     out
 }
 
-/// A selection's conditions the format has no field for (only StringEquals ones are).
+/// A selection's settings the format has no field for: ListOfTags of a type other
+/// than STRINGEQUALS (the only one the API documents) and condition keys that are not
+/// resource tags.
 fn selection_extras(s: &aws_sdk_backup::types::BackupSelection) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(c) = s.conditions() {
         for (name, set) in [
+            ("StringEquals", c.string_equals()),
             ("StringNotEquals", c.string_not_equals()),
             ("StringLike", c.string_like()),
             ("StringNotLike", c.string_not_like()),
         ] {
-            if !set.is_empty() {
-                out.push(format!("conditions.{name}"));
+            let foreign = set.iter().any(|p| {
+                !p.condition_key()
+                    .is_some_and(|k| k.starts_with(RESOURCE_TAG_PREFIX))
+            });
+            if foreign {
+                out.push(format!(
+                    "conditions.{name} on a key other than aws:ResourceTag/"
+                ));
             }
         }
     }
@@ -386,6 +502,7 @@ async fn plan_selections(
                         name: selection_id.clone(),
                         iam_role_arn: String::new(),
                         tags: BTreeMap::new(),
+                        conditions: None,
                         any_of_tags: BTreeMap::new(),
                         resources: Vec::new(),
                         not_resources: Vec::new(),
@@ -396,28 +513,64 @@ async fn plan_selections(
     .await
 }
 
+fn strip(key: &str) -> String {
+    key.strip_prefix(RESOURCE_TAG_PREFIX)
+        .unwrap_or(key)
+        .to_string()
+}
+
+/// Condition parameters on resource tags as tag key → value.
+fn condition_map(params: &[ConditionParameter]) -> BTreeMap<String, String> {
+    params
+        .iter()
+        .filter(|p| {
+            p.condition_key()
+                .is_some_and(|k| k.starts_with(RESOURCE_TAG_PREFIX))
+        })
+        .filter_map(|p| Some((strip(p.condition_key()?), p.condition_value()?.to_string())))
+        .collect()
+}
+
+/// StringEquals conditions read into `tags` (the shorthand); the other operators into
+/// `conditions`.
 fn selection(s: &aws_sdk_backup::types::BackupSelection) -> BackupSelection {
-    let strip = |key: &str| {
-        key.strip_prefix(RESOURCE_TAG_PREFIX)
-            .unwrap_or(key)
-            .to_string()
+    let c = s.conditions();
+    let of = |f: fn(&aws_sdk_backup::types::Conditions) -> &[ConditionParameter]| {
+        c.map(|c| condition_map(f(c))).unwrap_or_default()
     };
+    let conditions = SelectionConditions {
+        string_equals: BTreeMap::new(),
+        string_not_equals: of(|c| c.string_not_equals()),
+        string_like: of(|c| c.string_like()),
+        string_not_like: of(|c| c.string_not_like()),
+    };
+    let mut any_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in s
+        .list_of_tags()
+        .iter()
+        .filter(|c| *c.condition_type() == ConditionType::Stringequals)
+    {
+        any_of
+            .entry(strip(t.condition_key()))
+            .or_default()
+            .push(t.condition_value().to_string());
+    }
     BackupSelection {
         name: s.selection_name().to_string(),
         iam_role_arn: s.iam_role_arn().to_string(),
-        // StringNotEquals / StringLike / StringNotLike have no spec field.
-        tags: s
-            .conditions()
-            .map(|c| c.string_equals())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| Some((strip(p.condition_key()?), p.condition_value()?.to_string())))
-            .collect(),
-        any_of_tags: s
-            .list_of_tags()
-            .iter()
-            .filter(|c| *c.condition_type() == ConditionType::Stringequals)
-            .map(|c| (strip(c.condition_key()), c.condition_value().to_string()))
+        tags: of(|c| c.string_equals()),
+        conditions: (conditions != SelectionConditions::default()).then_some(conditions),
+        any_of_tags: any_of
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort();
+                let one = if v.len() == 1 {
+                    Some(v[0].clone())
+                } else {
+                    None
+                };
+                (k, one.map_or(OneOrMany::Many(v), OneOrMany::One))
+            })
             .collect(),
         resources: s.resources().to_vec(),
         not_resources: s.not_resources().to_vec(),

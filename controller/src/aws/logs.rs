@@ -156,6 +156,7 @@ async fn read_groups(
             retention.push(LogGroupRetention {
                 name: name.clone(),
                 retention: retention_of(group),
+                fixed: group.log_group_class().map(|c| c.as_str()) == Some("DELIVERY"),
             });
         }
         if !every && !selected.contains(name) {

@@ -250,6 +250,7 @@ fn plan(
         }],
         selections: Vec::new(),
         external_vaults: Vec::new(),
+        advanced_backup_settings: Vec::new(),
         tags: BTreeMap::new(),
     }
 }

@@ -283,12 +283,26 @@ pub fn record_key(target: &str, kind: Kind, name: &str) -> String {
     format!("{target}/{kind}/{name}")
 }
 
-/// Whether `live` differs from what was last applied to `(target, kind, name)`.
+/// Whether `live` differs from what was last applied to `(target, kind, name)`. The
+/// record is the desired value as written; fields it left to the server ("don't
+/// care", [`dont_care`]) take the live value, as in the plan itself, so a
+/// server-chosen value is never drift.
 fn drifted(options: &PlanOptions, target: &str, kind: Kind, name: &str, live: &J) -> bool {
     options
         .last_applied
         .get(&record_key(target, kind, name))
-        .is_some_and(|recorded| !diff::diff(recorded, live).is_empty())
+        .is_some_and(|recorded| {
+            let mut recorded = Normalised {
+                main: recorded.clone(),
+                subs: BTreeMap::new(),
+            };
+            let live_n = Normalised {
+                main: live.clone(),
+                subs: BTreeMap::new(),
+            };
+            dont_care(kind, &mut recorded, &live_n);
+            !diff::diff(&recorded.main, live).is_empty()
+        })
 }
 
 /// One target's part of a plan.
@@ -498,6 +512,22 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
     }
 }
 
+/// A vault lock in compliance mode (`changeableForDays`) that this change writes
+/// becomes immutable after its grace time: say so in the plan.
+fn lock_warning(target: &str, resource: &Resource, fields: &[FieldChange]) -> Option<String> {
+    let ResourceSpec::BackupVault(spec) = &resource.spec else {
+        return None;
+    };
+    let days = spec.lock.as_ref()?.changeable_for_days?;
+    if !fields.iter().any(|f| f.path.starts_with("lock")) {
+        return None;
+    }
+    Some(format!(
+        "target `{target}`: BackupVault `{}`: its vault lock becomes immutable {days} days after this apply (changeableForDays); from then on AWS refuses to change or remove the lock or to delete recovery points before their retention ends",
+        resource.name()
+    ))
+}
+
 /// Fields whose change AWS cannot make in place.
 fn forces_replacement(kind: Kind, path: &str) -> bool {
     matches!(
@@ -556,6 +586,8 @@ fn plan_resource(
         let mut c = Change::new(target, kind, name, Action::Create);
         c.fields = diff::diff(&desired.main, &J::Null);
         c.report_only = report_only;
+        plan.warnings
+            .extend(lock_warning(target, resource, &c.fields));
         plan.changes.push(c);
         for (sub, value) in &desired.subs {
             let mut c = Change::new(target, kind, &format!("{name}/{sub}"), Action::Create);
@@ -590,6 +622,8 @@ fn plan_resource(
         c.adopt = !current.owned;
         c.report_only = report_only;
         c.drift = drifted(options, target, kind, name, &current.normalised.main);
+        plan.warnings
+            .extend(lock_warning(target, resource, &c.fields));
         plan.changes.push(c);
     }
     let subs: BTreeSet<&String> = desired
@@ -704,6 +738,7 @@ fn plan_retention_policies(
                 .max_by_key(|(_, p)| p.log_group_name_prefix.len());
             let is_ours = governing.is_some_and(|(r, _)| r.name() == resource.name());
             if !is_ours
+                || group.fixed
                 || owned_groups.contains(group.name.as_str())
                 || policy
                     .exclude

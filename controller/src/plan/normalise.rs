@@ -10,7 +10,12 @@
 //!   (treatMissingData `missing`, datapointsToAlarm = evaluationPeriods, actionsEnabled
 //!   true, enabled true, priority 1, cutoffBehavior CONTINUE_TASK, compliance levels
 //!   UNSPECIFIED, rejectedPatchesAction ALLOW_AS_DEPENDENCY, logGroupClass STANDARD,
-//!   retention `never` = unset, timezone UTC = `Etc/UTC`, scheduleOffset 0 = unset).
+//!   retention `never` = unset, timezone UTC = `Etc/UTC`, scheduleOffset 0 = unset,
+//!   a DELIVERY group's retention 1, a lifecycle's archive opt-in `false` = unset).
+//! - **Equivalent spellings** are one: a selection's `tags` are its
+//!   `conditions.stringEquals`, an `anyOfTags` value is a list, an access policy is
+//!   compared by meaning ([`policy`]); a vault lock's `changeableForDays` is not
+//!   compared (AWS does not return it).
 //! - **Server-chosen values** the spec leaves unset are "don't care": the live value is
 //!   taken (backup start/completion windows, backup schedule and timezone, a vault's
 //!   AWS-managed key, `defaultForOperatingSystem: false`), see [`dont_care`]; so are
@@ -193,6 +198,13 @@ pub fn log_group(spec: &LogGroupSpec, instance: Option<&str>) -> Normalised {
         obj(&mut v).remove("retentionInDays");
     }
     default(&mut v, "logGroupClass", J::from("STANDARD"));
+    if v.get("logGroupClass") == Some(&J::from("DELIVERY")) {
+        // AWS keeps a DELIVERY group's events one day, whatever was asked.
+        obj(&mut v).insert(
+            "retentionInDays".into(),
+            J::from(crate::spec::log_group::DELIVERY_RETENTION_DAYS),
+        );
+    }
     own_tags(&mut v, instance);
     prune_empty(&mut v);
     Normalised {
@@ -423,15 +435,118 @@ pub fn window_task_dont_care(desired: &mut J, live: &J) {
     }
 }
 
-/// A backup vault.
+/// A backup vault. The lock's `changeableForDays` is not compared (AWS returns only
+/// the lock date it led to); notification events are order-free; the access policy is
+/// compared by meaning ([`policy`]).
 pub fn backup_vault(spec: &BackupVaultSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);
+    if let Some(lock) = obj(&mut v).get_mut("lock") {
+        obj(lock).remove("changeableForDays");
+    }
+    if let Some(n) = obj(&mut v).get_mut("notifications") {
+        sort_list(n, "events");
+    }
+    if let Some(p) = obj(&mut v).get_mut("accessPolicy") {
+        *p = policy(p);
+    }
     own_tags(&mut v, instance);
     prune_empty(&mut v);
     Normalised {
         main: v,
         subs: BTreeMap::new(),
     }
+}
+
+/// An IAM policy in a canonical form, so two spellings of one policy compare equal:
+/// a policy given as JSON text is parsed; a single statement, action, resource,
+/// principal or condition value becomes a one-item list; lists of strings are sorted
+/// and deduplicated; statements are sorted. Keys are already ordered (serde_json's map).
+pub fn policy(p: &J) -> J {
+    let mut p = match p {
+        J::String(text) => serde_json::from_str(text).unwrap_or_else(|_| p.clone()),
+        other => other.clone(),
+    };
+    let Some(map) = p.as_object_mut() else {
+        return p;
+    };
+    if let Some(statements) = map.get_mut("Statement") {
+        let mut list = match statements.take() {
+            J::Array(items) => items,
+            one => vec![one],
+        };
+        for st in &mut list {
+            policy_statement(st);
+        }
+        list.sort_by_key(|a| a.to_string());
+        *statements = J::Array(list);
+    }
+    p
+}
+
+/// A string or list of strings as a sorted, deduplicated list.
+fn string_set(v: &mut J) {
+    let mut items = match v.take() {
+        J::Array(items) => items,
+        one => vec![one],
+    };
+    items.sort_by_key(|a| a.to_string());
+    items.dedup();
+    *v = J::Array(items);
+}
+
+fn policy_statement(st: &mut J) {
+    let Some(map) = st.as_object_mut() else {
+        return;
+    };
+    for key in ["Action", "NotAction", "Resource", "NotResource"] {
+        if let Some(v) = map.get_mut(key) {
+            string_set(v);
+        }
+    }
+    for key in ["Principal", "NotPrincipal"] {
+        if let Some(J::Object(principals)) = map.get_mut(key) {
+            principals.values_mut().for_each(string_set);
+        }
+    }
+    if let Some(J::Object(operators)) = map.get_mut("Condition") {
+        for keys in operators.values_mut() {
+            if let J::Object(keys) = keys {
+                keys.values_mut().for_each(string_set);
+            }
+        }
+    }
+}
+
+/// A lifecycle's `optInToArchiveForSupportedResources: false` is AWS's default and
+/// equals unset.
+fn normalise_lifecycle(v: &mut J) {
+    if let Some(lc) = obj(v).get_mut("lifecycle") {
+        if lc.get("optInToArchiveForSupportedResources") == Some(&J::Bool(false)) {
+            obj(lc).remove("optInToArchiveForSupportedResources");
+        }
+    }
+}
+
+/// A selection: `tags` merged into `conditions.stringEquals` (its shorthand), each
+/// `anyOfTags` value a sorted list, resource lists sorted.
+fn normalise_selection(s: &mut J) {
+    sort_list(s, "resources");
+    sort_list(s, "notResources");
+    if let Some(J::Object(tags)) = obj(s).remove("tags") {
+        let conditions = obj(s)
+            .entry("conditions")
+            .or_insert_with(|| J::Object(Map::new()));
+        let equals = obj(conditions)
+            .entry("stringEquals")
+            .or_insert_with(|| J::Object(Map::new()));
+        for (k, value) in tags {
+            obj(equals).entry(k).or_insert(value);
+        }
+    }
+    if let Some(J::Object(any_of)) = obj(s).get_mut("anyOfTags") {
+        any_of.values_mut().for_each(string_set);
+    }
+    prune_empty(s);
 }
 
 /// Rule fields AWS Backup fills in when a rule leaves them unset.
@@ -455,12 +570,15 @@ pub fn backup_plan(spec: &BackupPlanSpec, instance: Option<&str>) -> Normalised 
             if r.get("enableContinuousBackup") == Some(&J::Bool(false)) {
                 obj(r).remove("enableContinuousBackup");
             }
+            normalise_lifecycle(r);
             if let Some(J::Array(copies)) = obj(r).get_mut("copyActions") {
+                copies.iter_mut().for_each(normalise_lifecycle);
                 copies.sort_by_key(|a| a.to_string());
             }
         }
     }
     key_by(&mut v, "rules", "name");
+    key_by(&mut v, "advancedBackupSettings", "resourceType");
     let mut subs = BTreeMap::new();
     if let Some(J::Array(selections)) = obj(&mut v).remove("selections") {
         for mut s in selections {
@@ -468,9 +586,7 @@ pub fn backup_plan(spec: &BackupPlanSpec, instance: Option<&str>) -> Normalised 
                 .remove("name")
                 .and_then(|n| n.as_str().map(str::to_string))
                 .unwrap_or_default();
-            sort_list(&mut s, "resources");
-            sort_list(&mut s, "notResources");
-            prune_empty(&mut s);
+            normalise_selection(&mut s);
             subs.insert(format!("selections/{name}"), s);
         }
     }
@@ -782,5 +898,74 @@ mod tests {
         let mut counted = desired.clone();
         counted.metric_transformations[0].unit = Some(crate::spec::alarm::StandardUnit::Count);
         assert_ne!(metric_filter(&counted).main, metric_filter(&live).main);
+    }
+
+    #[test]
+    fn access_policies_compare_by_meaning_not_text() {
+        let written = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": ["backup:B", "backup:A", "backup:A"], "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "111111111111"}}}});
+        let returned = J::String(
+            json!({"Statement": [{"Resource": ["*"], "Action": ["backup:A", "backup:B"],
+                "Principal": {"AWS": ["*"]}, "Effect": "Deny",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": ["111111111111"]}}}],
+                "Version": "2012-10-17"})
+            .to_string(),
+        );
+        assert_eq!(policy(&written), policy(&returned));
+        let other = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "backup:A", "Resource": "*"}});
+        assert_ne!(policy(&written), policy(&other));
+    }
+
+    #[test]
+    fn vault_lock_days_to_change_are_not_compared_and_events_are_order_free() {
+        let vault = |v: J| -> BackupVaultSpec { serde_json::from_value(v).unwrap() };
+        let desired = vault(json!({
+            "lock": {"minRetentionDays": 7, "changeableForDays": 3},
+            "notifications": {"snsTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                "events": ["COPY_JOB_FAILED", "BACKUP_JOB_FAILED"]}}));
+        let live = vault(json!({
+            "lock": {"minRetentionDays": 7},
+            "notifications": {"snsTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                "events": ["BACKUP_JOB_FAILED", "COPY_JOB_FAILED"]}}));
+        assert_eq!(backup_vault(&desired, None), backup_vault(&live, None));
+        let changed = vault(json!({"lock": {"minRetentionDays": 8}}));
+        assert_ne!(
+            backup_vault(&changed, None).main["lock"],
+            backup_vault(&live, None).main["lock"]
+        );
+    }
+
+    #[test]
+    fn selection_tags_are_string_equals_any_of_values_lists_and_opt_in_false_is_unset() {
+        let plan = |v: J| -> BackupPlanSpec { serde_json::from_value(v).unwrap() };
+        let role = "arn:aws:iam::111111111111:role/r";
+        let a = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35}}],
+            "selections": [{"name": "s", "iamRoleArn": role, "tags": {"Backup": "daily"},
+                "anyOfTags": {"Tier": "1"}}]}));
+        let b = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35,
+                "optInToArchiveForSupportedResources": false}}],
+            "selections": [{"name": "s", "iamRoleArn": role,
+                "conditions": {"stringEquals": {"Backup": "daily"}},
+                "anyOfTags": {"Tier": ["1"]}}]}));
+        assert_eq!(backup_plan(&a, None), backup_plan(&b, None));
+        let opted_in = plan(json!({
+            "rules": [{"name": "d", "targetVault": "vv", "lifecycle": {"deleteAfterDays": 35,
+                "optInToArchiveForSupportedResources": true}}]}));
+        assert_ne!(
+            backup_plan(&a, None).main,
+            backup_plan(&opted_in, None).main
+        );
+    }
+
+    #[test]
+    fn a_delivery_group_keeps_events_one_day() {
+        let spec: LogGroupSpec =
+            serde_json::from_value(json!({"logGroupClass": "DELIVERY"})).unwrap();
+        assert_eq!(log_group(&spec, None).main["retentionInDays"], 1);
     }
 }

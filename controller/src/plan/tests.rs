@@ -448,6 +448,7 @@ spec: {retentionInDays: 7}
     let group = |name: &str, days: Option<u32>| LogGroupRetention {
         name: name.into(),
         retention: days.map(Retention::Days),
+        fixed: false,
     };
     let mut live = LiveTarget {
         retention_candidates: vec![

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backup_vault::check_vault_name;
 use super::context::{At, Cx};
+use super::maintenance_window::OneOrMany;
 use super::rules::{self, Problem, ScheduleUse};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -20,8 +21,23 @@ pub struct BackupPlanSpec {
     /// account's `Default` vault, or one another team owns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external_vaults: Vec<String>,
+    /// Backup options per resource type (AdvancedBackupSettings), e.g. Windows VSS for
+    /// EC2: `[{resourceType: EC2, backupOptions: {WindowsVSS: enabled}}]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced_backup_settings: Vec<AdvancedBackupSetting>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+/// One AdvancedBackupSetting; unique per resource type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdvancedBackupSetting {
+    /// `EC2` (Windows VSS); the model allows 1-50 of letters, digits, `-_.`.
+    #[schemars(length(min = 1, max = 50))]
+    pub resource_type: String,
+    /// Option → value, e.g. `WindowsVSS: enabled`.
+    pub backup_options: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -84,14 +100,129 @@ pub struct BackupSelection {
     /// Resources carrying ALL these tags (Conditions StringEquals).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
-    /// Resources carrying ANY of these tags (ListOfTags).
+    /// Tag conditions, all of which a resource must meet (AWS Backup `Conditions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<SelectionConditions>,
+    /// Resources carrying ANY of these tags (ListOfTags); a list value is any of
+    /// those values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub any_of_tags: BTreeMap<String, String>,
+    pub any_of_tags: BTreeMap<String, OneOrMany>,
     /// ARNs or ARN patterns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_resources: Vec<String>,
+}
+
+/// A selection's `Conditions`: tag key → value per operator (AND of all). Keys are
+/// written without AWS's `aws:ResourceTag/` prefix; `*` is the wildcard of the Like
+/// operators.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SelectionConditions {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub string_equals: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub string_not_equals: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub string_like: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub string_not_like: BTreeMap<String, String>,
+}
+
+impl SelectionConditions {
+    /// (lowerCamelCase field, AWS member name, map) for each operator.
+    pub fn operators(&self) -> [(&'static str, &'static str, &BTreeMap<String, String>); 4] {
+        [
+            ("stringEquals", "StringEquals", &self.string_equals),
+            (
+                "stringNotEquals",
+                "StringNotEquals",
+                &self.string_not_equals,
+            ),
+            ("stringLike", "StringLike", &self.string_like),
+            ("stringNotLike", "StringNotLike", &self.string_not_like),
+        ]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.operators().iter().all(|(_, _, m)| m.is_empty())
+    }
+}
+
+/// `EC2` and the option names and values AWS Backup documents are 1-50 of letters,
+/// digits and `-_.` (the model's pattern).
+fn backup_option_word(what: &str, value: &str) -> rules::Check {
+    rules::name(what, value, 1, 50, "-_.")
+}
+
+fn check_advanced_settings(at: &At<'_>, settings: &[AdvancedBackupSetting], cx: &mut Cx<'_>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, s) in settings.iter().enumerate() {
+        let a = at.i(i);
+        cx.check(
+            &a.k("resourceType"),
+            backup_option_word("resourceType", &s.resource_type),
+        );
+        if seen.contains(&s.resource_type.as_str()) {
+            cx.error(
+                &a.k("resourceType"),
+                format!("resourceType `{}` has two settings", s.resource_type),
+            );
+        }
+        seen.push(&s.resource_type);
+        if s.backup_options.is_empty() {
+            cx.report(
+                &a.k("backupOptions"),
+                Problem::new("backupOptions is empty").hint("e.g. `{WindowsVSS: enabled}`"),
+            );
+        }
+        for (key, value) in &s.backup_options {
+            cx.check(
+                &a.k("backupOptions").key_of(key),
+                backup_option_word("backup option", key),
+            );
+            cx.check(
+                &a.k("backupOptions").k(key),
+                backup_option_word("backup option value", value),
+            );
+        }
+    }
+}
+
+fn check_selection_tags(s: &At<'_>, sel: &BackupSelection, cx: &mut Cx<'_>) {
+    if let Some(c) = &sel.conditions {
+        for (field, _, map) in c.operators() {
+            for key in map.keys() {
+                if key.is_empty() {
+                    cx.error(
+                        &s.k("conditions").k(field),
+                        "a condition's tag key is empty",
+                    );
+                }
+            }
+        }
+        for (key, value) in &c.string_equals {
+            if sel.tags.get(key).is_some_and(|v| v != value) {
+                cx.report(
+                    &s.k("conditions").k("stringEquals").k(key),
+                    Problem::new(format!(
+                        "tag `{key}` must equal both `{}` (tags) and `{value}` (conditions.stringEquals)",
+                        sel.tags[key]
+                    ))
+                    .hint("`tags` is the stringEquals shorthand; keep one of them"),
+                );
+            }
+        }
+    }
+    for (key, values) in &sel.any_of_tags {
+        if values.values().is_empty() {
+            cx.error(
+                &s.k("anyOfTags").k(key),
+                format!("anyOfTags `{key}` lists no values"),
+            );
+        }
+    }
 }
 
 fn rule_name(what: &str, name: &str) -> rules::Check {
@@ -199,45 +330,61 @@ impl BackupPlanSpec {
             }
             cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
         }
-        let mut selection_names: Vec<&str> = Vec::new();
-        for (i, sel) in self.selections.iter().enumerate() {
-            let s = at.k("selections").i(i);
-            cx.check(&s.k("name"), rule_name("selection name", &sel.name));
-            if selection_names.contains(&sel.name.as_str()) {
-                cx.error(
-                    &s.k("name"),
-                    format!("selection name `{}` is used twice in this plan", sel.name),
-                );
-            }
-            selection_names.push(&sel.name);
-            cx.check(
-                &s.k("iamRoleArn"),
-                rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),
-            );
-            if sel.tags.is_empty() && sel.any_of_tags.is_empty() && sel.resources.is_empty() {
-                cx.report(
-                    &s,
-                    Problem::new(format!("selection `{}` selects nothing", sel.name))
-                        .hint("set `tags`, `anyOfTags` or `resources`"),
-                );
-            }
-            for (field, list) in [
-                ("resources", &sel.resources),
-                ("notResources", &sel.not_resources),
-            ] {
-                for (j, arn) in list.iter().enumerate() {
-                    if arn != "*" {
-                        cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
-                    }
-                }
-            }
-        }
+        check_selections(&at, &self.selections, cx);
         for (i, vault) in self.external_vaults.iter().enumerate() {
             cx.check(
                 &at.k("externalVaults").i(i),
                 check_vault_name("external vault", vault),
             );
         }
+        check_advanced_settings(
+            &at.k("advancedBackupSettings"),
+            &self.advanced_backup_settings,
+            cx,
+        );
         cx.check_tags(&at.k("tags"), &self.tags);
+    }
+}
+
+/// Selections: unique names, a role, something selected, their tag conditions and ARNs.
+fn check_selections(at: &At<'_>, selections: &[BackupSelection], cx: &mut Cx<'_>) {
+    let mut selection_names: Vec<&str> = Vec::new();
+    for (i, sel) in selections.iter().enumerate() {
+        let s = at.k("selections").i(i);
+        cx.check(&s.k("name"), rule_name("selection name", &sel.name));
+        if selection_names.contains(&sel.name.as_str()) {
+            cx.error(
+                &s.k("name"),
+                format!("selection name `{}` is used twice in this plan", sel.name),
+            );
+        }
+        selection_names.push(&sel.name);
+        cx.check(
+            &s.k("iamRoleArn"),
+            rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),
+        );
+        let no_conditions = sel.conditions.as_ref().is_none_or(|c| c.is_empty());
+        if sel.tags.is_empty()
+            && no_conditions
+            && sel.any_of_tags.is_empty()
+            && sel.resources.is_empty()
+        {
+            cx.report(
+                &s,
+                Problem::new(format!("selection `{}` selects nothing", sel.name))
+                    .hint("set `tags`, `conditions`, `anyOfTags` or `resources`"),
+            );
+        }
+        check_selection_tags(&s, sel, cx);
+        for (field, list) in [
+            ("resources", &sel.resources),
+            ("notResources", &sel.not_resources),
+        ] {
+            for (j, arn) in list.iter().enumerate() {
+                if arn != "*" {
+                    cx.check(&s.k(field).i(j), rules::arn_pattern(arn, field));
+                }
+            }
+        }
     }
 }

@@ -77,6 +77,10 @@ pub struct Defaults {
     /// Targets a document goes to when its metadata names none; default: all.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// Tags merged under every taggable spec's own `tags` (the spec's value wins for
+    /// a key both set), e.g. an organisation's cost-allocation tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Where the controller's notifications go, and which ones it sends. Each condition
@@ -292,6 +296,14 @@ impl DriftlessConfig {
         }
     }
 
+    /// `defaults.tags` (empty without any).
+    pub fn default_tags(&self) -> BTreeMap<String, String> {
+        self.defaults
+            .as_ref()
+            .map(|d| d.tags.clone())
+            .unwrap_or_default()
+    }
+
     /// The targets a document without `metadata.targets` goes to (groups expanded).
     pub fn default_targets(&self) -> Vec<String> {
         match &self.defaults {
@@ -384,6 +396,10 @@ impl DriftlessConfig {
                     &self.target_refs(),
                 );
             }
+            let at = At::root().k("defaults").k("tags");
+            cx.check_tags(&at, &defaults.tags);
+            // They go to every kind, Logs and SSM included: their tag characters apply.
+            cx.check_tag_characters(&at, &defaults.tags);
         }
         if let Some(instance) = &self.instance {
             cx.check(

@@ -81,7 +81,7 @@ impl Cx<'_> {
                     "{} tags; AWS allows at most 50, and driftless adds its ownership tag",
                     tags.len()
                 ))
-                .hint("keep at most 49 tags"),
+                .hint("keep at most 49 tags, counting driftless.yaml's defaults.tags"),
             );
         }
         for (key, value) in tags {

@@ -106,7 +106,13 @@ pub struct LogGroupSpec {
 pub enum LogGroupClass {
     Standard,
     InfrequentAccess,
+    // For delivering logs to S3 or Firehose: AWS keeps events one day and the
+    // retention cannot be set (CreateLogGroup, `logGroupClass`).
+    Delivery,
 }
+
+/// The retention of a DELIVERY group, fixed by AWS.
+pub const DELIVERY_RETENTION_DAYS: u32 = 1;
 
 impl LogGroupSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
@@ -118,6 +124,18 @@ impl LogGroupSpec {
         if let Some(key) = &self.kms_key_id {
             cx.check(&at.k("kmsKeyId"), rules::kms_key_arn(key, "kmsKeyId"));
             cx.check(&at.k("kmsKeyId"), rules::length("kmsKeyId", key, 1, 256));
+        }
+        if self.log_group_class == Some(LogGroupClass::Delivery) {
+            let fixed = Retention::Days(DELIVERY_RETENTION_DAYS);
+            if self.retention_in_days.is_some_and(|r| r != fixed) {
+                cx.report(
+                    &at.k("retentionInDays"),
+                    rules::Problem::new(
+                        "a DELIVERY log group keeps events for 1 day; its retention cannot be set",
+                    )
+                    .hint("remove retentionInDays (or write 1)"),
+                );
+            }
         }
         cx.check_tags(&at.k("tags"), &self.tags);
         cx.check_tag_characters(&at.k("tags"), &self.tags);

@@ -114,6 +114,33 @@ macro_rules! kinds {
     };
 }
 
+impl ResourceSpec {
+    /// The spec's own tags, for the kinds that carry tags (metric filters cannot be
+    /// tagged).
+    pub fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        match self {
+            ResourceSpec::MetricAlarm(s) => Some(&mut s.tags),
+            ResourceSpec::LogGroup(s) => Some(&mut s.tags),
+            ResourceSpec::PatchBaseline(s) => Some(&mut s.tags),
+            ResourceSpec::MaintenanceWindow(s) => Some(&mut s.tags),
+            ResourceSpec::BackupVault(s) => Some(&mut s.tags),
+            ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
+            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
+        }
+    }
+
+    /// Merges driftless.yaml's `defaults.tags` under the spec's own tags (the spec
+    /// wins), before the value rules run, so the merged set is what the tag limits
+    /// count and what plan, apply and drift see.
+    fn merge_default_tags(&mut self, defaults: &BTreeMap<String, String>) {
+        if let Some(tags) = self.tags_mut() {
+            for (k, v) in defaults {
+                tags.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+}
+
 kinds! {
     MetricAlarm(MetricAlarmSpec),
     LogGroup(LogGroupSpec),
@@ -171,6 +198,8 @@ pub struct Resource {
 pub struct Template {
     pub display: String,
     pub root: Node,
+    /// driftless.yaml's `defaults.tags`, merged again when resolved.
+    pub default_tags: BTreeMap<String, String>,
 }
 
 impl Resource {
@@ -283,6 +312,10 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
             .map(|c| c.default_targets())
             .unwrap_or_default(),
         config: config.as_ref(),
+        default_tags: config
+            .as_ref()
+            .map(|c| c.default_tags())
+            .unwrap_or_default(),
     };
     let mut parsed = Vec::new();
     let mut document_count = 0;
@@ -331,6 +364,8 @@ struct RepoTargets<'c> {
     known: Vec<String>,
     defaults: Vec<String>,
     config: Option<&'c DriftlessConfig>,
+    /// `defaults.tags`.
+    default_tags: BTreeMap<String, String>,
 }
 
 /// One document through every pass: envelope and structure, its targets, and its
@@ -367,6 +402,7 @@ fn parse_checked<'f>(
         return Vec::new();
     }
     if !templated {
+        resource.spec.merge_default_tags(&repo.default_tags);
         resource.spec.check(&resource.metadata.name, &mut cx);
         return vec![Parsed {
             file,
@@ -378,7 +414,7 @@ fn parse_checked<'f>(
     resource
         .targets
         .iter()
-        .filter_map(|target| parse_for_target(file, &root, &facts(target), out))
+        .filter_map(|target| parse_for_target(file, &root, &facts(target), &repo.default_tags, out))
         .collect()
 }
 
@@ -624,6 +660,7 @@ fn parse_for_target<'f>(
     file: &'f SourceFile,
     root: &Node,
     facts: &vars::TargetFacts,
+    default_tags: &BTreeMap<String, String>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<'f>> {
     let (tree, known) = vars::resolve(root, facts);
@@ -633,8 +670,10 @@ fn parse_for_target<'f>(
         resource.template = Some(std::sync::Arc::new(Template {
             display: file.display.clone(),
             root: root.clone(),
+            default_tags: default_tags.clone(),
         }));
     }
+    resource.spec.merge_default_tags(default_tags);
     resource.spec.check(
         &resource.metadata.name,
         &mut Cx {
@@ -666,7 +705,13 @@ pub fn resolve_for_target(
         text: String::new(),
     };
     let mut out = Vec::new();
-    let parsed = parse_for_target(&file, &template.root, facts, &mut out);
+    let parsed = parse_for_target(
+        &file,
+        &template.root,
+        facts,
+        &template.default_tags,
+        &mut out,
+    );
     match parsed {
         Some(p) if out.is_empty() => Ok(Resource {
             template: None,

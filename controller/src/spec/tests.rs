@@ -337,3 +337,83 @@ fn per_target_values_make_one_resource_per_target_and_keep_a_template_for_unknow
     assert!(resolved.template.is_none());
     assert_eq!(resolved.targets, ["osaka"]);
 }
+
+#[test]
+fn vault_lock_policy_and_notifications_are_checked() {
+    let errors = Repo::test()
+        .doc(
+            "BackupVault",
+            "locked",
+            "lock: {minRetentionDays: 30, maxRetentionDays: 7}\naccessPolicy: {Version: \"2012-10-17\"}\nnotifications: {snsTopicArn: \"arn:aws:sqs:us-east-1:111111111111:q\", events: [BACKUP_JOB_FAILED]}",
+        )
+        .errors();
+    let all = errors.join("\n");
+    assert!(
+        all.contains("maxRetentionDays 7 is less than minRetentionDays 30"),
+        "{all}"
+    );
+    assert!(all.contains("no `Statement`"), "{all}");
+    assert!(all.contains("snsTopicArn must be an ARN"), "{all}");
+    let structural = Repo::test()
+        .doc(
+            "BackupVault",
+            "locked",
+            "lock: {minRetentionDays: 7, changeableForDays: 2}\nnotifications: {snsTopicArn: \"arn:aws:sns:us-east-1:111111111111:t\", events: [BACKUP_JOB_EXPLODED]}",
+        )
+        .errors()
+        .join("\n");
+    assert!(
+        structural.contains("`changeableForDays` must be at least 3"),
+        "{structural}"
+    );
+    assert!(structural.contains("BACKUP_JOB_EXPLODED"), "{structural}");
+    Repo::test()
+        .doc(
+            "BackupVault",
+            "locked",
+            "lock: {minRetentionDays: 7, maxRetentionDays: 365, changeableForDays: 3}\naccessPolicy:\n  Version: \"2012-10-17\"\n  Statement: [{Effect: Deny, Principal: \"*\", Action: \"backup:*\", Resource: \"*\"}]\nnotifications: {snsTopicArn: \"arn:aws:sns:us-east-1:111111111111:t\", events: [BACKUP_JOB_FAILED]}",
+        )
+        .ok();
+}
+
+#[test]
+fn selection_conditions_and_advanced_settings_are_checked() {
+    let errors = Repo::test()
+        .doc("BackupVault", "vv", "{}")
+        .doc(
+            "BackupPlan",
+            "p",
+            "rules: [{name: d, targetVault: vv}]\nadvancedBackupSettings: [{resourceType: EC2, backupOptions: {WindowsVSS: \"en abled\"}}, {resourceType: EC2, backupOptions: {}}]\nselections:\n  - {name: s, iamRoleArn: \"arn:aws:iam::111111111111:role/r\", tags: {Env: prod}, conditions: {stringEquals: {Env: test}}, anyOfTags: {Tier: []}}",
+        )
+        .errors();
+    let all = errors.join("\n");
+    assert!(all.contains("resourceType `EC2` has two settings"), "{all}");
+    assert!(all.contains("backupOptions is empty"), "{all}");
+    assert!(all.contains("backup option value"), "{all}");
+    assert!(
+        all.contains("tag `Env` must equal both `prod` (tags) and `test`"),
+        "{all}"
+    );
+    assert!(all.contains("anyOfTags `Tier` lists no values"), "{all}");
+}
+
+#[test]
+fn default_tags_are_merged_under_the_specs_own() {
+    let state = Repo::test()
+        .file(
+            "driftless.yaml",
+            "defaults:\n  tags: {cost-center: \"1234\", team: platform}\n",
+        )
+        .doc("LogGroup", "/a", "tags: {team: web}")
+        .doc(
+            "LogRetentionPolicy",
+            "p",
+            "logGroupNamePrefix: /aws/\nretentionInDays: 14",
+        )
+        .ok();
+    let ResourceSpec::LogGroup(group) = &state.resources[0].spec else {
+        panic!("{:?}", state.resources[0]);
+    };
+    assert_eq!(group.tags["team"], "web");
+    assert_eq!(group.tags["cost-center"], "1234");
+}

@@ -2,7 +2,9 @@
 //! DeleteBackupVault, and their recovery points when the caller allows data loss:
 //! ListRecoveryPointsByBackupVault + DeleteRecoveryPoint), plans (CreateBackupPlan with CreatorRequestId and tags,
 //! UpdateBackupPlan, DeleteBackupPlan), selections (CreateBackupSelection with
-//! CreatorRequestId, DeleteBackupSelection) and tags (TagResource / UntagResource).
+//! CreatorRequestId, DeleteBackupSelection), a vault's lock, access policy and
+//! notifications (Put/DeleteBackupVaultLockConfiguration, Put/DeleteBackupVaultAccessPolicy,
+//! Put/DeleteBackupVaultNotifications) and tags (TagResource / UntagResource).
 //!
 //! Every write is the inverse of the reader in `super` (`backup.rs`): what is written
 //! here reads back as the same spec, up to what AWS fills in for a rule's unset
@@ -19,14 +21,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_backup::error::ProvideErrorMetadata;
 use aws_sdk_backup::types::{
-    BackupPlanInput, BackupRuleInput, Condition, ConditionParameter, ConditionType, Conditions,
-    Lifecycle as AwsLifecycle,
+    AdvancedBackupSetting, BackupPlanInput, BackupRuleInput, BackupVaultEvent, Condition,
+    ConditionParameter, ConditionType, Conditions, Lifecycle as AwsLifecycle,
 };
 use aws_smithy_types::error::operation::BuildError;
 
 use super::RESOURCE_TAG_PREFIX;
 use crate::aws::{AwsError, Clients};
 use crate::spec::backup_plan::{BackupSelection, Lifecycle};
+use crate::spec::backup_vault::{VaultLock, VaultNotifications};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{BackupPlanSpec, BackupVaultSpec};
 
@@ -123,6 +126,151 @@ pub async fn delete_vault(clients: &Clients, name: &str) -> Result<(), AwsError>
             Some(name),
             e,
         )),
+    }
+}
+
+/// Sets the vault's lock as `lock` says (PutBackupVaultLockConfiguration), or removes
+/// it (DeleteBackupVaultLockConfiguration; none there is done). AWS refuses both once
+/// the lock date of a compliance-mode lock has passed.
+pub async fn set_vault_lock(
+    clients: &Clients,
+    name: &str,
+    lock: Option<&VaultLock>,
+) -> Result<(), AwsError> {
+    let days = |d: Option<u32>| d.map(i64::from);
+    match lock {
+        Some(lock) => clients
+            .backup
+            .put_backup_vault_lock_configuration()
+            .backup_vault_name(name)
+            .set_min_retention_days(days(lock.min_retention_days))
+            .set_max_retention_days(days(lock.max_retention_days))
+            .set_changeable_for_days(days(lock.changeable_for_days))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultLockConfiguration",
+                    Some(name),
+                    e,
+                )
+            }),
+        None => match clients
+            .backup
+            .delete_backup_vault_lock_configuration()
+            .backup_vault_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(AwsError::call(
+                clients,
+                "backup",
+                "DeleteBackupVaultLockConfiguration",
+                Some(name),
+                e,
+            )),
+        },
+    }
+}
+
+/// Sets the vault's access policy (PutBackupVaultAccessPolicy, the policy as JSON
+/// text) or removes it (DeleteBackupVaultAccessPolicy; none there is done).
+pub async fn set_vault_policy(
+    clients: &Clients,
+    name: &str,
+    policy: Option<&serde_json::Value>,
+) -> Result<(), AwsError> {
+    match policy {
+        Some(policy) => clients
+            .backup
+            .put_backup_vault_access_policy()
+            .backup_vault_name(name)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultAccessPolicy",
+                    Some(name),
+                    e,
+                )
+            }),
+        None => match clients
+            .backup
+            .delete_backup_vault_access_policy()
+            .backup_vault_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(AwsError::call(
+                clients,
+                "backup",
+                "DeleteBackupVaultAccessPolicy",
+                Some(name),
+                e,
+            )),
+        },
+    }
+}
+
+/// Sets the vault's notifications (PutBackupVaultNotifications) or removes them
+/// (DeleteBackupVaultNotifications; none there is done).
+pub async fn set_vault_notifications(
+    clients: &Clients,
+    name: &str,
+    notifications: Option<&VaultNotifications>,
+) -> Result<(), AwsError> {
+    match notifications {
+        Some(n) => clients
+            .backup
+            .put_backup_vault_notifications()
+            .backup_vault_name(name)
+            .sns_topic_arn(&n.sns_topic_arn)
+            .set_backup_vault_events(Some(
+                n.events
+                    .iter()
+                    .map(|e| BackupVaultEvent::from(crate::spec::wire_name(e).as_str()))
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "backup",
+                    "PutBackupVaultNotifications",
+                    Some(name),
+                    e,
+                )
+            }),
+        None => match clients
+            .backup
+            .delete_backup_vault_notifications()
+            .backup_vault_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(AwsError::call(
+                clients,
+                "backup",
+                "DeleteBackupVaultNotifications",
+                Some(name),
+                e,
+            )),
+        },
     }
 }
 
@@ -268,12 +416,23 @@ fn plan_input(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let advanced: Vec<AdvancedBackupSetting> = spec
+        .advanced_backup_settings
+        .iter()
+        .map(|a| {
+            AdvancedBackupSetting::builder()
+                .resource_type(&a.resource_type)
+                .set_backup_options(Some(hash_map(&a.backup_options)))
+                .build()
+        })
+        .collect();
     built(
         clients,
         op,
         BackupPlanInput::builder()
             .backup_plan_name(name)
             .set_rules(Some(rules))
+            .set_advanced_backup_settings((!advanced.is_empty()).then_some(advanced))
             .build(),
     )
 }
@@ -341,10 +500,47 @@ pub async fn delete_plan(clients: &Clients, id: &str) -> Result<(), AwsError> {
     }
 }
 
+/// `key → value` pairs as condition parameters on `aws:ResourceTag/<key>`.
+fn condition_params<'a>(
+    pairs: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Option<Vec<ConditionParameter>> {
+    let params: Vec<ConditionParameter> = pairs
+        .map(|(k, v)| {
+            ConditionParameter::builder()
+                .condition_key(format!("{RESOURCE_TAG_PREFIX}{k}"))
+                .condition_value(v)
+                .build()
+        })
+        .collect();
+    (!params.is_empty()).then_some(params)
+}
+
+/// The selection's `Conditions`: `tags` and `conditions.stringEquals` together as
+/// StringEquals, the other operators as theirs.
+fn selection_conditions(selection: &BackupSelection) -> Option<Conditions> {
+    let c = selection.conditions.clone().unwrap_or_default();
+    let equals = condition_params(selection.tags.iter().chain(c.string_equals.iter()));
+    let not_equals = condition_params(c.string_not_equals.iter());
+    let like = condition_params(c.string_like.iter());
+    let not_like = condition_params(c.string_not_like.iter());
+    let any = [&equals, &not_equals, &like, &not_like]
+        .iter()
+        .any(|p| p.is_some());
+    any.then(|| {
+        Conditions::builder()
+            .set_string_equals(equals)
+            .set_string_not_equals(not_equals)
+            .set_string_like(like)
+            .set_string_not_like(not_like)
+            .build()
+    })
+}
+
 /// Creates a selection; returns its SelectionId.
 ///
-/// `tags` become `Conditions.StringEquals` and `anyOfTags` become `ListOfTags`
-/// (`STRINGEQUALS`), both keyed `aws:ResourceTag/<key>`, as the reader strips them.
+/// `tags` and `conditions` become `Conditions` and `anyOfTags` become `ListOfTags`
+/// (`STRINGEQUALS`, one per value), all keyed `aws:ResourceTag/<key>`, as the reader
+/// strips them.
 pub async fn create_selection(
     clients: &Clients,
     plan_id: &str,
@@ -353,25 +549,11 @@ pub async fn create_selection(
 ) -> Result<String, AwsError> {
     const OP: &str = "CreateBackupSelection";
     let resource = format!("{plan_id}/{}", selection.name);
-    let conditions = (!selection.tags.is_empty()).then(|| {
-        Conditions::builder()
-            .set_string_equals(Some(
-                selection
-                    .tags
-                    .iter()
-                    .map(|(k, v)| {
-                        ConditionParameter::builder()
-                            .condition_key(format!("{RESOURCE_TAG_PREFIX}{k}"))
-                            .condition_value(v)
-                            .build()
-                    })
-                    .collect(),
-            ))
-            .build()
-    });
+    let conditions = selection_conditions(selection);
     let any_of = selection
         .any_of_tags
         .iter()
+        .flat_map(|(k, v)| v.values().into_iter().map(move |v| (k, v)))
         .map(|(k, v)| {
             built(
                 clients,

@@ -13,7 +13,7 @@
 //!
 //! Calls:
 //! * `create_log_group`: CreateLogGroup, plus PutRetentionPolicy when the spec has a
-//!   number of days. After ResourceAlreadyExistsException (a retry whose first
+//!   number of days (never for a DELIVERY group, whose retention AWS fixes). After ResourceAlreadyExistsException (a retry whose first
 //!   response was lost): DescribeLogGroups + ListTagsForResource to check the owner.
 //! * `set_retention`: PutRetentionPolicy or DeleteRetentionPolicy.
 //! * `set_kms_key`: AssociateKmsKey or DisassociateKmsKey.
@@ -81,6 +81,10 @@ pub async fn create_log_group(
         if existing.get(OWNERSHIP_TAG) != Some(owner) {
             return Err(err);
         }
+    }
+    if spec.log_group_class == Some(crate::spec::log_group::LogGroupClass::Delivery) {
+        // AWS fixes a DELIVERY group's retention (one day) and refuses to set it.
+        return Ok(());
     }
     match spec.retention_in_days {
         Some(Retention::Days(days)) => put_retention(clients, name, days).await,
