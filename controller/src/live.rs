@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    PatchBaselineSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    MetricAlarmSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.
@@ -92,6 +92,10 @@ pub struct LiveTarget {
     pub maintenance_windows: Vec<Live<MaintenanceWindowSpec>>,
     pub backup_vaults: Vec<LiveVault>,
     pub backup_plans: Vec<Live<BackupPlanSpec>>,
+    /// Composite alarms named by the desired state or owned (read by the same
+    /// DescribeAlarms listing as `alarms`).
+    #[serde(default)]
+    pub composite_alarms: Vec<Live<CompositeAlarmSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -115,7 +119,8 @@ tagged!(
     PatchBaselineSpec,
     MaintenanceWindowSpec,
     BackupVaultSpec,
-    BackupPlanSpec
+    BackupPlanSpec,
+    CompositeAlarmSpec
 );
 
 impl<S: Tagged> Live<S> {

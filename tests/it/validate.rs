@@ -193,7 +193,7 @@ fn the_binary_accepts_the_quickstart() {
     let (code, stdout, stderr) = driftless(&["validate", &dir.to_string_lossy()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("valid: 11 documents in 5 files"),
+        stdout.starts_with("valid: 12 documents in 5 files"),
         "{stdout}"
     );
 }

@@ -292,6 +292,22 @@ pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>
     }
 }
 
+/// The phase a change's unit runs in (lowest first): vault writes, other writes,
+/// composite-alarm writes by depth, composite-alarm deletes deepest first, other
+/// deletes, vault deletes (see `alarm::CompositeOrder`).
+fn unit_phase(c: &Change, order: &alarm::CompositeOrder) -> u16 {
+    match (c.kind, c.action) {
+        (Kind::CompositeAlarm, Action::Delete) => 300 + order.delete_rank(&c.target, root_name(c)),
+        (Kind::CompositeAlarm, _) => 2 + order.write_depth(&c.target, root_name(c)),
+        _ => match phase(c) {
+            0 => 0,
+            1 => 1,
+            2 => 500,
+            _ => 501,
+        },
+    }
+}
+
 fn phase(c: &Change) -> u8 {
     match (c.kind, c.action) {
         (Kind::BackupVault, Action::Delete) => 3,
@@ -323,7 +339,8 @@ pub async fn apply(
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
     // Group changes into units: (phase, target, kind, root name).
-    let mut units: BTreeMap<(u8, String, Kind, String), Vec<&Change>> = BTreeMap::new();
+    let order = alarm::CompositeOrder::new(planned);
+    let mut units: BTreeMap<(u16, String, Kind, String), Vec<&Change>> = BTreeMap::new();
     for c in &planned.plan.changes {
         if c.action == Action::Conflict || c.report_only {
             continue;
@@ -336,7 +353,7 @@ pub async fn apply(
             .changes
             .iter()
             .find(|p| p.target == c.target && p.kind == c.kind && p.name == root)
-            .map_or(1, phase);
+            .map_or(1, |p| unit_phase(p, &order));
         units
             .entry((unit_phase, c.target.clone(), c.kind, root.to_string()))
             .or_default()
@@ -345,7 +362,8 @@ pub async fn apply(
     let shared_record = Mutex::new(std::mem::take(record));
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
     let empty = LiveTarget::default();
-    for current_phase in 0..=3u8 {
+    let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
+    for current_phase in phases {
         let mut futures = Vec::new();
         for ((p, target, kind, name), changes) in &units {
             if *p != current_phase {
@@ -406,6 +424,7 @@ async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::MaintenanceWindow => window::run(unit).await,
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
+        Kind::CompositeAlarm => alarm::run_composite(unit).await,
     };
     unit.finish(result)
 }
@@ -510,5 +529,28 @@ mod tests {
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 2);
         assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), 3);
+    }
+
+    #[test]
+    fn composites_are_written_after_and_deleted_before_other_alarms() {
+        let c = |kind, action| Change {
+            target: "t".into(),
+            kind,
+            name: "n".into(),
+            action,
+            fields: vec![],
+            drift: false,
+            reason: None,
+            adopt: false,
+            report_only: false,
+            changed_by: None,
+        };
+        let order = alarm::CompositeOrder::default();
+        let p = |kind, action| unit_phase(&c(kind, action), &order);
+        assert!(p(Kind::MetricAlarm, Action::Create) < p(Kind::CompositeAlarm, Action::Create));
+        assert!(p(Kind::CompositeAlarm, Action::Update) < p(Kind::CompositeAlarm, Action::Delete));
+        assert!(p(Kind::CompositeAlarm, Action::Delete) < p(Kind::MetricAlarm, Action::Delete));
+        assert!(p(Kind::MetricAlarm, Action::Delete) < p(Kind::BackupVault, Action::Delete));
+        assert_eq!(p(Kind::BackupVault, Action::Create), 0);
     }
 }

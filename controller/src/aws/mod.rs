@@ -259,8 +259,10 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         stored_bytes: log_group_stored_bytes,
     } = logs?;
     let (patch_baselines, patch_group_registrations) = baselines?;
+    let alarms = alarms?;
     Ok(LiveTarget {
-        alarms: alarms?,
+        alarms: alarms.metric,
+        composite_alarms: alarms.composite,
         log_groups,
         log_group_stored_bytes,
         retention_candidates,
@@ -280,6 +282,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let wanted = |k: Kind| kinds.contains(&k);
     let types: Vec<&str> = [
         (Kind::MetricAlarm, "cloudwatch:alarm"),
+        (Kind::CompositeAlarm, "cloudwatch:alarm"),
         (Kind::LogGroup, "logs:log-group"),
         (Kind::PatchBaseline, "ssm:patchbaseline"),
         (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
@@ -290,6 +293,8 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     .filter(|(k, _)| wanted(*k))
     .map(|(_, t)| t)
     .collect();
+    let mut types = types;
+    types.dedup();
     if types.is_empty() {
         return Ok(LiveTarget::default());
     }
@@ -297,8 +302,13 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let no_prefixes = BTreeSet::new();
     let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
         only_if(
-            wanted(Kind::MetricAlarm),
-            cloudwatch::read_every_alarm(clients, &tagged.alarms)
+            wanted(Kind::MetricAlarm) || wanted(Kind::CompositeAlarm),
+            cloudwatch::read_every_alarm(
+                clients,
+                &tagged.alarms,
+                wanted(Kind::MetricAlarm),
+                wanted(Kind::CompositeAlarm)
+            )
         ),
         only_if(
             wanted(Kind::LogGroup),
@@ -323,8 +333,10 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     );
     let logs = logs?;
     let (patch_baselines, patch_group_registrations) = baselines?;
+    let alarms = alarms?;
     Ok(LiveTarget {
-        alarms: alarms?,
+        alarms: alarms.metric,
+        composite_alarms: alarms.composite,
         log_groups: logs.groups,
         log_group_stored_bytes: logs.stored_bytes,
         retention_candidates: logs.retention,

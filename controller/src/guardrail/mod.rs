@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::spec::context::{At, Cx};
 use crate::spec::rules::Problem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, Kind, LogGroupSpec, LogRetentionPolicySpec,
-    MaintenanceWindowSpec, MetricAlarmSpec, PatchBaselineSpec, ResourceSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, Kind, LogGroupSpec,
+    LogRetentionPolicySpec, MaintenanceWindowSpec, MetricAlarmSpec, PatchBaselineSpec,
+    ResourceSpec,
 };
 use params::Params;
 
@@ -229,6 +230,7 @@ pub enum Subject<'a> {
     MaintenanceWindow(&'a MaintenanceWindowSpec),
     BackupVault(&'a BackupVaultSpec),
     BackupPlan(&'a BackupPlanSpec),
+    CompositeAlarm(&'a CompositeAlarmSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -241,6 +243,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::MaintenanceWindow(s) => Subject::MaintenanceWindow(s),
             ResourceSpec::BackupVault(s) => Subject::BackupVault(s),
             ResourceSpec::BackupPlan(s) => Subject::BackupPlan(s),
+            ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
         }
     }
 
@@ -253,6 +256,7 @@ impl<'a> Subject<'a> {
             Subject::MaintenanceWindow(_) => Kind::MaintenanceWindow,
             Subject::BackupVault(_) => Kind::BackupVault,
             Subject::BackupPlan(_) => Kind::BackupPlan,
+            Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
         }
     }
 
@@ -264,6 +268,7 @@ impl<'a> Subject<'a> {
             Subject::MaintenanceWindow(s) => &s.tags,
             Subject::BackupVault(s) => &s.tags,
             Subject::BackupPlan(s) => &s.tags,
+            Subject::CompositeAlarm(s) => &s.tags,
             Subject::LogRetentionPolicy(_) => return None,
         })
     }

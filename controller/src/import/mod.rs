@@ -32,6 +32,7 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::MaintenanceWindow,
     Kind::BackupVault,
     Kind::BackupPlan,
+    Kind::CompositeAlarm,
 ];
 
 /// What to import.

@@ -61,6 +61,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::MaintenanceWindow => "maintenance-windows.yaml",
         Kind::BackupVault => "backup-vaults.yaml",
         Kind::BackupPlan => "backup-plans.yaml",
+        Kind::CompositeAlarm => "composite-alarms.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -78,6 +79,7 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
     for doc in docs.iter_mut().filter(|d| d.kind == Kind::BackupPlan) {
         external_vaults(&mut doc.spec, &vault_names);
     }
+    composites_in_order(&mut docs);
     // Vaults come before plans, so plans are validated with the vaults they name.
     let mut written: Vec<SourceFile> = Vec::new();
     for kind in WRITE_ORDER {
@@ -87,7 +89,12 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
         let mut text = String::new();
         for doc in docs.iter().filter(|d| d.kind == *kind) {
             let one = document(doc, target, options);
-            match invalid(file, &one, options, &written) {
+            // A composite alarm is checked with the ones before it, which it may name.
+            let checked = match (*kind, text.is_empty()) {
+                (Kind::CompositeAlarm, false) => format!("{text}---\n{one}"),
+                _ => one.clone(),
+            };
+            match invalid(file, &checked, options, &written) {
                 Some(why) => out.notes.push(format!(
                     "{target}: {:?} {}: left out, the format cannot represent it: {why}",
                     doc.kind, doc.name
@@ -149,6 +156,7 @@ fn documents(
     take(Kind::MaintenanceWindow, jsons(&windows));
     take(Kind::BackupVault, jsons(&vaults));
     take(Kind::BackupPlan, jsons(&live.backup_plans));
+    take(Kind::CompositeAlarm, jsons(&live.composite_alarms));
     if wanted(Kind::MaintenanceWindow) {
         notes.extend(same_name);
     }
@@ -166,7 +174,47 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::MaintenanceWindow,
     Kind::BackupVault,
     Kind::BackupPlan,
+    Kind::CompositeAlarm,
 ];
+
+/// Composite alarms after every other document, each after the imported composites it
+/// names (a cycle's members last, where validation leaves out the one closing it), and
+/// with `externalAlarms` listing what they name that is not imported: the format's
+/// way to name an alarm no document of the revision manages.
+fn composites_in_order(docs: &mut Vec<Doc>) {
+    let alarms: BTreeSet<String> = docs
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::MetricAlarm | Kind::CompositeAlarm))
+        .map(|d| d.name.clone())
+        .collect();
+    let (mut pending, others): (Vec<Doc>, Vec<Doc>) = std::mem::take(docs)
+        .into_iter()
+        .partition(|d| d.kind == Kind::CompositeAlarm);
+    *docs = others;
+    let named = |d: &Doc| -> BTreeSet<String> {
+        serde_json::from_value::<crate::spec::CompositeAlarmSpec>(d.spec.clone())
+            .map(|c| c.named_alarms())
+            .unwrap_or_default()
+    };
+    for doc in &mut pending {
+        let external: Vec<String> = named(doc).difference(&alarms).cloned().collect();
+        if let (false, J::Object(m)) = (external.is_empty(), &mut doc.spec) {
+            m.insert("externalAlarms".into(), J::from(external));
+        }
+    }
+    let composites: BTreeSet<String> = pending.iter().map(|d| d.name.clone()).collect();
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|d| {
+            named(d)
+                .iter()
+                .all(|n| !composites.contains(n) || emitted.contains(n) || *n == d.name)
+        });
+        let doc = pending.remove(ready.unwrap_or(0));
+        emitted.insert(doc.name.clone());
+        docs.push(doc);
+    }
+}
 
 /// A plan's rules may name vaults that are not imported (`Default`, an owned one, one
 /// left out): they are listed in `externalVaults`, the format's way to name a vault no
@@ -351,6 +399,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::MaintenanceWindow => of(spec, |s| normalise::maintenance_window(s, None)),
         Kind::BackupVault => of(spec, |s| normalise::backup_vault(s, None)),
         Kind::BackupPlan => of(spec, |s| normalise::backup_plan(s, None)),
+        Kind::CompositeAlarm => of(spec, |s| normalise::composite_alarm(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }

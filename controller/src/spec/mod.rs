@@ -8,8 +8,10 @@
 //! desired state at all, which is how "a revision is all or nothing" is enforced.
 
 pub mod alarm;
+pub mod alarm_rule;
 pub mod backup_plan;
 pub mod backup_vault;
+pub mod composite_alarm;
 pub mod config;
 pub mod context;
 pub mod diagnostic;
@@ -35,6 +37,7 @@ use serde_json::Value as J;
 pub use alarm::MetricAlarmSpec;
 pub use backup_plan::BackupPlanSpec;
 pub use backup_vault::BackupVaultSpec;
+pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
@@ -120,6 +123,7 @@ kinds! {
     MaintenanceWindow(MaintenanceWindowSpec),
     BackupVault(BackupVaultSpec),
     BackupPlan(BackupPlanSpec),
+    CompositeAlarm(CompositeAlarmSpec),
 }
 
 impl fmt::Display for Kind {
@@ -302,6 +306,7 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     }
     check_uniqueness(&parsed, &mut out);
     check_vault_references(&parsed, &mut out);
+    check_alarm_references(&parsed, &mut out);
     let guardrails = match &config {
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
@@ -766,6 +771,34 @@ fn check_vault_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Composite alarms' references: see [`composite_alarm::check_references`].
+fn check_alarm_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
+    let alarms: Vec<&Parsed<'_>> = parsed
+        .iter()
+        .filter(|p| matches!(p.resource.kind(), Kind::MetricAlarm | Kind::CompositeAlarm))
+        .collect();
+    let docs: Vec<composite_alarm::AlarmDoc<'_>> = alarms
+        .iter()
+        .map(|p| composite_alarm::AlarmDoc {
+            name: p.resource.name(),
+            targets: &p.resource.targets,
+            composite: match &p.resource.spec {
+                ResourceSpec::CompositeAlarm(c) => Some(c),
+                _ => None,
+            },
+        })
+        .collect();
+    composite_alarm::check_references(&docs, |i, at, problem| {
+        let p = alarms[i];
+        Cx {
+            path: &p.file.display,
+            root: &p.root,
+            out,
+        }
+        .report(at, problem);
+    });
 }
 
 #[cfg(test)]
