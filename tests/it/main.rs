@@ -2,6 +2,7 @@
 mod attribution;
 mod audit;
 mod cli;
+mod composite_alarm;
 mod data_loss;
 mod emulator;
 mod fixtures;
