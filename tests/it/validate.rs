@@ -221,7 +221,7 @@ fn json_output_lists_every_error_with_its_location() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         (v["valid"].as_bool(), v["documents"].as_u64()),
-        (Some(true), Some(11))
+        (Some(true), Some(12))
     );
 }
 

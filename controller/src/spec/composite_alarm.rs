@@ -121,17 +121,31 @@ impl CompositeAlarmSpec {
 /// written as is (plain, or quoted without escapes), else at the rule's start; the
 /// message always says the character.
 fn report_rule_error(cx: &mut Cx<'_>, e: &RuleError) {
-    let at = At::spec().k("alarmRule");
-    let mut span = cx.span(&at);
+    let message = format!("alarmRule, character {}: {}", e.offset + 1, e.message);
+    let mut p = rules::Problem::new(message);
+    p.hint = e.hint.clone();
+    report_in_rule(cx, &At::spec().k("alarmRule"), Some(e.offset), p);
+}
+
+/// Reports `problem` at `at`, moved to the rule's `offset`th character when `at` is
+/// the rule and the scalar allows it (see [`offset_in_source`]).
+pub fn report_in_rule(
+    cx: &mut Cx<'_>,
+    at: &At<'_>,
+    offset: Option<usize>,
+    problem: rules::Problem,
+) {
+    let mut span = cx.span(at);
     let node = cx.root.get("spec").and_then(|s| s.get("alarmRule"));
-    if let Some(node) = node {
-        if let Some(shift) = offset_in_source(node, e.offset) {
-            span.column += shift;
+    if let (Some(node), Some(offset)) = (node, offset) {
+        if span == node.span {
+            if let Some(shift) = offset_in_source(node, offset) {
+                span.column += shift;
+            }
         }
     }
-    let message = format!("alarmRule, character {}: {}", e.offset + 1, e.message);
     cx.out
-        .push(Diagnostic::new(cx.path, span, message).with_opt_hint(e.hint.clone()));
+        .push(Diagnostic::new(cx.path, span, problem.message).with_opt_hint(problem.hint));
 }
 
 /// How far after the scalar's start the rule's `offset`th character is written, when
@@ -156,10 +170,11 @@ pub struct AlarmDoc<'a> {
 
 /// The repository-wide rules of composite alarms: every alarm a composite names is
 /// defined for each of its targets or listed in `externalAlarms`, and composites name
-/// each other without a cycle. `docs[i]` is reported through `cx_of(i)`.
+/// each other without a cycle. A problem of `docs[i]` is reported as `report(i, at,
+/// offset, problem)`, `offset` being where in the rule the alarm is named.
 pub fn check_references(
     docs: &[AlarmDoc<'_>],
-    mut report: impl FnMut(usize, &At<'_>, rules::Problem),
+    mut report: impl FnMut(usize, &At<'_>, Option<usize>, rules::Problem),
 ) {
     let mut by_name: BTreeMap<&str, Vec<&AlarmDoc<'_>>> = BTreeMap::new();
     for d in docs {
@@ -178,7 +193,7 @@ pub fn check_references(
             if external.contains(named.as_str()) || named == d.name {
                 continue;
             }
-            let at = field_naming(spec, &named);
+            let (at, offset) = field_naming(spec, &named);
             let Some(defined) = by_name.get(named.as_str()) else {
                 let names = by_name.keys().copied();
                 let p = rules::Problem::new(format!(
@@ -188,7 +203,7 @@ pub fn check_references(
                     Some(s) => p.hint(format!("did you mean `{s}`? (an alarm managed elsewhere goes in `externalAlarms`)")),
                     None => p.hint("add the alarm's document, or list it in `externalAlarms` if it is managed elsewhere"),
                 };
-                report(i, &at, p);
+                report(i, &at, offset, p);
                 continue;
             };
             for target in d.targets {
@@ -196,6 +211,7 @@ pub fn check_references(
                     report(
                         i,
                         &at,
+                        offset,
                         rules::Problem::new(format!(
                             "alarm `{named}` is not deployed to target `{target}`, where this composite alarm goes"
                         ))
@@ -208,21 +224,28 @@ pub fn check_references(
     check_cycles(docs, &mut report);
 }
 
-/// Where a named alarm is written: the suppressor when it is that, else the rule.
-fn field_naming<'s>(spec: &'s CompositeAlarmSpec, named: &str) -> At<'s> {
-    let in_rule = alarm_rule::parse(&spec.alarm_rule)
-        .map(|r| r.alarm_names().contains(named))
-        .unwrap_or(false);
-    match &spec.actions_suppressor {
-        Some(s) if !in_rule && alarm_rule::alarm_name(&s.alarm) == named => {
-            At::spec().k("actionsSuppressor").k("alarm")
+/// Where a named alarm is written: the suppressor when it is that, else the rule and
+/// the offset of its first mention there.
+fn field_naming<'s>(spec: &'s CompositeAlarmSpec, named: &str) -> (At<'s>, Option<usize>) {
+    let in_rule = alarm_rule::parse(&spec.alarm_rule).ok().and_then(|r| {
+        r.references
+            .iter()
+            .find(|x| alarm_rule::alarm_name(&x.alarm) == named)
+            .map(|x| x.offset)
+    });
+    match (&spec.actions_suppressor, in_rule) {
+        (Some(s), None) if alarm_rule::alarm_name(&s.alarm) == named => {
+            (At::spec().k("actionsSuppressor").k("alarm"), None)
         }
-        _ => At::spec().k("alarmRule"),
+        (_, offset) => (At::spec().k("alarmRule"), offset),
     }
 }
 
 /// Composites naming each other in a cycle (per target): reported on each member.
-fn check_cycles(docs: &[AlarmDoc<'_>], report: &mut impl FnMut(usize, &At<'_>, rules::Problem)) {
+fn check_cycles(
+    docs: &[AlarmDoc<'_>],
+    report: &mut impl FnMut(usize, &At<'_>, Option<usize>, rules::Problem),
+) {
     let targets: BTreeSet<&String> = docs.iter().flat_map(|d| d.targets.iter()).collect();
     let mut reported = BTreeSet::new();
     for target in targets {
@@ -238,9 +261,12 @@ fn check_cycles(docs: &[AlarmDoc<'_>], report: &mut impl FnMut(usize, &At<'_>, r
             }
             if let Some(path) = cycle_from(name, &here) {
                 reported.insert(*i);
+                let next = docs[*i].composite.map(|c| field_naming(c, &path[1]));
+                let (at, offset) = next.unwrap_or((At::spec().k("alarmRule"), None));
                 report(
                     *i,
-                    &At::spec().k("alarmRule"),
+                    &at,
+                    offset,
                     rules::Problem::new(format!(
                         "composite alarms name each other in a cycle: {}",
                         path.join(" → ")

@@ -790,14 +790,14 @@ fn check_alarm_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
             },
         })
         .collect();
-    composite_alarm::check_references(&docs, |i, at, problem| {
+    composite_alarm::check_references(&docs, |i, at, offset, problem| {
         let p = alarms[i];
-        Cx {
+        let mut cx = Cx {
             path: &p.file.display,
             root: &p.root,
             out,
-        }
-        .report(at, problem);
+        };
+        composite_alarm::report_in_rule(&mut cx, at, offset, problem);
     });
 }
 
