@@ -79,7 +79,7 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
     for doc in docs.iter_mut().filter(|d| d.kind == Kind::BackupPlan) {
         external_vaults(&mut doc.spec, &vault_names);
     }
-    composites_in_order(&mut docs);
+    composites_in_order(&mut docs, target, &mut out.notes);
     // Vaults come before plans, so plans are validated with the vaults they name.
     let mut written: Vec<SourceFile> = Vec::new();
     for kind in WRITE_ORDER {
@@ -178,10 +178,11 @@ const WRITE_ORDER: &[Kind] = &[
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
-/// names (a cycle's members last, where validation leaves out the one closing it), and
-/// with `externalAlarms` listing what they name that is not imported: the format's
-/// way to name an alarm no document of the revision manages.
-fn composites_in_order(docs: &mut Vec<Doc>) {
+/// names, and with `externalAlarms` listing what they name that is not imported: the
+/// format's way to name an alarm no document of the revision manages. Composites in a
+/// cycle (or depending on one) are left out with a note: the format refuses cycles,
+/// since AWS cannot create them in order.
+fn composites_in_order(docs: &mut Vec<Doc>, target: &str, notes: &mut Vec<String>) {
     let alarms: BTreeSet<String> = docs
         .iter()
         .filter(|d| matches!(d.kind, Kind::MetricAlarm | Kind::CompositeAlarm))
@@ -210,7 +211,16 @@ fn composites_in_order(docs: &mut Vec<Doc>) {
                 .iter()
                 .all(|n| !composites.contains(n) || emitted.contains(n) || *n == d.name)
         });
-        let doc = pending.remove(ready.unwrap_or(0));
+        let Some(ready) = ready else {
+            for doc in pending.drain(..) {
+                notes.push(format!(
+                    "{target}: CompositeAlarm {}: left out: it is in (or names) a cycle of composite alarms naming each other, which the format refuses",
+                    doc.name
+                ));
+            }
+            break;
+        };
+        let doc = pending.remove(ready);
         emitted.insert(doc.name.clone());
         docs.push(doc);
     }
@@ -645,5 +655,56 @@ mod tests {
         let (spec, notes) = minimal(Kind::BackupVault, vault).unwrap();
         assert_eq!(spec, json!({"tags": {"team": "ops"}}));
         assert!(notes[0].starts_with("encryptionKeyArn"), "{notes:?}");
+    }
+
+    #[test]
+    fn composites_follow_what_they_name_and_list_the_alarms_not_imported() {
+        let composite = |name: &str, rule: &str| Live {
+            name: name.into(),
+            spec: crate::spec::CompositeAlarmSpec {
+                alarm_rule: rule.into(),
+                description: None,
+                actions_enabled: Some(true),
+                alarm_actions: vec![],
+                ok_actions: vec![],
+                insufficient_data_actions: vec![],
+                actions_suppressor: None,
+                external_alarms: vec![],
+                tags: std::collections::BTreeMap::new(),
+            },
+            arn: None,
+            id: None,
+            sub_ids: std::collections::BTreeMap::new(),
+            tags_known: true,
+            unrepresented: vec![],
+        };
+        let live = LiveTarget {
+            // `a-top` names `b-low`, which sorts after it; `b-low` names an alarm that
+            // is not imported (none of the metric alarms are live here).
+            composite_alarms: vec![
+                composite("a-top", "ALARM(b-low) AND TRUE"),
+                composite("b-low", "ALARM(console-made)"),
+            ],
+            ..LiveTarget::default()
+        };
+        let out = target_files("t", &live, &options());
+        assert_eq!(out.documents, 2, "{:?}", out.notes);
+        let (file, text) = &out.files[0];
+        assert_eq!(file, "composite-alarms.yaml");
+        let low = text.find("name: b-low").expect("b-low written");
+        let top = text.find("name: a-top").expect("a-top written");
+        assert!(low < top, "{text}");
+        assert!(text.contains("externalAlarms:\n    - console-made"), "{text}");
+        assert!(!text.contains("actionsEnabled"), "the default is left out: {text}");
+
+        // A live cycle: its members are left out with a note.
+        let cycle = LiveTarget {
+            composite_alarms: vec![composite("x", "ALARM(y)"), composite("y", "ALARM(x)")],
+            ..LiveTarget::default()
+        };
+        let out = target_files("t", &cycle, &options());
+        assert_eq!(out.documents, 0, "{:?}", out.notes);
+        let cycle_notes = out.notes.iter().filter(|n| n.contains("cycle")).count();
+        assert_eq!(cycle_notes, 2, "{:?}", out.notes);
     }
 }
