@@ -8,7 +8,13 @@
 use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm};
 use serde_json::{json, Value};
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use driftless::aws::{cloudwatch, Clients};
+use driftless::spec::composite_alarm::ActionsSuppressor;
+
 use crate::cli::Repo;
+use crate::emulator::{Emulator, TestAccount};
 
 const METRIC: &str = r#"apiVersion: driftless.dev/v1
 kind: MetricAlarm
@@ -108,9 +114,9 @@ fn composite_alarms_round_trip_drift_and_prune_in_order() {
     assert_eq!(c.alarm_rule(), Some("ALARM(ca-cpu) OR ok(\"ca-disk\")"));
     assert_eq!(c.alarm_description(), Some("cpu or disk"));
     assert_eq!(c.actions_enabled(), Some(true));
-    assert_eq!(c.alarm_actions(), [topic.clone()]);
-    assert_eq!(c.ok_actions(), [topic.clone()]);
-    assert_eq!(c.insufficient_data_actions(), [topic.clone()]);
+    assert_eq!(c.alarm_actions(), std::slice::from_ref(&topic));
+    assert_eq!(c.ok_actions(), std::slice::from_ref(&topic));
+    assert_eq!(c.insufficient_data_actions(), std::slice::from_ref(&topic));
     assert_eq!(c.actions_suppressor(), Some("ca-disk"));
     assert_eq!(c.actions_suppressor_wait_period(), Some(120));
     assert_eq!(c.actions_suppressor_extension_period(), Some(300));
@@ -225,5 +231,91 @@ fn composite_alarms_round_trip_drift_and_prune_in_order() {
     assert_eq!(
         repo.run(&["plan", "--prune", "--detailed-exitcode"]).code,
         0
+    );
+}
+
+/// One DescribeAlarms (both alarm types) reads metric and composite alarms: the
+/// composite adds no call, and reads back as the spec that would write it.
+#[test]
+fn one_listing_reads_metric_and_composite_alarms() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let account = TestAccount::new();
+    let sdk = account.sdk_config();
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    rt.block_on(async {
+        for name in ["r-cpu", "r-disk"] {
+            cw.put_metric_alarm()
+                .alarm_name(name)
+                .namespace("AWS/EC2")
+                .metric_name("CPUUtilization")
+                .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+                .period(60)
+                .evaluation_periods(1)
+                .threshold(1.0)
+                .comparison_operator(
+                    aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        cw.put_composite_alarm()
+            .alarm_name("r-both")
+            .alarm_rule("ALARM(r-cpu) AND ALARM(\"r-disk\")")
+            .alarm_description("both")
+            .actions_suppressor("r-disk")
+            .actions_suppressor_wait_period(60)
+            .actions_suppressor_extension_period(90)
+            .send()
+            .await
+            .unwrap();
+    });
+    let clients = Clients::from_sdk_config("t", &sdk);
+    let owned: BTreeMap<String, BTreeMap<String, String>> = ["r-cpu", "r-disk", "r-both"]
+        .iter()
+        .map(|n| {
+            let arn = format!(
+                "arn:aws:cloudwatch:{}:{}:alarm:{n}",
+                account.region, account.account_id
+            );
+            (
+                arn,
+                BTreeMap::from([("driftless.dev/managed-by".to_string(), "x".to_string())]),
+            )
+        })
+        .collect();
+    let before = Emulator::shared().calls_of(&account.account_id);
+    let read = rt
+        .block_on(cloudwatch::read_alarms(&clients, &BTreeSet::new(), &owned))
+        .expect("read_alarms");
+    let after = Emulator::shared().calls_of(&account.account_id);
+    assert_eq!(
+        after.get("cloudwatch", "DescribeAlarms") - before.get("cloudwatch", "DescribeAlarms"),
+        1
+    );
+    assert_eq!(
+        after.service_total("cloudwatch") - before.service_total("cloudwatch"),
+        1
+    );
+    let metric: Vec<&str> = read.metric.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(metric, ["r-cpu", "r-disk"]);
+    assert_eq!(read.composite.len(), 1);
+    let c = &read.composite[0];
+    assert_eq!(c.name, "r-both");
+    assert!(c.owned_by("x"));
+    assert_eq!(c.spec.alarm_rule, "ALARM(r-cpu) AND ALARM(\"r-disk\")");
+    assert_eq!(c.spec.description.as_deref(), Some("both"));
+    assert_eq!(c.spec.actions_enabled, Some(true));
+    assert_eq!(
+        c.spec.actions_suppressor,
+        Some(ActionsSuppressor {
+            alarm: "r-disk".into(),
+            wait_period: 60,
+            extension_period: 90
+        })
+    );
+    assert_eq!(
+        c.spec.named_alarms(),
+        BTreeSet::from(["r-cpu".into(), "r-disk".into()])
     );
 }

@@ -694,8 +694,14 @@ mod tests {
         let low = text.find("name: b-low").expect("b-low written");
         let top = text.find("name: a-top").expect("a-top written");
         assert!(low < top, "{text}");
-        assert!(text.contains("externalAlarms:\n    - console-made"), "{text}");
-        assert!(!text.contains("actionsEnabled"), "the default is left out: {text}");
+        assert!(
+            text.contains("externalAlarms:\n    - console-made"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("actionsEnabled"),
+            "the default is left out: {text}"
+        );
 
         // A live cycle: its members are left out with a note.
         let cycle = LiveTarget {

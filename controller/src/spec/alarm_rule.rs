@@ -435,10 +435,10 @@ fn canonical(tokens: &[(Tok, usize)]) -> String {
     let mut out = String::new();
     let mut prev: Option<&Tok> = None;
     for (tok, _) in tokens {
-        let space = match (prev, tok) {
-            (None, _) | (Some(Tok::Open), _) | (_, Tok::Close) => false,
-            _ => true,
-        };
+        let space = !matches!(
+            (prev, tok),
+            (None, _) | (Some(Tok::Open), _) | (_, Tok::Close)
+        );
         if space {
             out.push(' ');
         }
