@@ -319,3 +319,94 @@ fn one_listing_reads_metric_and_composite_alarms() {
         BTreeSet::from(["r-cpu".into(), "r-disk".into()])
     );
 }
+
+/// `driftless import` writes composite alarms (after the alarms and composites they
+/// name), the output validates, and adopting it changes only the ownership tag.
+#[test]
+fn import_writes_composite_alarms_that_round_trip() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let repo = Repo::new(&[]);
+    let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
+    rt.block_on(async {
+        cw.put_metric_alarm()
+            .alarm_name("i-cpu")
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+        // `i-a` names `i-b`, which sorts after it.
+        cw.put_composite_alarm()
+            .alarm_name("i-b")
+            .alarm_rule("ALARM(i-cpu)")
+            .actions_suppressor("i-cpu")
+            .actions_suppressor_wait_period(60)
+            .actions_suppressor_extension_period(60)
+            .send()
+            .await
+            .unwrap();
+        cw.put_composite_alarm()
+            .alarm_name("i-a")
+            .alarm_rule("ALARM(i-b) OR FALSE")
+            .actions_enabled(false)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let dir_s = dir.to_string_lossy().into_owned();
+    let import = repo.run(&[
+        "import",
+        "--adopt",
+        "--kinds",
+        "MetricAlarm,CompositeAlarm",
+        "--out",
+        &dir_s,
+    ]);
+    assert_eq!(import.code, 0, "{}\n{}", import.stdout, import.stderr);
+    let text = std::fs::read_to_string(dir.join("composite-alarms.yaml")).unwrap();
+    let (b, a) = (
+        text.find("name: i-b").unwrap(),
+        text.find("name: i-a").unwrap(),
+    );
+    assert!(b < a, "{text}");
+    assert!(text.contains("actionsEnabled: false"), "{text}");
+    assert!(text.contains("waitPeriod: 60"), "{text}");
+
+    let validate = crate::cli::driftless(&repo.account, repo.state.path())
+        .args(["validate", &dir_s])
+        .output()
+        .unwrap();
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let plan = repo
+        .run_raw(&["plan", "--output", "json", "--source", &dir_s])
+        .json();
+    let tag = json!([{"path": "tags[\"driftless.dev/managed-by\"]", "live": null, "desired": "driftless"}]);
+    let mut adopted = Vec::new();
+    for c in changes(&plan) {
+        assert_eq!(
+            (c["action"].as_str(), c["adopt"].as_bool()),
+            (Some("update"), Some(true)),
+            "{c}"
+        );
+        assert_eq!(c["fields"], tag, "{c}");
+        adopted.push(c["name"].as_str().unwrap());
+    }
+    assert_eq!(adopted, ["i-cpu", "i-a", "i-b"]);
+    let apply = repo.run_raw(&["apply", "--auto-approve", "--source", &dir_s]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let again = repo.run_raw(&["plan", "--detailed-exitcode", "--source", &dir_s]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}
