@@ -93,6 +93,8 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
         let name = res.name().to_string();
         match &res.spec {
             ResourceSpec::MetricAlarm(_) => r.alarms.insert(name),
+            // One namespace and one DescribeAlarms listing for both alarm types.
+            ResourceSpec::CompositeAlarm(_) => r.alarms.insert(name),
             ResourceSpec::LogGroup(_) => r.log_groups.insert(name),
             ResourceSpec::LogRetentionPolicy(p) => {
                 r.retention_prefixes.insert(p.log_group_name_prefix.clone())

@@ -123,7 +123,10 @@ pub fn iam_prefix(service: &str) -> &str {
     }
 }
 
-const ALARM: &[Kind] = &[Kind::MetricAlarm];
+/// Calls both alarm types make (one name space, one listing, one delete call).
+const ALARM: &[Kind] = &[Kind::MetricAlarm, Kind::CompositeAlarm];
+const METRIC_ALARM: &[Kind] = &[Kind::MetricAlarm];
+const COMPOSITE_ALARM: &[Kind] = &[Kind::CompositeAlarm];
 const LOGS: &[Kind] = &[Kind::LogGroup, Kind::LogRetentionPolicy];
 const LOG_GROUP: &[Kind] = &[Kind::LogGroup];
 const METRIC_FILTER: &[Kind] = &[Kind::MetricFilter];
@@ -151,7 +154,8 @@ calls! {
     "resourcegroupstaggingapi" "GetResources" Read Any &[];
     "cloudwatch" "DescribeAlarms" Read Alarm ALARM;
     "cloudwatch" "ListTagsForResource" Read Alarm ALARM;
-    "cloudwatch" "PutMetricAlarm" Write Alarm ALARM;
+    "cloudwatch" "PutMetricAlarm" Write Alarm METRIC_ALARM;
+    "cloudwatch" "PutCompositeAlarm" Write Alarm COMPOSITE_ALARM;
     "cloudwatch" "DeleteAlarms" Write Alarm ALARM;
     "cloudwatch" "TagResource" Write Alarm ALARM;
     "cloudwatch" "UntagResource" Write Alarm ALARM;

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    MetricFilterSpec, PatchBaselineSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.
@@ -112,6 +112,10 @@ pub struct LiveTarget {
     /// owned groups (read only when the target has desired or recorded filters).
     #[serde(default)]
     pub metric_filters: Vec<LiveMetricFilter>,
+    /// Composite alarms named by the desired state or owned (read by the same
+    /// DescribeAlarms listing as `alarms`).
+    #[serde(default)]
+    pub composite_alarms: Vec<Live<CompositeAlarmSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -135,7 +139,8 @@ tagged!(
     PatchBaselineSpec,
     MaintenanceWindowSpec,
     BackupVaultSpec,
-    BackupPlanSpec
+    BackupPlanSpec,
+    CompositeAlarmSpec
 );
 
 impl<S: Tagged> Live<S> {

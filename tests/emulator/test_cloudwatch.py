@@ -215,3 +215,86 @@ def test_metric_data_query_account_id_round_trips(cw):
     )
     got = cw.describe_alarms(AlarmNames=["cross-account"])["MetricAlarms"][0]["Metrics"]
     assert [m.get("AccountId") for m in got] == [None, "222233334444"]
+
+
+def test_composite_alarm_round_trips_with_its_suppressor(cw):
+    _alarm(cw, "comp-cpu")
+    _alarm(cw, "comp-deploy")
+    cw.put_composite_alarm(
+        AlarmName="comp",
+        AlarmRule='ALARM("comp-cpu") AND NOT ALARM(comp-deploy)',
+        AlarmDescription="cpu, unless deploying",
+        ActionsEnabled=False,
+        OKActions=["arn:aws:sns:us-east-1:123456789012:ops"],
+        ActionsSuppressor="comp-deploy",
+        ActionsSuppressorWaitPeriod=120,
+        ActionsSuppressorExtensionPeriod=300,
+        Tags=[{"Key": "team", "Value": "web"}],
+    )
+    (c,) = cw.describe_alarms(AlarmNames=["comp"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert c["AlarmRule"] == 'ALARM("comp-cpu") AND NOT ALARM(comp-deploy)'
+    assert (c["ActionsSuppressor"], c["ActionsSuppressorWaitPeriod"], c["ActionsSuppressorExtensionPeriod"]) == (
+        "comp-deploy",
+        120,
+        300,
+    )
+    assert c["ActionsEnabled"] is False and c["AlarmDescription"] == "cpu, unless deploying"
+    assert c["OKActions"] == ["arn:aws:sns:us-east-1:123456789012:ops"]
+    # An update replaces the definition and ignores Tags.
+    cw.put_composite_alarm(AlarmName="comp", AlarmRule="ALARM(comp-cpu)", Tags=[{"Key": "team", "Value": "db"}])
+    (c,) = cw.describe_alarms(AlarmNames=["comp"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert "ActionsSuppressor" not in c and c["AlarmRule"] == "ALARM(comp-cpu)"
+    tags = cw.list_tags_for_resource(ResourceARN=c["AlarmArn"])["Tags"]
+    assert tags == [{"Key": "team", "Value": "web"}]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"AlarmRule": "ALARM(nope) OR ALARM(comp2-a)"}, "alarms [nope] in the alarm rule do not exist"),
+        ({"AlarmRule": "ALARM(comp2-a) AND"}, "not a valid alarm rule"),
+        ({"AlarmRule": "ALARM(comp2-a) ALARM(comp2-a)"}, "not a valid alarm rule"),
+        ({"AlarmRule": "(TRUE"}, "not a valid alarm rule"),
+        ({"AlarmRule": "TRUE", "ActionsSuppressor": "comp2-a"}, "required when ActionsSuppressor"),
+        (
+            {"AlarmRule": "TRUE", "ActionsSuppressor": "gone", "ActionsSuppressorWaitPeriod": 60,
+             "ActionsSuppressorExtensionPeriod": 60},
+            "does not exist",
+        ),
+        ({"AlarmRule": " OR ".join(f"ALARM(x{i})" for i in range(101))}, "at most 100 alarms"),
+    ],
+)
+def test_composite_alarm_refusals(cw, kwargs, message):
+    _alarm(cw, "comp2-a")
+    with pytest.raises(ClientError) as e:
+        cw.put_composite_alarm(AlarmName="comp2", **kwargs)
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+    assert message in e.value.response["Error"]["Message"]
+    assert cw.describe_alarms(AlarmNames=["comp2"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+
+
+def test_composite_alarm_graph_and_deletes(cw):
+    _alarm(cw, "g-a")
+    _alarm(cw, "g-b")
+    cw.put_composite_alarm(AlarmName="g-low", AlarmRule="ALARM(g-a) OR OK(g-b)")
+    cw.put_composite_alarm(AlarmName="g-top", AlarmRule='ALARM("g-low") AND TRUE')
+    both = ["MetricAlarm", "CompositeAlarm"]
+    kids = cw.describe_alarms(ChildrenOfAlarmName="g-low", AlarmTypes=both)
+    assert [a["AlarmName"] for a in kids["MetricAlarms"]] == ["g-a", "g-b"]
+    parents = cw.describe_alarms(ParentsOfAlarmName="g-low", AlarmTypes=both)
+    assert [a["AlarmName"] for a in parents["CompositeAlarms"]] == ["g-top"]
+
+    # A named alarm cannot go first; nothing of the call is deleted.
+    with pytest.raises(ClientError) as e:
+        cw.delete_alarms(AlarmNames=["g-b", "g-low"])
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+    assert "Cannot delete g-low as there are composite alarm(s) depending on it." == e.value.response["Error"]["Message"]
+    assert len(cw.describe_alarms(AlarmNames=["g-b", "g-low"], AlarmTypes=both)["CompositeAlarms"]) == 1
+    with pytest.raises(ClientError) as e:
+        cw.delete_alarms(AlarmNames=["g-top", "g-low"])
+    assert "at most one composite alarm" in e.value.response["Error"]["Message"]
+    # Parents first works.
+    cw.delete_alarms(AlarmNames=["g-top"])
+    cw.delete_alarms(AlarmNames=["g-low", "g-a", "g-b"])
+    left = cw.describe_alarms(AlarmNamePrefix="g-", AlarmTypes=both)
+    assert left["MetricAlarms"] == [] and left["CompositeAlarms"] == []

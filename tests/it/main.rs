@@ -3,6 +3,7 @@ mod attribution;
 mod audit;
 mod backup_complete;
 mod cli;
+mod composite_alarm;
 mod crash;
 mod data_loss;
 mod default_tags;

@@ -438,7 +438,8 @@ async fn read_alarms_converts_every_field() {
     let desired = names(&["web-cpu-high", "someone-elses", "does-not-exist"]);
     let alarms = cloudwatch::read_alarms(&clients, &desired, &owned.alarms)
         .await
-        .expect("read_alarms");
+        .expect("read_alarms")
+        .metric;
     assert_eq!(sent.get("cloudwatch", "DescribeAlarms"), 1);
     assert_eq!(sent.get("cloudwatch", "ListTagsForResource"), 1);
 
@@ -530,7 +531,7 @@ async fn read_alarms_converts_every_field() {
     let none = cloudwatch::read_alarms(&clients, &BTreeSet::new(), &BTreeMap::new())
         .await
         .expect("read_alarms");
-    assert!(none.is_empty());
+    assert!(none.metric.is_empty() && none.composite.is_empty());
     assert!(sent.all().is_empty(), "{:?}", sent.all());
 }
 
@@ -579,7 +580,8 @@ async fn read_alarms_batches_names_by_100() {
         || cloudwatch::read_alarms(&clients, &desired, &owned.alarms),
     )
     .await
-    .expect("read_alarms");
+    .expect("read_alarms")
+    .metric;
     let runs = sent.get("cloudwatch", "DescribeAlarms");
     assert!(runs > 0 && runs % 3 == 0, "{:?}", sent.all());
     assert_eq!(sent.all().len(), 1, "only DescribeAlarms: {:?}", sent.all());

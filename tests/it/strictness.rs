@@ -66,6 +66,7 @@ const FILTER: &str = "apiVersion: driftless.dev/v1\nkind: MetricFilter\nmetadata
 const VAULT: &str = "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata:\n  name: vault\nspec:\n  tags: {env: prod}\n";
 const PLAN: &str = "apiVersion: driftless.dev/v1\nkind: BackupPlan\nmetadata:\n  name: plan\nspec:\n  externalVaults: [Default]\n  rules:\n    - name: daily\n      targetVault: Default\n      schedule: cron(0 5 ? * * *)\n  selections:\n    - name: sel\n      iamRoleArn: arn:aws:iam::111111111111:role/backup\n      tags: {Backup: daily}\n";
 
+const COMPOSITE: &str = "apiVersion: driftless.dev/v1\nkind: CompositeAlarm\nmetadata:\n  name: c\nspec:\n  alarmRule: TRUE\n";
 const KMS: &str = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TOPIC: &str = "arn:aws:sns:us-east-1:111111111111:t{i}";
 
@@ -83,7 +84,91 @@ fn fields() -> Vec<(Field, String)> {
     all.extend(baseline_fields());
     all.extend(window_fields());
     all.extend(backup_fields());
+    all.extend(composite_fields());
     all
+}
+
+/// PutCompositeAlarm. (`actionsSuppressor.alarm` must name an alarm of the
+/// repository or `externalAlarms`, so padded names are refused for that, not probed
+/// here; its 1-1600 length is checked by the kind's rules.)
+fn composite_fields() -> Vec<(Field, String)> {
+    use Make::*;
+    let cw = |schema, member, make| {
+        let none: &[&str] = &[];
+        field(
+            Kind::CompositeAlarm,
+            schema,
+            ("cloudwatch", "PutCompositeAlarmInput"),
+            member,
+            make,
+            none,
+        )
+    };
+    let after_rule = |line: &str| {
+        at(
+            COMPOSITE,
+            "  alarmRule: TRUE\n",
+            &format!("  alarmRule: TRUE\n{line}\n"),
+        )
+    };
+    vec![
+        (
+            cw(&["metadata", "name"], &["AlarmName"], Pad("", 'c')),
+            at(COMPOSITE, "  name: c\n", "  name: @V\n"),
+        ),
+        (
+            cw(&["spec", "alarmRule"], &["AlarmRule"], Pad("TRUE", ' ')),
+            at(COMPOSITE, "  alarmRule: TRUE\n", "  alarmRule: @V\n"),
+        ),
+        (
+            cw(
+                &["spec", "description"],
+                &["AlarmDescription"],
+                Pad("", 'd'),
+            ),
+            after_rule("  description: @V"),
+        ),
+        (
+            cw(&["spec", "alarmActions"], &["AlarmActions"], List(TOPIC)),
+            after_rule("  alarmActions: @V"),
+        ),
+        (
+            cw(
+                &["spec", "alarmActions", "[]"],
+                &["AlarmActions", "[]"],
+                Pad("arn:aws:sns:us-east-1:111111111111:t", 'a'),
+            ),
+            after_rule("  alarmActions:\n    - @V"),
+        ),
+        (
+            cw(&["spec", "okActions"], &["OKActions"], List(TOPIC)),
+            after_rule("  okActions: @V"),
+        ),
+        (
+            cw(
+                &["spec", "okActions", "[]"],
+                &["OKActions", "[]"],
+                Pad("arn:aws:sns:us-east-1:111111111111:t", 'a'),
+            ),
+            after_rule("  okActions:\n    - @V"),
+        ),
+        (
+            cw(
+                &["spec", "insufficientDataActions"],
+                &["InsufficientDataActions"],
+                List(TOPIC),
+            ),
+            after_rule("  insufficientDataActions: @V"),
+        ),
+        (
+            cw(
+                &["spec", "insufficientDataActions", "[]"],
+                &["InsufficientDataActions", "[]"],
+                Pad("arn:aws:sns:us-east-1:111111111111:t", 'a'),
+            ),
+            after_rule("  insufficientDataActions:\n    - @V"),
+        ),
+    ]
 }
 
 fn field(

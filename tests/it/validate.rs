@@ -193,7 +193,7 @@ fn the_binary_accepts_the_quickstart() {
     let (code, stdout, stderr) = driftless(&["validate", &dir.to_string_lossy()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("valid: 15 documents in 6 files"),
+        stdout.starts_with("valid: 16 documents in 6 files"),
         "{stdout}"
     );
 }
@@ -221,7 +221,7 @@ fn json_output_lists_every_error_with_its_location() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         (v["valid"].as_bool(), v["documents"].as_u64()),
-        (Some(true), Some(15))
+        (Some(true), Some(16))
     );
 }
 

@@ -106,7 +106,8 @@ fn has_threshold(body: &[u8]) -> bool {
 async fn read_alarm(clients: &Clients, name: &str) -> Option<Live<MetricAlarmSpec>> {
     let mut alarms = cloudwatch::read_alarms(clients, &names(&[name]), &BTreeMap::new())
         .await
-        .expect("read_alarms");
+        .expect("read_alarms")
+        .metric;
     assert!(alarms.len() <= 1, "{alarms:?}");
     alarms.pop()
 }

@@ -294,18 +294,29 @@ pub(crate) fn outcomes(unit: &Unit<'_>, result: Result<(), (String, ApplyError)>
 }
 
 /// The last phase.
-const LAST_PHASE: u8 = 5;
+const LAST_PHASE: u16 = 501;
 
-/// Vault writes, other writes, metric filter writes (their log groups exist by then),
-/// metric filter deletes, other deletes (log groups after their filters), vault
-/// deletes.
-fn phase(c: &Change) -> u8 {
+/// The phase a change's unit runs in (lowest first): vault writes, other writes,
+/// composite-alarm writes by depth (2..=102), metric filter writes (their log groups
+/// exist by then), composite-alarm deletes deepest first (300..=400), metric filter
+/// deletes, other deletes (log groups after their filters), vault deletes (see
+/// `alarm::CompositeOrder`).
+fn unit_phase(c: &Change, order: &alarm::CompositeOrder) -> u16 {
+    match (c.kind, c.action) {
+        (Kind::CompositeAlarm, Action::Delete) => 300 + order.delete_rank(&c.target, root_name(c)),
+        (Kind::CompositeAlarm, _) => 2 + order.write_depth(&c.target, root_name(c)),
+        _ => phase(c),
+    }
+}
+
+/// The phase of every other change: see [`unit_phase`].
+fn phase(c: &Change) -> u16 {
     match (c.kind, c.action) {
         (Kind::BackupVault, Action::Delete) => LAST_PHASE,
         (Kind::BackupVault, _) => 0,
-        (Kind::MetricFilter, Action::Delete) => 3,
-        (Kind::MetricFilter, _) => 2,
-        (_, Action::Delete) => 4,
+        (Kind::MetricFilter, Action::Delete) => 450,
+        (Kind::MetricFilter, _) => 200,
+        (_, Action::Delete) => 500,
         _ => 1,
     }
 }
@@ -332,7 +343,8 @@ pub async fn apply(
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
     // Group changes into units: (phase, target, kind, root name).
-    let mut units: BTreeMap<(u8, String, Kind, String), Vec<&Change>> = BTreeMap::new();
+    let order = alarm::CompositeOrder::new(planned);
+    let mut units: BTreeMap<(u16, String, Kind, String), Vec<&Change>> = BTreeMap::new();
     for c in &planned.plan.changes {
         if c.action == Action::Conflict || c.report_only {
             continue;
@@ -345,7 +357,7 @@ pub async fn apply(
             .changes
             .iter()
             .find(|p| p.target == c.target && p.kind == c.kind && p.name == root)
-            .map_or(1, phase);
+            .map_or(1, |p| unit_phase(p, &order));
         units
             .entry((unit_phase, c.target.clone(), c.kind, root.to_string()))
             .or_default()
@@ -354,7 +366,8 @@ pub async fn apply(
     let shared_record = Mutex::new(std::mem::take(record));
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
     let empty = LiveTarget::default();
-    for current_phase in 0..=LAST_PHASE {
+    let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
+    for current_phase in phases {
         let mut futures = Vec::new();
         for ((p, target, kind, name), changes) in &units {
             if *p != current_phase {
@@ -416,6 +429,7 @@ async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
         Kind::MetricFilter => metric_filter::run(unit).await,
+        Kind::CompositeAlarm => alarm::run_composite(unit).await,
     };
     unit.finish(result)
 }
@@ -518,7 +532,7 @@ mod tests {
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
-        assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 4);
+        assert_eq!(phase(&c(Kind::BackupPlan, Action::Delete)), 500);
         assert_eq!(phase(&c(Kind::BackupVault, Action::Delete)), LAST_PHASE);
         // Filters after the groups they sit on are made, and gone before those go.
         assert!(
@@ -529,5 +543,28 @@ mod tests {
             phase(&c(Kind::MetricFilter, Action::Delete))
                 < phase(&c(Kind::LogGroup, Action::Delete))
         );
+    }
+
+    #[test]
+    fn composites_are_written_after_and_deleted_before_other_alarms() {
+        let c = |kind, action| Change {
+            target: "t".into(),
+            kind,
+            name: "n".into(),
+            action,
+            fields: vec![],
+            drift: false,
+            reason: None,
+            adopt: false,
+            report_only: false,
+            changed_by: None,
+        };
+        let order = alarm::CompositeOrder::default();
+        let p = |kind, action| unit_phase(&c(kind, action), &order);
+        assert!(p(Kind::MetricAlarm, Action::Create) < p(Kind::CompositeAlarm, Action::Create));
+        assert!(p(Kind::CompositeAlarm, Action::Update) < p(Kind::CompositeAlarm, Action::Delete));
+        assert!(p(Kind::CompositeAlarm, Action::Delete) < p(Kind::MetricAlarm, Action::Delete));
+        assert!(p(Kind::MetricAlarm, Action::Delete) < p(Kind::BackupVault, Action::Delete));
+        assert_eq!(p(Kind::BackupVault, Action::Create), 0);
     }
 }

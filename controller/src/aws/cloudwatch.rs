@@ -1,9 +1,12 @@
-//! CloudWatch: reads metric alarms into [`MetricAlarmSpec`]s.
+//! CloudWatch: reads metric alarms into [`MetricAlarmSpec`]s and composite alarms into
+//! [`CompositeAlarmSpec`]s, from one listing.
 //!
-//! The alarms read are the ones the desired state names plus the ones the tagging API
-//! says this instance owns (`A = |desired ∪ owned|` names). They are described by
-//! name in batches of 100 (`AlarmNames` takes at most 100, `MaxRecords` 100, so one
-//! page per batch; `NextToken` is followed anyway). Tags come from the tagging
+//! Metric and composite alarms share one name space, so the alarms read are the ones
+//! the desired state names (of either kind) plus the ones the tagging API says this
+//! instance owns (`A = |desired ∪ owned|` names). They are described by name in
+//! batches of 100 with `AlarmTypes=[MetricAlarm, CompositeAlarm]` (`AlarmNames` takes
+//! at most 100, `MaxRecords` 100, so one page per batch holds both types; `NextToken`
+//! is followed anyway): composite alarms add no call. Tags come from the tagging
 //! listing for owned alarms; only an alarm that exists, is named by the desired state
 //! and is not owned (a conflict or an adoption, rare) costs a tag call.
 //!
@@ -21,24 +24,40 @@ pub use write::*;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_cloudwatch::types::{AlarmType, Dimension, MetricAlarm};
+use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, Dimension, MetricAlarm};
 use serde::de::DeserializeOwned;
 
 use super::tagging::arn_resource;
 use super::{AwsError, Clients};
 use crate::live::Live;
 use crate::spec::alarm::{ComparisonOperator, Metric, MetricDataQuery, MetricStat};
-use crate::spec::MetricAlarmSpec;
+use crate::spec::composite_alarm::ActionsSuppressor;
+use crate::spec::{CompositeAlarmSpec, MetricAlarmSpec};
 
 /// `DescribeAlarms` takes at most 100 `AlarmNames` and returns at most 100 records.
 const BATCH: usize = 100;
 
-/// Alarms named in `names` or owned (`owned`: alarm ARN → tags), as live specs.
+/// What one DescribeAlarms listing found, by alarm type.
+#[derive(Debug, Default)]
+pub struct AlarmsRead {
+    pub metric: Vec<Live<MetricAlarmSpec>>,
+    pub composite: Vec<Live<CompositeAlarmSpec>>,
+}
+
+/// The raw records of a listing.
+#[derive(Default)]
+struct Described {
+    metric: Vec<MetricAlarm>,
+    composite: Vec<CompositeAlarm>,
+}
+
+/// Alarms of both types named in `names` or owned (`owned`: alarm ARN → tags), as
+/// live specs.
 pub async fn read_alarms(
     clients: &Clients,
     names: &BTreeSet<String>,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
-) -> Result<Vec<Live<MetricAlarmSpec>>, AwsError> {
+) -> Result<AlarmsRead, AwsError> {
     let mut wanted = names.clone();
     wanted.extend(
         owned
@@ -47,82 +66,130 @@ pub async fn read_alarms(
             .map(str::to_string),
     );
     let wanted: Vec<String> = wanted.into_iter().collect();
-    let mut alarms = Vec::new();
+    let mut found = Described::default();
+    let types = [AlarmType::MetricAlarm, AlarmType::CompositeAlarm];
     for batch in wanted.chunks(BATCH) {
-        alarms.extend(describe_alarms(clients, Some(batch.to_vec())).await?);
+        let page = describe_alarms(clients, Some(batch.to_vec()), &types).await?;
+        found.metric.extend(page.metric);
+        found.composite.extend(page.composite);
     }
-    to_live(clients, &alarms, owned, false).await
+    to_live(clients, &found, owned, false).await
 }
 
-/// Every metric alarm of the region (`driftless audit`), with the tags of `tagged`
-/// (alarm ARN → tags, from one tagging listing of every tagged alarm): an alarm the
-/// listing lacks has no tags, so no tag call is made. Calls: `DescribeAlarms:
-/// max(1, ceil(A/100))` over the region's A metric alarms.
+/// Every alarm of the region of the types asked for (`driftless audit`, `import`),
+/// with the tags of `tagged` (alarm ARN → tags, from one tagging listing of every
+/// tagged alarm): an alarm the listing lacks has no tags, so no tag call is made.
+/// Calls: `DescribeAlarms: max(1, ceil(A/100))` over the region's A alarms of those
+/// types (0 when neither is asked for).
 pub async fn read_every_alarm(
     clients: &Clients,
     tagged: &BTreeMap<String, BTreeMap<String, String>>,
-) -> Result<Vec<Live<MetricAlarmSpec>>, AwsError> {
-    let alarms = describe_alarms(clients, None).await?;
-    to_live(clients, &alarms, tagged, true).await
+    metric: bool,
+    composite: bool,
+) -> Result<AlarmsRead, AwsError> {
+    let types: Vec<AlarmType> = [
+        (metric, AlarmType::MetricAlarm),
+        (composite, AlarmType::CompositeAlarm),
+    ]
+    .into_iter()
+    .filter_map(|(on, t)| on.then_some(t))
+    .collect();
+    if types.is_empty() {
+        return Ok(AlarmsRead::default());
+    }
+    let found = describe_alarms(clients, None, &types).await?;
+    to_live(clients, &found, tagged, true).await
 }
 
-/// One paginated DescribeAlarms of metric alarms, by name or (`None`) all of them.
+/// One paginated DescribeAlarms of the alarm `types`, by name or (`None`) all of them.
 async fn describe_alarms(
     clients: &Clients,
     names: Option<Vec<String>>,
-) -> Result<Vec<MetricAlarm>, AwsError> {
+    types: &[AlarmType],
+) -> Result<Described, AwsError> {
     let mut pages = clients
         .cloudwatch
         .describe_alarms()
         .set_alarm_names(names)
-        .alarm_types(AlarmType::MetricAlarm)
+        .set_alarm_types(Some(types.to_vec()))
         .max_records(BATCH as i32)
         .into_paginator()
         .send();
-    let mut alarms = Vec::new();
+    let mut found = Described::default();
     while let Some(page) = pages.next().await {
         let page =
             page.map_err(|e| AwsError::call(clients, "cloudwatch", "DescribeAlarms", None, e))?;
-        alarms.extend(page.metric_alarms().iter().cloned());
+        found.metric.extend(page.metric_alarms().iter().cloned());
+        found
+            .composite
+            .extend(page.composite_alarms().iter().cloned());
     }
-    Ok(alarms)
+    Ok(found)
 }
 
-/// Live specs of `alarms`, tags from `owned`; an alarm missing there gets its own tag
+/// Live specs of `found`, tags from `owned`; an alarm missing there gets its own tag
 /// call, unless `tags_complete` says `owned` lists every tagged alarm.
 async fn to_live(
     clients: &Clients,
-    alarms: &[MetricAlarm],
+    found: &Described,
     owned: &BTreeMap<String, BTreeMap<String, String>>,
     tags_complete: bool,
-) -> Result<Vec<Live<MetricAlarmSpec>>, AwsError> {
-    let mut live = Vec::with_capacity(alarms.len());
-    for alarm in alarms {
+) -> Result<AlarmsRead, AwsError> {
+    let mut read = AlarmsRead::default();
+    for alarm in &found.metric {
         let Some(name) = alarm.alarm_name() else {
             continue;
         };
-        let arn = alarm.alarm_arn().map(str::to_string);
-        // Owned: tags from the tagging listing. Not owned: its own tag call (an ARN
-        // is always there on AWS; without one the tags stay unknown).
-        let tags = match arn.as_deref().and_then(|a| owned.get(a)) {
-            Some(tags) => Some(tags.clone()),
-            None if tags_complete => Some(BTreeMap::new()),
-            None => list_tags(clients, name, arn.as_deref()).await?,
-        };
-        let tags_known = tags.is_some();
-        let tags = tags.unwrap_or_default();
-        live.push(Live {
-            name: name.to_string(),
-            spec: alarm_spec(alarm, tags),
+        let arn = alarm.alarm_arn();
+        let tags = tags_of(clients, name, arn, owned, tags_complete).await?;
+        read.metric.push(live(
+            name,
             arn,
-            id: None,
-            sub_ids: BTreeMap::new(),
-            tags_known,
-            unrepresented: Vec::new(),
-        });
+            alarm_spec(alarm, tags.clone().unwrap_or_default()),
+            tags.is_some(),
+        ));
     }
-    live.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(live)
+    for alarm in &found.composite {
+        let Some(name) = alarm.alarm_name() else {
+            continue;
+        };
+        let arn = alarm.alarm_arn();
+        let tags = tags_of(clients, name, arn, owned, tags_complete).await?;
+        let spec = composite_spec(alarm, tags.clone().unwrap_or_default());
+        read.composite.push(live(name, arn, spec, tags.is_some()));
+    }
+    read.metric.sort_by(|a, b| a.name.cmp(&b.name));
+    read.composite.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(read)
+}
+
+fn live<S>(name: &str, arn: Option<&str>, spec: S, tags_known: bool) -> Live<S> {
+    Live {
+        name: name.to_string(),
+        spec,
+        arn: arn.map(str::to_string),
+        id: None,
+        sub_ids: BTreeMap::new(),
+        tags_known,
+        unrepresented: Vec::new(),
+    }
+}
+
+/// An alarm's tags: from `owned` (the tagging listing); not there, its own tag call
+/// (an ARN is always there on AWS; without one the tags stay unknown), unless
+/// `tags_complete`.
+async fn tags_of(
+    clients: &Clients,
+    name: &str,
+    arn: Option<&str>,
+    owned: &BTreeMap<String, BTreeMap<String, String>>,
+    tags_complete: bool,
+) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    Ok(match arn.and_then(|a| owned.get(a)) {
+        Some(tags) => Some(tags.clone()),
+        None if tags_complete => Some(BTreeMap::new()),
+        None => list_tags(clients, name, arn).await?,
+    })
 }
 
 /// The tags of one (unowned) alarm.
@@ -254,6 +321,33 @@ pub(crate) fn alarm_spec(alarm: &MetricAlarm, tags: BTreeMap<String, String>) ->
         spec.evaluation_periods = 0;
     }
     spec
+}
+
+/// One `CompositeAlarm` as DescribeAlarms returns it, in spec form, with `tags`. A
+/// suppressor without its periods (not something PutCompositeAlarm accepts) reads
+/// with 0 for the missing one.
+pub(crate) fn composite_spec(
+    alarm: &CompositeAlarm,
+    tags: BTreeMap<String, String>,
+) -> CompositeAlarmSpec {
+    let mut unknown = false;
+    let actions_suppressor = non_empty(alarm.actions_suppressor()).map(|s| ActionsSuppressor {
+        alarm: s,
+        wait_period: to_u32(alarm.actions_suppressor_wait_period(), &mut unknown).unwrap_or(0),
+        extension_period: to_u32(alarm.actions_suppressor_extension_period(), &mut unknown)
+            .unwrap_or(0),
+    });
+    CompositeAlarmSpec {
+        alarm_rule: alarm.alarm_rule().unwrap_or_default().to_string(),
+        description: non_empty(alarm.alarm_description()),
+        actions_enabled: alarm.actions_enabled(),
+        alarm_actions: alarm.alarm_actions().to_vec(),
+        ok_actions: alarm.ok_actions().to_vec(),
+        insufficient_data_actions: alarm.insufficient_data_actions().to_vec(),
+        actions_suppressor,
+        external_alarms: Vec::new(),
+        tags,
+    }
 }
 
 #[cfg(test)]

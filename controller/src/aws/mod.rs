@@ -275,9 +275,11 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
+    let alarms = alarms?;
     Ok(LiveTarget {
         metric_filters,
-        alarms: alarms?,
+        alarms: alarms.metric,
+        composite_alarms: alarms.composite,
         log_groups,
         log_group_stored_bytes,
         retention_candidates,
@@ -297,6 +299,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let wanted = |k: Kind| kinds.contains(&k);
     let types: Vec<&str> = [
         (Kind::MetricAlarm, "cloudwatch:alarm"),
+        (Kind::CompositeAlarm, "cloudwatch:alarm"),
         (Kind::LogGroup, "logs:log-group"),
         (Kind::PatchBaseline, "ssm:patchbaseline"),
         (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
@@ -307,6 +310,8 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     .filter(|(k, _)| wanted(*k))
     .map(|(_, t)| t)
     .collect();
+    let mut types = types;
+    types.dedup();
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
@@ -322,8 +327,13 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let no_prefixes = BTreeSet::new();
     let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
         only_if(
-            wanted(Kind::MetricAlarm),
-            cloudwatch::read_every_alarm(clients, &tagged.alarms)
+            wanted(Kind::MetricAlarm) || wanted(Kind::CompositeAlarm),
+            cloudwatch::read_every_alarm(
+                clients,
+                &tagged.alarms,
+                wanted(Kind::MetricAlarm),
+                wanted(Kind::CompositeAlarm)
+            )
         ),
         only_if(
             wanted(Kind::LogGroup),
@@ -353,9 +363,11 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     } else {
         Vec::new()
     };
+    let alarms = alarms?;
     Ok(LiveTarget {
         metric_filters,
-        alarms: alarms?,
+        alarms: alarms.metric,
+        composite_alarms: alarms.composite,
         log_groups: logs.groups,
         log_group_stored_bytes: logs.stored_bytes,
         retention_candidates: logs.retention,

@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::spec::context::{At, Cx};
 use crate::spec::rules::Problem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, Kind, LogGroupSpec, LogRetentionPolicySpec,
-    MaintenanceWindowSpec, MetricAlarmSpec, PatchBaselineSpec, ResourceSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, Kind, LogGroupSpec,
+    LogRetentionPolicySpec, MaintenanceWindowSpec, MetricAlarmSpec, PatchBaselineSpec,
+    ResourceSpec,
 };
 use params::Params;
 
@@ -231,6 +232,7 @@ pub enum Subject<'a> {
     BackupPlan(&'a BackupPlanSpec),
     /// No AWS Config rule evaluates metric filters; a subject so every kind has one.
     MetricFilter(&'a crate::spec::MetricFilterSpec),
+    CompositeAlarm(&'a CompositeAlarmSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -244,6 +246,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::BackupVault(s) => Subject::BackupVault(s),
             ResourceSpec::BackupPlan(s) => Subject::BackupPlan(s),
             ResourceSpec::MetricFilter(s) => Subject::MetricFilter(s),
+            ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
         }
     }
 
@@ -257,6 +260,7 @@ impl<'a> Subject<'a> {
             Subject::BackupVault(_) => Kind::BackupVault,
             Subject::BackupPlan(_) => Kind::BackupPlan,
             Subject::MetricFilter(_) => Kind::MetricFilter,
+            Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
         }
     }
 
@@ -268,6 +272,7 @@ impl<'a> Subject<'a> {
             Subject::MaintenanceWindow(s) => &s.tags,
             Subject::BackupVault(s) => &s.tags,
             Subject::BackupPlan(s) => &s.tags,
+            Subject::CompositeAlarm(s) => &s.tags,
             Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }

@@ -33,6 +33,7 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::BackupVault,
     Kind::BackupPlan,
     Kind::MetricFilter,
+    Kind::CompositeAlarm,
 ];
 
 /// What to import.

@@ -62,6 +62,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::BackupVault => "backup-vaults.yaml",
         Kind::BackupPlan => "backup-plans.yaml",
         Kind::MetricFilter => "metric-filters.yaml",
+        Kind::CompositeAlarm => "composite-alarms.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -79,6 +80,7 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
     for doc in docs.iter_mut().filter(|d| d.kind == Kind::BackupPlan) {
         external_vaults(&mut doc.spec, &vault_names);
     }
+    composites_in_order(&mut docs, target, &mut out.notes);
     // Vaults come before plans, so plans are validated with the vaults they name.
     let mut written: Vec<SourceFile> = Vec::new();
     for kind in WRITE_ORDER {
@@ -88,7 +90,12 @@ pub fn target_files(target: &str, live: &LiveTarget, options: &Options) -> Targe
         let mut text = String::new();
         for doc in docs.iter().filter(|d| d.kind == *kind) {
             let one = document(doc, target, options);
-            match invalid(file, &one, options, &written) {
+            // A composite alarm is checked with the ones before it, which it may name.
+            let checked = match (*kind, text.is_empty()) {
+                (Kind::CompositeAlarm, false) => format!("{text}---\n{one}"),
+                _ => one.clone(),
+            };
+            match invalid(file, &checked, options, &written) {
                 Some(why) => out.notes.push(format!(
                     "{target}: {:?} {}: left out, the format cannot represent it: {why}",
                     doc.kind, doc.name
@@ -155,6 +162,7 @@ fn documents(
         Kind::MetricFilter,
         filters(live, target, &mut shared_filter_names),
     );
+    take(Kind::CompositeAlarm, jsons(&live.composite_alarms));
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -176,7 +184,57 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::BackupVault,
     Kind::BackupPlan,
     Kind::MetricFilter,
+    Kind::CompositeAlarm,
 ];
+
+/// Composite alarms after every other document, each after the imported composites it
+/// names, and with `externalAlarms` listing what they name that is not imported: the
+/// format's way to name an alarm no document of the revision manages. Composites in a
+/// cycle (or depending on one) are left out with a note: the format refuses cycles,
+/// since AWS cannot create them in order.
+fn composites_in_order(docs: &mut Vec<Doc>, target: &str, notes: &mut Vec<String>) {
+    let alarms: BTreeSet<String> = docs
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::MetricAlarm | Kind::CompositeAlarm))
+        .map(|d| d.name.clone())
+        .collect();
+    let (mut pending, others): (Vec<Doc>, Vec<Doc>) = std::mem::take(docs)
+        .into_iter()
+        .partition(|d| d.kind == Kind::CompositeAlarm);
+    *docs = others;
+    let named = |d: &Doc| -> BTreeSet<String> {
+        serde_json::from_value::<crate::spec::CompositeAlarmSpec>(d.spec.clone())
+            .map(|c| c.named_alarms())
+            .unwrap_or_default()
+    };
+    for doc in &mut pending {
+        let external: Vec<String> = named(doc).difference(&alarms).cloned().collect();
+        if let (false, J::Object(m)) = (external.is_empty(), &mut doc.spec) {
+            m.insert("externalAlarms".into(), J::from(external));
+        }
+    }
+    let composites: BTreeSet<String> = pending.iter().map(|d| d.name.clone()).collect();
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|d| {
+            named(d)
+                .iter()
+                .all(|n| !composites.contains(n) || emitted.contains(n) || *n == d.name)
+        });
+        let Some(ready) = ready else {
+            for doc in pending.drain(..) {
+                notes.push(format!(
+                    "{target}: CompositeAlarm {}: left out: it is in (or names) a cycle of composite alarms naming each other, which the format refuses",
+                    doc.name
+                ));
+            }
+            break;
+        };
+        let doc = pending.remove(ready);
+        emitted.insert(doc.name.clone());
+        docs.push(doc);
+    }
+}
 
 /// A plan's rules may name vaults that are not imported (`Default`, an owned one, one
 /// left out): they are listed in `externalVaults`, the format's way to name a vault no
@@ -392,6 +450,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::BackupVault => of(spec, |s| normalise::backup_vault(s, None)),
         Kind::BackupPlan => of(spec, |s| normalise::backup_plan(s, None)),
         Kind::MetricFilter => of(spec, normalise::metric_filter),
+        Kind::CompositeAlarm => of(spec, |s| normalise::composite_alarm(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }
@@ -637,5 +696,62 @@ mod tests {
         let (spec, notes) = minimal(Kind::BackupVault, vault).unwrap();
         assert_eq!(spec, json!({"tags": {"team": "ops"}}));
         assert!(notes[0].starts_with("encryptionKeyArn"), "{notes:?}");
+    }
+
+    #[test]
+    fn composites_follow_what_they_name_and_list_the_alarms_not_imported() {
+        let composite = |name: &str, rule: &str| Live {
+            name: name.into(),
+            spec: crate::spec::CompositeAlarmSpec {
+                alarm_rule: rule.into(),
+                description: None,
+                actions_enabled: Some(true),
+                alarm_actions: vec![],
+                ok_actions: vec![],
+                insufficient_data_actions: vec![],
+                actions_suppressor: None,
+                external_alarms: vec![],
+                tags: std::collections::BTreeMap::new(),
+            },
+            arn: None,
+            id: None,
+            sub_ids: std::collections::BTreeMap::new(),
+            tags_known: true,
+            unrepresented: vec![],
+        };
+        let live = LiveTarget {
+            // `a-top` names `b-low`, which sorts after it; `b-low` names an alarm that
+            // is not imported (none of the metric alarms are live here).
+            composite_alarms: vec![
+                composite("a-top", "ALARM(b-low) AND TRUE"),
+                composite("b-low", "ALARM(console-made)"),
+            ],
+            ..LiveTarget::default()
+        };
+        let out = target_files("t", &live, &options());
+        assert_eq!(out.documents, 2, "{:?}", out.notes);
+        let (file, text) = &out.files[0];
+        assert_eq!(file, "composite-alarms.yaml");
+        let low = text.find("name: b-low").expect("b-low written");
+        let top = text.find("name: a-top").expect("a-top written");
+        assert!(low < top, "{text}");
+        assert!(
+            text.contains("externalAlarms:\n    - console-made"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("actionsEnabled"),
+            "the default is left out: {text}"
+        );
+
+        // A live cycle: its members are left out with a note.
+        let cycle = LiveTarget {
+            composite_alarms: vec![composite("x", "ALARM(y)"), composite("y", "ALARM(x)")],
+            ..LiveTarget::default()
+        };
+        let out = target_files("t", &cycle, &options());
+        assert_eq!(out.documents, 0, "{:?}", out.notes);
+        let cycle_notes = out.notes.iter().filter(|n| n.contains("cycle")).count();
+        assert_eq!(cycle_notes, 2, "{:?}", out.notes);
     }
 }

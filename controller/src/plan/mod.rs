@@ -346,6 +346,12 @@ pub fn plan_target(
             collect(&live.alarms, instance, |s| normalise::alarm(s, None)),
         ),
         (
+            Kind::CompositeAlarm,
+            collect(&live.composite_alarms, instance, |s| {
+                normalise::composite_alarm(s, None)
+            }),
+        ),
+        (
             Kind::LogGroup,
             collect(&live.log_groups, instance, |s| {
                 normalise::log_group(s, None)
@@ -484,6 +490,7 @@ pub fn normalise_desired(
         ResourceSpec::MaintenanceWindow(s) => normalise::maintenance_window(s, i),
         ResourceSpec::BackupVault(s) => normalise::backup_vault(s, i),
         ResourceSpec::BackupPlan(s) => normalise::backup_plan(s, i),
+        ResourceSpec::CompositeAlarm(s) => normalise::composite_alarm(s, i),
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
     };

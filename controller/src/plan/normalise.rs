@@ -37,8 +37,8 @@ use serde_json::{Map, Value as J};
 
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    MetricFilterSpec, PatchBaselineSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// A resource in canonical form: its own fields and its sub-resources.
@@ -182,6 +182,26 @@ pub fn alarm(spec: &MetricAlarmSpec, instance: Option<&str>) -> Normalised {
         if let Some(f) = t.as_f64() {
             *t = J::from(f);
         }
+    }
+    own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
+/// A composite alarm: actionsEnabled defaults to true, actions are sorted, the rule is
+/// compared in its canonical spelling (keyword case, quotes and spaces do not matter),
+/// and `externalAlarms` (driftless's own, never sent) is left out.
+pub fn composite_alarm(spec: &CompositeAlarmSpec, instance: Option<&str>) -> Normalised {
+    let mut v = to_json(spec);
+    let rule = crate::spec::alarm_rule::canonical_or_trimmed(&spec.alarm_rule);
+    obj(&mut v).insert("alarmRule".into(), J::String(rule));
+    obj(&mut v).remove("externalAlarms");
+    default(&mut v, "actionsEnabled", J::Bool(true));
+    for list in ["alarmActions", "okActions", "insufficientDataActions"] {
+        sort_list(&mut v, list);
     }
     own_tags(&mut v, instance);
     prune_empty(&mut v);
@@ -624,6 +644,34 @@ mod tests {
             "alarmActions": ["arn:aws:sns:us-east-1:111111111111:b", "arn:aws:sns:us-east-1:111111111111:a"]
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn composite_alarm_rule_spelling_defaults_and_external_alarms() {
+        let desired: CompositeAlarmSpec = serde_json::from_value(json!({
+            "alarmRule": "alarm(a)  or\n ALARM(\"b\")\n",
+            "okActions": ["arn:aws:sns:us-east-1:111111111111:b", "arn:aws:sns:us-east-1:111111111111:a"],
+            "externalAlarms": ["b"]
+        }))
+        .unwrap();
+        let live: CompositeAlarmSpec = serde_json::from_value(json!({
+            "alarmRule": "ALARM(\"a\") OR ALARM(\"b\")",
+            "actionsEnabled": true,
+            "okActions": ["arn:aws:sns:us-east-1:111111111111:a", "arn:aws:sns:us-east-1:111111111111:b"]
+        }))
+        .unwrap();
+        assert_eq!(
+            composite_alarm(&desired, None).main,
+            composite_alarm(&live, None).main
+        );
+        let changed = CompositeAlarmSpec {
+            alarm_rule: "ALARM(a) AND ALARM(b)".into(),
+            ..live.clone()
+        };
+        assert_ne!(
+            composite_alarm(&changed, None).main,
+            composite_alarm(&live, None).main
+        );
     }
 
     #[test]

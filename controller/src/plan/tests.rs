@@ -130,6 +130,13 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 }
                 live.backup_plans.push(owned(r.name(), &s, |s| &mut s.tags));
             }
+            ResourceSpec::CompositeAlarm(s) => {
+                let mut s = s.clone();
+                s.actions_enabled = Some(true);
+                s.external_alarms.clear();
+                live.composite_alarms
+                    .push(owned(r.name(), &s, |s| &mut s.tags));
+            }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
         }
     }

@@ -8,8 +8,10 @@
 //! desired state at all, which is how "a revision is all or nothing" is enforced.
 
 pub mod alarm;
+pub mod alarm_rule;
 pub mod backup_plan;
 pub mod backup_vault;
+pub mod composite_alarm;
 pub mod config;
 pub mod context;
 pub mod diagnostic;
@@ -36,6 +38,7 @@ use serde_json::Value as J;
 pub use alarm::MetricAlarmSpec;
 pub use backup_plan::BackupPlanSpec;
 pub use backup_vault::BackupVaultSpec;
+pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
@@ -125,6 +128,7 @@ impl ResourceSpec {
             ResourceSpec::MaintenanceWindow(s) => Some(&mut s.tags),
             ResourceSpec::BackupVault(s) => Some(&mut s.tags),
             ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
+            ResourceSpec::CompositeAlarm(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -150,6 +154,7 @@ kinds! {
     BackupVault(BackupVaultSpec),
     BackupPlan(BackupPlanSpec),
     MetricFilter(MetricFilterSpec),
+    CompositeAlarm(CompositeAlarmSpec),
 }
 
 impl fmt::Display for Kind {
@@ -338,6 +343,7 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     }
     check_uniqueness(&parsed, &mut out);
     check_vault_references(&parsed, &mut out);
+    check_alarm_references(&parsed, &mut out);
     let guardrails = match &config {
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
@@ -814,6 +820,34 @@ fn check_vault_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Composite alarms' references: see [`composite_alarm::check_references`].
+fn check_alarm_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
+    let alarms: Vec<&Parsed<'_>> = parsed
+        .iter()
+        .filter(|p| matches!(p.resource.kind(), Kind::MetricAlarm | Kind::CompositeAlarm))
+        .collect();
+    let docs: Vec<composite_alarm::AlarmDoc<'_>> = alarms
+        .iter()
+        .map(|p| composite_alarm::AlarmDoc {
+            name: p.resource.name(),
+            targets: &p.resource.targets,
+            composite: match &p.resource.spec {
+                ResourceSpec::CompositeAlarm(c) => Some(c),
+                _ => None,
+            },
+        })
+        .collect();
+    composite_alarm::check_references(&docs, |i, at, offset, problem| {
+        let p = alarms[i];
+        let mut cx = Cx {
+            path: &p.file.display,
+            root: &p.root,
+            out,
+        };
+        composite_alarm::report_in_rule(&mut cx, at, offset, problem);
+    });
 }
 
 #[cfg(test)]

@@ -1,8 +1,28 @@
-"""CloudWatch: DescribeAlarms as AWS does it, and metric queries kept whole.
+"""CloudWatch: DescribeAlarms as AWS does it, metric queries kept whole, and
+composite alarms as AWS keeps them.
 
 moto 5.2.5 ignores AlarmTypes (returns composite alarms unasked), MaxRecords
 and NextToken (no pagination), does not limit AlarmNames to 100 and applies
-only one of the filters. Its PutMetricAlarm drops `MetricDataQuery.AccountId`
+only one of the filters.
+
+Composite alarms (PutCompositeAlarm,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html):
+moto drops ActionsSuppressor and its two periods, accepts any rule, a rule
+naming alarms that do not exist and a suppressor without its periods ("WaitPeriod
+is required only when ActionsSuppressor is specified"), and applies Tags to an
+existing alarm ("any tags you specify in this parameter are ignored" on update).
+AWS refuses a rule naming a missing alarm ("Could not save the composite alarm as
+alarms [..] in the alarm rule do not exist", as CloudFormation users report in
+awsdocs/aws-cloudformation-user-guide#911); here the rule is parsed with the
+grammar of the AlarmRule documentation and its limits (100 children, 500
+elements). DeleteAlarms
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html)
+deletes at most one composite alarm per call and refuses an alarm a composite
+alarm still names ("Cannot delete X as there are composite alarm(s) depending on
+it.", the ValidationError reported in ekristen/aws-nuke#462), deleting nothing;
+moto deletes anything. DescribeAlarms' ChildrenOfAlarmName / ParentsOfAlarmName
+walk the rule graph (moto: not modelled). The wording of a rule syntax error is
+not documented; ours names the position. Its PutMetricAlarm drops `MetricDataQuery.AccountId`
 (cross-account metric math); here it is kept on moto's query objects, so
 DescribeAlarms returns it (moto's serialiser reads `account_id`). The wire protocols (awsQuery, awsJson1_0) are moto's;
 rpcv2Cbor is served by cbor_proto in front of the awsJson one.
@@ -11,6 +31,7 @@ rpcv2Cbor is served by cbor_proto in front of the awsJson one.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from moto.cloudwatch.exceptions import InvalidParameterCombination, InvalidParameterValue, ValidationError
@@ -70,8 +91,12 @@ def describe_alarms(self: Any) -> ActionResult:
         alarms = [a for a in alarms if any(str(x).startswith(action_prefix) for x in (a.alarm_actions or []))]
     if state:
         alarms = [a for a in alarms if a.state_value == state]
-    if children_of or parents_of:
-        alarms = []  # alarm-rule graph not modelled
+    if children_of:
+        parent = self.cloudwatch_backend.alarms.get(children_of)
+        kids = set(_rule_alarms(parent.rule)) if parent is not None and parent.rule else set()
+        alarms = [a for a in alarms if a.name in kids]
+    if parents_of:
+        alarms = [a for a in alarms if a.rule is not None and parents_of in _rule_alarms(a.rule)]
     alarms = [
         a
         for a in alarms
@@ -103,14 +128,136 @@ def put_metric_alarm(self: Any) -> Any:
     return result
 
 
+_TOKEN = re.compile(
+    r'\s*(?:(?P<fn>ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"(?P<q>[^"]*)"|(?P<u>[^)"]*?))\s*\)'
+    r"|(?P<kw>AND|OR|NOT|TRUE|FALSE)\b|(?P<open>\()|(?P<close>\)))",
+    re.IGNORECASE,
+)
+
+
+def _bad_rule(pos: int) -> ValidationError:
+    return ValidationError(f"AlarmRule is not a valid alarm rule expression (at character {pos + 1}).")
+
+
+def _name_of(ref: str) -> str:
+    return ref.split(":alarm:", 1)[1] if ref.startswith("arn:") and ":alarm:" in ref else ref
+
+
+def _rule_alarms(rule: str) -> list[str]:
+    """The alarm names a rule refers to, in order; ValidationError if it is not a rule."""
+    names: list[str] = []
+    pos, depth, operand, elements = 0, 0, True, 0
+    rule_end = len(rule.rstrip())
+    while pos < rule_end:
+        m = _TOKEN.match(rule, pos)
+        if not m or m.end() == pos:
+            raise _bad_rule(pos)
+        kw = (m.group("kw") or "").upper()
+        if m.group("fn"):
+            name = (m.group("q") if m.group("q") is not None else m.group("u") or "").strip()
+            if not operand or not name:
+                raise _bad_rule(pos)
+            names.append(_name_of(name))
+            operand, elements = False, elements + 1
+        elif kw in ("TRUE", "FALSE"):
+            if not operand:
+                raise _bad_rule(pos)
+            operand, elements = False, elements + 1
+        elif kw == "NOT" or m.group("open"):
+            if not operand:
+                raise _bad_rule(pos)
+            if m.group("open"):
+                depth, elements = depth + 1, elements + 1
+        elif kw in ("AND", "OR"):
+            if operand:
+                raise _bad_rule(pos)
+            operand = True
+        else:  # close
+            if operand or depth == 0:
+                raise _bad_rule(pos)
+            depth -= 1
+        pos = m.end()
+    if operand or depth:
+        raise _bad_rule(pos)
+    if len(set(names)) > 100 or elements > 500:
+        raise ValidationError("AlarmRule can reference at most 100 alarms and have at most 500 elements.")
+    return names
+
+
 def put_composite_alarm(self: Any) -> Any:
+    backend = self.cloudwatch_backend
+    name = self._get_param("AlarmName")
+    rule = self._get_param("AlarmRule") or ""
+    suppressor = self._get_param("ActionsSuppressor")
+    wait = self._get_param("ActionsSuppressorWaitPeriod")
+    extension = self._get_param("ActionsSuppressorExtensionPeriod")
+    children = _rule_alarms(rule)
+    missing = [c for c in dict.fromkeys(children) if c not in backend.alarms]
+    if missing:
+        raise ValidationError(
+            f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the alarm rule do not exist"
+        )
+    if suppressor is not None:
+        if wait is None or extension is None:
+            raise ValidationError(
+                "ActionsSuppressorWaitPeriod and ActionsSuppressorExtensionPeriod are required "
+                "when ActionsSuppressor is specified."
+            )
+        if _name_of(suppressor) not in backend.alarms:
+            raise ValidationError(f"ActionsSuppressor alarm {suppressor} does not exist.")
+    existing = backend.alarms.get(name)
+    arn = getattr(existing, "alarm_arn", None)
+    before = backend.tagger.list_tags_for_resource(arn)["Tags"] if arn else None
     # moto's backend keeps composite alarms as alarms with a rule; its
     # put_metric_alarm handler already reads AlarmRule.
-    return _orig_put_metric_alarm(self)
+    result = _orig_put_metric_alarm(self)
+    alarm = backend.alarms[name]
+    alarm.actions_suppressor = suppressor
+    alarm.actions_suppressor_wait_period = wait if suppressor is not None else None
+    alarm.actions_suppressor_extension_period = extension if suppressor is not None else None
+    if before is not None:
+        # Tags of an update are ignored: put the alarm's own back.
+        backend.tagger.delete_all_tags_for_resource(arn)
+        if before:
+            backend.tagger.tag_resource(arn, before)
+    return result
+
+
+_orig_delete_alarms = CloudWatchResponse.delete_alarms
+
+
+def delete_alarms(self: Any) -> Any:
+    alarms = self.cloudwatch_backend.alarms
+    names = self._get_param("AlarmNames", []) or []
+    composites = [n for n in names if n in alarms and alarms[n].rule is not None]
+    if len(composites) > 1:
+        raise ValidationError("DeleteAlarms can delete at most one composite alarm per call.")
+    doomed = set(names)
+    depended = [
+        n
+        for n in dict.fromkeys(names)
+        if any(
+            a.rule is not None and a.name not in doomed and n in _rule_alarms_lenient(a.rule)
+            for a in alarms.values()
+        )
+    ]
+    if depended:
+        them = "it" if len(depended) == 1 else "them"
+        raise ValidationError(
+            f"Cannot delete {','.join(depended)} as there are composite alarm(s) depending on {them}."
+        )
+    return _orig_delete_alarms(self)
+
+
+def _rule_alarms_lenient(rule: str) -> list[str]:
+    try:
+        return _rule_alarms(rule)
+    except ValidationError:
+        return []
 
 
 def apply() -> None:
     CloudWatchResponse.describe_alarms = describe_alarms
     CloudWatchResponse.put_metric_alarm = put_metric_alarm
-    if not hasattr(CloudWatchResponse, "put_composite_alarm"):
-        CloudWatchResponse.put_composite_alarm = put_composite_alarm
+    CloudWatchResponse.put_composite_alarm = put_composite_alarm
+    CloudWatchResponse.delete_alarms = delete_alarms

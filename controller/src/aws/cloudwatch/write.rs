@@ -1,5 +1,6 @@
-//! CloudWatch writes: PutMetricAlarm (tags in the call; AWS ignores them when the
-//! alarm exists, so apply changes tags with TagResource/UntagResource), DeleteAlarms.
+//! CloudWatch writes: PutMetricAlarm and PutCompositeAlarm (tags in the call; AWS
+//! ignores them when the alarm exists, so apply changes tags with
+//! TagResource/UntagResource), DeleteAlarms (for both types).
 //!
 //! The request is the exact inverse of the reader's `alarm_spec`: every field the spec
 //! sets is sent, and every field it leaves unset (an `Option` that is `None`, an empty
@@ -7,7 +8,8 @@
 //! the whole definition of an existing alarm, so leaving a field out also clears a
 //! value an earlier version of the spec had set.
 //!
-//! Calls: `put_alarm` 1 (PutMetricAlarm); `retag_alarm` 0-2 (TagResource when there is
+//! Calls: `put_alarm` 1 (PutMetricAlarm); `put_composite_alarm` 1 (PutCompositeAlarm,
+//! which also replaces the whole definition, so the same rule holds); `retag_alarm` 0-2 (TagResource when there is
 //! something to add, UntagResource when there is something to remove); `delete_alarm`
 //! 1 (DeleteAlarms, which succeeds for an alarm that does not exist).
 
@@ -22,7 +24,7 @@ use serde::Serialize;
 use crate::aws::tagging::arn_resource;
 use crate::aws::{AwsError, Clients};
 use crate::spec::alarm::{MetricDataQuery, StandardUnit};
-use crate::spec::MetricAlarmSpec;
+use crate::spec::{CompositeAlarmSpec, MetricAlarmSpec};
 
 /// A spec enum as the AWS string it serializes to (`GreaterThanThreshold`,
 /// `notBreaching`, `Count/Second`).
@@ -135,6 +137,41 @@ pub async fn put_alarm(
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "cloudwatch", "PutMetricAlarm", Some(name), e))?;
+    Ok(())
+}
+
+/// Creates or replaces the composite alarm `name` as `spec` says (its rule as written,
+/// trimmed; `externalAlarms` is driftless's own and not sent), with `tags` (used by
+/// AWS only when the alarm is new).
+pub async fn put_composite_alarm(
+    clients: &Clients,
+    name: &str,
+    spec: &CompositeAlarmSpec,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let tags = (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<Vec<_>>()
+    });
+    let suppressor = spec.actions_suppressor.as_ref();
+    clients
+        .cloudwatch
+        .put_composite_alarm()
+        .alarm_name(name)
+        .alarm_rule(spec.alarm_rule.trim())
+        .set_alarm_description(spec.description.clone())
+        .set_actions_enabled(spec.actions_enabled)
+        .set_alarm_actions(non_empty(&spec.alarm_actions))
+        .set_ok_actions(non_empty(&spec.ok_actions))
+        .set_insufficient_data_actions(non_empty(&spec.insufficient_data_actions))
+        .set_actions_suppressor(suppressor.map(|s| s.alarm.clone()))
+        .set_actions_suppressor_wait_period(suppressor.map(|s| int(s.wait_period)))
+        .set_actions_suppressor_extension_period(suppressor.map(|s| int(s.extension_period)))
+        .set_tags(tags)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "cloudwatch", "PutCompositeAlarm", Some(name), e))?;
     Ok(())
 }
 
