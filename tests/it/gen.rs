@@ -339,12 +339,14 @@ fn window_tasks(prefix: &str, i: usize, region: &str) -> (String, Vec<String>) {
         1 => format!(
             "    - name: notify\n      type: LAMBDA\n      taskArn: \
              arn:aws:lambda:{region}:111111111111:function:{prefix}-notify\n      priority: 3\n      \
-             maxConcurrency: \"1\"\n      maxErrors: \"0\"\n      serviceRoleArn: {ROLE}/mw-tasks\n"
+             serviceRoleArn: {ROLE}/mw-tasks\n      lambda: {{payload: {{report: weekly}}, qualifier: \
+             prod}}\n"
         ),
         _ => format!(
             "    - name: post\n      type: STEP_FUNCTIONS\n      taskArn: \
              arn:aws:states:{region}:111111111111:stateMachine:{prefix}-post\n      priority: 4\n      \
-             maxConcurrency: \"1\"\n      maxErrors: \"0\"\n      serviceRoleArn: {ROLE}/mw-tasks\n"
+             serviceRoleArn: {ROLE}/mw-tasks\n      stepFunctions: {{input: \"{{\\\"after\\\": \
+             \\\"patching\\\"}}\", name: post-run}}\n"
         ),
     };
     names.push(second.split_whitespace().nth(2).unwrap().to_string());
