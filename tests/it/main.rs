@@ -12,6 +12,7 @@ mod git_ssh;
 mod iam;
 mod import;
 mod notify;
+mod quotas;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
 mod schemas;

@@ -4,7 +4,10 @@
 //!
 //! - **Units.** The changes of one resource and its sub-resources form a unit, applied
 //!   by the kind's module in dependency order (parent before children on create and
-//!   update, children before parent on delete). Units run concurrently, bounded.
+//!   update, children before parent on delete). Units run concurrently, bounded per
+//!   target and AWS service ([`MAX_CONCURRENT_UNITS`] each), so alarms waiting for
+//!   CloudWatch's quota never hold up log groups; every request is paced at AWS's
+//!   default rate for its operation (`aws::pace`).
 //! - **Phases.** Backup vaults are created before plans name them and deleted after
 //!   the plans that use them: vault writes, then every other non-delete unit, then
 //!   deletes, then vault deletes.
@@ -39,8 +42,18 @@ use crate::plan::{self, Action, Change};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{Kind, Resource};
 
-/// Units applied at the same time.
+/// Units applied at the same time, per target and AWS service.
 pub const MAX_CONCURRENT_UNITS: usize = 8;
+
+/// The AWS service a kind's units write to (the key of their concurrency bound).
+fn service_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::MetricAlarm => "cloudwatch",
+        Kind::LogGroup | Kind::LogRetentionPolicy => "logs",
+        Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
+        Kind::BackupVault | Kind::BackupPlan => "backup",
+    }
+}
 
 /// Apply settings from flags.
 #[derive(Debug, Clone, Default)]
@@ -343,7 +356,7 @@ pub async fn apply(
             .push(c);
     }
     let shared_record = Mutex::new(std::mem::take(record));
-    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
+    let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
     let empty = LiveTarget::default();
     for current_phase in 0..=3u8 {
         let mut futures = Vec::new();
@@ -370,7 +383,10 @@ pub async fn apply(
                 options,
                 record: &shared_record,
             };
-            let limit = limit.clone();
+            let limit = limits
+                .entry((target.as_str(), service_of(*kind)))
+                .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS)))
+                .clone();
             futures.push(async move {
                 let _permit = limit.acquire_owned().await;
                 if cancel.is_cancelled() {
