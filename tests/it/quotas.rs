@@ -26,16 +26,25 @@ fn log_group(i: usize) -> String {
 #[test]
 fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
     let emulator = Emulator::private();
-    let quotas: Value =
-        serde_json::from_str(&emulator.control("POST", "/_driftless/quotas", Some(r#"{"mode":"aws"}"#)))
-            .unwrap();
+    let quotas: Value = serde_json::from_str(&emulator.control(
+        "POST",
+        "/_driftless/quotas",
+        Some(r#"{"mode":"aws"}"#),
+    ))
+    .unwrap();
     assert_eq!(quotas["mode"], "aws");
     let docs: String = (0..30).map(alarm).chain((0..10).map(log_group)).collect();
     let repo = Repo::new(&[("all.yaml", &docs)]);
     let source = repo.dir.path().to_string_lossy().into_owned();
     let out = driftless(&repo.account, repo.state.path())
         .env("AWS_ENDPOINT_URL", emulator.endpoint())
-        .args(["apply", "--auto-approve", "--source", &source, "--state-dir"])
+        .args([
+            "apply",
+            "--auto-approve",
+            "--source",
+            &source,
+            "--state-dir",
+        ])
         .arg(repo.state.path())
         .output()
         .unwrap();
@@ -43,9 +52,16 @@ fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
-    assert_eq!(out.status.code(), Some(0), "apply failed:\n{stdout}\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "apply failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("Apply complete"), "{stdout}");
-    assert!(!stderr.contains("Throttl") && !stdout.contains("Throttl"), "{stdout}\n{stderr}");
+    assert!(
+        !stderr.contains("Throttl") && !stdout.contains("Throttl"),
+        "{stdout}\n{stderr}"
+    );
 
     let calls: Value = serde_json::from_str(&emulator.control(
         "GET",
@@ -55,7 +71,10 @@ fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
     .unwrap();
     // Every write went through at the first attempt: none over the quota, no retry.
     assert_eq!(calls["throttledTotal"], 0, "{calls}");
-    assert_eq!(calls["calls"]["cloudwatch"]["PutMetricAlarm"], 30, "{calls}");
+    assert_eq!(
+        calls["calls"]["cloudwatch"]["PutMetricAlarm"], 30,
+        "{calls}"
+    );
     assert_eq!(calls["calls"]["logs"]["CreateLogGroup"], 10, "{calls}");
     assert_eq!(calls["calls"]["logs"]["PutRetentionPolicy"], 10, "{calls}");
 }

@@ -46,9 +46,9 @@ pub const RATES: &[(&str, &str, f64)] = &[
 /// in the sources used): every operation driftless calls of them.
 const SERVICE_RATES: &[(&str, f64)] = &[
     ("logs", 5.0),
-    ("ssm", 5.0),
-    ("backup", 5.0),
-    ("resourcegroupstaggingapi", 5.0),
+    ("ssm", 10.0),
+    ("backup", 10.0),
+    ("resourcegroupstaggingapi", 10.0),
     ("sts", 20.0),
     ("sns", 30.0),
 ];
@@ -235,11 +235,9 @@ struct PacedConnector {
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = request
-            .extension::<PaceKey>()
-            .map_or(Duration::ZERO, |k| {
-                self.pacer.reserve(k.service, &k.operation)
-            });
+        let wait = request.extension::<PaceKey>().map_or(Duration::ZERO, |k| {
+            self.pacer.reserve(k.service, &k.operation)
+        });
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
@@ -258,7 +256,8 @@ pub fn default_http_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
     use aws_smithy_http_client::{Builder, ConnectorBuilder};
     Builder::new().build_with_connector_fn(move |settings, components| {
-        let mut conn = ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        let mut conn =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
         conn.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             conn.set_sleep_impl(components.sleep_impl());

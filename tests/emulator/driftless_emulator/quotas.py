@@ -57,7 +57,7 @@ RATES: dict[tuple[str, str], float] = {
 # chosen for its service.
 _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
     "ssm": (
-        5,
+        10,
         (
             "ListTagsForResource", "AddTagsToResource", "RemoveTagsFromResource",
             "DescribePatchBaselines", "DescribePatchGroups", "GetPatchBaseline",
@@ -73,7 +73,7 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
         ),
     ),
     "backup": (
-        5,
+        10,
         (
             "ListTags", "TagResource", "UntagResource", "ListBackupVaults",
             "DescribeBackupVault", "CreateBackupVault", "DeleteBackupVault",
@@ -83,7 +83,7 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
             "CreateBackupSelection", "DeleteBackupSelection",
         ),
     ),
-    "resourcegroupstaggingapi": (5, ("GetResources",)),
+    "resourcegroupstaggingapi": (10, ("GetResources",)),
     "sts": (20, ("GetCallerIdentity",)),
     "sns": (30, ("Publish",)),
 }
