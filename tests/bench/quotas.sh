@@ -66,7 +66,7 @@ rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).grou
 rate = {(q["service"], q["operation"]): q["rate"] for q in quotas["quotas"]}
 writes = {("cloudwatch", "PutMetricAlarm"): n, ("logs", "CreateLogGroup"): g, ("logs", "PutRetentionPolicy"): g}
 floor_op, floor = max(((op, count / rate[op]) for op, count in writes.items()), key=lambda x: x[1])
-summary = re.search(r"Apply complete: (\d+) made, (\d+) failed, (\d+) not written", out)
+summary = re.search(r"Apply complete: (\d+) \w+ made, (\d+) failed, (\d+) \w+ not written", out)
 print(f"resources:   {n} alarms, {g} log groups (empty account, all created)")
 print(f"apply exit:  {code}; {summary.group(0) if summary else 'no summary line'}")
 print(f"failures:    {summary.group(2) if summary else 'unknown'}")
