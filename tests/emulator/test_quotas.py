@@ -1,6 +1,7 @@
 """Rate quotas (quotas.py): AWS's default request rates as token buckets, opt-in."""
 
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -56,21 +57,20 @@ def test_aws_mode_lists_the_published_rates(quotas):
     assert table[("logs", "DescribeLogGroups")]["rate"] == 5.0
     # Every operation driftless calls (controller/src/iam.rs CALLS) has a quota.
     calls = (Path(__file__).resolve().parents[2] / "controller/src/iam.rs").read_text()
-    import re
-
     listed = set(re.findall(r'^\s*"([a-z]+)" "([A-Za-z]+)" (?:Read|Write)', calls, re.M))
     assert len(listed) > 50
     assert listed <= set(table), sorted(listed - set(table))
 
 
 @pytest.mark.parametrize("protocol", ["json", "cbor", "query"])
-def test_put_metric_alarm_past_3_per_second_is_throttled_as_cloudwatch_does(
+def test_over_quota_put_metric_alarm_is_throttled_as_cloudwatch_does(
     endpoint, account, client, cbor_client, query_client, quotas, protocol
 ):
-    quotas({"mode": "aws"})
+    # A bucket of 3 that practically never refills: exact counts however slow the machine.
+    quotas({"mode": "aws", "overrides": {"cloudwatch.PutMetricAlarm": {"rate": 0.001, "burst": 3}}})
     cw = {"json": client, "cbor": cbor_client, "query": query_client}[protocol]("cloudwatch")
     made, throttled = [], []
-    for i in range(6):  # well inside one second: the bucket holds 3
+    for i in range(6):
         try:
             cw.put_metric_alarm(AlarmName=f"q-{protocol}-{i}", **ALARM)
             made.append(f"q-{protocol}-{i}")
@@ -78,7 +78,7 @@ def test_put_metric_alarm_past_3_per_second_is_throttled_as_cloudwatch_does(
             assert _code(e) == ("Throttling", 400), e.response
             assert e.response["Error"]["Message"] == "Rate exceeded"
             throttled.append(f"q-{protocol}-{i}")
-    assert len(made) == 3 and len(throttled) == 3, (made, throttled)
+    assert made == [f"q-{protocol}-{i}" for i in range(3)], (made, throttled)
     # Throttled requests never reached moto.
     names = {a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix=f"q-{protocol}-")["MetricAlarms"]}
     assert names == set(made)
@@ -87,8 +87,26 @@ def test_put_metric_alarm_past_3_per_second_is_throttled_as_cloudwatch_does(
     assert snap["throttledTotal"] == 3
     assert snap["calls"]["cloudwatch"]["PutMetricAlarm"] == 6  # counted as calls too
     assert snap["faultsTotal"] == 0  # quotas are not faults
-    time.sleep(0.4)  # 0.4 s refills one token (3 a second)
-    cw.put_metric_alarm(AlarmName=f"q-{protocol}-later", **ALARM)
+
+
+def test_put_metric_alarm_gets_3_a_second(client, quotas):
+    quotas({"mode": "aws"})
+    cw = client("cloudwatch")
+    start, made, throttled = time.monotonic(), 0, 0
+    for i in range(12):
+        try:
+            cw.put_metric_alarm(AlarmName=f"rate-{i}", **ALARM)
+            made += 1
+        except ClientError as e:
+            assert _code(e) == ("Throttling", 400)
+            throttled += 1
+    elapsed = time.monotonic() - start
+    assert elapsed < 3.0, elapsed  # 12 requests in under 3 s: more than 3 a second
+    # The bucket of 3 plus what 3 a second refilled meanwhile (one more for rounding).
+    assert 3 <= made <= 3 + 3 * elapsed + 1, (made, elapsed)
+    assert throttled == 12 - made and throttled >= 1
+    time.sleep(0.4)  # 0.4 s refills one token
+    cw.put_metric_alarm(AlarmName="rate-later", **ALARM)
 
 
 def test_buckets_are_per_account_region_and_operation(endpoint, account, quotas):
@@ -104,7 +122,7 @@ def test_buckets_are_per_account_region_and_operation(endpoint, account, quotas)
     make_client(endpoint, "logs", other).create_log_group(logGroupName="/q/b")
 
 
-# service, region client call, code, HTTP status (from the botocore models, else AWS's
+# service, operation, the call, the code and HTTP status (from the botocore models, else AWS's
 # common errors).
 SHAPES = [
     ("ssm", "DescribePatchBaselines", lambda c: c.describe_patch_baselines(), "ThrottlingException", 400),
