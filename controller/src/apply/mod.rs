@@ -390,14 +390,7 @@ pub async fn apply(
             futures.push(async move {
                 let _permit = limit.acquire_owned().await;
                 if cancel.is_cancelled() {
-                    return unit
-                        .changes
-                        .iter()
-                        .map(|c| Outcome {
-                            change: (*c).clone(),
-                            result: Err(ApplyError::Skipped("apply was interrupted".into())),
-                        })
-                        .collect::<Vec<_>>();
+                    return interrupted(&unit);
                 }
                 apply_unit(&unit).await
             });
@@ -410,6 +403,17 @@ pub async fn apply(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     report
+}
+
+/// The outcomes of a unit not started because apply was interrupted.
+fn interrupted(unit: &Unit<'_>) -> Vec<Outcome> {
+    unit.changes
+        .iter()
+        .map(|c| Outcome {
+            change: (*c).clone(),
+            result: Err(ApplyError::Skipped("apply was interrupted".into())),
+        })
+        .collect()
 }
 
 async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {

@@ -55,9 +55,7 @@ const SERVICE_RATES: &[(&str, f64)] = &[
 
 /// The rate of an operation driftless calls (`None`: not paced).
 pub fn rate(service: &str, operation: &str) -> Option<f64> {
-    if crate::iam::call(service, operation).is_none() {
-        return None;
-    }
+    crate::iam::call(service, operation)?;
     RATES
         .iter()
         .find(|(s, o, _)| *s == service && *o == operation)
