@@ -21,6 +21,7 @@ mod iam;
 mod import;
 mod metric_filter;
 mod notify;
+mod quotas;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
 mod schemas;

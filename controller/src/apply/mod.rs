@@ -4,7 +4,10 @@
 //!
 //! - **Units.** The changes of one resource and its sub-resources form a unit, applied
 //!   by the kind's module in dependency order (parent before children on create and
-//!   update, children before parent on delete). Units run concurrently, bounded.
+//!   update, children before parent on delete). Units run concurrently, bounded per
+//!   target and AWS service ([`MAX_CONCURRENT_UNITS`] each), so alarms waiting for
+//!   CloudWatch's quota never hold up log groups; every request is paced at AWS's
+//!   default rate for its operation (`aws::pace`).
 //! - **Phases.** Backup vaults are created before plans name them and deleted after
 //!   the plans that use them: vault writes, then every other non-delete unit, then
 //!   deletes, then vault deletes.
@@ -40,8 +43,18 @@ use crate::plan::{self, Action, Change};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{Kind, Resource};
 
-/// Units applied at the same time.
+/// Units applied at the same time, per target and AWS service.
 pub const MAX_CONCURRENT_UNITS: usize = 8;
+
+/// The AWS service a kind's units write to (the key of their concurrency bound).
+fn service_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::MetricAlarm => "cloudwatch",
+        Kind::LogGroup | Kind::LogRetentionPolicy => "logs",
+        Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
+        Kind::BackupVault | Kind::BackupPlan => "backup",
+    }
+}
 
 /// Apply settings from flags.
 #[derive(Debug, Clone, Default)]
@@ -364,7 +377,7 @@ pub async fn apply(
             .push(c);
     }
     let shared_record = Mutex::new(std::mem::take(record));
-    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS));
+    let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
     let empty = LiveTarget::default();
     let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
     for current_phase in phases {
@@ -392,18 +405,14 @@ pub async fn apply(
                 options,
                 record: &shared_record,
             };
-            let limit = limit.clone();
+            let limit = limits
+                .entry((target.as_str(), service_of(*kind)))
+                .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS)))
+                .clone();
             futures.push(async move {
                 let _permit = limit.acquire_owned().await;
                 if cancel.is_cancelled() {
-                    return unit
-                        .changes
-                        .iter()
-                        .map(|c| Outcome {
-                            change: (*c).clone(),
-                            result: Err(ApplyError::Skipped("apply was interrupted".into())),
-                        })
-                        .collect::<Vec<_>>();
+                    return interrupted(&unit);
                 }
                 apply_unit(&unit).await
             });
@@ -416,6 +425,17 @@ pub async fn apply(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     report
+}
+
+/// The outcomes of a unit not started because apply was interrupted.
+fn interrupted(unit: &Unit<'_>) -> Vec<Outcome> {
+    unit.changes
+        .iter()
+        .map(|c| Outcome {
+            change: (*c).clone(),
+            result: Err(ApplyError::Skipped("apply was interrupted".into())),
+        })
+        .collect()
 }
 
 async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod logs;
+pub mod pace;
 pub mod sns;
 pub mod ssm;
 pub mod sts;
@@ -40,15 +41,30 @@ pub struct AwsOptions {
 }
 
 /// A service client from a shared config, with every call counted for `/metrics`
-/// ([`calls::CountCalls`]).
+/// ([`calls::CountCalls`]) and every request marked for pacing
+/// ([`pace::MarkOperation`]).
 macro_rules! counted {
     ($sdk:ident, $config:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor(calls::CountCalls)
+                .interceptor(pace::MarkOperation)
                 .build(),
         )
     };
+}
+
+/// The config with its HTTP client (the SDK's default one when it names none) wrapped
+/// in a [`pace::PacedHttpClient`] with fresh buckets: one pacer per target's clients.
+fn paced(config: &SdkConfig) -> SdkConfig {
+    let inner = config
+        .http_client()
+        .unwrap_or_else(pace::default_http_client);
+    config
+        .clone()
+        .into_builder()
+        .http_client(pace::PacedHttpClient::new(inner, pace::Pacer::default()))
+        .build()
 }
 
 /// The SDK clients of one target.
@@ -69,8 +85,10 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients from a ready SdkConfig (tests build one for the emulator).
+    /// Clients from a ready SdkConfig (tests build one for the emulator), paced at
+    /// AWS's default request rates ([`pace`]).
     pub fn from_sdk_config(target: &str, config: &SdkConfig) -> Clients {
+        let config = &paced(config);
         Clients {
             target: target.to_string(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),

@@ -19,6 +19,10 @@ class Calls:
         self._calls: dict[str, dict[str, int]] = {}
         self._by_account: dict[str, dict[str, dict[str, int]]] = {}
         self._faults: dict[str, dict[str, dict[str, int]]] = {}
+        # Requests answered with a throttling error by the rate quotas (quotas.py),
+        # in all and per account; they are counted in `calls` too.
+        self._throttled: dict[str, dict[str, int]] = {}
+        self._throttled_by_account: dict[str, dict[str, dict[str, int]]] = {}
 
     def count(self, service: str, operation: str, account: str | None = None) -> None:
         with self._lock:
@@ -33,11 +37,21 @@ class Calls:
             kinds = self._faults.setdefault(service, {}).setdefault(operation, {})
             kinds[kind] = kinds.get(kind, 0) + 1
 
+    def count_throttled(self, service: str, operation: str, account: str | None = None) -> None:
+        with self._lock:
+            ops = self._throttled.setdefault(service, {})
+            ops[operation] = ops.get(operation, 0) + 1
+            if account:
+                per = self._throttled_by_account.setdefault(account, {}).setdefault(service, {})
+                per[operation] = per.get(operation, 0) + 1
+
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
             self._by_account.clear()
             self._faults.clear()
+            self._throttled.clear()
+            self._throttled_by_account.clear()
 
     def snapshot(self, account: str | None = None) -> dict[str, Any]:
         """Counts since the last reset; with `account`, only that account's requests
@@ -48,6 +62,10 @@ class Calls:
             faults = {
                 s: {o: dict(k) for o, k in ops.items()} for s, ops in self._faults.items()
             }
+            throttled_source = (
+                self._throttled if account is None else self._throttled_by_account.get(account, {})
+            )
+            throttled = {s: dict(ops) for s, ops in throttled_source.items()}
         return {
             "calls": calls,
             "total": sum(n for ops in calls.values() for n in ops.values()),
@@ -55,6 +73,8 @@ class Calls:
             "faultsTotal": sum(
                 n for ops in faults.values() for kinds in ops.values() for n in kinds.values()
             ),
+            "throttled": throttled,
+            "throttledTotal": sum(n for ops in throttled.values() for n in ops.values()),
         }
 
 

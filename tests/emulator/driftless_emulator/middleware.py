@@ -1,8 +1,9 @@
 """WSGI middleware in front of moto's DomainDispatcherApplication.
 
-* /_driftless/...  control endpoints (call counts, faults) - never counted
+* /_driftless/...  control endpoints (call counts, faults, quotas) - never counted
 * /moto-api/...    passed to moto untouched - never counted
-* everything else: classified (service, operation), counted, maybe faulted,
+* everything else: classified (service, operation), counted, maybe throttled by
+  the rate quotas (quotas.py, when on), maybe faulted,
   validated (gate: the API model and the service rules; an invalid request is
   answered as AWS does and never reaches moto), then served: rpcv2Cbor
   through cbor_proto, the rest by moto itself.
@@ -19,7 +20,7 @@ import socket
 import time
 from typing import Any, Callable, Iterable
 
-from . import cbor_proto, ext_cloudtrail, gate
+from . import cbor_proto, ext_cloudtrail, gate, quotas
 from .accounting import Calls, Faults
 from .classify import RequestInfo, classify
 from .errors import error_response
@@ -95,6 +96,7 @@ class DriftlessApp:
         self.moto_app = moto_app
         self.calls = Calls()
         self.faults = Faults()
+        self.quotas = quotas.Quotas()
 
     # ----------------------------------------------------------------- control
     def _control(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -125,11 +127,27 @@ class DriftlessApp:
             if method == "DELETE":
                 self.faults.clear()
                 return _json(start_response, 200, {"status": "ok"})
+        elif path == "/_driftless/quotas":
+            return self._control_quotas(method, body, start_response)
         elif path in ("/_driftless", "/_driftless/health"):
             return _json(start_response, 200, {"status": "ok"})
         else:
             return _json(start_response, 404, {"error": f"no such control endpoint {path}"})
         return _json(start_response, 405, {"error": f"{method} not allowed on {path}"})
+
+    def _control_quotas(self, method: str, body: bytes, start_response: Callable) -> Iterable[bytes]:
+        if method == "GET":
+            return _json(start_response, 200, self.quotas.to_json())
+        if method in ("POST", "PUT"):
+            try:
+                self.quotas.configure(json.loads(body or b"{}"))
+            except (ValueError, TypeError) as exc:
+                return _json(start_response, 400, {"error": str(exc)})
+            return _json(start_response, 200, self.quotas.to_json())
+        if method == "DELETE":
+            self.quotas.clear()
+            return _json(start_response, 200, self.quotas.to_json())
+        return _json(start_response, 405, {"error": f"{method} not allowed on /_driftless/quotas"})
 
     # ---------------------------------------------------------------- requests
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -153,6 +171,13 @@ class DriftlessApp:
 
         account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT
         self.calls.count(info.service, info.operation, account)
+
+        if not self.quotas.admit(info.service, info.operation, account, info.region):
+            self.calls.count_throttled(info.service, info.operation, account)
+            log.info("quota: throttled %s.%s", info.service, info.operation)
+            return _respond(
+                start_response, *quotas.throttle_response(info.service, info.protocol, info.operation)
+            )
 
         latency_ms, decision = self.faults.decide(info.service, info.operation, account)
         if latency_ms:

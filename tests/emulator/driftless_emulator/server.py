@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> None:
     spec = os.environ.get("DRIFTLESS_EMULATOR_FAULTS")
     if spec:
         app.faults.configure(json.loads(spec))
+    mode = os.environ.get("DRIFTLESS_EMULATOR_QUOTAS", "")
+    if mode not in ("", "off"):
+        # "aws": AWS's default request rates; or a JSON spec as for POST /_driftless/quotas.
+        app.quotas.configure({"mode": "aws"} if mode == "aws" else json.loads(mode))
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, _stop)
     print(
         f"driftless-emulator: serving moto on http://{args.host}:{args.port} "
-        f"(control: /_driftless/calls, /_driftless/faults)",
+        f"(control: /_driftless/calls, /_driftless/faults, /_driftless/quotas)",
         file=sys.stderr,
         flush=True,
     )
