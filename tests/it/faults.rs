@@ -527,10 +527,11 @@ fn apply_converges_under_faults_without_duplicates_or_writes_to_unowned_namesake
     emulator.clear_faults();
 
     println!(
-        "faults (seed {seed}): {} resources ({} generated, quickstart 8), {} namesakes; quickstart {quick_rounds:?}; \
+        "faults (seed {seed}): {} resources ({} generated, quickstart {}), {} namesakes; quickstart {quick_rounds:?}; \
          generated {rounds:#?}; {} calls, faults injected {:?} ({} total); {:.1} s",
-        Sizes::few_hundred().total() + 8,
+        Sizes::few_hundred().total() + quickstart_expected().resources(),
         Sizes::few_hundred().total(),
+        quickstart_expected().resources(),
         seeded.names.len(),
         counts.total,
         faults_by_kind(&counts),
@@ -574,8 +575,18 @@ fn apply_converges_under_faults_without_duplicates_or_writes_to_unowned_namesake
 fn quickstart_expected() -> Expected {
     let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Expected {
-        alarms: strings(&["web-alb-5xx", "web-cpu-high", "web-error-rate"]),
-        log_groups: strings(&["/app/web/access", "/app/web/application"]),
+        alarms: strings(&[
+            "cis-root-account-usage",
+            "web-alb-5xx",
+            "web-cpu-high",
+            "web-error-rate",
+        ]),
+        log_groups: strings(&[
+            "/app/web/access",
+            "/app/web/application",
+            "/app/web/delivery",
+            "/security/cloudtrail",
+        ]),
         baselines: [
             (
                 "al2023-prod".to_string(),
@@ -586,11 +597,18 @@ fn quickstart_expected() -> Expected {
         .into(),
         windows: [(
             "prod-patch-tuesday".to_string(),
-            (strings(&["prod-web"]), strings(&["install-patches"])),
+            (
+                strings(&["prod-web"]),
+                strings(&["install-patches", "report"]),
+            ),
         )]
         .into(),
         vaults: strings(&["prod-vault"]),
-        plans: [("prod-daily".to_string(), strings(&["tagged-daily"]))].into(),
+        plans: [(
+            "prod-daily".to_string(),
+            strings(&["critical-any", "tagged-daily"]),
+        )]
+        .into(),
     }
 }
 

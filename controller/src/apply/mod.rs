@@ -49,8 +49,8 @@ pub const MAX_CONCURRENT_UNITS: usize = 8;
 /// The AWS service a kind's units write to (the key of their concurrency bound).
 fn service_of(kind: Kind) -> &'static str {
     match kind {
-        Kind::MetricAlarm => "cloudwatch",
-        Kind::LogGroup | Kind::LogRetentionPolicy => "logs",
+        Kind::MetricAlarm | Kind::CompositeAlarm => "cloudwatch",
+        Kind::LogGroup | Kind::LogRetentionPolicy | Kind::MetricFilter => "logs",
         Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
         Kind::BackupVault | Kind::BackupPlan => "backup",
     }

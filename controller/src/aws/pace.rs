@@ -35,6 +35,7 @@ pub const RATES: &[(&str, &str, f64)] = &[
     ("cloudwatch", "DescribeAlarms", 9.0),
     ("cloudwatch", "PutMetricAlarm", 3.0),
     ("cloudwatch", "DeleteAlarms", 3.0),
+    ("cloudwatch", "PutCompositeAlarm", 3.0),
     ("cloudwatch", "ListTagsForResource", 10.0),
     ("cloudwatch", "TagResource", 10.0),
     ("cloudwatch", "UntagResource", 10.0),

@@ -31,6 +31,8 @@ RATES: dict[tuple[str, str], float] = {
     ("cloudwatch", "DescribeAlarms"): 9,
     ("cloudwatch", "PutMetricAlarm"): 3,
     ("cloudwatch", "DeleteAlarms"): 3,
+    # Not published: chosen as PutMetricAlarm's.
+    ("cloudwatch", "PutCompositeAlarm"): 3,
     # Not published: chosen.
     ("cloudwatch", "ListTagsForResource"): 10,
     ("cloudwatch", "TagResource"): 10,
@@ -48,6 +50,9 @@ RATES: dict[tuple[str, str], float] = {
     ("logs", "DisassociateKmsKey"): 5,
     ("logs", "TagResource"): 5,
     ("logs", "UntagResource"): 5,
+    ("logs", "DescribeMetricFilters"): 5,
+    ("logs", "PutMetricFilter"): 5,
+    ("logs", "DeleteMetricFilter"): 5,
     # CloudTrail: LookupEvents 2 per second per account per Region.
     ("cloudtrail", "LookupEvents"): 2,
 }
@@ -81,6 +86,10 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
             "GetBackupPlan", "ListBackupSelections", "GetBackupSelection",
             "CreateBackupPlan", "UpdateBackupPlan", "DeleteBackupPlan",
             "CreateBackupSelection", "DeleteBackupSelection",
+            "GetBackupVaultAccessPolicy", "PutBackupVaultAccessPolicy",
+            "DeleteBackupVaultAccessPolicy", "GetBackupVaultNotifications",
+            "PutBackupVaultNotifications", "DeleteBackupVaultNotifications",
+            "PutBackupVaultLockConfiguration", "DeleteBackupVaultLockConfiguration",
         ),
     ),
     "resourcegroupstaggingapi": (10, ("GetResources",)),
