@@ -12,6 +12,7 @@
 # (the largest single process, from /usr/bin/time -v), whether it saw no change, and
 # driftless's ratios.
 #   tests/bench/peers.sh [N ...]
+# PEERS="per-call driftless" runs only those (Ansible takes ~1 h at N = 1,000).
 # The peers' virtual environment .venv-bench is built from tests/bench/requirements.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -81,10 +82,11 @@ for n in "${sizes[@]}"; do
   echo "N=$n: seeding $n alarms and $n log groups in account $AWS_ACCESS_KEY_ID ..." >&2
   "$venv/bin/python" tests/bench/peers/seed.py "$n" "$work/repo-$n"
   : >"$work/results"
-  run_peer ansible "$work/ansible-$n.out" "$venv/bin/ansible-playbook" --check -i localhost, \
+  want() { [[ " ${PEERS:-ansible per-call driftless} " == *" $1 "* ]]; }
+  want ansible && run_peer ansible "$work/ansible-$n.out" "$venv/bin/ansible-playbook" --check -i localhost, \
     -e "n=$n endpoint=$AWS_ENDPOINT_URL" tests/bench/peers/check.yml
-  run_peer per-call "$work/per-call-$n.out" "$venv/bin/python" tests/bench/peers/one_per_resource.py "$n"
-  run_peer driftless "$work/driftless-$n.out" "$BIN" plan --source "$work/repo-$n" \
+  want per-call && run_peer per-call "$work/per-call-$n.out" "$venv/bin/python" tests/bench/peers/one_per_resource.py "$n"
+  want driftless && run_peer driftless "$work/driftless-$n.out" "$BIN" plan --source "$work/repo-$n" \
     --state-dir "$work/state-$n" --detailed-exitcode
   "$venv/bin/python" - "$n" "$work/results" <<'PY'
 import json, sys
@@ -95,9 +97,11 @@ print(f"{'peer':<10} {'wall s':>9} {'AWS calls':>10} {'peak RSS MiB':>13}  no ch
 for r in rows.values():
     print(f"{r['peer']:<10} {r['seconds']:>9.2f} {r['calls']:>10} {r['rss']:>13.1f}  {'yes' if r['clean'] else 'NO'}")
     print(f"{'':<10} {r['ops']}")
-d = rows["driftless"]
+d = rows.get("driftless")
 for peer in ("ansible", "per-call"):
-    r = rows[peer]
+    r = rows.get(peer)
+    if d is None or r is None:
+        continue
     print(f"driftless vs {peer}: {r['seconds'] / d['seconds']:.0f}x faster, "
           f"{r['calls'] / d['calls']:.0f}x fewer calls, peak RSS {d['rss']:.0f} vs {r['rss']:.0f} MiB")
 PY

@@ -79,7 +79,7 @@ minimal = (pages(owned, 100)               # GetResources (ownership, every kind
     + pages(n, 50)                         # DescribeLogGroups pages
     + pages(m, 100) + 1 + m                # DescribePatchBaselines, DescribePatchGroups, GetPatchBaseline
     + pages(m, 100) + 3 * m                # DescribeMaintenanceWindows, Get/DescribeTargets/DescribeTasks per window
-    + pages(m, 1000)                       # ListBackupVaults
+    + pages(m, 1000) + 2 * m               # ListBackupVaults, GetBackupVaultAccessPolicy + GetBackupVaultNotifications per vault
     + pages(m, 1000) + 2 * m)              # ListBackupPlans, GetBackupPlan + ListBackupSelections per plan
 print(f"resources:   {2*n} alarms+log groups, {m} each of baselines, windows, vaults, plans")
 print(f"exit code:   {code} (0 = no changes)")
