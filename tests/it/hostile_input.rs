@@ -18,7 +18,10 @@ use crate::secrets;
 mod repository;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Every input in `tests/fixtures/fuzz/` (crashes the fuzzer found, once fixed, and
@@ -28,9 +31,16 @@ fn repo_root() -> PathBuf {
 #[test]
 fn saved_fuzz_inputs_load_without_panic() {
     let dir = repo_root().join("tests/fixtures/fuzz");
-    let mut inputs: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     inputs.sort();
-    assert!(inputs.len() >= 5, "{}: expected the saved inputs", dir.display());
+    assert!(
+        inputs.len() >= 5,
+        "{}: expected the saved inputs",
+        dir.display()
+    );
     for input in inputs {
         let data = std::fs::read(&input).unwrap();
         let folder = tempfile::tempdir().unwrap();
@@ -38,15 +48,25 @@ fn saved_fuzz_inputs_load_without_panic() {
         let name = input.file_name().unwrap().to_string_lossy().into_owned();
         let started = Instant::now();
         match driftless::validate::load_folder(folder.path(), "repo") {
-            Ok(_) => assert!(name.starts_with("valid-"), "{name}: loaded, but it is not a valid-* input"),
+            Ok(_) => assert!(
+                name.starts_with("valid-"),
+                "{name}: loaded, but it is not a valid-* input"
+            ),
             Err(driftless::validate::LoadError::Invalid(diagnostics)) => {
-                assert!(!diagnostics.is_empty(), "{name}: invalid without a diagnostic");
+                assert!(
+                    !diagnostics.is_empty(),
+                    "{name}: invalid without a diagnostic"
+                );
                 let text = driftless::spec::diagnostic::render_text(&diagnostics);
                 assert!(text.contains("error"), "{name}: {text}");
             }
             Err(e) => panic!("{name}: {e}"),
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{name} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{name} took {:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -64,7 +84,18 @@ struct Controller {
 impl Controller {
     fn start(repo: &Repo, url: &str) -> Controller {
         let mut child = driftless(&repo.account, repo.state.path())
-            .args(["run", "--source", url, "--listen", "127.0.0.1:0", "--interval", "1h", "--resync", "1h", "--state-dir"])
+            .args([
+                "run",
+                "--source",
+                url,
+                "--listen",
+                "127.0.0.1:0",
+                "--interval",
+                "1h",
+                "--resync",
+                "1h",
+                "--state-dir",
+            ])
             .arg(repo.state.path())
             .env("DRIFTLESS_WEBHOOK_SECRET", secrets::WEBHOOK_SECRET)
             .env("DRIFTLESS_ADMIN_TOKEN", secrets::ADMIN_TOKEN)
@@ -76,7 +107,8 @@ impl Controller {
             .unwrap();
         let output = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
-        let collect = |stream: Box<dyn Read + Send>, tx: Option<std::sync::mpsc::Sender<String>>| {
+        let collect = |stream: Box<dyn Read + Send>,
+                       tx: Option<std::sync::mpsc::Sender<String>>| {
             let output = output.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -91,8 +123,14 @@ impl Controller {
         };
         collect(Box::new(child.stdout.take().unwrap()), None);
         collect(Box::new(child.stderr.take().unwrap()), Some(tx));
-        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the controller printed its address");
-        Controller { child, addr, output }
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the controller printed its address");
+        Controller {
+            child,
+            addr,
+            output,
+        }
     }
 
     /// Resident memory of the process, in KiB (VmRSS; VmHWM for the peak).
@@ -121,14 +159,17 @@ fn signed(body: &[u8]) -> String {
     driftless::controller::webhook::sign(secrets::WEBHOOK_SECRET.as_bytes(), body)
 }
 
-const PUSH_OTHER_BRANCH: &[u8] = br#"{"ref": "refs/heads/elsewhere", "after": "0000000000000000000000000000000000000000"}"#;
+const PUSH_OTHER_BRANCH: &[u8] =
+    br#"{"ref": "refs/heads/elsewhere", "after": "0000000000000000000000000000000000000000"}"#;
 
 /// The status code of a raw request (0 when the server closed without answering).
 /// The body is written while the answer is read, as a server may answer (413) and
 /// close before taking all of it.
 fn raw(addr: &str, request: &[u8], body: &[u8]) -> u16 {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut all = request.to_vec();
     all.extend_from_slice(body);
@@ -143,14 +184,20 @@ fn raw(addr: &str, request: &[u8], body: &[u8]) -> u16 {
 }
 
 fn status_of(response: &[u8]) -> u16 {
-    String::from_utf8_lossy(response).split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    String::from_utf8_lossy(response)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Sends `head`, then nothing more: how long until the server answers or closes,
 /// and with what status.
 fn stall(addr: &str, head: &str) -> (Duration, u16) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let started = Instant::now();
     stream.write_all(head.as_bytes()).unwrap();
     let mut response = Vec::new();
@@ -160,24 +207,63 @@ fn stall(addr: &str, head: &str) -> (Duration, u16) {
 
 fn wrong_signatures_and_bad_bodies(addr: &str) {
     let push = PUSH_OTHER_BRANCH;
-    let hook = |headers: &[(&str, &str)], body: &[u8]| http(addr, "POST", "/hooks/git", headers, body).0;
+    let hook =
+        |headers: &[(&str, &str)], body: &[u8]| http(addr, "POST", "/hooks/git", headers, body).0;
     assert_eq!(hook(&[], push), 401, "no signature");
     let zero = format!("sha256={}", "0".repeat(64));
-    assert_eq!(hook(&[("X-Hub-Signature-256", &zero)], push), 401, "wrong signature");
-    assert_eq!(hook(&[("X-Hub-Signature-256", "sha256=zz")], push), 401, "not hex");
-    assert_eq!(hook(&[("X-Hub-Signature-256", "sha1=abc")], push), 401, "another algorithm");
+    assert_eq!(
+        hook(&[("X-Hub-Signature-256", &zero)], push),
+        401,
+        "wrong signature"
+    );
+    assert_eq!(
+        hook(&[("X-Hub-Signature-256", "sha256=zz")], push),
+        401,
+        "not hex"
+    );
+    assert_eq!(
+        hook(&[("X-Hub-Signature-256", "sha1=abc")], push),
+        401,
+        "another algorithm"
+    );
     let other = driftless::controller::webhook::sign(b"not-the-secret", push);
-    assert_eq!(hook(&[("X-Hub-Signature-256", &other)], push), 401, "another secret");
-    assert_eq!(hook(&[("X-Gitlab-Token", "guess")], push), 401, "a wrong GitLab token");
-    assert_eq!(hook(&[("X-Hub-Signature-256", &signed(push))], push), 200, "a push to another branch");
+    assert_eq!(
+        hook(&[("X-Hub-Signature-256", &other)], push),
+        401,
+        "another secret"
+    );
+    assert_eq!(
+        hook(&[("X-Gitlab-Token", "guess")], push),
+        401,
+        "a wrong GitLab token"
+    );
+    assert_eq!(
+        hook(&[("X-Hub-Signature-256", &signed(push))], push),
+        200,
+        "a push to another branch"
+    );
     for malformed in [&b"{\"ref\": "[..], b"\xff\xfe not json", b"", b"[1, 2"] {
         let code = hook(&[("X-Hub-Signature-256", &signed(malformed))], malformed);
         assert_eq!(code, 400, "signed malformed JSON {malformed:?}");
     }
     // A captured, correctly signed delivery replayed to the control endpoints.
-    let replay = http(addr, "POST", "/suspend", &[("X-Hub-Signature-256", &signed(push))], push).0;
+    let replay = http(
+        addr,
+        "POST",
+        "/suspend",
+        &[("X-Hub-Signature-256", &signed(push))],
+        push,
+    )
+    .0;
     assert_eq!(replay, 401, "a signed push replayed to /suspend");
-    let wrong = http(addr, "POST", "/suspend", &[("Authorization", "Bearer nope")], b"").0;
+    let wrong = http(
+        addr,
+        "POST",
+        "/suspend",
+        &[("Authorization", "Bearer nope")],
+        b"",
+    )
+    .0;
     assert_eq!(wrong, 401, "a wrong admin token");
 }
 
@@ -188,7 +274,11 @@ fn oversized_bodies(addr: &str) {
         signed(&big),
         big.len()
     );
-    assert_eq!(raw(addr, head.as_bytes(), &big[..64 * 1024]), 413, "8 MiB announced by Content-Length");
+    assert_eq!(
+        raw(addr, head.as_bytes(), &big[..64 * 1024]),
+        413,
+        "8 MiB announced by Content-Length"
+    );
     let head = "POST /hooks/git HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Hub-Signature-256: sha256=00\r\nTransfer-Encoding: chunked\r\n\r\n";
     let mut chunked = Vec::new();
     for _ in 0..64 {
@@ -225,7 +315,11 @@ fn concurrent(addr: &str, n: usize) -> std::collections::BTreeMap<(usize, u16), 
             (i % 4, request)
         })
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut tasks = tokio::task::JoinSet::new();
@@ -235,7 +329,11 @@ fn concurrent(addr: &str, n: usize) -> std::collections::BTreeMap<(usize, u16), 
                 let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
                 stream.write_all(&request).await.unwrap();
                 let mut response = Vec::new();
-                let _ = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut response)).await;
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(60),
+                    stream.read_to_end(&mut response),
+                )
+                .await;
                 (class, status_of(&response))
             });
         }
@@ -253,7 +351,9 @@ fn webhook_abuse_is_answered_in_bounded_time_and_memory_without_leaking_secrets(
     let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
     let mut controller = Controller::start(&repo, &url);
     let addr = controller.addr.clone();
-    crate::cli::wait_until("the first fetch", &|| http(&addr, "GET", "/readyz", &[], b"").0 == 200);
+    crate::cli::wait_until("the first fetch", &|| {
+        http(&addr, "GET", "/readyz", &[], b"").0 == 200
+    });
     let rss_before = controller.memory_kib("VmRSS:");
 
     // The slow clients run while everything else hammers the server.
@@ -270,14 +370,32 @@ fn webhook_abuse_is_answered_in_bounded_time_and_memory_without_leaking_secrets(
     let started = Instant::now();
     let counts = concurrent(&addr, 1000);
     let burst = started.elapsed();
-    let expected: std::collections::BTreeMap<(usize, u16), usize> =
-        [((0, 200), 250), ((1, 401), 250), ((2, 400), 250), ((3, 200), 250)].into_iter().collect();
-    assert_eq!(counts, expected, "status codes of 1,000 concurrent requests");
+    let expected: std::collections::BTreeMap<(usize, u16), usize> = [
+        ((0, 200), 250),
+        ((1, 401), 250),
+        ((2, 400), 250),
+        ((3, 200), 250),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        counts, expected,
+        "status codes of 1,000 concurrent requests"
+    );
     let ((header_time, header_status), (body_time, body_status)) = slow.join().unwrap();
     let bound = driftless::controller::http::REQUEST_TIMEOUT + Duration::from_secs(5);
-    assert!(header_time <= bound, "slow headers held the connection {header_time:?}");
-    assert!(matches!(header_status, 0 | 408), "slow headers answered {header_status}");
-    assert!(body_time <= bound, "a slow body held the connection {body_time:?}");
+    assert!(
+        header_time <= bound,
+        "slow headers held the connection {header_time:?}"
+    );
+    assert!(
+        matches!(header_status, 0 | 408),
+        "slow headers answered {header_status}"
+    );
+    assert!(
+        body_time <= bound,
+        "a slow body held the connection {body_time:?}"
+    );
     assert_eq!(body_status, 408, "a slow body is timed out");
 
     assert!(controller.alive(), "the controller died");
@@ -289,8 +407,14 @@ fn webhook_abuse_is_answered_in_bounded_time_and_memory_without_leaking_secrets(
          1,000 concurrent requests in {burst:.2?}; slow headers closed after {header_time:.2?}, \
          slow body after {body_time:.2?}"
     );
-    assert!(rss_after < rss_before + 64 * 1024, "RSS grew from {rss_before} to {rss_after} KiB");
-    assert!(peak < rss_before + 128 * 1024, "peak RSS {peak} KiB (from {rss_before})");
+    assert!(
+        rss_after < rss_before + 64 * 1024,
+        "RSS grew from {rss_before} to {rss_after} KiB"
+    );
+    assert!(
+        peak < rss_before + 128 * 1024,
+        "peak RSS {peak} KiB (from {rss_before})"
+    );
 
     let _ = controller.child.kill();
     let _ = controller.child.wait();

@@ -31,11 +31,23 @@ pub fn register(secret: &str) {
 
 /// Every secret a scan looks for.
 fn all() -> Vec<String> {
-    let mut secrets: Vec<String> = [AWS_SECRET_KEY, WEBHOOK_SECRET, ADMIN_TOKEN, GIT_TOKEN, GIT_PASSWORD]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    secrets.extend(REGISTERED.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+    let mut secrets: Vec<String> = [
+        AWS_SECRET_KEY,
+        WEBHOOK_SECRET,
+        ADMIN_TOKEN,
+        GIT_TOKEN,
+        GIT_PASSWORD,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    secrets.extend(
+        REGISTERED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned(),
+    );
     secrets
 }
 
@@ -62,10 +74,20 @@ pub fn abort_on_leak(line: &str) {
 #[test]
 fn scans_find_every_kind_of_secret() {
     register("dltest-registered-Zx1");
-    for secret in [AWS_SECRET_KEY, ADMIN_TOKEN, GIT_TOKEN, GIT_PASSWORD, "dltest-registered-Zx1"] {
-        assert_eq!(leaked(&format!("a line with {secret} inside")), Some(secret.to_string()));
+    for secret in [
+        AWS_SECRET_KEY,
+        ADMIN_TOKEN,
+        GIT_TOKEN,
+        GIT_PASSWORD,
+        "dltest-registered-Zx1",
+    ] {
+        assert_eq!(
+            leaked(&format!("a line with {secret} inside")),
+            Some(secret.to_string())
+        );
     }
     assert_eq!(leaked("nothing to see: s3***, dltest-aws-secret-***"), None);
-    let caught = std::panic::catch_unwind(|| assert_clean("stdout", "token=dltest-git-token-Ty8Pq3Jd"));
+    let caught =
+        std::panic::catch_unwind(|| assert_clean("stdout", "token=dltest-git-token-Ty8Pq3Jd"));
     assert!(caught.is_err());
 }

@@ -191,11 +191,20 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// 408 for a request not answered in time (a body trickled in slowly).
+/// 413 at once for a body announced larger than [`MAX_BODY_BYTES`] (without waiting
+/// for it), 408 for a request not answered in time (a body trickled in slowly).
 async fn within_request_timeout(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let announced = header(request.headers(), "content-length").and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{}\n", WebhookError::TooLarge),
+        )
+            .into_response();
+    }
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
         Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long\n").into_response(),
@@ -246,7 +255,9 @@ async fn accept(
         connections.spawn(async move {
             let _permit = permit;
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {

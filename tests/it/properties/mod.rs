@@ -17,6 +17,7 @@
 
 mod drift;
 mod generate;
+mod regressions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -65,9 +66,11 @@ fn specs_converge_and_drift_is_exact() {
         if let Err(failure) = check(&cases) {
             let (i, shrunk, why) = shrink(&mut trees, &failure);
             panic!(
-                "property failed ({} at case {i} of a batch; seed {}):\n{why}\n\nshrunk case:\n{}",
-                failure.step,
+                "property failed (seed {}): the batch failed at {}:\n{}\n\n\
+                 case {i} fails alone; shrunk, it fails with:\n{why}\n\nshrunk case:\n{}",
                 hex(&seed),
+                failure.step,
+                cut(&failure.message),
                 render(&shrunk)
             );
         }
@@ -123,7 +126,9 @@ fn seed() -> Vec<u8> {
         .as_nanos();
     let mut bytes = Vec::with_capacity(32);
     for round in 0u128..2 {
-        bytes.extend_from_slice(&(nanos ^ (round << 64) ^ u128::from(std::process::id())).to_le_bytes());
+        bytes.extend_from_slice(
+            &(nanos ^ (round << 64) ^ u128::from(std::process::id())).to_le_bytes(),
+        );
     }
     bytes
 }
@@ -170,7 +175,9 @@ fn shrink<T: ValueTree<Value = Case>>(trees: &mut [T], failure: &Failure) -> (us
         .collect();
     let Some((i, mut why)) = order.into_iter().find_map(|i| {
         let case = trees[i].current();
-        check(std::slice::from_ref(&case)).err().map(|f| (i, f.message))
+        check(std::slice::from_ref(&case))
+            .err()
+            .map(|f| (i, f.message))
     }) else {
         panic!(
             "the batch failed ({}), but no case fails alone:\n{}",
@@ -212,14 +219,16 @@ pub fn check(cases: &[Case]) -> Result<(), Failure> {
         .enumerate()
         .map(|(i, c)| (format!("case-{i}.yaml"), render(c)))
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let repo = Repo::new(&refs);
     let owners = owners(&cases);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(drift::seed_unowned_groups(&repo.sdk(), cases.len()));
 
-    let dir = repo.dir.path().to_string_lossy().into_owned();
-    let validated = repo.run_raw(&["validate", &dir]);
+    let validated = validate(&repo);
     expect(&validated, 0, "validate", &owners)?;
     let first = repo.plan();
     expect(&first, 2, "first plan", &owners)?;
@@ -232,6 +241,23 @@ pub fn check(cases: &[Case]) -> Result<(), Failure> {
     let third = repo.plan();
     expect(&third, 2, "plan after out-of-band changes", &owners)?;
     compare_drift(&third.json(), &expected, &owners)
+}
+
+/// `driftless validate DIR` (it takes no state dir), its output scanned for secrets.
+fn validate(repo: &Repo) -> Run {
+    let out = crate::cli::driftless(&repo.account, repo.state.path())
+        .arg("validate")
+        .arg(repo.dir.path())
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    crate::secrets::assert_clean("validate's stdout", &run.stdout);
+    crate::secrets::assert_clean("validate's stderr", &run.stderr);
+    run
 }
 
 /// (kind, AWS name) → the case it belongs to.
@@ -294,12 +320,26 @@ fn expect(run: &Run, code: i32, step: &'static str, owners: &Owners) -> Result<(
     })
 }
 
-/// The first 6,000 characters of a long output.
+/// A long output cut to its lines that name an error or a failure, and its end.
 fn cut(text: &str) -> String {
-    match text.char_indices().nth(6_000) {
-        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
-        None => text.to_string(),
+    if text.len() <= 6_000 {
+        return text.to_string();
     }
+    let problems: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("error") || l.contains("fail"))
+        .take(40)
+        .collect();
+    let mut start = text.len() - 3_000;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    format!(
+        "{}\n… ({} bytes in all) …\n{}",
+        problems.join("\n"),
+        text.len(),
+        &text[start..]
+    )
 }
 
 /// Every expected drift is in the plan as an update on exactly its field, marked
@@ -341,7 +381,10 @@ fn compare_drift(
         seen.insert((e.kind, e.change_name.clone()));
     }
     for c in &changes {
-        let key = (c["kind"].as_str().unwrap_or_default(), c["name"].as_str().unwrap_or_default().to_string());
+        let key = (
+            c["kind"].as_str().unwrap_or_default(),
+            c["name"].as_str().unwrap_or_default().to_string(),
+        );
         if !seen.iter().any(|(k, n)| *k == key.0 && *n == key.1) {
             problems.push(format!("unexpected change: {c}"));
             suspects.extend(owner_of(c, owners));
