@@ -36,7 +36,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(driftless::validate::LoadError::Invalid(diagnostics)) => {
-            assert!(!diagnostics.is_empty(), "an invalid repository without a diagnostic");
+            assert!(
+                !diagnostics.is_empty(),
+                "an invalid repository without a diagnostic"
+            );
             let _ = driftless::spec::diagnostic::render_text(&diagnostics);
             let _ = driftless::spec::diagnostic::render_json(&diagnostics);
         }
