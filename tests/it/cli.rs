@@ -22,7 +22,7 @@ pub(crate) fn driftless(account: &TestAccount, home: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env("AWS_ENDPOINT_URL", Emulator::shared().endpoint())
         .env("AWS_ACCESS_KEY_ID", &account.account_id)
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", crate::secrets::AWS_SECRET_KEY)
         .env("AWS_REGION", &account.region)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_MAX_ATTEMPTS", "3")
@@ -89,11 +89,14 @@ impl Repo {
             .arg(self.state.path())
             .output()
             .unwrap();
-        Run {
+        let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        };
+        crate::secrets::assert_clean("stdout", &run.stdout);
+        crate::secrets::assert_clean("stderr", &run.stderr);
+        run
     }
 
     pub(crate) fn plan(&self) -> Run {
@@ -184,7 +187,7 @@ fn actions(plan: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-const LOG_GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /cli/app}\nspec: {retentionInDays: 14, tags: {team: web}}\n";
+pub(crate) const LOG_GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /cli/app}\nspec: {retentionInDays: 14, tags: {team: web}}\n";
 
 #[test]
 fn quickstart_plans_applies_and_then_has_no_changes() {
@@ -1147,7 +1150,7 @@ fn apply_is_recorded_in_the_history() {
 
 /// A git repository holding `files` (paths may have folders) in one commit; its
 /// `file://` URL.
-fn origin_repo(files: &[(&str, &str)], message: &str) -> (tempfile::TempDir, String) {
+pub(crate) fn origin_repo(files: &[(&str, &str)], message: &str) -> (tempfile::TempDir, String) {
     let origin = tempfile::tempdir().unwrap();
     for (path, text) in files {
         let path = origin.path().join(path);
@@ -1430,7 +1433,7 @@ pub(crate) fn start_controller_with(
         ])
         .arg(repo.state.path())
         .args(extra)
-        .env("DRIFTLESS_WEBHOOK_SECRET", "s3cret")
+        .env("DRIFTLESS_WEBHOOK_SECRET", crate::secrets::WEBHOOK_SECRET)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -1446,7 +1449,11 @@ pub(crate) fn start_controller_with(
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            crate::secrets::abort_on_leak(&line);
+        }
+    });
     (child, addr)
 }
 

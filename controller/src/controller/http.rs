@@ -5,10 +5,18 @@
 //! suspended controller still plans and reports, but writes nothing).
 //!
 //! Handlers only read and flip shared state; the reconcile loop owns the work.
+//!
+//! Hostile clients are bounded: at most [`MAX_CONNECTIONS`] connections are served at
+//! once (more wait in the listen backlog), request headers must arrive within
+//! [`HEADER_READ_TIMEOUT`] (hyper closes the connection otherwise, idle keep-alive
+//! connections too), a whole request, body included, is answered within
+//! [`REQUEST_TIMEOUT`] (408 otherwise: a slowly trickled body cannot hold a
+//! connection), and bodies are capped at [`MAX_BODY_BYTES`] (413).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -16,7 +24,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::Notify;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{Notify, Semaphore};
 
 use super::admin::{self, AdminError};
 use super::metrics::Metrics;
@@ -66,6 +76,9 @@ fn check(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(), Respon
 async fn hook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = check(&shared, &headers, &body) {
         return refused;
+    }
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        return (StatusCode::BAD_REQUEST, "the body is not JSON\n").into_response();
     }
     match webhook::pushed_branch(&body) {
         Some(branch) if branch == shared.branch => {
@@ -155,7 +168,15 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     ([("content-type", "text/plain; version=0.0.4")], text).into_response()
 }
 
-/// The routes, with bodies capped at [`MAX_BODY_BYTES`].
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 512;
+/// Time a client has to send a request's headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a request (body included) has to be answered.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The routes, with bodies capped at [`MAX_BODY_BYTES`] and requests answered within
+/// [`REQUEST_TIMEOUT`].
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/hooks/git", post(hook))
@@ -166,7 +187,28 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(within_request_timeout))
         .with_state(shared)
+}
+
+/// 413 at once for a body announced larger than [`MAX_BODY_BYTES`] (without waiting
+/// for it), 408 for a request not answered in time (a body trickled in slowly).
+async fn within_request_timeout(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = header(request.headers(), "content-length").and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{}\n", WebhookError::TooLarge),
+        )
+            .into_response();
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long\n").into_response(),
+    }
 }
 
 /// Binds `addr` and serves until `shutdown` resolves.
@@ -177,10 +219,58 @@ pub async fn serve(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router(shared))
-            .with_graceful_shutdown(shutdown)
-            .await;
-    });
+    let handle = tokio::spawn(accept(listener, router(shared), shutdown));
     Ok((local, handle))
+}
+
+/// Accepts connections (at most [`MAX_CONNECTIONS`] at once) until `shutdown`, then
+/// lets the open ones finish their requests.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut closed = closed.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closed.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        // Reap finished connections so the set stays as small as the open ones.
+        while connections.try_join_next().is_some() {}
+    }
+    let _ = closing.send(true);
+    while connections.join_next().await.is_some() {}
 }

@@ -89,12 +89,19 @@ fn key_by(v: &mut J, list: &str, field: &str) {
     }
 }
 
+/// Maps of tags, whose empty values are values (AWS tag values are 0 to 256
+/// characters): a removed `team: ""` tag is a change, not "absent equals empty".
+const TAG_MAPS: &[&str] = &["tags", "recoveryPointTags", "anyOfTags"];
+
 /// Removes empty strings, lists and maps and nulls, recursively: they equal absent.
+/// Inside tag maps ([`TAG_MAPS`]) only an empty map is removed, never an empty value.
 pub fn prune_empty(v: &mut J) {
     match v {
         J::Object(map) => {
-            for value in map.values_mut() {
-                prune_empty(value);
+            for (key, value) in map.iter_mut() {
+                if !(TAG_MAPS.contains(&key.as_str()) && value.is_object()) {
+                    prune_empty(value);
+                }
             }
             map.retain(|_, value| !is_empty(value));
         }
@@ -635,6 +642,27 @@ mod tests {
     use crate::spec::alarm::{ComparisonOperator, TreatMissingData};
     use crate::spec::log_group::Retention;
     use serde_json::json;
+
+    /// Shrunk from the convergence property (tests/it/properties): removing a tag
+    /// whose value is empty was no change, since empty strings were pruned as absent.
+    #[test]
+    fn empty_tag_values_are_kept_and_empty_tag_maps_dropped() {
+        let mut v = json!({
+            "description": "",
+            "tags": {"K": "", "J": "v"},
+            "rules": [{"recoveryPointTags": {"a": ""}, "name": ""}],
+            "selections": [{"anyOfTags": {}}]
+        });
+        prune_empty(&mut v);
+        assert_eq!(
+            v,
+            json!({
+                "tags": {"K": "", "J": "v"},
+                "rules": [{"recoveryPointTags": {"a": ""}}],
+                "selections": [{}]
+            })
+        );
+    }
 
     fn alarm_spec() -> MetricAlarmSpec {
         serde_json::from_value(json!({
