@@ -115,7 +115,7 @@ pub(super) async fn apply_retention_policy(unit: &Unit<'_>) -> Vec<Outcome> {
         recorded.insert(field.path.clone(), field.desired.clone());
     }
     if !recorded.is_empty() {
-        unit.record_value(J::Object(recorded.into_iter().collect()));
+        unit.record_fields(recorded.into_iter().collect());
     }
     outcomes(unit, result)
 }

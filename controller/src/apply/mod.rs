@@ -206,10 +206,18 @@ impl<'a> Unit<'a> {
         }
     }
 
-    /// Records an arbitrary value (retention policies record the groups they set).
-    pub fn record_value(&self, value: J) {
+    /// Merges `fields` into the resource's recorded object: retention policies record
+    /// each group they set, and the groups earlier applies set stay recorded (a later
+    /// out-of-band change to one of them is drift).
+    pub fn record_fields(&self, fields: serde_json::Map<String, J>) {
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        record.insert(plan::record_key(self.target, self.kind, self.name), value);
+        let entry = record
+            .entry(plan::record_key(self.target, self.kind, self.name))
+            .or_insert_with(|| J::Object(serde_json::Map::new()));
+        match entry {
+            J::Object(recorded) => recorded.extend(fields),
+            other => *other = J::Object(fields),
+        }
     }
 
     /// Records a successful unit (or forgets a deleted resource) and gives every

@@ -51,6 +51,8 @@ pub fn mutations(kind: &str) -> &'static [&'static str] {
             "toggle allowUnassociatedTargets",
         ],
         "BackupVault" | "BackupPlan" => &["add tag"],
+        "MetricFilter" => &["change filterPattern"],
+        "CompositeAlarm" => &["add tag", "toggle actionsEnabled"],
         other => panic!("no mutations for {other}"),
     }
 }
@@ -126,6 +128,8 @@ async fn mutate(sdk: &SdkConfig, case: usize, doc: &Doc, chosen: &str) -> Option
         "PatchBaseline" => baseline(sdk, doc, chosen).await,
         "MaintenanceWindow" => window(sdk, doc, chosen).await,
         "BackupVault" | "BackupPlan" => backup(sdk, doc).await,
+        "MetricFilter" => metric_filter(sdk, doc).await,
+        "CompositeAlarm" => composite(sdk, doc, chosen).await,
         other => panic!("no mutations for {other}"),
     };
     Some((name, path))
@@ -429,6 +433,81 @@ async fn backup(sdk: &SdkConfig, doc: &Doc) -> String {
         .tag_resource()
         .resource_arn(&arn)
         .tags(DRIFT_TAG, DRIFT_VALUE)
+        .send()
+        .await
+        .expect("TagResource");
+    tag_path(DRIFT_TAG)
+}
+
+/// Puts the filter back with another pattern of the same structure (a JSON or
+/// space-delimited pattern keeps its dimensions valid), every other field as read.
+async fn metric_filter(sdk: &SdkConfig, doc: &Doc) -> String {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
+    let group = doc.spec["logGroupName"].as_str().unwrap();
+    let described = logs
+        .describe_metric_filters()
+        .log_group_name(group)
+        .filter_name_prefix(&doc.name)
+        .send()
+        .await
+        .expect("DescribeMetricFilters");
+    let filter = described
+        .metric_filters()
+        .iter()
+        .find(|f| f.filter_name() == Some(doc.name.as_str()))
+        .expect("the filter exists");
+    let pattern = filter.filter_pattern().unwrap_or_default();
+    let other = if pattern.starts_with('{') {
+        "{ $.errorCode = \"Drifted\" }"
+    } else if pattern.starts_with('[') {
+        "[ip, user, status=4*, bytes]"
+    } else {
+        "DRIFTED"
+    };
+    logs.put_metric_filter()
+        .log_group_name(group)
+        .filter_name(&doc.name)
+        .filter_pattern(other)
+        .set_metric_transformations(Some(filter.metric_transformations().to_vec()))
+        .apply_on_transformed_logs(filter.apply_on_transformed_logs())
+        .send()
+        .await
+        .expect("PutMetricFilter");
+    "filterPattern".into()
+}
+
+async fn composite(sdk: &SdkConfig, doc: &Doc, chosen: &str) -> String {
+    let cw = aws_sdk_cloudwatch::Client::new(sdk);
+    if chosen == "toggle actionsEnabled" {
+        if doc.spec["actionsEnabled"].as_bool().unwrap_or(true) {
+            cw.disable_alarm_actions()
+                .alarm_names(&doc.name)
+                .send()
+                .await
+                .expect("DisableAlarmActions");
+        } else {
+            cw.enable_alarm_actions()
+                .alarm_names(&doc.name)
+                .send()
+                .await
+                .expect("EnableAlarmActions");
+        }
+        return "actionsEnabled".into();
+    }
+    let described = cw
+        .describe_alarms()
+        .alarm_names(&doc.name)
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::CompositeAlarm)
+        .send()
+        .await
+        .expect("DescribeAlarms");
+    let arn = described.composite_alarms()[0]
+        .alarm_arn()
+        .unwrap()
+        .to_string();
+    cw.tag_resource()
+        .resource_arn(&arn)
+        .tags(cw_tag(DRIFT_TAG, DRIFT_VALUE))
         .send()
         .await
         .expect("TagResource");

@@ -766,24 +766,61 @@ fn window_task(i: usize, targets: usize) -> BoxedStrategy<Value> {
             sometimes(4, "serviceRoleArn", role()),
             sometimes(4, "parameters", parameters),
         ]),
+        object(vec![
+            opt("timeoutSeconds", 30u32..=2_592_000),
+            opt("comment", "[A-Za-z0-9 ,.-]{1,100}"),
+            opt("documentVersion", select(&["$LATEST", "$DEFAULT", "1"][..])),
+        ]),
+        object(vec![
+            opt("qualifier", "[a-zA-Z0-9$_-]{1,128}"),
+            opt(
+                "payload",
+                prop_oneof![
+                    Just(json!({"report": "weekly", "n": 1})),
+                    Just(json!("plain text"))
+                ],
+            ),
+        ]),
+        object(vec![
+            opt("name", "[a-zA-Z0-9_-]{1,80}"),
+            opt("input", Just(json!({"after": "patching"}))),
+        ]),
     )
-        .prop_map(move |((kind, task_arn), chosen, mut task)| {
-            task["name"] = json!(format!("task-{i}"));
-            task["type"] = json!(kind);
-            task["taskArn"] = json!(task_arn);
-            let mut chosen: Vec<String> =
-                chosen.into_iter().map(|t| format!("target-{t}")).collect();
-            if kind == "RUN_COMMAND" && chosen.is_empty() {
-                chosen.push("target-0".into());
-            }
-            if !chosen.is_empty() {
-                task["targets"] = json!(chosen);
-            }
-            if !matches!(kind, "RUN_COMMAND" | "AUTOMATION") {
-                task.as_object_mut().unwrap().remove("parameters");
-            }
-            task
-        })
+        .prop_map(
+            move |((kind, task_arn), chosen, mut task, run, lambda, step)| {
+                task["name"] = json!(format!("task-{i}"));
+                task["type"] = json!(kind);
+                task["taskArn"] = json!(task_arn);
+                let mut chosen: Vec<String> =
+                    chosen.into_iter().map(|t| format!("target-{t}")).collect();
+                if kind == "RUN_COMMAND" && chosen.is_empty() {
+                    chosen.push("target-0".into());
+                }
+                if chosen.is_empty() {
+                    // AWS takes no limits for a task without targets.
+                    let t = task.as_object_mut().unwrap();
+                    t.remove("maxConcurrency");
+                    t.remove("maxErrors");
+                } else {
+                    task["targets"] = json!(chosen);
+                }
+                let block = match kind {
+                    "RUN_COMMAND" => Some(("runCommand", run)),
+                    "LAMBDA" => Some(("lambda", lambda)),
+                    "STEP_FUNCTIONS" => Some(("stepFunctions", step)),
+                    _ => None,
+                };
+                if let Some((key, settings)) = block {
+                    if settings.as_object().is_some_and(|o| !o.is_empty()) {
+                        task[key] = settings;
+                    }
+                }
+                if !matches!(kind, "RUN_COMMAND" | "AUTOMATION") {
+                    task.as_object_mut().unwrap().remove("parameters");
+                }
+                task
+            },
+        )
         .boxed()
 }
 
@@ -989,6 +1026,95 @@ pub fn backup_plan(name: String, vault: String) -> BoxedStrategy<Doc> {
 }
 
 // ---------------------------------------------------------------------------
+// MetricFilter
+// ---------------------------------------------------------------------------
+
+const FILTER_PATTERNS: &[&str] = &[
+    "",
+    "ERROR",
+    "\"Access Denied\"",
+    "?ERROR ?WARN",
+    "{ $.errorCode = \"AccessDenied\" }",
+    "{ ($.userIdentity.type = \"Root\") && ($.eventType != \"AwsServiceEvent\") }",
+    "[ip, user, status=5*, bytes]",
+];
+
+/// A filter on the case's own log group `group`: dimensions only with JSON or
+/// space-delimited patterns and never with a default value (AWS refuses both).
+pub fn metric_filter(name: String, group: String) -> BoxedStrategy<Doc> {
+    let transformation = object(vec![
+        req("metricName", "[A-Za-z][A-Za-z0-9 _.-]{0,40}"),
+        req("metricNamespace", "Prop/[A-Za-z0-9._#-]{1,30}"),
+        req("metricValue", select(&["1", "2.5", "10"][..])),
+        opt("defaultValue", select(&[0.0, 1.0, 0.5][..])),
+        opt("unit", select(UNITS)),
+    ]);
+    (
+        select(FILTER_PATTERNS),
+        transformation,
+        proptest::bool::ANY,
+        opt("applyOnTransformedLogs", proptest::bool::ANY),
+    )
+        .prop_map(move |(pattern, mut t, dimension, transformed)| {
+            let structured = pattern.starts_with('{') || pattern.starts_with('[');
+            if dimension && structured && t.get("defaultValue").is_none() {
+                let field = if pattern.starts_with('{') {
+                    "$.errorCode"
+                } else {
+                    "$user"
+                };
+                t["dimensions"] = json!({"Who": field});
+            }
+            let mut spec = json!({
+                "logGroupName": group,
+                "metricTransformations": [t],
+            });
+            if !pattern.is_empty() {
+                spec["filterPattern"] = json!(pattern);
+            }
+            if let Some((k, v)) = transformed {
+                spec[k] = v;
+            }
+            Doc {
+                kind: "MetricFilter",
+                name: name.clone(),
+                spec,
+            }
+        })
+        .boxed()
+}
+
+// ---------------------------------------------------------------------------
+// CompositeAlarm
+// ---------------------------------------------------------------------------
+
+/// A composite over the case's metric alarm `alarm` (rules of every operator).
+pub fn composite_alarm(name: String, alarm: String) -> BoxedStrategy<Doc> {
+    let quoted = serde_json::to_string(&alarm).unwrap();
+    let rules = vec![
+        format!("ALARM({quoted})"),
+        format!("ALARM({quoted}) OR OK({quoted})"),
+        format!("NOT INSUFFICIENT_DATA({quoted}) AND TRUE"),
+        format!("(ALARM({quoted}) AND NOT OK({quoted})) OR FALSE"),
+    ];
+    object(vec![
+        req("alarmRule", select(rules)),
+        opt("description", text(1024)),
+        opt("actionsEnabled", proptest::bool::ANY),
+        opt("alarmActions", topics(5)),
+        opt("okActions", topics(5)),
+        opt("insufficientDataActions", topics(5)),
+        tags_field(),
+    ])
+    .prop_map(move |spec| Doc {
+        kind: "CompositeAlarm",
+        name: name.clone(),
+        spec,
+    })
+    .boxed()
+}
+
+// ---------------------------------------------------------------------------
 // A case
 // ---------------------------------------------------------------------------
 
@@ -1009,8 +1135,16 @@ pub fn case(case: usize) -> BoxedStrategy<Case> {
             maintenance_window(format!("prop-c{case}-window")),
             backup_vault(vault.clone()),
             backup_plan(format!("prop-c{case}-plan"), vault),
+            metric_filter(
+                format!("prop-c{case}-filter"),
+                format!("/prop/c{case}/group"),
+            ),
+            composite_alarm(
+                format!("prop-c{case}-composite"),
+                format!("prop c{case} alarm ü"),
+            ),
         ],
-        vec(any::<usize>(), 7),
+        vec(any::<usize>(), 9),
     )
         .prop_map(|(docs, drift_choices)| Case {
             docs,

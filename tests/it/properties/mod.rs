@@ -101,7 +101,7 @@ fn generated_specs_validate() {
         std::fs::write(dir.path().join(format!("case-{i}.yaml")), render(case)).unwrap();
     }
     match driftless::validate::load_folder(dir.path(), "generated") {
-        Ok(loaded) => assert_eq!(loaded.state.resources.len(), 150 * 7),
+        Ok(loaded) => assert_eq!(loaded.state.resources.len(), 150 * 9),
         Err(driftless::validate::LoadError::Invalid(d)) => panic!(
             "generated specs do not validate (seed {}):\n{}",
             hex(&seed),

@@ -43,3 +43,47 @@ fn retention_policy_drift_on_a_group_it_never_set() {
     );
     assert_eq!(change["drift"], true, "{change}");
 }
+
+const POLICY_WEEK: &str = "apiVersion: driftless.dev/v1
+kind: LogRetentionPolicy
+metadata: {name: one-week}
+spec: {logGroupNamePrefix: /unowned/, retentionInDays: 7}
+";
+
+/// A policy remembers every group it ever set, not only those of its last apply:
+/// it sets `a` and `b`, someone changes `a` and the next apply sets it back, then a
+/// hand change of `b` is still drift.
+#[test]
+fn retention_policy_drift_on_a_group_an_earlier_apply_set() {
+    let repo = Repo::new(&[("policy.yaml", POLICY_WEEK)]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+    let set = |group: &str, days: i32| {
+        runtime
+            .block_on(
+                logs.put_retention_policy()
+                    .log_group_name(group)
+                    .retention_in_days(days)
+                    .send(),
+            )
+            .unwrap();
+    };
+    for group in ["/unowned/a", "/unowned/b"] {
+        runtime
+            .block_on(logs.create_log_group().log_group_name(group).send())
+            .unwrap();
+    }
+    assert_eq!(repo.apply(&[]).code, 0);
+    set("/unowned/a", 14);
+    assert_eq!(repo.apply(&[]).code, 0);
+    assert_eq!(repo.plan().code, 0);
+    set("/unowned/b", 30);
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let change = &plan.json()["changes"][0];
+    assert_eq!(
+        change["fields"][0]["path"],
+        "logGroups[\"/unowned/b\"].retentionInDays"
+    );
+    assert_eq!(change["drift"], true, "{change}");
+}
