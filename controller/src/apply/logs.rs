@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as J;
 
 use super::{chosen, failed, outcomes, tag_changes, ApplyError, Outcome, Unit};
 use crate::aws::logs;
