@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-
 use super::{chosen, failed, outcomes, tag_changes, ApplyError, Outcome, Unit};
 use crate::aws::logs;
 use crate::plan::Action;
