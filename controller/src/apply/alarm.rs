@@ -23,6 +23,9 @@ use crate::spec::{CompositeAlarmSpec, ResourceSpec};
 /// anyway; the order among them is then by name).
 pub(super) const MAX_DEPTH: u16 = 100;
 
+/// A metric or composite alarm's unit: PutMetricAlarm or PutCompositeAlarm, then its
+/// tags (both ignore tags for an existing alarm), or DeleteAlarms with its name alone
+/// (AWS deletes at most one composite per call).
 pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     let Some(change) = unit.parent() else {
         return Ok(());
@@ -32,39 +35,26 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
             .await
             .map_err(failed(unit.name));
     }
-    let Some(ResourceSpec::MetricAlarm(spec)) = unit.resource.map(|r| &r.spec) else {
-        return Ok(());
+    let (tags, live) = match unit.resource.map(|r| &r.spec) {
+        Some(ResourceSpec::MetricAlarm(spec)) => {
+            let tags = unit.desired_tags(&spec.tags);
+            cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags)
+                .await
+                .map_err(failed(unit.name))?;
+            let live = chosen(&unit.live.alarms, unit.name, unit.instance);
+            (tags, live.map(|l| (&l.spec.tags, l.arn.as_deref())))
+        }
+        Some(ResourceSpec::CompositeAlarm(spec)) => {
+            let tags = unit.desired_tags(&spec.tags);
+            cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags)
+                .await
+                .map_err(failed(unit.name))?;
+            let live = chosen(&unit.live.composite_alarms, unit.name, unit.instance);
+            (tags, live.map(|l| (&l.spec.tags, l.arn.as_deref())))
+        }
+        _ => return Ok(()),
     };
-    let tags = unit.desired_tags(&spec.tags);
-    cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags)
-        .await
-        .map_err(failed(unit.name))?;
-    // PutMetricAlarm ignores tags when the alarm exists: change them separately.
-    let live = chosen(&unit.live.alarms, unit.name, unit.instance);
-    retag(unit, &tags, live.map(|l| (&l.spec.tags, l.arn.as_deref()))).await
-}
-
-/// A composite alarm's unit: PutCompositeAlarm (then tags, which it ignores for an
-/// existing alarm), or DeleteAlarms with its name alone (AWS deletes at most one
-/// composite per call).
-pub(super) async fn run_composite(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let Some(change) = unit.parent() else {
-        return Ok(());
-    };
-    if change.action == Action::Delete {
-        return cloudwatch::delete_alarm(unit.clients, unit.name)
-            .await
-            .map_err(failed(unit.name));
-    }
-    let Some(ResourceSpec::CompositeAlarm(spec)) = unit.resource.map(|r| &r.spec) else {
-        return Ok(());
-    };
-    let tags = unit.desired_tags(&spec.tags);
-    cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags)
-        .await
-        .map_err(failed(unit.name))?;
-    let live = chosen(&unit.live.composite_alarms, unit.name, unit.instance);
-    retag(unit, &tags, live.map(|l| (&l.spec.tags, l.arn.as_deref()))).await
+    retag(unit, &tags, live).await
 }
 
 /// Tag changes from the live alarm's tags (when it existed) to `tags`.

@@ -448,7 +448,7 @@ fn interrupted(unit: &Unit<'_>) -> Vec<Outcome> {
 
 async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
     let result = match unit.kind {
-        Kind::MetricAlarm => alarm::run(unit).await,
+        Kind::MetricAlarm | Kind::CompositeAlarm => alarm::run(unit).await,
         Kind::LogGroup => logs::run_log_group(unit).await,
         // Retention policies record the groups they set, not a desired value.
         Kind::LogRetentionPolicy => return logs::apply_retention_policy(unit).await,
@@ -457,7 +457,6 @@ async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
         Kind::MetricFilter => metric_filter::run(unit).await,
-        Kind::CompositeAlarm => alarm::run_composite(unit).await,
     };
     unit.finish(result)
 }

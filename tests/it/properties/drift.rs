@@ -148,22 +148,7 @@ async fn alarm(sdk: &SdkConfig, doc: &Doc, chosen: &str) -> String {
         .unwrap()
         .to_string();
     match (chosen, first_tag(doc)) {
-        ("toggle actionsEnabled", _) => {
-            if doc.spec["actionsEnabled"].as_bool().unwrap_or(true) {
-                cw.disable_alarm_actions()
-                    .alarm_names(&doc.name)
-                    .send()
-                    .await
-                    .expect("DisableAlarmActions");
-            } else {
-                cw.enable_alarm_actions()
-                    .alarm_names(&doc.name)
-                    .send()
-                    .await
-                    .expect("EnableAlarmActions");
-            }
-            "actionsEnabled".into()
-        }
+        ("toggle actionsEnabled", _) => toggle_actions(&cw, doc).await,
         ("remove tag", Some(key)) => {
             cw.untag_resource()
                 .resource_arn(&arn)
@@ -479,20 +464,7 @@ async fn metric_filter(sdk: &SdkConfig, doc: &Doc) -> String {
 async fn composite(sdk: &SdkConfig, doc: &Doc, chosen: &str) -> String {
     let cw = aws_sdk_cloudwatch::Client::new(sdk);
     if chosen == "toggle actionsEnabled" {
-        if doc.spec["actionsEnabled"].as_bool().unwrap_or(true) {
-            cw.disable_alarm_actions()
-                .alarm_names(&doc.name)
-                .send()
-                .await
-                .expect("DisableAlarmActions");
-        } else {
-            cw.enable_alarm_actions()
-                .alarm_names(&doc.name)
-                .send()
-                .await
-                .expect("EnableAlarmActions");
-        }
-        return "actionsEnabled".into();
+        return toggle_actions(&cw, doc).await;
     }
     let described = cw
         .describe_alarms()
@@ -512,4 +484,23 @@ async fn composite(sdk: &SdkConfig, doc: &Doc, chosen: &str) -> String {
         .await
         .expect("TagResource");
     tag_path(DRIFT_TAG)
+}
+
+/// Disables a metric or composite alarm's actions if the spec has them on (the
+/// default), else enables them; the path of the field it changed.
+async fn toggle_actions(cw: &aws_sdk_cloudwatch::Client, doc: &Doc) -> String {
+    if doc.spec["actionsEnabled"].as_bool().unwrap_or(true) {
+        cw.disable_alarm_actions()
+            .alarm_names(&doc.name)
+            .send()
+            .await
+            .expect("DisableAlarmActions");
+    } else {
+        cw.enable_alarm_actions()
+            .alarm_names(&doc.name)
+            .send()
+            .await
+            .expect("EnableAlarmActions");
+    }
+    "actionsEnabled".into()
 }

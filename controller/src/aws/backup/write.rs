@@ -48,6 +48,30 @@ fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_backup::error::SdkError<E, R>)
     err.as_service_error().and_then(|e| e.code())
 }
 
+/// A delete's result: done when it succeeded or what it deletes was already gone
+/// (`ResourceNotFoundException`).
+fn gone_is_done<T, E>(
+    clients: &Clients,
+    operation: &'static str,
+    resource: &str,
+    result: Result<T, aws_sdk_backup::error::SdkError<E>>,
+) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::fmt::Debug + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "backup",
+            operation,
+            Some(resource),
+            e,
+        )),
+    }
+}
+
 fn hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
@@ -110,23 +134,17 @@ pub async fn create_vault(
 /// DeleteBackupVault (it must hold no recovery points); a vault that no longer
 /// exists is done.
 pub async fn delete_vault(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    match clients
-        .backup
-        .delete_backup_vault()
-        .backup_vault_name(name)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "backup",
-            "DeleteBackupVault",
-            Some(name),
-            e,
-        )),
-    }
+    gone_is_done(
+        clients,
+        "DeleteBackupVault",
+        name,
+        clients
+            .backup
+            .delete_backup_vault()
+            .backup_vault_name(name)
+            .send()
+            .await,
+    )
 }
 
 /// Sets the vault's lock as `lock` says (PutBackupVaultLockConfiguration), or removes
@@ -158,23 +176,17 @@ pub async fn set_vault_lock(
                     e,
                 )
             }),
-        None => match clients
-            .backup
-            .delete_backup_vault_lock_configuration()
-            .backup_vault_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(AwsError::call(
-                clients,
-                "backup",
-                "DeleteBackupVaultLockConfiguration",
-                Some(name),
-                e,
-            )),
-        },
+        None => gone_is_done(
+            clients,
+            "DeleteBackupVaultLockConfiguration",
+            name,
+            clients
+                .backup
+                .delete_backup_vault_lock_configuration()
+                .backup_vault_name(name)
+                .send()
+                .await,
+        ),
     }
 }
 
@@ -203,23 +215,17 @@ pub async fn set_vault_policy(
                     e,
                 )
             }),
-        None => match clients
-            .backup
-            .delete_backup_vault_access_policy()
-            .backup_vault_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(AwsError::call(
-                clients,
-                "backup",
-                "DeleteBackupVaultAccessPolicy",
-                Some(name),
-                e,
-            )),
-        },
+        None => gone_is_done(
+            clients,
+            "DeleteBackupVaultAccessPolicy",
+            name,
+            clients
+                .backup
+                .delete_backup_vault_access_policy()
+                .backup_vault_name(name)
+                .send()
+                .await,
+        ),
     }
 }
 
@@ -254,23 +260,17 @@ pub async fn set_vault_notifications(
                     e,
                 )
             }),
-        None => match clients
-            .backup
-            .delete_backup_vault_notifications()
-            .backup_vault_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(AwsError::call(
-                clients,
-                "backup",
-                "DeleteBackupVaultNotifications",
-                Some(name),
-                e,
-            )),
-        },
+        None => gone_is_done(
+            clients,
+            "DeleteBackupVaultNotifications",
+            name,
+            clients
+                .backup
+                .delete_backup_vault_notifications()
+                .backup_vault_name(name)
+                .send()
+                .await,
+        ),
     }
 }
 
@@ -481,23 +481,17 @@ pub async fn update_plan(
 /// DeleteBackupPlan (its selections must be deleted first); a plan that no longer
 /// exists is done.
 pub async fn delete_plan(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    match clients
-        .backup
-        .delete_backup_plan()
-        .backup_plan_id(id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "backup",
-            "DeleteBackupPlan",
-            Some(id),
-            e,
-        )),
-    }
+    gone_is_done(
+        clients,
+        "DeleteBackupPlan",
+        id,
+        clients
+            .backup
+            .delete_backup_plan()
+            .backup_plan_id(id)
+            .send()
+            .await,
+    )
 }
 
 /// `key → value` pairs as condition parameters on `aws:ResourceTag/<key>`.
@@ -598,22 +592,16 @@ pub async fn delete_selection(
     plan_id: &str,
     selection_id: &str,
 ) -> Result<(), AwsError> {
-    match clients
-        .backup
-        .delete_backup_selection()
-        .backup_plan_id(plan_id)
-        .selection_id(selection_id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "backup",
-            "DeleteBackupSelection",
-            Some(&format!("{plan_id}/{selection_id}")),
-            e,
-        )),
-    }
+    gone_is_done(
+        clients,
+        "DeleteBackupSelection",
+        &format!("{plan_id}/{selection_id}"),
+        clients
+            .backup
+            .delete_backup_selection()
+            .backup_plan_id(plan_id)
+            .selection_id(selection_id)
+            .send()
+            .await,
+    )
 }
