@@ -55,8 +55,8 @@ def test_aws_mode_lists_the_published_rates(quotas):
     assert table[("cloudwatch", "DescribeAlarms")]["rate"] == 9.0
     assert table[("cloudtrail", "LookupEvents")]["rate"] == 2.0
     assert table[("logs", "DescribeLogGroups")]["rate"] == 5.0
-    # Every operation driftless calls (controller/src/iam.rs CALLS) has a quota.
-    calls = (Path(__file__).resolve().parents[2] / "controller/src/iam.rs").read_text()
+    # Every operation driftless calls (controller/core/src/iam.rs CALLS) has a quota.
+    calls = (Path(__file__).resolve().parents[2] / "controller/core/src/iam.rs").read_text()
     listed = set(re.findall(r'^\s*"([a-z]+)" "([A-Za-z]+)" (?:Read|Write)', calls, re.M))
     assert len(listed) > 50
     assert listed <= set(table), sorted(listed - set(table))

@@ -150,7 +150,8 @@ pub(crate) fn history_json(state: &Path) -> Value {
 
 pub(crate) fn repo_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .unwrap()
         .to_path_buf()
 }

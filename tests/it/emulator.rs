@@ -286,8 +286,9 @@ enum SpawnError {
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("controller/ has a parent")
+        .ancestors()
+        .nth(2)
+        .expect("controller/driftless/ is two levels down")
         .to_path_buf()
 }
 

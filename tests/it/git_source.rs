@@ -389,7 +389,8 @@ fn errors_and_debug_never_show_credentials() {
 #[test]
 fn snapshot_of_a_quickstart_spec_validates() {
     let quickstart = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .unwrap()
         .join("examples/quickstart/backup/daily.yaml");
     let up = Upstream::new();

@@ -28,8 +28,9 @@ const PASSPHRASE: &str = "pass-phrase-6b1e4f";
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("controller/ has a parent")
+        .ancestors()
+        .nth(2)
+        .expect("controller/driftless/ is two levels down")
         .to_path_buf()
 }
 

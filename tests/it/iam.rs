@@ -77,7 +77,7 @@ fn pascal(snake: &str) -> String {
 
 /// The sources of one service's module in `aws/` (`cloudwatch.rs` and `cloudwatch/*`).
 fn module_sources(stem: &str) -> String {
-    let aws = repo_root().join("controller/src/aws");
+    let aws = repo_root().join("controller/aws/src");
     let mut text = std::fs::read_to_string(aws.join(format!("{stem}.rs"))).unwrap();
     if let Ok(dir) = std::fs::read_dir(aws.join(stem)) {
         for e in dir {
@@ -132,7 +132,7 @@ fn every_operation_the_aws_modules_call_is_in_the_policy_table_and_no_other() {
         "in iam::CALLS but never called: {never:?}"
     );
     // No other aws/ module names an SDK client.
-    for e in std::fs::read_dir(repo_root().join("controller/src/aws")).unwrap() {
+    for e in std::fs::read_dir(repo_root().join("controller/aws/src")).unwrap() {
         let path = e.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         if path.is_file() && !modules.iter().any(|m| m.0 == stem) {

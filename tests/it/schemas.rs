@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use driftless::spec::{config_schema, Kind};
 
 fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs")
 }
 
 /// A schema an editor can use for any document: it picks the kind's schema by `kind`.

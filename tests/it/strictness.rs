@@ -933,7 +933,7 @@ fn backup_fields() -> Vec<(Field, String)> {
 // ---------------------------------------------------------------------------
 
 fn botocore_data() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/lib");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/lib");
     let found = std::fs::read_dir(&root).ok().and_then(|dirs| {
         dirs.flatten()
             .map(|d| d.path().join("site-packages/botocore/data"))

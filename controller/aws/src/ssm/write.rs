@@ -1,0 +1,762 @@
+//! SSM writes: patch baselines (CreatePatchBaseline with ClientToken and Tags,
+//! UpdatePatchBaseline, DeletePatchBaseline), patch-group registration, the default
+//! baseline, maintenance windows with their targets and tasks (ClientToken on every
+//! create/register), and tags (AddTagsToResource / RemoveTagsFromResource).
+//!
+//! Every write is the inverse of the reader in `super` (`ssm.rs`): what is written
+//! here reads back as the same spec, up to the values AWS fills in when a field is
+//! left unset (compliance levels `UNSPECIFIED`, rejected-patches action
+//! `ALLOW_AS_DEPENDENCY`, `approvedPatchesEnableNonSecurity: false`, task priority 1,
+//! window `enabled: true`), which `plan::normalise` writes out on both sides.
+//!
+//! Window, window-target and baseline updates use `Replace=true` and send every field
+//! the spec has, so a field the spec no longer sets is cleared in AWS rather than left
+//! at its old value (every field they reset is one the format models). Task updates
+//! do not, unless they must clear a field: see [`update_window_task`].
+//!
+//! Idempotence: creates and registrations carry the caller's token as ClientToken, so
+//! a retried call returns the id of the first one. Registering a patch group that is
+//! already registered to the same baseline, deregistering one that is not registered,
+//! and deregistering a window target or task that no longer exists count as done.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ssm::error::ProvideErrorMetadata;
+use aws_sdk_ssm::types::{
+    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskType,
+    PatchAction, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
+    PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
+};
+use aws_smithy_types::error::operation::BuildError;
+use serde::Serialize;
+
+use super::{
+    invocation, TARGET_INSTANCE_IDS, TARGET_RESOURCE_GROUP, TARGET_RESOURCE_TYPE_FILTERS,
+    TARGET_TAG_KEY, TARGET_TAG_PREFIX, TASK_TARGET_WINDOW_TARGETS,
+};
+use crate::{AwsError, Clients};
+use driftless_core::spec::maintenance_window::{CutoffBehavior, WindowTarget, WindowTask};
+use driftless_core::spec::patch_baseline::{PatchRule, PatchSource};
+use driftless_core::spec::{wire_name, MaintenanceWindowSpec, PatchBaselineSpec};
+
+/// SSM resource types that carry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagTarget {
+    PatchBaseline,
+    MaintenanceWindow,
+}
+
+impl TagTarget {
+    fn resource_type(self) -> ResourceTypeForTagging {
+        match self {
+            TagTarget::PatchBaseline => ResourceTypeForTagging::PatchBaseline,
+            TagTarget::MaintenanceWindow => ResourceTypeForTagging::MaintenanceWindow,
+        }
+    }
+}
+
+/// An SDK enum from a crate enum, through the AWS wire name both share.
+fn wire<T: for<'a> From<&'a str>>(value: &impl Serialize) -> T {
+    T::from(wire_name(value).as_str())
+}
+
+/// A request value that failed to build: a driftless bug (the spec types guarantee
+/// every required member), reported instead of panicking.
+fn built<T>(clients: &Clients, op: &'static str, r: Result<T, BuildError>) -> Result<T, AwsError> {
+    r.map_err(|e| AwsError::Setup {
+        target: clients.target.clone(),
+        message: format!("cannot build the ssm {op} request: {e}"),
+        hint: "this is a driftless bug; please report it".into(),
+    })
+}
+
+/// The AWS error code of a failed call, when AWS answered with one.
+fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_ssm::error::SdkError<E, R>) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+fn ssm_tags(
+    clients: &Clients,
+    op: &'static str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| built(clients, op, Tag::builder().key(k).value(v).build()))
+        .collect()
+}
+
+/// A filter map (key → values) as a PatchFilterGroup; `None` when empty.
+fn filter_group(
+    clients: &Clients,
+    op: &'static str,
+    filters: &BTreeMap<String, Vec<String>>,
+) -> Result<Option<PatchFilterGroup>, AwsError> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    let filters = filters
+        .iter()
+        .map(|(key, values)| {
+            built(
+                clients,
+                op,
+                PatchFilter::builder()
+                    .key(PatchFilterKey::from(key.as_str()))
+                    .set_values(Some(values.clone()))
+                    .build(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    built(
+        clients,
+        op,
+        PatchFilterGroup::builder()
+            .set_patch_filters(Some(filters))
+            .build(),
+    )
+    .map(Some)
+}
+
+fn rule_group(
+    clients: &Clients,
+    op: &'static str,
+    rules: &[PatchRule],
+) -> Result<Option<PatchRuleGroup>, AwsError> {
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let rules = rules
+        .iter()
+        .map(|rule| {
+            Ok(aws_sdk_ssm::types::PatchRule::builder()
+                .set_patch_filter_group(filter_group(clients, op, &rule.patch_filters)?)
+                .set_approve_after_days(rule.approve_after_days.map(to_i32))
+                .set_approve_until_date(rule.approve_until_date.clone())
+                .set_compliance_level(
+                    rule.compliance_level
+                        .as_ref()
+                        .map(wire::<PatchComplianceLevel>),
+                )
+                .set_enable_non_security(rule.enable_non_security)
+                .build())
+        })
+        .collect::<Result<Vec<_>, AwsError>>()?;
+    built(
+        clients,
+        op,
+        PatchRuleGroup::builder()
+            .set_patch_rules(Some(rules))
+            .build(),
+    )
+    .map(Some)
+}
+
+fn sources(
+    clients: &Clients,
+    op: &'static str,
+    sources: &[PatchSource],
+) -> Result<Vec<aws_sdk_ssm::types::PatchSource>, AwsError> {
+    sources
+        .iter()
+        .map(|s| {
+            built(
+                clients,
+                op,
+                aws_sdk_ssm::types::PatchSource::builder()
+                    .name(&s.name)
+                    .set_products(Some(s.products.clone()))
+                    .configuration(&s.configuration)
+                    .build(),
+            )
+        })
+        .collect()
+}
+
+fn to_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Creates the baseline (without its patch groups); returns its id.
+pub async fn create_patch_baseline(
+    clients: &Clients,
+    name: &str,
+    spec: &PatchBaselineSpec,
+    tags: &BTreeMap<String, String>,
+    token: &str,
+) -> Result<String, AwsError> {
+    const OP: &str = "CreatePatchBaseline";
+    let out = clients
+        .ssm
+        .create_patch_baseline()
+        .name(name)
+        .operating_system(wire(&spec.operating_system))
+        .set_description(spec.description.clone())
+        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
+        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
+        .set_approved_patches(non_empty(&spec.approved_patches))
+        .set_approved_patches_compliance_level(
+            spec.approved_patches_compliance_level
+                .as_ref()
+                .map(wire::<PatchComplianceLevel>),
+        )
+        .set_approved_patches_enable_non_security(spec.approved_patches_enable_non_security)
+        .set_rejected_patches(non_empty(&spec.rejected_patches))
+        .set_rejected_patches_action(
+            spec.rejected_patches_action
+                .as_ref()
+                .map(wire::<PatchAction>),
+        )
+        .set_sources(Some(sources(clients, OP, &spec.sources)?).filter(|s| !s.is_empty()))
+        .client_token(token)
+        .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(name), e))?;
+    Ok(out.baseline_id().unwrap_or_default().to_string())
+}
+
+fn non_empty(list: &[String]) -> Option<Vec<String>> {
+    (!list.is_empty()).then(|| list.to_vec())
+}
+
+/// Sets every field of the baseline `id` as `spec` says (Replace), tags excepted.
+///
+/// Lists are always sent (empty ones clear the live list); the other optional fields
+/// are left out when unset, which `Replace` turns into "cleared".
+pub async fn update_patch_baseline(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    spec: &PatchBaselineSpec,
+) -> Result<(), AwsError> {
+    const OP: &str = "UpdatePatchBaseline";
+    clients
+        .ssm
+        .update_patch_baseline()
+        .baseline_id(id)
+        .name(name)
+        .set_description(spec.description.clone())
+        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
+        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
+        .set_approved_patches(Some(spec.approved_patches.clone()))
+        .set_approved_patches_compliance_level(
+            spec.approved_patches_compliance_level
+                .as_ref()
+                .map(wire::<PatchComplianceLevel>),
+        )
+        .set_approved_patches_enable_non_security(spec.approved_patches_enable_non_security)
+        .set_rejected_patches(Some(spec.rejected_patches.clone()))
+        .set_rejected_patches_action(
+            spec.rejected_patches_action
+                .as_ref()
+                .map(wire::<PatchAction>),
+        )
+        .set_sources(Some(sources(clients, OP, &spec.sources)?))
+        .replace(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(id), e))?;
+    Ok(())
+}
+
+/// DeletePatchBaseline (AWS answers success for an id that no longer exists). The
+/// baseline must first be deregistered from its patch groups and not be a default.
+pub async fn delete_patch_baseline(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients
+        .ssm
+        .delete_patch_baseline()
+        .baseline_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "DeletePatchBaseline", Some(id), e))?;
+    Ok(())
+}
+
+/// RegisterPatchBaselineForPatchGroup. `AlreadyExistsException` is done when the
+/// group is registered to this very baseline (a retry); otherwise it stands (another
+/// baseline of the same OS holds the group).
+pub async fn register_patch_group(
+    clients: &Clients,
+    id: &str,
+    group: &str,
+) -> Result<(), AwsError> {
+    const OP: &str = "RegisterPatchBaselineForPatchGroup";
+    let resource = format!("{id}/{group}");
+    match clients
+        .ssm
+        .register_patch_baseline_for_patch_group()
+        .baseline_id(id)
+        .patch_group(group)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("AlreadyExistsException") => {
+            let got = clients
+                .ssm
+                .get_patch_baseline()
+                .baseline_id(id)
+                .send()
+                .await
+                .map_err(|e| AwsError::call(clients, "ssm", "GetPatchBaseline", Some(id), e))?;
+            if got.patch_groups().iter().any(|g| g == group) {
+                Ok(())
+            } else {
+                Err(AwsError::call(clients, "ssm", OP, Some(&resource), e))
+            }
+        }
+        Err(e) => Err(AwsError::call(clients, "ssm", OP, Some(&resource), e)),
+    }
+}
+
+/// DeregisterPatchBaselineForPatchGroup; `DoesNotExistException` (not registered) is done.
+pub async fn deregister_patch_group(
+    clients: &Clients,
+    id: &str,
+    group: &str,
+) -> Result<(), AwsError> {
+    match clients
+        .ssm
+        .deregister_patch_baseline_for_patch_group()
+        .baseline_id(id)
+        .patch_group(group)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("DoesNotExistException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "ssm",
+            "DeregisterPatchBaselineForPatchGroup",
+            Some(&format!("{id}/{group}")),
+            e,
+        )),
+    }
+}
+
+/// RegisterDefaultPatchBaseline: makes `id` the default of its operating system.
+pub async fn register_default_baseline(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients
+        .ssm
+        .register_default_patch_baseline()
+        .baseline_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "RegisterDefaultPatchBaseline", Some(id), e))?;
+    Ok(())
+}
+
+/// Adds or changes `add` and removes `remove` on the resource `id`.
+pub async fn retag(
+    clients: &Clients,
+    kind: TagTarget,
+    id: &str,
+    add: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), AwsError> {
+    if !add.is_empty() {
+        const OP: &str = "AddTagsToResource";
+        clients
+            .ssm
+            .add_tags_to_resource()
+            .resource_type(kind.resource_type())
+            .resource_id(id)
+            .set_tags(Some(ssm_tags(clients, OP, add)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::call(clients, "ssm", OP, Some(id), e))?;
+    }
+    if !remove.is_empty() {
+        clients
+            .ssm
+            .remove_tags_from_resource()
+            .resource_type(kind.resource_type())
+            .resource_id(id)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call(clients, "ssm", "RemoveTagsFromResource", Some(id), e))?;
+    }
+    Ok(())
+}
+
+/// Creates the window (without targets and tasks); returns its id.
+///
+/// CreateMaintenanceWindow has no `Enabled`: a window the spec disables is created
+/// enabled, then disabled with UpdateMaintenanceWindow (without Replace). Until that
+/// second call it is enabled but has no targets or tasks, so it runs nothing.
+pub async fn create_window(
+    clients: &Clients,
+    name: &str,
+    spec: &MaintenanceWindowSpec,
+    tags: &BTreeMap<String, String>,
+    token: &str,
+) -> Result<String, AwsError> {
+    const OP: &str = "CreateMaintenanceWindow";
+    let out = clients
+        .ssm
+        .create_maintenance_window()
+        .name(name)
+        .set_description(spec.description.clone())
+        .schedule(&spec.schedule)
+        .set_schedule_timezone(spec.schedule_timezone.clone())
+        .set_schedule_offset(spec.schedule_offset.map(to_i32))
+        .duration(to_i32(spec.duration))
+        .cutoff(to_i32(spec.cutoff))
+        .set_start_date(spec.start_date.clone())
+        .set_end_date(spec.end_date.clone())
+        .allow_unassociated_targets(spec.allow_unassociated_targets)
+        .client_token(token)
+        .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(name), e))?;
+    let id = out.window_id().unwrap_or_default().to_string();
+    if spec.enabled == Some(false) {
+        clients
+            .ssm
+            .update_maintenance_window()
+            .window_id(&id)
+            .enabled(false)
+            .send()
+            .await
+            .map_err(|e| AwsError::call(clients, "ssm", "UpdateMaintenanceWindow", Some(&id), e))?;
+    }
+    Ok(id)
+}
+
+/// Sets the window's own fields (Replace), targets, tasks and tags excepted.
+/// `enabled` unset means enabled.
+pub async fn update_window(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    spec: &MaintenanceWindowSpec,
+) -> Result<(), AwsError> {
+    clients
+        .ssm
+        .update_maintenance_window()
+        .window_id(id)
+        .name(name)
+        .set_description(spec.description.clone())
+        .schedule(&spec.schedule)
+        .set_schedule_timezone(spec.schedule_timezone.clone())
+        .set_schedule_offset(spec.schedule_offset.map(to_i32))
+        .duration(to_i32(spec.duration))
+        .cutoff(to_i32(spec.cutoff))
+        .set_start_date(spec.start_date.clone())
+        .set_end_date(spec.end_date.clone())
+        .allow_unassociated_targets(spec.allow_unassociated_targets)
+        .enabled(spec.enabled.unwrap_or(true))
+        .replace(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "UpdateMaintenanceWindow", Some(id), e))?;
+    Ok(())
+}
+
+/// DeleteMaintenanceWindow (with its targets and tasks; AWS answers success for an id
+/// that no longer exists).
+pub async fn delete_window(clients: &Clients, id: &str) -> Result<(), AwsError> {
+    clients
+        .ssm
+        .delete_maintenance_window()
+        .window_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "DeleteMaintenanceWindow", Some(id), e))?;
+    Ok(())
+}
+
+/// A window target's `Targets`: `tag:<Key>` per tag, `tag-key`, `InstanceIds`,
+/// `resource-groups:Name` and `resource-groups:ResourceTypeFilters`, exactly what the
+/// reader's `add_target` takes apart.
+fn window_targets(target: &WindowTarget) -> Vec<Target> {
+    let mut out: Vec<Target> = target
+        .tags
+        .iter()
+        .map(|(key, value)| {
+            Target::builder()
+                .key(format!("{TARGET_TAG_PREFIX}{key}"))
+                .set_values(Some(value.values()))
+                .build()
+        })
+        .collect();
+    for (key, values) in [
+        (TARGET_TAG_KEY, &target.tag_keys),
+        (TARGET_INSTANCE_IDS, &target.instance_ids),
+    ] {
+        if !values.is_empty() {
+            out.push(
+                Target::builder()
+                    .key(key)
+                    .set_values(Some(values.clone()))
+                    .build(),
+            );
+        }
+    }
+    if let Some(group) = &target.resource_group {
+        out.push(
+            Target::builder()
+                .key(TARGET_RESOURCE_GROUP)
+                .values(group)
+                .build(),
+        );
+    }
+    if !target.resource_type_filters.is_empty() {
+        out.push(
+            Target::builder()
+                .key(TARGET_RESOURCE_TYPE_FILTERS)
+                .set_values(Some(target.resource_type_filters.clone()))
+                .build(),
+        );
+    }
+    out
+}
+
+/// Registers a target; returns its WindowTargetId.
+pub async fn register_window_target(
+    clients: &Clients,
+    window_id: &str,
+    target: &WindowTarget,
+    token: &str,
+) -> Result<String, AwsError> {
+    let out = clients
+        .ssm
+        .register_target_with_maintenance_window()
+        .window_id(window_id)
+        .resource_type(wire::<MaintenanceWindowResourceType>(&target.resource_type))
+        .set_targets(Some(window_targets(target)))
+        .name(&target.name)
+        .set_description(target.description.clone())
+        .set_owner_information(target.owner_information.clone())
+        .client_token(token)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(
+                clients,
+                "ssm",
+                "RegisterTargetWithMaintenanceWindow",
+                Some(&format!("{window_id}/{}", target.name)),
+                e,
+            )
+        })?;
+    Ok(out.window_target_id().unwrap_or_default().to_string())
+}
+
+/// UpdateMaintenanceWindowTarget with Replace. `resourceType` cannot be updated in
+/// AWS: a change of it needs a new registration.
+pub async fn update_window_target(
+    clients: &Clients,
+    window_id: &str,
+    target_id: &str,
+    target: &WindowTarget,
+) -> Result<(), AwsError> {
+    clients
+        .ssm
+        .update_maintenance_window_target()
+        .window_id(window_id)
+        .window_target_id(target_id)
+        .set_targets(Some(window_targets(target)))
+        .name(&target.name)
+        .set_description(target.description.clone())
+        .set_owner_information(target.owner_information.clone())
+        .replace(true)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(
+                clients,
+                "ssm",
+                "UpdateMaintenanceWindowTarget",
+                Some(&format!("{window_id}/{target_id}")),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+/// DeregisterTargetFromMaintenanceWindow with `Safe=false`: apply deregisters (or
+/// updates) the tasks naming a target before the target itself, so the safety check
+/// would only get in the way of a task AWS has not yet let go of. A target that no
+/// longer exists (`DoesNotExistException`) is done.
+pub async fn deregister_window_target(
+    clients: &Clients,
+    window_id: &str,
+    target_id: &str,
+) -> Result<(), AwsError> {
+    match clients
+        .ssm
+        .deregister_target_from_maintenance_window()
+        .window_id(window_id)
+        .window_target_id(target_id)
+        .safe(false)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("DoesNotExistException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "ssm",
+            "DeregisterTargetFromMaintenanceWindow",
+            Some(&format!("{window_id}/{target_id}")),
+            e,
+        )),
+    }
+}
+
+/// A task's `Targets`: its window targets' ids, or its own instance ids.
+fn task_targets(task: &WindowTask, target_ids: &[String]) -> Vec<Target> {
+    let (key, values) = if task.instance_ids.is_empty() {
+        (TASK_TARGET_WINDOW_TARGETS, target_ids)
+    } else {
+        (TARGET_INSTANCE_IDS, task.instance_ids.as_slice())
+    };
+    if values.is_empty() {
+        return Vec::new();
+    }
+    vec![Target::builder()
+        .key(key)
+        .set_values(Some(values.to_vec()))
+        .build()]
+}
+
+/// Registers a task on the targets `target_ids`; returns its WindowTaskId.
+pub async fn register_window_task(
+    clients: &Clients,
+    window_id: &str,
+    task: &WindowTask,
+    target_ids: &[String],
+    token: &str,
+) -> Result<String, AwsError> {
+    let targets = task_targets(task, target_ids);
+    let out = clients
+        .ssm
+        .register_task_with_maintenance_window()
+        .window_id(window_id)
+        .set_targets((!targets.is_empty()).then_some(targets))
+        .task_arn(&task.task_arn)
+        .task_type(wire::<MaintenanceWindowTaskType>(&task.task_type))
+        .set_priority(task.priority.map(to_i32))
+        .set_max_concurrency(task.max_concurrency.clone())
+        .set_max_errors(task.max_errors.clone())
+        .set_cutoff_behavior(
+            task.cutoff_behavior
+                .as_ref()
+                .map(wire::<MaintenanceWindowTaskCutoffBehavior>),
+        )
+        .set_service_role_arn(task.service_role_arn.clone())
+        .name(&task.name)
+        .set_description(task.description.clone())
+        .set_task_invocation_parameters(invocation::to_sdk(task))
+        .client_token(token)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(
+                clients,
+                "ssm",
+                "RegisterTaskWithMaintenanceWindow",
+                Some(&format!("{window_id}/{}", task.name)),
+                e,
+            )
+        })?;
+    Ok(out.window_task_id().unwrap_or_default().to_string())
+}
+
+/// UpdateMaintenanceWindowTask. `task` is what the task must be, with the settings the
+/// spec is silent about already taken from the live task (`apply::window`), so the
+/// request names every modelled field; priority and cutoff behaviour go out at their
+/// defaults when unset, and `Targets` always (an empty list clears them).
+///
+/// Without `replace`, AWS leaves every field the request leaves out as it is, so the
+/// task's logging and alarm configuration (which the format does not model) survive.
+/// A field the spec dropped (description, service role, limits, parameters) can only
+/// be cleared with `Replace=true`, which resets every field left out: then the task is
+/// read first (GetMaintenanceWindowTask) and its `LoggingInfo` and
+/// `AlarmConfiguration` are sent back as they are, so Replace resets only what the
+/// format models.
+pub async fn update_window_task(
+    clients: &Clients,
+    window_id: &str,
+    task_id: &str,
+    task: &WindowTask,
+    target_ids: &[String],
+    replace: bool,
+) -> Result<(), AwsError> {
+    const OP: &str = "UpdateMaintenanceWindowTask";
+    let resource = format!("{window_id}/{task_id}");
+    let mut request = clients
+        .ssm
+        .update_maintenance_window_task()
+        .window_id(window_id)
+        .window_task_id(task_id)
+        .set_targets(Some(task_targets(task, target_ids)))
+        .task_arn(&task.task_arn)
+        .priority(task.priority.map_or(1, to_i32))
+        .set_max_concurrency(task.max_concurrency.clone())
+        .set_max_errors(task.max_errors.clone())
+        .cutoff_behavior(wire::<MaintenanceWindowTaskCutoffBehavior>(
+            &task.cutoff_behavior.unwrap_or(CutoffBehavior::ContinueTask),
+        ))
+        .set_service_role_arn(task.service_role_arn.clone())
+        .name(&task.name)
+        .set_description(task.description.clone())
+        .set_task_invocation_parameters(invocation::to_sdk(task));
+    if replace {
+        let got = clients
+            .ssm
+            .get_maintenance_window_task()
+            .window_id(window_id)
+            .window_task_id(task_id)
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "ssm",
+                    "GetMaintenanceWindowTask",
+                    Some(&resource),
+                    e,
+                )
+            })?;
+        request = request
+            .set_logging_info(got.logging_info().cloned())
+            .set_alarm_configuration(got.alarm_configuration().cloned())
+            .replace(true);
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&resource), e))?;
+    Ok(())
+}
+
+/// DeregisterTaskFromMaintenanceWindow; a task that no longer exists is done.
+pub async fn deregister_window_task(
+    clients: &Clients,
+    window_id: &str,
+    task_id: &str,
+) -> Result<(), AwsError> {
+    match clients
+        .ssm
+        .deregister_task_from_maintenance_window()
+        .window_id(window_id)
+        .window_task_id(task_id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some("DoesNotExistException") => Ok(()),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "ssm",
+            "DeregisterTaskFromMaintenanceWindow",
+            Some(&format!("{window_id}/{task_id}")),
+            e,
+        )),
+    }
+}

@@ -1,0 +1,261 @@
+//! The pure half of `driftless audit`: AWS Config-style verdicts of the guardrails of
+//! driftless.yaml on live resources (COMPLIANT / NON_COMPLIANT per rule and resource).
+//!
+//! Live resources are read into the spec types (`crate::live`) by the AWS door, and
+//! each guardrail is evaluated on them with the same functions validation uses on
+//! documents (`crate::spec::guardrail`). [`evaluate_target`] is pure; reading lives in
+//! the binary crate's `audit` module. Owned resources point at their spec file.
+//! [`live_kinds`] says which kinds to read, and is also what the IAM policy grants
+//! reads of for `driftless audit`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::live::{Live, LiveTarget, Tagged};
+use crate::plan::TargetError;
+use crate::spec::guardrail::{Enforcement, Evaluation, Guardrail, RuleName, Subject};
+use crate::spec::{Kind, Resource};
+
+/// AWS Config's compliance types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Compliance {
+    Compliant,
+    NonCompliant,
+}
+
+impl Compliance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compliance::Compliant => "COMPLIANT",
+            Compliance::NonCompliant => "NON_COMPLIANT",
+        }
+    }
+}
+
+/// One rule's verdict on one live resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceEvaluation {
+    pub target: String,
+    pub rule: RuleName,
+    pub enforcement: Enforcement,
+    pub kind: Kind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    pub compliance: Compliance,
+    /// Why it is non-compliant (AWS Config's annotation), one entry per finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub annotations: Vec<String>,
+    /// Whether this driftless instance owns the resource.
+    pub owned: bool,
+    /// `path:line` of the document that manages it, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
+}
+
+/// Counts over every evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditSummary {
+    pub compliant: usize,
+    pub non_compliant: usize,
+}
+
+/// The result of `driftless audit`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Audit {
+    pub format_version: u32,
+    pub revision: String,
+    /// The targets audited, in order.
+    pub targets: Vec<String>,
+    /// How many guardrails driftless.yaml has.
+    pub guardrails: usize,
+    pub summary: AuditSummary,
+    /// Sorted by target, rule, kind and name.
+    pub evaluations: Vec<ResourceEvaluation>,
+    /// Targets that could not be read (none of their resources are evaluated), in
+    /// order; as `plan`'s `errors`.
+    #[serde(default)]
+    pub errors: Vec<TargetError>,
+}
+
+impl Audit {
+    pub fn new(
+        revision: &str,
+        targets: Vec<String>,
+        guardrails: usize,
+        mut evaluations: Vec<ResourceEvaluation>,
+    ) -> Audit {
+        evaluations.sort_by(|a, b| {
+            (&a.target, a.rule, a.kind, &a.name).cmp(&(&b.target, b.rule, b.kind, &b.name))
+        });
+        let non_compliant = evaluations
+            .iter()
+            .filter(|e| e.compliance == Compliance::NonCompliant)
+            .count();
+        Audit {
+            format_version: 1,
+            revision: revision.to_string(),
+            targets,
+            guardrails,
+            summary: AuditSummary {
+                compliant: evaluations.len() - non_compliant,
+                non_compliant,
+            },
+            evaluations,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Whether `target` failed to be read.
+    pub fn failed(&self, target: &str) -> bool {
+        self.errors.iter().any(|e| e.target == target)
+    }
+}
+
+/// The kinds of live resources the guardrails look at.
+pub fn live_kinds(guardrails: &[Guardrail]) -> BTreeSet<Kind> {
+    guardrails
+        .iter()
+        .flat_map(|g| g.kinds())
+        .filter(|k| *k != Kind::LogRetentionPolicy)
+        .collect()
+}
+
+/// Non-compliant resources per rule (every rule of `guardrails` present, 0 included),
+/// for status and metrics.
+pub fn non_compliant_by_rule(
+    guardrails: &[Guardrail],
+    evaluations: &[ResourceEvaluation],
+) -> BTreeMap<String, usize> {
+    let mut out: BTreeMap<String, usize> = guardrails
+        .iter()
+        .map(|g| (g.rule.as_str().to_string(), 0))
+        .collect();
+    for e in evaluations
+        .iter()
+        .filter(|e| e.compliance == Compliance::NonCompliant)
+    {
+        *out.entry(e.rule.as_str().to_string()).or_default() += 1;
+    }
+    out
+}
+
+/// A live resource as the guardrails see it.
+struct LiveSubject<'a> {
+    kind: Kind,
+    name: &'a str,
+    arn: Option<&'a str>,
+    owned: bool,
+    subject: Subject<'a>,
+}
+
+fn subject<'a, S: Tagged>(
+    kind: Kind,
+    live: &'a Live<S>,
+    instance: &str,
+    subject: Subject<'a>,
+) -> LiveSubject<'a> {
+    LiveSubject {
+        kind,
+        name: &live.name,
+        arn: live.arn.as_deref(),
+        owned: live.owned_by(instance),
+        subject,
+    }
+}
+
+fn subjects<'a>(live: &'a LiveTarget, instance: &str) -> Vec<LiveSubject<'a>> {
+    let mut out = Vec::new();
+    for a in &live.alarms {
+        out.push(subject(
+            Kind::MetricAlarm,
+            a,
+            instance,
+            Subject::MetricAlarm(&a.spec),
+        ));
+    }
+    for g in &live.log_groups {
+        out.push(subject(
+            Kind::LogGroup,
+            g,
+            instance,
+            Subject::LogGroup(&g.spec),
+        ));
+    }
+    for b in &live.patch_baselines {
+        out.push(subject(
+            Kind::PatchBaseline,
+            b,
+            instance,
+            Subject::PatchBaseline(&b.spec),
+        ));
+    }
+    for w in &live.maintenance_windows {
+        let s = Subject::MaintenanceWindow(&w.spec);
+        out.push(subject(Kind::MaintenanceWindow, w, instance, s));
+    }
+    for v in &live.backup_vaults {
+        let s = Subject::BackupVault(&v.vault.spec);
+        out.push(subject(Kind::BackupVault, &v.vault, instance, s));
+    }
+    for p in &live.backup_plans {
+        out.push(subject(
+            Kind::BackupPlan,
+            p,
+            instance,
+            Subject::BackupPlan(&p.spec),
+        ));
+    }
+    out
+}
+
+/// Every guardrail on every live resource of one target. Pure.
+pub fn evaluate_target(
+    target: &str,
+    guardrails: &[Guardrail],
+    live: &LiveTarget,
+    desired: &[&Resource],
+    instance: &str,
+) -> Vec<ResourceEvaluation> {
+    let specs: BTreeMap<(Kind, &str), String> = desired
+        .iter()
+        .map(|r| {
+            let at = format!("{}:{}", r.origin.path, r.origin.line);
+            ((r.kind(), r.name()), at)
+        })
+        .collect();
+    let subjects = subjects(live, instance);
+    let mut out = Vec::new();
+    for g in guardrails {
+        for s in &subjects {
+            let Some(evaluation) = g.evaluate(s.name, s.subject) else {
+                continue;
+            };
+            let (compliance, annotations) = match evaluation {
+                Evaluation::Compliant => (Compliance::Compliant, Vec::new()),
+                Evaluation::NonCompliant(findings) => (
+                    Compliance::NonCompliant,
+                    findings.into_iter().map(|f| f.message).collect(),
+                ),
+            };
+            out.push(ResourceEvaluation {
+                target: target.to_string(),
+                rule: g.rule,
+                enforcement: g.enforcement,
+                kind: s.kind,
+                name: s.name.to_string(),
+                arn: s.arn.map(str::to_string),
+                compliance,
+                annotations,
+                owned: s.owned,
+                spec: specs.get(&(s.kind, s.name)).cloned(),
+            });
+        }
+    }
+    out
+}

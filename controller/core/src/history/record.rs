@@ -1,0 +1,174 @@
+//! The reconcile history's records: one [`ReconcileRecord`] per reconcile of a target,
+//! with a [`ChangeRecord`] per change it made (or tried to make), as stored by
+//! `Store::record_reconcile` (in `driftless_store::state`) and read back by
+//! `Store::history`. Plain data, serialised in camelCase.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::ChangedBy;
+
+/// How a reconcile ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReconcileResult {
+    /// Live state already matched the revision.
+    NoChanges,
+    /// Every change was applied.
+    Applied,
+    /// Some changes were applied, some failed or were skipped.
+    PartiallyApplied,
+    /// Nothing could be applied (read error, every change failed, ...).
+    Failed,
+    /// The revision did not validate; nothing of it was applied.
+    Invalid,
+    /// Changes were found and reported, not applied (plan only, suspended target).
+    ReportedOnly,
+}
+
+impl ReconcileResult {
+    /// Every result, in declaration order.
+    pub const ALL: [ReconcileResult; 6] = [
+        ReconcileResult::NoChanges,
+        ReconcileResult::Applied,
+        ReconcileResult::PartiallyApplied,
+        ReconcileResult::Failed,
+        ReconcileResult::Invalid,
+        ReconcileResult::ReportedOnly,
+    ];
+
+    /// The stored and displayed spelling (the same as serde's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconcileResult::NoChanges => "no-changes",
+            ReconcileResult::Applied => "applied",
+            ReconcileResult::PartiallyApplied => "partially-applied",
+            ReconcileResult::Failed => "failed",
+            ReconcileResult::Invalid => "invalid",
+            ReconcileResult::ReportedOnly => "reported-only",
+        }
+    }
+
+    /// The inverse of [`as_str`](Self::as_str).
+    pub fn parse(text: &str) -> Option<ReconcileResult> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for ReconcileResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One reconcile of one target at one revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileRecord {
+    /// The database id; `None` until recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// When the reconcile started, in seconds since the Unix epoch (UTC).
+    pub started_at_unix: i64,
+    pub duration_ms: u64,
+    pub target: String,
+    /// The source revision (commit id, or a folder's content hash).
+    pub revision: String,
+    pub result: ReconcileResult,
+    #[serde(default)]
+    pub changes: Vec<ChangeRecord>,
+    /// Changes whose live value differed from what driftless last applied.
+    #[serde(default)]
+    pub drift_found: u32,
+    /// Of those, how many were put back.
+    #[serde(default)]
+    pub drift_corrected: u32,
+    /// The reconcile's own error, if it had one (not a single change's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One change of a reconcile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRecord {
+    /// The resource kind (`MetricAlarm`, `LogGroup`, ...).
+    pub kind: String,
+    pub name: String,
+    /// `create`, `update`, `replace`, `delete` or `conflict`.
+    pub action: String,
+    /// The changed fields, as the plan has them (stored as given).
+    #[serde(default)]
+    pub fields: serde_json::Value,
+    /// The live value had drifted from the last-applied one.
+    #[serde(default)]
+    pub drift: bool,
+    /// `ok`, `failed` or `skipped`.
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Of a drifted change: who made the drift, from CloudTrail (`unknown` fields when
+    /// it could not tell); absent on other changes and on records from before v4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<ChangedBy>,
+}
+
+/// A commit the controller fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionRecord {
+    pub sha: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// First line of the message.
+    pub message: String,
+    pub committed_at_unix: i64,
+    pub fetched_at_unix: i64,
+}
+
+/// Which reconciles `Store::history` returns (newest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Only this target.
+    pub target: Option<String>,
+    /// Only reconciles started at or after this time (Unix seconds).
+    pub since_unix: Option<i64>,
+    /// At most this many reconciles.
+    pub limit: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_spelling_matches_serde() {
+        for r in ReconcileResult::ALL {
+            let json = serde_json::to_value(r).unwrap();
+            assert_eq!(json, serde_json::json!(r.as_str()));
+            assert_eq!(ReconcileResult::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(ReconcileResult::parse("bogus"), None);
+    }
+
+    #[test]
+    fn records_serialise_in_camel_case() {
+        let record = ReconcileRecord {
+            id: None,
+            started_at_unix: 1,
+            duration_ms: 2,
+            target: "t".into(),
+            revision: "r".into(),
+            result: ReconcileResult::PartiallyApplied,
+            changes: vec![],
+            drift_found: 0,
+            drift_corrected: 0,
+            error: None,
+        };
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["startedAtUnix"], 1);
+        assert_eq!(json["durationMs"], 2);
+        assert_eq!(json["result"], "partially-applied");
+        let back: ReconcileRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, record);
+    }
+}

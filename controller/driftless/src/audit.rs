@@ -1,0 +1,162 @@
+//! `driftless audit`: the guardrails of driftless.yaml evaluated on the live estate,
+//! the way AWS Config reports its evaluations (COMPLIANT / NON_COMPLIANT per rule and
+//! resource).
+//!
+//! Every live resource of the guardrails' kinds is read in each selected target,
+//! owned or not (`aws::read_every`: the plan's readers in their "every resource"
+//! mode, batched the same way), and each guardrail is evaluated on it with the same
+//! functions `validate` uses on documents (`crate::spec::guardrail`). Reading is the only
+//! I/O; `driftless_core::audit::evaluate_target` is pure. Owned resources point at their spec file.
+//!
+//! A target whose read fails (credentials, a role that cannot be assumed, access
+//! denied) is reported in [`Audit::errors`], as `plan` reports it, and the other
+//! targets are audited as usual.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+pub use driftless_core::audit::*;
+
+use crate::aws::{self, AwsError, AwsOptions, Clients};
+use crate::engine::{EngineError, MAX_CONCURRENT_TARGETS};
+use crate::plan::TargetError;
+use crate::spec::config::DEFAULT_TARGET;
+use crate::spec::Resource;
+use crate::validate::Loaded;
+
+/// Reads every selected target's live resources of the guardrails' kinds and
+/// evaluates the guardrails on them.
+pub async fn audit(
+    loaded: &Loaded,
+    targets: &[String],
+    options: &AwsOptions,
+) -> Result<Audit, EngineError> {
+    let config = &loaded.state.config;
+    // Targets or groups, as for plan.
+    let selected = crate::engine::select_targets(config, targets)?;
+    let kinds = live_kinds(&config.guardrails);
+    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in &selected {
+        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let (name, options, kinds, limit) =
+            (name.clone(), options.clone(), kinds.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let read = async {
+                let clients = Clients::for_target(&name, target_config.as_ref(), &options).await?;
+                aws::read_every(&clients, &kinds).await
+            };
+            let read = read.await;
+            (name, read)
+        });
+    }
+    let mut evaluations = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (name, read) = joined.map_err(|e| AwsError::Setup {
+            target: DEFAULT_TARGET.into(),
+            message: format!("a read task failed: {e}"),
+            hint: "this is a bug in driftless; please report it".into(),
+        })?;
+        let live = match read {
+            Ok(live) => live,
+            Err(e) => {
+                errors.push(TargetError {
+                    target: name,
+                    message: e.detail(),
+                    hint: e.hint(),
+                });
+                continue;
+            }
+        };
+        let desired: Vec<&Resource> = loaded
+            .state
+            .resources
+            .iter()
+            .filter(|r| r.targets.contains(&name))
+            .collect();
+        evaluations.extend(evaluate_target(
+            &name,
+            &config.guardrails,
+            &live,
+            &desired,
+            config.instance(),
+        ));
+    }
+    errors.sort_by(|a, b| a.target.cmp(&b.target));
+    let mut audit = Audit::new(
+        &loaded.revision,
+        selected,
+        config.guardrails.len(),
+        evaluations,
+    );
+    audit.errors = errors;
+    Ok(audit)
+}
+/// One target's evaluations with clients already built (the controller's resync).
+pub async fn audit_target(
+    clients: &Clients,
+    loaded: &Loaded,
+    target: &str,
+) -> Result<Vec<ResourceEvaluation>, AwsError> {
+    let config = &loaded.state.config;
+    let live = aws::read_every(clients, &live_kinds(&config.guardrails)).await?;
+    let desired: Vec<&Resource> = loaded
+        .state
+        .resources
+        .iter()
+        .filter(|r| r.targets.iter().any(|t| t == target))
+        .collect();
+    Ok(evaluate_target(
+        target,
+        &config.guardrails,
+        &live,
+        &desired,
+        config.instance(),
+    ))
+}
+
+/// How `driftless audit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// What `driftless audit` prints, whether anything is non-compliant (exit 2), and
+/// whether a target could not be read (exit 1, which wins).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub output: String,
+    pub non_compliant: bool,
+    pub failed: bool,
+}
+
+/// The `driftless audit` command: load the source (refused like any command when it
+/// is invalid), audit the selected targets, render.
+pub async fn run(
+    location: &crate::source::SourceLocation,
+    state_dir: &std::path::Path,
+    targets: &[String],
+    options: &AwsOptions,
+    format: Format,
+) -> Result<Outcome, EngineError> {
+    let snapshot = crate::source::read_source(location, state_dir)
+        .await
+        .map_err(|e| EngineError::Load(crate::validate::LoadError::Source(e)))?;
+    let loaded = crate::validate::load_snapshot(snapshot)?;
+    let audit = audit(&loaded, targets, options).await?;
+    let output = match format {
+        Format::Text => crate::render::audit::text(&audit),
+        Format::Json => crate::render::audit::json(&audit),
+        Format::Markdown => crate::render::audit::markdown(&audit),
+    };
+    Ok(Outcome {
+        output,
+        non_compliant: audit.summary.non_compliant > 0,
+        failed: !audit.errors.is_empty(),
+    })
+}

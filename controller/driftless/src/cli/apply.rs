@@ -1,0 +1,234 @@
+//! `driftless apply`: plan, then make the changes (asks on a terminal unless
+//! `--auto-approve`), or apply exactly a saved plan; record the apply in the state.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use super::{
+    color_wanted, engine_failure, load_state, plan_source, wait_for_shutdown, CliError, CliResult,
+    DeleteArgs, Output, SourceArgs,
+};
+use crate::apply::{ApplyError, ApplyOptions, ApplyReport, Cancel};
+use crate::aws::AwsOptions;
+use crate::engine::Planned;
+use crate::plan::{Action, Plan};
+use crate::render;
+use crate::spec::diagnostic::plural;
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Apply exactly this saved plan (from `plan --out`); refused if anything changed.
+    pub plan_file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub deletes: DeleteArgs,
+    /// Allow deleting vaults with recovery points and log groups holding events.
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    /// SDK retry mode for throttling and transient errors.
+    #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
+    pub retry_mode: RetryMode,
+    /// No colours (also NO_COLOR=1).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetryMode {
+    Standard,
+    Adaptive,
+}
+
+pub async fn run(args: &ApplyArgs) -> CliResult {
+    let mut state = load_state(&args.source.state_dir);
+    let aws = AwsOptions {
+        adaptive_retry: args.retry_mode == RetryMode::Adaptive,
+        ..AwsOptions::default()
+    };
+    let request = args
+        .deletes
+        .request(&args.source, aws, state.records.clone());
+    let started = std::time::SystemTime::now();
+    let planned = match plan_source(&args.source, &request).await {
+        Ok(p) => p,
+        Err(e) => return engine_failure(e, Output::Text),
+    };
+    eprint!(
+        "{}",
+        crate::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
+    );
+    if let Some(file) = &args.plan_file {
+        if let Some(code) = refuse_stale(file, &planned.plan)? {
+            return Ok(code);
+        }
+    }
+    let style = render::text::Style {
+        color: color_wanted(args.no_color),
+    };
+    print!("{}", render::text::render(&planned.plan, style));
+    if let Some(code) = nothing_to_write(&planned.plan) {
+        return Ok(code);
+    }
+    if !args.auto_approve && args.plan_file.is_none() && !confirmed()? {
+        return Ok(ExitCode::from(1));
+    }
+    let cancel = Cancel::default();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        wait_for_shutdown().await;
+        eprintln!("\ninterrupted: finishing calls in flight, starting no new changes");
+        on_signal.cancel();
+    });
+    let options = ApplyOptions {
+        allow_data_loss: args.allow_data_loss,
+    };
+    let report = crate::apply::apply(&planned, &options, &cancel, &mut state.records).await;
+    if let Err(e) = state.save(&args.source.state_dir) {
+        eprintln!("warning: {e}; drift detection will not know about this apply");
+    }
+    record_history(&args.source.state_dir, &planned, &report, started);
+    Ok(summarise(&planned.plan, &report))
+}
+
+/// Exit 1 when the saved plan no longer matches a fresh one (nothing is applied).
+fn refuse_stale(file: &Path, fresh: &Plan) -> Result<Option<ExitCode>, CliError> {
+    let text = std::fs::read_to_string(file).map_err(CliError::io(format!(
+        "reading the saved plan {}",
+        file.display()
+    )))?;
+    let saved: Plan = serde_json::from_str(&text).map_err(|source| CliError::Json {
+        what: format!(
+            "{} is not a plan written by `driftless plan --out`",
+            file.display()
+        ),
+        source,
+    })?;
+    let Some(why) = crate::plan::saved_plan_mismatch(&saved, fresh) else {
+        return Ok(None);
+    };
+    eprintln!(
+        "error: the saved plan {} is stale: {why}; nothing was applied",
+        file.display()
+    );
+    eprintln!(
+        "  hint: run `driftless plan --out {}` again and review it",
+        file.display()
+    );
+    Ok(Some(ExitCode::from(1)))
+}
+
+/// The exit code when nothing in the plan can be written (conflicts, report-only
+/// changes and failed targets aside); `None` when there is something to apply.
+fn nothing_to_write(plan: &Plan) -> Option<ExitCode> {
+    let writable = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Conflict && !c.report_only)
+        .count();
+    if writable > 0 {
+        return None;
+    }
+    if !plan.errors.is_empty() {
+        println!(
+            "\nNothing to apply in the targets planned; {} not planned.",
+            plural(plan.errors.len(), "failed target")
+        );
+        return Some(ExitCode::from(1));
+    }
+    if plan.summary.conflict > 0 {
+        println!(
+            "\nNothing to apply; {} not written.",
+            plural(plan.summary.conflict, "conflict")
+        );
+        return Some(ExitCode::from(1));
+    }
+    Some(ExitCode::SUCCESS)
+}
+
+/// Asks for `yes` on a terminal; off a terminal there is nobody to ask.
+fn confirmed() -> Result<bool, CliError> {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: apply needs confirmation, and standard input is not a terminal; nothing was applied");
+        eprintln!("  hint: pass --auto-approve, or apply a reviewed plan: `driftless plan --out plan.json` then `driftless apply plan.json`");
+        return Ok(false);
+    }
+    print!("\nDo you want to make these changes? Only 'yes' is accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        eprintln!("apply cancelled; nothing was applied");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Prints each failed change with its hint and the summary line; exit 1 when anything
+/// failed, conflicted or could not be planned.
+fn summarise(plan: &Plan, report: &ApplyReport) -> ExitCode {
+    let mut failed = 0;
+    for outcome in report.failed() {
+        let c = &outcome.change;
+        if let Err(e) = &outcome.result {
+            failed += 1;
+            eprintln!(
+                "error: target `{}`: {} `{}` ({}): {e}",
+                c.target,
+                c.kind,
+                c.name,
+                crate::spec::wire_name(&c.action)
+            );
+            if let ApplyError::Aws(aws) = e {
+                if let Some(hint) = aws.hint() {
+                    eprintln!("  hint: {hint}");
+                }
+            }
+        }
+    }
+    let (conflicts, target_errors) = (plan.summary.conflict, plan.errors.len());
+    println!(
+        "\nApply complete: {} made, {} failed, {} not written{}.",
+        plural(report.succeeded(), "change"),
+        failed,
+        plural(conflicts, "conflict"),
+        if target_errors > 0 {
+            format!("; {} not planned", plural(target_errors, "failed target"))
+        } else {
+            String::new()
+        }
+    );
+    if failed > 0 || conflicts > 0 || target_errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Records the apply in the history, one reconcile per target (best effort: a
+/// history that cannot be written is a warning, not a failed apply).
+fn record_history(
+    dir: &Path,
+    planned: &Planned,
+    report: &ApplyReport,
+    started: std::time::SystemTime,
+) {
+    let mut store = match crate::state::Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: history not recorded: {e}");
+            return;
+        }
+    };
+    for record in crate::reconcile::history_records(planned, report, started) {
+        if let Err(e) = store.record_reconcile(&record) {
+            eprintln!("warning: history not recorded: {e}");
+        }
+    }
+}
