@@ -20,6 +20,7 @@ mod git_ssh;
 mod hostile_input;
 mod iam;
 mod import;
+mod layers;
 mod metric_filter;
 mod notify;
 mod properties;
