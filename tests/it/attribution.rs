@@ -8,9 +8,9 @@ use aws_credential_types::Credentials;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
-use crate::cli::{http, Repo};
 use crate::emulator::Emulator;
 use crate::notify::Sink;
+use crate::support::{http, Repo};
 
 const ALARM: &str = "apiVersion: driftless.dev/v1
 kind: MetricAlarm

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use aws_sdk_backup::types::{BackupVaultEvent, Condition, ConditionType};
 use serde_json::{json, Value};
 
-use crate::cli::{writes, Repo};
+use crate::support::{changes, rt, writes, Repo};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:111111111111:backup-events";
 
@@ -39,14 +39,6 @@ spec:
 
 /// A log group so the repository is never empty once the vault leaves it.
 const KEEP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /backup-complete/keep}\nspec: {}\n";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
-}
-
-fn changes(plan: &Value) -> Vec<Value> {
-    plan["changes"].as_array().cloned().unwrap_or_default()
-}
 
 /// The (path, drift) of every field change of the one change named `name`.
 fn fields_of(plan: &Value, name: &str) -> Vec<(String, bool)> {

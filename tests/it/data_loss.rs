@@ -5,9 +5,8 @@
 //! replaced. Also: a log group's class change replaces it, and a key change is
 //! AssociateKmsKey / DisassociateKmsKey, both through `apply`.
 
-use serde_json::Value;
-
-use crate::cli::{Repo, Run};
+use crate::fixtures::put_one_event;
+use crate::support::{actions, Repo, Run};
 
 const VAULT: &str = "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {name: dl-vault}\nspec: {tags: {team: data}}\n";
 const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /dl/app}\nspec: {retentionInDays: 14}\n";
@@ -31,18 +30,7 @@ fn apply_code(repo: &Repo, extra: &[&str]) -> Run {
 fn planned(repo: &Repo, extra: &[&str]) -> Vec<(String, String)> {
     let mut args = vec!["plan", "--output", "json"];
     args.extend_from_slice(extra);
-    let plan: Value = repo.run(&args).json();
-    plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["action"].as_str().unwrap().into(),
-                c["name"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    actions(&repo.run(&args).json())
 }
 
 fn assert_refused(run: &Run, what: &str) {
@@ -145,30 +133,7 @@ fn a_vault_with_recovery_points_is_replaced_or_pruned_only_with_allow_data_loss(
 
 fn put_events(repo: &Repo, rt: &tokio::runtime::Runtime, group: &str) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(async {
-        logs.create_log_stream()
-            .log_group_name(group)
-            .log_stream_name("s")
-            .send()
-            .await
-            .expect("CreateLogStream");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now)
-            .message("something worth keeping")
-            .build()
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name(group)
-            .log_stream_name("s")
-            .log_events(event)
-            .send()
-            .await
-            .expect("PutLogEvents");
-    });
+    rt.block_on(put_one_event(&logs, group, "something worth keeping"));
 }
 
 /// The group as DescribeLogGroups reports it (None when it does not exist).

@@ -4,7 +4,7 @@
 
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::cli::{writes, Repo};
+use crate::support::{writes, Repo};
 
 fn config(cost_center: &str) -> String {
     format!("defaults:\n  tags: {{cost-center: \"{cost_center}\", team: platform}}\n")

@@ -6,7 +6,7 @@
 use aws_sdk_cloudwatchlogs::types::LogGroupClass;
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::cli::{writes, Repo};
+use crate::support::{writes, Repo};
 
 const DELIVERY: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /delivery/owned}\nspec: {logGroupClass: DELIVERY, tags: {team: web}}\n";
 const POLICY: &str = "apiVersion: driftless.dev/v1\nkind: LogRetentionPolicy\nmetadata: {name: delivery}\nspec: {logGroupNamePrefix: /delivery/, retentionInDays: 30}\n";

@@ -674,11 +674,11 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "first"]);
-    let first = crate::cli::head(origin.path());
+    let first = crate::support::head(origin.path());
     let url = format!("file://{}", origin.path().display());
     let webhook = sink.url(&format!("/services/{SECRET}"));
     let run_once = || {
-        let out = crate::cli::driftless(&account, state.path())
+        let out = crate::support::driftless(&account, state.path())
             .args(["run", "--once", "--source", &url, "--state-dir"])
             .arg(state.path())
             .env("DRIFTLESS_SLACK_WEBHOOK_URL", &webhook)
