@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use aws_sdk_backup::types::{BackupVaultEvent, Condition, ConditionType};
 use serde_json::{json, Value};
 
-use crate::support::{changes, rt, writes, Repo};
+use crate::support::{changes, rt, Repo};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:111111111111:backup-events";
 
@@ -55,13 +55,6 @@ fn fields_of(plan: &Value, name: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Applies and returns the write calls it made.
-fn apply_writes(repo: &Repo, extra: &[&str]) -> BTreeMap<String, u64> {
-    let before = repo.calls();
-    repo.apply(extra);
-    writes(&before, &repo.calls())
-}
-
 fn no_changes(repo: &Repo) {
     let plan = repo.plan();
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
@@ -90,7 +83,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         warnings.contains("BackupVault `locked`") && warnings.contains("immutable 3 days"),
         "{warnings}"
     );
-    let written = apply_writes(&repo, &[]);
+    let written = repo.apply_writes(&[]);
     for op in [
         "CreateBackupVault",
         "PutBackupVaultLockConfiguration",
@@ -169,7 +162,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         [("lock.maxRetentionDays".to_string(), false)]
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultLockConfiguration", 1)])
     );
     repo.write(
@@ -186,7 +179,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{paths:?}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultAccessPolicy", 1)])
     );
     let events = "[BACKUP_JOB_FAILED, COPY_JOB_FAILED]";
@@ -204,7 +197,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{paths:?}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultNotifications", 1)])
     );
     no_changes(&repo);
@@ -249,7 +242,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{drifted}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[
             ("PutBackupVaultAccessPolicy", 1),
             ("PutBackupVaultLockConfiguration", 1),
@@ -264,7 +257,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {name: locked}\nspec: {tags: {team: platform}}\n",
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[
             ("DeleteBackupVaultAccessPolicy", 1),
             ("DeleteBackupVaultLockConfiguration", 1),
@@ -278,7 +271,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
     repo.apply(&[]);
     std::fs::remove_file(repo.dir.path().join("vault.yaml")).unwrap();
     assert_eq!(
-        apply_writes(&repo, &["--prune"]),
+        repo.apply_writes(&["--prune"]),
         ops(&[("DeleteBackupVault", 1)])
     );
     let vaults = rt.block_on(backup.list_backup_vaults().send()).unwrap();
@@ -422,7 +415,7 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
         [("conditions.stringLike.Team".to_string(), false)]
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("CreateBackupSelection", 1), ("DeleteBackupSelection", 1)])
     );
     let s = selection(&rt);
@@ -441,7 +434,7 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
             false
         )]
     );
-    assert_eq!(apply_writes(&repo, &[]), ops(&[("UpdateBackupPlan", 1)]));
+    assert_eq!(repo.apply_writes(&[]), ops(&[("UpdateBackupPlan", 1)]));
     no_changes(&repo);
 
     // Out of band: the plan rewritten without advanced settings and with the archive
@@ -480,13 +473,13 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
         )],
         "{plan}"
     );
-    assert_eq!(apply_writes(&repo, &[]), ops(&[("UpdateBackupPlan", 1)]));
+    assert_eq!(repo.apply_writes(&[]), ops(&[("UpdateBackupPlan", 1)]));
     no_changes(&repo);
 
     // The plan leaves the repository: its selection and the plan go with prune (the
     // vault too, in the same file).
     std::fs::remove_file(repo.dir.path().join("plan.yaml")).unwrap();
-    let deleted = apply_writes(&repo, &["--prune"]);
+    let deleted = repo.apply_writes(&["--prune"]);
     assert_eq!(
         deleted,
         ops(&[

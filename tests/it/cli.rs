@@ -16,6 +16,18 @@ use crate::support::{
 
 pub(crate) const LOG_GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /cli/app}\nspec: {retentionInDays: 14, tags: {team: web}}\n";
 
+/// Sets [`LOG_GROUP`]'s retention to 60 days through `logs`, as an operator's
+/// console click would: drift from the 14 days in git.
+fn retention_60_by_hand(rt: &tokio::runtime::Runtime, logs: &aws_sdk_cloudwatchlogs::Client) {
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn quickstart_plans_applies_and_then_has_no_changes() {
     let repo = Repo::from_folder(&repo_root().join("examples/quickstart"));
@@ -48,9 +60,7 @@ fn quickstart_plans_applies_and_then_has_no_changes() {
     assert_eq!(again.json()["changes"], serde_json::json!([]));
 
     // A second apply writes nothing at all.
-    let before = repo.calls();
-    repo.apply(&[]);
-    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+    assert_eq!(repo.apply_writes(&[]), BTreeMap::new());
 }
 
 #[test]
@@ -59,13 +69,7 @@ fn an_out_of_band_change_is_drift_and_apply_puts_it_back() {
     repo.apply(&[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
 
     let drifted = repo.plan();
     assert_eq!(drifted.code, 2);
@@ -165,13 +169,7 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_live_state_moved() {
     assert_eq!(repo.run(&["plan", "--out", &file_arg]).code, 0);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
     let before = repo.calls();
     let refused = repo.run(&["apply", &file_arg]);
     assert_eq!(refused.code, 1);
@@ -480,7 +478,6 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
 /// Made by hand, as an existing estate would be: a baseline with its patch group, a
 /// window with a target and a task, a vault and a plan with a selection.
 fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
-    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput};
     use aws_sdk_ssm::types::{MaintenanceWindowResourceType, MaintenanceWindowTaskType, Target};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -549,19 +546,7 @@ fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
             .unwrap();
         let plan = backup
             .create_backup_plan()
-            .backup_plan(
-                BackupPlanInput::builder()
-                    .backup_plan_name("adopt-plan")
-                    .rules(
-                        BackupRuleInput::builder()
-                            .rule_name("daily")
-                            .target_backup_vault_name("adopt-vault")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
+            .backup_plan(one_rule_plan("adopt-plan", "daily", "adopt-vault", None))
             .send()
             .await
             .unwrap();
@@ -1056,13 +1041,7 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     git(origin.path(), &["commit", "-q", "-am", "fix"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
     assert_eq!(run(&["--drift-policy", "report"]).code, 0);
     let retention = |rt: &tokio::runtime::Runtime| {
         rt.block_on(
@@ -1189,15 +1168,7 @@ fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_ki
         .ok()
         .and_then(|r| r.log_groups().first().and_then(|g| g.retention_in_days()))
     };
-    let change_by_hand = || {
-        rt.block_on(
-            logs.put_retention_policy()
-                .log_group_name("/cli/app")
-                .retention_in_days(60)
-                .send(),
-        )
-        .unwrap();
-    };
+    let change_by_hand = || retention_60_by_hand(&rt, &logs);
     let history = || -> Vec<Value> {
         history_json(repo.state.path())["reconciles"]
             .as_array()
@@ -1580,13 +1551,7 @@ fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
         .app_name(aws_config::AppName::new("console-click").unwrap())
         .build();
     let logs = aws_sdk_cloudwatchlogs::Client::from_conf(config);
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
 
     let before = repo.calls();
     let plan = repo.plan();

@@ -5,7 +5,7 @@
 //! replaced. Also: a log group's class change replaces it, and a key change is
 //! AssociateKmsKey / DisassociateKmsKey, both through `apply`.
 
-use crate::fixtures::put_one_event;
+use crate::fixtures::{kms_key, put_one_event};
 use crate::support::{actions, Repo, Run};
 
 const VAULT: &str = "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {name: dl-vault}\nspec: {tags: {team: data}}\n";
@@ -14,11 +14,6 @@ const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {na
 /// empty-repository guard.
 const KEEP: &str =
     "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /dl/keep}\nspec: {}\n";
-
-fn key_arn(repo: &Repo, id: &str) -> String {
-    let a = &repo.account;
-    format!("arn:aws:kms:{}:{}:key/{id}", a.region, a.account_id)
-}
 
 fn apply_code(repo: &Repo, extra: &[&str]) -> Run {
     let mut args = vec!["apply", "--auto-approve"];
@@ -100,7 +95,7 @@ fn a_vault_with_recovery_points_is_replaced_or_pruned_only_with_allow_data_loss(
     assert_eq!(points, 1);
 
     // A new key replaces the vault: refused while it holds a recovery point.
-    let new_key = key_arn(&repo, "1234abcd-12ab-34cd-56ef-1234567890ab");
+    let new_key = kms_key(&repo.account, "1234abcd-12ab-34cd-56ef-1234567890ab");
     let keyed = VAULT.replace(
         "spec: {",
         &format!("spec: {{encryptionKeyArn: \"{new_key}\", "),
@@ -227,7 +222,7 @@ fn an_empty_log_group_changes_class_by_replacement_and_keys_by_association() {
     assert_eq!(repo.plan().code, 0);
 
     // A key on an existing group: AssociateKmsKey; taking it away: DisassociateKmsKey.
-    let key = key_arn(&repo, "0987dcba-09fe-87dc-65ba-ab0987654321");
+    let key = kms_key(&repo.account, "0987dcba-09fe-87dc-65ba-ab0987654321");
     let class = "spec: {logGroupClass: INFREQUENT_ACCESS, ";
     repo.write(
         "group.yaml",

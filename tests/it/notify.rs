@@ -661,16 +661,7 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /notify/app}\nspec:\n  retentionInDays: 14\n";
     std::fs::write(origin.path().join("driftless.yaml"), yaml).unwrap();
     std::fs::write(origin.path().join("logs.yaml"), group).unwrap();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=Ops", "-c", "user.email=ops@example.com"])
-            .args(args)
-            .current_dir(origin.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| crate::support::git(origin.path(), args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "first"]);

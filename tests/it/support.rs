@@ -184,6 +184,13 @@ impl Repo {
         run
     }
 
+    /// [`Repo::apply`], and the write calls it made ([`writes`]).
+    pub(crate) fn apply_writes(&self, extra: &[&str]) -> BTreeMap<String, u64> {
+        let before = self.calls();
+        self.apply(extra);
+        writes(&before, &self.calls())
+    }
+
     /// The calls the emulator counted in the repository's account.
     pub(crate) fn calls(&self) -> CallCounts {
         Emulator::shared().calls_of(&self.account.account_id)

@@ -10,7 +10,7 @@ use aws_sdk_ssm::types::{AlarmConfiguration, MaintenanceWindowFilter};
 use aws_sdk_ssm::Client;
 use serde_json::{json, Value};
 
-use crate::support::{changes, rt, writes, Repo};
+use crate::support::{changes, rt, Repo};
 
 const WINDOW: &str = r#"apiVersion: driftless.dev/v1
 kind: MaintenanceWindow
@@ -255,10 +255,8 @@ fn every_task_setting_round_trips_changes_alone_drifts_alone_and_is_deleted() {
         c[0]["fields"],
         json!([{"path": "runCommand.timeoutSeconds", "live": 600, "desired": 900}])
     );
-    let before = repo.calls();
-    repo.apply(&[]);
     assert_eq!(
-        writes(&before, &repo.calls()),
+        repo.apply_writes(&[]),
         BTreeMap::from([("ssm:UpdateMaintenanceWindowTask".to_string(), 1)])
     );
     let patch = get_task(&ssm, &rt, &window, &tasks["patch"]);
