@@ -296,15 +296,10 @@ fn a_no_change_plan_costs_the_documented_number_of_calls() {
             for i in 0..n {
                 let alarm = format!("budget-{i:04}");
                 let group = format!("/budget/{i:04}");
-                cw.put_metric_alarm()
-                    .alarm_name(&alarm)
-                    .namespace("AWS/EC2")
-                    .metric_name("CPUUtilization")
-                    .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+                put_cpu_alarm(&cw, &alarm)
                     .period(300)
                     .evaluation_periods(3)
                     .threshold(80.0)
-                    .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
                     .tags(aws_sdk_cloudwatch::types::Tag::builder().key("driftless.dev/managed-by").value("driftless").build())
                     .send()
                     .await

@@ -6,9 +6,11 @@
 //! controller (`driftless run`) with its HTTP endpoints.
 //!
 //! What resources look like (specs) and how a test seeds them with the SDK live in
-//! `fixtures.rs`; the emulator itself in `emulator.rs`. Nothing here asserts on what
-//! driftless does: the checks stay in the tests (the secret scans of [`Repo::run_raw`]
-//! and the controller's stderr aside, which every run gets).
+//! `fixtures.rs`; the emulator itself in `emulator.rs`. The checks on what driftless
+//! does stay in the tests: a helper here fails a test only when its own step cannot
+//! be done (an apply that fails, a history that cannot be read, a controller that
+//! does not answer) or when a secret is printed (the scans of [`Repo::run_raw`] and
+//! of the controller's stderr, which every such run gets).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
