@@ -8,9 +8,10 @@ use aws_credential_types::Credentials;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
-use crate::cli::{http, Repo};
 use crate::emulator::Emulator;
+use crate::fixtures::put_cpu_alarm;
 use crate::notify::Sink;
+use crate::support::{http, Repo};
 
 const ALARM: &str = "apiVersion: driftless.dev/v1
 kind: MetricAlarm
@@ -76,16 +77,10 @@ async fn alice_raises_the_threshold(repo: &Repo) {
         .endpoint_url(Emulator::shared().endpoint())
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .build();
-    aws_sdk_cloudwatch::Client::new(&alice)
-        .put_metric_alarm()
-        .alarm_name("attributed-cpu")
-        .namespace("AWS/EC2")
-        .metric_name("CPUUtilization")
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+    put_cpu_alarm(&aws_sdk_cloudwatch::Client::new(&alice), "attributed-cpu")
         .period(300)
         .evaluation_periods(2)
         .threshold(95.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
         .send()
         .await
         .unwrap();

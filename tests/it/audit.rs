@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use crate::cli::Repo;
+use crate::fixtures::{create_log_group_keeping, put_cpu_alarm};
+use crate::support::Repo;
 
 const CONFIG: &str = "guardrails:
   - rule: cw-loggroup-retention-period-check
@@ -46,29 +47,9 @@ fn seed(repo: &Repo) {
     let sdk = repo.sdk();
     rt.block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-        logs.create_log_group()
-            .log_group_name("/legacy/app")
-            .send()
-            .await
-            .unwrap();
-        logs.put_retention_policy()
-            .log_group_name("/legacy/app")
-            .retention_in_days(90)
-            .send()
-            .await
-            .unwrap();
-        aws_sdk_cloudwatch::Client::new(&sdk)
-            .put_metric_alarm()
-            .alarm_name("legacy-silent")
-            .namespace("AWS/EC2")
-            .metric_name("CPUUtilization")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(60)
-            .evaluation_periods(1)
+        create_log_group_keeping(&logs, "/legacy/app", 90).await;
+        put_cpu_alarm(&aws_sdk_cloudwatch::Client::new(&sdk), "legacy-silent")
             .threshold(90.0)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
             .send()
             .await
             .unwrap();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use aws_sdk_backup::types::{BackupVaultEvent, Condition, ConditionType};
 use serde_json::{json, Value};
 
-use crate::cli::{writes, Repo};
+use crate::support::{changes, rt, Repo};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:111111111111:backup-events";
 
@@ -40,14 +40,6 @@ spec:
 /// A log group so the repository is never empty once the vault leaves it.
 const KEEP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /backup-complete/keep}\nspec: {}\n";
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
-}
-
-fn changes(plan: &Value) -> Vec<Value> {
-    plan["changes"].as_array().cloned().unwrap_or_default()
-}
-
 /// The (path, drift) of every field change of the one change named `name`.
 fn fields_of(plan: &Value, name: &str) -> Vec<(String, bool)> {
     let all = changes(plan);
@@ -61,13 +53,6 @@ fn fields_of(plan: &Value, name: &str) -> Vec<(String, bool)> {
         .iter()
         .map(|f| (f["path"].as_str().unwrap().to_string(), c["drift"] == true))
         .collect()
-}
-
-/// Applies and returns the write calls it made.
-fn apply_writes(repo: &Repo, extra: &[&str]) -> BTreeMap<String, u64> {
-    let before = repo.calls();
-    repo.apply(extra);
-    writes(&before, &repo.calls())
 }
 
 fn no_changes(repo: &Repo) {
@@ -98,7 +83,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         warnings.contains("BackupVault `locked`") && warnings.contains("immutable 3 days"),
         "{warnings}"
     );
-    let written = apply_writes(&repo, &[]);
+    let written = repo.apply_writes(&[]);
     for op in [
         "CreateBackupVault",
         "PutBackupVaultLockConfiguration",
@@ -177,7 +162,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         [("lock.maxRetentionDays".to_string(), false)]
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultLockConfiguration", 1)])
     );
     repo.write(
@@ -194,7 +179,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{paths:?}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultAccessPolicy", 1)])
     );
     let events = "[BACKUP_JOB_FAILED, COPY_JOB_FAILED]";
@@ -212,7 +197,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{paths:?}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("PutBackupVaultNotifications", 1)])
     );
     no_changes(&repo);
@@ -257,7 +242,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "{drifted}"
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[
             ("PutBackupVaultAccessPolicy", 1),
             ("PutBackupVaultLockConfiguration", 1),
@@ -272,7 +257,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
         "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {name: locked}\nspec: {tags: {team: platform}}\n",
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[
             ("DeleteBackupVaultAccessPolicy", 1),
             ("DeleteBackupVaultLockConfiguration", 1),
@@ -286,7 +271,7 @@ fn vault_lock_access_policy_and_notifications_round_trip_drift_and_prune() {
     repo.apply(&[]);
     std::fs::remove_file(repo.dir.path().join("vault.yaml")).unwrap();
     assert_eq!(
-        apply_writes(&repo, &["--prune"]),
+        repo.apply_writes(&["--prune"]),
         ops(&[("DeleteBackupVault", 1)])
     );
     let vaults = rt.block_on(backup.list_backup_vaults().send()).unwrap();
@@ -430,7 +415,7 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
         [("conditions.stringLike.Team".to_string(), false)]
     );
     assert_eq!(
-        apply_writes(&repo, &[]),
+        repo.apply_writes(&[]),
         ops(&[("CreateBackupSelection", 1), ("DeleteBackupSelection", 1)])
     );
     let s = selection(&rt);
@@ -449,7 +434,7 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
             false
         )]
     );
-    assert_eq!(apply_writes(&repo, &[]), ops(&[("UpdateBackupPlan", 1)]));
+    assert_eq!(repo.apply_writes(&[]), ops(&[("UpdateBackupPlan", 1)]));
     no_changes(&repo);
 
     // Out of band: the plan rewritten without advanced settings and with the archive
@@ -488,13 +473,13 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
         )],
         "{plan}"
     );
-    assert_eq!(apply_writes(&repo, &[]), ops(&[("UpdateBackupPlan", 1)]));
+    assert_eq!(repo.apply_writes(&[]), ops(&[("UpdateBackupPlan", 1)]));
     no_changes(&repo);
 
     // The plan leaves the repository: its selection and the plan go with prune (the
     // vault too, in the same file).
     std::fs::remove_file(repo.dir.path().join("plan.yaml")).unwrap();
-    let deleted = apply_writes(&repo, &["--prune"]);
+    let deleted = repo.apply_writes(&["--prune"]);
     assert_eq!(
         deleted,
         ops(&[

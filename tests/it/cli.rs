@@ -3,192 +3,30 @@
 //! through the AWS SDK the way an operator's console click would.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::emulator::{CallCounts, Emulator, TestAccount};
-
-/// A desired-state repository in a temporary folder, bound to a fresh account.
-/// The binary with a clean environment (HOME = `home`), and AWS pointed at the
-/// emulator as `account` (its region, 3 attempts per call, no colour, no terminal).
-pub(crate) fn driftless(account: &TestAccount, home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_driftless"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env("AWS_ENDPOINT_URL", Emulator::shared().endpoint())
-        .env("AWS_ACCESS_KEY_ID", &account.account_id)
-        .env("AWS_SECRET_ACCESS_KEY", crate::secrets::AWS_SECRET_KEY)
-        .env("AWS_REGION", &account.region)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_MAX_ATTEMPTS", "3")
-        .stdin(Stdio::null());
-    command
-}
-
-pub(crate) struct Repo {
-    pub(crate) dir: tempfile::TempDir,
-    pub(crate) state: tempfile::TempDir,
-    pub(crate) account: TestAccount,
-}
-
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl Run {
-    pub(crate) fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-impl Repo {
-    pub(crate) fn new(files: &[(&str, &str)]) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().unwrap(),
-            state: tempfile::tempdir().unwrap(),
-            account: TestAccount::new(),
-        };
-        for (path, text) in files {
-            repo.write(path, text);
-        }
-        repo
-    }
-
-    pub(crate) fn from_folder(folder: &Path) -> Repo {
-        let repo = Repo::new(&[]);
-        copy_tree(folder, repo.dir.path());
-        repo
-    }
-
-    pub(crate) fn write(&self, path: &str, text: &str) {
-        let p = self.dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    pub(crate) fn run(&self, args: &[&str]) -> Run {
-        let source = self.dir.path().to_string_lossy().into_owned();
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--source", &source]);
-        self.run_raw(&all)
-    }
-
-    /// Runs the binary with `args` and the state dir, but no `--source`.
-    pub(crate) fn run_raw(&self, args: &[&str]) -> Run {
-        let out = driftless(&self.account, self.state.path())
-            .args(args)
-            .arg("--state-dir")
-            .arg(self.state.path())
-            .output()
-            .unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        crate::secrets::assert_clean("stdout", &run.stdout);
-        crate::secrets::assert_clean("stderr", &run.stderr);
-        run
-    }
-
-    pub(crate) fn plan(&self) -> Run {
-        self.run(&["plan", "--detailed-exitcode", "--output", "json"])
-    }
-
-    pub(crate) fn apply(&self, extra: &[&str]) -> Run {
-        let mut args = vec!["apply", "--auto-approve"];
-        args.extend_from_slice(extra);
-        let run = self.run(&args);
-        assert_eq!(run.code, 0, "apply failed:\n{}\n{}", run.stdout, run.stderr);
-        run
-    }
-
-    pub(crate) fn calls(&self) -> CallCounts {
-        Emulator::shared().calls_of(&self.account.account_id)
-    }
-
-    pub(crate) fn sdk(&self) -> aws_types::SdkConfig {
-        self.account.sdk_config()
-    }
-}
-
-pub(crate) fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// `driftless history --output json` over a state dir, parsed (the command must succeed).
-pub(crate) fn history_json(state: &Path) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_driftless"))
-        .args(["history", "--output", "json", "--state-dir"])
-        .arg(state)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-pub(crate) fn repo_root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Write operations (anything but Describe*, List*, Get*) between two counts.
-pub(crate) fn writes(before: &CallCounts, after: &CallCounts) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for (service, ops) in &after.calls {
-        for (op, n) in ops {
-            let was = before.get(service, op);
-            let read = op.starts_with("Describe")
-                || op.starts_with("List")
-                || op.starts_with("Get")
-                || op.starts_with("Lookup");
-            if !read && *n > was {
-                out.insert(format!("{service}:{op}"), n - was);
-            }
-        }
-    }
-    out
-}
-
-fn actions(plan: &Value) -> Vec<(String, String)> {
-    plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["action"].as_str().unwrap().to_string(),
-                c["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
+use crate::emulator::{Emulator, TestAccount};
+use crate::fixtures::{create_log_group_keeping, one_rule_plan, put_cpu_alarm};
+use crate::support::{
+    actions, driftless, git, head, history_json, http, origin_repo, repo_root, start_controller,
+    start_controller_with, status_of, wait_until, writes, Repo,
+};
 
 pub(crate) const LOG_GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /cli/app}\nspec: {retentionInDays: 14, tags: {team: web}}\n";
+
+/// Sets [`LOG_GROUP`]'s retention to 60 days through `logs`, as an operator's
+/// console click would: drift from the 14 days in git.
+fn retention_60_by_hand(rt: &tokio::runtime::Runtime, logs: &aws_sdk_cloudwatchlogs::Client) {
+    rt.block_on(
+        logs.put_retention_policy()
+            .log_group_name("/cli/app")
+            .retention_in_days(60)
+            .send(),
+    )
+    .unwrap();
+}
 
 #[test]
 fn quickstart_plans_applies_and_then_has_no_changes() {
@@ -222,9 +60,7 @@ fn quickstart_plans_applies_and_then_has_no_changes() {
     assert_eq!(again.json()["changes"], serde_json::json!([]));
 
     // A second apply writes nothing at all.
-    let before = repo.calls();
-    repo.apply(&[]);
-    assert_eq!(writes(&before, &repo.calls()), BTreeMap::new());
+    assert_eq!(repo.apply_writes(&[]), BTreeMap::new());
 }
 
 #[test]
@@ -233,13 +69,7 @@ fn an_out_of_band_change_is_drift_and_apply_puts_it_back() {
     repo.apply(&[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
 
     let drifted = repo.plan();
     assert_eq!(drifted.code, 2);
@@ -262,15 +92,7 @@ fn an_unowned_namesake_is_a_conflict_and_is_never_written_unless_adopted() {
     let repo = Repo::new(&[("a.yaml", LOG_GROUP)]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(logs.create_log_group().log_group_name("/cli/app").send())
-        .unwrap();
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(3)
-            .send(),
-    )
-    .unwrap();
+    rt.block_on(create_log_group_keeping(&logs, "/cli/app", 3));
 
     let plan = repo.plan();
     assert_eq!(plan.code, 2);
@@ -347,13 +169,7 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_live_state_moved() {
     assert_eq!(repo.run(&["plan", "--out", &file_arg]).code, 0);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
     let before = repo.calls();
     let refused = repo.run(&["apply", &file_arg]);
     assert_eq!(refused.code, 1);
@@ -480,15 +296,10 @@ fn a_no_change_plan_costs_the_documented_number_of_calls() {
             for i in 0..n {
                 let alarm = format!("budget-{i:04}");
                 let group = format!("/budget/{i:04}");
-                cw.put_metric_alarm()
-                    .alarm_name(&alarm)
-                    .namespace("AWS/EC2")
-                    .metric_name("CPUUtilization")
-                    .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+                put_cpu_alarm(&cw, &alarm)
                     .period(300)
                     .evaluation_periods(3)
                     .threshold(80.0)
-                    .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
                     .tags(aws_sdk_cloudwatch::types::Tag::builder().key("driftless.dev/managed-by").value("driftless").build())
                     .send()
                     .await
@@ -577,18 +388,7 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sdk = repo.sdk();
     rt.block_on(async {
-        aws_sdk_cloudwatch::Client::new(&sdk)
-            .put_metric_alarm()
-            .alarm_name("theirs-cpu")
-            .namespace("AWS/EC2")
-            .metric_name("CPUUtilization")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(1.0)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
+        put_cpu_alarm(&aws_sdk_cloudwatch::Client::new(&sdk), "theirs-cpu")
             .send()
             .await
             .unwrap();
@@ -623,19 +423,7 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
             .unwrap();
         backup
             .create_backup_plan()
-            .backup_plan(
-                aws_sdk_backup::types::BackupPlanInput::builder()
-                    .backup_plan_name("theirs-plan")
-                    .rules(
-                        aws_sdk_backup::types::BackupRuleInput::builder()
-                            .rule_name("daily")
-                            .target_backup_vault_name("theirs-vault")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
+            .backup_plan(one_rule_plan("theirs-plan", "daily", "theirs-vault", None))
             .send()
             .await
             .unwrap();
@@ -685,7 +473,6 @@ fn unowned_namesakes_of_every_kind_are_conflicts_and_apply_writes_none_of_them()
 /// Made by hand, as an existing estate would be: a baseline with its patch group, a
 /// window with a target and a task, a vault and a plan with a selection.
 fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
-    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput};
     use aws_sdk_ssm::types::{MaintenanceWindowResourceType, MaintenanceWindowTaskType, Target};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -754,19 +541,7 @@ fn an_existing_estate(sdk: &aws_types::SdkConfig, account: &str) {
             .unwrap();
         let plan = backup
             .create_backup_plan()
-            .backup_plan(
-                BackupPlanInput::builder()
-                    .backup_plan_name("adopt-plan")
-                    .rules(
-                        BackupRuleInput::builder()
-                            .rule_name("daily")
-                            .target_backup_vault_name("adopt-vault")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
+            .backup_plan(one_rule_plan("adopt-plan", "daily", "adopt-vault", None))
             .send()
             .await
             .unwrap();
@@ -1149,53 +924,6 @@ fn apply_is_recorded_in_the_history() {
     assert!(String::from_utf8_lossy(&text.stdout).contains("/cli/app"));
 }
 
-/// A git repository holding `files` (paths may have folders) in one commit; its
-/// `file://` URL.
-pub(crate) fn origin_repo(files: &[(&str, &str)], message: &str) -> (tempfile::TempDir, String) {
-    let origin = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = origin.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    git(origin.path(), &["init", "-q"]);
-    git(origin.path(), &["add", "."]);
-    git(origin.path(), &["commit", "-q", "-m", message]);
-    let url = format!("file://{}", origin.path().display());
-    (origin, url)
-}
-
-/// The commit checked out in a repository.
-pub(crate) fn head(dir: &Path) -> String {
-    let out = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Ops",
-            "-c",
-            "user.email=ops@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_git_source_is_planned_at_its_commit_and_follows_new_commits() {
     let repo = Repo::new(&[]);
@@ -1308,13 +1036,7 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     git(origin.path(), &["commit", "-q", "-am", "fix"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
     assert_eq!(run(&["--drift-policy", "report"]).code, 0);
     let retention = |rt: &tokio::runtime::Runtime| {
         rt.block_on(
@@ -1343,44 +1065,6 @@ fn run_once_applies_a_commit_keeps_the_last_good_one_and_reports_or_corrects_dri
     assert!(results.contains(&"reported-only"), "{results:?}");
 }
 
-/// A minimal HTTP/1.1 request over loopback: (status, body).
-pub(crate) fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 /// POSTs `body` to `path`, signed with the test secret; the status code.
 fn post_signed(addr: &str, path: &str, body: &[u8]) -> u16 {
     let signature = driftless::controller::webhook::sign(b"s3cret", body);
@@ -1392,81 +1076,6 @@ fn post_signed(addr: &str, path: &str, body: &[u8]) -> u16 {
         body,
     )
     .0
-}
-
-/// `GET /status`, parsed.
-pub(crate) fn status_of(addr: &str) -> Value {
-    let (code, body) = http(addr, "GET", "/status", &[], b"");
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-/// Starts `driftless run` on `url` with the given resync, webhooks signed with
-/// `s3cret`; returns the process and the address it serves on.
-pub(crate) fn start_controller(
-    repo: &Repo,
-    url: &str,
-    resync: &str,
-) -> (std::process::Child, String) {
-    start_controller_with(repo, url, resync, &[])
-}
-
-/// [`start_controller`] with more flags.
-pub(crate) fn start_controller_with(
-    repo: &Repo,
-    url: &str,
-    resync: &str,
-    extra: &[&str],
-) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = driftless(&repo.account, repo.state.path())
-        .args([
-            "run",
-            "--source",
-            url,
-            "--listen",
-            "127.0.0.1:0",
-            "--interval",
-            "1h",
-            "--resync",
-            resync,
-            "--state-dir",
-        ])
-        .arg(repo.state.path())
-        .args(extra)
-        .env("DRIFTLESS_WEBHOOK_SECRET", crate::secrets::WEBHOOK_SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the controller printed its address")
-            .unwrap();
-        // A tracing line: `<time>  INFO listening on ADDR source=…`.
-        if let Some((_, rest)) = line.split_once("listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            crate::secrets::abort_on_leak(&line);
-        }
-    });
-    (child, addr)
-}
-
-/// Polls `check` every 100 ms for up to 30 s.
-pub(crate) fn wait_until(what: &str, check: &dyn Fn() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]
@@ -1554,15 +1163,7 @@ fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_ki
         .ok()
         .and_then(|r| r.log_groups().first().and_then(|g| g.retention_in_days()))
     };
-    let change_by_hand = || {
-        rt.block_on(
-            logs.put_retention_policy()
-                .log_group_name("/cli/app")
-                .retention_in_days(60)
-                .send(),
-        )
-        .unwrap();
-    };
+    let change_by_hand = || retention_60_by_hand(&rt, &logs);
     let history = || -> Vec<Value> {
         history_json(repo.state.path())["reconciles"]
             .as_array()
@@ -1945,13 +1546,7 @@ fn a_drift_names_who_changed_it_from_cloudtrail_or_unknown() {
         .app_name(aws_config::AppName::new("console-click").unwrap())
         .build();
     let logs = aws_sdk_cloudwatchlogs::Client::from_conf(config);
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/cli/app")
-            .retention_in_days(60)
-            .send(),
-    )
-    .unwrap();
+    retention_60_by_hand(&rt, &logs);
 
     let before = repo.calls();
     let plan = repo.plan();
@@ -2018,19 +1613,7 @@ fn the_controller_audits_the_guardrails_each_reconcile_into_status_and_metrics()
     // A group driftless does not manage, keeping events 3 days.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(
-        logs.create_log_group()
-            .log_group_name("/legacy/short")
-            .send(),
-    )
-    .unwrap();
-    rt.block_on(
-        logs.put_retention_policy()
-            .log_group_name("/legacy/short")
-            .retention_in_days(3)
-            .send(),
-    )
-    .unwrap();
+    rt.block_on(create_log_group_keeping(&logs, "/legacy/short", 3));
     let (mut child, addr) = start_controller(&repo, &url, "1h");
     wait_until("the first audit", &|| {
         let (_, body) = http(&addr, "GET", "/status", &[], b"");

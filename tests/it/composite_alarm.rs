@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use driftless::aws::{cloudwatch, Clients};
 use driftless::spec::composite_alarm::ActionsSuppressor;
 
-use crate::cli::Repo;
 use crate::emulator::{Emulator, TestAccount};
+use crate::fixtures::put_cpu_alarm;
+use crate::support::Repo;
 
 const METRIC: &str = r#"apiVersion: driftless.dev/v1
 kind: MetricAlarm
@@ -244,20 +245,7 @@ fn one_listing_reads_metric_and_composite_alarms() {
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);
     rt.block_on(async {
         for name in ["r-cpu", "r-disk"] {
-            cw.put_metric_alarm()
-                .alarm_name(name)
-                .namespace("AWS/EC2")
-                .metric_name("CPUUtilization")
-                .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-                .period(60)
-                .evaluation_periods(1)
-                .threshold(1.0)
-                .comparison_operator(
-                    aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-                )
-                .send()
-                .await
-                .unwrap();
+            put_cpu_alarm(&cw, name).send().await.unwrap();
         }
         cw.put_composite_alarm()
             .alarm_name("r-both")
@@ -328,20 +316,7 @@ fn import_writes_composite_alarms_that_round_trip() {
     let repo = Repo::new(&[]);
     let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
     rt.block_on(async {
-        cw.put_metric_alarm()
-            .alarm_name("i-cpu")
-            .namespace("AWS/EC2")
-            .metric_name("CPUUtilization")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(1.0)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
-            .send()
-            .await
-            .unwrap();
+        put_cpu_alarm(&cw, "i-cpu").send().await.unwrap();
         // `i-a` names `i-b`, which sorts after it.
         cw.put_composite_alarm()
             .alarm_name("i-b")
@@ -381,7 +356,7 @@ fn import_writes_composite_alarms_that_round_trip() {
     assert!(text.contains("actionsEnabled: false"), "{text}");
     assert!(text.contains("waitPeriod: 60"), "{text}");
 
-    let validate = crate::cli::driftless(&repo.account, repo.state.path())
+    let validate = crate::support::driftless(&repo.account, repo.state.path())
         .args(["validate", &dir_s])
         .output()
         .unwrap();

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::emulator::{Emulator, TestAccount};
-use crate::estate::{driftless_at, Census};
+use crate::estate::Census;
 use crate::gen::{self, Sizes};
+use crate::support::driftless_at;
 
 /// Runs of the restarted command before a trial counts as not converged.
 const MAX_RESTARTS: usize = 6;

@@ -5,9 +5,8 @@
 //! replaced. Also: a log group's class change replaces it, and a key change is
 //! AssociateKmsKey / DisassociateKmsKey, both through `apply`.
 
-use serde_json::Value;
-
-use crate::cli::{Repo, Run};
+use crate::fixtures::{kms_key, put_one_event};
+use crate::support::{actions, Repo, Run};
 
 const VAULT: &str = "apiVersion: driftless.dev/v1\nkind: BackupVault\nmetadata: {name: dl-vault}\nspec: {tags: {team: data}}\n";
 const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /dl/app}\nspec: {retentionInDays: 14}\n";
@@ -15,11 +14,6 @@ const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {na
 /// empty-repository guard.
 const KEEP: &str =
     "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /dl/keep}\nspec: {}\n";
-
-fn key_arn(repo: &Repo, id: &str) -> String {
-    let a = &repo.account;
-    format!("arn:aws:kms:{}:{}:key/{id}", a.region, a.account_id)
-}
 
 fn apply_code(repo: &Repo, extra: &[&str]) -> Run {
     let mut args = vec!["apply", "--auto-approve"];
@@ -31,18 +25,7 @@ fn apply_code(repo: &Repo, extra: &[&str]) -> Run {
 fn planned(repo: &Repo, extra: &[&str]) -> Vec<(String, String)> {
     let mut args = vec!["plan", "--output", "json"];
     args.extend_from_slice(extra);
-    let plan: Value = repo.run(&args).json();
-    plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["action"].as_str().unwrap().into(),
-                c["name"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    actions(&repo.run(&args).json())
 }
 
 fn assert_refused(run: &Run, what: &str) {
@@ -112,7 +95,7 @@ fn a_vault_with_recovery_points_is_replaced_or_pruned_only_with_allow_data_loss(
     assert_eq!(points, 1);
 
     // A new key replaces the vault: refused while it holds a recovery point.
-    let new_key = key_arn(&repo, "1234abcd-12ab-34cd-56ef-1234567890ab");
+    let new_key = kms_key(&repo.account, "1234abcd-12ab-34cd-56ef-1234567890ab");
     let keyed = VAULT.replace(
         "spec: {",
         &format!("spec: {{encryptionKeyArn: \"{new_key}\", "),
@@ -145,30 +128,7 @@ fn a_vault_with_recovery_points_is_replaced_or_pruned_only_with_allow_data_loss(
 
 fn put_events(repo: &Repo, rt: &tokio::runtime::Runtime, group: &str) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
-    rt.block_on(async {
-        logs.create_log_stream()
-            .log_group_name(group)
-            .log_stream_name("s")
-            .send()
-            .await
-            .expect("CreateLogStream");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now)
-            .message("something worth keeping")
-            .build()
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name(group)
-            .log_stream_name("s")
-            .log_events(event)
-            .send()
-            .await
-            .expect("PutLogEvents");
-    });
+    rt.block_on(put_one_event(&logs, group, "something worth keeping"));
 }
 
 /// The group as DescribeLogGroups reports it (None when it does not exist).
@@ -262,7 +222,7 @@ fn an_empty_log_group_changes_class_by_replacement_and_keys_by_association() {
     assert_eq!(repo.plan().code, 0);
 
     // A key on an existing group: AssociateKmsKey; taking it away: DisassociateKmsKey.
-    let key = key_arn(&repo, "0987dcba-09fe-87dc-65ba-ab0987654321");
+    let key = kms_key(&repo.account, "0987dcba-09fe-87dc-65ba-ab0987654321");
     let class = "spec: {logGroupClass: INFREQUENT_ACCESS, ";
     repo.write(
         "group.yaml",

@@ -4,7 +4,7 @@
 
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::cli::{writes, Repo};
+use crate::support::Repo;
 
 fn config(cost_center: &str) -> String {
     format!("defaults:\n  tags: {{cost-center: \"{cost_center}\", team: platform}}\n")
@@ -113,9 +113,7 @@ fn default_tags_are_merged_under_the_specs_shown_in_the_plan_and_applied() {
         ],
         "{plan}"
     );
-    let before = repo.calls();
-    repo.apply(&[]);
-    let written = writes(&before, &repo.calls());
+    let written = repo.apply_writes(&[]);
     assert_eq!(
         written.keys().map(String::as_str).collect::<Vec<_>>(),
         ["backup:TagResource", "logs:TagResource"],

@@ -6,7 +6,7 @@
 use aws_sdk_cloudwatchlogs::types::LogGroupClass;
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::cli::{writes, Repo};
+use crate::support::Repo;
 
 const DELIVERY: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /delivery/owned}\nspec: {logGroupClass: DELIVERY, tags: {team: web}}\n";
 const POLICY: &str = "apiVersion: driftless.dev/v1\nkind: LogRetentionPolicy\nmetadata: {name: delivery}\nspec: {logGroupNamePrefix: /delivery/, retentionInDays: 30}\n";
@@ -47,9 +47,7 @@ fn delivery_groups_round_trip_and_retention_policies_leave_them_alone() {
         ["logGroups[\"/delivery/standard\"].retentionInDays"],
         "{plan}"
     );
-    let before = repo.calls();
-    repo.apply(&[]);
-    let written = writes(&before, &repo.calls());
+    let written = repo.apply_writes(&[]);
     assert_eq!(written.get("logs:CreateLogGroup"), Some(&1), "{written:?}");
     assert_eq!(
         written.get("logs:PutRetentionPolicy"),
@@ -104,9 +102,7 @@ fn delivery_groups_round_trip_and_retention_policies_leave_them_alone() {
 
     // Deleted with prune (the policy stays, so the repository is not empty).
     std::fs::remove_file(repo.dir.path().join("group.yaml")).unwrap();
-    let before = repo.calls();
-    repo.apply(&["--prune"]);
-    let written = writes(&before, &repo.calls());
+    let written = repo.apply_writes(&["--prune"]);
     assert_eq!(written.get("logs:DeleteLogGroup"), Some(&1), "{written:?}");
     assert_eq!(repo.plan().code, 0);
 }

@@ -4,35 +4,15 @@
 //! whether driftless owns it (its `driftless.dev/managed-by` tag, from one tagging
 //! listing), and a fingerprint of everything readable about it. The fault and crash
 //! suites compare it with a generated repository's [`Expected`] estate: duplicates,
-//! orphans, untouched namesakes. Also the binary, pointed at any emulator.
+//! orphans, untouched namesakes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use aws_types::SdkConfig;
 
 use crate::gen::Expected;
 
 pub const MANAGED_BY: &str = "driftless.dev/managed-by";
-
-/// The driftless binary with a clean environment, talking to the emulator at
-/// `endpoint` as `account` in `region` (`attempts` SDK attempts per call).
-pub fn driftless_at(endpoint: &str, account: &str, region: &str, home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_driftless"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", account)
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", region)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
-    command
-}
 
 /// (name, sub-resource names) pairs of one kind.
 type Named = Vec<(String, Vec<String>)>;

@@ -19,8 +19,9 @@ use aws_types::SdkConfig;
 use serde_json::{json, Value};
 
 use crate::emulator::{CallCounts, Emulator, TestAccount};
-use crate::estate::{driftless_at, trail, Census};
+use crate::estate::{trail, Census};
 use crate::gen::{self, Expected, Sizes};
+use crate::support::driftless_at;
 
 /// At most this many applies before a repository must have converged.
 const MAX_ROUNDS: usize = 12;
@@ -506,9 +507,9 @@ fn apply_converges_under_faults_without_duplicates_or_writes_to_unowned_namesake
     let account = TestAccount::new();
     let generated = gen::repository(prefix, Sizes::few_hundred(), &account.region);
     let repo = Driven::new(|root| gen::write_to(&generated, root), account);
-    let quickstart_root = crate::cli::repo_root().join("examples/quickstart");
+    let quickstart_root = crate::support::repo_root().join("examples/quickstart");
     let quickstart = Driven::new(
-        |root| crate::cli::copy_tree(&quickstart_root, root),
+        |root| crate::support::copy_tree(&quickstart_root, root),
         TestAccount::new(),
     );
     let seeded = seed(&repo, &emulator, prefix, &rt);

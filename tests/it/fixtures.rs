@@ -1,8 +1,10 @@
-//! Fixtures shared by the reader and writer tests (`read_*`, `write_*`) and the SDK
-//! smoke tests: small builders for tags, names and ARNs, and the resources both
-//! sides use, e.g. the "patching" window's targets and task (seeded with the SDK by
-//! a reader test, written by a writer test), the web baseline, the alarms and the
-//! web log group.
+//! Fixtures shared by the reader and writer tests (`read_*`, `write_*`), the SDK
+//! smoke tests and the end-to-end tests: small builders for tags, names and ARNs, and
+//! the resources both sides use, e.g. the "patching" window's targets and task
+//! (seeded with the SDK by a reader test, written by a writer test), the web
+//! baseline, the alarms and the web log group; and the SDK calls that seed what an
+//! estate made without driftless holds (an unowned CPU alarm, a log group with its
+//! retention, a stored log event, vaults and one-rule plans).
 //!
 //! A fixture holds the values the tests have in common; a test overrides the few
 //! fields it sets otherwise, next to where it does so.
@@ -476,6 +478,21 @@ pub fn put_minimal_alarm(
         )
 }
 
+/// The SDK request that puts an unowned EC2 CPU alarm `name` (average over a minute,
+/// above 1, no actions), as a console click would: the caller overrides any field
+/// and sends it.
+pub fn put_cpu_alarm(cw: &aws_sdk_cloudwatch::Client, name: &str) -> PutMetricAlarmFluentBuilder {
+    cw.put_metric_alarm()
+        .alarm_name(name)
+        .namespace("AWS/EC2")
+        .metric_name("CPUUtilization")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+}
+
 /// "web-cpu-high": a single-metric alarm with every optional field set, its actions
 /// on topics of `account`.
 pub fn web_cpu_alarm(account: &TestAccount, tags: Tags) -> MetricAlarmSpec {
@@ -597,6 +614,54 @@ pub fn anomaly_alarm(tags: Tags) -> MetricAlarmSpec {
 
 /// The KMS key (id) of the "/app/web" log group.
 pub const WEB_LOG_KEY: &str = "0b3c2f4e-1111-2222-3333-444455556666";
+
+/// Creates the log group `name` keeping events `days` days, through the SDK (a group
+/// made without driftless).
+pub async fn create_log_group_keeping(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+    days: i32,
+) {
+    logs.create_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+        .unwrap();
+    logs.put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Stores one event, `message`, stamped now, in the stream "s" of the log group
+/// `group` (so its `storedBytes` is no longer 0).
+pub async fn put_one_event(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, message: &str) {
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .expect("CreateLogStream");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now)
+                .message(message)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutLogEvents");
+}
 
 /// `spec` as DescribeLogGroups reports it: AWS returns the class of every group,
 /// `STANDARD` when the create named none.

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use serde_json::Value;
 
 use crate::emulator::TestAccount;
 use crate::git_http::GitHttpServer;
 use crate::git_source::git_in as git;
+use crate::support::Run;
 
 const USER: &str = "x-access-token";
 const TOKEN: &str = "tok-https-4d2e8a-correct";
@@ -154,24 +154,6 @@ fn tls_config(cert: &Path, key: &Path) -> Arc<rustls::ServerConfig> {
     Arc::new(config)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-
-    /// Both streams, to look for secrets in.
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// A repository holding one LogGroup spec on `main`, served over https by a server
 /// whose certificate (for `san`) is signed by `ca`; a fresh account and state dir.
 struct Served {
@@ -216,11 +198,11 @@ impl Served {
     }
 
     /// `driftless plan --detailed-exitcode --output json --source https://… --ref main`
-    /// with the environment of `cli.rs`'s `run_raw` plus `env`.
+    /// with the environment of `support.rs`'s `Repo::run_raw` plus `env`.
     fn plan(&self, env: &[(&str, &OsStr)]) -> Run {
         let url = self.server.url();
         assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-        let out = crate::cli::driftless(&self.account, self.state.path())
+        let out = crate::support::driftless(&self.account, self.state.path())
             .args(["plan", "--detailed-exitcode", "--output", "json"])
             .args(["--source", &url, "--ref", "main"])
             .arg("--state-dir")
@@ -228,11 +210,7 @@ impl Served {
             .envs(env.iter().copied())
             .output()
             .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from_output(&out)
     }
 }
 

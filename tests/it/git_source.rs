@@ -388,11 +388,7 @@ fn errors_and_debug_never_show_credentials() {
 
 #[test]
 fn snapshot_of_a_quickstart_spec_validates() {
-    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .join("examples/quickstart/backup/daily.yaml");
+    let quickstart = crate::support::repo_root().join("examples/quickstart/backup/daily.yaml");
     let up = Upstream::new();
     up.write(
         "ops/backup/daily.yaml",

@@ -22,17 +22,10 @@ use driftless::source::git::{is_local_url, redact_url, GitAuth, GitSource};
 use driftless::source::SourceError;
 
 use crate::git_source::{files, git_in as git, read};
+use crate::support::repo_root;
 
 const USER: &str = "git";
 const PASSPHRASE: &str = "pass-phrase-6b1e4f";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("controller/driftless/ is two levels down")
-        .to_path_buf()
-}
 
 /// The emulator's pinned venv (paramiko is pinned there), built or brought up to date
 /// by `tests/emulator/run --setup-only` once per test binary.

@@ -6,24 +6,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cli::{driftless, http, origin_repo, Repo, LOG_GROUP};
+use crate::cli::LOG_GROUP;
 use crate::secrets;
+use crate::support::{driftless, http, origin_repo, repo_root, Repo};
 
 #[path = "../../fuzz/src/repository.rs"]
 mod repository;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Every input in `tests/fixtures/fuzz/` (crashes the fuzzer found, once fixed, and
 /// hand-made hostile repositories) goes through the fuzz target's path: files in a
@@ -352,7 +344,7 @@ fn webhook_abuse_is_answered_in_bounded_time_and_memory_without_leaking_secrets(
     let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");
     let mut controller = Controller::start(&repo, &url);
     let addr = controller.addr.clone();
-    crate::cli::wait_until("the first fetch", &|| {
+    crate::support::wait_until("the first fetch", &|| {
         http(&addr, "GET", "/readyz", &[], b"").0 == 200
     });
     let rss_before = controller.memory_kib("VmRSS:");

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::cli::{repo_root, Repo};
 use crate::emulator::CallCounts;
+use crate::support::{repo_root, Repo};
 
 /// The folder of each AWS SDK crate driftless uses, from `cargo metadata`.
 fn sdk_crates() -> BTreeMap<String, PathBuf> {

@@ -5,20 +5,8 @@
 
 use std::path::Path;
 
-use crate::cli::{driftless, Repo, Run};
-
-/// Runs the binary with `args` as they are (no `--source`, no `--state-dir`).
-fn bare(repo: &Repo, args: &[&str]) -> Run {
-    let out = driftless(&repo.account, repo.state.path())
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::fixtures::create_log_group_keeping;
+use crate::support::{Repo, Run};
 
 /// `import --adopt --out <tmp>/imported` over `repo` (plus `extra`); the folder.
 fn import(repo: &Repo, out: &Path, extra: &[&str]) -> Run {
@@ -39,7 +27,7 @@ fn on(repo: &Repo, dir: &Path, args: &[&str]) -> Run {
 /// The round trip: validate passes, the plan only adopts (the ownership tag, no other
 /// field), apply, and the next plan has no change. Returns the names adopted.
 fn round_trip(repo: &Repo, dir: &Path) -> Vec<String> {
-    let validate = bare(repo, &["validate", &dir.to_string_lossy()]);
+    let validate = repo.run_bare(&["validate", &dir.to_string_lossy()]);
     assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
     let plan = on(
         repo,
@@ -794,17 +782,7 @@ fn several_targets_get_a_folder_each_and_metadata_targets() {
             .sdk_config(&repo.account.account_id, region);
         rt.block_on(async {
             let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-            logs.create_log_group()
-                .log_group_name("/multi/app")
-                .send()
-                .await
-                .unwrap();
-            logs.put_retention_policy()
-                .log_group_name("/multi/app")
-                .retention_in_days(days)
-                .send()
-                .await
-                .unwrap();
+            create_log_group_keeping(&logs, "/multi/app", days).await;
         });
     }
     let out = tempfile::tempdir().unwrap();
@@ -947,7 +925,7 @@ spec:
       unit: Count
 "#
     );
-    let validate = bare(&repo, &["validate", &dir.to_string_lossy()]);
+    let validate = repo.run_bare(&["validate", &dir.to_string_lossy()]);
     assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
     // Adopting records the filter (it has no tags): one update without fields.
     let plan = on(&repo, &dir, &["plan", "--output", "json"]).json();

@@ -11,10 +11,12 @@
 //!   crates directly (its tests may: dev-dependencies are not layers).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value as J;
+
+use crate::support::repo_root;
 
 /// The crates of the workspace, lowest layer first, with the workspace crates each
 /// may depend on.
@@ -68,18 +70,13 @@ fn forbidden_direct(krate: &str, dep: &str) -> Option<&'static str> {
     }
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
 /// The host's target triple (`rustc -vV`), so metadata resolves this platform's
 /// dependencies only, all of them already downloaded by the build.
 fn host() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc runs");
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("host: "))

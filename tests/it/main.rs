@@ -33,6 +33,7 @@ mod shard;
 mod smoke;
 mod state;
 mod strictness;
+mod support;
 mod validate;
 mod window_tasks;
 mod write_cloudwatch_logs;

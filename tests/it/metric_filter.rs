@@ -5,7 +5,7 @@
 use aws_sdk_cloudwatchlogs::types::{MetricFilter, MetricTransformation, StandardUnit};
 use serde_json::Value;
 
-use crate::cli::Repo;
+use crate::support::{rt, Repo};
 
 const GROUP: &str = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /mf/app}\nspec: {retentionInDays: 30}\n";
 
@@ -19,10 +19,6 @@ const ERRORS: &str = "{metricName: Errors, metricNamespace: App, metricValue: \"
 
 fn logs(repo: &Repo) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&repo.sdk())
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
 }
 
 fn filters(repo: &Repo, group: &str) -> Vec<MetricFilter> {
@@ -285,7 +281,7 @@ fn a_filter_driftless_creates_on_an_unowned_group_is_managed_through_the_state_s
     let elsewhere = tempfile::tempdir().unwrap();
     let source = repo.dir.path().to_string_lossy().into_owned();
     let state = elsewhere.path().to_string_lossy().into_owned();
-    let out = crate::cli::driftless(&repo.account, elsewhere.path())
+    let out = crate::support::driftless(&repo.account, elsewhere.path())
         .args([
             "plan",
             "--output",

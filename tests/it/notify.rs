@@ -661,24 +661,15 @@ async fn the_controller_announces_corrected_drift_and_an_invalid_commit() {
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /notify/app}\nspec:\n  retentionInDays: 14\n";
     std::fs::write(origin.path().join("driftless.yaml"), yaml).unwrap();
     std::fs::write(origin.path().join("logs.yaml"), group).unwrap();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=Ops", "-c", "user.email=ops@example.com"])
-            .args(args)
-            .current_dir(origin.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| crate::support::git(origin.path(), args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "first"]);
-    let first = crate::cli::head(origin.path());
+    let first = crate::support::head(origin.path());
     let url = format!("file://{}", origin.path().display());
     let webhook = sink.url(&format!("/services/{SECRET}"));
     let run_once = || {
-        let out = crate::cli::driftless(&account, state.path())
+        let out = crate::support::driftless(&account, state.path())
             .args(["run", "--once", "--source", &url, "--state-dir"])
             .arg(state.path())
             .env("DRIFTLESS_SLACK_WEBHOOK_URL", &webhook)

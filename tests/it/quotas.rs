@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::cli::{driftless, Repo};
 use crate::emulator::Emulator;
+use crate::support::{driftless, Repo};
 
 fn alarm(i: usize) -> String {
     format!(

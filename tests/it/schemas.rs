@@ -2,12 +2,12 @@
 //! they are stale. Regenerate with `DRIFTLESS_BLESS=1 cargo test --test it schemas`
 //! (or `make schemas`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use driftless::spec::{config_schema, Kind};
 
 fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs")
+    crate::support::repo_root().join("specs")
 }
 
 /// A schema an editor can use for any document: it picks the kind's schema by `kind`.

@@ -2,8 +2,8 @@
 //! in what driftless prints (issue 13: "log output of every test scanned for the
 //! secrets it was given").
 //!
-//! Every run through `cli::driftless` gets [`AWS_SECRET_KEY`] as its AWS secret key;
-//! `Repo::run_raw` and the controller helpers in `cli.rs` scan stdout and stderr for
+//! Every run through `support::driftless` gets [`AWS_SECRET_KEY`] as its AWS secret key;
+//! `Repo::run_raw` and the controller helpers in `support.rs` scan stdout and stderr for
 //! every known secret (the constants here and any a test adds with [`register`]).
 //! A controller's stderr is scanned line by line as it is drained: a leak there aborts
 //! the test binary with the line (a background thread cannot fail the test otherwise).
@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 /// The AWS secret access key of every test run (the emulator does not check it).
 pub const AWS_SECRET_KEY: &str = "dltest-aws-secret-7Qm2xVb9KpL4";
-/// The webhook secret of the controllers `cli.rs` starts.
+/// The webhook secret of the controllers `support.rs` starts.
 pub const WEBHOOK_SECRET: &str = "s3cret";
 /// Secrets the hostile-input tests pass (admin token, git credentials).
 pub const ADMIN_TOKEN: &str = "dltest-admin-token-Hn6Wc2Rz";

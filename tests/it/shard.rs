@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::process::Stdio;
 
-use crate::cli::{
+use crate::emulator::TestAccount;
+use crate::support::{
     driftless, history_json, http, start_controller_with, status_of, wait_until, Repo,
 };
-use crate::emulator::TestAccount;
 
 /// Nine targets, each in a region of its own (one account), with one log group each.
 const REGIONS: [&str; 9] = [

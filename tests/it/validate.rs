@@ -8,13 +8,7 @@ use std::process::Command;
 use driftless::spec::diagnostic::render_text;
 use driftless::validate::{load_folder, LoadError};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
+use crate::support::repo_root;
 
 fn cases(kind: &str) -> Vec<PathBuf> {
     let dir = repo_root().join("tests/fixtures").join(kind);

@@ -10,7 +10,7 @@ use aws_sdk_ssm::types::{AlarmConfiguration, MaintenanceWindowFilter};
 use aws_sdk_ssm::Client;
 use serde_json::{json, Value};
 
-use crate::cli::{writes, Repo};
+use crate::support::{changes, rt, Repo};
 
 const WINDOW: &str = r#"apiVersion: driftless.dev/v1
 kind: MaintenanceWindow
@@ -79,10 +79,6 @@ spec:
 const GROUP: &str =
     "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /tasks/keep}\nspec: {}\n";
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
-}
-
 /// The window's id and task name → id, through the SDK.
 fn ids(ssm: &Client, rt: &tokio::runtime::Runtime) -> (String, BTreeMap<String, String>) {
     let windows = rt
@@ -134,10 +130,6 @@ fn get_task(
             .send(),
     )
     .unwrap()
-}
-
-fn changes(plan: &Value) -> Vec<Value> {
-    plan["changes"].as_array().cloned().unwrap_or_default()
 }
 
 fn edit(repo: &Repo, from: &str, to: &str) {
@@ -263,10 +255,8 @@ fn every_task_setting_round_trips_changes_alone_drifts_alone_and_is_deleted() {
         c[0]["fields"],
         json!([{"path": "runCommand.timeoutSeconds", "live": 600, "desired": 900}])
     );
-    let before = repo.calls();
-    repo.apply(&[]);
     assert_eq!(
-        writes(&before, &repo.calls()),
+        repo.apply_writes(&[]),
         BTreeMap::from([("ssm:UpdateMaintenanceWindowTask".to_string(), 1)])
     );
     let patch = get_task(&ssm, &rt, &window, &tasks["patch"]);

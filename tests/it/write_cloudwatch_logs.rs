@@ -18,7 +18,7 @@ use driftless::spec::{LogGroupSpec, MetricAlarmSpec};
 use crate::emulator::{observing, TestAccount};
 use crate::fixtures::{
     self, anomaly_alarm, api_latency_alarm, arn, code, elb_metric, kms_key, live, math_alarm,
-    names, reported_log_group, tags, topic, web_cpu_alarm, web_lb, web_log_group,
+    names, put_one_event, reported_log_group, tags, topic, web_cpu_alarm, web_lb, web_log_group,
 };
 
 const OWNER: &str = "driftless.dev/managed-by";
@@ -703,31 +703,7 @@ async fn stored_bytes_are_read() {
             .expect("create_log_group");
     }
     let logs_client = aws_sdk_cloudwatchlogs::Client::new(&config);
-    logs_client
-        .create_log_stream()
-        .log_group_name("/bytes/full")
-        .log_stream_name("s")
-        .send()
-        .await
-        .expect("CreateLogStream");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    logs_client
-        .put_log_events()
-        .log_group_name("/bytes/full")
-        .log_stream_name("s")
-        .log_events(
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now)
-                .message("hello, stored bytes")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("PutLogEvents");
+    put_one_event(&logs_client, "/bytes/full", "hello, stored bytes").await;
 
     let read = logs::read_log_groups(
         &clients,

@@ -26,7 +26,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-use crate::cli::{Repo, Run};
+use crate::support::{Repo, Run};
 use generate::{Case, Doc};
 
 /// Cases per repository.
@@ -245,16 +245,12 @@ pub fn check(cases: &[Case]) -> Result<(), Failure> {
 
 /// `driftless validate DIR` (it takes no state dir), its output scanned for secrets.
 fn validate(repo: &Repo) -> Run {
-    let out = crate::cli::driftless(&repo.account, repo.state.path())
+    let out = crate::support::driftless(&repo.account, repo.state.path())
         .arg("validate")
         .arg(repo.dir.path())
         .output()
         .unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = Run::from_output(&out);
     crate::secrets::assert_clean("validate's stdout", &run.stdout);
     crate::secrets::assert_clean("validate's stderr", &run.stderr);
     run

@@ -1,6 +1,6 @@
 //! Counterexamples the convergence properties found, shrunk, kept as regular tests.
 
-use crate::cli::Repo;
+use crate::support::Repo;
 
 const POLICY_NEVER: &str = "apiVersion: driftless.dev/v1
 kind: LogRetentionPolicy
