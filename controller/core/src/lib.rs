@@ -10,8 +10,8 @@
 //! - `audit`: the guardrails' verdicts on live resources;
 //! - `iam`: the table of every AWS call driftless makes and the IAM policy built from it;
 //! - `import`: live resources written as spec documents;
-//! - `schedule`: when windows and backup rules run (AWS cron on croner), overlaps,
-//!   `nextRuns`.
+//! - `timing`: AWS schedule expressions evaluated (cron on croner, zones, offsets);
+//! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`.
 //!
 //! See ARCHITECTURE.md for the map of every crate.
 
@@ -24,3 +24,4 @@ pub mod plan;
 pub mod render;
 pub mod schedule;
 pub mod spec;
+pub mod timing;

@@ -1,20 +1,20 @@
-//! Schedules: when maintenance windows and backup rules run, exactly as AWS reads
-//! their expressions. Pure like the rest of the core: "now" is always passed in,
-//! never read from a clock.
+//! Schedules of a repository: when its maintenance windows and backup rules run,
+//! exactly as AWS reads their expressions. Pure like the rest of the core: "now" is
+//! always passed in, never read from a clock.
 //!
-//! [`cron`] evaluates AWS's six-field cron (on croner), [`timing`] turns an
-//! expression with its zone, offset and active period into instants, [`calendar`]
-//! lists every run of a repository's windows and backup rules, [`overlap`] finds
-//! backups running while a window on the same instances does, [`next_runs`] adds a
-//! plan's `nextRuns`, and [`guardrail`] is `maintenance-backup-overlap-check`.
-//! Validation (`spec::rules::schedule`) uses the same evaluator, so what validates is
-//! what is shown. The decisions (daylight saving, rates, offsets) are in
-//! docs/design/schedule.md.
+//! The evaluator itself is [`crate::timing`] (AWS's cron on croner, zones, offsets,
+//! active periods), which depends on nothing else in the crate, so validation
+//! (`spec::rules::schedule`) uses it too: what validates is what is shown. This
+//! module applies it to specs: [`calendar`] lists every run of the windows and backup
+//! rules, [`overlap`] finds backups running while a window works on the same
+//! instances, [`next_runs`] adds a plan's `nextRuns`, and [`guardrail`] evaluates
+//! `maintenance-backup-overlap-check`. The decisions (daylight saving, rates, offsets,
+//! what "the same instances" means) are in docs/design/schedule.md.
 
-pub mod cron;
-#[cfg(test)]
-mod tests;
-pub mod timing;
+pub mod calendar;
+pub mod guardrail;
+pub mod next_runs;
+pub mod overlap;
 
+pub use crate::timing::{Expression, Start, Timing};
 pub use chrono::{DateTime, Utc};
-pub use timing::{Expression, Start, Timing};

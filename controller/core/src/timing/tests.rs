@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use proptest::prelude::*;
 
 use super::cron::{AwsCron, CronError};
-use super::timing::{Expression, Timing};
+use super::{Expression, Timing};
 
 fn wall(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()

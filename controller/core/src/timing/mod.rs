@@ -7,13 +7,20 @@
 //! forward) is no run, and one that occurs twice (the hour repeated when they go back)
 //! is one run, at its first occurrence: what EventBridge Scheduler documents, the only
 //! AWS scheduler that documents it (docs/design/schedule.md).
+//!
+//! This module depends on nothing else in the crate: validation (`spec::rules`) and
+//! the schedules built on specs (`crate::schedule`) both use it.
+
+pub mod cron;
+#[cfg(test)]
+mod tests;
 
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::cron::{AwsCron, CronError};
+use cron::{AwsCron, CronError};
 
 /// A schedule expression in AWS's syntax.
 #[derive(Debug, Clone)]

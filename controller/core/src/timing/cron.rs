@@ -10,7 +10,7 @@
 //! split), steps written `0/15` (croner's `sloppy_ranges`) and AWS's last year, 2199.
 //! croner does `L`, `LW`, `15W`, `6L` and `2#1` itself, with Quartz's meaning (a `W`
 //! never crosses into another month). The times are wall-clock times: what they are
-//! in a time zone is [`super::timing`]'s business.
+//! in a time zone is [`super`]'s business.
 
 use std::str::FromStr;
 
