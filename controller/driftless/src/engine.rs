@@ -214,6 +214,12 @@ pub async fn plan_loaded(
     loaded.state.resources.extend(resolved);
     let mut plan = Plan::new(&loaded.revision, plans);
     plan.guardrails = loaded.state.guardrails.clone();
+    crate::schedule::next_runs::annotate(
+        &mut plan,
+        &loaded.state.resources,
+        &live,
+        crate::validate::now(),
+    );
     plan.errors = failed
         .iter()
         .map(|(target, e)| TargetError {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{by_target, failed_line, field_line, no_changes_line, summary_line};
+use super::{by_target, failed_line, field_line, next_runs_lines, no_changes_line, summary_line};
 use crate::plan::Plan;
 use crate::spec::guardrail::RuleReport;
 
@@ -74,6 +74,9 @@ pub fn render(plan: &Plan) -> String {
             }
             for f in &c.fields {
                 let _ = writeln!(out, "  - {}", code(&field_line(c, f)));
+            }
+            for line in next_runs_lines(c) {
+                let _ = writeln!(out, "  - {}", code(&line));
             }
         }
         out.push_str("\n</details>\n\n");

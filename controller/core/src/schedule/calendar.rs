@@ -165,3 +165,39 @@ pub fn runs(
     });
     out
 }
+
+/// What `driftless schedule` shows: every run in `[from, until)` and the overlaps
+/// among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub runs: Vec<Run>,
+    pub overlaps: Vec<super::overlap::Overlap>,
+}
+
+/// The calendar of `targets` (every target when empty). Overlaps use the minimum gap
+/// of driftless.yaml's `maintenance-backup-overlap-check` when there is one.
+pub fn calendar(
+    state: &DesiredState,
+    targets: &[String],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Calendar {
+    let gap = state
+        .config
+        .guardrails
+        .iter()
+        .filter(|g| g.rule == crate::spec::guardrail::RuleName::MaintenanceBackupOverlapCheck)
+        .filter_map(|g| g.params().int("minimumGapMinutes"))
+        .max()
+        .unwrap_or(0);
+    let runs = runs(state, targets, from, until);
+    let overlaps = super::overlap::overlaps(state, &runs, Duration::minutes(gap as i64));
+    Calendar {
+        from,
+        until,
+        runs,
+        overlaps,
+    }
+}

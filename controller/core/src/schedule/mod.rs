@@ -17,4 +17,10 @@ pub mod next_runs;
 pub mod overlap;
 
 pub use crate::timing::{Expression, Start, Timing};
-pub use chrono::{DateTime, Utc};
+pub use chrono::{DateTime, Duration, Utc};
+
+/// The instant `secs` seconds after the Unix epoch: how the binary, which reads the
+/// clock, hands "now" to the core, which does not.
+pub fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
