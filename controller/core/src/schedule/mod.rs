@@ -15,6 +15,8 @@ pub mod calendar;
 pub mod guardrail;
 pub mod next_runs;
 pub mod overlap;
+#[cfg(test)]
+mod tests;
 
 pub use crate::timing::{Expression, Start, Timing};
 pub use chrono::{DateTime, Duration, Utc};

@@ -11,8 +11,6 @@
 //! target's `tags`) and no condition of either excludes the other. Targets by resource
 //! group cannot be compared and are never reported.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::calendar::Run;
@@ -87,63 +85,53 @@ pub fn shared(target: &WindowTarget, selection: &BackupSelection) -> Option<Stri
 }
 
 fn shared_tag(target: &WindowTarget, selection: &BackupSelection) -> Option<String> {
-    let wanted: BTreeMap<&str, Vec<String>> = target
+    let conditions = selection.conditions.clone().unwrap_or_default();
+    let mut equals = conditions.string_equals.clone();
+    equals.extend(selection.tags.clone());
+    let (like, not_equals, not_like) = (
+        &conditions.string_like,
+        &conditions.string_not_equals,
+        &conditions.string_not_like,
+    );
+    // Whether a value of `key` meets every condition of the selection on that key.
+    let accepts = |key: &str, v: &str| {
+        equals.get(key).is_none_or(|e| e == v)
+            && like.get(key).is_none_or(|p| glob(p, v))
+            && not_equals.get(key).is_none_or(|e| e != v)
+            && not_like.get(key).is_none_or(|p| !glob(p, v))
+    };
+    let wanted: Vec<(&str, Vec<String>)> = target
         .tags
         .iter()
         .map(|(k, v)| (k.as_str(), v.values()))
         .collect();
-    let conditions = selection.conditions.clone().unwrap_or_default();
-    let mut equals = conditions.string_equals.clone();
-    equals.extend(selection.tags.clone());
-    // A condition on a key the target also sets must accept one of its values.
-    let excluded = |key: &str, ok: &dyn Fn(&str) -> bool| {
-        wanted
-            .get(key)
-            .is_some_and(|values| !values.iter().any(|v| ok(v)))
-    };
-    let contradiction = equals.iter().any(|(k, v)| excluded(k, &|x| x == v))
-        || conditions
-            .string_like
-            .iter()
-            .any(|(k, p)| excluded(k, &|x| glob(p, x)))
-        || conditions
-            .string_not_equals
-            .iter()
-            .any(|(k, v)| excluded(k, &|x| x != v))
-        || conditions
-            .string_not_like
-            .iter()
-            .any(|(k, p)| excluded(k, &|x| !glob(p, x)));
-    if contradiction {
+    // A key both constrain must have a value both accept.
+    if wanted
+        .iter()
+        .any(|(k, values)| !values.iter().any(|v| accepts(k, v)))
+    {
         return None;
     }
-    let common = |key: &str, ok: &dyn Fn(&str) -> bool| {
-        wanted
-            .get(key)?
-            .iter()
-            .find(|v| ok(v))
-            .map(|v| format!("tag {key}={v}"))
+    let positive = |k: &str| equals.contains_key(k) || like.contains_key(k);
+    let any_of = |k: &str, v: &str| {
+        selection
+            .any_of_tags
+            .get(k)
+            .is_some_and(|vs| vs.values().iter().any(|x| x == v))
     };
-    equals
+    wanted
         .iter()
-        .find_map(|(k, v)| common(k, &|x| x == v))
-        .or_else(|| {
-            conditions
-                .string_like
+        .find_map(|(k, values)| {
+            let v = values
                 .iter()
-                .find_map(|(k, p)| common(k, &|x| glob(p, x)))
-        })
-        .or_else(|| {
-            selection.any_of_tags.iter().find_map(|(k, vs)| {
-                let vs = vs.values();
-                common(k, &|x| vs.iter().any(|v| v == x))
-            })
+                .find(|v| accepts(k, v) && (positive(k) || any_of(k, v)))?;
+            Some(format!("tag {k}={v}"))
         })
         .or_else(|| {
             target
                 .tag_keys
                 .iter()
-                .find(|k| equals.contains_key(k.as_str()))
+                .find(|k| positive(k))
                 .map(|k| format!("tag key {k}"))
         })
 }
