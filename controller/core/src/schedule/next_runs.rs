@@ -36,9 +36,7 @@ pub fn annotate(
             continue;
         }
         let Some(resource) = resources.iter().find(|r| {
-            r.kind() == change.kind
-                && r.name() == change.name
-                && r.targets.iter().any(|t| *t == change.target)
+            r.kind() == change.kind && r.name() == change.name && r.targets.contains(&change.target)
         }) else {
             continue;
         };

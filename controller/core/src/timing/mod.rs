@@ -25,12 +25,10 @@ use cron::{AwsCron, CronError};
 /// A schedule expression in AWS's syntax.
 #[derive(Debug, Clone)]
 pub enum Expression {
-    Cron(AwsCron),
+    /// Boxed: croner's parsed pattern is a few hundred bytes.
+    Cron(Box<AwsCron>),
     /// Every `every` hours or days (maintenance windows).
-    Rate {
-        every: u32,
-        unit: RateUnit,
-    },
+    Rate { every: u32, unit: RateUnit },
     /// Once, at a time in UTC, whatever the schedule's zone (maintenance windows; the
     /// Systems Manager reference says `at(...)` is UTC).
     At(NaiveDateTime),
@@ -62,7 +60,7 @@ impl FromStr for Expression {
         let text = text.trim();
         let inner = |prefix: &str| text.strip_prefix(prefix)?.strip_suffix(')');
         if let Some(inner) = inner("cron(") {
-            return Ok(Expression::Cron(inner.parse()?));
+            return Ok(Expression::Cron(Box::new(inner.parse()?)));
         }
         if let Some(inner) = inner("rate(") {
             let mut parts = inner.split_whitespace();
