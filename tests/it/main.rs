@@ -27,6 +27,7 @@ mod properties;
 mod quotas;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
+mod schedule;
 mod schemas;
 mod secrets;
 mod shard;

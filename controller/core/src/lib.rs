@@ -9,7 +9,9 @@
 //! - `history`: reconcile records and `driftless history`'s rendering;
 //! - `audit`: the guardrails' verdicts on live resources;
 //! - `iam`: the table of every AWS call driftless makes and the IAM policy built from it;
-//! - `import`: live resources written as spec documents.
+//! - `import`: live resources written as spec documents;
+//! - `timing`: AWS schedule expressions evaluated (cron on croner, zones, offsets);
+//! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`.
 //!
 //! See ARCHITECTURE.md for the map of every crate.
 
@@ -20,4 +22,6 @@ pub mod import;
 pub mod live;
 pub mod plan;
 pub mod render;
+pub mod schedule;
 pub mod spec;
+pub mod timing;

@@ -214,6 +214,7 @@ pub async fn plan_loaded(
     loaded.state.resources.extend(resolved);
     let mut plan = Plan::new(&loaded.revision, plans);
     plan.guardrails = loaded.state.guardrails.clone();
+    next_runs(&mut plan, &loaded, &live);
     plan.errors = failed
         .iter()
         .map(|(target, e)| TargetError {
@@ -229,6 +230,12 @@ pub async fn plan_loaded(
         clients,
         failed,
     })
+}
+
+/// When each created or changed window and backup rule runs next, from now.
+fn next_runs(plan: &mut Plan, loaded: &Loaded, live: &BTreeMap<String, LiveTarget>) {
+    let now = crate::validate::now();
+    crate::schedule::next_runs::annotate(plan, &loaded.state.resources, live, now);
 }
 
 /// What the targets' tasks came back with.

@@ -7,7 +7,7 @@
 //! See ARCHITECTURE.md for the code map and the invariants.
 
 pub use driftless_aws as aws;
-pub use driftless_core::{history, iam, live, plan, render, spec};
+pub use driftless_core::{history, iam, live, plan, render, schedule, spec};
 pub use driftless_store::{source, state};
 
 pub mod apply;

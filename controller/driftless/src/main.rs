@@ -56,6 +56,9 @@ enum Command {
     Audit(cli::audit::AuditArgs),
     /// Write specs for live resources (owned ones skipped), so an estate can be adopted.
     Import(cli::import::ImportArgs),
+    /// Every run of every maintenance window and backup rule in a stretch of time, and
+    /// the backups overlapping a window on the same instances (text, JSON, iCalendar).
+    Schedule(cli::schedule::ScheduleArgs),
 }
 
 /// Logs go to stderr through tracing. `RUST_LOG` filters when set; otherwise the
@@ -109,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::IamPolicy(args) => async_runtime()?.block_on(cli::iam_policy::run(args))?,
         Command::Audit(args) => async_runtime()?.block_on(cli::audit::run(args))?,
         Command::Import(args) => async_runtime()?.block_on(cli::import::run(args))?,
+        Command::Schedule(args) => async_runtime()?.block_on(cli::schedule::run(args))?,
         Command::Run(args) => async_runtime()?.block_on(cli::run::run(args))?,
     };
     Ok(code)

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::schedule::{self, DateTime, Utc};
 use crate::source::{local, Snapshot, SourceError};
 use crate::spec::{self, DesiredState, Diagnostic};
 
@@ -37,11 +38,18 @@ pub fn load_snapshot(snapshot: Snapshot) -> Result<Loaded, LoadError> {
     let parsed = spec::parse(&snapshot.files);
     let mut diagnostics = snapshot.diagnostics;
     match parsed {
-        Ok(state) if diagnostics.is_empty() => Ok(Loaded {
-            documents: state.documents,
-            state,
-            revision: snapshot.revision,
-        }),
+        Ok(mut state) if diagnostics.is_empty() => {
+            // The one guardrail that needs the time: it looks at the coming runs.
+            let overlaps = schedule::guardrail::check(&mut state, &snapshot.files, now());
+            if !overlaps.is_empty() {
+                return Err(LoadError::Invalid(overlaps));
+            }
+            Ok(Loaded {
+                documents: state.documents,
+                state,
+                revision: snapshot.revision,
+            })
+        }
         Ok(_) => {
             diagnostics.sort();
             Err(LoadError::Invalid(diagnostics))
@@ -52,4 +60,12 @@ pub fn load_snapshot(snapshot: Snapshot) -> Result<Loaded, LoadError> {
             Err(LoadError::Invalid(diagnostics))
         }
     }
+}
+
+/// The clock, read here (the core never reads it), to the second.
+pub fn now() -> DateTime<Utc> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    schedule::from_unix(i64::try_from(secs).unwrap_or(i64::MAX))
 }

@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod metric_filter;
+pub mod next_runs;
 pub mod normalise;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,7 @@ use serde_json::Value as J;
 
 use crate::live::{Live, LiveTarget, Tagged};
 use crate::spec::{Kind, Resource, ResourceSpec};
+pub use next_runs::NextRuns;
 use normalise::Normalised;
 
 /// What apply would do to one resource or sub-resource.
@@ -79,6 +81,9 @@ pub struct Change {
     /// changes; "unknown" when the lookup is denied or finds nothing).
     #[serde(rename = "changedBy", default, skip_serializing_if = "Option::is_none")]
     pub changed_by: Option<ChangedBy>,
+    /// A created or changed window or backup plan: its next runs (`next_runs.rs`).
+    #[serde(rename = "nextRuns", default, skip_serializing_if = "Vec::is_empty")]
+    pub next_runs: Vec<NextRuns>,
 }
 
 /// The CloudTrail event behind a drift.
@@ -235,12 +240,14 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
         ));
     }
     // Who made a drift is not part of what apply writes; CloudTrail may learn it
-    // between plan and apply.
+    // between plan and apply. Next runs are counted from the time each plan was made.
     let unattributed = |changes: &[Change]| -> Vec<Change> {
         changes
             .iter()
             .map(|c| Change {
                 changed_by: None,
+                // When a schedule runs next depends on when the plan was made.
+                next_runs: Vec::new(),
                 ..c.clone()
             })
             .collect()
@@ -471,6 +478,7 @@ impl Change {
             adopt: false,
             report_only: false,
             changed_by: None,
+            next_runs: Vec::new(),
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::{by_target, failed_line, field_line, no_changes_line, summary_line};
-use crate::plan::Plan;
+use super::{by_target, failed_line, field_line, next_runs_lines, no_changes_line, summary_line};
+use crate::plan::{Change, Plan};
 use crate::spec::guardrail::RuleReport;
 
 /// Backticks in values would end a code span early.
@@ -43,38 +43,7 @@ pub fn render(plan: &Plan) -> String {
             if changes.len() == 1 { "" } else { "s" }
         );
         for c in changes {
-            let mut notes = Vec::new();
-            if c.adopt {
-                notes.push("adopt".to_string());
-            }
-            if c.report_only {
-                notes.push("report only".to_string());
-            }
-            match (&c.changed_by, c.drift) {
-                (Some(by), true) => {
-                    notes.push(format!("drift: changed outside git {}", by.describe()))
-                }
-                (None, true) => notes.push("drift".to_string()),
-                _ => {}
-            }
-            let notes = if notes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", notes.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "- {} **{}** {}{notes}",
-                code(c.action.symbol()),
-                c.kind,
-                code(&c.name)
-            );
-            if let Some(reason) = &c.reason {
-                let _ = writeln!(out, "  - _{}_", reason.replace('_', "\\_"));
-            }
-            for f in &c.fields {
-                let _ = writeln!(out, "  - {}", code(&field_line(c, f)));
-            }
+            change(&mut out, c);
         }
         out.push_str("\n</details>\n\n");
     }
@@ -98,6 +67,44 @@ pub fn render(plan: &Plan) -> String {
     }
     guardrails(&mut out, &plan.guardrails);
     out
+}
+
+/// One change: its action, kind and name with notes, then its reason, fields and
+/// next runs.
+fn change(out: &mut String, c: &Change) {
+    let mut notes = Vec::new();
+    if c.adopt {
+        notes.push("adopt".to_string());
+    }
+    if c.report_only {
+        notes.push("report only".to_string());
+    }
+    match (&c.changed_by, c.drift) {
+        (Some(by), true) => notes.push(format!("drift: changed outside git {}", by.describe())),
+        (None, true) => notes.push("drift".to_string()),
+        _ => {}
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "- {} **{}** {}{notes}",
+        code(c.action.symbol()),
+        c.kind,
+        code(&c.name)
+    );
+    if let Some(reason) = &c.reason {
+        let _ = writeln!(out, "  - _{}_", reason.replace('_', "\\_"));
+    }
+    for f in &c.fields {
+        let _ = writeln!(out, "  - {}", code(&field_line(c, f)));
+    }
+    for line in next_runs_lines(c) {
+        let _ = writeln!(out, "  - {}", code(&line));
+    }
 }
 
 /// The guardrails' results over the revision's documents: a table of every rule, then

@@ -4,9 +4,10 @@
 
 pub mod audit;
 pub mod markdown;
+pub mod schedule;
 pub mod text;
 
-use crate::plan::{Change, FieldChange, Plan, Summary};
+use crate::plan::{Change, FieldChange, NextRuns, Plan, Summary};
 
 /// `--output json`: the plan object of cli.md (documented by specs/plan.schema.json).
 pub fn json(plan: &Plan) -> String {
@@ -89,3 +90,43 @@ pub fn by_target(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// A change's `nextRuns` as lines: for each schedule, what it is and its runs in its
+/// own zone, then the runs before the change when it moves them.
+pub fn next_runs_lines(change: &Change) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in &change.next_runs {
+        let whose = if change.name == n.name {
+            String::new()
+        } else {
+            format!(" of rule {}", n.name)
+        };
+        out.push(format!("next runs{whose}: {}", runs_line(n)));
+        if let Some(before) = &n.before {
+            out.push(format!("before the change: {}", runs_line(before)));
+        }
+    }
+    out
+}
+
+fn runs_line(n: &NextRuns) -> String {
+    let times: Vec<String> = n
+        .times
+        .iter()
+        .map(|t| match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(t) => t.format("%a %Y-%m-%d %H:%M %:z").to_string(),
+            Err(_) => t.clone(),
+        })
+        .collect();
+    let approximate = if n.approximate {
+        " (counted from now; AWS counts from when it creates the window)"
+    } else {
+        ""
+    };
+    let times = if times.is_empty() {
+        "none to come".to_string()
+    } else {
+        times.join(", ")
+    };
+    format!("{} in {}: {times}{approximate}", n.rule, n.timezone)
+}

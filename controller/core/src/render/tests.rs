@@ -30,6 +30,7 @@ fn change(
         adopt: false,
         report_only: false,
         changed_by: None,
+        next_runs: Vec::new(),
     }
 }
 
@@ -466,4 +467,58 @@ fn a_failed_target_is_reported_in_every_format() {
         json!([{"target": "prod-osaka", "message": "sts AssumeRole failed: access denied",
                 "hint": "check the role's trust policy"}])
     );
+}
+
+/// A window whose update moves its schedule, and a backup plan created now: their
+/// `nextRuns` in text, markdown and JSON.
+#[test]
+fn next_runs_in_text_markdown_and_json() {
+    use crate::plan::NextRuns;
+    let runs = |rule: &str, zone: &str, times: &[&str]| NextRuns {
+        name: String::new(),
+        rule: rule.into(),
+        timezone: zone.into(),
+        times: times.iter().map(|t| t.to_string()).collect(),
+        approximate: false,
+        before: None,
+    };
+    let mut target = TargetPlan::default();
+    let mut window = change(
+        "prod-tokyo",
+        Kind::MaintenanceWindow,
+        "patch-tuesday",
+        Action::Update,
+        &[(
+            "schedule",
+            json!("cron(0 3 ? * 2 *)"),
+            json!("cron(0 3 ? * TUE#2 *)"),
+        )],
+    );
+    let mut after = runs(
+        "cron(0 3 ? * TUE#2 *)",
+        "Asia/Tokyo",
+        &["2026-01-13T03:00:00+09:00", "2026-02-10T03:00:00+09:00"],
+    );
+    after.name = "patch-tuesday".into();
+    let mut before = runs(
+        "cron(0 3 ? * 2 *)",
+        "Asia/Tokyo",
+        &["2026-01-12T03:00:00+09:00", "2026-01-19T03:00:00+09:00"],
+    );
+    before.name = "patch-tuesday".into();
+    after.before = Some(Box::new(before));
+    window.next_runs = vec![after];
+    target.changes.push(window);
+    let mut plan = change("prod-tokyo", Kind::BackupPlan, "daily", Action::Create, &[]);
+    let mut nightly = runs("cron(0 18 ? * * *)", "Etc/UTC", &["2026-01-01T18:00:00Z"]);
+    nightly.name = "nightly".into();
+    plan.next_runs = vec![nightly];
+    target.changes.push(plan);
+    let plan = Plan::new("9f1c2e7", vec![target]);
+    insta::assert_snapshot!(
+        "next_runs_text",
+        super::text::render(&plan, super::text::Style { color: false })
+    );
+    insta::assert_snapshot!("next_runs_markdown", super::markdown::render(&plan));
+    insta::assert_snapshot!("next_runs_json", super::json(&plan));
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{by_target, failed_line, field_line, no_changes_line, summary_line};
+use super::{by_target, failed_line, field_line, next_runs_lines, no_changes_line, summary_line};
 use crate::plan::{Action, Plan};
 
 /// Whether to use ANSI colours.
@@ -62,6 +62,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
             }
             for f in &c.fields {
                 let _ = writeln!(out, "        {}", field_line(c, f));
+            }
+            for line in next_runs_lines(c) {
+                let _ = writeln!(out, "        # {line}");
             }
         }
         out.push('\n');

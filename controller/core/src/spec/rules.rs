@@ -7,6 +7,8 @@
 //! blocks a whole revision.
 
 use super::diagnostic::{did_you_mean, plural};
+use crate::timing::cron::{AwsCron, CronError, FIRST_YEAR, LAST_YEAR};
+use crate::timing::Expression;
 
 /// What is wrong with a value, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,7 +336,7 @@ pub fn timezone(value: &str) -> Check {
 /// Which schedule expressions a service accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScheduleUse {
-    /// Maintenance windows: `cron(...)` or `rate(N hours|days)`.
+    /// Maintenance windows: `cron(...)`, `rate(N hours|days)` or `at(...)` (once, UTC).
     MaintenanceWindow,
     /// AWS Backup rules: `cron(...)` only.
     Backup,
@@ -344,9 +346,26 @@ pub enum ScheduleUse {
 pub fn schedule(value: &str, usage: ScheduleUse) -> Check {
     let v = value.trim();
     if let Some(inner) = v.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')) {
-        return cron(inner).map_err(|p| Problem {
-            message: format!("schedule `{value}`: {}", p.message),
-            hint: p.hint.or_else(|| Some(CRON_HINT.into())),
+        return cron(inner)
+            .and_then(|()| evaluate_cron(inner))
+            .map_err(|p| Problem {
+                message: format!("schedule `{value}`: {}", p.message),
+                hint: p.hint.or_else(|| Some(CRON_HINT.into())),
+            });
+    }
+    if let Some(inner) = v.strip_prefix("at(").and_then(|s| s.strip_suffix(')')) {
+        if usage == ScheduleUse::MaintenanceWindow && v.parse::<Expression>().is_ok() {
+            return Ok(());
+        }
+        let p = Problem::new(format!(
+            "schedule `{value}`: `{inner}` is not a date and time `yyyy-mm-ddThh:mm:ss`"
+        ));
+        return Err(match usage {
+            ScheduleUse::MaintenanceWindow => p.hint("e.g. `at(2026-03-01T02:30:00)`, in UTC"),
+            ScheduleUse::Backup => Problem::new(format!(
+                "schedule `{value}`: AWS Backup rules take cron expressions only"
+            ))
+            .hint("write it as cron, e.g. `cron(0 5 ? * * *)` for daily at 05:00"),
         });
     }
     if let Some(inner) = v.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
@@ -362,7 +381,7 @@ pub fn schedule(value: &str, usage: ScheduleUse) -> Check {
         });
     }
     let expected = match usage {
-        ScheduleUse::MaintenanceWindow => "`cron(...)` or `rate(...)`",
+        ScheduleUse::MaintenanceWindow => "`cron(...)`, `rate(...)` or `at(...)`",
         ScheduleUse::Backup => "`cron(...)`",
     };
     Err(Problem::new(format!("schedule `{value}` is not {expected}")).hint(CRON_HINT))
@@ -491,6 +510,20 @@ fn cron(inner: &str) -> Check {
         );
     }
     Ok(())
+}
+
+/// The evaluator's verdict on a cron whose fields are well formed: the same one
+/// `driftless schedule` and the plan's `nextRuns` use, so a schedule that validates is
+/// one they can show.
+fn evaluate_cron(inner: &str) -> Check {
+    match inner.parse::<AwsCron>() {
+        Ok(_) => Ok(()),
+        Err(CronError::Never) => Err(Problem::new(format!(
+            "never fires: no date from {FIRST_YEAR} to {LAST_YEAR} matches every field"
+        ))
+        .hint("check the day of the month against the month (30 February, 31 April do not exist) and the year")),
+        Err(e) => Err(Problem::new(e.to_string())),
+    }
 }
 
 fn cron_value(text: &str, f: &Field) -> Result<u32, Problem> {
@@ -653,6 +686,8 @@ mod tests {
             "cron(0 0 15W * ? *)",
             "cron(0,30 8-17 ? JAN-MAR MON,WED *)",
             " cron(0  3 ? * TUE *) ",
+            "cron(0 0 29 2 ? *)",
+            "at(2026-03-01T02:30:00)",
         ] {
             assert_eq!(schedule(ok, ScheduleUse::MaintenanceWindow), Ok(()), "{ok}");
         }
@@ -669,6 +704,10 @@ mod tests {
             ("cron(0 3 ? 13 TUE *)", "month value 13"),
             ("cron(0 3 ? * 2#6 *)", "#6"),
             ("cron(0 3 ? * TUE 1969)", "year value 1969"),
+            ("cron(0 0 30 2 ? *)", "never fires"),
+            ("cron(0 0 31 4,6,9,11 ? *)", "never fires"),
+            ("cron(0 0 29 2 ? 2100)", "never fires"),
+            ("at(2026-02-30T00:00:00)", "not a date and time"),
             ("cron(0 3/0 ? * TUE *)", "step"),
             ("0 3 ? * TUE *", "is not"),
         ] {

@@ -536,6 +536,7 @@ mod tests {
             adopt: false,
             report_only: false,
             changed_by: None,
+            next_runs: Vec::new(),
         };
         assert_eq!(root_name(&c), "/app/web");
         c.kind = Kind::MaintenanceWindow;
@@ -556,6 +557,7 @@ mod tests {
             adopt: false,
             report_only: false,
             changed_by: None,
+            next_runs: Vec::new(),
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
@@ -585,6 +587,7 @@ mod tests {
             adopt: false,
             report_only: false,
             changed_by: None,
+            next_runs: Vec::new(),
         };
         let order = alarm::CompositeOrder::default();
         let p = |kind, action| unit_phase(&c(kind, action), &order);

@@ -14,6 +14,7 @@ pub mod iam_policy;
 pub mod import;
 pub mod plan;
 pub mod run;
+pub mod schedule;
 pub mod validate;
 
 use std::io::{IsTerminal, Write};

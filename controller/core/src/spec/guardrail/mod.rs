@@ -1,5 +1,5 @@
 //! Guardrails: rules every resource must follow, named and parameterised like the AWS
-//! Config managed rules (plus two of driftless's own), from driftless.yaml
+//! Config managed rules (plus three of driftless's own), from driftless.yaml
 //! `guardrails`. Pure: no I/O.
 //!
 //! The same evaluation serves two places: `validate` (and so plan, apply and run)
@@ -79,6 +79,7 @@ pub enum RuleName {
     BackupRecoveryPointMinimumRetentionCheck,
     MaintenanceWindowCutoffCheck,
     PatchBaselineApprovalCheck,
+    MaintenanceBackupOverlapCheck,
 }
 
 /// Kinds that carry tags (every kind but LogRetentionPolicy).
@@ -103,6 +104,7 @@ impl RuleName {
         RuleName::BackupRecoveryPointMinimumRetentionCheck,
         RuleName::MaintenanceWindowCutoffCheck,
         RuleName::PatchBaselineApprovalCheck,
+        RuleName::MaintenanceBackupOverlapCheck,
     ];
 
     /// The name written in driftless.yaml.
@@ -122,6 +124,7 @@ impl RuleName {
             }
             RuleName::MaintenanceWindowCutoffCheck => "maintenance-window-cutoff-check",
             RuleName::PatchBaselineApprovalCheck => "patch-baseline-approval-check",
+            RuleName::MaintenanceBackupOverlapCheck => "maintenance-backup-overlap-check",
         }
     }
 
@@ -131,6 +134,9 @@ impl RuleName {
         match self {
             RuleName::MaintenanceWindowCutoffCheck | RuleName::PatchBaselineApprovalCheck => {
                 "ARCHITECTURE.md, \"Guardrails\"".to_string()
+            }
+            RuleName::MaintenanceBackupOverlapCheck => {
+                "docs/design/schedule.md, \"The overlap guardrail\"".to_string()
             }
             managed => {
                 format!("https://docs.aws.amazon.com/config/latest/developerguide/{managed}.html")
@@ -153,6 +159,10 @@ impl RuleName {
             | RuleName::BackupRecoveryPointMinimumRetentionCheck => &[Kind::BackupPlan],
             RuleName::MaintenanceWindowCutoffCheck => &[Kind::MaintenanceWindow],
             RuleName::PatchBaselineApprovalCheck => &[Kind::PatchBaseline],
+            // Evaluated across documents, with the time validation runs at
+            // (`crate::schedule::guardrail`), not one resource at a time: `evaluate`
+            // answers `None` for it.
+            RuleName::MaintenanceBackupOverlapCheck => &[Kind::MaintenanceWindow, Kind::BackupPlan],
         }
     }
 }

@@ -158,6 +158,19 @@ const BACKUP_FREQUENCY: &[ParamDef] = &[
 const RECOVERY_POINT_RETENTION: &[ParamDef] = &[p("requiredRetentionDays", DAYS, Some("35"))];
 /// driftless's own (ARCHITECTURE.md, "Guardrails").
 const WINDOW_CUTOFF: &[ParamDef] = &[p("minCutoffHours", Int { min: 0, max: 23 }, Some("1"))];
+/// maintenance-backup-overlap-check (driftless's own): minimumGapMinutes (0: only
+/// overlaps), horizonDays (35: every monthly schedule runs at least once).
+const BACKUP_OVERLAP: &[ParamDef] = &[
+    p(
+        "minimumGapMinutes",
+        Int {
+            min: 0,
+            max: 10_080,
+        },
+        Some("0"),
+    ),
+    p("horizonDays", Int { min: 1, max: 366 }, Some("35")),
+];
 const BASELINE_APPROVAL: &[ParamDef] = &[p(
     "maxApproveAfterDays",
     Int { min: 0, max: 360 },
@@ -177,6 +190,7 @@ pub fn definitions(rule: RuleName) -> &'static [ParamDef] {
         RuleName::BackupRecoveryPointMinimumRetentionCheck => RECOVERY_POINT_RETENTION,
         RuleName::MaintenanceWindowCutoffCheck => WINDOW_CUTOFF,
         RuleName::PatchBaselineApprovalCheck => BASELINE_APPROVAL,
+        RuleName::MaintenanceBackupOverlapCheck => BACKUP_OVERLAP,
     }
 }
 

@@ -20,7 +20,7 @@ use super::rules::{self, Problem, ScheduleUse};
 pub struct MaintenanceWindowSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `cron(...)` or `rate(...)` in AWS's syntax.
+    /// `cron(...)`, `rate(...)` or `at(...)` (once, UTC) in AWS's syntax.
     pub schedule: String,
     /// IANA time zone of the schedule; defaults to UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
