@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::cli::{driftless, repo_root, Repo};
+use crate::support::{driftless, repo_root, Repo};
 
 /// `driftless validate --output json` on the repository: exit code and JSON.
 fn validate(repo: &Repo) -> (i32, Value) {
