@@ -24,9 +24,10 @@ use aws_config::BehaviorVersion;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
-use driftless_core::live::LiveTarget;
+use driftless_core::live::{Live, LiveMetricFilter, LiveTarget, LiveVault};
 use driftless_core::spec::config::TargetConfig;
 use driftless_core::spec::Kind;
+use driftless_core::spec::{BackupPlanSpec, MaintenanceWindowSpec};
 
 /// How to reach AWS, from flags and the environment.
 #[derive(Debug, Clone, Default)]
@@ -274,39 +275,55 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
             backup::read_plans(clients, &request.backup_plans, &owned.backup_plans)
         ),
     );
-    let logs::LogGroupsRead {
-        groups: log_groups,
-        retention: retention_candidates,
-        stored_bytes: log_group_stored_bytes,
-    } = logs?;
-    let (patch_baselines, patch_group_registrations) = baselines?;
+    let logs = logs?;
+    let baselines = baselines?;
     let metric_filters = if request.metric_filter_groups.is_empty() {
         Vec::new()
     } else {
         // Filters on owned groups belong to them: read those too.
         let mut groups = request.metric_filter_groups.clone();
         groups.extend(
-            log_groups
+            logs.groups
                 .iter()
                 .filter(|g| g.owned_by(&request.instance))
                 .map(|g| g.name.clone()),
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
-    let alarms = alarms?;
-    Ok(LiveTarget {
+    Ok(live_target(
+        alarms?,
+        logs,
+        baselines,
+        metric_filters,
+        windows?,
+        vaults?,
+        plans?,
+    ))
+}
+
+/// One target's live state from what its readers returned.
+fn live_target(
+    alarms: cloudwatch::AlarmsRead,
+    logs: logs::LogGroupsRead,
+    (patch_baselines, patch_group_registrations): ssm::BaselinesRead,
+    metric_filters: Vec<LiveMetricFilter>,
+    maintenance_windows: Vec<Live<MaintenanceWindowSpec>>,
+    backup_vaults: Vec<LiveVault>,
+    backup_plans: Vec<Live<BackupPlanSpec>>,
+) -> LiveTarget {
+    LiveTarget {
         metric_filters,
         alarms: alarms.metric,
         composite_alarms: alarms.composite,
-        log_groups,
-        log_group_stored_bytes,
-        retention_candidates,
+        log_groups: logs.groups,
+        log_group_stored_bytes: logs.stored_bytes,
+        retention_candidates: logs.retention,
         patch_baselines,
         patch_group_registrations,
-        maintenance_windows: windows?,
-        backup_vaults: vaults?,
-        backup_plans: plans?,
-    })
+        maintenance_windows,
+        backup_vaults,
+        backup_plans,
+    }
 }
 
 /// Every live resource of `kinds` in one target, owned or not (`driftless audit`):
@@ -315,29 +332,15 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
 /// not asked for are not read. LogRetentionPolicy has no live resource of its own.
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
-    let types: Vec<&str> = [
-        (Kind::MetricAlarm, "cloudwatch:alarm"),
-        (Kind::CompositeAlarm, "cloudwatch:alarm"),
-        (Kind::LogGroup, "logs:log-group"),
-        (Kind::PatchBaseline, "ssm:patchbaseline"),
-        (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
-        (Kind::BackupVault, "backup:backup-vault"),
-        (Kind::BackupPlan, "backup:backup-plan"),
-    ]
-    .into_iter()
-    .filter(|(k, _)| wanted(*k))
-    .map(|(_, t)| t)
-    .collect();
-    let mut types = types;
-    types.dedup();
+    let types = tagged_types(kinds);
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
-            metric_filters: if wanted(Kind::MetricFilter) {
-                logs::metric_filters::read_every_metric_filter(clients).await?
-            } else {
-                Vec::new()
-            },
+            metric_filters: only_if(
+                wanted(Kind::MetricFilter),
+                logs::metric_filters::read_every_metric_filter(clients),
+            )
+            .await?,
             ..LiveTarget::default()
         });
     }
@@ -375,26 +378,40 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         ),
     );
     let logs = logs?;
-    let (patch_baselines, patch_group_registrations) = baselines?;
-    let metric_filters = if wanted(Kind::MetricFilter) {
-        logs::metric_filters::read_every_metric_filter(clients).await?
-    } else {
-        Vec::new()
-    };
-    let alarms = alarms?;
-    Ok(LiveTarget {
+    let baselines = baselines?;
+    let metric_filters = only_if(
+        wanted(Kind::MetricFilter),
+        logs::metric_filters::read_every_metric_filter(clients),
+    )
+    .await?;
+    Ok(live_target(
+        alarms?,
+        logs,
+        baselines,
         metric_filters,
-        alarms: alarms.metric,
-        composite_alarms: alarms.composite,
-        log_groups: logs.groups,
-        log_group_stored_bytes: logs.stored_bytes,
-        retention_candidates: logs.retention,
-        patch_baselines,
-        patch_group_registrations,
-        maintenance_windows: windows?,
-        backup_vaults: vaults?,
-        backup_plans: plans?,
-    })
+        windows?,
+        vaults?,
+        plans?,
+    ))
+}
+
+/// The tagging API's resource types of `kinds` (alarms once for both alarm kinds).
+fn tagged_types(kinds: &BTreeSet<Kind>) -> Vec<&'static str> {
+    let mut types: Vec<&str> = [
+        (Kind::MetricAlarm, "cloudwatch:alarm"),
+        (Kind::CompositeAlarm, "cloudwatch:alarm"),
+        (Kind::LogGroup, "logs:log-group"),
+        (Kind::PatchBaseline, "ssm:patchbaseline"),
+        (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
+        (Kind::BackupVault, "backup:backup-vault"),
+        (Kind::BackupPlan, "backup:backup-plan"),
+    ]
+    .into_iter()
+    .filter(|(k, _)| kinds.contains(k))
+    .map(|(_, t)| t)
+    .collect();
+    types.dedup();
+    types
 }
 
 /// Runs `read` only when `needed`; otherwise its (lazy) future is dropped unpolled and

@@ -128,6 +128,42 @@ async fn read_groups(
         Listing::Prefixes(p) => p.into_iter().map(Some).collect(),
         Listing::Everything => vec![None],
     };
+    let groups = describe_log_groups(clients, queries).await?;
+    let mut read = LogGroupsRead::default();
+    for (name, group) in &groups {
+        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            read.retention.push(LogGroupRetention {
+                name: name.clone(),
+                retention: retention_of(group),
+                fixed: group.log_group_class().map(|c| c.as_str()) == Some("DELIVERY"),
+            });
+        }
+        if !every && !selected.contains(name) {
+            continue;
+        }
+        let arn = group_arn(group);
+        // Owned: tags from the tagging listing. Not owned: its own tag call (an ARN
+        // is always there on AWS; without one the tags stay unknown).
+        let tags = match arn.as_deref().and_then(|a| owned.get(a)) {
+            Some(tags) => Some(tags.clone()),
+            None if every => Some(BTreeMap::new()),
+            None => list_tags(clients, name, arn.as_deref()).await?,
+        };
+        if let Some(bytes) = group.stored_bytes() {
+            read.stored_bytes
+                .insert(name.clone(), u64::try_from(bytes).unwrap_or(0));
+        }
+        read.groups.push(live_group(name, group, arn, tags));
+    }
+    Ok(read)
+}
+
+/// DescribeLogGroups, once per query (a name prefix, or `None` for every group), by
+/// group name.
+async fn describe_log_groups(
+    clients: &Clients,
+    queries: Vec<Option<String>>,
+) -> Result<BTreeMap<String, LogGroup>, AwsError> {
     let mut groups: BTreeMap<String, LogGroup> = BTreeMap::new();
     for prefix in queries {
         let mut pages = clients
@@ -147,59 +183,36 @@ async fn read_groups(
             }
         }
     }
+    Ok(groups)
+}
 
-    let mut live = Vec::new();
-    let mut retention = Vec::new();
-    let mut stored_bytes = BTreeMap::new();
-    for (name, group) in &groups {
-        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
-            retention.push(LogGroupRetention {
-                name: name.clone(),
-                retention: retention_of(group),
-                fixed: group.log_group_class().map(|c| c.as_str()) == Some("DELIVERY"),
-            });
-        }
-        if !every && !selected.contains(name) {
-            continue;
-        }
-        let arn = group_arn(group);
-        // Owned: tags from the tagging listing. Not owned: its own tag call (an ARN
-        // is always there on AWS; without one the tags stay unknown).
-        let tags = match arn.as_deref().and_then(|a| owned.get(a)) {
-            Some(tags) => Some(tags.clone()),
-            None if every => Some(BTreeMap::new()),
-            None => list_tags(clients, name, arn.as_deref()).await?,
-        };
-        let tags_known = tags.is_some();
-        let tags = tags.unwrap_or_default();
-        if let Some(bytes) = group.stored_bytes() {
-            stored_bytes.insert(name.clone(), u64::try_from(bytes).unwrap_or(0));
-        }
-        live.push(Live {
-            name: name.clone(),
-            spec: LogGroupSpec {
-                retention_in_days: retention_of(group),
-                kms_key_id: group
-                    .kms_key_id()
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_string),
-                log_group_class: group
-                    .log_group_class()
-                    .and_then(|c| serde_json::from_value(serde_json::json!(c.as_str())).ok()),
-                tags,
-            },
-            arn,
-            id: None,
-            sub_ids: BTreeMap::new(),
-            tags_known,
-            unrepresented: group_extras(group),
-        });
+/// A listed group as a live resource; `tags` is `None` when they are unknown.
+fn live_group(
+    name: &str,
+    group: &LogGroup,
+    arn: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+) -> Live<LogGroupSpec> {
+    let tags_known = tags.is_some();
+    Live {
+        name: name.to_string(),
+        spec: LogGroupSpec {
+            retention_in_days: retention_of(group),
+            kms_key_id: group
+                .kms_key_id()
+                .filter(|k| !k.is_empty())
+                .map(str::to_string),
+            log_group_class: group
+                .log_group_class()
+                .and_then(|c| serde_json::from_value(serde_json::json!(c.as_str())).ok()),
+            tags: tags.unwrap_or_default(),
+        },
+        arn,
+        id: None,
+        sub_ids: BTreeMap::new(),
+        tags_known,
+        unrepresented: group_extras(group),
     }
-    Ok(LogGroupsRead {
-        groups: live,
-        retention,
-        stored_bytes,
-    })
 }
 
 /// `None`: never expire (AWS leaves `retentionInDays` out).

@@ -46,7 +46,7 @@ use std::future::Future;
 
 use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowTask, MaintenanceWindowTaskParameterValueExpression,
+    MaintenanceWindowTarget, MaintenanceWindowTask, MaintenanceWindowTaskParameterValueExpression,
     MaintenanceWindowTaskType, PatchBaselineIdentity, PatchFilterGroup, PatchOrchestratorFilter,
     ResourceTypeForTagging, Target,
 };
@@ -55,12 +55,14 @@ use serde::de::DeserializeOwned;
 use super::{AwsError, Clients};
 use driftless_core::live::Live;
 use driftless_core::spec::maintenance_window::{
-    OneOrMany, WindowResourceType, WindowTarget, WindowTask,
+    OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
 };
 use driftless_core::spec::patch_baseline::{OperatingSystem, PatchRule, PatchSource};
 use driftless_core::spec::{MaintenanceWindowSpec, PatchBaselineSpec};
 
 type Registrations = BTreeMap<String, Vec<(OperatingSystem, String)>>;
+/// The baselines a read selected, and the region's patch-group registrations.
+pub(crate) type BaselinesRead = (Vec<Live<PatchBaselineSpec>>, Registrations);
 type Tags = BTreeMap<String, String>;
 
 /// Detail calls in flight at once, per reader.
@@ -209,44 +211,69 @@ async fn read_baseline(
             .await
             .map_err(|e| AwsError::call(clients, "ssm", "GetPatchBaseline", Some(&id), e))
     };
-    let tags = async {
-        match &owned {
-            Some((_, tags)) => Ok(tags.clone()),
-            None => list_tags(clients, ResourceTypeForTagging::PatchBaseline, &id).await,
-        }
-    };
+    let tags = tags_unless_owned(clients, &owned, ResourceTypeForTagging::PatchBaseline, &id);
     let (got, tags) = tokio::try_join!(get, tags)?;
+    let operating_system = baseline_os(clients, &got, &identity, &id)?;
+    let unrepresented = baseline_extras(&got);
+    let spec = baseline_spec(&got, &identity, operating_system, tags);
+    Ok(Live {
+        name: got
+            .name()
+            .or(identity.baseline_name())
+            .unwrap_or_default()
+            .to_string(),
+        spec,
+        arn: owned.map(|(arn, _)| arn),
+        id: Some(id),
+        sub_ids: BTreeMap::new(),
+        tags_known: true,
+        unrepresented,
+    })
+}
+
+/// The tags of `owned` (from the tagging listing), else ListTagsForResource by id.
+async fn tags_unless_owned(
+    clients: &Clients,
+    owned: &Option<(String, Tags)>,
+    resource_type: ResourceTypeForTagging,
+    id: &str,
+) -> Result<Tags, AwsError> {
+    match owned {
+        Some((_, tags)) => Ok(tags.clone()),
+        None => list_tags(clients, resource_type, id).await,
+    }
+}
+
+/// The baseline's operating system; one this driftless does not know is an error.
+fn baseline_os(
+    clients: &Clients,
+    got: &GetPatchBaselineOutput,
+    identity: &PatchBaselineIdentity,
+    id: &str,
+) -> Result<OperatingSystem, AwsError> {
     let os_wire = got
         .operating_system()
         .or(identity.operating_system())
         .map(|os| os.as_str().to_string())
         .unwrap_or_default();
-    let operating_system = from_wire(&os_wire).ok_or_else(|| AwsError::Setup {
+    from_wire(&os_wire).ok_or_else(|| AwsError::Setup {
         target: clients.target.clone(),
         message: format!("patch baseline `{id}` has operating system `{os_wire}`, which this driftless does not know"),
         hint: "upgrade driftless, or leave this baseline out of the desired state".into(),
-    })?;
-    let approval_rules = got
-        .approval_rules()
-        .map(|group| {
-            group
-                .patch_rules()
-                .iter()
-                .map(|rule| PatchRule {
-                    patch_filters: filters(rule.patch_filter_group()),
-                    approve_after_days: rule.approve_after_days().and_then(to_u32),
-                    approve_until_date: rule.approve_until_date().map(str::to_string),
-                    compliance_level: rule.compliance_level().and_then(|c| from_wire(c.as_str())),
-                    enable_non_security: rule.enable_non_security(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let unrepresented = baseline_extras(&got);
-    let spec = PatchBaselineSpec {
+    })
+}
+
+/// GetPatchBaseline's answer as a spec (patch groups are left to the caller).
+fn baseline_spec(
+    got: &GetPatchBaselineOutput,
+    identity: &PatchBaselineIdentity,
+    operating_system: OperatingSystem,
+    tags: Tags,
+) -> PatchBaselineSpec {
+    PatchBaselineSpec {
         operating_system,
         description: got.description().map(str::to_string),
-        approval_rules,
+        approval_rules: approval_rules(got),
         global_filters: filters(got.global_filters()),
         approved_patches: got.approved_patches().to_vec(),
         approved_patches_compliance_level: got
@@ -270,20 +297,26 @@ async fn read_baseline(
         patch_groups: Vec::new(),
         default_for_operating_system: identity.default_baseline(),
         tags,
-    };
-    Ok(Live {
-        name: got
-            .name()
-            .or(identity.baseline_name())
-            .unwrap_or_default()
-            .to_string(),
-        spec,
-        arn: owned.map(|(arn, _)| arn),
-        id: Some(id),
-        sub_ids: BTreeMap::new(),
-        tags_known: true,
-        unrepresented,
-    })
+    }
+}
+
+/// The baseline's approval rules, in AWS's order.
+fn approval_rules(got: &GetPatchBaselineOutput) -> Vec<PatchRule> {
+    got.approval_rules()
+        .map(|group| {
+            group
+                .patch_rules()
+                .iter()
+                .map(|rule| PatchRule {
+                    patch_filters: filters(rule.patch_filter_group()),
+                    approve_after_days: rule.approve_after_days().and_then(to_u32),
+                    approve_until_date: rule.approve_until_date().map(str::to_string),
+                    compliance_level: rule.compliance_level().and_then(|c| from_wire(c.as_str())),
+                    enable_non_security: rule.enable_non_security(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A baseline's settings the format has no field for ([`Live::unrepresented`]).
@@ -373,23 +406,57 @@ async fn read_window(
             .await
             .map_err(|e| AwsError::call(clients, "ssm", "GetMaintenanceWindow", Some(id), e))
     };
-    let tags = async {
-        match &owned {
-            Some((_, tags)) => Ok(tags.clone()),
-            None => list_tags(clients, ResourceTypeForTagging::MaintenanceWindow, id).await,
-        }
-    };
+    let tags = tags_unless_owned(
+        clients,
+        &owned,
+        ResourceTypeForTagging::MaintenanceWindow,
+        id,
+    );
     let (got, targets, tasks, tags) = tokio::try_join!(
         get,
         window_targets(clients, id),
         window_tasks(clients, id),
         tags
     )?;
-
     let mut sub_ids = BTreeMap::new();
+    let mut unrepresented = Vec::new();
+    let (targets, target_names) = target_specs(&targets, &mut sub_ids);
+    let tasks = task_specs(tasks, &target_names, &mut sub_ids, &mut unrepresented);
+    let spec = MaintenanceWindowSpec {
+        description: got.description().map(str::to_string),
+        schedule: got.schedule().unwrap_or_default().to_string(),
+        schedule_timezone: got.schedule_timezone().map(str::to_string),
+        schedule_offset: got.schedule_offset().and_then(to_u32),
+        duration: got.duration().and_then(to_u32).unwrap_or_default(),
+        cutoff: to_u32(got.cutoff()).unwrap_or_default(),
+        start_date: got.start_date().map(str::to_string),
+        end_date: got.end_date().map(str::to_string),
+        allow_unassociated_targets: got.allow_unassociated_targets(),
+        enabled: Some(got.enabled()),
+        targets,
+        tasks,
+        tags,
+    };
+    Ok(Live {
+        name: got.name().unwrap_or_default().to_string(),
+        spec,
+        arn: owned.map(|(arn, _)| arn),
+        id: Some(id.to_string()),
+        sub_ids,
+        tags_known: true,
+        unrepresented,
+    })
+}
+
+/// The window's targets as specs sorted by name, each id recorded in `sub_ids`
+/// (`targets/NAME`); also the targets' names by id, for the tasks.
+fn target_specs(
+    targets: &[MaintenanceWindowTarget],
+    sub_ids: &mut BTreeMap<String, String>,
+) -> (Vec<WindowTarget>, HashMap<String, String>) {
     let mut target_names: HashMap<String, String> = HashMap::new();
-    let mut spec_targets = Vec::new();
-    for target in &targets {
+    let mut specs = Vec::new();
+    for target in targets {
         let target_id = target.window_target_id().unwrap_or_default().to_string();
         // A target registered without a name (outside driftless) goes by its id.
         let name = target.name().unwrap_or(&target_id).to_string();
@@ -412,12 +479,22 @@ async fn read_window(
         for t in target.targets() {
             add_target(&mut spec, t);
         }
-        spec_targets.push(spec);
+        specs.push(spec);
     }
-    spec_targets.sort_by(|a, b| a.name.cmp(&b.name));
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    (specs, target_names)
+}
 
-    let mut spec_tasks = Vec::new();
-    let mut unrepresented = Vec::new();
+/// The window's tasks as specs sorted by name, each id recorded in `sub_ids`
+/// (`tasks/NAME`); what the format cannot hold goes to `unrepresented` (a task of a
+/// type it cannot express is left out).
+fn task_specs(
+    tasks: Vec<ReadTask>,
+    target_names: &HashMap<String, String>,
+    sub_ids: &mut BTreeMap<String, String>,
+    unrepresented: &mut Vec<String>,
+) -> Vec<WindowTask> {
+    let mut specs = Vec::new();
     for task in tasks {
         let task_id = task.window_task_id.clone().unwrap_or_default();
         let name = task.listed.name().unwrap_or(&task_id).to_string();
@@ -432,76 +509,62 @@ async fn read_window(
                 .map(|x| format!("task {name}: {x}")),
         );
         sub_ids.insert(format!("tasks/{name}"), task_id);
-        let targets = task
-            .listed
-            .targets()
-            .iter()
-            .filter(|t| t.key() == Some(TASK_TARGET_WINDOW_TARGETS))
-            .flat_map(|t| t.values())
-            .map(|tid| {
-                target_names
-                    .get(tid)
-                    .cloned()
-                    .unwrap_or_else(|| tid.clone())
-            })
-            .collect::<Vec<String>>();
-        let instance_ids: Vec<String> = task
-            .listed
-            .targets()
-            .iter()
-            .filter(|t| t.key() == Some(TARGET_INSTANCE_IDS))
-            .flat_map(|t| t.values().iter().cloned())
-            .collect();
-        let l = &task.listed;
-        let inv = task.invocation;
-        // A task without targets has no limits: AWS reports a placeholder `1`.
-        let targetless = targets_is_empty(&targets, &instance_ids);
-        let limit = |v: Option<&str>| v.filter(|_| !targetless).map(str::to_string);
-        spec_tasks.push(WindowTask {
-            name,
-            description: l.description().map(str::to_string),
-            task_type,
-            task_arn: l.task_arn().unwrap_or_default().to_string(),
-            targets,
-            instance_ids,
-            priority: u32::try_from(l.priority()).ok(),
-            max_concurrency: limit(l.max_concurrency()),
-            max_errors: limit(l.max_errors()),
-            cutoff_behavior: l.cutoff_behavior().and_then(|c| from_wire(c.as_str())),
-            service_role_arn: l.service_role_arn().map(str::to_string),
-            parameters: inv.parameters,
-            run_command: inv.run_command,
-            automation: inv.automation,
-            lambda: inv.lambda,
-            step_functions: inv.step_functions,
-        });
+        specs.push(task_spec(task, name, task_type, target_names));
     }
-    spec_tasks.sort_by(|a, b| a.name.cmp(&b.name));
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    specs
+}
 
-    let spec = MaintenanceWindowSpec {
-        description: got.description().map(str::to_string),
-        schedule: got.schedule().unwrap_or_default().to_string(),
-        schedule_timezone: got.schedule_timezone().map(str::to_string),
-        schedule_offset: got.schedule_offset().and_then(to_u32),
-        duration: got.duration().and_then(to_u32).unwrap_or_default(),
-        cutoff: to_u32(got.cutoff()).unwrap_or_default(),
-        start_date: got.start_date().map(str::to_string),
-        end_date: got.end_date().map(str::to_string),
-        allow_unassociated_targets: got.allow_unassociated_targets(),
-        enabled: Some(got.enabled()),
-        targets: spec_targets,
-        tasks: spec_tasks,
-        tags,
-    };
-    Ok(Live {
-        name: got.name().unwrap_or_default().to_string(),
-        spec,
-        arn: owned.map(|(arn, _)| arn),
-        id: Some(id.to_string()),
-        sub_ids,
-        tags_known: true,
-        unrepresented,
-    })
+/// One task as a spec, its window targets named as the targets are.
+fn task_spec(
+    task: ReadTask,
+    name: String,
+    task_type: TaskType,
+    target_names: &HashMap<String, String>,
+) -> WindowTask {
+    let targets = task
+        .listed
+        .targets()
+        .iter()
+        .filter(|t| t.key() == Some(TASK_TARGET_WINDOW_TARGETS))
+        .flat_map(|t| t.values())
+        .map(|tid| {
+            target_names
+                .get(tid)
+                .cloned()
+                .unwrap_or_else(|| tid.clone())
+        })
+        .collect::<Vec<String>>();
+    let instance_ids: Vec<String> = task
+        .listed
+        .targets()
+        .iter()
+        .filter(|t| t.key() == Some(TARGET_INSTANCE_IDS))
+        .flat_map(|t| t.values().iter().cloned())
+        .collect();
+    let l = &task.listed;
+    let inv = task.invocation;
+    // A task without targets has no limits: AWS reports a placeholder `1`.
+    let targetless = targets_is_empty(&targets, &instance_ids);
+    let limit = |v: Option<&str>| v.filter(|_| !targetless).map(str::to_string);
+    WindowTask {
+        name,
+        description: l.description().map(str::to_string),
+        task_type,
+        task_arn: l.task_arn().unwrap_or_default().to_string(),
+        targets,
+        instance_ids,
+        priority: u32::try_from(l.priority()).ok(),
+        max_concurrency: limit(l.max_concurrency()),
+        max_errors: limit(l.max_errors()),
+        cutoff_behavior: l.cutoff_behavior().and_then(|c| from_wire(c.as_str())),
+        service_role_arn: l.service_role_arn().map(str::to_string),
+        parameters: inv.parameters,
+        run_command: inv.run_command,
+        automation: inv.automation,
+        lambda: inv.lambda,
+        step_functions: inv.step_functions,
+    }
 }
 
 fn targets_is_empty(targets: &[String], instance_ids: &[String]) -> bool {
@@ -535,7 +598,7 @@ fn add_target(spec: &mut WindowTarget, target: &Target) {
 async fn window_targets(
     clients: &Clients,
     window_id: &str,
-) -> Result<Vec<aws_sdk_ssm::types::MaintenanceWindowTarget>, AwsError> {
+) -> Result<Vec<MaintenanceWindowTarget>, AwsError> {
     let mut pages = clients
         .ssm
         .describe_maintenance_window_targets()

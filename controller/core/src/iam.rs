@@ -377,54 +377,85 @@ fn as_granted(resource: &crate::spec::Resource, arn: &str) -> String {
 
 /// What the services need on the caller's behalf for these specs (module doc).
 fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
-    let mut backup_roles = BTreeSet::new();
-    let mut task_roles = BTreeSet::new();
-    let mut task_without_role = false;
-    let mut ec2_alarm_action = false;
-    let mut vault_keys = BTreeSet::new();
-    let mut managed_key_vault = false;
-    for r in &state.resources {
-        match &r.spec {
-            ResourceSpec::BackupPlan(p) => {
-                backup_roles.extend(p.selections.iter().map(|s| as_granted(r, &s.iam_role_arn)));
-            }
-            ResourceSpec::MaintenanceWindow(w) => {
-                for t in &w.tasks {
-                    match &t.service_role_arn {
-                        Some(role) => {
-                            task_roles.insert(as_granted(r, role));
+    let dependents = Dependents::of(state);
+    let mut out = pass_role_statements(&dependents);
+    out.extend(service_linked_role_statements(&dependents, places));
+    if !dependents.vault_keys.is_empty() || dependents.managed_key_vault {
+        out.extend(vault_key_statements(
+            dependents.vault_keys,
+            dependents.managed_key_vault,
+            places,
+        ));
+    }
+    out
+}
+
+/// What the specs ask AWS services to do on the caller's behalf: roles they pass, and
+/// what needs a service-linked role or a key grant.
+#[derive(Default)]
+struct Dependents {
+    backup_roles: BTreeSet<String>,
+    task_roles: BTreeSet<String>,
+    task_without_role: bool,
+    ec2_alarm_action: bool,
+    vault_keys: BTreeSet<String>,
+    managed_key_vault: bool,
+}
+
+impl Dependents {
+    /// Gathered from every resource of the desired state.
+    fn of(state: &DesiredState) -> Dependents {
+        let mut d = Dependents::default();
+        for r in &state.resources {
+            match &r.spec {
+                ResourceSpec::BackupPlan(p) => {
+                    d.backup_roles
+                        .extend(p.selections.iter().map(|s| as_granted(r, &s.iam_role_arn)));
+                }
+                ResourceSpec::MaintenanceWindow(w) => {
+                    for t in &w.tasks {
+                        match &t.service_role_arn {
+                            Some(role) => {
+                                d.task_roles.insert(as_granted(r, role));
+                            }
+                            None => d.task_without_role = true,
                         }
-                        None => task_without_role = true,
                     }
                 }
-            }
-            ResourceSpec::MetricAlarm(a) => {
-                ec2_alarm_action |= a
-                    .alarm_actions
-                    .iter()
-                    .chain(&a.ok_actions)
-                    .chain(&a.insufficient_data_actions)
-                    .any(|arn| arn.contains(":automate:"));
-            }
-            ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
-                Some(key) => {
-                    vault_keys.insert(as_granted(r, key));
+                ResourceSpec::MetricAlarm(a) => {
+                    d.ec2_alarm_action |= a
+                        .alarm_actions
+                        .iter()
+                        .chain(&a.ok_actions)
+                        .chain(&a.insufficient_data_actions)
+                        .any(|arn| arn.contains(":automate:"));
                 }
-                None => managed_key_vault = true,
-            },
-            _ => {}
+                ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
+                    Some(key) => {
+                        d.vault_keys.insert(as_granted(r, key));
+                    }
+                    None => d.managed_key_vault = true,
+                },
+                _ => {}
+            }
         }
+        d
     }
+}
+
+/// `iam:PassRole` of the backup selections' and maintenance tasks' roles, each to its
+/// service only.
+fn pass_role_statements(d: &Dependents) -> Vec<Value> {
     let mut out = Vec::new();
     for (sid, roles, service) in [
         (
             "PassBackupSelectionRoles",
-            &backup_roles,
+            &d.backup_roles,
             "backup.amazonaws.com",
         ),
         (
             "PassMaintenanceWindowTaskRoles",
-            &task_roles,
+            &d.task_roles,
             "ssm.amazonaws.com",
         ),
     ] {
@@ -437,15 +468,22 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
             ));
         }
     }
+    out
+}
+
+/// `iam:CreateServiceLinkedRole` for the roles SSM (a task without a role) and
+/// CloudWatch Events (an EC2 alarm action) create on first use.
+fn service_linked_role_statements(d: &Dependents, places: &[Place]) -> Vec<Value> {
+    let mut out = Vec::new();
     for (wanted, sid, service, role) in [
         (
-            task_without_role,
+            d.task_without_role,
             "CreateSsmServiceLinkedRole",
             "ssm.amazonaws.com",
             "AWSServiceRoleForAmazonSSM",
         ),
         (
-            ec2_alarm_action,
+            d.ec2_alarm_action,
             "CreateCloudWatchEventsServiceLinkedRole",
             "events.amazonaws.com",
             "AWSServiceRoleForCloudWatchEvents",
@@ -468,9 +506,6 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
                 Some(json!({"StringEquals": {"iam:AWSServiceName": service}})),
             ));
         }
-    }
-    if !vault_keys.is_empty() || managed_key_vault {
-        out.extend(vault_key_statements(vault_keys, managed_key_vault, places));
     }
     out
 }

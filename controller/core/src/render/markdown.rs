@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{by_target, failed_line, field_line, next_runs_lines, no_changes_line, summary_line};
-use crate::plan::{Change, Plan};
+use crate::plan::{Change, Plan, TargetError};
 use crate::spec::guardrail::RuleReport;
 
 /// Backticks in values would end a code span early.
@@ -23,7 +23,21 @@ pub fn render(plan: &Plan) -> String {
         let _ = writeln!(out, "\n**{line}**");
     }
     let _ = writeln!(out, "\nRevision {}.\n", code(&plan.revision));
-    for e in &plan.errors {
+    target_errors(&mut out, &plan.errors);
+    for (target, changes) in by_target(&plan.changes) {
+        target_section(&mut out, target, &changes);
+    }
+    prune_list(&mut out, &plan.would_delete_with_prune);
+    for w in &plan.warnings {
+        let _ = writeln!(out, "> **warning:** {w}\n");
+    }
+    guardrails(&mut out, &plan.guardrails);
+    out
+}
+
+/// The targets that could not be planned, each as a quote with its hint.
+fn target_errors(out: &mut String, errors: &[TargetError]) {
+    for e in errors {
         let _ = writeln!(
             out,
             "> **error:** target {}: {}",
@@ -35,43 +49,40 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    for (target, changes) in by_target(&plan.changes) {
-        let _ = writeln!(
-            out,
-            "<details open><summary>target <code>{target}</code>: {} change{}</summary>\n",
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
-        );
-        for c in changes {
-            change(&mut out, c);
-        }
-        out.push_str("\n</details>\n\n");
-    }
-    if !plan.would_delete_with_prune.is_empty() {
-        out.push_str(
-            "Owned resources no longer in the repository (deleted only with `--prune`):\n\n",
-        );
-        for c in &plan.would_delete_with_prune {
-            let _ = writeln!(
-                out,
-                "- `-` **{}** {} (target {})",
-                c.kind,
-                code(&c.name),
-                code(&c.target)
-            );
-        }
-        out.push('\n');
-    }
-    for w in &plan.warnings {
-        let _ = writeln!(out, "> **warning:** {w}\n");
-    }
-    guardrails(&mut out, &plan.guardrails);
-    out
 }
 
-/// One change: its action, kind and name with notes, then its reason, fields and
-/// next runs.
-fn change(out: &mut String, c: &Change) {
+/// One target's changes as a collapsible section, a bullet per change.
+fn target_section(out: &mut String, target: &str, changes: &[&Change]) {
+    let _ = writeln!(
+        out,
+        "<details open><summary>target <code>{target}</code>: {} change{}</summary>\n",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    );
+    for c in changes {
+        let _ = writeln!(
+            out,
+            "- {} **{}** {}{}",
+            code(c.action.symbol()),
+            c.kind,
+            code(&c.name),
+            notes(c)
+        );
+        if let Some(reason) = &c.reason {
+            let _ = writeln!(out, "  - _{}_", reason.replace('_', "\\_"));
+        }
+        for f in &c.fields {
+            let _ = writeln!(out, "  - {}", code(&field_line(c, f)));
+        }
+        for line in next_runs_lines(c) {
+            let _ = writeln!(out, "  - {}", code(&line));
+        }
+    }
+    out.push_str("\n</details>\n\n");
+}
+
+/// ` (adopt, report only, drift: …)` after a change's name; empty when none apply.
+fn notes(c: &Change) -> String {
     let mut notes = Vec::new();
     if c.adopt {
         notes.push("adopt".to_string());
@@ -84,27 +95,29 @@ fn change(out: &mut String, c: &Change) {
         (None, true) => notes.push("drift".to_string()),
         _ => {}
     }
-    let notes = if notes.is_empty() {
+    if notes.is_empty() {
         String::new()
     } else {
         format!(" ({})", notes.join(", "))
-    };
-    let _ = writeln!(
-        out,
-        "- {} **{}** {}{notes}",
-        code(c.action.symbol()),
-        c.kind,
-        code(&c.name)
-    );
-    if let Some(reason) = &c.reason {
-        let _ = writeln!(out, "  - _{}_", reason.replace('_', "\\_"));
     }
-    for f in &c.fields {
-        let _ = writeln!(out, "  - {}", code(&field_line(c, f)));
+}
+
+/// The owned resources that only `--prune` would delete.
+fn prune_list(out: &mut String, deletes: &[Change]) {
+    if deletes.is_empty() {
+        return;
     }
-    for line in next_runs_lines(c) {
-        let _ = writeln!(out, "  - {}", code(&line));
+    out.push_str("Owned resources no longer in the repository (deleted only with `--prune`):\n\n");
+    for c in deletes {
+        let _ = writeln!(
+            out,
+            "- `-` **{}** {} (target {})",
+            c.kind,
+            code(&c.name),
+            code(&c.target)
+        );
     }
+    out.push('\n');
 }
 
 /// The guardrails' results over the revision's documents: a table of every rule, then

@@ -278,6 +278,15 @@ impl MetricAlarmSpec {
         if let (Some(namespace), Some(metric_name)) = (&self.namespace, &self.metric_name) {
             check_metric(&at, namespace, metric_name, &self.dimensions, cx);
         }
+        self.check_metric_source(cx);
+        self.check_evaluation(cx);
+        self.check_threshold(cx);
+        self.check_actions(cx);
+        cx.check_tags(&at.k("tags"), &self.tags);
+    }
+
+    /// Either metric math (`metrics`) or one metric with its statistic, not both.
+    fn check_metric_source(&self, cx: &mut Cx<'_>) {
         let single = self.namespace.is_some()
             || self.metric_name.is_some()
             || self.statistic.is_some()
@@ -285,45 +294,53 @@ impl MetricAlarmSpec {
             || !self.dimensions.is_empty();
         match (&self.metrics, single) {
             (Some(_), true) => cx.report(
-                &at.k("metrics"),
+                &At::spec().k("metrics"),
                 rules::Problem::new(
                     "an alarm uses either `metrics` (metric math) or namespace/metricName/statistic, not both",
                 )
                 .hint("move the single metric into `metrics` as a `metricStat`, or drop `metrics`"),
             ),
             (Some(metrics), false) => self.check_metrics(metrics, cx),
-            (None, _) => {
-                for (field, present) in [
-                    ("namespace", self.namespace.is_some()),
-                    ("metricName", self.metric_name.is_some()),
-                    ("period", self.period.is_some()),
-                ] {
-                    if !present {
-                        cx.report(
-                            &at,
-                            rules::Problem::new(format!("missing field `{field}`"))
-                                .hint("a single-metric alarm needs namespace, metricName, statistic and period; a metric-math alarm uses `metrics`"),
-                        );
-                    }
-                }
-                match (&self.statistic, &self.extended_statistic) {
-                    (Some(_), Some(_)) => cx.error(
-                        &at.k("extendedStatistic"),
-                        "use either `statistic` or `extendedStatistic`, not both",
-                    ),
-                    (None, None) => cx.report(
-                        &at,
-                        rules::Problem::new("missing field `statistic`")
-                            .hint("e.g. `statistic: Average`, or `extendedStatistic: p99`"),
-                    ),
-                    (None, Some(ext)) => cx.check(
-                        &at.k("extendedStatistic"),
-                        check_extended_statistic(ext),
-                    ),
-                    (Some(_), None) => {}
-                }
+            (None, _) => self.check_single_metric(cx),
+        }
+    }
+
+    /// A single-metric alarm: namespace, metricName, period and one statistic.
+    fn check_single_metric(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
+        for (field, present) in [
+            ("namespace", self.namespace.is_some()),
+            ("metricName", self.metric_name.is_some()),
+            ("period", self.period.is_some()),
+        ] {
+            if !present {
+                cx.report(
+                    &at,
+                    rules::Problem::new(format!("missing field `{field}`"))
+                        .hint("a single-metric alarm needs namespace, metricName, statistic and period; a metric-math alarm uses `metrics`"),
+                );
             }
         }
+        match (&self.statistic, &self.extended_statistic) {
+            (Some(_), Some(_)) => cx.error(
+                &at.k("extendedStatistic"),
+                "use either `statistic` or `extendedStatistic`, not both",
+            ),
+            (None, None) => cx.report(
+                &at,
+                rules::Problem::new("missing field `statistic`")
+                    .hint("e.g. `statistic: Average`, or `extendedStatistic: p99`"),
+            ),
+            (None, Some(ext)) => {
+                cx.check(&at.k("extendedStatistic"), check_extended_statistic(ext))
+            }
+            (Some(_), None) => {}
+        }
+    }
+
+    /// The period, the range it covers, and datapointsToAlarm within evaluationPeriods.
+    fn check_evaluation(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
         if let Some(period) = self.period {
             cx.check(&at.k("period"), check_period(period));
             cx.check(
@@ -343,6 +360,11 @@ impl MetricAlarmSpec {
                 );
             }
         }
+    }
+
+    /// Exactly one of `threshold` and `thresholdMetricId`, the band one for band operators.
+    fn check_threshold(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
         match (&self.threshold, &self.threshold_metric_id) {
             (None, None) => cx.report(
                 &at,
@@ -359,6 +381,11 @@ impl MetricAlarmSpec {
             ),
             _ => {}
         }
+    }
+
+    /// Each state's actions: at most 5, each an ARN.
+    fn check_actions(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
         for (field, actions) in [
             ("alarmActions", &self.alarm_actions),
             ("okActions", &self.ok_actions),
@@ -377,7 +404,6 @@ impl MetricAlarmSpec {
                 cx.check(&at.k(field).i(i), rules::parse_arn(action).map(|_| ()));
             }
         }
-        cx.check_tags(&at.k("tags"), &self.tags);
     }
 
     fn check_metrics(&self, metrics: &[MetricDataQuery], cx: &mut Cx<'_>) {

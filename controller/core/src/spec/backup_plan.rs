@@ -244,6 +244,21 @@ fn check_lifecycle(at: &At<'_>, lc: &Lifecycle, cx: &mut Cx<'_>) {
     }
 }
 
+/// A rule or selection name (`what`): valid, and not one of `seen` (then added to it).
+fn check_unique_name<'a>(
+    at: &At<'_>,
+    what: &str,
+    name: &'a str,
+    seen: &mut Vec<&'a str>,
+    cx: &mut Cx<'_>,
+) {
+    cx.check(at, rule_name(what, name));
+    if seen.contains(&name) {
+        cx.error(at, format!("{what} `{name}` is used twice in this plan"));
+    }
+    seen.push(name);
+}
+
 impl BackupPlanSpec {
     pub fn check(&self, name: &str, cx: &mut Cx<'_>) {
         let at = At::spec();
@@ -257,78 +272,8 @@ impl BackupPlanSpec {
         let mut names: Vec<&str> = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let r = at.k("rules").i(i);
-            cx.check(&r.k("name"), rule_name("rule name", &rule.name));
-            if names.contains(&rule.name.as_str()) {
-                cx.error(
-                    &r.k("name"),
-                    format!("rule name `{}` is used twice in this plan", rule.name),
-                );
-            }
-            names.push(&rule.name);
-            cx.check(
-                &r.k("targetVault"),
-                check_vault_name("targetVault", &rule.target_vault),
-            );
-            if let Some(s) = &rule.schedule {
-                cx.check(&r.k("schedule"), rules::schedule(s, ScheduleUse::Backup));
-            }
-            if let Some(tz) = &rule.schedule_timezone {
-                cx.check(&r.k("scheduleTimezone"), rules::timezone(tz));
-            }
-            let start = rule.start_window_minutes;
-            if let Some(s) = start {
-                if s < 60 {
-                    cx.error(
-                        &r.k("startWindowMinutes"),
-                        format!("startWindowMinutes {s} must be at least 60"),
-                    );
-                }
-            }
-            if let Some(c) = rule.completion_window_minutes {
-                let min = start.unwrap_or(60).max(60) + 60;
-                if c < min {
-                    cx.report(
-                        &r.k("completionWindowMinutes"),
-                        Problem::new(format!(
-                            "completionWindowMinutes {c} must be at least {min}"
-                        ))
-                        .hint("a job needs an hour more to complete than it may wait to start"),
-                    );
-                }
-            }
-            if let Some(lc) = &rule.lifecycle {
-                check_lifecycle(&r.k("lifecycle"), lc, cx);
-                if rule.enable_continuous_backup == Some(true) {
-                    if lc.move_to_cold_storage_after_days.is_some() {
-                        cx.error(
-                            &r.k("lifecycle").k("moveToColdStorageAfterDays"),
-                            "continuous backups cannot move to cold storage",
-                        );
-                    }
-                    if lc.delete_after_days.is_some_and(|d| d > 35) {
-                        cx.error(
-                            &r.k("lifecycle").k("deleteAfterDays"),
-                            "continuous backups are kept at most 35 days",
-                        );
-                    }
-                }
-            }
-            for (j, copy) in rule.copy_actions.iter().enumerate() {
-                let c = r.k("copyActions").i(j);
-                cx.check(
-                    &c.k("destinationVaultArn"),
-                    rules::arn_of(
-                        &copy.destination_vault_arn,
-                        "destinationVaultArn",
-                        "backup",
-                        &["backup-vault:"],
-                    ),
-                );
-                if let Some(lc) = &copy.lifecycle {
-                    check_lifecycle(&c.k("lifecycle"), lc, cx);
-                }
-            }
-            cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
+            check_unique_name(&r.k("name"), "rule name", &rule.name, &mut names, cx);
+            check_rule(&r, rule, cx);
         }
         check_selections(&at, &self.selections, cx);
         for (i, vault) in self.external_vaults.iter().enumerate() {
@@ -346,19 +291,96 @@ impl BackupPlanSpec {
     }
 }
 
+/// One rule but its name: vault, schedule, windows, lifecycle, copies and tags.
+fn check_rule(r: &At<'_>, rule: &BackupRule, cx: &mut Cx<'_>) {
+    cx.check(
+        &r.k("targetVault"),
+        check_vault_name("targetVault", &rule.target_vault),
+    );
+    if let Some(s) = &rule.schedule {
+        cx.check(&r.k("schedule"), rules::schedule(s, ScheduleUse::Backup));
+    }
+    if let Some(tz) = &rule.schedule_timezone {
+        cx.check(&r.k("scheduleTimezone"), rules::timezone(tz));
+    }
+    check_windows(r, rule, cx);
+    if let Some(lc) = &rule.lifecycle {
+        check_lifecycle(&r.k("lifecycle"), lc, cx);
+        if rule.enable_continuous_backup == Some(true) {
+            check_continuous_lifecycle(&r.k("lifecycle"), lc, cx);
+        }
+    }
+    for (j, copy) in rule.copy_actions.iter().enumerate() {
+        let c = r.k("copyActions").i(j);
+        cx.check(
+            &c.k("destinationVaultArn"),
+            rules::arn_of(
+                &copy.destination_vault_arn,
+                "destinationVaultArn",
+                "backup",
+                &["backup-vault:"],
+            ),
+        );
+        if let Some(lc) = &copy.lifecycle {
+            check_lifecycle(&c.k("lifecycle"), lc, cx);
+        }
+    }
+    cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
+}
+
+/// startWindowMinutes at least 60; completionWindowMinutes an hour more than that.
+fn check_windows(r: &At<'_>, rule: &BackupRule, cx: &mut Cx<'_>) {
+    let start = rule.start_window_minutes;
+    if let Some(s) = start {
+        if s < 60 {
+            cx.error(
+                &r.k("startWindowMinutes"),
+                format!("startWindowMinutes {s} must be at least 60"),
+            );
+        }
+    }
+    if let Some(c) = rule.completion_window_minutes {
+        let min = start.unwrap_or(60).max(60) + 60;
+        if c < min {
+            cx.report(
+                &r.k("completionWindowMinutes"),
+                Problem::new(format!(
+                    "completionWindowMinutes {c} must be at least {min}"
+                ))
+                .hint("a job needs an hour more to complete than it may wait to start"),
+            );
+        }
+    }
+}
+
+/// A continuous backup's lifecycle: no cold storage, kept at most 35 days.
+fn check_continuous_lifecycle(at: &At<'_>, lc: &Lifecycle, cx: &mut Cx<'_>) {
+    if lc.move_to_cold_storage_after_days.is_some() {
+        cx.error(
+            &at.k("moveToColdStorageAfterDays"),
+            "continuous backups cannot move to cold storage",
+        );
+    }
+    if lc.delete_after_days.is_some_and(|d| d > 35) {
+        cx.error(
+            &at.k("deleteAfterDays"),
+            "continuous backups are kept at most 35 days",
+        );
+    }
+}
+
 /// Selections: unique names, a role, something selected, their tag conditions and ARNs.
 fn check_selections(at: &At<'_>, selections: &[BackupSelection], cx: &mut Cx<'_>) {
     let mut selection_names: Vec<&str> = Vec::new();
     for (i, sel) in selections.iter().enumerate() {
         let s = at.k("selections").i(i);
-        cx.check(&s.k("name"), rule_name("selection name", &sel.name));
-        if selection_names.contains(&sel.name.as_str()) {
-            cx.error(
-                &s.k("name"),
-                format!("selection name `{}` is used twice in this plan", sel.name),
-            );
-        }
-        selection_names.push(&sel.name);
+        check_unique_name(
+            &s.k("name"),
+            "selection name",
+            &sel.name,
+            &mut selection_names,
+            cx,
+        );
         cx.check(
             &s.k("iamRoleArn"),
             rules::role_arn(&sel.iam_role_arn, "iamRoleArn"),

@@ -504,57 +504,8 @@ fn parse_document(
         );
         return None;
     }
-    let mut envelope_ok = true;
-    match root.entry("apiVersion") {
-        None => {
-            out.push(
-                Diagnostic::new(
-                    path,
-                    root.anchor(None),
-                    "missing required field `apiVersion`",
-                )
-                .with_hint(format!("add `apiVersion: {API_VERSION}`")),
-            );
-            envelope_ok = false;
-        }
-        Some((_, v)) if v.as_str() != Some(API_VERSION) => {
-            out.push(
-                Diagnostic::new(
-                    path,
-                    v.span,
-                    format!("unknown apiVersion `{}`", v.as_str().unwrap_or("?")),
-                )
-                .with_hint(format!("this driftless reads `{API_VERSION}`")),
-            );
-            envelope_ok = false;
-        }
-        Some(_) => {}
-    }
-    let names = Kind::ALL.iter().map(|k| k.as_str());
-    let kind = match root.entry("kind") {
-        None => {
-            out.push(
-                Diagnostic::new(path, root.anchor(None), "missing required field `kind`")
-                    .with_hint(format!("one of: {}", names.collect::<Vec<_>>().join(", "))),
-            );
-            None
-        }
-        Some((_, v)) => match v.as_str().and_then(|s| s.parse::<Kind>().ok()) {
-            Some(k) => Some(k),
-            None => {
-                let text = v.as_str().unwrap_or("?");
-                let hint = match diagnostic::did_you_mean(text, names.clone()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("one of: {}", names.collect::<Vec<_>>().join(", ")),
-                };
-                out.push(
-                    Diagnostic::new(path, v.span, format!("unknown kind `{text}`")).with_hint(hint),
-                );
-                None
-            }
-        },
-    };
-    let kind = kind?;
+    let envelope_ok = check_api_version(path, root, out);
+    let kind = parse_kind(path, root, out)?;
     let json = schema::convert(path, root, kind.checking_schema(), out)?;
     if !envelope_ok {
         return None;
@@ -599,6 +550,58 @@ fn parse_document(
         },
         template: None,
     })
+}
+
+/// A document's `apiVersion`: present and the one this driftless reads (else a
+/// diagnostic and false).
+fn check_api_version(path: &str, root: &Node, out: &mut Vec<Diagnostic>) -> bool {
+    match root.entry("apiVersion") {
+        None => {
+            out.push(
+                Diagnostic::new(
+                    path,
+                    root.anchor(None),
+                    "missing required field `apiVersion`",
+                )
+                .with_hint(format!("add `apiVersion: {API_VERSION}`")),
+            );
+            false
+        }
+        Some((_, v)) if v.as_str() != Some(API_VERSION) => {
+            out.push(
+                Diagnostic::new(
+                    path,
+                    v.span,
+                    format!("unknown apiVersion `{}`", v.as_str().unwrap_or("?")),
+                )
+                .with_hint(format!("this driftless reads `{API_VERSION}`")),
+            );
+            false
+        }
+        Some(_) => true,
+    }
+}
+
+/// A document's `kind`, or a diagnostic naming the kinds there are.
+fn parse_kind(path: &str, root: &Node, out: &mut Vec<Diagnostic>) -> Option<Kind> {
+    let names = Kind::ALL.iter().map(|k| k.as_str());
+    let Some((_, v)) = root.entry("kind") else {
+        out.push(
+            Diagnostic::new(path, root.anchor(None), "missing required field `kind`")
+                .with_hint(format!("one of: {}", names.collect::<Vec<_>>().join(", "))),
+        );
+        return None;
+    };
+    if let Some(k) = v.as_str().and_then(|s| s.parse::<Kind>().ok()) {
+        return Some(k);
+    }
+    let text = v.as_str().unwrap_or("?");
+    let hint = match diagnostic::did_you_mean(text, names.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("one of: {}", names.collect::<Vec<_>>().join(", ")),
+    };
+    out.push(Diagnostic::new(path, v.span, format!("unknown kind `{text}`")).with_hint(hint));
+    None
 }
 
 /// The last pass: every document against every guardrail. A finding of a `deny`

@@ -177,6 +177,18 @@ impl PatchBaselineSpec {
                 rules::length("description", d, 1, 1024),
             );
         }
+        self.check_patch_lists(cx);
+        self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
+        self.check_approval_rules(cx);
+        self.check_sources(cx);
+        self.check_patch_groups(cx);
+        cx.check_tags(&at.k("tags"), &self.tags);
+        cx.check_tag_characters(&at.k("tags"), &self.tags);
+    }
+
+    /// approvedPatches and rejectedPatches: at most 50 IDs of 1 to 100 characters.
+    fn check_patch_lists(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
         for (field, patches) in [
             ("approvedPatches", &self.approved_patches),
             ("rejectedPatches", &self.rejected_patches),
@@ -186,8 +198,11 @@ impl PatchBaselineSpec {
                 cx.check(&at.k(field).i(i), rules::length("patch ID", patch, 1, 100));
             }
         }
-        let os = self.operating_system;
-        self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
+    }
+
+    /// At most 10 approval rules, each with filters and one approval date setting.
+    fn check_approval_rules(&self, cx: &mut Cx<'_>) {
+        let at = At::spec();
         if self.approval_rules.len() > 10 {
             cx.error(
                 &at.k("approvalRules"),
@@ -219,42 +234,38 @@ impl PatchBaselineSpec {
                 ),
                 (Some(_), None) => {}
             }
-            if rule.enable_non_security.is_some() && os.is_windows() {
+            if rule.enable_non_security.is_some() && self.operating_system.is_windows() {
                 cx.error(
                     &r.k("enableNonSecurity"),
                     "enableNonSecurity applies to Linux baselines only",
                 );
             }
         }
-        if !self.sources.is_empty() && os.is_windows() {
-            cx.error(
-                &at.k("sources"),
-                "patch sources apply to Linux baselines only",
-            );
-        }
-        self.check_sources(cx);
+    }
+
+    /// Patch groups: valid names, none listed twice.
+    fn check_patch_groups(&self, cx: &mut Cx<'_>) {
+        let at = At::spec().k("patchGroups");
         let mut seen: Vec<&str> = Vec::new();
         for (i, group) in self.patch_groups.iter().enumerate() {
             cx.check(
-                &at.k("patchGroups").i(i),
+                &at.i(i),
                 rules::name("patch group", group, 1, 256, "_-.:/=+@ "),
             );
             if seen.contains(&group.as_str()) {
-                cx.error(
-                    &at.k("patchGroups").i(i),
-                    format!("patch group `{group}` is listed twice"),
-                );
+                cx.error(&at.i(i), format!("patch group `{group}` is listed twice"));
             }
             seen.push(group);
         }
-        cx.check_tags(&at.k("tags"), &self.tags);
-        cx.check_tag_characters(&at.k("tags"), &self.tags);
     }
 
-    /// At most 20 sources (PatchSource): names, 1 to 20 products of 1 to 128
-    /// characters, a configuration of 1 to 1,024.
+    /// Linux baselines only; at most 20 sources (PatchSource): names, 1 to 20 products
+    /// of 1 to 128 characters, a configuration of 1 to 1,024.
     fn check_sources(&self, cx: &mut Cx<'_>) {
         let at = At::spec().k("sources");
+        if !self.sources.is_empty() && self.operating_system.is_windows() {
+            cx.error(&at, "patch sources apply to Linux baselines only");
+        }
         cx.check(&at, rules::at_most("sources", self.sources.len(), 20));
         for (i, source) in self.sources.iter().enumerate() {
             let s = at.i(i);

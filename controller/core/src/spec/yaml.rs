@@ -390,79 +390,98 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.add(node, anchor, 1);
             }
-            Event::SequenceStart(anchor, tag) => {
-                if let Some(msg) = reject_tag(&tag) {
-                    return self.fail(span, msg);
-                }
-                if self.open(span) {
-                    self.stack.push(Frame::Seq {
-                        span,
-                        anchor,
-                        items: Vec::new(),
-                    });
-                }
-            }
-            Event::MappingStart(anchor, tag) => {
-                if let Some(msg) = reject_tag(&tag) {
-                    return self.fail(span, msg);
-                }
-                if self.open(span) {
-                    self.stack.push(Frame::Map {
-                        span,
-                        anchor,
-                        entries: Vec::new(),
-                        pending_key: None,
-                    });
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return;
-                };
-                let (node, anchor) = match frame {
-                    Frame::Seq {
-                        span,
-                        anchor,
-                        items,
-                    } => (
-                        Node {
-                            span,
-                            value: Value::Seq(items),
-                        },
-                        anchor,
-                    ),
-                    Frame::Map {
-                        span,
-                        anchor,
-                        entries,
-                        ..
-                    } => (
-                        Node {
-                            span,
-                            value: Value::Map(entries),
-                        },
-                        anchor,
-                    ),
-                };
-                let size = if anchor > 0 { count_nodes(&node) } else { 0 };
-                self.add(node, anchor, size);
-            }
-            Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
-                    return self.fail(span, "alias refers to an unknown anchor".into());
-                };
-                // Count before cloning, so an alias bomb stops here.
-                if !self.count_alias(span, size) {
-                    return;
-                }
-                let mut node = node;
-                node.span = span;
-                self.add(node, 0, size);
-            }
+            Event::SequenceStart(anchor, tag) => self.start(
+                span,
+                &tag,
+                Frame::Seq {
+                    span,
+                    anchor,
+                    items: Vec::new(),
+                },
+            ),
+            Event::MappingStart(anchor, tag) => self.start(
+                span,
+                &tag,
+                Frame::Map {
+                    span,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                },
+            ),
+            Event::SequenceEnd | Event::MappingEnd => self.end(),
+            Event::Alias(id) => self.alias(span, id),
             Event::DocumentStart => {
                 self.anchors.clear();
             }
             Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+}
+
+impl Builder {
+    /// Opens a sequence or mapping, unless its tag is refused or it nests too deep.
+    fn start(&mut self, span: Span, tag: &Option<Tag>, frame: Frame) {
+        if let Some(msg) = reject_tag(tag) {
+            return self.fail(span, msg);
+        }
+        if self.open(span) {
+            self.stack.push(frame);
+        }
+    }
+
+    /// Closes the innermost sequence or mapping and adds it to its parent.
+    fn end(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let (node, anchor) = frame.into_node();
+        let size = if anchor > 0 { count_nodes(&node) } else { 0 };
+        self.add(node, anchor, size);
+    }
+
+    /// Adds a copy of an anchored node, counted against the alias cap.
+    fn alias(&mut self, span: Span, id: usize) {
+        let Some((node, size)) = self.anchors.get(&id).cloned() else {
+            return self.fail(span, "alias refers to an unknown anchor".into());
+        };
+        // Count before cloning, so an alias bomb stops here.
+        if !self.count_alias(span, size) {
+            return;
+        }
+        let mut node = node;
+        node.span = span;
+        self.add(node, 0, size);
+    }
+}
+
+impl Frame {
+    /// The finished sequence or mapping, with its anchor id (0: none).
+    fn into_node(self) -> (Node, usize) {
+        match self {
+            Frame::Seq {
+                span,
+                anchor,
+                items,
+            } => (
+                Node {
+                    span,
+                    value: Value::Seq(items),
+                },
+                anchor,
+            ),
+            Frame::Map {
+                span,
+                anchor,
+                entries,
+                ..
+            } => (
+                Node {
+                    span,
+                    value: Value::Map(entries),
+                },
+                anchor,
+            ),
         }
     }
 }

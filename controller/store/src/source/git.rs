@@ -368,50 +368,12 @@ impl GitSource {
             RefKind::Sha(sha) => self.fetch_sha(&repo, sha, previous.is_some())?,
             _ => self.fetch_ref(&repo, &kind, previous.is_some())?,
         };
-        let object = repo
-            .find_object(target, None)
-            .map_err(|e| SourceError::Git {
-                url: redact_url(&self.url),
-                message: format!(
-                    "the remote did not send {} ({target}): {}",
-                    self.reference,
-                    self.scrub(e.message())
-                ),
-            })?;
-        let commit = object
-            .peel_to_commit()
-            .map_err(|_| SourceError::GitRefNotFound {
-                url: redact_url(&self.url),
-                reference: self.reference.clone(),
-                message: format!("{target} is not a commit"),
-            })?;
+        let commit = self.fetched_commit(&repo, target)?;
         let sha = commit.id().to_string();
-
         if let Some(sub) = &sub {
-            let found = commit
-                .tree()
-                .and_then(|t| t.get_path(sub))
-                .ok()
-                .map(|entry| entry.kind() == Some(git2::ObjectType::Tree));
-            if found != Some(true) {
-                return Err(SourceError::GitPathNotFound {
-                    url: redact_url(&self.url),
-                    reference: self.reference.clone(),
-                    sha,
-                    path: self.path.clone().unwrap_or_default(),
-                });
-            }
+            self.check_sub_path(&commit, sub, &sha)?;
         }
-
-        let forced = match &previous {
-            Some(prev) if *prev != sha => match Oid::from_str(prev) {
-                Ok(prev_oid) => !repo
-                    .graph_descendant_of(commit.id(), prev_oid)
-                    .unwrap_or(false),
-                Err(_) => false,
-            },
-            _ => false,
-        };
+        let forced = is_forced(&repo, previous.as_deref(), &commit);
 
         let worktree = self.worktree_dir();
         if previous.as_deref() != Some(sha.as_str()) || !worktree.is_dir() {
@@ -423,30 +385,10 @@ impl GitSource {
         )
         .map_err(|e| self.local_error("record the revision in", &e))?;
 
-        let author = commit.author();
-        let name = String::from_utf8_lossy(author.name_bytes())
-            .trim()
-            .to_string();
-        let email = String::from_utf8_lossy(author.email_bytes())
-            .trim()
-            .to_string();
-        let author = match (name.is_empty(), email.is_empty()) {
-            (false, false) => format!("{name} <{email}>"),
-            (false, true) => name,
-            (true, false) => format!("<{email}>"),
-            (true, true) => String::new(),
-        };
-        let full_message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-        let message = full_message
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .to_string();
         Ok(GitRevision {
             sha,
-            author,
-            message,
+            author: author_of(&commit),
+            message: subject_of(&commit),
             time_unix: commit.time().seconds(),
             dir: match &sub {
                 Some(sub) => worktree.join(sub),
@@ -454,6 +396,55 @@ impl GitSource {
             },
             previous,
             forced,
+        })
+    }
+
+    /// The commit `target` names, once fetched; an error when the remote did not send
+    /// it or it is not a commit.
+    fn fetched_commit<'r>(
+        &self,
+        repo: &'r Repository,
+        target: Oid,
+    ) -> Result<git2::Commit<'r>, SourceError> {
+        let object = repo
+            .find_object(target, None)
+            .map_err(|e| SourceError::Git {
+                url: redact_url(&self.url),
+                message: format!(
+                    "the remote did not send {} ({target}): {}",
+                    self.reference,
+                    self.scrub(e.message())
+                ),
+            })?;
+        object
+            .peel_to_commit()
+            .map_err(|_| SourceError::GitRefNotFound {
+                url: redact_url(&self.url),
+                reference: self.reference.clone(),
+                message: format!("{target} is not a commit"),
+            })
+    }
+
+    /// `--path` must be a folder in the commit's tree.
+    fn check_sub_path(
+        &self,
+        commit: &git2::Commit<'_>,
+        sub: &Path,
+        sha: &str,
+    ) -> Result<(), SourceError> {
+        let found = commit
+            .tree()
+            .and_then(|t| t.get_path(sub))
+            .ok()
+            .map(|entry| entry.kind() == Some(git2::ObjectType::Tree));
+        if found == Some(true) {
+            return Ok(());
+        }
+        Err(SourceError::GitPathNotFound {
+            url: redact_url(&self.url),
+            reference: self.reference.clone(),
+            sha: sha.to_string(),
+            path: self.path.clone().unwrap_or_default(),
         })
     }
 
@@ -620,91 +611,12 @@ impl GitSource {
             if attempts.get() > 3 {
                 return Err(auth_error("the credentials were refused"));
             }
-            if allowed.contains(CredentialType::SSH_KEY) {
-                if let Some(key) = &auth.ssh_key {
-                    return Cred::ssh_key(
-                        username_from_url.unwrap_or("git"),
-                        None,
-                        key,
-                        auth.ssh_key_passphrase.as_deref(),
-                    );
-                }
-            }
-            if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-                if let Some(token) = &auth.token {
-                    let user = auth.username.as_deref().unwrap_or("x-access-token");
-                    return Cred::userpass_plaintext(user, token);
-                }
-            }
-            if allowed.contains(CredentialType::USERNAME) {
-                return Cred::username(username_from_url.unwrap_or("git"));
-            }
-            // Over http(s) libgit2 presents the URL's user-info before asking here, so
-            // reaching this with a user in the URL means those credentials were refused.
-            if http
-                && username_from_url.is_some()
-                && allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
-            {
-                return Err(auth_error(
-                    "the credentials in the URL were refused (fix the user:password in the \
-                     URL, or remove it and set DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE)",
-                ));
-            }
-            Err(auth_error(
-                "the remote asks for credentials and none are configured \
-                 (DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE for https, \
-                 DRIFTLESS_GIT_SSH_KEY for ssh)",
-            ))
+            credentials(auth, http, username_from_url, allowed)
         });
         cbs.certificate_check(move |cert, host| match cert.as_hostkey() {
             // TLS: OpenSSL's verification against the system roots decides.
             None => Ok(CertificateCheckStatus::CertificatePassthrough),
-            Some(hostkey) => {
-                if auth.insecure_skip_host_key_check {
-                    return Ok(CertificateCheckStatus::CertificateOk);
-                }
-                // `[host]:port` as in known_hosts, for a port other than 22.
-                let shown = if port == 22 {
-                    host.to_string()
-                } else {
-                    format!("[{host}]:{port}")
-                };
-                let refused = |message: String| {
-                    // libgit2 replaces the message of a refusal with its own: keep ours.
-                    state.host_key_refusal.replace(Some(message.clone()));
-                    Err(host_key_error(message))
-                };
-                let (Some(key), Some(kind)) = (hostkey.hostkey(), hostkey.hostkey_type()) else {
-                    return refused(format!("host key of {shown} not available to check"));
-                };
-                let file = auth.known_hosts.clone().or_else(default_known_hosts);
-                let text = file
-                    .as_ref()
-                    .and_then(|f| fs::read_to_string(f).ok())
-                    .unwrap_or_default();
-                match check_known_host(&text, host, port, kind.name(), &base64_encode(key)) {
-                    HostKeyMatch::Known => Ok(CertificateCheckStatus::CertificateOk),
-                    HostKeyMatch::Changed => refused(format!(
-                        "the {} host key of {shown} differs from the one in {}: refusing \
-                         (possible man-in-the-middle; update the file if the key really changed)",
-                        kind.name(),
-                        display_opt(&file)
-                    )),
-                    HostKeyMatch::Unknown => {
-                        let scan = if port == 22 {
-                            format!("ssh-keyscan {host}")
-                        } else {
-                            format!("ssh-keyscan -p {port} {host}")
-                        };
-                        refused(format!(
-                            "unknown ssh host {shown}: no {} key for it in {} (add it with \
-                             `{scan} >> FILE` and set DRIFTLESS_GIT_KNOWN_HOSTS=FILE)",
-                            kind.name(),
-                            display_opt(&file)
-                        ))
-                    }
-                }
-            }
+            Some(hostkey) => check_host_key(auth, state, hostkey, host, port),
         });
         cbs
     }
@@ -815,6 +727,145 @@ impl GitSource {
             SourceError::GitUnreachable { url, message }
         } else {
             SourceError::Git { url, message }
+        }
+    }
+}
+
+/// Whether `commit` does not descend from the previous revision (a force-push).
+fn is_forced(repo: &Repository, previous: Option<&str>, commit: &git2::Commit<'_>) -> bool {
+    match previous {
+        Some(prev) if prev != commit.id().to_string() => match Oid::from_str(prev) {
+            Ok(prev_oid) => !repo
+                .graph_descendant_of(commit.id(), prev_oid)
+                .unwrap_or(false),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// `Name <email>`, either part alone, or empty.
+fn author_of(commit: &git2::Commit<'_>) -> String {
+    let author = commit.author();
+    let name = String::from_utf8_lossy(author.name_bytes())
+        .trim()
+        .to_string();
+    let email = String::from_utf8_lossy(author.email_bytes())
+        .trim()
+        .to_string();
+    match (name.is_empty(), email.is_empty()) {
+        (false, false) => format!("{name} <{email}>"),
+        (false, true) => name,
+        (true, false) => format!("<{email}>"),
+        (true, true) => String::new(),
+    }
+}
+
+/// The commit message's first non-blank line, trimmed.
+fn subject_of(commit: &git2::Commit<'_>) -> String {
+    let full_message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+    full_message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The credential libgit2 asks for: the ssh key, the https token, or a username; an
+/// error saying what to configure when none fits.
+fn credentials(
+    auth: &GitAuth,
+    http: bool,
+    username_from_url: Option<&str>,
+    allowed: CredentialType,
+) -> Result<Cred, git2::Error> {
+    if allowed.contains(CredentialType::SSH_KEY) {
+        if let Some(key) = &auth.ssh_key {
+            return Cred::ssh_key(
+                username_from_url.unwrap_or("git"),
+                None,
+                key,
+                auth.ssh_key_passphrase.as_deref(),
+            );
+        }
+    }
+    if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+        if let Some(token) = &auth.token {
+            let user = auth.username.as_deref().unwrap_or("x-access-token");
+            return Cred::userpass_plaintext(user, token);
+        }
+    }
+    if allowed.contains(CredentialType::USERNAME) {
+        return Cred::username(username_from_url.unwrap_or("git"));
+    }
+    // Over http(s) libgit2 presents the URL's user-info before asking here, so
+    // reaching this with a user in the URL means those credentials were refused.
+    if http && username_from_url.is_some() && allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+    {
+        return Err(auth_error(
+            "the credentials in the URL were refused (fix the user:password in the \
+             URL, or remove it and set DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE)",
+        ));
+    }
+    Err(auth_error(
+        "the remote asks for credentials and none are configured \
+         (DRIFTLESS_GIT_TOKEN / DRIFTLESS_GIT_TOKEN_FILE for https, \
+         DRIFTLESS_GIT_SSH_KEY for ssh)",
+    ))
+}
+
+/// An ssh host key against known_hosts (or any key, when the insecure flag is set); a
+/// refusal's reason is kept in `state`, since libgit2 replaces it with its own.
+fn check_host_key(
+    auth: &GitAuth,
+    state: &CallbackState,
+    hostkey: &git2::cert::CertHostkey<'_>,
+    host: &str,
+    port: u16,
+) -> Result<CertificateCheckStatus, git2::Error> {
+    if auth.insecure_skip_host_key_check {
+        return Ok(CertificateCheckStatus::CertificateOk);
+    }
+    // `[host]:port` as in known_hosts, for a port other than 22.
+    let shown = if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    };
+    let refused = |message: String| {
+        // libgit2 replaces the message of a refusal with its own: keep ours.
+        state.host_key_refusal.replace(Some(message.clone()));
+        Err(host_key_error(message))
+    };
+    let (Some(key), Some(kind)) = (hostkey.hostkey(), hostkey.hostkey_type()) else {
+        return refused(format!("host key of {shown} not available to check"));
+    };
+    let file = auth.known_hosts.clone().or_else(default_known_hosts);
+    let text = file
+        .as_ref()
+        .and_then(|f| fs::read_to_string(f).ok())
+        .unwrap_or_default();
+    match check_known_host(&text, host, port, kind.name(), &base64_encode(key)) {
+        HostKeyMatch::Known => Ok(CertificateCheckStatus::CertificateOk),
+        HostKeyMatch::Changed => refused(format!(
+            "the {} host key of {shown} differs from the one in {}: refusing \
+             (possible man-in-the-middle; update the file if the key really changed)",
+            kind.name(),
+            display_opt(&file)
+        )),
+        HostKeyMatch::Unknown => {
+            let scan = if port == 22 {
+                format!("ssh-keyscan {host}")
+            } else {
+                format!("ssh-keyscan -p {port} {host}")
+            };
+            refused(format!(
+                "unknown ssh host {shown}: no {} key for it in {} (add it with \
+                 `{scan} >> FILE` and set DRIFTLESS_GIT_KNOWN_HOSTS=FILE)",
+                kind.name(),
+                display_opt(&file)
+            ))
         }
     }
 }
