@@ -30,6 +30,7 @@ fn change(
         adopt: false,
         report_only: false,
         changed_by: None,
+        work: Default::default(),
     }
 }
 
