@@ -126,6 +126,7 @@ mod tests {
             adopt: false,
             report_only: false,
             changed_by: None,
+            work: Default::default(),
         }
     }
 

@@ -34,7 +34,8 @@ impl LiveItem<'_> {
         }
     }
 
-    /// A sub-resource of this one: its parent's index, its own id.
+    /// A sub-resource of this one: its parent's index, its own id (`None` while it is
+    /// not live).
     fn chosen_sub(&self, sub: &str) -> Chosen {
         Chosen {
             index: self.index,
@@ -310,7 +311,7 @@ fn plan_subs(
         let mut c = p.change(&full, action);
         c.fields = fields;
         c.work.calls = sub_calls(p, current, sub, action);
-        c.work.live = live_subs.get(sub).map(|_| current.chosen_sub(sub));
+        c.work.live = Some(current.chosen_sub(sub));
         if let Some(live_sub) = live_subs.get(sub) {
             c.drift = drifted(p.options, p.target, kind, &full, live_sub);
         }

@@ -90,7 +90,7 @@ impl Policies<'_> {
                 .exclude
                 .iter()
                 .any(|e| group.name.starts_with(e.as_str()))
-            && !(policy.only_where_unset && group.retention.is_some())
+            && (!policy.only_where_unset || group.retention.is_none())
     }
 }
 

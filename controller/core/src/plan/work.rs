@@ -109,7 +109,8 @@ pub struct Chosen {
     /// Its position in its kind's list of the target's `LiveTarget` (the parent's, for
     /// a sub-resource), where apply reads what the calls need.
     pub index: usize,
-    /// The AWS id (a baseline's, window's, plan's; a sub-resource's own id).
+    /// The AWS id (a baseline's, window's, plan's; a sub-resource's own id, `None`
+    /// when the sub-resource is not live yet).
     pub id: Option<String>,
     pub arn: Option<String>,
 }
