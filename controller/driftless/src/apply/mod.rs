@@ -1,6 +1,10 @@
 //! Apply: make AWS match a [`Plan`], through the per-service writers in `aws/`.
 //!
-//! The plan decides *what*; apply decides *in which order* and *how safely*:
+//! The plan decides *what*, down to the calls: each change carries its work
+//! (`plan::work`: create, delete, replace, an update's writes and tag changes, a task's
+//! merged update) and the live resource it chose, and apply makes exactly those calls,
+//! never deciding them again (a tag-only change, an adoption say, only tags). Apply
+//! decides *in which order* and *how safely*:
 //!
 //! - **Units.** The changes of one resource and its sub-resources form a unit, applied
 //!   by the kind's module in dependency order (parent before children on create and
