@@ -9,7 +9,7 @@ use crate::fixtures::create_log_group_keeping;
 use crate::support::{Repo, Run};
 
 /// `import --adopt --out <tmp>/imported` over `repo` (plus `extra`); the folder.
-fn import(repo: &Repo, out: &Path, extra: &[&str]) -> Run {
+pub(crate) fn import(repo: &Repo, out: &Path, extra: &[&str]) -> Run {
     let out = out.to_string_lossy().into_owned();
     let mut args = vec!["import", "--adopt", "--out", &out];
     args.extend_from_slice(extra);
@@ -17,7 +17,7 @@ fn import(repo: &Repo, out: &Path, extra: &[&str]) -> Run {
 }
 
 /// Plans or applies the folder `dir` with the repository's state dir.
-fn on(repo: &Repo, dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn on(repo: &Repo, dir: &Path, args: &[&str]) -> Run {
     let dir = dir.to_string_lossy().into_owned();
     let mut all = args.to_vec();
     all.extend(["--source", &dir]);
@@ -62,7 +62,7 @@ fn round_trip(repo: &Repo, dir: &Path) -> Vec<String> {
     names
 }
 
-fn text(dir: &Path, file: &str) -> String {
+pub(crate) fn text(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| {
         panic!(
             "{file}: {e}; {:?}",
@@ -73,7 +73,7 @@ fn text(dir: &Path, file: &str) -> String {
 
 /// Every setting of the account's alarms, without their state (which the emulator
 /// moves on its own) and the tags (the ownership tag is added).
-fn alarm_settings(repo: &Repo) -> String {
+pub(crate) fn alarm_settings(repo: &Repo) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
@@ -91,7 +91,7 @@ fn alarm_settings(repo: &Repo) -> String {
     })
 }
 
-fn seed_alarms(repo: &Repo) {
+pub(crate) fn seed_alarms(repo: &Repo) {
     use aws_sdk_cloudwatch::types::{
         ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic,
     };
@@ -196,7 +196,7 @@ fn imported_alarms_round_trip_metric_math_included() {
 
 /// Every setting of the account's log groups and their tags (the ownership tag
 /// removed).
-fn log_group_settings(repo: &Repo) -> String {
+pub(crate) fn log_group_settings(repo: &Repo) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
@@ -315,7 +315,7 @@ fn a_non_empty_out_folder_is_refused_without_force() {
 }
 
 /// A vault with tags; a plan with a scheduled rule into it and a tag selection.
-fn seed_backup(repo: &Repo) {
+pub(crate) fn seed_backup(repo: &Repo) {
     use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection, Lifecycle};
     let account = repo.account.account_id.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -380,7 +380,7 @@ fn seed_backup(repo: &Repo) {
 }
 
 /// Every setting of the account's vaults and plans (rules, selections).
-fn backup_settings(repo: &Repo) -> String {
+pub(crate) fn backup_settings(repo: &Repo) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let backup = aws_sdk_backup::Client::new(&repo.sdk());
@@ -466,7 +466,7 @@ fn imported_vaults_and_plans_round_trip_with_their_selections() {
 
 /// A baseline with approval rules and a patch group. (The emulator, like moto, does not
 /// register patch groups to AWS's own baselines, so that note is unit-tested.)
-fn seed_baseline(repo: &Repo) {
+pub(crate) fn seed_baseline(repo: &Repo) {
     use aws_sdk_ssm::types::{
         OperatingSystem, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
         PatchRule, PatchRuleGroup,
@@ -512,7 +512,7 @@ fn seed_baseline(repo: &Repo) {
 }
 
 /// Every setting of the account's own baselines and the patch-group registrations.
-fn baseline_settings(repo: &Repo) -> String {
+pub(crate) fn baseline_settings(repo: &Repo) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
@@ -582,7 +582,7 @@ fn imported_baselines_round_trip_and_aws_owned_ones_are_left_out() {
 }
 
 /// A window with a tag target and a RUN_COMMAND task with parameters.
-fn seed_window(repo: &Repo) {
+pub(crate) fn seed_window(repo: &Repo) {
     use aws_sdk_ssm::types::{
         MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
         MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskType, Target,
@@ -666,7 +666,7 @@ fn seed_window(repo: &Repo) {
 
 /// Every setting of the account's windows, their targets and tasks (request ids
 /// and modification dates left out).
-fn window_settings(repo: &Repo) -> String {
+pub(crate) fn window_settings(repo: &Repo) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
@@ -834,7 +834,7 @@ fn every_kind_at_once_round_trips() {
 }
 
 /// Every setting of the filters on `groups`.
-fn metric_filter_settings(repo: &Repo, groups: &[&str]) -> String {
+pub(crate) fn metric_filter_settings(repo: &Repo, groups: &[&str]) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, a module per area.
+mod adopt;
 mod attribution;
 mod audit;
 mod backup_complete;

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as J;
 
+use super::work::{Calls, Chosen, TagChanges, Work, Write};
 use super::{diff, drifted, normalise, record_key, Action, Change, PlanOptions, TargetPlan};
 use crate::live::{LiveMetricFilter, LiveTarget};
 use crate::spec::{Kind, MetricFilterSpec, Resource, ResourceSpec};
@@ -100,19 +101,31 @@ pub fn plan_metric_filters(
         }
     }
     plan.changes.extend(changes);
-    let gone: BTreeSet<&str> = live
-        .metric_filters
-        .iter()
-        .filter(|f| !wanted.contains(f.filter.name.as_str()) && cx.ours(f))
-        .map(|f| f.filter.name.as_str())
-        .collect();
-    for name in gone {
-        deletes.push(Change::new(
-            target,
-            Kind::MetricFilter,
-            name,
-            Action::Delete,
-        ));
+    let mut gone: BTreeMap<&str, Vec<Chosen>> = BTreeMap::new();
+    for (index, f) in live.metric_filters.iter().enumerate() {
+        if !wanted.contains(f.filter.name.as_str()) && cx.ours(f) {
+            gone.entry(f.filter.name.as_str())
+                .or_default()
+                .push(chosen(index));
+        }
+    }
+    for (name, filters) in gone {
+        let mut c = Change::new(target, Kind::MetricFilter, name, Action::Delete);
+        c.work = Work {
+            calls: Calls::Delete,
+            live: None,
+            deletes: filters,
+        };
+        deletes.push(c);
+    }
+}
+
+/// A live filter, by its position in `LiveTarget::metric_filters` (it has no id).
+fn chosen(index: usize) -> Chosen {
+    Chosen {
+        index,
+        id: None,
+        arn: None,
     }
 }
 
@@ -136,14 +149,44 @@ impl Context<'_> {
         )
     }
 
-    /// The change one desired filter needs (`None`: none).
+    /// The change one desired filter needs (`None`: none), with its work.
     fn plan_one(&self, r: &Resource, spec: &MetricFilterSpec) -> Option<Change> {
-        let named: Vec<&LiveMetricFilter> = self
+        let named: Vec<(usize, &LiveMetricFilter)> = self
             .live
             .metric_filters
             .iter()
-            .filter(|f| f.filter.name == r.name())
+            .enumerate()
+            .filter(|(_, f)| f.filter.name == r.name())
             .collect();
+        let group = spec.log_group_name.as_str();
+        let mut c = self.change(r, spec, &named)?;
+        // What the format cannot hold is kept from the filter on the group, else from
+        // the one being moved.
+        let moved_from: Vec<Chosen> = named
+            .iter()
+            .filter(|(_, f)| f.filter.spec.log_group_name != group && self.ours(f))
+            .map(|(i, _)| chosen(*i))
+            .collect();
+        let kept = named
+            .iter()
+            .find(|(_, f)| f.filter.spec.log_group_name == group)
+            .map(|(i, _)| chosen(*i))
+            .or_else(|| moved_from.first().cloned());
+        c.work.live = kept;
+        if c.action == Action::Replace {
+            c.work.deletes = moved_from;
+        }
+        Some(c)
+    }
+
+    /// The change and its calls (`None`: none).
+    fn change(
+        &self,
+        r: &Resource,
+        spec: &MetricFilterSpec,
+        named: &[(usize, &LiveMetricFilter)],
+    ) -> Option<Change> {
+        let named: Vec<&LiveMetricFilter> = named.iter().map(|(_, f)| *f).collect();
         let group = spec.log_group_name.as_str();
         let on_group = named
             .iter()
@@ -164,9 +207,14 @@ impl Context<'_> {
                 }
                 let mut c = new(Action::Update);
                 c.adopt = adopting;
+                c.work.calls = Calls::Update {
+                    writes: [Write::Definition].into(),
+                    tags: TagChanges::default(),
+                };
                 if fields.is_empty() {
                     // Nothing to change, but applying it is what makes it driftless's.
                     c.reason = Some("adopted: apply records it in the state store (metric filters carry no tags)".into());
+                    c.work.calls = Calls::Record;
                 }
                 c.drift = drifted(
                     self.options,
@@ -190,11 +238,13 @@ impl Context<'_> {
                 let mut c = new(Action::Replace);
                 c.fields = diff::diff(&desired, &normalise::metric_filter(&old.filter.spec).main);
                 c.reason = Some("logGroupName cannot change in place".into());
+                c.work.calls = Calls::Replace;
                 c
             }
             (None, None) => {
                 let mut c = new(Action::Create);
                 c.fields = diff::diff(&desired, &J::Null);
+                c.work.calls = Calls::Create;
                 c
             }
         })

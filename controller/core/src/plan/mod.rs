@@ -10,17 +10,21 @@ pub mod diff;
 pub mod metric_filter;
 pub mod next_runs;
 pub mod normalise;
+mod resource;
+mod retention;
+pub mod work;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
-use crate::live::{Live, LiveTarget, Tagged};
+use crate::live::LiveTarget;
 use crate::spec::{Kind, Resource, ResourceSpec};
 pub use next_runs::NextRuns;
 use normalise::Normalised;
+pub use work::Work;
 
 /// What apply would do to one resource or sub-resource.
 #[derive(
@@ -84,6 +88,10 @@ pub struct Change {
     /// A created or changed window or backup plan: its next runs (`next_runs.rs`).
     #[serde(rename = "nextRuns", default, skip_serializing_if = "Vec::is_empty")]
     pub next_runs: Vec<NextRuns>,
+    /// The calls apply makes and the live resource they are on, decided here and
+    /// never shown: not part of the plan's JSON (see [`work`]).
+    #[serde(skip)]
+    pub work: Work,
 }
 
 /// The CloudTrail event behind a drift.
@@ -241,6 +249,7 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
     }
     // Who made a drift is not part of what apply writes; CloudTrail may learn it
     // between plan and apply. Next runs are counted from the time each plan was made.
+    // The work is not saved: the fresh plan's is applied.
     let unattributed = |changes: &[Change]| -> Vec<Change> {
         changes
             .iter()
@@ -248,6 +257,7 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
                 changed_by: None,
                 // When a schedule runs next depends on when the plan was made.
                 next_runs: Vec::new(),
+                work: Work::default(),
                 ..c.clone()
             })
             .collect()
@@ -255,7 +265,8 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
     let (saved_changes, fresh_changes) =
         (unattributed(&saved.changes), unattributed(&fresh.changes));
     if saved_changes != fresh_changes
-        || saved.would_delete_with_prune != fresh.would_delete_with_prune
+        || unattributed(&saved.would_delete_with_prune)
+            != unattributed(&fresh.would_delete_with_prune)
     {
         let n = fresh_changes
             .iter()
@@ -321,14 +332,6 @@ pub struct TargetPlan {
     pub noop: usize,
 }
 
-/// A live resource of any kind, normalised, with what the plan needs to know about it.
-struct LiveItem {
-    normalised: Normalised,
-    owned: bool,
-    /// The AWS id (a baseline's, for its patch-group registrations).
-    id: Option<String>,
-}
-
 /// Plans one target: `desired` are the resources going to it.
 pub fn plan_target(
     target: &str,
@@ -336,133 +339,60 @@ pub fn plan_target(
     live: &LiveTarget,
     options: &PlanOptions,
 ) -> TargetPlan {
-    let instance = options.instance.as_str();
     let mut plan = TargetPlan::default();
     let mut deletes = Vec::new();
-
     let mut by_kind: BTreeMap<Kind, BTreeMap<&str, &Resource>> = BTreeMap::new();
     for r in desired {
         by_kind.entry(r.kind()).or_default().insert(r.name(), r);
     }
     let empty = BTreeMap::new();
-    let desired_of = |k: Kind| by_kind.get(&k).unwrap_or(&empty);
-
-    let lives: Vec<(Kind, BTreeMap<&str, Vec<LiveItem>>)> = vec![
-        (
-            Kind::MetricAlarm,
-            collect(&live.alarms, instance, |s| normalise::alarm(s, None)),
-        ),
-        (
-            Kind::CompositeAlarm,
-            collect(&live.composite_alarms, instance, |s| {
-                normalise::composite_alarm(s, None)
-            }),
-        ),
-        (
-            Kind::LogGroup,
-            collect(&live.log_groups, instance, |s| {
-                normalise::log_group(s, None)
-            }),
-        ),
-        (
-            Kind::PatchBaseline,
-            collect(&live.patch_baselines, instance, |s| {
-                normalise::patch_baseline(s, None)
-            }),
-        ),
-        (
-            Kind::MaintenanceWindow,
-            collect(&live.maintenance_windows, instance, |s| {
-                normalise::maintenance_window(s, None)
-            }),
-        ),
-        (
-            Kind::BackupVault,
-            collect(live.backup_vaults.iter().map(|v| &v.vault), instance, |s| {
-                normalise::backup_vault(s, None)
-            }),
-        ),
-        (
-            Kind::BackupPlan,
-            collect(&live.backup_plans, instance, |s| {
-                normalise::backup_plan(s, None)
-            }),
-        ),
-    ];
-
-    for (kind, live_items) in &lives {
-        let wanted = desired_of(*kind);
-        // Both maps are in name order: walk them together.
-        let (mut w, mut l) = (wanted.iter().peekable(), live_items.iter().peekable());
-        loop {
-            let (name, resource, items): (&str, Option<&&Resource>, &[LiveItem]) =
-                match (w.peek(), l.peek()) {
-                    (None, None) => break,
-                    (Some((wn, r)), Some((ln, items))) if wn == ln => {
-                        let next = (**wn, Some(*r), items.as_slice());
-                        w.next();
-                        l.next();
-                        next
-                    }
-                    (Some((wn, r)), Some((ln, _))) if wn < ln => {
-                        let next = (**wn, Some(*r), &[][..]);
-                        w.next();
-                        next
-                    }
-                    (Some((wn, r)), None) => {
-                        let next = (**wn, Some(*r), &[][..]);
-                        w.next();
-                        next
-                    }
-                    (_, Some((ln, items))) => {
-                        let next = (**ln, None, items.as_slice());
-                        l.next();
-                        next
-                    }
-                };
-            match resource {
-                Some(resource) => plan_resource(target, resource, items, live, options, &mut plan),
-                None => {
-                    if items.iter().any(|i| i.owned) {
-                        let mut change = Change::new(target, *kind, name, Action::Delete);
-                        if *kind == Kind::BackupVault {
-                            let points = live
-                                .backup_vaults
-                                .iter()
-                                .find(|v| v.vault.name == name)
-                                .map_or(0, |v| v.recovery_points);
-                            if points > 0 {
-                                change.reason = Some(format!(
-                                    "the vault holds {points} recovery points; apply refuses to delete it without --allow-data-loss"
-                                ));
-                            }
-                        }
-                        deletes.push(change);
-                    }
-                }
+    for (kind, live_items) in resource::live_items(live, &options.instance) {
+        let wanted = by_kind.get(&kind).unwrap_or(&empty);
+        for (name, wanted, items) in by_name(wanted, &live_items) {
+            match wanted {
+                Some(r) => resource::plan_resource(target, r, items, live, options, &mut plan),
+                None => deletes.extend(resource::owned_delete(target, kind, name, items, live)),
             }
         }
     }
-    plan_retention_policies(target, desired, live, options, &mut plan);
+    retention::plan_retention_policies(target, desired, live, options, &mut plan);
     metric_filter::plan_metric_filters(target, desired, live, options, &mut plan, &mut deletes);
     guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
     plan
 }
 
-fn collect<'a, S: Tagged + 'a>(
-    items: impl IntoIterator<Item = &'a Live<S>>,
-    instance: &str,
-    normalise: impl Fn(&S) -> Normalised,
-) -> BTreeMap<&'a str, Vec<LiveItem>> {
-    let mut map: BTreeMap<&str, Vec<LiveItem>> = BTreeMap::new();
-    for item in items {
-        map.entry(item.name.as_str()).or_default().push(LiveItem {
-            normalised: normalise(&item.spec),
-            owned: item.owned_by(instance),
-            id: item.id.clone(),
-        });
+/// The desired resources and live items of one kind, walked together by name (both
+/// maps are in name order): each name once, with its desired resource if any and its
+/// live items (none when nothing of the name is live).
+fn by_name<'m, 'a, R>(
+    wanted: &'m BTreeMap<&'a str, R>,
+    live: &'m resource::LiveByName<'a>,
+) -> Vec<(&'a str, Option<&'m R>, &'m [resource::LiveItem<'a>])> {
+    let (mut w, mut l) = (wanted.iter().peekable(), live.iter().peekable());
+    let mut out = Vec::with_capacity(wanted.len().max(live.len()));
+    loop {
+        let next = match (w.peek(), l.peek()) {
+            (None, None) => break,
+            (Some((wn, _)), Some((ln, _))) if wn == ln => {
+                let ((name, r), (_, items)) = (w.next().unwrap(), l.next().unwrap());
+                (*name, Some(r), items.as_slice())
+            }
+            (Some((wn, _)), Some((ln, _))) if wn < ln => {
+                let (name, r) = w.next().unwrap();
+                (*name, Some(r), &[][..])
+            }
+            (Some(_), None) => {
+                let (name, r) = w.next().unwrap();
+                (*name, Some(r), &[][..])
+            }
+            (_, Some(_)) => {
+                let (name, items) = l.next().unwrap();
+                (*name, None, items.as_slice())
+            }
+        };
+        out.push(next);
     }
-    map
+    out
 }
 
 impl Change {
@@ -479,6 +409,7 @@ impl Change {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            work: Work::default(),
         }
     }
 }
@@ -524,287 +455,6 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
             }
         }
         _ => {}
-    }
-}
-
-/// A vault lock in compliance mode (`changeableForDays`) that this change writes
-/// becomes immutable after its grace time: say so in the plan.
-fn lock_warning(target: &str, resource: &Resource, fields: &[FieldChange]) -> Option<String> {
-    let ResourceSpec::BackupVault(spec) = &resource.spec else {
-        return None;
-    };
-    let days = spec.lock.as_ref()?.changeable_for_days?;
-    if !fields.iter().any(|f| f.path.starts_with("lock")) {
-        return None;
-    }
-    Some(format!(
-        "target `{target}`: BackupVault `{}`: its vault lock becomes immutable {days} days after this apply (changeableForDays); from then on AWS refuses to change or remove the lock or to delete recovery points before their retention ends",
-        resource.name()
-    ))
-}
-
-/// Fields whose change AWS cannot make in place.
-fn forces_replacement(kind: Kind, path: &str) -> bool {
-    matches!(
-        (kind, path),
-        (Kind::PatchBaseline, "operatingSystem")
-            | (Kind::BackupVault, "encryptionKeyArn")
-            | (Kind::LogGroup, "logGroupClass")
-    )
-}
-
-/// Sub-resources AWS cannot update: selections always, tasks when their type changes.
-fn sub_forces_replacement(sub: &str, fields: &[FieldChange]) -> bool {
-    sub.starts_with("selections/")
-        || (sub.starts_with("tasks/") && fields.iter().any(|f| f.path == "type"))
-}
-
-fn plan_resource(
-    target: &str,
-    resource: &Resource,
-    items: &[LiveItem],
-    live: &LiveTarget,
-    options: &PlanOptions,
-    plan: &mut TargetPlan,
-) {
-    let kind = resource.kind();
-    let name = resource.name();
-    let report_only = resource.metadata.drift_policy == crate::spec::DriftPolicy::Report;
-    let owned: Vec<&LiveItem> = items.iter().filter(|i| i.owned).collect();
-    let chosen = match (owned.as_slice(), items.first()) {
-        ([], None) => None,
-        ([one], _) => Some(*one),
-        ([], Some(unowned)) => {
-            if !resource.metadata.adopt {
-                let mut c = Change::new(target, kind, name, Action::Conflict);
-                c.reason = Some(format!(
-                    "a {kind} named `{name}` exists and is not managed by driftless (no `{}` tag); set `metadata.adopt: true` to take it over, or rename the spec",
-                    crate::spec::context::OWNERSHIP_TAG
-                ));
-                plan.changes.push(c);
-                return;
-            }
-            Some(unowned)
-        }
-        (many, _) => {
-            let mut c = Change::new(target, kind, name, Action::Conflict);
-            c.reason = Some(format!(
-                "{} resources named `{name}` carry the ownership tag; delete the extra ones by hand",
-                many.len()
-            ));
-            plan.changes.push(c);
-            return;
-        }
-    };
-    let desired = normalise_desired(resource, &options.instance, chosen.map(|c| &c.normalised));
-    let Some(current) = chosen else {
-        let mut c = Change::new(target, kind, name, Action::Create);
-        c.fields = diff::diff(&desired.main, &J::Null);
-        c.report_only = report_only;
-        plan.warnings
-            .extend(lock_warning(target, resource, &c.fields));
-        plan.changes.push(c);
-        for (sub, value) in &desired.subs {
-            let mut c = Change::new(target, kind, &format!("{name}/{sub}"), Action::Create);
-            c.fields = diff::diff(value, &J::Null);
-            c.report_only = report_only;
-            plan.changes.push(c);
-        }
-        if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-            patch_group_conflicts(target, resource, live, None, options, plan);
-        }
-        return;
-    };
-    let fields = diff::diff(&desired.main, &current.normalised.main);
-    if fields.is_empty() {
-        plan.noop += 1;
-    } else {
-        let replace: Vec<&str> = fields
-            .iter()
-            .filter(|f| forces_replacement(kind, &f.path))
-            .map(|f| f.path.as_str())
-            .collect();
-        let action = if replace.is_empty() {
-            Action::Update
-        } else {
-            Action::Replace
-        };
-        let mut c = Change::new(target, kind, name, action);
-        if !replace.is_empty() {
-            c.reason = Some(format!("{} cannot change in place", replace.join(", ")));
-        }
-        c.fields = fields;
-        c.adopt = !current.owned;
-        c.report_only = report_only;
-        c.drift = drifted(options, target, kind, name, &current.normalised.main);
-        plan.warnings
-            .extend(lock_warning(target, resource, &c.fields));
-        plan.changes.push(c);
-    }
-    let subs: BTreeSet<&String> = desired
-        .subs
-        .keys()
-        .chain(current.normalised.subs.keys())
-        .collect();
-    for sub in subs {
-        let full = format!("{name}/{sub}");
-        let (action, fields) = match (desired.subs.get(sub), current.normalised.subs.get(sub)) {
-            (Some(d), None) => (Action::Create, diff::diff(d, &J::Null)),
-            (None, Some(_)) => (Action::Delete, Vec::new()),
-            (Some(d), Some(l)) => {
-                let fields = diff::diff(d, l);
-                if fields.is_empty() {
-                    plan.noop += 1;
-                    continue;
-                }
-                let action = if sub_forces_replacement(sub, &fields) {
-                    Action::Replace
-                } else {
-                    Action::Update
-                };
-                (action, fields)
-            }
-            (None, None) => continue,
-        };
-        let mut c = Change::new(target, kind, &full, action);
-        c.fields = fields;
-        c.report_only = report_only;
-        if let Some(live_sub) = current.normalised.subs.get(sub) {
-            c.drift = drifted(options, target, kind, &full, live_sub);
-        }
-        plan.changes.push(c);
-    }
-    if let ResourceSpec::PatchBaseline(_) = &resource.spec {
-        // A baseline being adopted brings its registrations along: they are ours now.
-        let adopted = current.id.as_deref().filter(|_| !current.owned);
-        patch_group_conflicts(target, resource, live, adopted, options, plan);
-    }
-}
-
-/// A patch group the spec registers to this baseline, while it is registered to a
-/// baseline driftless does not own (for the same OS), cannot be taken: conflict. The
-/// baseline this spec adopts (`adopted`, its id) is not another's: its registrations
-/// are adopted with it.
-fn patch_group_conflicts(
-    target: &str,
-    resource: &Resource,
-    live: &LiveTarget,
-    adopted: Option<&str>,
-    options: &PlanOptions,
-    plan: &mut TargetPlan,
-) {
-    let ResourceSpec::PatchBaseline(spec) = &resource.spec else {
-        return;
-    };
-    let ours: BTreeSet<&str> = live
-        .patch_baselines
-        .iter()
-        .filter(|b| b.owned_by(&options.instance))
-        .filter_map(|b| b.id.as_deref())
-        .chain(adopted)
-        .collect();
-    for group in &spec.patch_groups {
-        let Some(registrations) = live.patch_group_registrations.get(group) else {
-            continue;
-        };
-        for (os, baseline_id) in registrations {
-            if *os == spec.operating_system && !ours.contains(baseline_id.as_str()) {
-                let full = format!("{}/patchGroups/{group}", resource.name());
-                plan.changes
-                    .retain(|c| !(c.target == target && c.name == full));
-                let mut c = Change::new(target, Kind::PatchBaseline, &full, Action::Conflict);
-                c.reason = Some(format!(
-                    "patch group `{group}` is registered to baseline {baseline_id}, which driftless does not manage; deregister it there first"
-                ));
-                plan.changes.push(c);
-            }
-        }
-    }
-}
-
-/// Retention settings of log groups under each LogRetentionPolicy's prefix. A group is
-/// governed by the policy with the longest matching prefix; a group with its own
-/// LogGroup spec in this target is left to that spec.
-fn plan_retention_policies(
-    target: &str,
-    desired: &[&Resource],
-    live: &LiveTarget,
-    options: &PlanOptions,
-    plan: &mut TargetPlan,
-) {
-    let owned_groups: BTreeSet<&str> = desired
-        .iter()
-        .filter(|r| r.kind() == Kind::LogGroup)
-        .map(|r| r.name())
-        .collect();
-    let policies: Vec<(&Resource, &crate::spec::LogRetentionPolicySpec)> = desired
-        .iter()
-        .filter_map(|r| match &r.spec {
-            ResourceSpec::LogRetentionPolicy(p) => Some((*r, p)),
-            _ => None,
-        })
-        .collect();
-    for (resource, policy) in &policies {
-        let mut fields = Vec::new();
-        for group in &live.retention_candidates {
-            let governing = policies
-                .iter()
-                .filter(|(_, p)| group.name.starts_with(&p.log_group_name_prefix))
-                .max_by_key(|(_, p)| p.log_group_name_prefix.len());
-            let is_ours = governing.is_some_and(|(r, _)| r.name() == resource.name());
-            if !is_ours
-                || group.fixed
-                || owned_groups.contains(group.name.as_str())
-                || policy
-                    .exclude
-                    .iter()
-                    .any(|e| group.name.starts_with(e.as_str()))
-                || (policy.only_where_unset && group.retention.is_some())
-            {
-                continue;
-            }
-            let live_days = match group.retention {
-                Some(crate::spec::log_group::Retention::Days(d)) => J::from(d),
-                _ => J::Null,
-            };
-            let want = match policy.retention_in_days {
-                crate::spec::log_group::Retention::Days(d) => J::from(d),
-                crate::spec::log_group::Retention::Never => J::Null,
-            };
-            if live_days != want {
-                fields.push(FieldChange {
-                    path: format!(
-                        "logGroups[{}].retentionInDays",
-                        serde_json::to_string(&group.name).unwrap_or_default()
-                    ),
-                    live: live_days,
-                    desired: want,
-                });
-            }
-        }
-        if fields.is_empty() {
-            plan.noop += 1;
-        } else {
-            let mut c = Change::new(
-                target,
-                Kind::LogRetentionPolicy,
-                resource.name(),
-                Action::Update,
-            );
-            // Drift: a group the policy set before shows another value now.
-            c.drift = options
-                .last_applied
-                .get(&record_key(
-                    target,
-                    Kind::LogRetentionPolicy,
-                    resource.name(),
-                ))
-                .and_then(J::as_object)
-                .is_some_and(|recorded| fields.iter().any(|f| recorded.contains_key(&f.path)));
-            c.fields = fields;
-            c.report_only = resource.metadata.drift_policy == crate::spec::DriftPolicy::Report;
-            plan.changes.push(c);
-        }
     }
 }
 

@@ -573,3 +573,105 @@ fn a_live_value_that_differs_from_the_last_applied_one_is_drift() {
     let p = plan(&state, &live, &options());
     assert!(!p.changes[0].drift);
 }
+
+#[test]
+fn adopting_with_only_the_ownership_tag_to_add_is_tag_only_work_on_the_unowned_one() {
+    use super::work::{Calls, Chosen};
+    let adopted = EVERY_KIND.replace(
+        "metadata: {name: cpu}",
+        "metadata: {name: cpu, adopt: true}",
+    );
+    let state = desired(&adopted);
+    let mut live = live_of(&state);
+    live.alarms[0].spec.tags.remove(OWNERSHIP_TAG);
+    live.alarms[0].arn = Some("arn:aws:cloudwatch:us-east-1:111111111111:alarm:cpu".into());
+    let p = plan(&state, &live, &options());
+    assert_eq!(p.changes.len(), 1, "{:#?}", p.changes);
+    let c = &p.changes[0];
+    assert_eq!((c.action, c.adopt), (Action::Update, true));
+    let Calls::Update { writes, tags } = &c.work.calls else {
+        panic!("{:?}", c.work.calls)
+    };
+    assert!(writes.is_empty(), "no PutMetricAlarm: {writes:?}");
+    assert_eq!(
+        tags.add.iter().collect::<Vec<_>>(),
+        [(&OWNERSHIP_TAG.to_string(), &"driftless".to_string())]
+    );
+    assert!(tags.remove.is_empty());
+    assert_eq!(
+        c.work.live,
+        Some(Chosen {
+            index: 0,
+            id: Some("id-cpu".into()),
+            arn: live.alarms[0].arn.clone(),
+        })
+    );
+    // The work is never part of the JSON, nor of a saved plan's comparison.
+    let json = serde_json::to_string(c).unwrap();
+    assert!(!json.contains("work"), "{json}");
+}
+
+#[test]
+fn the_owned_namesake_is_chosen_and_a_setting_change_writes_the_definition() {
+    use super::work::{Calls, Write};
+    let state = desired(EVERY_KIND);
+    let mut live = live_of(&state);
+    let mut stranger = live.alarms[0].clone();
+    stranger.spec.tags.clear();
+    live.alarms.insert(0, stranger);
+    live.alarms[1].spec.threshold = Some(90.0);
+    let p = plan(&state, &live, &options());
+    assert_eq!(p.changes.len(), 1, "{:#?}", p.changes);
+    let work = &p.changes[0].work;
+    assert_eq!(work.live.as_ref().map(|l| l.index), Some(1));
+    assert_eq!(
+        work.calls,
+        Calls::Update {
+            writes: [Write::Definition].into(),
+            tags: Default::default(),
+        }
+    );
+}
+
+#[test]
+fn deletes_and_sub_resources_name_the_live_ones_they_touch() {
+    use super::work::Calls;
+    let state = desired(EVERY_KIND);
+    let mut live = live_of(&state);
+    let w = live
+        .maintenance_windows
+        .iter()
+        .position(|w| !w.spec.tasks.is_empty())
+        .expect("EVERY_KIND has a window with a task");
+    let task = live.maintenance_windows[w].spec.tasks[0].name.clone();
+    live.maintenance_windows[w]
+        .sub_ids
+        .insert(format!("tasks/{task}"), "task-id".into());
+    live.maintenance_windows[w].spec.tasks[0].task_arn = "AWS-RunShellScript".into();
+    let prune = PlanOptions {
+        prune: true,
+        ..options()
+    };
+    let mut extra = live.log_groups[0].clone();
+    extra.name = "/app/old".into();
+    live.log_groups.push(extra);
+    let p = plan(&state, &live, &prune);
+    let delete = p.changes.iter().find(|c| c.name == "/app/old").unwrap();
+    assert_eq!(delete.work.calls, Calls::Delete);
+    assert_eq!(
+        delete.work.live.as_ref().map(|l| l.index),
+        Some(live.log_groups.len() - 1)
+    );
+    let update = p
+        .changes
+        .iter()
+        .find(|c| c.name.ends_with(&format!("/tasks/{task}")))
+        .unwrap();
+    assert!(
+        matches!(update.work.calls, Calls::UpdateTask { .. }),
+        "{:?}",
+        update.work.calls
+    );
+    let chosen = update.work.live.as_ref().unwrap();
+    assert_eq!((chosen.index, chosen.id.as_deref()), (w, Some("task-id")));
+}

@@ -13,64 +13,63 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{chosen, failed, tag_changes, ApplyError, Unit};
+use super::{failed, ApplyError, Unit};
 use crate::aws::cloudwatch;
 use crate::engine::Planned;
-use crate::plan::Action;
+use crate::plan::work::{Calls, TagChanges, Write};
 use crate::spec::{CompositeAlarmSpec, ResourceSpec};
 
 /// Depths beyond this share one phase (AWS would not evaluate such a chain sensibly
 /// anyway; the order among them is then by name).
 pub(super) const MAX_DEPTH: u16 = 100;
 
-/// A metric or composite alarm's unit: PutMetricAlarm or PutCompositeAlarm, then its
-/// tags (both ignore tags for an existing alarm), or DeleteAlarms with its name alone
-/// (AWS deletes at most one composite per call).
+/// A metric or composite alarm's unit, as planned: PutMetricAlarm or PutCompositeAlarm
+/// (with its tags) to create it; on update the put only when a setting changed, then
+/// the tag changes (a put ignores tags for an existing alarm), so a tag-only change
+/// (an adoption) only tags; or DeleteAlarms with its name alone (AWS deletes at most
+/// one composite per call).
 pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let Some(change) = unit.parent() else {
-        return Ok(());
-    };
-    if change.action == Action::Delete {
-        return cloudwatch::delete_alarm(unit.clients, unit.name)
+    match unit.calls() {
+        Calls::Delete => cloudwatch::delete_alarm(unit.clients, unit.name)
             .await
-            .map_err(failed(unit.name));
+            .map_err(failed(unit.name)),
+        Calls::Create => put(unit).await,
+        Calls::Update { writes, tags } => {
+            if writes.contains(&Write::Definition) {
+                put(unit).await?;
+            }
+            retag(unit, tags).await
+        }
+        _ => Ok(()),
     }
-    let (tags, live) = match unit.resource.map(|r| &r.spec) {
+}
+
+/// PutMetricAlarm or PutCompositeAlarm of the desired alarm, with its tags.
+async fn put(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+    match unit.resource.map(|r| &r.spec) {
         Some(ResourceSpec::MetricAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags)
-                .await
-                .map_err(failed(unit.name))?;
-            let live = chosen(&unit.live.alarms, unit.name, unit.instance);
-            (tags, live.map(|l| (&l.spec.tags, l.arn.as_deref())))
+            cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags).await
         }
         Some(ResourceSpec::CompositeAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags)
-                .await
-                .map_err(failed(unit.name))?;
-            let live = chosen(&unit.live.composite_alarms, unit.name, unit.instance);
-            (tags, live.map(|l| (&l.spec.tags, l.arn.as_deref())))
+            cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags).await
         }
         _ => return Ok(()),
-    };
-    retag(unit, &tags, live).await
+    }
+    .map_err(failed(unit.name))
 }
 
-/// Tag changes from the live alarm's tags (when it existed) to `tags`.
-async fn retag(
-    unit: &Unit<'_>,
-    tags: &BTreeMap<String, String>,
-    live: Option<(&BTreeMap<String, String>, Option<&str>)>,
-) -> Result<(), (String, ApplyError)> {
-    let Some((live_tags, Some(arn))) = live else {
+/// The planned tag changes on the chosen live alarm (by its ARN).
+async fn retag(unit: &Unit<'_>, tags: &TagChanges) -> Result<(), (String, ApplyError)> {
+    let arn = unit
+        .parent()
+        .and_then(|c| c.work.live.as_ref())
+        .and_then(|l| l.arn.as_deref());
+    let Some(arn) = arn.filter(|_| !tags.is_empty()) else {
         return Ok(());
     };
-    let (add, remove) = tag_changes(tags, live_tags);
-    if add.is_empty() && remove.is_empty() {
-        return Ok(());
-    }
-    cloudwatch::retag_alarm(unit.clients, arn, &add, &remove)
+    cloudwatch::retag_alarm(unit.clients, arn, &tags.add, &tags.remove)
         .await
         .map_err(failed(unit.name))
 }

@@ -5,65 +5,56 @@
 //! plans (rules updated as a whole) and their selections (immutable in AWS: replaced by
 //! creating the new one before deleting the old, so coverage has no gap).
 
-use super::{chosen, failed, tag_changes, ApplyError, Unit};
+use super::{failed, ApplyError, Unit};
 use crate::aws::backup;
+use crate::live::Live;
+use crate::plan::work::{Calls, TagChanges, Write};
 use crate::plan::Action;
-use crate::spec::{BackupVaultSpec, ResourceSpec};
+use crate::spec::{BackupPlanSpec, BackupVaultSpec, ResourceSpec};
 
-pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+type Failure = (String, ApplyError);
+
+pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), Failure> {
     let Some(change) = unit.parent() else {
         return Ok(());
     };
-    let live = unit
-        .live
-        .backup_vaults
-        .iter()
-        .find(|v| v.vault.name == unit.name && v.vault.owned_by(unit.instance))
-        .or_else(|| {
-            unit.live
-                .backup_vaults
-                .iter()
-                .find(|v| v.vault.name == unit.name)
-        });
+    let live = unit.chosen(&unit.live.backup_vaults);
     let points = live.map_or(0, |v| v.recovery_points);
-    if change.action == Action::Delete {
+    if change.work.calls == Calls::Delete {
         return delete_vault(unit, points).await;
     }
     let Some(ResourceSpec::BackupVault(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
     };
-    let tags = unit.desired_tags(&spec.tags);
-    let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
-    let creating = match (change.action, live) {
-        (Action::Replace, Some(_)) => {
+    let (writes, tags) = match (&change.work.calls, live) {
+        (Calls::Update { writes, tags }, Some(_)) => (writes, tags),
+        (Calls::Replace, Some(_)) => {
             delete_vault(unit, points).await?;
-            true
+            return create_vault(unit, spec).await;
         }
-        (Action::Create, _) | (_, None) => true,
-        (_, Some(_)) => false,
+        (Calls::Create | Calls::Replace | Calls::Update { .. }, _) => {
+            return create_vault(unit, spec).await
+        }
+        _ => return Ok(()),
     };
-    if creating {
-        backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+    let arn = live.and_then(|v| v.vault.arn.as_deref());
+    if let (Some(arn), false) = (arn, tags.is_empty()) {
+        backup::retag(unit.clients, arn, &tags.add, &tags.remove)
             .await
             .map_err(failed(unit.name))?;
-        return set_vault_settings(unit, spec, |_| true).await;
     }
-    let live = live.expect("not creating, so live exists");
-    let (add, remove) = tag_changes(&tags, &live.vault.spec.tags);
-    if let Some(arn) = &live.vault.arn {
-        if !add.is_empty() || !remove.is_empty() {
-            backup::retag(unit.clients, arn, &add, &remove)
-                .await
-                .map_err(failed(unit.name))?;
-        }
-    }
-    let changed = |field: &str| {
-        change
-            .fields
-            .iter()
-            .any(|f| f.path == field || f.path.starts_with(&format!("{field}.")))
-    };
+    let changed = |write: Write| writes.contains(&write);
     set_vault_settings(unit, spec, changed).await
+}
+
+/// Creates the vault with its tags and a creator request id, then its settings.
+async fn create_vault(unit: &Unit<'_>, spec: &BackupVaultSpec) -> Result<(), Failure> {
+    let tags = unit.desired_tags(&spec.tags);
+    let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
+    backup::create_vault(unit.clients, unit.name, spec, &tags, &token)
+        .await
+        .map_err(failed(unit.name))?;
+    set_vault_settings(unit, spec, |_| true).await
 }
 
 /// Writes the vault's lock, access policy and notifications whose field `changed`
@@ -72,21 +63,21 @@ pub(super) async fn run_vault(unit: &Unit<'_>) -> Result<(), (String, ApplyError
 async fn set_vault_settings(
     unit: &Unit<'_>,
     spec: &BackupVaultSpec,
-    changed: impl Fn(&str) -> bool,
-) -> Result<(), (String, ApplyError)> {
+    changed: impl Fn(Write) -> bool,
+) -> Result<(), Failure> {
     let fresh = unit.parent().is_some_and(|c| c.action != Action::Update);
     let (clients, name) = (unit.clients, unit.name);
-    if changed("lock") && !(fresh && spec.lock.is_none()) {
+    if changed(Write::VaultLock) && !(fresh && spec.lock.is_none()) {
         backup::set_vault_lock(clients, name, spec.lock.as_ref())
             .await
             .map_err(failed(name))?;
     }
-    if changed("accessPolicy") && !(fresh && spec.access_policy.is_none()) {
+    if changed(Write::VaultAccessPolicy) && !(fresh && spec.access_policy.is_none()) {
         backup::set_vault_policy(clients, name, spec.access_policy.as_ref())
             .await
             .map_err(failed(name))?;
     }
-    if changed("notifications") && !(fresh && spec.notifications.is_none()) {
+    if changed(Write::VaultNotifications) && !(fresh && spec.notifications.is_none()) {
         backup::set_vault_notifications(clients, name, spec.notifications.as_ref())
             .await
             .map_err(failed(name))?;
@@ -117,56 +108,98 @@ async fn delete_vault(unit: &Unit<'_>, points: u64) -> Result<(), (String, Apply
         .map_err(failed(unit.name))
 }
 
-pub(super) async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let live = chosen(&unit.live.backup_plans, unit.name, unit.instance);
-    if let Some(Action::Delete) = unit.parent().map(|c| c.action) {
-        let Some(live) = live else { return Ok(()) };
-        let Some(id) = &live.id else { return Ok(()) };
-        for selection_id in live
-            .sub_ids
-            .iter()
-            .filter(|(k, _)| k.starts_with("selections/"))
-            .map(|(_, v)| v)
-        {
-            backup::delete_selection(unit.clients, id, selection_id)
-                .await
-                .map_err(failed(unit.name))?;
-        }
-        return backup::delete_plan(unit.clients, id)
-            .await
-            .map_err(failed(unit.name));
+pub(super) async fn run_plan(unit: &Unit<'_>) -> Result<(), Failure> {
+    let live = unit.chosen(&unit.live.backup_plans);
+    if *unit.calls() == Calls::Delete {
+        return match live {
+            Some(live) => delete_plan(unit, live).await,
+            None => Ok(()),
+        };
     }
     let Some(ResourceSpec::BackupPlan(spec)) = unit.resource.map(|r| &r.spec) else {
         return Ok(());
     };
-    let tags = unit.desired_tags(&spec.tags);
-    let creating = unit.parent().is_some_and(|c| c.action == Action::Create) || live.is_none();
-    let plan_id = if creating {
-        let mut rules_only = spec.clone();
-        rules_only.selections.clear();
-        let token = unit.token("", &serde_json::to_value(&rules_only).unwrap_or_default());
-        backup::create_plan(unit.clients, unit.name, spec, &tags, &token)
-            .await
-            .map_err(failed(unit.name))?
-    } else {
-        let live = live.expect("not creating, so live exists");
-        let id = live.id.clone().unwrap_or_default();
-        if let Some(change) = unit.parent() {
-            if change.fields.iter().any(|f| !f.path.starts_with("tags")) {
-                backup::update_plan(unit.clients, &id, unit.name, spec)
-                    .await
-                    .map_err(failed(unit.name))?;
+    let plan_id = match (unit.calls(), live) {
+        (Calls::Create, _) | (_, None) => create_plan(unit, spec).await?,
+        (calls, Some(live)) => {
+            let id = live.id.clone().unwrap_or_default();
+            if let Calls::Update { writes, tags } = calls {
+                update_plan(
+                    unit,
+                    spec,
+                    live,
+                    &id,
+                    writes.contains(&Write::Definition),
+                    tags,
+                )
+                .await?;
             }
-            let (add, remove) = tag_changes(&tags, &live.spec.tags);
-            if let Some(arn) = &live.arn {
-                if !add.is_empty() || !remove.is_empty() {
-                    backup::retag(unit.clients, arn, &add, &remove)
-                        .await
-                        .map_err(failed(unit.name))?;
-                }
-            }
+            id
         }
-        id
+    };
+    write_selections(unit, live, &plan_id).await
+}
+
+/// Deletes the live plan's selections, then the plan.
+async fn delete_plan(unit: &Unit<'_>, live: &Live<BackupPlanSpec>) -> Result<(), Failure> {
+    let Some(id) = &live.id else { return Ok(()) };
+    for selection_id in live
+        .sub_ids
+        .iter()
+        .filter(|(k, _)| k.starts_with("selections/"))
+        .map(|(_, v)| v)
+    {
+        backup::delete_selection(unit.clients, id, selection_id)
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    backup::delete_plan(unit.clients, id)
+        .await
+        .map_err(failed(unit.name))
+}
+
+/// Creates the plan (its rules; selections follow) with its tags; its id.
+async fn create_plan(unit: &Unit<'_>, spec: &BackupPlanSpec) -> Result<String, Failure> {
+    let tags = unit.desired_tags(&spec.tags);
+    let mut rules_only = spec.clone();
+    rules_only.selections.clear();
+    let token = unit.token("", &serde_json::to_value(&rules_only).unwrap_or_default());
+    backup::create_plan(unit.clients, unit.name, spec, &tags, &token)
+        .await
+        .map_err(failed(unit.name))
+}
+
+/// The planned in-place update: the rules as a whole when they changed, the tags.
+async fn update_plan(
+    unit: &Unit<'_>,
+    spec: &BackupPlanSpec,
+    live: &Live<BackupPlanSpec>,
+    id: &str,
+    rules: bool,
+    tags: &TagChanges,
+) -> Result<(), Failure> {
+    if rules {
+        backup::update_plan(unit.clients, id, unit.name, spec)
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    if let (Some(arn), false) = (&live.arn, tags.is_empty()) {
+        backup::retag(unit.clients, arn, &tags.add, &tags.remove)
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    Ok(())
+}
+
+/// Selections as planned: created before the one they replace is deleted, so coverage
+/// has no gap.
+async fn write_selections(
+    unit: &Unit<'_>,
+    live: Option<&Live<BackupPlanSpec>>,
+    plan_id: &str,
+) -> Result<(), Failure> {
+    let Some(ResourceSpec::BackupPlan(spec)) = unit.resource.map(|r| &r.spec) else {
+        return Ok(());
     };
     for (change, sub) in unit.subs() {
         let Some(selection_name) = sub.strip_prefix("selections/") else {
@@ -174,14 +207,15 @@ pub(super) async fn run_plan(unit: &Unit<'_>) -> Result<(), (String, ApplyError)
         };
         let selection = spec.selections.iter().find(|s| s.name == selection_name);
         let old_id = live.and_then(|l| l.sub_ids.get(sub));
-        if let (Action::Create | Action::Replace, Some(selection)) = (change.action, selection) {
+        let calls = &change.work.calls;
+        if let (Calls::Create | Calls::Replace, Some(selection)) = (calls, selection) {
             let token = unit.token(sub, &serde_json::to_value(selection).unwrap_or_default());
-            backup::create_selection(unit.clients, &plan_id, selection, &token)
+            backup::create_selection(unit.clients, plan_id, selection, &token)
                 .await
                 .map_err(failed(&change.name))?;
         }
-        if let (Action::Delete | Action::Replace, Some(old)) = (change.action, old_id) {
-            backup::delete_selection(unit.clients, &plan_id, old)
+        if let (Calls::Delete | Calls::Replace, Some(old)) = (calls, old_id) {
+            backup::delete_selection(unit.clients, plan_id, old)
                 .await
                 .map_err(failed(&change.name))?;
         }

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{chosen, failed, outcomes, tag_changes, ApplyError, Outcome, Unit};
+use super::{failed, outcomes, ApplyError, Outcome, Unit};
 use crate::aws::logs;
-use crate::plan::Action;
-use crate::spec::log_group::{LogGroupClass, Retention};
-use crate::spec::ResourceSpec;
+use crate::plan::work::{Calls, Write};
+use crate::spec::log_group::Retention;
+use crate::spec::{LogGroupSpec, ResourceSpec};
 
+/// The bytes of events the group holds, when it holds any.
 fn holds_data(unit: &Unit<'_>) -> Option<u64> {
     unit.live
         .log_group_stored_bytes
@@ -17,24 +18,24 @@ fn holds_data(unit: &Unit<'_>) -> Option<u64> {
         .filter(|b| *b > 0)
 }
 
-pub(super) async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
-    let Some(change) = unit.parent() else {
-        return Ok(());
-    };
-    let data_guard = || -> Result<(), (String, ApplyError)> {
-        match holds_data(unit) {
-            Some(bytes) if !unit.options.allow_data_loss => Err((
-                unit.name.to_string(),
-                ApplyError::Refused(format!(
-                    "log group `{}` holds {bytes} bytes of events; pass --allow-data-loss to delete it",
-                    unit.name
-                )),
+/// Refuses to delete a group holding data without `--allow-data-loss`.
+fn data_guard(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+    match holds_data(unit) {
+        Some(bytes) if !unit.options.allow_data_loss => Err((
+            unit.name.to_string(),
+            ApplyError::Refused(format!(
+                "log group `{}` holds {bytes} bytes of events; pass --allow-data-loss to delete it",
+                unit.name
             )),
-            _ => Ok(()),
-        }
-    };
-    if change.action == Action::Delete {
-        data_guard()?;
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(super) async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
+    let calls = unit.calls();
+    if *calls == Calls::Delete {
+        data_guard(unit)?;
         return logs::delete_log_group(unit.clients, unit.name)
             .await
             .map_err(failed(unit.name));
@@ -43,49 +44,48 @@ pub(super) async fn run_log_group(unit: &Unit<'_>) -> Result<(), (String, ApplyE
         return Ok(());
     };
     let tags = unit.desired_tags(&spec.tags);
-    let live = chosen(&unit.live.log_groups, unit.name, unit.instance);
-    match (change.action, live) {
-        (Action::Create, _) | (Action::Replace, None) => {
-            logs::create_log_group(unit.clients, unit.name, spec, &tags)
-                .await
-                .map_err(failed(unit.name))?;
-        }
-        (Action::Replace, Some(_)) => {
-            data_guard()?;
+    let live = unit.chosen(&unit.live.log_groups);
+    match calls {
+        Calls::Create => {}
+        Calls::Replace if live.is_some() => {
+            data_guard(unit)?;
             logs::delete_log_group(unit.clients, unit.name)
                 .await
                 .map_err(failed(unit.name))?;
-            logs::create_log_group(unit.clients, unit.name, spec, &tags)
-                .await
-                .map_err(failed(unit.name))?;
         }
-        (_, Some(live)) => {
-            let want = spec.retention_in_days.filter(|r| *r != Retention::Never);
-            let have = live
-                .spec
-                .retention_in_days
-                .filter(|r| *r != Retention::Never);
-            let delivery = live.spec.log_group_class == Some(LogGroupClass::Delivery);
-            if want != have && !delivery {
-                logs::set_retention(unit.clients, unit.name, want)
-                    .await
-                    .map_err(failed(unit.name))?;
-            }
-            if spec.kms_key_id != live.spec.kms_key_id {
-                logs::set_kms_key(unit.clients, unit.name, spec.kms_key_id.as_deref())
-                    .await
-                    .map_err(failed(unit.name))?;
-            }
-            let (add, remove) = tag_changes(&tags, &live.spec.tags);
-            if !add.is_empty() || !remove.is_empty() {
-                logs::retag_log_group(unit.clients, unit.name, &add, &remove)
-                    .await
-                    .map_err(failed(unit.name))?;
-            }
+        Calls::Replace => {}
+        Calls::Update { writes, tags } => {
+            update_log_group(unit, spec, writes, tags).await?;
+            return Ok(());
         }
-        (_, None) => {}
+        _ => return Ok(()),
     }
-    Ok(())
+    logs::create_log_group(unit.clients, unit.name, spec, &tags)
+        .await
+        .map_err(failed(unit.name))
+}
+
+/// The planned writes of a group changed in place: its retention, its key, its tags.
+async fn update_log_group(
+    unit: &Unit<'_>,
+    spec: &LogGroupSpec,
+    writes: &std::collections::BTreeSet<Write>,
+    tags: &crate::plan::work::TagChanges,
+) -> Result<(), (String, ApplyError)> {
+    if writes.contains(&Write::Retention) {
+        let want = spec.retention_in_days.filter(|r| *r != Retention::Never);
+        logs::set_retention(unit.clients, unit.name, want)
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    if writes.contains(&Write::KmsKey) {
+        logs::set_kms_key(unit.clients, unit.name, spec.kms_key_id.as_deref())
+            .await
+            .map_err(failed(unit.name))?;
+    }
+    logs::retag_log_group(unit.clients, unit.name, &tags.add, &tags.remove)
+        .await
+        .map_err(failed(unit.name))
 }
 
 /// Sets each group's retention as the plan listed (`logGroups["name"].retentionInDays`),
@@ -94,19 +94,15 @@ pub(super) async fn apply_retention_policy(unit: &Unit<'_>) -> Vec<Outcome> {
     let Some(change) = unit.parent() else {
         return Vec::new();
     };
+    let Calls::SetRetention(groups) = &change.work.calls else {
+        return outcomes(unit, Ok(()));
+    };
     let mut recorded = BTreeMap::new();
     let mut result = Ok(());
-    for field in &change.fields {
-        let Some(group) = field
-            .path
-            .strip_prefix("logGroups[")
-            .and_then(|rest| rest.strip_suffix("].retentionInDays"))
-            .and_then(|quoted| serde_json::from_str::<String>(quoted).ok())
-        else {
-            continue;
-        };
-        let retention = field.desired.as_u64().map(|d| Retention::Days(d as u32));
-        if let Err(e) = logs::set_retention(unit.clients, &group, retention).await {
+    // The plan lists a field per group it sets, in the same order.
+    for (set, field) in groups.iter().zip(&change.fields) {
+        let retention = set.days.map(Retention::Days);
+        if let Err(e) = logs::set_retention(unit.clients, &set.group, retention).await {
             result = Err((unit.name.to_string(), ApplyError::from(e)));
             break;
         }

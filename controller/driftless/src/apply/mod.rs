@@ -1,6 +1,10 @@
 //! Apply: make AWS match a [`Plan`], through the per-service writers in `aws/`.
 //!
-//! The plan decides *what*; apply decides *in which order* and *how safely*:
+//! The plan decides *what*, down to the calls: each change carries its work
+//! (`plan::work`: create, delete, replace, an update's writes and tag changes, a task's
+//! merged update) and the live resource it chose, and apply makes exactly those calls,
+//! never deciding them again (a tag-only change, an adoption say, only tags). Apply
+//! decides *in which order* and *how safely*:
 //!
 //! - **Units.** The changes of one resource and its sub-resources form a unit, applied
 //!   by the kind's module in dependency order (parent before children on create and
@@ -38,7 +42,8 @@ use tokio::sync::Semaphore;
 
 use crate::aws::{AwsError, Clients};
 use crate::engine::Planned;
-use crate::live::{Live, LiveTarget, Tagged};
+use crate::live::LiveTarget;
+use crate::plan::work::Calls;
 use crate::plan::{self, Action, Change};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{Kind, Resource};
@@ -156,6 +161,20 @@ impl<'a> Unit<'a> {
         self.changes.iter().copied().find(|c| c.name == self.name)
     }
 
+    /// The calls the plan decided for the resource itself (none: its sub-resources
+    /// alone change).
+    pub fn calls(&self) -> &'a Calls {
+        const NOTHING: &Calls = &Calls::Nothing;
+        self.parent().map_or(NOTHING, |c| &c.work.calls)
+    }
+
+    /// The live resource the plan chose for the unit (`None`: nothing of the name is
+    /// live, or it is being created), from its kind's list of the target's live state.
+    pub fn chosen<S>(&self, items: &'a [S]) -> Option<&'a S> {
+        let chosen = self.changes.iter().find_map(|c| c.work.live.as_ref())?;
+        items.get(chosen.index)
+    }
+
     /// The changes of sub-resources, with their path below the resource
     /// (`targets/web`).
     pub fn subs(&self) -> Vec<(&'a Change, &'a str)> {
@@ -197,7 +216,7 @@ impl<'a> Unit<'a> {
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
         record.insert(plan::record_key(self.target, self.kind, self.name), n.main);
         let prefix = plan::record_key(self.target, self.kind, &format!("{}/", self.name));
-        record.retain(|k, _| !k.starts_with(&prefix));
+        remove_prefixed(&mut record, &prefix);
         for (sub, value) in n.subs {
             record.insert(
                 plan::record_key(self.target, self.kind, &format!("{}/{sub}", self.name)),
@@ -237,7 +256,22 @@ impl<'a> Unit<'a> {
         let key = plan::record_key(self.target, self.kind, self.name);
         let prefix = format!("{key}/");
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        record.retain(|k, _| k != &key && !k.starts_with(&prefix));
+        record.remove(&key);
+        remove_prefixed(&mut record, &prefix);
+    }
+}
+
+/// Removes the record's keys under `prefix`: a range of the ordered map, so a unit
+/// touches its own keys only, never the whole record.
+fn remove_prefixed(record: &mut BTreeMap<String, J>, prefix: &str) {
+    use std::ops::Bound;
+    let keys: Vec<String> = record
+        .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in keys {
+        record.remove(&k);
     }
 }
 
@@ -245,38 +279,6 @@ impl<'a> Unit<'a> {
 pub(crate) fn failed(name: &str) -> impl Fn(AwsError) -> (String, ApplyError) {
     let name = name.to_string();
     move |e| (name.clone(), ApplyError::from(e))
-}
-
-/// The live resource a change is about: the owned one of that name, else (for
-/// adoption) the first of that name.
-pub(crate) fn chosen<'a, S: Tagged>(
-    items: &'a [Live<S>],
-    name: &str,
-    instance: &str,
-) -> Option<&'a Live<S>> {
-    let named = || items.iter().filter(move |i| i.name == name);
-    named()
-        .find(|i| i.owned_by(instance))
-        .or_else(|| named().next())
-}
-
-/// Tags to add (new or changed) and keys to remove, to go from `live` to `desired`.
-/// AWS-reserved `aws:` tags are never touched.
-pub(crate) fn tag_changes(
-    desired: &BTreeMap<String, String>,
-    live: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let add = desired
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = live
-        .keys()
-        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
-    (add, remove)
 }
 
 /// Outcomes for every change of a unit: all made when `result` is Ok; otherwise the
@@ -363,27 +365,8 @@ pub async fn apply(
     record: &mut BTreeMap<String, J>,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
-    // Group changes into units: (phase, target, kind, root name).
-    let order = alarm::CompositeOrder::new(planned);
-    let mut units: BTreeMap<(u16, String, Kind, String), Vec<&Change>> = BTreeMap::new();
-    for c in &planned.plan.changes {
-        if c.action == Action::Conflict || c.report_only {
-            continue;
-        }
-        // A unit runs in its resource's phase; a unit of sub-resource changes only
-        // (the resource itself unchanged) runs with the other writes.
-        let root = root_name(c);
-        let unit_phase = planned
-            .plan
-            .changes
-            .iter()
-            .find(|p| p.target == c.target && p.kind == c.kind && p.name == root)
-            .map_or(1, |p| unit_phase(p, &order));
-        units
-            .entry((unit_phase, c.target.clone(), c.kind, root.to_string()))
-            .or_default()
-            .push(c);
-    }
+    let units = units(planned);
+    let resources = desired_resources(planned);
     let shared_record = Mutex::new(std::mem::take(record));
     let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
     let empty = LiveTarget::default();
@@ -397,9 +380,9 @@ pub async fn apply(
             let Some(clients) = planned.clients.get(target) else {
                 continue;
             };
-            let resource = planned.loaded.state.resources.iter().find(|r| {
-                r.kind() == *kind && r.name() == name && r.targets.iter().any(|t| t == target)
-            });
+            let resource = resources
+                .get(&(target.as_str(), *kind, name.as_str()))
+                .copied();
             let unit = Unit {
                 target,
                 kind: *kind,
@@ -433,6 +416,53 @@ pub async fn apply(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     report
+}
+
+/// A unit's key: (phase, target, kind, root name).
+type UnitKey = (u16, String, Kind, String);
+
+/// The writable changes grouped into units, once: a unit is a resource's changes and
+/// its sub-resources', in its resource's phase (a unit of sub-resource changes only,
+/// the resource itself unchanged, runs with the other writes). Conflicts and
+/// report-only changes are never written.
+fn units(planned: &Planned) -> BTreeMap<UnitKey, Vec<&Change>> {
+    let order = alarm::CompositeOrder::new(planned);
+    let mut by_root: BTreeMap<(&str, Kind, &str), Vec<&Change>> = BTreeMap::new();
+    for c in &planned.plan.changes {
+        by_root
+            .entry((c.target.as_str(), c.kind, root_name(c)))
+            .or_default()
+            .push(c);
+    }
+    let mut units = BTreeMap::new();
+    for ((target, kind, root), changes) in by_root {
+        let phase = changes
+            .iter()
+            .find(|c| c.name == root)
+            .map_or(1, |p| unit_phase(p, &order));
+        let writable: Vec<&Change> = changes
+            .into_iter()
+            .filter(|c| c.action != Action::Conflict && !c.report_only)
+            .collect();
+        if !writable.is_empty() {
+            units.insert(
+                (phase, target.to_string(), kind, root.to_string()),
+                writable,
+            );
+        }
+    }
+    units
+}
+
+/// The desired resources by (target, kind, name).
+fn desired_resources(planned: &Planned) -> BTreeMap<(&str, Kind, &str), &Resource> {
+    let mut by_key = BTreeMap::new();
+    for r in &planned.loaded.state.resources {
+        for t in &r.targets {
+            by_key.entry((t.as_str(), r.kind(), r.name())).or_insert(r);
+        }
+    }
+    by_key
 }
 
 /// The outcomes of a unit not started because apply was interrupted.
@@ -501,29 +531,6 @@ mod tests {
     }
 
     #[test]
-    fn tag_changes_add_changed_and_remove_extra_but_never_aws_tags() {
-        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let live: BTreeMap<String, String> = [
-            ("a", "1"),
-            ("b", "0"),
-            ("c", "3"),
-            ("aws:cloudformation:stack-name", "x"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let (add, remove) = tag_changes(&desired, &live);
-        assert_eq!(
-            add.into_iter().collect::<Vec<_>>(),
-            [("b".to_string(), "2".to_string())]
-        );
-        assert_eq!(remove, ["c"]);
-    }
-
-    #[test]
     fn log_group_names_with_slashes_are_their_own_root() {
         let mut c = Change {
             target: "t".into(),
@@ -537,6 +544,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            work: Default::default(),
         };
         assert_eq!(root_name(&c), "/app/web");
         c.kind = Kind::MaintenanceWindow;
@@ -558,6 +566,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            work: Default::default(),
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
         assert_eq!(phase(&c(Kind::BackupPlan, Action::Create)), 1);
@@ -588,6 +597,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            work: Default::default(),
         };
         let order = alarm::CompositeOrder::default();
         let p = |kind, action| unit_phase(&c(kind, action), &order);
