@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::Repo;
 use crate::import::{
     alarm_settings, backup_settings, baseline_settings, import, log_group_settings,
     metric_filter_settings, on, seed_alarms, seed_backup, seed_baseline, seed_window,
     window_settings,
 };
+use crate::support::Repo;
 
 const OWNERSHIP_TAG: &str = "tags[\"driftless.dev/managed-by\"]";
 
