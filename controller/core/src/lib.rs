@@ -20,6 +20,7 @@ pub mod history;
 pub mod iam;
 pub mod import;
 pub mod live;
+pub mod notify;
 pub mod plan;
 pub mod render;
 pub mod schedule;

@@ -1,5 +1,8 @@
 //! `driftless apply`: plan, then make the changes (asks on a terminal unless
-//! `--auto-approve`), or apply exactly a saved plan; record the apply in the state.
+//! `--auto-approve`), or apply exactly a saved plan. Applying, saving the last-applied
+//! records and the history are [`crate::reconcile`]'s, as for the controller; this
+//! module keeps the flags, the saved plan's checks, the question, what is printed and
+//! the exit code.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,8 +16,8 @@ use super::{
 };
 use crate::apply::{ApplyError, ApplyOptions, ApplyReport, Cancel};
 use crate::aws::AwsOptions;
-use crate::engine::Planned;
 use crate::plan::{Action, Plan};
+use crate::reconcile::{reconcile, ReconcileOptions, SaveScope};
 use crate::render;
 use crate::spec::diagnostic::plural;
 
@@ -86,15 +89,24 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         eprintln!("\ninterrupted: finishing calls in flight, starting no new changes");
         on_signal.cancel();
     });
-    let options = ApplyOptions {
+    let apply = ApplyOptions {
         allow_data_loss: args.allow_data_loss,
     };
-    let report = crate::apply::apply(&planned, &options, &cancel, &mut state.records).await;
-    if let Err(e) = state.save(&args.source.state_dir) {
+    let options = ReconcileOptions {
+        state_dir: &args.source.state_dir,
+        apply: &apply,
+        cancel: &cancel,
+        save: SaveScope::Every,
+        started,
+    };
+    let reconciled = reconcile(&planned, &mut state, &options).await;
+    if let Some(e) = &reconciled.save_error {
         eprintln!("warning: {e}; drift detection will not know about this apply");
     }
-    record_history(&args.source.state_dir, &planned, &report, started);
-    Ok(summarise(&planned.plan, &report))
+    for e in &reconciled.history_errors {
+        eprintln!("warning: history not recorded: {e}");
+    }
+    Ok(summarise(&planned.plan, &reconciled.report))
 }
 
 /// Exit 1 when the saved plan no longer matches a fresh one (nothing is applied).
@@ -208,27 +220,5 @@ fn summarise(plan: &Plan, report: &ApplyReport) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// Records the apply in the history, one reconcile per target (best effort: a
-/// history that cannot be written is a warning, not a failed apply).
-fn record_history(
-    dir: &Path,
-    planned: &Planned,
-    report: &ApplyReport,
-    started: std::time::SystemTime,
-) {
-    let mut store = match crate::state::Store::open(dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("warning: history not recorded: {e}");
-            return;
-        }
-    };
-    for record in crate::reconcile::history_records(planned, report, started) {
-        if let Err(e) = store.record_reconcile(&record) {
-            eprintln!("warning: history not recorded: {e}");
-        }
     }
 }

@@ -1,6 +1,12 @@
 //! The controller's Prometheus metrics, kept as plain counters and rendered in the
 //! text exposition format for `GET /metrics`. Labels come from fixed sets (results,
 //! kinds, services, operations), never from user input, so cardinality is bounded.
+//!
+//! The rendering is written here rather than with `prometheus-client`: that crate
+//! writes OpenMetrics (`# EOF`, a different content type, help texts ending in a
+//! period it adds) and formats bucket bounds as `le="30.0"` where this format, and
+//! the tests that read it, have `le="30"`; the AWS call counts are also a snapshot
+//! taken at scrape time, which its counters cannot be set to.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -49,50 +55,55 @@ impl Metrics {
         self.duration_count += 1;
     }
 
-    /// The text exposition format (version 0.0.4).
+    /// The text exposition format (version 0.0.4): one family after another, in a
+    /// fixed order; the shard's families only once a revision was accepted.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
+        self.render_reconciles(&mut out);
+        self.render_duration(&mut out);
+        self.render_drift(&mut out);
+        self.render_aws_calls(&mut out);
+        self.render_last_success(&mut out);
+        self.render_guardrails(&mut out);
+        self.render_revision(&mut out);
+        self.render_shard(&mut out);
+        out
+    }
+
+    fn render_reconciles(&self, out: &mut String) {
+        family(
             out,
-            "# HELP driftless_reconciles_total Reconciles by target and result."
+            "driftless_reconciles_total",
+            "Reconciles by target and result.",
+            "counter",
         );
-        let _ = writeln!(out, "# TYPE driftless_reconciles_total counter");
         for ((target, result), n) in &self.reconciles {
-            let _ = writeln!(
+            sample(
                 out,
-                "driftless_reconciles_total{{target=\"{}\",result=\"{}\"}} {n}",
-                escape(target),
-                escape(result)
+                "driftless_reconciles_total",
+                &[("target", target), ("result", result)],
+                n,
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP driftless_reconcile_duration_seconds How long reconciles take."
-        );
-        let _ = writeln!(out, "# TYPE driftless_reconcile_duration_seconds histogram");
+    }
+
+    /// The histogram: cumulative buckets, `+Inf`, sum and count.
+    fn render_duration(&self, out: &mut String) {
+        let name = "driftless_reconcile_duration_seconds";
+        family(out, name, "How long reconciles take.", "histogram");
         let mut cumulative = 0;
         for (i, bound) in DURATION_BUCKETS.iter().enumerate() {
             cumulative += self.duration_buckets.get(i).copied().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "driftless_reconcile_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
-            );
+            let le = bound.to_string();
+            sample(out, &format!("{name}_bucket"), &[("le", &le)], cumulative);
         }
-        let _ = writeln!(
-            out,
-            "driftless_reconcile_duration_seconds_bucket{{le=\"+Inf\"}} {}",
-            self.duration_count
-        );
-        let _ = writeln!(
-            out,
-            "driftless_reconcile_duration_seconds_sum {}",
-            self.duration_sum
-        );
-        let _ = writeln!(
-            out,
-            "driftless_reconcile_duration_seconds_count {}",
-            self.duration_count
-        );
+        let count = self.duration_count;
+        sample(out, &format!("{name}_bucket"), &[("le", "+Inf")], count);
+        sample(out, &format!("{name}_sum"), &[], self.duration_sum);
+        sample(out, &format!("{name}_count"), &[], count);
+    }
+
+    fn render_drift(&self, out: &mut String) {
         for (name, help, map) in [
             (
                 "driftless_drift_detected_total",
@@ -105,79 +116,86 @@ impl Metrics {
                 &self.drift_corrected,
             ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
+            family(out, name, help, "counter");
             for (kind, n) in map {
-                let _ = writeln!(out, "{name}{{kind=\"{}\"}} {n}", escape(kind));
+                sample(out, name, &[("kind", kind)], n);
             }
         }
-        let _ = writeln!(
-            out,
-            "# HELP driftless_aws_calls_total AWS calls by service, operation and outcome."
-        );
-        let _ = writeln!(out, "# TYPE driftless_aws_calls_total counter");
-        for ((service, operation, outcome), n) in &self.aws_calls {
-            let _ = writeln!(
-                out,
-                "driftless_aws_calls_total{{service=\"{}\",operation=\"{}\",outcome=\"{}\"}} {n}",
-                escape(service),
-                escape(operation),
-                escape(outcome)
-            );
-        }
-        let _ = writeln!(out, "# HELP driftless_last_successful_sync_timestamp_seconds Unix time of the last converged reconcile, by target.");
-        let _ = writeln!(
-            out,
-            "# TYPE driftless_last_successful_sync_timestamp_seconds gauge"
-        );
-        for (target, t) in &self.last_success {
-            let _ = writeln!(
-                out,
-                "driftless_last_successful_sync_timestamp_seconds{{target=\"{}\"}} {t}",
-                escape(target)
-            );
-        }
-        let _ = writeln!(out, "# HELP driftless_guardrail_noncompliant Live resources breaking a guardrail, by target and rule (as of the last reconcile).");
-        let _ = writeln!(out, "# TYPE driftless_guardrail_noncompliant gauge");
-        for ((target, rule), n) in &self.guardrail_non_compliant {
-            let _ = writeln!(
-                out,
-                "driftless_guardrail_noncompliant{{target=\"{}\",rule=\"{}\"}} {n}",
-                escape(target),
-                escape(rule)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP driftless_revision_info The revision being enforced."
-        );
-        let _ = writeln!(out, "# TYPE driftless_revision_info gauge");
-        if let Some(rev) = &self.revision {
-            let _ = writeln!(
-                out,
-                "driftless_revision_info{{revision=\"{}\"}} 1",
-                escape(rev)
-            );
-        }
-        if let Some((index, count, owned)) = self.shard {
-            let _ = writeln!(
-                out,
-                "# HELP driftless_shard_info This process's shard (--shard-index of --shard-count)."
-            );
-            let _ = writeln!(out, "# TYPE driftless_shard_info gauge");
-            let _ = writeln!(
-                out,
-                "driftless_shard_info{{index=\"{index}\",count=\"{count}\"}} 1"
-            );
-            let _ = writeln!(
-                out,
-                "# HELP driftless_shard_targets Targets this shard reconciles."
-            );
-            let _ = writeln!(out, "# TYPE driftless_shard_targets gauge");
-            let _ = writeln!(out, "driftless_shard_targets {owned}");
-        }
-        out
     }
+
+    fn render_aws_calls(&self, out: &mut String) {
+        let name = "driftless_aws_calls_total";
+        let help = "AWS calls by service, operation and outcome.";
+        family(out, name, help, "counter");
+        for ((service, operation, outcome), n) in &self.aws_calls {
+            let labels = [
+                ("service", service.as_str()),
+                ("operation", operation),
+                ("outcome", outcome),
+            ];
+            sample(out, name, &labels, n);
+        }
+    }
+
+    fn render_last_success(&self, out: &mut String) {
+        let name = "driftless_last_successful_sync_timestamp_seconds";
+        let help = "Unix time of the last converged reconcile, by target.";
+        family(out, name, help, "gauge");
+        for (target, t) in &self.last_success {
+            sample(out, name, &[("target", target)], t);
+        }
+    }
+
+    fn render_guardrails(&self, out: &mut String) {
+        let name = "driftless_guardrail_noncompliant";
+        let help =
+            "Live resources breaking a guardrail, by target and rule (as of the last reconcile).";
+        family(out, name, help, "gauge");
+        for ((target, rule), n) in &self.guardrail_non_compliant {
+            sample(out, name, &[("target", target), ("rule", rule)], n);
+        }
+    }
+
+    fn render_revision(&self, out: &mut String) {
+        let name = "driftless_revision_info";
+        family(out, name, "The revision being enforced.", "gauge");
+        if let Some(rev) = &self.revision {
+            sample(out, name, &[("revision", rev)], 1);
+        }
+    }
+
+    fn render_shard(&self, out: &mut String) {
+        let Some((index, count, owned)) = self.shard else {
+            return;
+        };
+        let name = "driftless_shard_info";
+        let help = "This process's shard (--shard-index of --shard-count).";
+        family(out, name, help, "gauge");
+        let (index, count) = (index.to_string(), count.to_string());
+        sample(out, name, &[("index", &index), ("count", &count)], 1);
+        let name = "driftless_shard_targets";
+        family(out, name, "Targets this shard reconciles.", "gauge");
+        sample(out, name, &[], owned);
+    }
+}
+
+/// A family's `# HELP` and `# TYPE` lines.
+fn family(out: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// One sample line: `name{label="value",...} value`, label values escaped.
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+            .collect();
+        let _ = write!(out, "{{{}}}", labels.join(","));
+    }
+    let _ = writeln!(out, " {value}");
 }
 
 /// Label values escape `\`, `"` and newlines.

@@ -1,10 +1,13 @@
 //! The GitOps controller (`driftless run`): a loop around the same plan/apply engine
-//! (invariant 8). `scheduler.rs` decides when (a source task and a queue per target,
-//! tested on tokio's paused clock); `run.rs` does the work (fetch and validate; plan,
-//! apply and record one target). The pure parts are tested on their own: webhook
-//! signatures, per-target status and conditions, error classification and backoff,
-//! Prometheus metrics, the notifications' dedup, and which targets a shard owns
-//! (`shard.rs`); `http.rs` serves status, health, metrics and the webhook.
+//! and the same reconcile path as `driftless apply` (invariant 8). `scheduler.rs`
+//! decides when (a source task and a queue per target, tested on tokio's paused
+//! clock); `run/` does the work (fetch and validate; plan one target and reconcile it
+//! through [`crate::reconcile`]; status, metrics, logs and notifications). The pure
+//! parts are tested on their own: webhook signatures, per-target status and
+//! conditions, error classification and backoff, Prometheus metrics, which targets a
+//! shard owns (`shard.rs`); the notifications' dedup machine is the core's
+//! (`driftless_core::notify`), driven and sent by `notify/`. `http.rs` serves status,
+//! health, metrics and the webhook.
 
 pub mod admin;
 pub mod backoff;
