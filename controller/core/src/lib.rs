@@ -10,6 +10,7 @@
 //! - `audit`: the guardrails' verdicts on live resources;
 //! - `iam`: the table of every AWS call driftless makes and the IAM policy built from it;
 //! - `import`: live resources written as spec documents;
+//! - `notify`: the notifications' wording and dedup machine (the senders are I/O);
 //! - `timing`: AWS schedule expressions evaluated (cron on croner, zones, offsets);
 //! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`.
 //!
