@@ -34,7 +34,7 @@ pub async fn audit(
 ) -> Result<Audit, EngineError> {
     let config = &loaded.state.config;
     // Targets or groups, as for plan.
-    let selected = crate::engine::select_targets(config, targets)?;
+    let selected = config.select_targets(targets)?;
     let kinds = live_kinds(&config.guardrails);
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();

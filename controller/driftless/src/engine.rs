@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
-use crate::spec::config::{DriftlessConfig, TargetConfig, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
+use crate::spec::config::{TargetConfig, UnknownTarget, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
 use crate::spec::vars::TargetFacts;
 use crate::spec::{self, Diagnostic, Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
@@ -48,8 +48,8 @@ pub struct PlanRequest {
 pub enum EngineError {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("unknown target `{name}`; the repository's targets are: {known}")]
-    UnknownTarget { name: String, known: String },
+    #[error(transparent)]
+    UnknownTarget(#[from] UnknownTarget),
     /// A target's live state could not be read (`driftless audit`; plan and apply
     /// report failed targets in the plan instead).
     #[error(transparent)]
@@ -60,7 +60,7 @@ impl EngineError {
     /// What to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            EngineError::UnknownTarget { .. } => {
+            EngineError::UnknownTarget(_) => {
                 Some("pass a target name from driftless.yaml to --target".into())
             }
             EngineError::Load(_) => None,
@@ -130,35 +130,13 @@ pub async fn plan_snapshot(
     plan_loaded(loaded, request).await
 }
 
-/// The targets `--target` names (targets or groups; none: every target), in
-/// driftless.yaml's order.
-pub fn select_targets(
-    config: &DriftlessConfig,
-    requested: &[String],
-) -> Result<Vec<String>, EngineError> {
-    if let Some(unknown) = requested.iter().find(|t| !config.is_target_ref(t)) {
-        return Err(EngineError::UnknownTarget {
-            name: unknown.clone(),
-            known: config.target_refs().join(", "),
-        });
-    }
-    if requested.is_empty() {
-        return Ok(config
-            .target_names()
-            .into_iter()
-            .map(String::from)
-            .collect());
-    }
-    Ok(config.expand(requested))
-}
-
 /// Plans an already loaded repository.
 pub async fn plan_loaded(
     mut loaded: Loaded,
     request: &PlanRequest,
 ) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
-    let selected = select_targets(config, &request.targets)?;
+    let selected = config.select_targets(&request.targets)?;
     let options = PlanOptions {
         instance: config.instance().to_string(),
         prune: request.prune || config.prune,
@@ -386,39 +364,5 @@ async fn resolve_templates(
         Ok(resolved)
     } else {
         Err(TargetFailure::Invalid(invalid))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn target_flags_take_groups_and_refuse_unknown_names() {
-        let config: DriftlessConfig = serde_json::from_value(serde_json::json!({
-            "targets": [{"name": "tokyo", "region": "ap-northeast-1"},
-                        {"name": "osaka", "region": "ap-northeast-3"},
-                        {"name": "ohio", "region": "us-east-2"}],
-            "groups": {"apac": ["osaka", "tokyo"]}
-        }))
-        .unwrap();
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            select_targets(&config, &[]).unwrap(),
-            ["tokyo", "osaka", "ohio"]
-        );
-        assert_eq!(
-            select_targets(&config, &names(&["apac"])).unwrap(),
-            ["tokyo", "osaka"]
-        );
-        assert_eq!(
-            select_targets(&config, &names(&["ohio", "apac"])).unwrap(),
-            ["tokyo", "osaka", "ohio"]
-        );
-        let err = select_targets(&config, &names(&["emea"])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown target `emea`; the repository's targets are: tokyo, osaka, ohio, apac"
-        );
     }
 }

@@ -286,6 +286,15 @@ fn url_in_git() -> Problem {
         .hint("put the URL in an environment variable or a file and name that here; rotate the webhook, since the URL is now in the repository's history")
 }
 
+/// A `--target` that names neither a target nor a group of driftless.yaml.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown target `{name}`; the repository's targets are: {known}")]
+pub struct UnknownTarget {
+    pub name: String,
+    /// Every target and group, comma-separated.
+    pub known: String,
+}
+
 impl DriftlessConfig {
     /// Names of all targets; `default` when the file declares none.
     pub fn target_names(&self) -> Vec<&str> {
@@ -347,6 +356,21 @@ impl DriftlessConfig {
     /// Whether `name` is a target or a group.
     pub fn is_target_ref(&self, name: &str) -> bool {
         self.groups.contains_key(name) || self.target_names().contains(&name)
+    }
+
+    /// The targets `--target` names (targets or groups; none: every target), in
+    /// driftless.yaml's order. Every command selects its targets here.
+    pub fn select_targets(&self, requested: &[String]) -> Result<Vec<String>, UnknownTarget> {
+        if let Some(unknown) = requested.iter().find(|t| !self.is_target_ref(t)) {
+            return Err(UnknownTarget {
+                name: unknown.clone(),
+                known: self.target_refs().join(", "),
+            });
+        }
+        if requested.is_empty() {
+            return Ok(self.target_names().into_iter().map(String::from).collect());
+        }
+        Ok(self.expand(requested))
     }
 
     pub fn instance(&self) -> &str {
@@ -529,6 +553,35 @@ pub fn check_target_ref(cx: &mut Cx<'_>, at: &At<'_>, name: &str, known: &[&str]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_flags_take_groups_and_refuse_unknown_names() {
+        let config: DriftlessConfig = serde_json::from_value(serde_json::json!({
+            "targets": [{"name": "tokyo", "region": "ap-northeast-1"},
+                        {"name": "osaka", "region": "ap-northeast-3"},
+                        {"name": "ohio", "region": "us-east-2"}],
+            "groups": {"apac": ["osaka", "tokyo"]}
+        }))
+        .unwrap();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            config.select_targets(&[]).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        assert_eq!(
+            config.select_targets(&names(&["apac"])).unwrap(),
+            ["tokyo", "osaka"]
+        );
+        assert_eq!(
+            config.select_targets(&names(&["ohio", "apac"])).unwrap(),
+            ["tokyo", "osaka", "ohio"]
+        );
+        let err = config.select_targets(&names(&["emea"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown target `emea`; the repository's targets are: tokyo, osaka, ohio, apac"
+        );
+    }
 
     #[test]
     fn topic_arns_need_sns_region_account_and_a_topic_name() {

@@ -80,7 +80,7 @@ pub async fn run(args: &ScheduleArgs) -> CliResult {
         }
         Err(e) => return Err(e.into()),
     };
-    let targets = match crate::engine::select_targets(&loaded.state.config, &args.targets) {
+    let targets = match loaded.state.config.select_targets(&args.targets) {
         Ok(_) if args.targets.is_empty() => Vec::new(),
         Ok(t) => t,
         Err(e) => {

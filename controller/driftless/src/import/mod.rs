@@ -60,7 +60,7 @@ pub async fn import(
         .cloned();
     let loaded = crate::validate::load_snapshot(snapshot)?;
     let config = &loaded.state.config;
-    let selected = crate::engine::select_targets(config, &request.targets)?;
+    let selected = config.select_targets(&request.targets)?;
     let mut notes = general_notes(&request.kinds);
     let kinds: BTreeSet<Kind> = match request.kinds.is_empty() {
         true => IMPORTABLE.iter().copied().collect(),
