@@ -438,3 +438,48 @@ def test_publish_input(sns):
     fifo = sns.create_topic(Name="ops.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
     _refused(sns.publish, "InvalidParameter", "MessageGroupId parameter is required for FIFO topics", TopicArn=fifo, Message="m")
     sns.publish(TopicArn=fifo, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
+
+
+# ---------------------------------------------------------- Logs and Backup (2)
+
+
+def test_log_group_filters_are_exclusive(logs):
+    logs.describe_log_groups(logGroupNamePrefix="/a")
+    logs.describe_log_groups(logGroupNamePattern="a")
+    _refused(logs.describe_log_groups, "InvalidParameterException", "mutually exclusive", logGroupNamePrefix="/a", logGroupNamePattern="a")
+    _refused(logs.describe_log_groups, "InvalidParameterException", "logGroupIdentifiers cannot be combined with logGroupNamePrefix",
+             logGroupIdentifiers=["/a"], logGroupNamePrefix="/a")
+
+
+def test_kms_key_target_is_a_group_or_a_resource(logs, account):
+    logs.create_log_group(logGroupName="/kms")
+    key = f"arn:aws:kms:us-east-1:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    logs.associate_kms_key(logGroupName="/kms", kmsKeyId=key)
+    _refused(logs.associate_kms_key, "InvalidParameterException", "either logGroupName or resourceIdentifier",
+             logGroupName="/kms", resourceIdentifier=f"arn:aws:logs:us-east-1:{account}:log-group:/kms", kmsKeyId=key)
+    _refused(logs.disassociate_kms_key, "InvalidParameterException", "either logGroupName or resourceIdentifier")
+
+
+def test_vault_lock_days(backup):
+    backup.put_backup_vault_lock_configuration(BackupVaultName="vault", MinRetentionDays=1, MaxRetentionDays=36500, ChangeableForDays=3)
+    _refused(backup.put_backup_vault_lock_configuration, "InvalidParameterValueException", "ChangeableForDays (2) must be between 3 and 36500",
+             BackupVaultName="vault", ChangeableForDays=2)
+    _refused(backup.put_backup_vault_lock_configuration, "InvalidParameterValueException", "MinRetentionDays (30) cannot be greater than MaxRetentionDays (7)",
+             BackupVaultName="vault", MinRetentionDays=30, MaxRetentionDays=7)
+    _refused(backup.put_backup_vault_lock_configuration, "InvalidParameterValueException", "MinRetentionDays (0)",
+             BackupVaultName="vault", MinRetentionDays=0)
+
+
+def test_every_operation_driftless_calls_has_its_prose_coverage_stated():
+    import re
+    from pathlib import Path
+
+    from driftless_emulator.rules import PROSE_COVERAGE, RULES
+
+    calls = (Path(__file__).resolve().parents[2] / "controller/core/src/iam.rs").read_text()
+    listed = set(re.findall(r'^\s*"([a-z]+)" "([A-Za-z]+)" (?:Read|Write)', calls, re.M))
+    assert len(listed) > 50
+    assert listed == set(PROSE_COVERAGE), (sorted(listed - set(PROSE_COVERAGE)), sorted(set(PROSE_COVERAGE) - listed))
+    # An operation with rules here says so, and one said to have them has them.
+    for op, coverage in PROSE_COVERAGE.items():
+        assert (op in RULES) == ("rules.py" in coverage), op

@@ -809,6 +809,57 @@ def publish_input(params: dict[str, Any], ctx: Ctx) -> str | None:
     return None
 
 
+# ================================================================== Logs (2)
+
+
+def describe_log_groups_filters(params: dict[str, Any], ctx: Ctx) -> str | None:
+    """DescribeLogGroups: "logGroupNamePattern and logGroupNamePrefix are mutually
+    exclusive. Only one of these parameters can be passed."; logGroupIdentifiers: "If
+    you specify this parameter, the only other filter that you can choose to specify
+    is includeLinkedAccounts"."""
+    if params.get("logGroupNamePattern") is not None and params.get("logGroupNamePrefix") is not None:
+        return "logGroupNamePattern and logGroupNamePrefix are mutually exclusive. Only one of these parameters can be passed."
+    if params.get("logGroupIdentifiers") is not None:
+        others = [k for k in ("logGroupNamePrefix", "logGroupNamePattern") if params.get(k) is not None]
+        if others:
+            return f"logGroupIdentifiers cannot be combined with {', '.join(others)}."
+    return None
+
+
+def kms_key_target(params: dict[str, Any], ctx: Ctx) -> str | None:
+    """AssociateKmsKey / DisassociateKmsKey: "you must specify either the
+    resourceIdentifier parameter or the logGroup parameter, but you can't specify
+    both"."""
+    given = [k for k in ("logGroupName", "resourceIdentifier") if params.get(k) is not None]
+    if len(given) != 1:
+        return "Specify either logGroupName or resourceIdentifier, but not both."
+    return None
+
+
+# ================================================================ Backup (2)
+
+
+def vault_lock_days(params: dict[str, Any], ctx: Ctx) -> str | None:
+    """PutBackupVaultLockConfiguration: ChangeableForDays "Backup enforces a 72-hour
+    cooling-off period before Vault Lock takes effect and becomes immutable.
+    Therefore, you must set ChangeableForDays to 3 or greater. The maximum value you
+    can specify is 36,500 days"; MinRetentionDays "The shortest minimum retention
+    period you can specify is 1 day"; MaxRetentionDays "The longest maximum retention
+    period you can specify is 36500 days"; a job must keep within both, so the minimum
+    cannot exceed the maximum."""
+    changeable = params.get("ChangeableForDays")
+    if changeable is not None and not 3 <= changeable <= 36_500:
+        return f"ChangeableForDays ({changeable}) must be between 3 and 36500."
+    low, high = params.get("MinRetentionDays"), params.get("MaxRetentionDays")
+    if low is not None and not 1 <= low <= 36_500:
+        return f"MinRetentionDays ({low}) must be between 1 and 36500."
+    if high is not None and not 1 <= high <= 36_500:
+        return f"MaxRetentionDays ({high}) must be between 1 and 36500."
+    if low is not None and high is not None and low > high:
+        return f"MinRetentionDays ({low}) cannot be greater than MaxRetentionDays ({high})."
+    return None
+
+
 _BACKUP_PLAN_RULES = (backup_schedule, backup_windows, backup_lifecycle, backup_target_vault)
 
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
@@ -831,6 +882,9 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("cloudwatch", "TagResource"): (reserved_tags("Tags"),),
     ("cloudwatch", "UntagResource"): (reserved_tags("TagKeys"),),
     ("logs", "CreateLogGroup"): (reserved_tags("tags"),),
+    ("logs", "DescribeLogGroups"): (describe_log_groups_filters,),
+    ("logs", "AssociateKmsKey"): (kms_key_target,),
+    ("logs", "DisassociateKmsKey"): (kms_key_target,),
     ("logs", "TagResource"): (reserved_tags("tags"),),
     ("logs", "UntagResource"): (reserved_tags("tagKeys"),),
     ("ssm", "CreateMaintenanceWindow"): (window_settings, window_time_settings, reserved_tags("Tags")),
@@ -846,7 +900,95 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("backup", "CreateBackupPlan"): _BACKUP_PLAN_RULES + (reserved_tags("BackupPlanTags"),),
     ("backup", "UpdateBackupPlan"): _BACKUP_PLAN_RULES,
     ("backup", "CreateBackupVault"): (reserved_tags("BackupVaultTags"),),
+    ("backup", "PutBackupVaultLockConfiguration"): (vault_lock_days,),
     ("backup", "TagResource"): (reserved_tags("Tags"),),
     ("backup", "UntagResource"): (reserved_tags("TagKeyList"),),
     ("sns", "Publish"): (publish_input,),
+}
+
+
+# ============================================================== coverage
+# Every operation driftless calls (controller/core/src/iam.rs CALLS) and whether the
+# rules its API reference states in prose are encoded: "rules.py" (here), the ext_*
+# module that encodes them, "none stated" (the reference states nothing beyond what
+# the model encodes), or "not encoded: ..." with what is left. test_rules_prose.py
+# checks that every operation of CALLS is listed; the README's coverage table is this.
+_NONE = "none stated"
+PROSE_COVERAGE: dict[tuple[str, str], str] = {
+    ("resourcegroupstaggingapi", "GetResources"): "ext_tagging.py (ResourcesPerPage 1-100, PaginationToken)",
+    ("cloudwatch", "DescribeAlarms"): "ext_cloudwatch.py (at most 100 AlarmNames, AlarmTypes, Children/ParentsOfAlarmName)",
+    ("cloudwatch", "ListTagsForResource"): _NONE,
+    ("cloudwatch", "PutMetricAlarm"): "rules.py",
+    ("cloudwatch", "PutCompositeAlarm"): "rules.py, ext_cloudwatch.py (AlarmRule grammar and limits, ActionsSuppressor periods)",
+    ("cloudwatch", "DeleteAlarms"): "ext_cloudwatch.py (one composite per call, alarms a composite names)",
+    ("cloudwatch", "TagResource"): "rules.py; not encoded: at most 50 tags per alarm",
+    ("cloudwatch", "UntagResource"): "rules.py",
+    ("logs", "DescribeLogGroups"): "rules.py",
+    ("logs", "ListTagsForResource"): _NONE,
+    ("logs", "CreateLogGroup"): "rules.py; not encoded: the KMS key exists and its policy lets Logs use it",
+    ("logs", "DeleteLogGroup"): _NONE,
+    ("logs", "PutRetentionPolicy"): "ext_logs.py (the fixed retention values, DELIVERY groups)",
+    ("logs", "DeleteRetentionPolicy"): "ext_logs.py (DELIVERY groups)",
+    ("logs", "AssociateKmsKey"): "rules.py; not encoded: the KMS key exists and its policy lets Logs use it",
+    ("logs", "DisassociateKmsKey"): "rules.py",
+    ("logs", "TagResource"): "rules.py",
+    ("logs", "UntagResource"): "rules.py",
+    ("logs", "DescribeMetricFilters"): "ext_logs_metric_filters.py (filterNamePrefix only with logGroupName)",
+    ("logs", "PutMetricFilter"): "ext_logs_metric_filters.py (100 filters, dimensions); not encoded: the filter pattern syntax",
+    ("logs", "DeleteMetricFilter"): _NONE,
+    ("ssm", "ListTagsForResource"): _NONE,
+    ("ssm", "AddTagsToResource"): "rules.py",
+    ("ssm", "RemoveTagsFromResource"): "rules.py",
+    ("ssm", "DescribePatchBaselines"): "ext_ssm.py (NextToken)",
+    ("ssm", "DescribePatchGroups"): "ext_ssm.py (NextToken)",
+    ("ssm", "GetPatchBaseline"): _NONE,
+    ("ssm", "CreatePatchBaseline"): "rules.py; not encoded: PRODUCT values per operating system, the approved/rejected patch name formats",
+    ("ssm", "UpdatePatchBaseline"): "rules.py, ext_ssm.py (Replace); not encoded: as CreatePatchBaseline",
+    ("ssm", "DeletePatchBaseline"): "ext_ssm.py (a baseline registered to a patch group or as a default)",
+    ("ssm", "RegisterPatchBaselineForPatchGroup"): "ext_ssm.py (one baseline per operating system; AWS's own baselines by ARN)",
+    ("ssm", "DeregisterPatchBaselineForPatchGroup"): "ext_ssm.py",
+    ("ssm", "RegisterDefaultPatchBaseline"): _NONE,
+    ("ssm", "DescribeMaintenanceWindows"): _NONE,
+    ("ssm", "GetMaintenanceWindow"): _NONE,
+    ("ssm", "DescribeMaintenanceWindowTargets"): _NONE,
+    ("ssm", "DescribeMaintenanceWindowTasks"): _NONE,
+    ("ssm", "GetMaintenanceWindowTask"): _NONE,
+    ("ssm", "CreateMaintenanceWindow"): "rules.py",
+    ("ssm", "UpdateMaintenanceWindow"): "rules.py",
+    ("ssm", "DeleteMaintenanceWindow"): _NONE,
+    ("ssm", "RegisterTargetWithMaintenanceWindow"): "not encoded: the target key syntax (InstanceIds, tag:<key>, resource-groups:Name, ...) per ResourceType",
+    ("ssm", "UpdateMaintenanceWindowTarget"): "not encoded: as RegisterTargetWithMaintenanceWindow",
+    ("ssm", "DeregisterTargetFromMaintenanceWindow"): "not encoded: Safe (refuse a target a task still names)",
+    ("ssm", "RegisterTaskWithMaintenanceWindow"): "rules.py",
+    ("ssm", "UpdateMaintenanceWindowTask"): "rules.py, ext_ssm.py (Replace)",
+    ("ssm", "DeregisterTaskFromMaintenanceWindow"): _NONE,
+    ("backup", "ListTags"): _NONE,
+    ("backup", "TagResource"): "rules.py",
+    ("backup", "UntagResource"): "rules.py",
+    ("backup", "ListBackupVaults"): _NONE,
+    ("backup", "DescribeBackupVault"): _NONE,
+    ("backup", "CreateBackupVault"): "rules.py",
+    ("backup", "DeleteBackupVault"): "ext_backup_recovery.py (a vault holding recovery points)",
+    ("backup", "GetBackupVaultAccessPolicy"): "ext_backup_vault.py (none set)",
+    ("backup", "PutBackupVaultAccessPolicy"): "ext_backup_vault.py (a JSON object); not encoded: the policy grammar",
+    ("backup", "DeleteBackupVaultAccessPolicy"): _NONE,
+    ("backup", "GetBackupVaultNotifications"): "ext_backup_vault.py (none set)",
+    ("backup", "PutBackupVaultNotifications"): "not encoded: the topic exists and lets AWS Backup publish",
+    ("backup", "DeleteBackupVaultNotifications"): _NONE,
+    ("backup", "PutBackupVaultLockConfiguration"): "rules.py; moto: immutable after the lock date",
+    ("backup", "DeleteBackupVaultLockConfiguration"): "moto (immutable after the lock date)",
+    ("backup", "ListRecoveryPointsByBackupVault"): _NONE,
+    ("backup", "DeleteRecoveryPoint"): _NONE,
+    ("backup", "ListBackupPlans"): _NONE,
+    ("backup", "GetBackupPlan"): _NONE,
+    ("backup", "ListBackupSelections"): _NONE,
+    ("backup", "GetBackupSelection"): _NONE,
+    ("backup", "CreateBackupPlan"): "rules.py",
+    ("backup", "UpdateBackupPlan"): "rules.py",
+    ("backup", "DeleteBackupPlan"): "ext_backup.py (a plan with selections)",
+    ("backup", "CreateBackupSelection"): "not encoded: the IAM role exists and trusts AWS Backup; resource ARN formats",
+    ("backup", "DeleteBackupSelection"): _NONE,
+    ("sns", "Publish"): "rules.py",
+    ("cloudtrail", "LookupEvents"): "ext_cloudtrail.py",
+    ("sts", "GetCallerIdentity"): _NONE,
 }
