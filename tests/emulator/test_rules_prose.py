@@ -58,7 +58,7 @@ def test_extended_statistics_aws_documents_are_accepted(cw, stat):
     assert stored["ExtendedStatistic"] == stat
 
 
-@pytest.mark.parametrize("stat", ["p101", "P99", "tm0", "IQR", "TM(90%:10%)", "TM(:)", "PR(10%:20%)", "TM(10%:500)", "median"])
+@pytest.mark.parametrize("stat", ["p101", "P99", "tm100.5", "IQR", "TM(90%:10%)", "TM(:)", "PR(10%:20%)", "TM(10%:500)", "median"])
 def test_extended_statistics_aws_does_not_document_are_refused(cw, stat):
     alarm = {**{k: v for k, v in ALARM.items() if k != "Statistic"}, "ExtendedStatistic": stat}
     message = _refused(cw.put_metric_alarm, "ValidationError", f"The value {stat} for parameter ExtendedStatistic is not supported.", **alarm)

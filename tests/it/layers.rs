@@ -79,7 +79,10 @@ fn repo_root() -> PathBuf {
 /// The host's target triple (`rustc -vV`), so metadata resolves this platform's
 /// dependencies only, all of them already downloaded by the build.
 fn host() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc runs");
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("host: "))

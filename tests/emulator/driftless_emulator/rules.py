@@ -409,8 +409,7 @@ def extended_statistic_ok(stat: str) -> bool:
         return True
     m = re.fullmatch(rf"(p|tm|tc|ts|wm)({_NUMBER})", stat)
     if m:
-        value = float(m.group(2))
-        return 0 <= value <= 100 if m.group(1) == "p" else 0 < value <= 100
+        return 0 <= float(m.group(2)) <= 100
     m = re.fullmatch(r"(TM|TC|TS|WM|PR)\(([^:()]*):([^:()]*)\)", stat)
     if not m:
         return False
