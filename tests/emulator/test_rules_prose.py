@@ -119,6 +119,13 @@ def test_static_alarms_need_a_threshold_and_anomaly_alarms_none(cw):
         "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
     }
     cw.put_metric_alarm(**anomaly)
+    # The band returns data too, as in the reference's anomaly detection example.
+    band_returns = copy.deepcopy(ANOMALY)
+    band_returns[1]["ReturnData"] = True
+    cw.put_metric_alarm(**{**anomaly, "Metrics": band_returns})
+    neither = copy.deepcopy(ANOMALY)
+    neither[0]["ReturnData"] = False
+    _refused(cw.put_metric_alarm, "ValidationError", "Exactly one element", **{**anomaly, "Metrics": neither})
     _refused(cw.put_metric_alarm, "ValidationError", "must not specify Threshold", **{**anomaly, "Threshold": 1.0})
     _refused(cw.put_metric_alarm, "ValidationError", "ThresholdMetricId 'ad2' names no metric query", **{**anomaly, "ThresholdMetricId": "ad2"})
     _refused(cw.put_metric_alarm, "ValidationError", "cannot be used with ThresholdMetricId", **{**anomaly, "ComparisonOperator": "GreaterThanThreshold"})

@@ -472,9 +472,15 @@ def alarm_return_data(params: dict[str, Any], ctx: Ctx) -> str | None:
     "When used in PutMetricAlarm, specify true for the one expression result to use as
     the alarm. For all other metrics and expressions in the same PutMetricAlarm
     operation, specify ReturnData as False" ("If you omit this, the default of true is
-    used"). The message is the one AWS answers with."""
+    used"). The message is the one AWS answers with. An anomaly detection alarm's band
+    (the query ThresholdMetricId names) returns data besides the expression the alarm
+    watches, as the reference's "Anomaly Detection Model Alarm" example has it
+    (`ReturnData: true` on both the metric and `ANOMALY_DETECTION_BAND`); it is not
+    counted."""
     queries = params.get("Metrics") or []
-    if queries and sum(1 for q in queries if q.get("ReturnData", True) is not False) != 1:
+    band = params.get("ThresholdMetricId")
+    returning = [q for q in queries if q.get("ReturnData", True) is not False and q.get("Id") != band]
+    if queries and len(returning) != 1:
         return "Invalid metrics list: Exactly one element of the metrics list should return data."
     return None
 
