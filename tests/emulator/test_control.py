@@ -325,3 +325,16 @@ def test_bad_ssm_next_token_is_the_models_error(client):
     with pytest.raises(ClientError) as e:
         client("ssm").describe_patch_baselines(NextToken="not-a-token")
     assert e.value.response["Error"]["Code"] == "InvalidNextToken"
+
+
+def test_bad_backup_next_tokens_are_the_services_validation_error(client):
+    backup = client("backup")
+    backup.create_backup_vault(BackupVaultName="tokens")
+    for call in (
+        lambda: backup.list_recovery_points_by_backup_vault(BackupVaultName="tokens", NextToken="x"),
+        lambda: backup.list_backup_selections(BackupPlanId="00000000-0000-0000-0000-000000000000", NextToken="x"),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] in ("InvalidParameterValueException", "ResourceNotFoundException")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500
