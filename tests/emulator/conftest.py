@@ -74,11 +74,21 @@ def endpoint() -> str:
             proc.wait()
 
 
+def _new_account() -> str:
+    n = next(_account_counter)
+    return f"{(os.getpid() % 1000):03d}{n:09d}"
+
+
 @pytest.fixture
 def account() -> str:
     """A fresh 12-digit account id (= access key id) per test: isolated state."""
-    n = next(_account_counter)
-    return f"{(os.getpid() % 1000):03d}{n:09d}"
+    return _new_account()
+
+
+@pytest.fixture
+def make_account():
+    """More fresh accounts for one test."""
+    return _new_account
 
 
 def _config(**kw) -> botocore.config.Config:
@@ -99,8 +109,10 @@ def make_client(endpoint: str, service: str, account: str, region: str = "us-eas
 
 @pytest.fixture
 def client(endpoint, account):
-    def factory(service: str, region: str = "us-east-1", **cfg):
-        return make_client(endpoint, service, account, region, **cfg)
+    default = account
+
+    def factory(service: str, region: str = "us-east-1", account: str | None = None, **cfg):
+        return make_client(endpoint, service, account or default, region, **cfg)
 
     return factory
 

@@ -35,11 +35,27 @@ def test_writes_are_recorded_newest_first_and_reads_are_not(client, account):
     assert isinstance(newest["EventTime"], dt.datetime)
 
 
-def test_failed_writes_are_not_recorded_and_regions_are_separate(client):
+def test_failed_and_refused_writes_are_recorded_with_their_error(client):
+    """CloudTrail record contents: "If the request returns an error, the event
+    includes errorCode and errorMessage"."""
     logs, trail = client("logs"), client("cloudtrail")
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError):  # moto: the group does not exist
         logs.put_retention_policy(logGroupName="/trail/missing", retentionInDays=30)
-    assert _by_resource(trail, "/trail/missing") == []
+    with pytest.raises(ClientError):  # the gate: not one of the fixed retention values
+        client("logs", parameter_validation=False).put_retention_policy(
+            logGroupName="/trail/missing", retentionInDays=2
+        )
+    events = _by_resource(trail, "/trail/missing")
+    assert [e["EventName"] for e in events] == ["PutRetentionPolicy", "PutRetentionPolicy"]
+    refused, failed = (json.loads(e["CloudTrailEvent"]) for e in events)
+    assert refused["errorCode"] == "InvalidParameterException", refused
+    assert refused["errorMessage"]
+    assert failed["errorCode"] == "ResourceNotFoundException", failed
+    assert failed["responseElements"] is None
+
+
+def test_regions_are_separate(client):
+    trail = client("cloudtrail")
     client("logs", "eu-west-1").create_log_group(logGroupName="/trail/eu")
     assert _by_resource(trail, "/trail/eu") == []
     assert len(_by_resource(client("cloudtrail", "eu-west-1"), "/trail/eu")) == 1
@@ -123,3 +139,100 @@ def test_assumed_role_credentials_name_the_session(client, account, endpoint):
     assert who["type"] == "AssumedRole"
     assert who["arn"] == f"arn:aws:sts::{account}:assumed-role/ops/bob-console"
     assert "userName" not in who
+
+
+def test_event_sources_resource_types_and_parameters_as_aws_records_them(client):
+    cw, backup, trail = client("cloudwatch"), client("backup"), client("cloudtrail")
+    cw.put_metric_alarm(
+        AlarmName="trail-src", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+        Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+    )
+    (event,) = _by_resource(trail, "trail-src")
+    assert event["EventSource"] == "monitoring.amazonaws.com"
+    detail = json.loads(event["CloudTrailEvent"])
+    assert detail["eventSource"] == "monitoring.amazonaws.com"
+    assert detail["requestParameters"]["alarmName"] == "trail-src"
+    assert detail["requestParameters"]["threshold"] == 1.0
+    assert detail["responseElements"] is None
+    assert "errorCode" not in detail
+    backup.create_backup_vault(BackupVaultName="trail-vault")
+    (event,) = _by_resource(trail, "trail-vault")
+    assert event["Resources"] == [{"ResourceType": "AWS::Backup::BackupVault", "ResourceName": "trail-vault"}]
+    detail = json.loads(event["CloudTrailEvent"])
+    assert detail["responseElements"]["backupVaultName"] == "trail-vault"
+    assert detail["responseElements"]["backupVaultArn"].endswith(":backup-vault:trail-vault")
+    assert _by_resource(trail, "AWS::Backup::BackupVault") == []
+    typed = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "ResourceType", "AttributeValue": "AWS::Backup::BackupVault"}]
+    )["Events"]
+    assert [e["EventName"] for e in typed] == ["CreateBackupVault"]
+
+
+def test_sensitive_parameters_are_hidden(client):
+    backup, trail = client("backup"), client("cloudtrail")
+    backup.create_backup_vault(BackupVaultName="trail-tags", BackupVaultTags={"team": "ops"})
+    (event,) = _by_resource(trail, "trail-tags")
+    params = json.loads(event["CloudTrailEvent"])["requestParameters"]
+    assert params["backupVaultTags"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def test_data_plane_calls_are_not_in_event_history(client):
+    logs, sns, trail = client("logs"), client("sns"), client("cloudtrail")
+    logs.create_log_group(logGroupName="/trail/data")
+    logs.create_log_stream(logGroupName="/trail/data", logStreamName="s")
+    logs.put_log_events(
+        logGroupName="/trail/data", logStreamName="s", logEvents=[{"timestamp": 1, "message": "m"}]
+    )
+    topic = sns.create_topic(Name="trail-data")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    names = {
+        e["EventName"]
+        for e in trail.lookup_events(MaxResults=50)["Events"]
+    }
+    assert "PutLogEvents" not in names and "Publish" not in names
+    assert {"CreateLogGroup", "CreateLogStream", "CreateTopic"} <= names
+
+
+def test_bad_next_token_and_other_lookup_input(client):
+    trail = client("cloudtrail")
+    for token in ("garbage", "eyJvIjogMiwgImsiOiAiMDAifQ=="):
+        with pytest.raises(ClientError) as e:
+            trail.lookup_events(NextToken=token)
+        assert e.value.response["Error"]["Code"] == "InvalidNextTokenException"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    logs = client("logs")
+    for i in range(3):
+        logs.create_log_group(logGroupName=f"/trail/token/{i}")
+    page = trail.lookup_events(MaxResults=1)
+    # A token is bound to the parameters it was handed out with.
+    with pytest.raises(ClientError) as e:
+        trail.lookup_events(
+            MaxResults=1, NextToken=page["NextToken"],
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateLogGroup"}],
+        )
+    assert e.value.response["Error"]["Code"] == "InvalidNextTokenException"
+    assert trail.lookup_events(MaxResults=1, NextToken=page["NextToken"])["Events"]
+    raw = client("cloudtrail", parameter_validation=False)
+    # "The following characters ('_', ' ', ',', '\n') count as two characters towards
+    # the 2000 character limit."
+    trail.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": "a" * 2000}])
+    with pytest.raises(ClientError) as e:
+        raw.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": "_" * 1001}])
+    assert e.value.response["Error"]["Code"] == "InvalidLookupAttributesException"
+    for bad in (0, 51):
+        with pytest.raises(ClientError) as e:
+            raw.lookup_events(MaxResults=bad)
+        assert e.value.response["Error"]["Code"] == "InvalidMaxResultsException"
+    with pytest.raises(ClientError) as e:
+        raw.lookup_events(EventCategory="management")
+    assert e.value.response["Error"]["Code"] in ("InvalidEventCategoryException", "ValidationException")
+
+
+def test_moto_api_reset_clears_the_history(client, endpoint):
+    import urllib.request
+
+    client("logs").create_log_group(logGroupName="/trail/reset")
+    assert _by_resource(client("cloudtrail"), "/trail/reset")
+    req = urllib.request.Request(endpoint + "/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(req).read()
+    assert _by_resource(client("cloudtrail"), "/trail/reset") == []

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
 
 from conftest import _free_port, _wait_ready, http_json
+from driftless_emulator import quotas
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +58,9 @@ def test_throttle_per_protocol(client, cbor_client, query_client, control):
         (client("cloudwatch").describe_alarms, {}, "Throttling", 400),  # awsJson, query-compatible
         (cbor_client("cloudwatch").describe_alarms, {}, "Throttling", 400),  # rpcv2Cbor, query-compatible
         (query_client("cloudwatch").describe_alarms, {}, "Throttling", 400),
-        (client("backup").list_backup_plans, {}, "ThrottlingException", 429),
+        # Backup models no throttling error: its API reference's "Common Errors"
+        # (ThrottlingException, HTTP 400), as the rate quotas answer.
+        (client("backup").list_backup_plans, {}, "ThrottlingException", 400),
         (client("logs").describe_log_groups, {}, "ThrottlingException", 400),
     ]
     for fn, kwargs, code, status in cases:
@@ -229,3 +232,109 @@ def test_faults_from_environment_and_stdin_lifeline(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ------------------------------------------------ per-account fault scopes
+
+
+def _faults(endpoint, method, account=None, spec=None):
+    url = endpoint + "/_driftless/faults" + (f"?account={account}" if account else "")
+    return http_json(method, url, spec)[1]
+
+
+def test_fault_rules_and_counters_are_scoped_per_account(endpoint, client, make_account, control):
+    a, b = make_account(), make_account()
+    throttle = {"seed": 1, "rules": [{"service": "ssm", "operation": "DescribePatchBaselines", "kind": "throttle"}]}
+    _faults(endpoint, "POST", a, throttle)
+    _faults(endpoint, "POST", b, {"seed": 2, "rules": [{"service": "logs", "kind": "error500", "count": 1}]})
+    # Installing b's rules left a's alone.
+    assert [r["kind"] for r in _faults(endpoint, "GET", a)["rules"]] == ["throttle"]
+    assert _faults(endpoint, "GET")["accounts"] == sorted([a, b])
+    with pytest.raises(ClientError) as e:
+        client("ssm", account=a).describe_patch_baselines()
+    assert e.value.response["Error"]["Code"] == "ThrottlingException"
+    client("ssm", account=b).describe_patch_baselines()  # b's rules do not throttle SSM
+    with pytest.raises(ClientError) as e:
+        client("logs", account=b).describe_log_groups()
+    assert e.value.response["Error"]["Code"] == "InternalFailure"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    counts_a = http_json("GET", endpoint + f"/_driftless/calls?account={a}")[1]
+    counts_b = http_json("GET", endpoint + f"/_driftless/calls?account={b}")[1]
+    assert counts_a["faults"] == {"ssm": {"DescribePatchBaselines": {"throttle": 1}}}
+    assert counts_b["faults"] == {"logs": {"DescribeLogGroups": {"error500": 1}}}
+    _faults(endpoint, "DELETE", a)
+    assert _faults(endpoint, "GET", a)["rules"] == []
+    assert [r["kind"] for r in _faults(endpoint, "GET", b)["rules"]] == ["error500"]
+    client("ssm", account=a).describe_patch_baselines()
+    # A rule naming another account cannot be installed in a scope.
+    status = _post_status(endpoint + f"/_driftless/faults?account={a}", {"rules": [{"kind": "throttle", "account": b}]})
+    assert status == 400
+
+
+def _post_status(url, doc):
+    try:
+        return http_json("POST", url, doc)[0]
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_injected_and_quota_throttles_have_the_same_shape(endpoint, client, make_account, control):
+    account = make_account()
+    for service, call in (("backup", "list_backup_plans"), ("sns", "list_topics"), ("resourcegroupstaggingapi", "get_resources")):
+        _faults(endpoint, "POST", account, {"rules": [{"service": service, "kind": "throttle", "count": 1}]})
+        with pytest.raises(ClientError) as injected:
+            getattr(client(service, account=account), call)()
+        _faults(endpoint, "DELETE", account)
+
+        status, headers, _ = quotas.throttle_response(service, "json" if service != "sns" else "query",
+                                                      {"backup": "ListBackupPlans", "sns": "ListTopics", "resourcegroupstaggingapi": "GetResources"}[service])
+        assert injected.value.response["ResponseMetadata"]["HTTPStatusCode"] == status, service
+
+
+# ---------------------------------------------------------------- fail closed
+
+
+def test_a_moto_failure_is_an_internal_failure_in_aws_shape(client):
+    """An operation moto does not implement fails inside moto (its HTML 500 page):
+    the emulator answers InternalFailure in the protocol, as AWS's common errors."""
+    ssm = client("ssm")
+    with pytest.raises(ClientError) as e:
+        ssm.describe_ops_items()
+    assert e.value.response["Error"]["Code"] == "InternalFailure"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_undecodable_bodies_are_serialization_errors_not_passed_to_moto(endpoint, account):
+    req = urllib.request.Request(
+        endpoint + "/",
+        data=b"{not json",
+        method="POST",
+        headers={
+            "X-Amz-Target": "AmazonSSM.DescribePatchBaselines",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 400
+    assert json.loads(e.value.read())["__type"] == "SerializationException"
+
+
+def test_bad_ssm_next_token_is_the_models_error(client):
+    with pytest.raises(ClientError) as e:
+        client("ssm").describe_patch_baselines(NextToken="not-a-token")
+    assert e.value.response["Error"]["Code"] == "InvalidNextToken"
+
+
+def test_bad_backup_next_tokens_are_the_services_validation_error(client):
+    backup = client("backup")
+    backup.create_backup_vault(BackupVaultName="tokens")
+    for call in (
+        lambda: backup.list_recovery_points_by_backup_vault(BackupVaultName="tokens", NextToken="x"),
+        lambda: backup.list_backup_selections(BackupPlanId="00000000-0000-0000-0000-000000000000", NextToken="x"),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] in ("InvalidParameterValueException", "ResourceNotFoundException")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500

@@ -120,7 +120,7 @@ def test_window_schedule_accepted(ssm, schedule):
 
 @pytest.mark.parametrize("schedule", ["every tuesday", "cron(0 2 ? *)", "rate(7 weeks)", "rate(0 days)", "cron(0 2 ? * SUN *"])
 def test_window_schedule_refused(ssm, schedule):
-    _refused(ssm.create_maintenance_window, "ValidationException", "not a valid cron", **{**WINDOW, "Schedule": schedule})
+    _refused(ssm.create_maintenance_window, "ValidationException", "is not valid", **{**WINDOW, "Schedule": schedule})
 
 
 def test_window_cutoff_below_duration(ssm):
@@ -202,14 +202,16 @@ def test_lifecycle_cold_storage_90_days(backup):
 
 def test_start_and_completion_windows(backup):
     backup.create_backup_plan(BackupPlan=_plan(StartWindowMinutes=60, CompletionWindowMinutes=120))
-    _refused(backup.create_backup_plan, "InvalidParameterValueException", "StartWindowMinutes (5)", BackupPlan=_plan(StartWindowMinutes=5))
-    _refused(backup.create_backup_plan, "InvalidParameterValueException", "CompletionWindowMinutes (119)", BackupPlan=_plan(StartWindowMinutes=60, CompletionWindowMinutes=119))
-    _refused(backup.create_backup_plan, "InvalidParameterValueException", "CompletionWindowMinutes (100)", BackupPlan=_plan(StartWindowMinutes=None, CompletionWindowMinutes=100))
+    _refused(backup.create_backup_plan, "InvalidParameterValueException", "StartWindowMinutes (59)", BackupPlan=_plan(StartWindowMinutes=59))
+    # No bound of the completion window against the start window is documented
+    # (BackupRuleInput: "This value is optional."): a short one is accepted.
+    backup.create_backup_plan(BackupPlan={**_plan(StartWindowMinutes=60, CompletionWindowMinutes=61), "BackupPlanName": "short"})
+    backup.create_backup_plan(BackupPlan={**_plan(StartWindowMinutes=None, CompletionWindowMinutes=1), "BackupPlanName": "shortest"})
 
 
 @pytest.mark.parametrize("expression", ["rate(1 day)", "every tuesday", "cron(0 5 * *)"])
 def test_backup_schedule_is_cron(backup, expression):
-    _refused(backup.create_backup_plan, "InvalidParameterValueException", "not a cron expression", BackupPlan=_plan(ScheduleExpression=expression))
+    _refused(backup.create_backup_plan, "InvalidParameterValueException", "Invalid ScheduleExpression", BackupPlan=_plan(ScheduleExpression=expression))
 
 
 def test_target_vault_exists(backup):

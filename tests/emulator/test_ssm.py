@@ -262,7 +262,10 @@ def test_get_and_update_maintenance_window_task(client):
 def test_task_listing_names_the_type_field_as_the_model_does(client):
     ssm = client("ssm")
     wid = ssm.create_maintenance_window(Name="typed", Schedule="rate(7 days)", Duration=2, Cutoff=1, AllowUnassociatedTargets=True)["WindowId"]
-    ssm.register_task_with_maintenance_window(WindowId=wid, TaskArn="AWS-RunPatchBaseline", TaskType="RUN_COMMAND", Name="scan")
+    ssm.register_task_with_maintenance_window(
+        WindowId=wid, TaskArn="AWS-RunPatchBaseline", TaskType="RUN_COMMAND", Name="scan",
+        Targets=[{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}], MaxConcurrency="1", MaxErrors="0",
+    )
     tasks = ssm.describe_maintenance_window_tasks(WindowId=wid)["Tasks"]
     assert tasks[0]["Type"] == "RUN_COMMAND"
     assert "TaskType" not in tasks[0]

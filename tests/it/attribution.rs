@@ -58,25 +58,31 @@ fn xml_value<'a>(xml: &'a str, tag: &str) -> &'a str {
     &xml[start..end]
 }
 
-/// Alice, an IAM user of the repository's account, raises the alarm's threshold to 95
-/// with her own keys (created here).
-async fn alice_raises_the_threshold(repo: &Repo) {
+/// The SDK configuration of a new IAM user `name` of the repository's account, with
+/// its own keys (created here).
+fn iam_user(repo: &Repo, name: &str) -> SdkConfig {
     let account = repo.account.account_id.clone();
-    iam(&account, "Action=CreateUser&UserName=alice");
-    let key = iam(&account, "Action=CreateAccessKey&UserName=alice");
+    iam(&account, &format!("Action=CreateUser&UserName={name}"));
+    let key = iam(&account, &format!("Action=CreateAccessKey&UserName={name}"));
     let credentials = Credentials::new(
         xml_value(&key, "AccessKeyId"),
         xml_value(&key, "SecretAccessKey"),
         None,
         None,
-        "alice",
+        "iam-user",
     );
-    let alice = SdkConfig::builder()
+    SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(Region::new(repo.account.region.clone()))
         .endpoint_url(Emulator::shared().endpoint())
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .build();
+        .build()
+}
+
+/// Alice, an IAM user of the repository's account, raises the alarm's threshold to 95
+/// with her own keys.
+async fn alice_raises_the_threshold(repo: &Repo) {
+    let alice = iam_user(repo, "alice");
     put_cpu_alarm(&aws_sdk_cloudwatch::Client::new(&alice), "attributed-cpu")
         .period(300)
         .evaluation_periods(2)
@@ -117,6 +123,58 @@ fn a_drift_made_with_an_iam_users_keys_names_that_user_and_when() {
         )),
         "{}",
         text.stdout
+    );
+}
+
+/// After alice's change, bob tries to change the alarm too and is refused (an alarm
+/// action in another Region): CloudTrail records his failed write, newest, with its
+/// `errorCode`, and it changed nothing, so the drift is still alice's.
+#[test]
+fn a_failed_write_after_the_drift_is_not_who_made_it() {
+    let repo = Repo::new(&[("alarm.yaml", ALARM)]);
+    repo.apply(&[]);
+    let account = repo.account.account_id.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        alice_raises_the_threshold(&repo).await;
+        let bob = iam_user(&repo, "bob");
+        let other_region = if repo.account.region == "eu-west-1" {
+            "us-east-1"
+        } else {
+            "eu-west-1"
+        };
+        let refused = aws_sdk_cloudwatch::Client::new(&bob)
+            .put_metric_alarm()
+            .alarm_name("attributed-cpu")
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(300)
+            .evaluation_periods(2)
+            .threshold(10.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .alarm_actions(format!("arn:aws:sns:{other_region}:{account}:ops"))
+            .send()
+            .await;
+        let err = refused.expect_err("an action in another Region is refused");
+        assert_eq!(
+            aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&err),
+            Some("ValidationError"),
+            "{err:?}"
+        );
+    });
+
+    let plan = repo.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let v = plan.json();
+    let change = &v["changes"][0];
+    assert_eq!(change["fields"][0]["live"], 95.0, "{change}");
+    assert_eq!(
+        change["changedBy"]["principal"],
+        format!("arn:aws:iam::{account}:user/alice"),
+        "{change}"
     );
 }
 

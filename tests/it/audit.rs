@@ -38,7 +38,7 @@ spec:
   evaluationPeriods: 3
   threshold: 80
   comparisonOperator: GreaterThanThreshold
-  alarmActions: [arn:aws:sns:ap-northeast-1:111111111111:ops]
+  alarmActions: ['arn:aws:sns:${target.region}:${target.accountId}:ops']
 ";
 
 /// An unowned log group keeping events 90 days, and an unowned alarm without actions.

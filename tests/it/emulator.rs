@@ -199,20 +199,31 @@ impl Emulator {
     /// `{"seed": 0, "rules": [{"kind": "throttle", "service": "cloudwatch",
     /// "operation": "ListMetrics", "count": 1}]}`. Kinds: throttle, error500,
     /// error503, latency (with `latencyMs`), drop; optional `rate` in [0, 1].
-    /// Rules are global to the emulator: scope them to operations only the
-    /// calling test uses. Returns the rules as the emulator now has them.
+    /// When every rule names the same `account`, they go into that account's own
+    /// scope (`POST /_driftless/faults?account=`): they replace only that account's
+    /// rules, so tests in other accounts keep theirs. Otherwise the rules replace the
+    /// emulator's global ones: scope those to operations only the calling test uses.
+    /// Returns the rules as the emulator now has them.
     pub fn set_faults(&self, spec: &serde_json::Value) -> serde_json::Value {
-        let body = self.control("POST", "/_driftless/faults", Some(&spec.to_string()));
+        let body = self.control(
+            "POST",
+            &faults_path(fault_account(spec).as_deref()),
+            Some(&spec.to_string()),
+        );
         serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("unexpected /_driftless/faults answer ({e}): {body}"))
     }
 
     /// Like [`Emulator::set_faults`], but the rules are cleared again when the
-    /// returned guard drops, also when the test panics.
+    /// returned guard drops, also when the test panics (only the account's own rules
+    /// when they all name one account).
     #[must_use = "the fault rules are cleared when the guard drops"]
     pub fn scoped_faults(&'static self, spec: &serde_json::Value) -> ScopedFaults {
         self.set_faults(spec);
-        ScopedFaults { emulator: self }
+        ScopedFaults {
+            emulator: self,
+            account: fault_account(spec),
+        }
     }
 
     /// The current fault rules, with how often each has fired (`GET /_driftless/faults`).
@@ -252,9 +263,29 @@ impl Emulator {
     }
 }
 
+/// The account every rule of a fault spec names, if they all name the same one.
+fn fault_account(spec: &serde_json::Value) -> Option<String> {
+    let rules = spec["rules"].as_array()?;
+    let first = rules.first()?["account"].as_str()?;
+    rules
+        .iter()
+        .all(|r| r["account"].as_str() == Some(first))
+        .then(|| first.to_string())
+}
+
+/// The fault control endpoint of one account's scope, or the global one.
+fn faults_path(account: Option<&str>) -> String {
+    match account {
+        Some(account) => format!("/_driftless/faults?account={account}"),
+        None => "/_driftless/faults".to_string(),
+    }
+}
+
 /// Clears the emulator's fault rules when dropped (see [`Emulator::scoped_faults`]).
 pub struct ScopedFaults {
     emulator: &'static Emulator,
+    /// The account whose own rules these are (None: the global rules).
+    account: Option<String>,
 }
 
 impl Drop for ScopedFaults {
@@ -263,7 +294,7 @@ impl Drop for ScopedFaults {
         let _ = http_request(
             &self.emulator.endpoint,
             "DELETE",
-            "/_driftless/faults",
+            &faults_path(self.account.as_deref()),
             None,
         );
     }
@@ -690,6 +721,23 @@ fn unique_account_id(n: u64) -> String {
     } else {
         id
     }
+}
+
+#[test]
+fn fault_rules_naming_one_account_go_into_its_scope() {
+    let one = serde_json::json!({"rules": [
+        {"kind": "throttle", "account": "111122223333"},
+        {"kind": "error500", "account": "111122223333"}]});
+    assert_eq!(fault_account(&one).as_deref(), Some("111122223333"));
+    assert_eq!(
+        faults_path(Some("111122223333")),
+        "/_driftless/faults?account=111122223333"
+    );
+    let mixed = serde_json::json!({"rules": [
+        {"kind": "throttle", "account": "111122223333"}, {"kind": "throttle"}]});
+    assert_eq!(fault_account(&mixed), None);
+    assert_eq!(fault_account(&serde_json::json!({"rules": []})), None);
+    assert_eq!(faults_path(None), "/_driftless/faults");
 }
 
 #[test]

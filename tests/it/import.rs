@@ -116,7 +116,10 @@ pub(crate) fn seed_alarms(repo: &Repo) {
             .threshold(80.0)
             .comparison_operator(ComparisonOperator::GreaterThanThreshold)
             .treat_missing_data("breaching")
-            .alarm_actions("arn:aws:sns:ap-northeast-1:111111111111:ops")
+            .alarm_actions(format!(
+                "arn:aws:sns:{}:{}:ops",
+                repo.account.region, repo.account.account_id
+            ))
             .tags(
                 aws_sdk_cloudwatch::types::Tag::builder()
                     .key("team")

@@ -3,7 +3,10 @@
 //! `LookupEvents` with the one lookup attribute `ResourceName = <the resource's AWS
 //! name>` from the time driftless last applied the target (else CloudTrail's 90
 //! days), one page of at most 50 events, newest first; the newest write event
-//! (`ReadOnly` false) is the change. The principal is the event's
+//! (`ReadOnly` false) that succeeded is the change: CloudTrail also records writes
+//! that failed or were refused, with an `errorCode` in the event's JSON ("If the
+//! request returns an error, the event includes errorCode and errorMessage",
+//! CloudTrail record contents), and those changed nothing. The principal is the event's
 //! `userIdentity.arn` (else its user name), with `sourceIPAddress` and `userAgent`
 //! from the event's JSON. CloudTrail allows 2 lookups a second per account and
 //! region: the SDK's retry absorbs throttling, and [`MAX_LOOKUPS`] bounds the calls
@@ -46,13 +49,20 @@ pub async fn who_changed(
     let out = request.send().await.map_err(|e| {
         AwsError::from_sdk(&clients.target, "cloudtrail", "LookupEvents", Some(name), e)
     })?;
-    let Some(event) = out.events().iter().find(|e| e.read_only() != Some("true")) else {
+    let detail_of = |e: &aws_sdk_cloudtrail::types::Event| -> serde_json::Value {
+        e.cloud_trail_event()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    };
+    let Some((event, detail)) = out
+        .events()
+        .iter()
+        .filter(|e| e.read_only() != Some("true"))
+        .map(|e| (e, detail_of(e)))
+        .find(|(_, detail)| succeeded(detail))
+    else {
         return Ok(None);
     };
-    let detail: serde_json::Value = event
-        .cloud_trail_event()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
     let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
     let unknown = || ChangedBy::UNKNOWN.to_string();
     Ok(Some(ChangedBy {
@@ -75,10 +85,32 @@ pub async fn who_changed(
     }))
 }
 
+/// Whether an event's JSON records a call that succeeded (no `errorCode`).
+fn succeeded(detail: &serde_json::Value) -> bool {
+    detail
+        .get("errorCode")
+        .is_none_or(|code| code.is_null() || code.as_str() == Some(""))
+}
+
 fn setup(clients: &Clients, e: impl std::fmt::Display) -> AwsError {
     AwsError::Setup {
         target: clients.target.clone(),
         message: format!("building a CloudTrail lookup: {e}"),
         hint: "this is a bug in driftless; please report it".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::succeeded;
+    use serde_json::json;
+
+    #[test]
+    fn a_write_that_failed_changed_nothing() {
+        assert!(succeeded(&json!({"eventName": "PutMetricAlarm"})));
+        assert!(succeeded(&json!({"errorCode": null})));
+        assert!(!succeeded(
+            &json!({"errorCode": "ValidationError", "errorMessage": "Invalid region"})
+        ));
     }
 }

@@ -210,7 +210,10 @@ def list_backup_selections(self: Any) -> ActionResult:
         }
         for s in sorted(_selections(backend).get(plan_id, {}).values(), key=lambda s: s["CreationDate"])
     ]
-    start = int(_query(self, "nextToken") or 0)
+    token = _query(self, "nextToken") or "0"
+    if not str(token).isdigit():  # a token this listing did not hand out
+        raise InvalidParameterValueException(msg="The nextToken is not valid.")
+    start = int(token)
     size = int(_query(self, "maxResults") or 1000)
     result: dict[str, Any] = {"BackupSelectionsList": items[start : start + size]}
     if start + size < len(items):

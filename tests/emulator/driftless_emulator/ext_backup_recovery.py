@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from moto.backup import models as backup_models
 from moto.backup import urls as backup_urls
-from moto.backup.exceptions import InvalidRequestException, ResourceNotFoundException
+from moto.backup.exceptions import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from moto.backup.responses import BackupResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_api._internal import mock_random
@@ -173,7 +173,10 @@ def list_recovery_points_by_backup_vault(self: Any) -> ActionResult:
     name = _path_part(self, r"/backup-vaults/([^/]+)/recovery-points")
     _vault(backend, name)
     points = sorted(_points(backend).get(name, {}).values(), key=lambda p: p["CreationDate"])
-    start = int(_query(self, "nextToken") or 0)
+    token = _query(self, "nextToken") or "0"
+    if not str(token).isdigit():  # a token this listing did not hand out
+        raise InvalidParameterValueException(msg="The nextToken is not valid.")
+    start = int(token)
     size = int(_query(self, "maxResults") or 1000)
     result: dict[str, Any] = {"RecoveryPoints": points[start : start + size]}
     if start + size < len(points):

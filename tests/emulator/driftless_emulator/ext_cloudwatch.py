@@ -256,7 +256,26 @@ def _rule_alarms_lenient(rule: str) -> list[str]:
         return []
 
 
+def _backend_put_metric_alarm(orig: Any) -> Any:
+    """moto refuses every ExtendedStatistic not starting with `p`; AWS takes the
+    trimmed, winsorized and other statistics its reference lists. rules.py checks the
+    syntax as AWS documents it, so here moto only stores the value."""
+
+    def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        extended = kwargs.get("extended_statistic")
+        if not extended or extended.startswith("p"):
+            return orig(self, *args, **kwargs)
+        alarm = orig(self, *args, **{**kwargs, "extended_statistic": "p50"})
+        alarm.extended_statistic = extended
+        return alarm
+
+    return put_metric_alarm
+
+
 def apply() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    CloudWatchBackend.put_metric_alarm = _backend_put_metric_alarm(CloudWatchBackend.put_metric_alarm)  # type: ignore[method-assign]
     CloudWatchResponse.describe_alarms = describe_alarms
     CloudWatchResponse.put_metric_alarm = put_metric_alarm
     CloudWatchResponse.put_composite_alarm = put_composite_alarm

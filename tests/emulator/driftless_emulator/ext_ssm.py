@@ -317,7 +317,11 @@ def describe_patch_baselines(self: Any) -> ActionResult:
 
 
 def _paginate(params: dict[str, Any], items: list[Any], key: str, default_max: int) -> ActionResult:
-    start = int(params.get("NextToken") or 0)
+    token = params.get("NextToken") or "0"
+    if not str(token).isdigit():
+        # SSM's model error for a token it did not hand out.
+        raise _err("InvalidNextToken", "The specified token isn't valid.")
+    start = int(token)
     size = int(params.get("MaxResults") or default_max)
     page = items[start : start + size]
     result: dict[str, Any] = {key: page}
@@ -329,20 +333,56 @@ def _paginate(params: dict[str, Any], items: list[Any], key: str, default_max: i
 # ------------------------------------------------------------ patch groups
 
 
+# AWS's own baselines by operating system, as AWS names them ("Predefined baselines",
+# Systems Manager user guide, "About predefined and custom patch baselines").
+_AWS_BASELINE_NAMES = {
+    "WINDOWS": "AWS-DefaultPatchBaseline",
+    "AMAZON_LINUX": "AWS-AmazonLinuxDefaultPatchBaseline",
+    "AMAZON_LINUX_2": "AWS-AmazonLinux2DefaultPatchBaseline",
+    "AMAZON_LINUX_2022": "AWS-AmazonLinux2022DefaultPatchBaseline",
+    "AMAZON_LINUX_2023": "AWS-AmazonLinux2023DefaultPatchBaseline",
+    "UBUNTU": "AWS-UbuntuDefaultPatchBaseline",
+    "DEBIAN": "AWS-DebianDefaultPatchBaseline",
+    "REDHAT_ENTERPRISE_LINUX": "AWS-RedHatDefaultPatchBaseline",
+    "CENTOS": "AWS-CentOSDefaultPatchBaseline",
+    "SUSE": "AWS-SuseDefaultPatchBaseline",
+    "ORACLE_LINUX": "AWS-OracleLinuxDefaultPatchBaseline",
+    "MACOS": "AWS-MacOSDefaultPatchBaseline",
+    "RASPBIAN": "AWS-RaspbianDefaultPatchBaseline",
+    "ROCKY_LINUX": "AWS-RockyLinuxDefaultPatchBaseline",
+    "ALMA_LINUX": "AWS-AlmaLinuxDefaultPatchBaseline",
+}
+
+
+def _aws_baseline_os(backend: Any, baseline_id: str) -> str | None:
+    """The operating system of one of AWS's own baselines named by its ARN (AWS's
+    baselines are registered by ARN: "To register an AWS managed baseline, specify its
+    full ARN", RegisterPatchBaselineForPatchGroup / RegisterDefaultPatchBaseline)."""
+    for os_name, arn in _aws_default_baselines(backend.region_name).items():
+        if baseline_id == arn:
+            return os_name
+    return None
+
+
 def register_patch_baseline_for_patch_group(self: Any) -> ActionResult:
     params = _body(self)
     backend = self.ssm_backend
-    b = _get_baseline(backend, params["BaselineId"])
+    aws_os = _aws_baseline_os(backend, params["BaselineId"])
+    if aws_os is not None:
+        baseline_id, os_name = params["BaselineId"], aws_os
+    else:
+        b = _get_baseline(backend, params["BaselineId"])
+        baseline_id, os_name = b.id, b.operating_system
     group = params["PatchGroup"]
     by_os = _state(backend)["patch_groups"].setdefault(group, {})
-    current = by_os.get(b.operating_system)
-    if current and current != b.id:
+    current = by_os.get(os_name)
+    if current and current != baseline_id:
         raise _err(
             "AlreadyExistsException",
-            f"Patch Group baseline already has a baseline registered for OperatingSystem {b.operating_system}.",
+            f"Patch Group baseline already has a baseline registered for OperatingSystem {os_name}.",
         )
-    by_os[b.operating_system] = b.id
-    return ActionResult({"BaselineId": b.id, "PatchGroup": group})
+    by_os[os_name] = baseline_id
+    return ActionResult({"BaselineId": baseline_id, "PatchGroup": group})
 
 
 def deregister_patch_baseline_for_patch_group(self: Any) -> ActionResult:
@@ -389,6 +429,13 @@ def describe_patch_groups(self: Any) -> ActionResult:
                         "BaselineName": b.name,
                         "BaselineDescription": b.description,
                         "DefaultBaseline": _default_baseline(backend, os_name) == b.id,
+                    }
+                )
+            elif _aws_baseline_os(backend, baseline_id) is not None:
+                identity.update(
+                    {
+                        "BaselineName": _AWS_BASELINE_NAMES.get(os_name, f"AWS-{os_name}DefaultPatchBaseline"),
+                        "DefaultBaseline": _default_baseline(backend, os_name) == baseline_id,
                     }
                 )
             mappings.append({"PatchGroup": group, "BaselineIdentity": identity})

@@ -69,29 +69,54 @@ def answer(info: RequestInfo, refusal: Refusal) -> tuple[int, list[tuple[str, st
     return error_response(info.service, info.protocol, refusal.status, code, refusal.message, query_code=query_code)
 
 
+INTERNAL_FAILURE = "The request processing has failed because of an unknown error, exception or failure."
+
+
+def internal_failure() -> Refusal:
+    """AWS's answer to a request it failed on: HTTP 500 `InternalFailure` (the
+    common error of every service's API reference, "Common Errors")."""
+    return Refusal("InternalFailure", INTERNAL_FAILURE, 500)
+
+
 def check(info: RequestInfo, environ: dict, body: bytes, account: str) -> Refusal | None:
-    """None when the request may go on to moto, else why it is refused."""
+    """None when the request may go on to moto, else why it is refused.
+
+    Fails closed: a request the gate cannot read, or a failure of the validation
+    itself, is answered with a 500 `InternalFailure` (and the stack logged), never
+    passed on to moto unchecked."""
     if info.service not in VALIDATION_ERROR:
         return None
     try:
         model = models.service_model(info.service)
         if info.operation not in model.operation_names:
-            return None
+            return None  # moto answers for operations the model does not know
         op = model.operation_model(info.operation)
     except Exception:
-        return None
-    params = request_params.parse(info.protocol, op, environ, body)
+        log.exception("loading the model of %s.%s failed; answering InternalFailure", info.service, info.operation)
+        return internal_failure()
+    try:
+        params = request_params.parse_or_raise(info.protocol, op, environ, body)
+    except request_params.UNDECODABLE as exc:
+        log.info("undecodable %s request for %s.%s: %s", info.protocol, info.service, info.operation, exc)
+        return Refusal("SerializationException", f"The request body could not be read: {exc}")
+    except Exception:
+        log.exception("reading the %s.%s request failed; answering InternalFailure", info.service, info.operation)
+        return internal_failure()
     if params is None:
-        return None
+        log.error(
+            "unreadable %s request for %s.%s (%d bytes); answering InternalFailure",
+            info.protocol, info.service, info.operation, len(body),
+        )
+        return internal_failure()
     try:
         found = validation.validate(op.input_shape, params)
         if found:
             log.info("refused %s.%s: %s", info.service, info.operation, found.message())
             return Refusal(VALIDATION_ERROR[info.service], found.message())
         return _rules(info, params, account)
-    except Exception:  # a bug here must not refuse a request AWS would take
-        log.exception("validation of %s.%s failed; passing it to moto", info.service, info.operation)
-        return None
+    except Exception:
+        log.exception("validation of %s.%s failed; answering InternalFailure", info.service, info.operation)
+        return internal_failure()
 
 
 def _rules(info: RequestInfo, params: dict[str, Any], account: str) -> Refusal | None:

@@ -6,7 +6,12 @@
   the rate quotas (quotas.py, when on), maybe faulted,
   validated (gate: the API model and the service rules; an invalid request is
   answered as AWS does and never reaches moto), then served: rpcv2Cbor
-  through cbor_proto, the rest by moto itself.
+  through cbor_proto, the rest by moto itself. The answer is recorded in CloudTrail's
+  event history (ext_cloudtrail) when CloudTrail would record it, failed or not.
+
+Fails closed: an exception while serving, or a 500 that is not in AWS's error shape
+(moto's HTML error page), is answered with `InternalFailure` in the request's
+protocol and the stack logged.
 """
 
 from __future__ import annotations
@@ -116,16 +121,20 @@ class DriftlessApp:
                 self.calls.reset()
                 return _json(start_response, 200, {"status": "ok"})
         elif path == "/_driftless/faults":
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            account = (query.get("account") or [None])[0]
+            if account is not None and not TWELVE_DIGITS.match(account):
+                return _json(start_response, 400, {"error": "account must be 12 digits"})
             if method == "GET":
-                return _json(start_response, 200, self.faults.to_json())
+                return _json(start_response, 200, self.faults.to_json(account))
             if method in ("POST", "PUT"):
                 try:
-                    self.faults.configure(json.loads(body or b"{}"))
+                    self.faults.configure(json.loads(body or b"{}"), account)
                 except (ValueError, TypeError, AttributeError) as exc:
                     return _json(start_response, 400, {"error": str(exc)})
-                return _json(start_response, 200, self.faults.to_json())
+                return _json(start_response, 200, self.faults.to_json(account))
             if method == "DELETE":
-                self.faults.clear()
+                self.faults.clear(account)
                 return _json(start_response, 200, {"status": "ok"})
         elif path == "/_driftless/quotas":
             return self._control_quotas(method, body, start_response)
@@ -155,6 +164,8 @@ class DriftlessApp:
         if path.startswith("/_driftless"):
             return self._control(environ, start_response)
         if path.startswith("/moto-api") or path == "/favicon.ico":
+            if path.rstrip("/") == "/moto-api/reset":
+                ext_cloudtrail.TRAIL.reset()
             return self.moto_app(environ, start_response)
 
         body = _read_body(environ)
@@ -175,48 +186,86 @@ class DriftlessApp:
         if not self.quotas.admit(info.service, info.operation, account, info.region):
             self.calls.count_throttled(info.service, info.operation, account)
             log.info("quota: throttled %s.%s", info.service, info.operation)
-            return _respond(
-                start_response, *quotas.throttle_response(info.service, info.protocol, info.operation)
-            )
+            answer = quotas.throttle_response(info.service, info.protocol, info.operation)
+            return self._answer(environ, start_response, info, body, account, answer)
 
         latency_ms, decision = self.faults.decide(info.service, info.operation, account)
         if latency_ms:
-            self.calls.count_fault(info.service, info.operation, "latency")
+            self.calls.count_fault(info.service, info.operation, "latency", account)
             time.sleep(latency_ms / 1000.0)
         if decision is not None and decision.kind == "drop_response":
-            self.calls.count_fault(info.service, info.operation, decision.kind)
+            self.calls.count_fault(info.service, info.operation, decision.kind, account)
             return self._drop_after(environ, start_response, info, body)
         if decision is not None:
-            self.calls.count_fault(info.service, info.operation, decision.kind)
-            return self._inject(environ, start_response, info, decision.kind)
+            self.calls.count_fault(info.service, info.operation, decision.kind, account)
+            return self._inject(environ, start_response, info, body, account, decision.kind)
 
         refusal = gate.check(info, environ, body, account)
         if refusal is not None:
-            return _respond(start_response, *gate.answer(info, refusal))
+            return self._answer(environ, start_response, info, body, account, gate.answer(info, refusal))
 
-        record = ext_cloudtrail.recorder(info, environ, body, account)
-        if record is not None:
-            start_response = record(start_response)
-        if info.protocol == "cbor" and info.cbor_service_name:
-            status, headers, out = cbor_proto.handle(
-                environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app
+        return self._answer(environ, start_response, info, body, account, self._serve(environ, info, body))
+
+    def _answer(
+        self,
+        environ: dict,
+        start_response: Callable,
+        info: RequestInfo,
+        body: bytes,
+        account: str,
+        answer: tuple[int, list[tuple[str, str]], bytes],
+    ) -> list[bytes]:
+        """Records the answer in CloudTrail's event history (when CloudTrail would),
+        then sends it."""
+        status, headers, out = answer
+        try:
+            ext_cloudtrail.record(info, environ, body, account, status, headers, out)
+        except Exception:  # the history must never break the answer
+            log.exception("recording %s.%s in CloudTrail failed", info.service, info.operation)
+        return _respond(start_response, status, headers, out)
+
+    def _serve(self, environ: dict, info: RequestInfo, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """moto's answer, whole; an exception or a 500 not in AWS's shape becomes
+        `InternalFailure`."""
+        try:
+            if info.protocol == "cbor" and info.cbor_service_name:
+                return cbor_proto.handle(
+                    environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app
+                )
+            captured: dict[str, Any] = {}
+
+            def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+                captured["status"], captured["headers"] = status, list(headers)
+                return lambda data: None
+
+            chunks = self.moto_app(environ, capture)
+            try:
+                out = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+            status = int(str(captured.get("status", "500")).split(" ", 1)[0])
+            headers = [(k, v) for k, v in captured.get("headers", [])]
+        except Exception:
+            log.exception("moto failed on %s.%s; answering InternalFailure", info.service, info.operation)
+            return gate.answer(info, gate.internal_failure())
+        if status >= 500 and not _aws_shaped(headers):
+            log.error(
+                "moto answered %s.%s with a %d page; answering InternalFailure: %s",
+                info.service, info.operation, status, out[:2000].decode("utf-8", "replace"),
             )
-            return _respond(start_response, status, headers, out)
-        return self.moto_app(environ, start_response)
+            return gate.answer(info, gate.internal_failure())
+        return status, headers, out
 
     def _drop_after(self, environ: dict, start_response: Callable, info: RequestInfo, body: bytes) -> Iterable[bytes]:
         """Carries the request out, then drops the connection before answering."""
-        def swallow(status: str, headers: list, exc_info: Any = None) -> Callable:
-            return lambda data: None
+        self._serve(environ, info, body)
+        return self._inject(environ, start_response, info, body, None, "drop")
 
-        if info.protocol == "cbor" and info.cbor_service_name:
-            cbor_proto.handle(environ, body, info.service, info.cbor_service_name, info.operation, self.moto_app)
-        else:
-            for _ in self.moto_app(environ, swallow):
-                pass
-        return self._inject(environ, start_response, info, "drop")
-
-    def _inject(self, environ: dict, start_response: Callable, info: RequestInfo, kind: str) -> Iterable[bytes]:
+    def _inject(
+        self, environ: dict, start_response: Callable, info: RequestInfo, body: bytes, account: str | None, kind: str
+    ) -> Iterable[bytes]:
         log.info("fault %s on %s.%s", kind, info.service, info.operation)
         if kind == "drop":
             sock = environ.get("werkzeug.socket")
@@ -228,18 +277,23 @@ class DriftlessApp:
             raise DropConnection("driftless fault injection: connection dropped")
         proto = info.protocol
         if kind == "throttle":
-            if proto in ("rest-json", "rest-xml", "unknown"):
-                status, code = (503, "SlowDown") if proto == "rest-xml" else (429, "ThrottlingException")
-            else:
-                status, code = 400, ("Throttling" if proto in ("query", "ec2") else "ThrottlingException")
-            resp = error_response(info.service, proto, status, code, "Rate exceeded", query_code="Throttling")
+            # The same answer as the rate quotas give: the throttling error of the
+            # operation's model, else the service's documented common error.
+            resp = quotas.throttle_response(info.service, proto, info.operation)
         elif kind == "error500":
-            resp = error_response(
-                info.service, proto, 500, "InternalFailure",
-                "The request processing has failed because of an unknown error, exception or failure.",
-            )
+            resp = gate.answer(info, gate.internal_failure())
         else:  # error503
             resp = error_response(
                 info.service, proto, 503, "ServiceUnavailable", "Service is unavailable, please retry."
             )
-        return _respond(start_response, *resp)
+        return self._answer(environ, start_response, info, body, account or DEFAULT_ACCOUNT, resp)
+
+
+def _aws_shaped(headers: list[tuple[str, str]]) -> bool:
+    """Whether an answer is an AWS error (JSON, CBOR or XML with an error type), not
+    an HTML page."""
+    names = {k.lower(): v for k, v in headers}
+    if "x-amzn-errortype" in names or "x-amzn-query-error" in names:
+        return True
+    ctype = names.get("content-type", "").lower()
+    return "json" in ctype or "cbor" in ctype or "xml" in ctype

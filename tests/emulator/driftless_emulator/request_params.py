@@ -20,10 +20,12 @@ that does not match the operation's URI): those are left to moto.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+import cbor2
 from botocore.model import OperationModel, Shape, StructureShape
 
 from . import cbor_proto, classify
@@ -39,6 +41,21 @@ class Unreadable(ValueError):
 def parse(protocol: str, op: OperationModel, environ: dict, body: bytes) -> dict[str, Any] | None:
     """The operation's input parameters, or None if the request is unreadable."""
     try:
+        return parse_or_raise(protocol, op, environ, body)
+    except Exception:
+        return None
+
+
+# What a body that does not decode raises: AWS answers it with a 400
+# `SerializationException` (awsJson, rpcv2Cbor and rest-json services alike).
+UNDECODABLE: tuple[type[BaseException], ...] = (Unreadable, ValueError, UnicodeDecodeError, cbor2.CBORDecodeError)
+
+
+def parse_or_raise(protocol: str, op: OperationModel, environ: dict, body: bytes) -> dict[str, Any] | None:
+    """As `parse`, but a body that does not decode raises one of `UNDECODABLE` (a
+    broken CBOR body `cbor2.CBORDecodeError`) and any other failure is logged and
+    raised as is; None for a protocol this module does not read."""
+    try:
         if protocol == "cbor":
             return cbor_proto.decode_request(body)
         if protocol == "json":
@@ -47,8 +64,13 @@ def parse(protocol: str, op: OperationModel, environ: dict, body: bytes) -> dict
             return from_query(op.input_shape, _form(environ, body))
         if protocol == "rest-json":
             return _rest_json(op, environ, body)
+    except UNDECODABLE:
+        raise
     except Exception:
-        return None
+        logging.getLogger("driftless_emulator.gate").exception(
+            "cannot read the %s request of %s", protocol, op.name
+        )
+        raise
     return None
 
 
