@@ -268,7 +268,10 @@ fn cycle(files: &[&str]) {
     // The read-only policy refuses every write made (and grants every read but the one
     // that needs no permission, see `assert_allowed`).
     let read_only_allowed = driftless::iam::allowed_actions(&read_only);
-    for (s, o) in ops.iter().filter(|(s, o)| action(s, o) != "sts:GetCallerIdentity") {
+    for (s, o) in ops
+        .iter()
+        .filter(|(s, o)| action(s, o) != "sts:GetCallerIdentity")
+    {
         let call = driftless::iam::call(s, o).unwrap_or_else(|| panic!("{s} {o} not in the table"));
         let granted = read_only_allowed.contains(&action(s, o));
         assert_eq!(
