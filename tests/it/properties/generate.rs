@@ -198,9 +198,7 @@ const STATISTICS: &[&str] = &["SampleCount", "Average", "Sum", "Minimum", "Maxim
 /// queries: percentiles and the trimmed, winsorized and trimmed-count/sum statistics
 /// AWS takes there (PutMetricAlarm, ExtendedStatistic: "p90, tm90, tc90, ts90, wm90,
 /// IQM, PR(n:m), TC(X%:X%), TM(X%:X%), TS(X%:X%), WM(X%:X%)"; the bounds as the user
-/// guide's "CloudWatch statistics definitions" gives them). `IQM` and `PR(n:m)` are
-/// left out: driftless's spec refuses both (a driftless bug, reported), and its `IQR`
-/// is no CloudWatch statistic.
+/// guide's "CloudWatch statistics definitions" gives them).
 const EXTENDED: &[&str] = &[
     "p99",
     "p99.9",
@@ -217,6 +215,9 @@ const EXTENDED: &[&str] = &[
     "TC(:95%)",
     "TS(5%:)",
     "TM(150:1000)",
+    "IQM",
+    "PR(10:500)",
+    "PR(:300)",
 ];
 const UNITS: &[&str] = &[
     "Seconds",

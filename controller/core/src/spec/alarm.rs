@@ -233,27 +233,69 @@ pub fn check_period(period: u32) -> rules::Check {
     .hint(format!("use {up}")))
 }
 
-/// `p99`, `p99.9`, `tm90`, `TM(10%:90%)`, `IQR` and the like.
+/// PutMetricAlarm's ExtendedStatistic: "the following are valid values: p90, tm90,
+/// tc90, ts90, wm90, IQM, PR(n:m) where n and m are values of the metric, TC(X%:X%),
+/// TM(X%:X%), TS(X%:X%), WM(X%:X%)"; the bounds as the user guide's statistics
+/// definitions give them ("one or two numbers between 0 and 100, up to 10 decimal
+/// places ... absolute values or percentages": `TM(2%:98%)`, `TM(150:1000)`,
+/// `PR(:300)`). The emulator enforces the same reading.
 pub fn check_extended_statistic(stat: &str) -> rules::Check {
-    let ok = stat == "IQR" || {
-        let lower = stat.to_ascii_lowercase();
-        let body = ["p", "tm", "tc", "ts", "wm", "pr"]
-            .iter()
-            .find_map(|prefix| lower.strip_prefix(prefix));
-        match body {
-            Some(b) if b.starts_with('(') && b.ends_with(')') => true,
-            Some(b) => b.parse::<f64>().is_ok_and(|v| (0.0..=100.0).contains(&v)),
-            None => false,
-        }
-    };
-    if ok {
+    if extended_statistic_ok(stat) {
         Ok(())
     } else {
         Err(
             rules::Problem::new(format!("`{stat}` is not an extended statistic"))
-                .hint("use a percentile like `p99` or `p99.9`, or a trimmed statistic like `tm90`"),
+                .hint("use a percentile like `p99` or `p99.9`, a trimmed statistic like `tm90` or `TM(10%:90%)`, `IQM` or `PR(n:m)`"),
         )
     }
+}
+
+/// Whether `stat` is one of the extended statistics of [`check_extended_statistic`].
+fn extended_statistic_ok(stat: &str) -> bool {
+    if stat == "IQM" {
+        return true;
+    }
+    for prefix in ["p", "tm", "tc", "ts", "wm"] {
+        if let Some(v) = stat.strip_prefix(prefix).and_then(unsigned) {
+            return (0.0..=100.0).contains(&v);
+        }
+    }
+    let Some((kind, inner)) = stat.split_once('(') else {
+        return false;
+    };
+    let Some((low, high)) = inner.strip_suffix(')').and_then(|b| b.split_once(':')) else {
+        return false;
+    };
+    if !matches!(kind, "TM" | "TC" | "TS" | "WM" | "PR")
+        || (low.is_empty() && high.is_empty())
+        || [low, high].iter().any(|b| b.contains([':', '(', ')']))
+    {
+        return false;
+    }
+    let percent_ok = kind != "PR";
+    let bound = |text: &str| (!text.is_empty()).then(|| stat_bound(text, percent_ok));
+    match (bound(low), bound(high)) {
+        (Some(None), _) | (_, Some(None)) => false,
+        (Some(Some(l)), Some(Some(h))) => l.0 == h.0 && l.1 < h.1,
+        _ => true,
+    }
+}
+
+/// A number with up to 10 decimal places, no sign.
+fn unsigned(text: &str) -> Option<f64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole) && digits(fraction) && fraction.len() <= 10).then(|| text.parse().ok())?
+}
+
+/// One bound of a `TM(…:…)`-style statistic: (is a percentage, value).
+fn stat_bound(text: &str, percent_ok: bool) -> Option<(bool, f64)> {
+    if let Some(p) = text.strip_suffix('%') {
+        let v = unsigned(p).filter(|v| percent_ok && (0.0..=100.0).contains(v))?;
+        return Some((true, v));
+    }
+    let (negative, digits) = text.strip_prefix('-').map_or((false, text), |d| (true, d));
+    unsigned(digits).map(|v| (false, if negative { -v } else { v }))
 }
 
 const STATISTICS: &[&str] = &["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
@@ -556,12 +598,33 @@ mod tests {
             "p100",
             "tm90",
             "TM(10%:90%)",
-            "IQR",
+            "TM(2%:98%)",
+            "TM(150:1000)",
+            "PR(:300)",
+            "PR(10:20)",
+            "WM(:95%)",
+            "IQM",
             "wm99",
+            "tc90",
+            "ts99.1234567891",
         ] {
             assert_eq!(check_extended_statistic(ok), Ok(()), "{ok}");
         }
-        for bad in ["p101", "q99", "Average", "p"] {
+        for bad in [
+            "p101",
+            "q99",
+            "Average",
+            "p",
+            "IQR",
+            "tm(10%:90%)",
+            "TM(90%:10%)",
+            "TM(10%:90)",
+            "PR(10%:20%)",
+            "TM(:)",
+            "TM(1:2:3)",
+            "p99.12345678901",
+            "p-1",
+        ] {
             assert!(check_extended_statistic(bad).is_err(), "{bad}");
         }
     }
