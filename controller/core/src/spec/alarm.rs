@@ -345,6 +345,18 @@ impl MetricAlarmSpec {
             (Some(metrics), false) => self.check_metrics(metrics, cx),
             (None, _) => self.check_single_metric(cx),
         }
+        // PutMetricAlarm, Metrics: "If you use the Metrics parameter, you cannot
+        // include the Namespace, MetricName, Dimensions, Period, Unit, Statistic, or
+        // ExtendedStatistic parameters of PutMetricAlarm in the same operation."
+        if self.metrics.is_some() && self.unit.is_some() {
+            cx.report(
+                &At::spec().k("unit"),
+                rules::Problem::new(
+                    "`unit` is for single-metric alarms: AWS refuses it beside `metrics`",
+                )
+                .hint("move it into the query's `metricStat` (`unit` there), or drop it"),
+            );
+        }
     }
 
     /// A single-metric alarm: namespace, metricName, period and one statistic.
