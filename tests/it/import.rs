@@ -467,8 +467,7 @@ fn imported_vaults_and_plans_round_trip_with_their_selections() {
     assert_eq!(backup_settings(&repo), before);
 }
 
-/// A baseline with approval rules and a patch group. (The emulator, like moto, does not
-/// register patch groups to AWS's own baselines, so that note is unit-tested.)
+/// A baseline with approval rules and a patch group.
 pub(crate) fn seed_baseline(repo: &Repo) {
     use aws_sdk_ssm::types::{
         OperatingSystem, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
@@ -582,6 +581,48 @@ fn imported_baselines_round_trip_and_aws_owned_ones_are_left_out() {
     assert!(!baselines.contains("AWS-"), "{baselines}");
     assert_eq!(round_trip(&repo, &dir), ["legacy-al2023"], "{baselines}");
     assert_eq!(baseline_settings(&repo), before);
+}
+
+#[test]
+fn a_patch_group_registered_to_an_aws_baseline_is_left_out_with_a_note() {
+    let repo = Repo::new(&[]);
+    seed_baseline(&repo);
+    // AWS's own default baseline for Amazon Linux 2023, registered by its ARN ("To
+    // register an AWS managed baseline, specify its full ARN").
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let aws_baseline = rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let default = ssm
+            .get_default_patch_baseline()
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+            .send()
+            .await
+            .unwrap();
+        let arn = default.baseline_id().unwrap().to_string();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(&arn)
+            .patch_group("batch")
+            .send()
+            .await
+            .unwrap();
+        arn
+    });
+    assert!(aws_baseline.starts_with("arn:aws:ssm:"), "{aws_baseline}");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &["--kinds", "PatchBaseline"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "patch group batch (AmazonLinux2023): left out: registered to {aws_baseline}, \
+             a baseline the account does not own"
+        )),
+        "{}",
+        run.stderr
+    );
+    let baselines = text(&dir, "patch-baselines.yaml");
+    assert!(baselines.contains("legacy-web"), "{baselines}");
+    assert!(!baselines.contains("batch"), "{baselines}");
 }
 
 /// A window with a tag target and a RUN_COMMAND task with parameters.
