@@ -187,6 +187,30 @@ def test_drop_response_carries_the_request_out_then_drops_the_answer(client, con
     # The write happened although the client never heard back.
     names = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
     assert names == ["/lost/response"]
+    # ... and CloudTrail recorded it, as AWS records what it did whether or not the
+    # caller heard back.
+    events = client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": "/lost/response"}]
+    )["Events"]
+    assert [e["EventName"] for e in events] == ["CreateLogGroup"]
+    assert "errorCode" not in json.loads(events[0]["CloudTrailEvent"])
+
+
+def test_drop_response_does_not_make_a_request_aws_refuses(client, control, account):
+    """The service's rules come before the write even when the answer is dropped: a
+    refused request is recorded as refused and changes nothing."""
+    control.set_faults({"rules": [{"service": "logs", "operation": "TagResource", "kind": "drop_response", "count": 1, "account": account}]})
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/lost/refused")
+    arn = logs.describe_log_groups(logGroupNamePrefix="/lost/refused")["logGroups"][0]["arn"].removesuffix(":*")
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, HTTPClientError)):
+        logs.tag_resource(resourceArn=arn, tags={"aws:reserved": "x"})
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {}
+    events = client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "TagResource"}]
+    )["Events"]
+    assert events, "the refused write is in the event history"
+    assert "errorCode" in json.loads(events[0]["CloudTrailEvent"])
 
 
 def test_fault_rules_can_be_limited_to_one_account(client, control, account):

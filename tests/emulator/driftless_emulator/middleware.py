@@ -195,7 +195,7 @@ class DriftlessApp:
             time.sleep(latency_ms / 1000.0)
         if decision is not None and decision.kind == "drop_response":
             self.calls.count_fault(info.service, info.operation, decision.kind, account)
-            return self._drop_after(environ, start_response, info, body)
+            return self._drop_after(environ, start_response, info, body, account)
         if decision is not None:
             self.calls.count_fault(info.service, info.operation, decision.kind, account)
             return self._inject(environ, start_response, info, body, account, decision.kind)
@@ -258,9 +258,20 @@ class DriftlessApp:
             return gate.answer(info, gate.internal_failure())
         return status, headers, out
 
-    def _drop_after(self, environ: dict, start_response: Callable, info: RequestInfo, body: bytes) -> Iterable[bytes]:
-        """Carries the request out, then drops the connection before answering."""
-        self._serve(environ, info, body)
+    def _drop_after(
+        self, environ: dict, start_response: Callable, info: RequestInfo, body: bytes, account: str
+    ) -> Iterable[bytes]:
+        """Carries the request out as AWS would (the service's rules first, so a request
+        AWS refuses is not made), records it in CloudTrail's event history like any
+        answered call (AWS records what it did, whether or not the caller heard back),
+        then drops the connection before answering."""
+        refusal = gate.check(info, environ, body, account)
+        answer = gate.answer(info, refusal) if refusal is not None else self._serve(environ, info, body)
+        status, headers, out = answer
+        try:
+            ext_cloudtrail.record(info, environ, body, account, status, headers, out)
+        except Exception:  # the history must never break the fault
+            log.exception("recording %s.%s in CloudTrail failed", info.service, info.operation)
         return self._inject(environ, start_response, info, body, None, "drop")
 
     def _inject(
