@@ -884,8 +884,7 @@ fn window_task(i: usize, targets: usize) -> BoxedStrategy<Value> {
                     // ...and needs both for a task with targets ("a value can be
                     // omitted only when you are registering or updating a targetless
                     // task. You must provide a value in all other cases",
-                    // RegisterTaskWithMaintenanceWindow). driftless's spec does not
-                    // require them yet (reported); the generator keeps to what AWS takes.
+                    // RegisterTaskWithMaintenanceWindow); driftless's spec requires them.
                     let t = task.as_object_mut().unwrap();
                     t.entry("maxConcurrency").or_insert_with(|| json!("1"));
                     t.entry("maxErrors").or_insert_with(|| json!("0"));

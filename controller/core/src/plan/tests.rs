@@ -76,7 +76,7 @@ spec:
   duration: 2
   cutoff: 1
   targets: [{name: web, resourceType: INSTANCE, tags: {Role: web}}]
-  tasks: [{name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [web]}]
+  tasks: [{name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [web], maxConcurrency: "1", maxErrors: "0"}]
 ---
 apiVersion: driftless.dev/v1
 kind: BackupVault

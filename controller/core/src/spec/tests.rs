@@ -140,7 +140,7 @@ fn patch_baseline_rule_needs_an_approval_delay_or_date() {
 
 #[test]
 fn maintenance_window_tasks_reference_window_targets() {
-    let spec = "schedule: rate(7 days)\nduration: 2\ncutoff: 1\ntargets:\n  - {name: web, resourceType: INSTANCE, tags: {Role: web}}\ntasks:\n  - {name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [api]}";
+    let spec = "schedule: rate(7 days)\nduration: 2\ncutoff: 1\ntargets:\n  - {name: web, resourceType: INSTANCE, tags: {Role: web}}\ntasks:\n  - {name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [api], maxConcurrency: \"1\", maxErrors: \"0\"}";
     let errors = Repo::test()
         .doc("MaintenanceWindow", "weekly", spec)
         .errors();

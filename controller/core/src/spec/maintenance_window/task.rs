@@ -235,27 +235,42 @@ impl WindowTask {
         !self.targets.is_empty() || !self.instance_ids.is_empty()
     }
 
+    /// `maxConcurrency` and `maxErrors`: RegisterTaskWithMaintenanceWindow, both
+    /// members: "Although this element is listed as "Required: No", a value can be
+    /// omitted only when you are registering or updating a targetless task. You must
+    /// provide a value in all other cases." A targetless task takes neither.
+    fn check_limits(&self, t: &At<'_>, cx: &mut Cx<'_>) {
+        for (field, set) in [
+            ("maxConcurrency", self.max_concurrency.is_some()),
+            ("maxErrors", self.max_errors.is_some()),
+        ] {
+            if set && !self.has_targets() {
+                cx.report(
+                    &t.k(field),
+                    Problem::new(format!(
+                        "task `{}` has no targets, and AWS takes no `{field}` for a task without targets",
+                        self.name
+                    ))
+                    .hint("remove it, or give the task `targets` or `instanceIds`"),
+                );
+            } else if !set && self.has_targets() {
+                cx.report(
+                    t,
+                    Problem::new(format!(
+                        "task `{}` runs on targets and has no `{field}`: AWS requires one for a task with targets",
+                        self.name
+                    ))
+                    .hint(format!("add `{field}`, e.g. `{field}: \"1\"`")),
+                );
+            }
+        }
+    }
+
     /// The type-specific checks of the task at `t` (the window's own checks do names,
     /// targets and the task ARN).
     pub(super) fn check_settings(&self, t: &At<'_>, cx: &mut Cx<'_>) {
         self.check_blocks(t, cx);
-        if !self.has_targets() {
-            for (field, set) in [
-                ("maxConcurrency", self.max_concurrency.is_some()),
-                ("maxErrors", self.max_errors.is_some()),
-            ] {
-                if set {
-                    cx.report(
-                        &t.k(field),
-                        Problem::new(format!(
-                            "task `{}` has no targets, and AWS takes no `{field}` for a task without targets",
-                            self.name
-                        ))
-                        .hint("remove it, or give the task `targets` or `instanceIds`"),
-                    );
-                }
-            }
-        }
+        self.check_limits(t, cx);
         if !self.targets.is_empty() && !self.instance_ids.is_empty() {
             cx.error(
                 &t.k("instanceIds"),
