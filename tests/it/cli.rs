@@ -1635,3 +1635,72 @@ fn the_controller_audits_the_guardrails_each_reconcile_into_status_and_metrics()
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A new baseline whose spec names a patch group registered to a baseline driftless
+/// does not manage: the plan reports that group as a conflict, and apply creates the
+/// baseline and its other groups but leaves that registration where it is.
+#[test]
+fn creating_a_baseline_never_takes_a_patch_group_from_an_unowned_one() {
+    let repo = Repo::new(&[(
+        "baseline.yaml",
+        "apiVersion: driftless.dev/v1\nkind: PatchBaseline\nmetadata: {name: al2023-new}\n\
+         spec:\n  operatingSystem: AMAZON_LINUX_2023\n  patchGroups: [taken, free]\n",
+    )]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+    let theirs = rt.block_on(async {
+        let b = ssm
+            .create_patch_baseline()
+            .name("someone-elses")
+            .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+            .send()
+            .await
+            .unwrap();
+        let id = b.baseline_id().unwrap().to_string();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(&id)
+            .patch_group("taken")
+            .send()
+            .await
+            .unwrap();
+        id
+    });
+    let plan = repo.plan().json();
+    let conflicts: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "conflict")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(conflicts, ["al2023-new/patchGroups/taken"], "{plan}");
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(
+        apply.code, 1,
+        "a conflict makes apply exit 1: {}",
+        apply.stdout
+    );
+    let registered = |group: &str| {
+        rt.block_on(
+            ssm.get_patch_baseline_for_patch_group()
+                .patch_group(group)
+                .operating_system(aws_sdk_ssm::types::OperatingSystem::AmazonLinux2023)
+                .send(),
+        )
+        .unwrap()
+        .baseline_id()
+        .unwrap()
+        .to_string()
+    };
+    assert_eq!(
+        registered("taken"),
+        theirs,
+        "the unowned registration is untouched"
+    );
+    assert_ne!(registered("free"), theirs);
+    assert!(
+        registered("free").starts_with("pb-"),
+        "{}",
+        registered("free")
+    );
+}

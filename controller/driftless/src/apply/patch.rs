@@ -71,17 +71,24 @@ async fn delete(unit: &Unit<'_>, live: &Live<PatchBaselineSpec>, id: &str) -> Re
         .map_err(failed(unit.name))
 }
 
-/// Creates the baseline with its tags and registers its patch groups; its id.
+/// Creates the baseline with its tags and registers the patch groups the plan creates
+/// (a group registered to a baseline driftless does not manage is a conflict, not in
+/// the unit, and stays where it is); its id.
 async fn create(unit: &Unit<'_>, spec: &PatchBaselineSpec) -> Result<String, Failure> {
     let tags = unit.desired_tags(&spec.tags);
     let token = unit.token("", &serde_json::to_value(spec).unwrap_or_default());
     let id = ssm::create_patch_baseline(unit.clients, unit.name, spec, &tags, &token)
         .await
         .map_err(failed(unit.name))?;
-    for group in &spec.patch_groups {
-        register(unit, spec, &id, group)
-            .await
-            .map_err(failed(&format!("{}/patchGroups/{group}", unit.name)))?;
+    for (change, sub) in unit.subs() {
+        let Some(group) = sub.strip_prefix("patchGroups/") else {
+            continue;
+        };
+        if change.work.calls == Calls::Create {
+            register(unit, spec, &id, group)
+                .await
+                .map_err(failed(&change.name))?;
+        }
     }
     Ok(id)
 }
