@@ -627,10 +627,7 @@ fn a_patch_group_registered_to_an_aws_baseline_is_left_out_with_a_note() {
 
 /// A window with a tag target and a RUN_COMMAND task with parameters.
 pub(crate) fn seed_window(repo: &Repo) {
-    use aws_sdk_ssm::types::{
-        MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
-        MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskType, Target,
-    };
+    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, Target};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
@@ -668,44 +665,53 @@ pub(crate) fn seed_window(repo: &Repo) {
             .send()
             .await
             .unwrap();
-        let run_command = MaintenanceWindowRunCommandParameters::builder()
-            .parameters("Operation", vec!["Install".to_string()])
-            .timeout_seconds(600)
-            .build();
-        ssm.register_task_with_maintenance_window()
-            .window_id(window_id)
-            .name("patch")
-            .task_type(MaintenanceWindowTaskType::RunCommand)
-            .task_arn("AWS-RunPatchBaseline")
-            .targets(
-                Target::builder()
-                    .key("WindowTargetIds")
-                    .values(target.window_target_id().unwrap())
-                    .build(),
-            )
-            .task_invocation_parameters(
-                MaintenanceWindowTaskInvocationParameters::builder()
-                    .run_command(run_command)
-                    .build(),
-            )
-            .alarm_configuration(
-                aws_sdk_ssm::types::AlarmConfiguration::builder()
-                    .alarms(
-                        aws_sdk_ssm::types::Alarm::builder()
-                            .name("patch-errors")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .priority(1)
-            .max_concurrency("10%")
-            .max_errors("1")
-            .send()
-            .await
-            .unwrap();
+        register_patch_task(&ssm, window_id, target.window_target_id().unwrap()).await;
     });
+}
+
+/// The window's RUN_COMMAND task on its target: parameters, a timeout, an alarm.
+async fn register_patch_task(ssm: &aws_sdk_ssm::Client, window_id: &str, target_id: &str) {
+    use aws_sdk_ssm::types::{
+        MaintenanceWindowRunCommandParameters, MaintenanceWindowTaskInvocationParameters,
+        MaintenanceWindowTaskType, Target,
+    };
+    let run_command = MaintenanceWindowRunCommandParameters::builder()
+        .parameters("Operation", vec!["Install".to_string()])
+        .timeout_seconds(600)
+        .build();
+    ssm.register_task_with_maintenance_window()
+        .window_id(window_id)
+        .name("patch")
+        .task_type(MaintenanceWindowTaskType::RunCommand)
+        .task_arn("AWS-RunPatchBaseline")
+        .targets(
+            Target::builder()
+                .key("WindowTargetIds")
+                .values(target_id)
+                .build(),
+        )
+        .task_invocation_parameters(
+            MaintenanceWindowTaskInvocationParameters::builder()
+                .run_command(run_command)
+                .build(),
+        )
+        .alarm_configuration(
+            aws_sdk_ssm::types::AlarmConfiguration::builder()
+                .alarms(
+                    aws_sdk_ssm::types::Alarm::builder()
+                        .name("patch-errors")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .priority(1)
+        .max_concurrency("10%")
+        .max_errors("1")
+        .send()
+        .await
+        .unwrap();
 }
 
 /// Every setting of the account's windows, their targets and tasks (request ids

@@ -277,6 +277,7 @@ fn metric_filter_fields() -> Vec<(Field, String)> {
 }
 
 /// CreateLogGroup.
+/// A flat table: one row per spec field and its API member.
 fn log_fields() -> Vec<(Field, String)> {
     use Make::*;
     vec![
@@ -410,6 +411,7 @@ fn baseline_fields() -> Vec<(Field, String)> {
 }
 
 /// CreateMaintenanceWindow, RegisterTargetWithMaintenanceWindow, RegisterTaskWithMaintenanceWindow.
+/// A flat table: one row per spec field and its API member.
 fn window_fields() -> Vec<(Field, String)> {
     use Make::*;
     let win = "RegisterTaskWithMaintenanceWindowRequest";
@@ -743,6 +745,7 @@ fn window_fields() -> Vec<(Field, String)> {
 }
 
 /// A task's settings blocks (TaskInvocationParameters), each in a task of its type.
+/// A flat table: one row per spec field and its API member.
 fn window_task_settings() -> Vec<(Field, String)> {
     use Make::*;
     let win = "RegisterTaskWithMaintenanceWindowRequest";
@@ -831,6 +834,7 @@ fn window_task_settings() -> Vec<(Field, String)> {
 }
 
 /// CreateBackupVault, CreateBackupPlan, CreateBackupSelection, PutBackupVaultNotifications.
+/// A flat table: one row per spec field and its API member.
 fn backup_fields() -> Vec<(Field, String)> {
     use Make::*;
     vec![

@@ -864,49 +864,59 @@ fn window_task(i: usize, targets: usize) -> BoxedStrategy<Value> {
             opt("input", Just(json!({"after": "patching"}))),
         ]),
     )
-        .prop_map(
-            move |((kind, task_arn), chosen, mut task, run, lambda, step)| {
-                task["name"] = json!(format!("task-{i}"));
-                task["type"] = json!(kind);
-                task["taskArn"] = json!(task_arn);
-                let mut chosen: Vec<String> =
-                    chosen.into_iter().map(|t| format!("target-{t}")).collect();
-                if kind == "RUN_COMMAND" && chosen.is_empty() {
-                    chosen.push("target-0".into());
-                }
-                if chosen.is_empty() {
-                    // AWS takes no limits for a task without targets.
-                    let t = task.as_object_mut().unwrap();
-                    t.remove("maxConcurrency");
-                    t.remove("maxErrors");
-                } else {
-                    task["targets"] = json!(chosen);
-                    // ...and needs both for a task with targets ("a value can be
-                    // omitted only when you are registering or updating a targetless
-                    // task. You must provide a value in all other cases",
-                    // RegisterTaskWithMaintenanceWindow); driftless's spec requires them.
-                    let t = task.as_object_mut().unwrap();
-                    t.entry("maxConcurrency").or_insert_with(|| json!("1"));
-                    t.entry("maxErrors").or_insert_with(|| json!("0"));
-                }
-                let block = match kind {
-                    "RUN_COMMAND" => Some(("runCommand", run)),
-                    "LAMBDA" => Some(("lambda", lambda)),
-                    "STEP_FUNCTIONS" => Some(("stepFunctions", step)),
-                    _ => None,
-                };
-                if let Some((key, settings)) = block {
-                    if settings.as_object().is_some_and(|o| !o.is_empty()) {
-                        task[key] = settings;
-                    }
-                }
-                if !matches!(kind, "RUN_COMMAND" | "AUTOMATION") {
-                    task.as_object_mut().unwrap().remove("parameters");
-                }
-                task
-            },
-        )
+        .prop_map(move |((kind, task_arn), chosen, task, run, lambda, step)| {
+            assemble_task(i, (kind, task_arn), chosen, task, [run, lambda, step])
+        })
         .boxed()
+}
+
+/// A generated task made whole: its name, type and ARN, its targets (a RUN_COMMAND task
+/// always has one), the limits AWS asks for with targets and refuses without, and the
+/// settings block of its type (`blocks`: runCommand, lambda, stepFunctions).
+fn assemble_task(
+    i: usize,
+    (kind, task_arn): (&str, String),
+    chosen: Vec<usize>,
+    mut task: Value,
+    blocks: [Value; 3],
+) -> Value {
+    task["name"] = json!(format!("task-{i}"));
+    task["type"] = json!(kind);
+    task["taskArn"] = json!(task_arn);
+    let mut chosen: Vec<String> = chosen.into_iter().map(|t| format!("target-{t}")).collect();
+    if kind == "RUN_COMMAND" && chosen.is_empty() {
+        chosen.push("target-0".into());
+    }
+    let t = task.as_object_mut().unwrap();
+    if chosen.is_empty() {
+        // AWS takes no limits for a task without targets.
+        t.remove("maxConcurrency");
+        t.remove("maxErrors");
+    } else {
+        // ...and needs both for a task with targets ("a value can be omitted only when
+        // you are registering or updating a targetless task. You must provide a value
+        // in all other cases", RegisterTaskWithMaintenanceWindow); driftless's spec
+        // requires them.
+        t.insert("targets".into(), json!(chosen));
+        t.entry("maxConcurrency").or_insert_with(|| json!("1"));
+        t.entry("maxErrors").or_insert_with(|| json!("0"));
+    }
+    let [run, lambda, step] = blocks;
+    let block = match kind {
+        "RUN_COMMAND" => Some(("runCommand", run)),
+        "LAMBDA" => Some(("lambda", lambda)),
+        "STEP_FUNCTIONS" => Some(("stepFunctions", step)),
+        _ => None,
+    };
+    if let Some((key, settings)) = block {
+        if settings.as_object().is_some_and(|o| !o.is_empty()) {
+            task[key] = settings;
+        }
+    }
+    if !matches!(kind, "RUN_COMMAND" | "AUTOMATION") {
+        task.as_object_mut().unwrap().remove("parameters");
+    }
+    task
 }
 
 pub fn maintenance_window(name: String) -> BoxedStrategy<Doc> {
