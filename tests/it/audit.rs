@@ -397,3 +397,60 @@ async fn the_controller_announces_a_new_violation_once_and_its_end_once() {
     once();
     assert_eq!(sink.received().len(), 2);
 }
+
+/// The README's guardrails example, taken from README.md, on an estate of one
+/// resource complying and one not per rule: the verdicts it promises (an alarm paging
+/// someone complies; AWS's default would also require an INSUFFICIENT_DATA action).
+#[test]
+fn the_readme_guardrails_example_gives_the_verdicts_it_promises() {
+    let config = crate::support::readme_yaml("guardrails:");
+    let repo = Repo::new(&[("driftless.yaml", &config)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = repo.sdk();
+    let topic = crate::fixtures::topic(&repo.account, "ops");
+    rt.block_on(async {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+        logs.create_log_group()
+            .log_group_name("/readme/kept")
+            .tags("team", "ops")
+            .send()
+            .await
+            .unwrap();
+        logs.put_retention_policy()
+            .log_group_name("/readme/kept")
+            .retention_in_days(400)
+            .send()
+            .await
+            .unwrap();
+        create_log_group_keeping(&logs, "/readme/short", 30).await;
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+        put_cpu_alarm(&cw, "readme-paged")
+            .alarm_actions(&topic)
+            .tags(crate::fixtures::cw_tag("team", "ops"))
+            .send()
+            .await
+            .unwrap();
+        put_cpu_alarm(&cw, "readme-silent").send().await.unwrap();
+    });
+    let run = repo.run(&["audit", "--output", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string(), false);
+    let (retention, actions, tags) = (
+        "cw-loggroup-retention-period-check",
+        "cloudwatch-alarm-action-check",
+        "required-tags",
+    );
+    assert_eq!(
+        verdicts(&run.json()),
+        [
+            s(retention, "/readme/kept", "COMPLIANT"),
+            s(retention, "/readme/short", "NON_COMPLIANT"),
+            s(actions, "readme-paged", "COMPLIANT"),
+            s(actions, "readme-silent", "NON_COMPLIANT"),
+            s(tags, "readme-paged", "COMPLIANT"),
+            s(tags, "readme-silent", "NON_COMPLIANT"),
+            s(tags, "/readme/kept", "COMPLIANT"),
+            s(tags, "/readme/short", "NON_COMPLIANT"),
+        ]
+    );
+}

@@ -16,41 +16,16 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
 
 use driftless::source::git::{is_local_url, redact_url, GitAuth, GitSource};
 use driftless::source::SourceError;
 
 use crate::git_source::{files, git_in as git, read};
 use crate::support::repo_root;
+use crate::support::venv_python;
 
 const USER: &str = "git";
 const PASSPHRASE: &str = "pass-phrase-6b1e4f";
-
-/// The emulator's pinned venv (paramiko is pinned there), built or brought up to date
-/// by `tests/emulator/run --setup-only` once per test binary.
-fn venv_python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let run = repo_root().join("tests/emulator/run");
-        let out = Command::new(&run)
-            .arg("--setup-only")
-            .current_dir(repo_root())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", run.display()));
-        assert!(
-            out.status.success(),
-            "{} --setup-only: {}",
-            run.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let venv = std::env::var_os("DRIFTLESS_EMULATOR_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".venv"));
-        venv.join("bin/python")
-    })
-}
 
 /// Runs `ssh-keygen` with `args`; panics with its stderr on failure.
 fn ssh_keygen(args: &[&str]) {

@@ -33,6 +33,45 @@ pub(crate) fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The emulator's pinned venv (paramiko and jsonschema are pinned there), built or
+/// brought up to date by `tests/emulator/run --setup-only` once per test binary.
+pub(crate) fn venv_python() -> &'static Path {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let run = repo_root().join("tests/emulator/run");
+        let out = Command::new(&run)
+            .arg("--setup-only")
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", run.display()));
+        assert!(
+            out.status.success(),
+            "{} --setup-only: {}",
+            run.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let venv = std::env::var_os("DRIFTLESS_EMULATOR_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join(".venv"));
+        venv.join("bin/python")
+    })
+}
+
+/// The first ```yaml block of README.md holding `needle`, so a test runs the example
+/// users copy and it cannot drift from what is tested.
+pub(crate) fn readme_yaml(needle: &str) -> String {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .find(|block| block.contains(needle))
+        .unwrap_or_else(|| panic!("README.md has no yaml block holding `{needle}`"))
+        .to_string()
+        + "\n"
+}
+
 /// The binary with a clean environment (only `PATH`, HOME = `home`, no colour, no
 /// terminal, no instance metadata), talking to the emulator at `endpoint` as
 /// `account` in `region` with the secret key `secret`.

@@ -135,7 +135,7 @@ fn guardrails(out: &mut String, reports: &[RuleReport]) {
             code(r.rule.as_str()),
             crate::spec::wire_name(&r.enforcement),
             r.evaluated,
-            r.non_compliant.len()
+            r.non_compliant_resources
         );
     }
     out.push('\n');

@@ -259,12 +259,14 @@ fn markdown_shows_guardrail_results() {
             rule: RuleName::CwLoggroupRetentionPeriodCheck,
             enforcement: Enforcement::Deny,
             evaluated: 3,
+            non_compliant_resources: 0,
             non_compliant: Vec::new(),
         },
         RuleReport {
             rule: RuleName::RequiredTags,
             enforcement: Enforcement::Warn,
             evaluated: 2,
+            non_compliant_resources: 1,
             non_compliant: vec![Violation {
                 kind: Kind::MetricAlarm,
                 name: "web-cpu-high".into(),
@@ -277,6 +279,50 @@ fn markdown_shows_guardrail_results() {
     let section = &md[md.find("#### Guardrails").expect("a guardrails section")..];
     insta::assert_snapshot!(section);
     assert!(!super::markdown::render(&sample()).contains("Guardrails"));
+}
+
+/// A repository's files in memory, parsed (it must be valid).
+fn parsed(files: &[(&str, &str)]) -> crate::spec::DesiredState {
+    let files: Vec<crate::spec::SourceFile> = files
+        .iter()
+        .map(|(name, text)| crate::spec::SourceFile {
+            relative: (*name).into(),
+            display: (*name).into(),
+            text: (*text).into(),
+        })
+        .collect();
+    crate::spec::parse(&files)
+        .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)))
+}
+
+#[test]
+fn markdown_guardrail_counts_are_resources_per_target_and_findings_are_listed_once() {
+    let config = "targets:\n  - {name: a, region: us-east-1}\n  - {name: b, region: eu-west-1}\n\
+        guardrails:\n  - rule: required-tags\n    parameters: {tag1Key: team, tag2Key: owner}\n    enforcement: warn\n";
+    let doc = |name: &str, targets: &str, tags: &str| {
+        format!("apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {{name: {name}, targets: [{targets}]}}\nspec: {{tags: {tags}}}\n")
+    };
+    let docs = [
+        // One resource breaking the rule twice.
+        doc("/x", "a", "{}"),
+        // Per-target values: parsed once per target, one finding each, at one place.
+        doc("/y", "a, b", "{team: \"${target.name}\"}"),
+        // Two resources (one document, two targets), compliant.
+        doc("/z", "a, b", "{team: web, owner: ops}"),
+    ];
+    let state = parsed(&[
+        ("driftless.yaml", config),
+        ("logs.yaml", &docs.join("---\n")),
+    ]);
+    let mut plan = sample();
+    plan.guardrails = state.guardrails.clone();
+    let md = super::markdown::render(&plan);
+    assert!(md.contains("| `required-tags` | warn | 5 | 3 |"), "{md}");
+    let listed = md.lines().filter(|l| l.starts_with("- :warning:")).count();
+    assert_eq!(listed, 3, "{md}");
+    let json: serde_json::Value = serde_json::from_str(&super::json(&plan)).unwrap();
+    assert_eq!(json["guardrails"][0]["evaluated"], 5);
+    assert_eq!(json["guardrails"][0]["nonCompliantResources"], 3);
 }
 
 #[test]

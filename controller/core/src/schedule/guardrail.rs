@@ -50,11 +50,20 @@ pub fn check(
             findings.push(d);
         }
         if let Some(report) = state.guardrails.iter_mut().find(|r| r.rule == g.rule) {
+            // Resources one per target, of the kinds this guardrail evaluates, as
+            // every other guardrail counts them.
+            let kinds = g.kinds();
             report.evaluated = state
                 .resources
                 .iter()
-                .filter(|r| matches!(r.kind(), Kind::BackupPlan | Kind::MaintenanceWindow))
-                .count();
+                .filter(|r| kinds.contains(&r.kind()))
+                .map(|r| r.targets.len())
+                .sum();
+            let breaking: std::collections::BTreeSet<(&str, &str)> = found
+                .iter()
+                .map(|o| (o.target.as_str(), o.backup_plan.as_str()))
+                .collect();
+            report.non_compliant_resources = breaking.len();
             report
                 .non_compliant
                 .extend(found.iter().zip(&findings).map(|(o, d)| Violation {

@@ -197,6 +197,17 @@ fn the_guardrail_denies_or_warns_at_the_rule_schedule() {
     );
     let report = state.guardrails.iter().find(|r| r.non_compliant.len() == 1);
     assert!(report.is_some(), "{:?}", state.guardrails);
+    // Counted like every guardrail: resources per target, of the guardrail's kinds.
+    let report = report.unwrap();
+    assert_eq!((report.evaluated, report.non_compliant_resources), (2, 1));
+    let plans_only = format!("{deny}    kinds: [BackupPlan]\n");
+    let fs = files(
+        &plans_only,
+        &[WINDOW, &backup(OVERLAPPING, "tags: {Patch Group: web}")],
+    );
+    let mut state = parse(&fs);
+    super::guardrail::check(&mut state, &fs, at("2026-01-01T00:00:00Z"));
+    assert_eq!(state.guardrails[0].evaluated, 1, "{:?}", state.guardrails);
 
     let warn = format!("{deny}    enforcement: warn\n");
     let fs = files(

@@ -324,6 +324,9 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
             .unwrap_or_default(),
     };
     let mut parsed = Vec::new();
+    // Documents with errors still define their kind and name: what names them is not
+    // told a second, wrong time that nothing does.
+    let mut declared = Vec::new();
     let mut document_count = 0;
     let is_config = |f: &&SourceFile| f.relative.rsplit('/').next() == Some(CONFIG_FILE);
     for file in files.iter().filter(|f| !is_config(f)) {
@@ -339,12 +342,17 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
                 continue;
             }
             document_count += 1;
+            let errors_before = out.iter().filter(|d| d.is_error()).count();
+            let declaration = Declared::of(&root, &repo);
             parsed.extend(parse_checked(file, root, &repo, &mut out));
+            if out.iter().filter(|d| d.is_error()).count() > errors_before {
+                declared.extend(declaration);
+            }
         }
     }
     check_uniqueness(&parsed, &mut out);
-    check_vault_references(&parsed, &mut out);
-    check_alarm_references(&parsed, &mut out);
+    check_vault_references(&parsed, &declared, &mut out);
+    check_alarm_references(&parsed, &declared, &mut out);
     let guardrails = match &config {
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
@@ -373,6 +381,40 @@ struct RepoTargets<'c> {
     config: Option<&'c DriftlessConfig>,
     /// `defaults.tags`.
     default_tags: BTreeMap<String, String>,
+}
+
+/// What a document declares (kind, name, targets) when those can be read, whatever
+/// else is wrong with it: an invalid alarm or vault is still the one a composite alarm
+/// or a backup rule names, so only its own errors are reported.
+struct Declared {
+    kind: Kind,
+    name: String,
+    targets: Vec<String>,
+}
+
+impl Declared {
+    fn of(root: &Node, repo: &RepoTargets<'_>) -> Option<Declared> {
+        let kind = root.get("kind")?.as_str()?.parse::<Kind>().ok()?;
+        let metadata = root.get("metadata")?;
+        let name = metadata.get("name")?.as_str()?.to_string();
+        let named: Option<Vec<String>> = match metadata.get("targets").map(|t| &t.value) {
+            Some(yaml::Value::Seq(items)) => items
+                .iter()
+                .map(|t| t.as_str().map(str::to_string))
+                .collect(),
+            _ => None,
+        };
+        let targets = match (named, repo.config) {
+            (Some(named), Some(config)) => config.expand(&named),
+            (Some(named), None) => named,
+            (None, _) => repo.defaults.clone(),
+        };
+        Some(Declared {
+            kind,
+            name,
+            targets,
+        })
+    }
 }
 
 /// One document through every pass: envelope and structure, its targets, and its
@@ -606,7 +648,9 @@ fn parse_kind(path: &str, root: &Node, out: &mut Vec<Diagnostic>) -> Option<Kind
 
 /// The last pass: every document against every guardrail. A finding of a `deny`
 /// guardrail is an error at the offending field, a `warn` one a warning; both name
-/// the rule.
+/// the rule. The report counts resources as the plan and the audit do, one per target
+/// (a document going to two targets is two resources, templated or not), and lists
+/// each finding once.
 fn check_guardrails(
     guardrails: &[crate::spec::guardrail::Guardrail],
     parsed: &[Parsed<'_>],
@@ -621,10 +665,11 @@ fn check_guardrails(
             let Some(evaluation) = g.evaluate(r.name(), Subject::of(&r.spec)) else {
                 continue;
             };
-            report.evaluated += 1;
+            report.evaluated += r.targets.len();
             let Evaluation::NonCompliant(findings) = evaluation else {
                 continue;
             };
+            report.non_compliant_resources += r.targets.len();
             let cx = Cx {
                 path: &p.file.display,
                 root: &p.root,
@@ -638,12 +683,16 @@ fn check_guardrails(
                 if g.enforcement == Enforcement::Warn {
                     d.severity = diagnostic::Severity::Warning;
                 }
-                report.non_compliant.push(Violation {
+                let violation = Violation {
                     kind: r.kind(),
                     name: r.name().to_string(),
                     location: format!("{}:{}:{}", d.path, d.line, d.column),
                     message: f.message,
-                });
+                };
+                // A templated document is checked once per target, at the same place.
+                if !report.non_compliant.contains(&violation) {
+                    report.non_compliant.push(violation);
+                }
                 cx.out.push(d);
             }
         }
@@ -772,11 +821,17 @@ fn check_uniqueness(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
 
 /// A backup rule's `targetVault` names a BackupVault spec going to the same targets,
 /// or a vault the plan lists in `externalVaults`.
-fn check_vault_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
+fn check_vault_references(parsed: &[Parsed<'_>], declared: &[Declared], out: &mut Vec<Diagnostic>) {
     let vaults: Vec<(&str, &[String])> = parsed
         .iter()
         .filter(|p| p.resource.kind() == Kind::BackupVault)
         .map(|p| (p.resource.name(), p.resource.targets.as_slice()))
+        .chain(
+            declared
+                .iter()
+                .filter(|d| d.kind == Kind::BackupVault)
+                .map(|d| (d.name.as_str(), d.targets.as_slice())),
+        )
         .collect();
     for p in parsed {
         let ResourceSpec::BackupPlan(plan) = &p.resource.spec else {
@@ -827,22 +882,32 @@ fn check_vault_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
 }
 
 /// Composite alarms' references: see [`composite_alarm::check_references`].
-fn check_alarm_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
+fn check_alarm_references(parsed: &[Parsed<'_>], declared: &[Declared], out: &mut Vec<Diagnostic>) {
+    let is_alarm = |k: Kind| matches!(k, Kind::MetricAlarm | Kind::CompositeAlarm);
     let alarms: Vec<&Parsed<'_>> = parsed
         .iter()
-        .filter(|p| matches!(p.resource.kind(), Kind::MetricAlarm | Kind::CompositeAlarm))
+        .filter(|p| is_alarm(p.resource.kind()))
         .collect();
-    let docs: Vec<composite_alarm::AlarmDoc<'_>> = alarms
-        .iter()
-        .map(|p| composite_alarm::AlarmDoc {
-            name: p.resource.name(),
-            targets: &p.resource.targets,
-            composite: match &p.resource.spec {
-                ResourceSpec::CompositeAlarm(c) => Some(c),
-                _ => None,
-            },
-        })
-        .collect();
+    // Invalid alarm documents come after the parsed ones: only names, nothing to check.
+    let docs: Vec<composite_alarm::AlarmDoc<'_>> =
+        alarms
+            .iter()
+            .map(|p| composite_alarm::AlarmDoc {
+                name: p.resource.name(),
+                targets: &p.resource.targets,
+                composite: match &p.resource.spec {
+                    ResourceSpec::CompositeAlarm(c) => Some(c),
+                    _ => None,
+                },
+            })
+            .chain(declared.iter().filter(|d| is_alarm(d.kind)).map(|d| {
+                composite_alarm::AlarmDoc {
+                    name: &d.name,
+                    targets: &d.targets,
+                    composite: None,
+                }
+            }))
+            .collect();
     composite_alarm::check_references(&docs, |i, at, offset, problem| {
         let p = alarms[i];
         let mut cx = Cx {

@@ -417,3 +417,35 @@ fn default_tags_are_merged_under_the_specs_own() {
     assert_eq!(group.tags["team"], "web");
     assert_eq!(group.tags["cost-center"], "1234");
 }
+
+#[test]
+fn an_invalid_alarm_is_still_defined_for_the_composites_naming_it() {
+    let config = "targets:\n  - {name: a, region: us-east-1}\n  - {name: b, region: eu-west-1}\n";
+    // `period: five` makes the alarm's document invalid; it still goes to target a only.
+    let alarm = "apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {name: cpu, targets: [a]}\nspec: {namespace: AWS/EC2, metricName: CPUUtilization, statistic: Average, period: five, evaluationPeriods: 1, threshold: 80, comparisonOperator: GreaterThanThreshold}\n";
+    let composite = |targets: &str| {
+        format!("apiVersion: driftless.dev/v1\nkind: CompositeAlarm\nmetadata: {{name: web, targets: [{targets}]}}\nspec: {{alarmRule: ALARM(cpu)}}\n")
+    };
+    let errors = Repo::test()
+        .file("driftless.yaml", config)
+        .file("alarm.yaml", alarm)
+        .file("composite.yaml", &composite("a"))
+        .errors();
+    assert_eq!(
+        errors,
+        ["`period` must be a whole number, found the string `five`"]
+    );
+    // Its targets still count: a composite going where it does not is told so.
+    let errors = Repo::test()
+        .file("driftless.yaml", config)
+        .file("alarm.yaml", alarm)
+        .file("composite.yaml", &composite("a, b"))
+        .errors();
+    assert_eq!(
+        errors,
+        [
+            "`period` must be a whole number, found the string `five`",
+            "alarm `cpu` is not deployed to target `b`, where this composite alarm goes"
+        ]
+    );
+}

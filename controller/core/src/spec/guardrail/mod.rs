@@ -42,8 +42,10 @@ pub struct Guardrail {
     /// (`cw-loggroup-retention-period-check`), or one of driftless's own.
     pub rule: RuleName,
     /// The rule's parameters, named as AWS Config names them in lowerCamelCase; absent
-    /// ones take AWS's defaults.
+    /// ones take AWS's defaults. Values are text, numbers or true/false (`365` and
+    /// `"365"` are one value).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "parameters_schema")]
     pub parameters: BTreeMap<String, String>,
     /// Only these kinds (default: every kind the rule evaluates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +54,17 @@ pub struct Guardrail {
     /// `warn`: it is reported and applied anyway.
     #[serde(default)]
     pub enforcement: Enforcement,
+}
+
+/// `parameters` as written: AWS Config passes every value as text, and validation
+/// reads a plain `365` or `true` as that text (`params`), so the published schema
+/// accepts numbers and booleans too (a list or a mapping is refused by both; the
+/// description is the field's doc comment).
+fn parameters_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": {"type": ["string", "number", "boolean"]}
+    })
 }
 
 /// What a broken guardrail does to a revision.
@@ -413,8 +426,14 @@ fn key_in<'m>(name: &str, parameters: &'m BTreeMap<String, String>) -> &'m str {
 pub struct RuleReport {
     pub rule: RuleName,
     pub enforcement: Enforcement,
-    /// Resources the rule applied to.
+    /// Resources the rule applied to, one per target (a document going to two targets
+    /// is two resources), as the plan and the audit count them.
     pub evaluated: usize,
+    /// Of those, the resources breaking the rule (one with several findings counts
+    /// once).
+    #[serde(default)]
+    pub non_compliant_resources: usize,
+    /// Each finding once, where it is in the repository.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub non_compliant: Vec<Violation>,
 }
@@ -436,6 +455,7 @@ impl RuleReport {
             rule: g.rule,
             enforcement: g.enforcement,
             evaluated: 0,
+            non_compliant_resources: 0,
             non_compliant: Vec::new(),
         }
     }
