@@ -225,6 +225,7 @@ fn plan_create(p: &Planning<'_>, desired: &Normalised, plan: &mut TargetPlan) {
     let name = p.resource.name();
     let mut c = p.change(name, Action::Create);
     c.fields = diff::diff(&desired.main, &J::Null);
+    rule_as_written(&mut c.fields, p.resource, None);
     c.work.calls = Calls::Create;
     plan.warnings
         .extend(lock_warning(p.target, p.resource, &c.fields));
@@ -248,10 +249,14 @@ fn plan_update(
     plan: &mut TargetPlan,
 ) {
     let (kind, name) = (p.resource.kind(), p.resource.name());
-    let fields = diff::diff(&desired.main, &current.normalised.main);
+    let mut fields = diff::diff(&desired.main, &current.normalised.main);
     if fields.is_empty() {
         plan.noop += 1;
         return;
+    }
+    if kind == Kind::CompositeAlarm {
+        let live = p.live.composite_alarms.get(current.index);
+        rule_as_written(&mut fields, p.resource, live.map(|l| &l.spec));
     }
     let replace: Vec<&str> = fields
         .iter()
@@ -275,6 +280,25 @@ fn plan_update(
     plan.warnings
         .extend(lock_warning(p.target, p.resource, &c.fields));
     plan.changes.push(c);
+}
+
+/// A composite alarm's rule is compared in its canonical spelling (`normalise`) but
+/// shown as written: the file's on the desired side, AWS's on the live side, never
+/// the canonical quotes and case neither has.
+fn rule_as_written(
+    fields: &mut [FieldChange],
+    resource: &Resource,
+    live: Option<&crate::spec::CompositeAlarmSpec>,
+) {
+    let ResourceSpec::CompositeAlarm(spec) = &resource.spec else {
+        return;
+    };
+    for f in fields.iter_mut().filter(|f| f.path == "alarmRule") {
+        f.desired = J::String(spec.alarm_rule.trim().to_string());
+        if let Some(live) = live {
+            f.live = J::String(live.alarm_rule.clone());
+        }
+    }
 }
 
 /// The sub-resources, desired and live, by their path below the resource.

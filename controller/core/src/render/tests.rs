@@ -326,6 +326,63 @@ fn markdown_guardrail_counts_are_resources_per_target_and_findings_are_listed_on
 }
 
 #[test]
+fn a_composite_rule_is_shown_as_written_not_in_its_canonical_spelling() {
+    use crate::live::{Live, LiveTarget};
+    use crate::spec::{context::OWNERSHIP_TAG, ResourceSpec};
+    let doc = |name: &str, rule: &str| {
+        format!("apiVersion: driftless.dev/v1\nkind: CompositeAlarm\nmetadata: {{name: {name}}}\nspec: {{alarmRule: '{rule}', externalAlarms: [cpu, mem, disk]}}\n")
+    };
+    let text = [
+        doc("web", "ALARM(cpu) OR ALARM(mem)"),
+        doc("new", "ALARM(cpu) and not OK(disk)"),
+    ]
+    .join("---\n");
+    let state = parsed(&[("composites.yaml", &text)]);
+    let ResourceSpec::CompositeAlarm(web) = &state.resources[0].spec else {
+        panic!("{:?}", state.resources[0]);
+    };
+    // Live as AWS holds it: the rule as it was sent, another alarm named.
+    let mut spec = web.clone();
+    spec.alarm_rule = "ALARM(cpu) OR ALARM(disk)".into();
+    spec.external_alarms.clear();
+    spec.tags.insert(OWNERSHIP_TAG.into(), "driftless".into());
+    let live = LiveTarget {
+        composite_alarms: vec![Live {
+            name: "web".into(),
+            spec,
+            arn: None,
+            id: None,
+            sub_ids: Default::default(),
+            tags_known: true,
+            unrepresented: Vec::new(),
+        }],
+        ..LiveTarget::default()
+    };
+    let options = crate::plan::PlanOptions {
+        instance: "driftless".into(),
+        prune: false,
+        max_deletes: 10,
+        allow_empty: false,
+        last_applied: Default::default(),
+    };
+    let resources: Vec<_> = state.resources.iter().collect();
+    let target = crate::plan::plan_target("default", &resources, &live, &options);
+    let plan = Plan::new("abc", vec![target]);
+    let text = super::text::render(&plan, super::text::Style { color: false });
+    assert!(
+        text.contains(r#"alarmRule: "ALARM(cpu) OR ALARM(disk)" → "ALARM(cpu) OR ALARM(mem)""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"alarmRule: "ALARM(cpu) and not OK(disk)""#),
+        "{text}"
+    );
+    let md = super::markdown::render(&plan);
+    assert!(!md.contains("ALARM(\\\"cpu"), "{md}");
+    assert!(md.contains("ALARM(cpu) OR ALARM(mem)"), "{md}");
+}
+
+#[test]
 fn drift_attribution_in_text_markdown_and_json() {
     use crate::plan::ChangedBy;
     let mut plan = sample();
