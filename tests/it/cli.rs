@@ -1149,6 +1149,22 @@ fn controller_logs_are_json_on_request_name_target_and_revision_and_hide_credent
 }
 
 #[test]
+fn run_once_on_an_invalid_commit_names_its_revision() {
+    let repo = Repo::new(&[]);
+    let invalid = LOG_GROUP.replace("retentionInDays: 14", "retentionInDays: 4");
+    let (origin, url) = origin_repo(&[("a.yaml", &invalid)], "keep 4 days");
+    let sha = head(origin.path());
+    let out = repo.run_raw(&["run", "--once", "--source", &url]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with(&format!("default: invalid at {} (", &sha[..12])),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn the_controller_corrects_drift_each_resync_and_resumes_from_its_state_after_kill_9() {
     let repo = Repo::new(&[]);
     let (_origin, url) = origin_repo(&[("a.yaml", LOG_GROUP)], "first");

@@ -248,7 +248,9 @@ fn print_once(shared: &Shared, shard: Shard, reconciled: bool) -> ExitCode {
         println!(
             "{target}: {} at {} ({})",
             s.last_result.as_deref().unwrap_or("?"),
-            s.last_attempted_revision.as_deref().unwrap_or("?"),
+            s.last_attempted_revision
+                .as_deref()
+                .map_or("?", crate::controller::run::short),
             s.condition("Ready")
                 .map(|c| c.message.as_str())
                 .unwrap_or("")

@@ -217,6 +217,8 @@ impl TargetStatus {
                 self.set("Stalled", true, "Blocked", reason, now);
             }
             Outcome::Invalid { revision, reason } => {
+                // Validated and refused: the newest revision attempted, never started.
+                self.last_attempted_revision = Some(revision.clone());
                 self.last_result = Some("invalid".into());
                 let kept = self
                     .last_applied_revision

@@ -143,8 +143,8 @@ fn log_history_errors(errors: &[crate::state::StateError]) {
     }
 }
 
-/// The first 12 characters of a revision, for logs.
-fn short(revision: &str) -> &str {
+/// The first 12 characters of a revision, for logs and `run --once`'s lines.
+pub fn short(revision: &str) -> &str {
     revision.get(..12).unwrap_or(revision)
 }
 
