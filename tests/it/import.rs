@@ -1065,3 +1065,77 @@ fn imported_vaults_keep_their_lock_policy_and_notifications() {
     assert!(!vaults.contains("changeableForDays"), "{vaults}");
     assert_eq!(round_trip(&repo, &dir), ["guarded"], "{vaults}");
 }
+
+/// Every name AWS lets several resources share and the format does not (patch
+/// baselines, as AWS's create-patch-baseline examples 1 and 2 do; windows; metric
+/// filters on two groups): import leaves each of them out with a note, writes the
+/// rest, and `driftless validate` accepts what it wrote.
+#[test]
+fn an_estate_with_every_shared_name_the_format_forbids_imports_to_a_valid_repository() {
+    use aws_sdk_cloudwatchlogs::types::MetricTransformation;
+    use aws_sdk_ssm::types::OperatingSystem;
+    let repo = Repo::new(&[]);
+    seed_baseline(&repo);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        for os in [OperatingSystem::AmazonLinux2023, OperatingSystem::Windows] {
+            ssm.create_patch_baseline()
+                .name("production-baseline")
+                .operating_system(os)
+                .approved_patches("KB2032276")
+                .send()
+                .await
+                .unwrap();
+        }
+        for _ in 0..2 {
+            ssm.create_maintenance_window()
+                .name("weekly-patching")
+                .schedule("cron(0 2 ? * SUN *)")
+                .duration(2)
+                .cutoff(1)
+                .allow_unassociated_targets(true)
+                .send()
+                .await
+                .unwrap();
+        }
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
+        for group in ["/shared/a", "/shared/b"] {
+            logs.create_log_group()
+                .log_group_name(group)
+                .send()
+                .await
+                .unwrap();
+            let metric = MetricTransformation::builder()
+                .metric_name("Errors")
+                .metric_namespace("App")
+                .metric_value("1")
+                .build()
+                .unwrap();
+            logs.put_metric_filter()
+                .log_group_name(group)
+                .filter_name("errors")
+                .filter_pattern("ERROR")
+                .metric_transformations(metric)
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let validate = repo.run_bare(&["validate", &dir.to_string_lossy()]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    for note in [
+        "PatchBaseline production-baseline: left out: 2 patch baselines have this name",
+        "MaintenanceWindow weekly-patching: left out: 2 windows have this name",
+        "MetricFilter errors: left out: 2 log groups have a filter of this name",
+    ] {
+        assert!(run.stderr.contains(note), "{note}\n{}", run.stderr);
+    }
+    let baselines = text(&dir, "patch-baselines.yaml");
+    assert!(baselines.contains("name: legacy-al2023"), "{baselines}");
+    assert!(!baselines.contains("production-baseline"), "{baselines}");
+}

@@ -148,27 +148,39 @@ fn documents(
                 }
             }
         };
+    // A name is the key of every kind in the format; AWS lets some kinds share one.
     let mut same_name = Vec::new();
-    let windows = unique_names(&live.maintenance_windows, target, &mut same_name);
     let vaults: Vec<Live<_>> = live.backup_vaults.iter().map(|v| v.vault.clone()).collect();
-    take(Kind::MetricAlarm, jsons(&live.alarms));
-    take(Kind::LogGroup, jsons(&live.log_groups));
-    take(Kind::PatchBaseline, jsons(&live.patch_baselines));
-    take(Kind::MaintenanceWindow, jsons(&windows));
-    take(Kind::BackupVault, jsons(&vaults));
-    take(Kind::BackupPlan, jsons(&live.backup_plans));
+    let mut unique =
+        |kind: Kind, items: Vec<Found>| unique_names(kind, items, target, &mut same_name);
+    let alarms = unique(Kind::MetricAlarm, jsons(&live.alarms));
+    let groups = unique(Kind::LogGroup, jsons(&live.log_groups));
+    let baselines = unique(Kind::PatchBaseline, jsons(&live.patch_baselines));
+    let windows = unique(Kind::MaintenanceWindow, jsons(&live.maintenance_windows));
+    let vaults = unique(Kind::BackupVault, jsons(&vaults));
+    let plans = unique(Kind::BackupPlan, jsons(&live.backup_plans));
+    let composites = unique(Kind::CompositeAlarm, jsons(&live.composite_alarms));
+    take(Kind::MetricAlarm, alarms);
+    take(Kind::LogGroup, groups);
+    take(Kind::PatchBaseline, baselines);
+    take(Kind::MaintenanceWindow, windows);
+    take(Kind::BackupVault, vaults);
+    take(Kind::BackupPlan, plans);
     let mut shared_filter_names = Vec::new();
     take(
         Kind::MetricFilter,
         filters(live, target, &mut shared_filter_names),
     );
-    take(Kind::CompositeAlarm, jsons(&live.composite_alarms));
+    take(Kind::CompositeAlarm, composites);
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
-    if wanted(Kind::MaintenanceWindow) {
-        notes.extend(same_name);
-    }
+    notes.extend(
+        same_name
+            .into_iter()
+            .filter(|(kind, _)| wanted(*kind))
+            .map(|(_, note)| note),
+    );
     if wanted(Kind::PatchBaseline) {
         notes.extend(foreign_registrations(target, live));
     }
@@ -267,27 +279,39 @@ fn source_file(file: &str, text: &str) -> SourceFile {
     }
 }
 
-/// Windows whose name no other window has: AWS allows several windows of one name,
-/// the format does not (a name is the key); those are left out with a note.
-fn unique_names<S: Clone>(
-    windows: &[Live<S>],
+/// The live resources of `kind` whose name no other of the kind has. AWS lets
+/// windows and patch baselines share a name (AWS's own create-patch-baseline examples
+/// do); the format does not (a name is the key, `(kind, name, target)` unique), so
+/// every one of a shared name is left out with a note (owned ones counted too: the
+/// one in git would clash with an imported namesake).
+fn unique_names(
+    kind: Kind,
+    items: Vec<Found>,
     target: &str,
-    notes: &mut Vec<String>,
-) -> Vec<Live<S>> {
-    let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
-    for w in windows {
-        *count.entry(w.name.as_str()).or_default() += 1;
+    notes: &mut Vec<(Kind, String)>,
+) -> Vec<Found> {
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for f in &items {
+        *count.entry(f.name.clone()).or_default() += 1;
     }
+    let what = match kind {
+        Kind::MaintenanceWindow => "windows",
+        Kind::PatchBaseline => "patch baselines",
+        Kind::BackupPlan => "backup plans",
+        _ => "resources of this kind",
+    };
     for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
-        notes.push(format!(
-            "{target}: MaintenanceWindow {name}: left out: {n} windows have this name; \
-             rename all but one to import them"
+        notes.push((
+            kind,
+            format!(
+                "{target}: {kind:?} {name}: left out: {n} {what} have this name; \
+                 a name is one {kind:?} per target in the format, rename all but one to import them"
+            ),
         ));
     }
-    windows
-        .iter()
-        .filter(|w| count[w.name.as_str()] == 1)
-        .cloned()
+    items
+        .into_iter()
+        .filter(|f| count[f.name.as_str()] == 1)
         .collect()
 }
 
@@ -753,5 +777,46 @@ mod tests {
         assert_eq!(out.documents, 0, "{:?}", out.notes);
         let cycle_notes = out.notes.iter().filter(|n| n.contains("cycle")).count();
         assert_eq!(cycle_notes, 2, "{:?}", out.notes);
+    }
+
+    #[test]
+    fn resources_sharing_a_name_are_left_out_with_a_note_and_the_rest_validates() {
+        fn live<S>(name: &str, spec: S) -> Live<S> {
+            Live {
+                name: name.into(),
+                spec,
+                arn: None,
+                id: Some(format!("id-{name}")),
+                sub_ids: std::collections::BTreeMap::new(),
+                tags_known: true,
+                unrepresented: vec![],
+            }
+        }
+        let group = |name: &str| live(name, serde_json::from_value(json!({})).unwrap());
+        let plan = |name: &str| {
+            let spec = json!({"rules": [{"name": "daily", "targetVault": "Default",
+                "schedule": "cron(0 5 ? * * *)"}]});
+            live(name, serde_json::from_value(spec).unwrap())
+        };
+        let live = LiveTarget {
+            log_groups: vec![group("/a"), group("/a"), group("/b")],
+            backup_plans: vec![plan("daily"), plan("daily"), plan("weekly")],
+            ..LiveTarget::default()
+        };
+        let out = target_files("t", &live, &options());
+        assert_eq!(out.documents, 2, "{:?}", out.notes);
+        for (kind, what) in [
+            ("LogGroup /a", "resources of this kind"),
+            ("BackupPlan daily", "backup plans"),
+        ] {
+            let note = format!("t: {kind}: left out: 2 {what} have this name;");
+            assert!(
+                out.notes.iter().any(|n| n.starts_with(&note)),
+                "{note}: {:?}",
+                out.notes
+            );
+        }
+        let files: Vec<SourceFile> = out.files.iter().map(|(f, t)| source_file(f, t)).collect();
+        crate::spec::parse(&files).unwrap_or_else(|d| panic!("{d:?}"));
     }
 }
