@@ -1139,3 +1139,83 @@ fn an_estate_with_every_shared_name_the_format_forbids_imports_to_a_valid_reposi
     assert!(baselines.contains("name: legacy-al2023"), "{baselines}");
     assert!(!baselines.contains("production-baseline"), "{baselines}");
 }
+
+/// A rule only the whole repository breaks, with the clock: a backup rule running
+/// while a window patches the same instances, under a `deny`
+/// maintenance-backup-overlap-check. Each document is valid alone; import leaves the
+/// plan out with the finding, and what it writes validates.
+#[test]
+fn documents_breaking_a_guardrail_only_together_are_left_out_so_the_output_validates() {
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput};
+    use aws_sdk_ssm::types::{MaintenanceWindowResourceType, Target};
+    let config = "guardrails:\n  - rule: maintenance-backup-overlap-check\n";
+    let repo = Repo::new(&[("driftless.yaml", config)]);
+    let account = repo.account.account_id.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&repo.sdk());
+        let window = ssm
+            .create_maintenance_window()
+            .name("nightly-patching")
+            .schedule("cron(0 3 ? * * *)")
+            .duration(4)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .unwrap();
+        let tagged = Target::builder().key("tag:Backup").values("daily").build();
+        ssm.register_target_with_maintenance_window()
+            .window_id(window.window_id().unwrap())
+            .name("daily-backed-up")
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(tagged)
+            .send()
+            .await
+            .unwrap();
+        let backup = aws_sdk_backup::Client::new(&repo.sdk());
+        backup
+            .create_backup_vault()
+            .backup_vault_name("nightly-vault")
+            .send()
+            .await
+            .unwrap();
+        let rule = BackupRuleInput::builder()
+            .rule_name("at-four")
+            .target_backup_vault_name("nightly-vault")
+            .schedule_expression("cron(0 4 ? * * *)")
+            .start_window_minutes(60)
+            .completion_window_minutes(120)
+            .build()
+            .unwrap();
+        let plan = backup
+            .create_backup_plan()
+            .backup_plan(
+                BackupPlanInput::builder()
+                    .backup_plan_name("nightly-backup")
+                    .rules(rule)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        crate::fixtures::create_daily_selection(&backup, plan.backup_plan_id().unwrap(), &account)
+            .await;
+    });
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("imported");
+    let run = import(&repo, &dir, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let validate = repo.run_bare(&["validate", &dir.to_string_lossy()]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    assert!(
+        run.stderr
+            .contains("backup-plans.yaml: a document left out")
+            && run.stderr.contains("maintenance-backup-overlap-check"),
+        "{}",
+        run.stderr
+    );
+    assert!(text(&dir, "maintenance-windows.yaml").contains("nightly-patching"));
+    assert!(!dir.join("backup-plans.yaml").exists());
+}

@@ -6,9 +6,12 @@
 //! their "every resource" mode, as `driftless audit` reads; no other call), and
 //! `write::target_files` turns what was read into one file per kind (pure). What is
 //! left out (resources driftless owns already, AWS's and services' own resources,
-//! values the format cannot represent) is returned as notes for stderr.
+//! values the format cannot represent) is returned as notes for stderr. Last, the
+//! files are validated together as `driftless validate` reads them (`checked`).
 
 pub use driftless_core::import::{emit, write, IMPORTABLE};
+
+mod checked;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -103,6 +106,9 @@ pub async fn import(
     if let Some(config) = config_file {
         out.files.push(("driftless.yaml".into(), config.text));
     }
+    let (left_out, removed) = checked::leave_out_invalid(&mut out.files);
+    notes.extend(left_out);
+    out.documents = out.documents.saturating_sub(removed);
     out.notes = notes;
     Ok(out)
 }
