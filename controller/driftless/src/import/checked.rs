@@ -27,8 +27,13 @@ pub fn leave_out_invalid(files: &mut Vec<(String, String)>) -> (Vec<String>, usi
                 continue;
             };
             if let Some(left) = without_document_at(text, e.line) {
+                let hint = e
+                    .hint
+                    .as_ref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
                 notes.push(format!(
-                    "{path}: a document left out: the documents imported do not validate together: {}:{}:{}: {}",
+                    "{path}: a document left out, it does not validate with the rest of the import: {}:{}:{}: {}{hint}",
                     e.path, e.line, e.column, e.message
                 ));
                 *text = left;
