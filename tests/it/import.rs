@@ -1099,6 +1099,31 @@ fn an_estate_with_every_shared_name_the_format_forbids_imports_to_a_valid_reposi
                 .await
                 .unwrap();
         }
+        // Two targets of one name in a window: the format keys them by name too.
+        let window = ssm
+            .create_maintenance_window()
+            .name("tuesday-patching")
+            .schedule("cron(0 2 ? * TUE *)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(true)
+            .send()
+            .await
+            .unwrap();
+        for role in ["web", "api"] {
+            let tagged = aws_sdk_ssm::types::Target::builder()
+                .key("tag:Role")
+                .values(role)
+                .build();
+            ssm.register_target_with_maintenance_window()
+                .window_id(window.window_id().unwrap())
+                .name("fleet")
+                .resource_type(aws_sdk_ssm::types::MaintenanceWindowResourceType::Instance)
+                .targets(tagged)
+                .send()
+                .await
+                .unwrap();
+        }
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
         for group in ["/shared/a", "/shared/b"] {
             logs.create_log_group()
@@ -1132,6 +1157,8 @@ fn an_estate_with_every_shared_name_the_format_forbids_imports_to_a_valid_reposi
         "PatchBaseline production-baseline: left out: 2 patch baselines have this name",
         "MaintenanceWindow weekly-patching: left out: 2 windows have this name",
         "MetricFilter errors: left out: 2 log groups have a filter of this name",
+        "MaintenanceWindow tuesday-patching: left out, the format cannot represent it:",
+        "target name `fleet` is used twice in this window",
     ] {
         assert!(run.stderr.contains(note), "{note}\n{}", run.stderr);
     }
