@@ -1157,8 +1157,7 @@ fn an_estate_with_every_shared_name_the_format_forbids_imports_to_a_valid_reposi
         "PatchBaseline production-baseline: left out: 2 patch baselines have this name",
         "MaintenanceWindow weekly-patching: left out: 2 windows have this name",
         "MetricFilter errors: left out: 2 log groups have a filter of this name",
-        "MaintenanceWindow tuesday-patching: left out, the format cannot represent it:",
-        "target name `fleet` is used twice in this window",
+        "MaintenanceWindow tuesday-patching: left out: 2 of its targets are named `fleet`",
     ] {
         assert!(run.stderr.contains(note), "{note}\n{}", run.stderr);
     }

@@ -422,6 +422,9 @@ fn candidate(
     if let Some(why) = service_owned(kind, name, options.name_prefix.as_deref()) {
         return Err(Some(format!("left out: {why}")));
     }
+    if let Some(why) = shared_sub_names(kind, &spec) {
+        return Err(Some(format!("left out: {why}")));
+    }
     let (spec, notes) = minimal(kind, spec).ok_or_else(|| {
         Some(
             "left out: its live settings do not survive normalisation (a bug; please report it)"
@@ -434,6 +437,31 @@ fn candidate(
         spec,
     };
     Ok((doc, notes))
+}
+
+/// Sub-resources sharing a name inside one resource (AWS lets two window targets or
+/// tasks have one Name): the format keys them by name, so the resource cannot be
+/// written; said before anything else is tried on it.
+fn shared_sub_names(kind: Kind, spec: &J) -> Option<String> {
+    let lists: &[&str] = match kind {
+        Kind::MaintenanceWindow => &["targets", "tasks"],
+        Kind::BackupPlan => &["rules", "selections"],
+        _ => &[],
+    };
+    for list in lists {
+        let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+        let items = spec.get(*list).and_then(J::as_array).into_iter().flatten();
+        for name in items.filter_map(|i| i.get("name").and_then(J::as_str)) {
+            *count.entry(name).or_default() += 1;
+        }
+        if let Some((name, n)) = count.into_iter().find(|(_, n)| *n > 1) {
+            return Some(format!(
+                "{n} of its {list} are named `{name}`; a name is the key of its {list} in the \
+                 format, rename all but one (in AWS) to import it"
+            ));
+        }
+    }
+    None
 }
 
 /// Why a resource is AWS's or a service's, not the account's to manage.
@@ -798,13 +826,27 @@ mod tests {
                 "schedule": "cron(0 5 ? * * *)"}]});
             live(name, serde_json::from_value(spec).unwrap())
         };
+        // Two selections of one name in a plan: the format keys them by name too.
+        let selection = json!({"name": "s", "iamRoleArn": "arn:aws:iam::111111111111:role/backup",
+            "resources": ["arn:aws:ec2:*:*:volume/*"]});
+        let mut twins = plan("twins");
+        twins.spec = serde_json::from_value(json!({"rules": [{"name": "daily",
+            "targetVault": "Default", "schedule": "cron(0 5 ? * * *)"}],
+            "selections": [selection.clone(), selection]}))
+        .unwrap();
         let live = LiveTarget {
             log_groups: vec![group("/a"), group("/a"), group("/b")],
-            backup_plans: vec![plan("daily"), plan("daily"), plan("weekly")],
+            backup_plans: vec![plan("daily"), plan("daily"), plan("weekly"), twins],
             ..LiveTarget::default()
         };
         let out = target_files("t", &live, &options());
         assert_eq!(out.documents, 2, "{:?}", out.notes);
+        let twins = "t: BackupPlan twins: left out: 2 of its selections are named `s`;";
+        assert!(
+            out.notes.iter().any(|n| n.starts_with(twins)),
+            "{:?}",
+            out.notes
+        );
         for (kind, what) in [
             ("LogGroup /a", "resources of this kind"),
             ("BackupPlan daily", "backup plans"),
