@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use aws_sdk_ssm::operation::get_maintenance_window::GetMaintenanceWindowOutput;
 use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTaskOutput;
 use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
@@ -220,6 +221,14 @@ fn get_task(ssm: &Client, window: &str, task: &str) -> GetMaintenanceWindowTaskO
     .unwrap()
 }
 
+fn get_window(ssm: &Client, window: &str) -> GetMaintenanceWindowOutput {
+    let mut got = rt()
+        .block_on(ssm.get_maintenance_window().window_id(window).send())
+        .unwrap();
+    got.modified_date = None;
+    got
+}
+
 fn get_target(ssm: &Client, window: &str) -> MaintenanceWindowTarget {
     let out = rt()
         .block_on(
@@ -279,10 +288,19 @@ fn unnamed_targets_and_tasks_stay_unnamed_and_legacy_parameters_are_kept() {
     }
     assert_eq!(round_trip(&repo, &dir), ["My-First-Maintenance-Window"]);
 
-    // Unrelated edits of the target and the task in git.
+    // Unrelated edits of the window, the target and the task in git.
+    let window_before = get_window(&ssm, &window);
+    edit(&dir, file, "duration: 2", "duration: 3");
     edit(&dir, file, "maxConcurrency: \"1\"", "maxConcurrency: \"2\"");
     edit(&dir, file, "Environment: Prod", "Environment: Production");
     apply(&repo, &dir);
+    let mut window_after = get_window(&ssm, &window);
+    assert_eq!(window_after.duration(), Some(3));
+    window_after.duration = window_before.duration;
+    assert_eq!(
+        settings(format!("{window_after:#?}")),
+        settings(format!("{window_before:#?}"))
+    );
     let mut task_after = get_task(&ssm, &window, &task);
     let mut target_after = get_target(&ssm, &window);
     assert_eq!(task_after.max_concurrency(), Some("2"));
