@@ -9,23 +9,32 @@
 //! `ALLOW_AS_DEPENDENCY`, `approvedPatchesEnableNonSecurity: false`, task priority 1,
 //! window `enabled: true`), which `plan::normalise` writes out on both sides.
 //!
-//! Window, window-target and baseline updates use `Replace=true` and send every field
-//! the spec has, so a field the spec no longer sets is cleared in AWS rather than left
-//! at its old value (every field they reset is one the format models). Task updates
-//! do not, unless they must clear a field: see [`update_window_task`].
+//! Updates never lose a setting (docs/design/windows.md, "Updates keep what the
+//! format does not model"): every update goes without `Replace` (AWS then keeps each
+//! member the request leaves out) and clears a field the spec dropped by sending its
+//! empty or default value; `Replace=true` only when a dropped field has no such value
+//! (a description, a date, a time zone, an offset, a baseline's available-security
+//! status, a task's role or limits), and then every member it resets is modelled or
+//! sent back as AWS has it. Baseline and task updates read the resource first
+//! (GetPatchBaseline, GetMaintenanceWindowTask). A target or task import keyed by its
+//! AWS id is never given that id as its `Name` ([`unnamed`]).
 //!
 //! Idempotence: creates and registrations carry the caller's token as ClientToken, so
 //! a retried call returns the id of the first one. Registering a patch group that is
 //! already registered to the same baseline, deregistering one that is not registered,
 //! and deregistering a window target or task that no longer exists count as done.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_ssm::error::ProvideErrorMetadata;
+use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTaskOutput;
+use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskType,
-    PatchAction, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
-    PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
+    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
+    MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskParameterValueExpression,
+    MaintenanceWindowTaskType, PatchAction, PatchComplianceLevel, PatchComplianceStatus,
+    PatchFilter, PatchFilterGroup, PatchFilterKey, PatchRuleGroup, ResourceTypeForTagging, Tag,
+    Target,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde::Serialize;
@@ -85,24 +94,32 @@ fn ssm_tags(
         .collect()
 }
 
-/// A filter map (key → values) as a PatchFilterGroup; `None` when empty.
+/// A filter map (key → values) as a PatchFilterGroup; `None` when empty. The filters
+/// go in the order of `like` (the live group, on an update: AWS keeps the order it
+/// was given, which a map does not hold), keys it lacks after them.
 fn filter_group(
     clients: &Clients,
     op: &'static str,
     filters: &BTreeMap<String, Vec<String>>,
+    like: Option<&PatchFilterGroup>,
 ) -> Result<Option<PatchFilterGroup>, AwsError> {
     if filters.is_empty() {
         return Ok(None);
     }
-    let filters = filters
-        .iter()
-        .map(|(key, values)| {
+    let order: Vec<&str> = like
+        .map(|g| g.patch_filters().iter().map(|f| f.key().as_str()).collect())
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = filters.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    let filters = keys
+        .into_iter()
+        .map(|key| {
             built(
                 clients,
                 op,
                 PatchFilter::builder()
                     .key(PatchFilterKey::from(key.as_str()))
-                    .set_values(Some(values.clone()))
+                    .set_values(Some(filters[key].clone()))
                     .build(),
             )
         })
@@ -117,19 +134,25 @@ fn filter_group(
     .map(Some)
 }
 
+/// The approval rules as a PatchRuleGroup; `None` when there are none. Each rule's
+/// filters go in the order of the same rule of `like` (see [`filter_group`]).
 fn rule_group(
     clients: &Clients,
     op: &'static str,
     rules: &[PatchRule],
+    like: Option<&PatchRuleGroup>,
 ) -> Result<Option<PatchRuleGroup>, AwsError> {
     if rules.is_empty() {
         return Ok(None);
     }
+    let live_rules = like.map(|g| g.patch_rules()).unwrap_or_default();
     let rules = rules
         .iter()
-        .map(|rule| {
+        .enumerate()
+        .map(|(i, rule)| {
+            let like = live_rules.get(i).and_then(|r| r.patch_filter_group());
             Ok(aws_sdk_ssm::types::PatchRule::builder()
-                .set_patch_filter_group(filter_group(clients, op, &rule.patch_filters)?)
+                .set_patch_filter_group(filter_group(clients, op, &rule.patch_filters, like)?)
                 .set_approve_after_days(rule.approve_after_days.map(to_i32))
                 .set_approve_until_date(rule.approve_until_date.clone())
                 .set_compliance_level(
@@ -191,8 +214,8 @@ pub async fn create_patch_baseline(
         .name(name)
         .operating_system(wire(&spec.operating_system))
         .set_description(spec.description.clone())
-        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
-        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
+        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules, None)?)
+        .set_global_filters(filter_group(clients, OP, &spec.global_filters, None)?)
         .set_approved_patches(non_empty(&spec.approved_patches))
         .set_approved_patches_compliance_level(
             spec.approved_patches_compliance_level
@@ -207,6 +230,11 @@ pub async fn create_patch_baseline(
                 .map(wire::<PatchAction>),
         )
         .set_sources(Some(sources(clients, OP, &spec.sources)?).filter(|s| !s.is_empty()))
+        .set_available_security_updates_compliance_status(
+            spec.available_security_updates_compliance_status
+                .as_ref()
+                .map(wire::<PatchComplianceStatus>),
+        )
         .client_token(token)
         .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
         .send()
@@ -219,10 +247,83 @@ fn non_empty(list: &[String]) -> Option<Vec<String>> {
     (!list.is_empty()).then(|| list.to_vec())
 }
 
-/// Sets every field of the baseline `id` as `spec` says (Replace), tags excepted.
+/// Whether a baseline update must use `Replace=true`: only to clear the description
+/// or the available-security-updates status, which no value but absence clears
+/// (BaselineDescription is 1 to 1,024 characters, the status an enum). Every other
+/// member is cleared by sending its empty or default value.
+pub fn baseline_needs_replace(spec: &PatchBaselineSpec, live: &GetPatchBaselineOutput) -> bool {
+    (spec.description.is_none() && live.description().is_some())
+        || (spec.available_security_updates_compliance_status.is_none()
+            && live
+                .available_security_updates_compliance_status()
+                .is_some())
+}
+
+/// The spec's value; when it has none, AWS's `default` if the live value is another
+/// (sent to clear it), else nothing (the live value stays as AWS has it).
+fn or_reset<T: PartialEq>(spec: Option<T>, live: Option<T>, default: T) -> Option<T> {
+    spec.or_else(|| live.filter(|l| *l != default).map(|_| default))
+}
+
+/// A list the spec sets, or an empty one that clears the live list; nothing when both
+/// are empty.
+fn list_or_clear(spec: &[String], live: &[String]) -> Option<Vec<String>> {
+    (!spec.is_empty() || !live.is_empty()).then(|| spec.to_vec())
+}
+
+/// GetPatchBaseline of `id`.
+async fn get_baseline(clients: &Clients, id: &str) -> Result<GetPatchBaselineOutput, AwsError> {
+    clients
+        .ssm
+        .get_patch_baseline()
+        .baseline_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "GetPatchBaseline", Some(id), e))
+}
+
+/// The approval rules and global filters an update sends: the spec's, in the live
+/// filters' order, or an empty group that clears the live one; nothing when both are
+/// empty.
+fn baseline_groups(
+    clients: &Clients,
+    op: &'static str,
+    spec: &PatchBaselineSpec,
+    live: &GetPatchBaselineOutput,
+) -> Result<(Option<PatchRuleGroup>, Option<PatchFilterGroup>), AwsError> {
+    let rules = match rule_group(clients, op, &spec.approval_rules, live.approval_rules())? {
+        None if live
+            .approval_rules()
+            .is_some_and(|g| !g.patch_rules().is_empty()) =>
+        {
+            let empty = PatchRuleGroup::builder().set_patch_rules(Some(Vec::new()));
+            Some(built(clients, op, empty.build())?)
+        }
+        rules => rules,
+    };
+    let global = match filter_group(clients, op, &spec.global_filters, live.global_filters())? {
+        None if live
+            .global_filters()
+            .is_some_and(|g| !g.patch_filters().is_empty()) =>
+        {
+            let empty = PatchFilterGroup::builder().set_patch_filters(Some(Vec::new()));
+            Some(built(clients, op, empty.build())?)
+        }
+        filters => filters,
+    };
+    Ok((rules, global))
+}
+
+/// Sets every modelled field of the baseline `id` as `spec` says, tags and patch
+/// groups excepted. Read-modify-write: GetPatchBaseline first.
 ///
-/// Lists are always sent (empty ones clear the live list); the other optional fields
-/// are left out when unset, which `Replace` turns into "cleared".
+/// Without `Replace`, AWS leaves each member the request leaves out as it is, so a
+/// setting this driftless does not know (one AWS adds later) survives. A field the
+/// spec dropped is cleared by its empty value (lists, filter and rule groups) or
+/// AWS's default (compliance level, rejected-patches action, non-security flag);
+/// `Replace=true` only for [`baseline_needs_replace`], and every member it would reset
+/// is one the format models (the whole UpdatePatchBaseline request), sent from the
+/// spec. Patch filters keep the live order ([`filter_group`]).
 pub async fn update_patch_baseline(
     clients: &Clients,
     id: &str,
@@ -230,29 +331,56 @@ pub async fn update_patch_baseline(
     spec: &PatchBaselineSpec,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdatePatchBaseline";
+    let live = get_baseline(clients, id).await?;
+    let (rules, global) = baseline_groups(clients, OP, spec, &live)?;
+    let level = or_reset(
+        spec.approved_patches_compliance_level
+            .as_ref()
+            .map(wire::<PatchComplianceLevel>),
+        live.approved_patches_compliance_level().cloned(),
+        PatchComplianceLevel::Unspecified,
+    );
+    let action = or_reset(
+        spec.rejected_patches_action
+            .as_ref()
+            .map(wire::<PatchAction>),
+        live.rejected_patches_action().cloned(),
+        PatchAction::AllowAsDependency,
+    );
+    let non_security = or_reset(
+        spec.approved_patches_enable_non_security,
+        live.approved_patches_enable_non_security(),
+        false,
+    );
+    let sources = (!spec.sources.is_empty() || !live.sources().is_empty())
+        .then(|| sources(clients, OP, &spec.sources))
+        .transpose()?;
     clients
         .ssm
         .update_patch_baseline()
         .baseline_id(id)
         .name(name)
         .set_description(spec.description.clone())
-        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
-        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
-        .set_approved_patches(Some(spec.approved_patches.clone()))
-        .set_approved_patches_compliance_level(
-            spec.approved_patches_compliance_level
+        .set_approval_rules(rules)
+        .set_global_filters(global)
+        .set_approved_patches(list_or_clear(
+            &spec.approved_patches,
+            live.approved_patches(),
+        ))
+        .set_approved_patches_compliance_level(level)
+        .set_approved_patches_enable_non_security(non_security)
+        .set_rejected_patches(list_or_clear(
+            &spec.rejected_patches,
+            live.rejected_patches(),
+        ))
+        .set_rejected_patches_action(action)
+        .set_sources(sources)
+        .set_available_security_updates_compliance_status(
+            spec.available_security_updates_compliance_status
                 .as_ref()
-                .map(wire::<PatchComplianceLevel>),
+                .map(wire::<PatchComplianceStatus>),
         )
-        .set_approved_patches_enable_non_security(spec.approved_patches_enable_non_security)
-        .set_rejected_patches(Some(spec.rejected_patches.clone()))
-        .set_rejected_patches_action(
-            spec.rejected_patches_action
-                .as_ref()
-                .map(wire::<PatchAction>),
-        )
-        .set_sources(Some(sources(clients, OP, &spec.sources)?))
-        .replace(true)
+        .set_replace(baseline_needs_replace(spec, &live).then_some(true))
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", OP, Some(id), e))?;
@@ -426,13 +554,36 @@ pub async fn create_window(
     Ok(id)
 }
 
-/// Sets the window's own fields (Replace), targets, tasks and tags excepted.
-/// `enabled` unset means enabled.
+/// Whether a window update must use `Replace=true`: only to clear a field the spec
+/// dropped that no value but absence clears (description, start and end dates, time
+/// zone, schedule offset; an offset of 0 is no offset).
+pub fn window_needs_replace(spec: &MaintenanceWindowSpec, live: &MaintenanceWindowSpec) -> bool {
+    let dropped = |s: bool, l: bool| !s && l;
+    dropped(spec.description.is_some(), live.description.is_some())
+        || dropped(spec.start_date.is_some(), live.start_date.is_some())
+        || dropped(spec.end_date.is_some(), live.end_date.is_some())
+        || dropped(
+            spec.schedule_timezone.is_some(),
+            live.schedule_timezone.is_some(),
+        )
+        || dropped(
+            spec.schedule_offset.is_some_and(|o| o > 0),
+            live.schedule_offset.is_some_and(|o| o > 0),
+        )
+}
+
+/// Sets the window's own fields, targets, tasks and tags excepted; `live` is the
+/// window as the plan read it. `enabled` unset means enabled.
+///
+/// Without `Replace` (AWS keeps what the request leaves out), except for
+/// [`window_needs_replace`]: every member of UpdateMaintenanceWindow is modelled and
+/// sent, so Replace resets only what the spec leaves unset.
 pub async fn update_window(
     clients: &Clients,
     id: &str,
     name: &str,
     spec: &MaintenanceWindowSpec,
+    live: &MaintenanceWindowSpec,
 ) -> Result<(), AwsError> {
     clients
         .ssm
@@ -449,7 +600,7 @@ pub async fn update_window(
         .set_end_date(spec.end_date.clone())
         .allow_unassociated_targets(spec.allow_unassociated_targets)
         .enabled(spec.enabled.unwrap_or(true))
-        .replace(true)
+        .set_replace(window_needs_replace(spec, live).then_some(true))
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", "UpdateMaintenanceWindow", Some(id), e))?;
@@ -546,24 +697,38 @@ pub async fn register_window_target(
     Ok(out.window_target_id().unwrap_or_default().to_string())
 }
 
-/// UpdateMaintenanceWindowTarget with Replace. `resourceType` cannot be updated in
-/// AWS: a change of it needs a new registration.
+/// Whether the target named `name` in the spec is one AWS has no name for: import
+/// keys such a target (or task) by its AWS id, and that key is never written into
+/// AWS's `Name` (docs/design/windows.md, "Unnamed targets and tasks").
+pub fn unnamed(name: &str, id: &str) -> bool {
+    name == id
+}
+
+/// UpdateMaintenanceWindowTarget; `live` is the target as the plan read it.
+/// `resourceType` cannot be updated in AWS: a change of it needs a new registration.
+///
+/// Without `Replace`, unless the spec dropped the description or the owner
+/// information (no value but absence clears them); every member of the request is
+/// modelled. A target AWS has no name for ([`unnamed`]) is sent without one.
 pub async fn update_window_target(
     clients: &Clients,
     window_id: &str,
     target_id: &str,
     target: &WindowTarget,
+    live: &WindowTarget,
 ) -> Result<(), AwsError> {
+    let replace = (target.description.is_none() && live.description.is_some())
+        || (target.owner_information.is_none() && live.owner_information.is_some());
     clients
         .ssm
         .update_maintenance_window_target()
         .window_id(window_id)
         .window_target_id(target_id)
         .set_targets(Some(window_targets(target)))
-        .name(&target.name)
+        .set_name((!unnamed(&target.name, target_id)).then(|| target.name.clone()))
         .set_description(target.description.clone())
         .set_owner_information(target.owner_information.clone())
-        .replace(true)
+        .set_replace(replace.then_some(true))
         .send()
         .await
         .map_err(|e| {
@@ -667,18 +832,103 @@ pub async fn register_window_task(
     Ok(out.window_task_id().unwrap_or_default().to_string())
 }
 
-/// UpdateMaintenanceWindowTask. `task` is what the task must be, with the settings the
-/// spec is silent about already taken from the live task (`apply::window`), so the
-/// request names every modelled field; priority and cutoff behaviour go out at their
-/// defaults when unset, and `Targets` always (an empty list clears them).
+/// GetMaintenanceWindowTask: the task as AWS holds it now.
+async fn get_task(
+    clients: &Clients,
+    window_id: &str,
+    task_id: &str,
+) -> Result<GetMaintenanceWindowTaskOutput, AwsError> {
+    clients
+        .ssm
+        .get_maintenance_window_task()
+        .window_id(window_id)
+        .window_task_id(task_id)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(
+                clients,
+                "ssm",
+                "GetMaintenanceWindowTask",
+                Some(&format!("{window_id}/{task_id}")),
+                e,
+            )
+        })
+}
+
+/// The cutoff behaviour to send: the spec's; when it has none, CONTINUE_TASK (AWS's
+/// default) only to undo a live CANCEL_TASK, else the live value as AWS has it (none
+/// stays none).
+fn task_cutoff(
+    task: &WindowTask,
+    live: Option<&MaintenanceWindowTaskCutoffBehavior>,
+) -> Option<MaintenanceWindowTaskCutoffBehavior> {
+    match (&task.cutoff_behavior, live) {
+        (Some(c), _) => Some(wire(c)),
+        (None, Some(MaintenanceWindowTaskCutoffBehavior::CancelTask)) => {
+            Some(wire(&CutoffBehavior::ContinueTask))
+        }
+        (None, live) => live.cloned(),
+    }
+}
+
+type LegacyParameters = HashMap<String, MaintenanceWindowTaskParameterValueExpression>;
+
+/// The task's parameters as the request carries them. A task registered with the
+/// legacy `TaskParameters` keeps them there (sent only when they change, or under
+/// Replace), and its `TaskInvocationParameters` carry only its settings block (the
+/// live ones, under Replace, when the spec has none); any other task's parameters are
+/// in its `TaskInvocationParameters`.
+fn task_parameters(
+    task: &WindowTask,
+    got: &GetMaintenanceWindowTaskOutput,
+    replace: bool,
+) -> (
+    Option<LegacyParameters>,
+    Option<MaintenanceWindowTaskInvocationParameters>,
+) {
+    let live_legacy = super::legacy_parameters(got.task_parameters());
+    if live_legacy.is_empty() {
+        return (None, invocation::to_sdk(task));
+    }
+    let legacy = (replace || live_legacy != task.parameters) && !task.parameters.is_empty();
+    let legacy = legacy.then(|| {
+        task.parameters
+            .iter()
+            .map(|(k, v)| {
+                let values = MaintenanceWindowTaskParameterValueExpression::builder()
+                    .set_values(Some(v.clone()))
+                    .build();
+                (k.clone(), values)
+            })
+            .collect()
+    });
+    let settings_only = WindowTask {
+        parameters: BTreeMap::new(),
+        ..task.clone()
+    };
+    let invocation = invocation::to_sdk(&settings_only).or_else(|| {
+        replace
+            .then(|| got.task_invocation_parameters().cloned())
+            .flatten()
+    });
+    (legacy, invocation)
+}
+
+/// UpdateMaintenanceWindowTask, read-modify-write: GetMaintenanceWindowTask first.
+/// `task` is what the task must be, with the settings the spec is silent about already
+/// taken from the live task (`apply::window`), so the request names every modelled
+/// field; priority goes out at its default when unset, the cutoff behaviour as
+/// [`task_cutoff`] says, `Targets` always (an empty list clears them), parameters as
+/// [`task_parameters`] says, and the name only when the task has one in AWS
+/// ([`unnamed`]).
 ///
 /// Without `replace`, AWS leaves every field the request leaves out as it is, so the
 /// task's logging and alarm configuration (which the format does not model) survive.
 /// A field the spec dropped (description, service role, limits, parameters) can only
-/// be cleared with `Replace=true`, which resets every field left out: then the task is
-/// read first (GetMaintenanceWindowTask) and its `LoggingInfo` and
-/// `AlarmConfiguration` are sent back as they are, so Replace resets only what the
-/// format models.
+/// be cleared with `Replace=true`, which resets every field left out: then the task's
+/// `LoggingInfo`, `AlarmConfiguration` (and the name of an unnamed one) are sent back as
+/// they are, so Replace resets only what the format models.
 pub async fn update_window_task(
     clients: &Clients,
     window_id: &str,
@@ -688,7 +938,12 @@ pub async fn update_window_task(
     replace: bool,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdateMaintenanceWindowTask";
-    let resource = format!("{window_id}/{task_id}");
+    let got = get_task(clients, window_id, task_id).await?;
+    let (legacy, invocation) = task_parameters(task, &got, replace);
+    let name = match unnamed(&task.name, task_id) {
+        true => got.name().map(str::to_string).filter(|_| replace),
+        false => Some(task.name.clone()),
+    };
     let mut request = clients
         .ssm
         .update_maintenance_window_task()
@@ -699,39 +954,27 @@ pub async fn update_window_task(
         .priority(task.priority.map_or(1, to_i32))
         .set_max_concurrency(task.max_concurrency.clone())
         .set_max_errors(task.max_errors.clone())
-        .cutoff_behavior(wire::<MaintenanceWindowTaskCutoffBehavior>(
-            &task.cutoff_behavior.unwrap_or(CutoffBehavior::ContinueTask),
-        ))
+        .set_cutoff_behavior(task_cutoff(task, got.cutoff_behavior()))
         .set_service_role_arn(task.service_role_arn.clone())
-        .name(&task.name)
+        .set_name(name)
         .set_description(task.description.clone())
-        .set_task_invocation_parameters(invocation::to_sdk(task));
+        .set_task_parameters(legacy)
+        .set_task_invocation_parameters(invocation);
     if replace {
-        let got = clients
-            .ssm
-            .get_maintenance_window_task()
-            .window_id(window_id)
-            .window_task_id(task_id)
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::call(
-                    clients,
-                    "ssm",
-                    "GetMaintenanceWindowTask",
-                    Some(&resource),
-                    e,
-                )
-            })?;
         request = request
             .set_logging_info(got.logging_info().cloned())
             .set_alarm_configuration(got.alarm_configuration().cloned())
             .replace(true);
     }
-    request
-        .send()
-        .await
-        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&resource), e))?;
+    request.send().await.map_err(|e| {
+        AwsError::call(
+            clients,
+            "ssm",
+            OP,
+            Some(&format!("{window_id}/{task_id}")),
+            e,
+        )
+    })?;
     Ok(())
 }
 
@@ -758,5 +1001,95 @@ pub async fn deregister_window_task(
             Some(&format!("{window_id}/{task_id}")),
             e,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn window(v: serde_json::Value) -> MaintenanceWindowSpec {
+        let base = json!({"schedule": "cron(0 3 ? * TUE *)", "duration": 3, "cutoff": 1});
+        let mut base = base.as_object().unwrap().clone();
+        base.extend(v.as_object().unwrap().clone());
+        serde_json::from_value(serde_json::Value::Object(base)).unwrap()
+    }
+
+    #[test]
+    fn an_unset_value_is_sent_at_aws_default_only_to_clear_another() {
+        assert_eq!(or_reset(Some(3), Some(1), 0), Some(3));
+        assert_eq!(or_reset(None, Some(1), 0), Some(0));
+        assert_eq!(
+            or_reset(None, Some(0), 0),
+            None,
+            "AWS's default stays as it is"
+        );
+        assert_eq!(or_reset::<u8>(None, None, 0), None);
+        assert_eq!(list_or_clear(&[], &["kb1".into()]), Some(vec![]));
+        assert_eq!(list_or_clear(&[], &[]), None);
+    }
+
+    #[test]
+    fn replace_only_for_a_dropped_field_no_value_clears() {
+        let live = window(json!({"description": "d", "scheduleOffset": 0}));
+        assert!(window_needs_replace(&window(json!({})), &live));
+        assert!(!window_needs_replace(
+            &window(json!({"description": "new"})),
+            &live
+        ));
+        let live = window(json!({"scheduleOffset": 0, "enabled": false}));
+        assert!(
+            !window_needs_replace(&window(json!({})), &live),
+            "an offset of 0 is none; enabled is always sent"
+        );
+        let spec: PatchBaselineSpec =
+            serde_json::from_value(json!({"operatingSystem": "WINDOWS"})).unwrap();
+        let with = |b: aws_sdk_ssm::operation::get_patch_baseline::builders::GetPatchBaselineOutputBuilder| b.build();
+        assert!(!baseline_needs_replace(
+            &spec,
+            &with(GetPatchBaselineOutput::builder().approved_patches("KB1"))
+        ));
+        assert!(baseline_needs_replace(
+            &spec,
+            &with(GetPatchBaselineOutput::builder().description("d"))
+        ));
+        assert!(baseline_needs_replace(
+            &spec,
+            &with(
+                GetPatchBaselineOutput::builder()
+                    .available_security_updates_compliance_status(PatchComplianceStatus::Compliant)
+            )
+        ));
+    }
+
+    #[test]
+    fn an_unset_cutoff_behaviour_stays_as_aws_has_it() {
+        let task: WindowTask = serde_json::from_value(json!({
+            "name": "t", "type": "LAMBDA",
+            "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f"}))
+        .unwrap();
+        use MaintenanceWindowTaskCutoffBehavior as C;
+        assert_eq!(task_cutoff(&task, None), None);
+        assert_eq!(
+            task_cutoff(&task, Some(&C::ContinueTask)),
+            Some(C::ContinueTask)
+        );
+        assert_eq!(
+            task_cutoff(&task, Some(&C::CancelTask)),
+            Some(C::ContinueTask)
+        );
+        let cancel = WindowTask {
+            cutoff_behavior: Some(CutoffBehavior::CancelTask),
+            ..task
+        };
+        assert_eq!(task_cutoff(&cancel, None), Some(C::CancelTask));
+    }
+
+    #[test]
+    fn a_name_that_is_the_id_is_unnamed() {
+        let id = "e5d4d0ea-0b32-4d4b-a0c0-6a2b1b4b6c55";
+        assert!(unnamed(id, id));
+        assert!(!unnamed("web", id));
     }
 }
