@@ -24,6 +24,7 @@ mod import;
 mod layers;
 mod metric_filter;
 mod notify;
+mod preserve_alarms;
 mod preserve_backup;
 mod properties;
 mod quotas;
