@@ -111,6 +111,13 @@ fn seed(repo: &Repo) {
             .send()
             .await
             .unwrap();
+    });
+    seed_filter(repo);
+}
+
+/// The filter keep-errors on /keep/app, its default value 0.
+fn seed_filter(repo: &Repo) {
+    rt().block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
         logs.create_log_group()
             .log_group_name("/keep/app")
