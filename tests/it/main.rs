@@ -24,6 +24,8 @@ mod import;
 mod layers;
 mod metric_filter;
 mod notify;
+mod preserve_alarms;
+mod preserve_backup;
 mod preserve_ssm;
 mod properties;
 mod quotas;

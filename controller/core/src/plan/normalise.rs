@@ -198,6 +198,49 @@ pub fn alarm(spec: &MetricAlarmSpec, instance: Option<&str>) -> Normalised {
     }
 }
 
+/// The metric alarm to write over `live`: PutMetricAlarm replaces the whole alarm, so
+/// each field the spec leaves unset whose live value is the default [`alarm`] fills
+/// in (treatMissingData `missing`, datapointsToAlarm = evaluationPeriods,
+/// actionsEnabled true, a query's returnData true, matched by id) is sent as AWS has
+/// it: the same alarm either way, and an unrelated edit leaves AWS's copy as it was.
+pub fn alarm_to_write(desired: &MetricAlarmSpec, live: &MetricAlarmSpec) -> MetricAlarmSpec {
+    use crate::spec::alarm::TreatMissingData;
+    let mut out = desired.clone();
+    if out.treat_missing_data.is_none()
+        && live.treat_missing_data == Some(TreatMissingData::Missing)
+    {
+        out.treat_missing_data.clone_from(&live.treat_missing_data);
+    }
+    if out.datapoints_to_alarm.is_none() && live.datapoints_to_alarm == Some(out.evaluation_periods)
+    {
+        out.datapoints_to_alarm = live.datapoints_to_alarm;
+    }
+    if out.actions_enabled.is_none() && live.actions_enabled == Some(true) {
+        out.actions_enabled = Some(true);
+    }
+    let live_queries = live.metrics.as_deref().unwrap_or_default();
+    for q in out.metrics.iter_mut().flatten() {
+        let was = live_queries.iter().find(|l| l.id == q.id);
+        if q.return_data.is_none() && was.is_some_and(|l| l.return_data == Some(true)) {
+            q.return_data = Some(true);
+        }
+    }
+    out
+}
+
+/// The composite alarm to write over `live`: an unset actionsEnabled is sent as AWS
+/// has it when that is its default, true (see [`alarm_to_write`]).
+pub fn composite_alarm_to_write(
+    desired: &CompositeAlarmSpec,
+    live: &CompositeAlarmSpec,
+) -> CompositeAlarmSpec {
+    let mut out = desired.clone();
+    if out.actions_enabled.is_none() && live.actions_enabled == Some(true) {
+        out.actions_enabled = Some(true);
+    }
+    out
+}
+
 /// A composite alarm: actionsEnabled defaults to true, actions are sorted, the rule is
 /// compared in its canonical spelling (keyword case, quotes and spaces do not matter),
 /// and `externalAlarms` (driftless's own, never sent) is left out.
@@ -672,6 +715,34 @@ mod tests {
             "alarmActions": ["arn:aws:sns:us-east-1:111111111111:b", "arn:aws:sns:us-east-1:111111111111:a"]
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_alarm_written_over_a_live_one_keeps_aws_spelling_of_its_defaults_only() {
+        let spec = |v: J| -> MetricAlarmSpec { serde_json::from_value(v).unwrap() };
+        let query = json!([{"id": "m", "metricStat": {"metric": {"namespace": "n", "metricName": "x"}, "period": 60, "stat": "Sum"}}]);
+        let desired = spec(
+            json!({"metrics": query, "evaluationPeriods": 2, "threshold": 9,
+            "comparisonOperator": "GreaterThanThreshold"}),
+        );
+        let mut defaults = desired.clone();
+        defaults.treat_missing_data = Some(TreatMissingData::Missing);
+        defaults.datapoints_to_alarm = Some(2);
+        defaults.actions_enabled = Some(true);
+        defaults.metrics.as_mut().unwrap()[0].return_data = Some(true);
+        assert_eq!(alarm_to_write(&desired, &defaults), defaults);
+        assert_eq!(
+            alarm(&desired, None),
+            alarm(&defaults, None),
+            "the same alarm"
+        );
+        // Values that are not the defaults are the spec's to change.
+        let mut other = defaults.clone();
+        other.treat_missing_data = Some(TreatMissingData::Breaching);
+        other.datapoints_to_alarm = Some(1);
+        other.actions_enabled = Some(false);
+        other.metrics.as_mut().unwrap()[0].return_data = Some(false);
+        assert_eq!(alarm_to_write(&desired, &other), desired);
     }
 
     #[test]
