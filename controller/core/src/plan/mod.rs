@@ -88,6 +88,10 @@ pub struct Change {
     /// A created or changed window or backup plan: its next runs (`next_runs.rs`).
     #[serde(rename = "nextRuns", default, skip_serializing_if = "Vec::is_empty")]
     pub next_runs: Vec<NextRuns>,
+    /// `plan --backtest`: a created or changed metric alarm replayed on its history
+    /// (`crate::backtest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<crate::backtest::Backtest>,
     /// The calls apply makes and the live resource they are on, decided here and
     /// never shown: not part of the plan's JSON (see [`work`]).
     #[serde(skip)]
@@ -248,7 +252,7 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
         ));
     }
     // Who made a drift is not part of what apply writes; CloudTrail may learn it
-    // between plan and apply. Next runs are counted from the time each plan was made.
+    // between plan and apply. Next runs and backtests depend on when each plan was made.
     // The work is not saved: the fresh plan's is applied.
     let unattributed = |changes: &[Change]| -> Vec<Change> {
         changes
@@ -257,6 +261,8 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
                 changed_by: None,
                 // When a schedule runs next depends on when the plan was made.
                 next_runs: Vec::new(),
+                // So does the history a backtest replays.
+                backtest: None,
                 work: Work::default(),
                 ..c.clone()
             })
@@ -409,6 +415,7 @@ impl Change {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Work::default(),
         }
     }
