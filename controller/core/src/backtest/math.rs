@@ -70,7 +70,9 @@ fn resolve(id: &str, inputs: Inputs<'_>, depth: usize) -> Result<Value, MathErro
         return Err(format!("no query has the id `{id}`"));
     };
     if depth > 20 {
-        return Err(format!("expressions refer to each other in a cycle through `{id}`"));
+        return Err(format!(
+            "expressions refer to each other in a cycle through `{id}`"
+        ));
     }
     if text.trim_start().to_ascii_uppercase().starts_with("SELECT") {
         return Err("a Metrics Insights query".into());
@@ -91,8 +93,8 @@ fn resolve(id: &str, inputs: Inputs<'_>, depth: usize) -> Result<Value, MathErro
 
 fn tokenize(text: &str) -> Result<Vec<Token>, MathError> {
     const OPS: [&str; 19] = [
-        "==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "/", "^", "(", ")", ",",
-        "[", "]", "!",
+        "==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "/", "^", "(", ")", ",", "[",
+        "]", "!",
     ];
     let mut out = Vec::new();
     let mut rest = text.trim_start();
@@ -237,7 +239,9 @@ impl Parser<'_, '_> {
         let base = self.unary()?;
         if self.eat("^") {
             let exponent = self.power()?;
-            return binary(base, exponent, |a, b| Some(a.powf(b)).filter(|v| v.is_finite()));
+            return binary(base, exponent, |a, b| {
+                Some(a.powf(b)).filter(|v| v.is_finite())
+            });
         }
         Ok(base)
     }
@@ -329,7 +333,11 @@ fn unary(v: Value, f: impl Fn(f64) -> Option<f64>) -> Result<Value, MathError> {
     }
 }
 
-fn binary(left: Value, right: Value, f: impl Fn(f64, f64) -> Option<f64>) -> Result<Value, MathError> {
+fn binary(
+    left: Value,
+    right: Value,
+    f: impl Fn(f64, f64) -> Option<f64>,
+) -> Result<Value, MathError> {
     let zip = |a: &Series, b: &Series| -> Series {
         a.iter()
             .zip(b)
@@ -434,12 +442,13 @@ fn call(name: &str, args: Vec<Value>, inputs: Inputs<'_>) -> Result<Value, MathE
     }
 }
 
-fn per_series(v: Value, f: impl Fn(&Series) -> Result<Series, MathError>) -> Result<Value, MathError> {
+fn per_series(
+    v: Value,
+    f: impl Fn(&Series) -> Result<Series, MathError>,
+) -> Result<Value, MathError> {
     match v {
         Value::Series(s) => Ok(Value::Series(f(&s)?)),
-        Value::Array(arr) => Ok(Value::Array(
-            arr.iter().map(f).collect::<Result<_, _>>()?,
-        )),
+        Value::Array(arr) => Ok(Value::Array(arr.iter().map(f).collect::<Result<_, _>>()?)),
         _ => Err("a function for time series given a number".into()),
     }
 }

@@ -23,8 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::live::LiveTarget;
 use crate::plan::{Action, Plan};
 use crate::spec::alarm::{
-    ComparisonOperator, LowSampleCount, MetricAlarmSpec, StandardUnit, Statistic,
-    TreatMissingData,
+    ComparisonOperator, LowSampleCount, MetricAlarmSpec, StandardUnit, Statistic, TreatMissingData,
 };
 use crate::spec::{Kind, Resource, ResourceSpec};
 use evaluate::{Point, Rule};
@@ -242,9 +241,11 @@ pub fn annotate(
             desired: verdict(&s.desired),
             live: s.live.as_ref().map(verdict),
         };
-        if let Some(change) = plan.changes.iter_mut().find(|c| {
-            c.target == s.target && c.kind == Kind::MetricAlarm && c.name == s.name
-        }) {
+        if let Some(change) = plan
+            .changes
+            .iter_mut()
+            .find(|c| c.target == s.target && c.kind == Kind::MetricAlarm && c.name == s.name)
+        {
             change.backtest = Some(backtest);
         }
     }
@@ -264,7 +265,9 @@ fn try_prepare(spec: &MetricAlarmSpec, span: Span) -> Result<Replay, String> {
     }
     let threshold = spec.threshold.ok_or("the alarm has no threshold")?;
     if spec.evaluate_low_sample_count_percentile == Some(LowSampleCount::Ignore) {
-        return Err("evaluateLowSampleCountPercentile `ignore` needs each period's sample count".into());
+        return Err(
+            "evaluateLowSampleCountPercentile `ignore` needs each period's sample count".into(),
+        );
     }
     let (period, metrics, expressions, returned) = match &spec.metrics {
         None => single(spec)?,
@@ -324,7 +327,12 @@ fn single(spec: &MetricAlarmSpec) -> Result<Sources, String> {
         stat,
         unit: spec.unit,
     };
-    Ok((period, vec![("m".into(), query)], BTreeMap::new(), "m".into()))
+    Ok((
+        period,
+        vec![("m".into(), query)],
+        BTreeMap::new(),
+        "m".into(),
+    ))
 }
 
 fn math_queries(queries: &[crate::spec::alarm::MetricDataQuery]) -> Result<Sources, String> {

@@ -44,7 +44,11 @@ fn check_table(n: usize, m: usize, rows: &[(&str, [Option<State>; 4])]) {
         for (mode, want) in modes.iter().zip(expected) {
             for current in [O, A] {
                 let got = evaluate(&points(data), &rule(n, m, *mode), current);
-                assert_eq!(got, want.unwrap_or(current), "{data} {mode:?} from {current:?}");
+                assert_eq!(
+                    got,
+                    want.unwrap_or(current),
+                    "{data} {mode:?} from {current:?}"
+                );
             }
         }
     }
@@ -222,7 +226,10 @@ fn math_it_cannot_reproduce_is_named() {
         ("ANOMALY_DETECTION_BAND(m1, 2)", "anomaly detection band"),
         ("STDDEV(m1)", "the function STDDEV"),
         ("SUM(m1)", "SUM of a single time series"),
-        ("SELECT AVG(CPUUtilization) FROM \"AWS/EC2\"", "Metrics Insights"),
+        (
+            "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\"",
+            "Metrics Insights",
+        ),
         ("m1 +", "ends too early"),
         ("m9", "no query has the id `m9`"),
     ] {
@@ -265,11 +272,21 @@ fn a_percentile_alarm_asks_for_its_percentile_and_replays_it() {
     assert_eq!(f.start, 1_699_999_980 - 3_600 - 4 * 60);
     // Spikes: two breaching minutes in a row, twice, and a lone one.
     let first = 1_699_999_980 - 3_600;
-    let spikes = [(10, 150.0), (11, 150.0), (30, 120.0), (40, 130.0), (41, 130.0)];
+    let spikes = [
+        (10, 150.0),
+        (11, 150.0),
+        (30, 120.0),
+        (40, 130.0),
+        (41, 130.0),
+    ];
     let data: Points = spikes
         .iter()
         .map(|(i, v)| (first + i * 60, *v))
-        .chain((0..60).filter(|i| ![10, 11, 30, 40, 41].contains(i)).map(|i| (first + i * 60, 50.0)))
+        .chain(
+            (0..60)
+                .filter(|i| ![10, 11, 30, 40, 41].contains(i))
+                .map(|i| (first + i * 60, 50.0)),
+        )
         .collect();
     let verdict = replay(&r, &[(f.queries[0].clone(), data)], SPAN);
     // 2 of 3: each pair alarms at its second minute and stays for the next one (X X 0).
@@ -330,7 +347,12 @@ fn a_math_alarm_fetches_its_metrics_once_and_evaluates_the_returned_expression()
         account_id: None,
     };
     let mut spec = alarm();
-    (spec.namespace, spec.metric_name, spec.period, spec.extended_statistic) = (None, None, None, None);
+    (
+        spec.namespace,
+        spec.metric_name,
+        spec.period,
+        spec.extended_statistic,
+    ) = (None, None, None, None);
     spec.threshold = Some(10.0);
     spec.evaluation_periods = 1;
     spec.datapoints_to_alarm = None;
@@ -361,12 +383,19 @@ fn a_math_alarm_fetches_its_metrics_once_and_evaluates_the_returned_expression()
         SPAN,
     );
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].queries.len(), 2, "each metric once, desired and live shared");
+    assert_eq!(
+        f[0].queries.len(),
+        2,
+        "each metric once, desired and live shared"
+    );
     let first = f[0].end - 3_600;
     let at = |i: i64| first + i * 60;
     let errors: Points = vec![(at(5), 3.0), (at(6), 1.0), (at(7), 2.0)];
     let requests: Points = vec![(at(5), 10.0), (at(6), 100.0), (at(7), 10.0)];
-    let data = vec![(f[0].queries[0].clone(), errors), (f[0].queries[1].clone(), requests)];
+    let data = vec![
+        (f[0].queries[0].clone(), errors),
+        (f[0].queries[1].clone(), requests),
+    ];
     let Verdict::Replayed(o) = replay(&r, &data, SPAN) else {
         panic!("replayable")
     };
