@@ -17,10 +17,9 @@ pub mod math;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::live::LiveTarget;
+pub use crate::plan::backtest::{Backtest, Outcome, Verdict};
 use crate::plan::{Action, Plan};
 use crate::spec::alarm::{
     ComparisonOperator, LowSampleCount, MetricAlarmSpec, StandardUnit, Statistic, TreatMissingData,
@@ -35,36 +34,6 @@ pub const MAX_SECONDS: i64 = 14 * 86_400;
 
 /// High-resolution datapoints (periods under a minute) are kept three hours.
 const HIGH_RESOLUTION_SECONDS: i64 = 3 * 3_600;
-
-/// A change's `backtest`: how often the alarm would have fired.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Backtest {
-    /// The stretch of history replayed, in days.
-    pub days: f64,
-    pub desired: Verdict,
-    /// The live settings' replay (absent on a create).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub live: Option<Verdict>,
-}
-
-/// A replay's result, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum Verdict {
-    Replayed(Outcome),
-    Unsupported { unsupported: String },
-}
-
-/// What a replay found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Outcome {
-    /// Transitions into ALARM.
-    pub fired: u32,
-    pub minutes_in_alarm: u64,
-    /// The first transition into ALARM (RFC 3339, UTC), null when none.
-    pub first: Option<String>,
-}
 
 /// The stretch of history: `seconds` before `now` (unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 //! [`normalise`] first, and the field changes come from [`diff`]. Renderers only print
 //! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
 
+pub mod backtest;
 pub mod diff;
 pub mod metric_filter;
 pub mod next_runs;
@@ -89,9 +90,9 @@ pub struct Change {
     #[serde(rename = "nextRuns", default, skip_serializing_if = "Vec::is_empty")]
     pub next_runs: Vec<NextRuns>,
     /// `plan --backtest`: a created or changed metric alarm replayed on its history
-    /// (`crate::backtest`).
+    /// (`backtest.rs`, filled by `crate::backtest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backtest: Option<crate::backtest::Backtest>,
+    pub backtest: Option<backtest::Backtest>,
     /// The calls apply makes and the live resource they are on, decided here and
     /// never shown: not part of the plan's JSON (see [`work`]).
     #[serde(skip)]

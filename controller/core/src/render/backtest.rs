@@ -2,7 +2,7 @@
 //! in 14 days (47 min in ALARM, first 2026-03-02T04:05:00Z); live settings: 2 times
 //! (12 min in ALARM)".
 
-use crate::backtest::{Backtest, Outcome, Verdict};
+use crate::plan::backtest::{Backtest, Outcome, Verdict};
 use crate::plan::Change;
 
 /// The change's backtest line, when it has one.
