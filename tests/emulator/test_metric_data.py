@@ -173,3 +173,16 @@ def test_put_metric_data_refuses_datapoints_older_than_two_weeks(cw):
     with pytest.raises(ClientError):
         cw.put_metric_data(Namespace=NS, MetricData=[{"MetricName": "Old", "Timestamp": now + dt.timedelta(hours=3), "Value": 1.0}])
     cw.put_metric_data(Namespace=NS, MetricData=[{"MetricName": "Old", "Timestamp": now - dt.timedelta(days=13), "Value": 1.0}])
+
+
+def test_a_gzip_compressed_put_metric_data_is_read(client):
+    # PutMetricData has the `requestcompression` trait: SDKs gzip bodies past a
+    # threshold (the Rust SDK's 10,240 bytes) and AWS reads them.
+    sent = []
+    cw = client("cloudwatch", request_min_compression_size_bytes=1)
+    cw.meta.events.register("before-send.cloudwatch.PutMetricData", lambda request, **_: sent.append(request.headers.get("Content-Encoding")))
+    t0 = _minute(90)
+    cw.put_metric_data(Namespace=NS, MetricData=[{"MetricName": "Zipped", "Timestamp": t0, "Value": 7.0}])
+    assert sent == [b"gzip"]
+    res, _ = _get(cw, [_stat("m", "Zipped", "Sum")], t0, t0 + dt.timedelta(minutes=1))
+    assert res["m"]["Values"] == [7.0]

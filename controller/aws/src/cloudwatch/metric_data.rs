@@ -29,16 +29,22 @@ pub async fn fetch_metric_data(
     clients: &Clients,
     fetch: &Fetch,
 ) -> Result<Vec<(MetricQuery, Points)>, AwsError> {
-    let periods = ((fetch.end - fetch.start) / i64::from(fetch.period.max(1))).max(1);
-    let per_call = usize::try_from(MAX_DATAPOINTS / periods)
-        .unwrap_or(1)
-        .clamp(1, MAX_QUERIES);
+    let per_call = queries_per_call(fetch);
     let mut out = Vec::with_capacity(fetch.queries.len());
     for batch in fetch.queries.chunks(per_call) {
         let points = call(clients, fetch, batch).await?;
         out.extend(batch.iter().cloned().zip(points));
     }
     Ok(out)
+}
+
+/// How many of `fetch`'s queries one call holds: at most 500, and at most 100,800
+/// datapoints in all (one datapoint per period of the stretch per query).
+fn queries_per_call(fetch: &Fetch) -> usize {
+    let periods = ((fetch.end - fetch.start) / i64::from(fetch.period.max(1))).max(1);
+    usize::try_from(MAX_DATAPOINTS / periods)
+        .unwrap_or(1)
+        .clamp(1, MAX_QUERIES)
 }
 
 /// One batch: its queries' datapoints, following NextToken.
@@ -109,4 +115,30 @@ fn query(index: usize, q: &MetricQuery) -> MetricDataQuery {
         .metric_stat(stat)
         .return_data(true)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetch(period: u32, seconds: i64) -> Fetch {
+        Fetch {
+            period,
+            start: 0,
+            end: seconds,
+            queries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn calls_hold_at_most_500_queries_and_100800_datapoints() {
+        // 14 days of minutes: 20,160 datapoints a query, 5 queries a call.
+        assert_eq!(queries_per_call(&fetch(60, 14 * 86_400)), 5);
+        // 3 days and 4 minutes of lookback: 4,324 a query.
+        assert_eq!(queries_per_call(&fetch(60, 3 * 86_400 + 240)), 23);
+        // An hour of hourly data: the query limit decides.
+        assert_eq!(queries_per_call(&fetch(3_600, 3_600)), 500);
+        // A query alone over the datapoint limit still goes, alone (AWS pages it).
+        assert_eq!(queries_per_call(&fetch(10, 14 * 86_400)), 1);
+    }
 }
