@@ -216,6 +216,17 @@ fn a_backtest_counts_what_the_seeded_spikes_would_have_fired() {
     );
     let md = repo.run(&["plan", "--backtest", "3d", "--output", "markdown"]);
     assert!(md.stdout.contains(&format!("`{}", &want)), "{}", md.stdout);
+
+    // A saved plan with its backtest applies: the history replayed is not part of
+    // what apply writes.
+    let saved = repo.dir.path().join("plan.json");
+    let saved = saved.to_string_lossy();
+    let run = repo.run(&["plan", "--backtest", "3d", "--out", &saved]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read_to_string(&*saved)
+        .unwrap()
+        .contains("\"minutesInAlarm\""));
+    repo.apply(&[&saved]);
 }
 
 #[test]

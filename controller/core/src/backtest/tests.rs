@@ -404,3 +404,37 @@ fn a_math_alarm_fetches_its_metrics_once_and_evaluates_the_returned_expression()
     // evaluates that point again, so the second ALARM lasts 3 minutes.
     assert_eq!((o.fired, o.minutes_in_alarm), (2, 4));
 }
+
+#[test]
+fn comparisons_and_dynamodb_missing_data() {
+    use ComparisonOperator::*;
+    assert!(breaches(GreaterThanOrEqualToThreshold, 5.0, 5.0));
+    assert!(!breaches(GreaterThanThreshold, 5.0, 5.0));
+    assert!(breaches(LessThanThreshold, 4.0, 5.0));
+    assert!(!breaches(LessThanThreshold, 5.0, 5.0));
+    assert!(breaches(LessThanOrEqualToThreshold, 5.0, 5.0));
+    // AWS/DynamoDB alarms always ignore missing data, whatever the spec says.
+    let mut dynamo = alarm();
+    dynamo.namespace = Some("AWS/DynamoDB".into());
+    dynamo.treat_missing_data = Some(TreatMissingData::Breaching);
+    let Prepared::Replay(r) = prepare(&dynamo, SPAN) else {
+        panic!("replayable")
+    };
+    assert_eq!(r.rule.treat_missing, TreatMissingData::Ignore);
+    let Prepared::Replay(r) = prepare(&alarm(), SPAN) else {
+        panic!("replayable")
+    };
+    assert_eq!(r.rule.treat_missing, TreatMissingData::NotBreaching);
+}
+
+#[test]
+fn ignore_keeps_the_state_through_a_silence() {
+    // ALARM, then the metric stops: `ignore` stays in ALARM, `missing` goes to
+    // INSUFFICIENT_DATA once the range is empty.
+    let p = points("X X X - - - - - - -");
+    let ignore = run_points(&p, 2, &rule(1, 1, TreatMissingData::Ignore));
+    assert_eq!((ignore.fired, ignore.periods_in_alarm), (1, 8));
+    let missing = run_points(&p, 2, &rule(1, 1, TreatMissingData::Missing));
+    // Range 3: the last X is seen by the evaluations at 2, 3 and 4.
+    assert_eq!((missing.fired, missing.periods_in_alarm), (1, 3));
+}
