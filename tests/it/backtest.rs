@@ -258,3 +258,26 @@ fn the_iam_policy_grants_get_metric_data_for_metric_alarms() {
         );
     }
 }
+
+#[test]
+fn a_target_whose_history_cannot_be_read_keeps_its_plan_and_says_why() {
+    let repo = Repo::new(&[(
+        "a.yaml",
+        &alarm("bt-denied", &format!("{METRIC}  statistic: Maximum\n  evaluationPeriods: 1\n  threshold: 1\n  comparisonOperator: GreaterThanThreshold\n")),
+    )]);
+    let _faults = crate::emulator::Emulator::shared().scoped_faults(&serde_json::json!({
+        "seed": 1,
+        "rules": [{"service": "cloudwatch", "operation": "GetMetricData", "kind": "error500",
+                   "account": repo.account.account_id}]
+    }));
+    let run = repo.run(&["plan", "--output", "json", "--backtest", "1h"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let plan = run.json();
+    assert!(
+        change(&plan, "bt-denied").get("backtest").is_none(),
+        "{plan:#}"
+    );
+    let warnings = plan["warnings"].to_string();
+    assert!(warnings.contains("no backtest"), "{warnings}");
+    assert!(warnings.contains("GetMetricData"), "{warnings}");
+}
