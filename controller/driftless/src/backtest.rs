@@ -4,7 +4,7 @@
 //!
 //! A target whose history cannot be read (GetMetricData denied, throttled past the
 //! SDK's retries) keeps its plan: its alarms carry no `backtest`, and the plan gets a
-//! warning saying why and what to grant.
+//! warning saying why (and what to grant, when access was denied).
 
 use std::collections::BTreeMap;
 
@@ -90,9 +90,17 @@ pub async fn annotate(planned: &mut Planned, seconds: i64, now: i64) {
         .collect();
     backtest::annotate(&mut planned.plan, &readable, &fetched, span);
     for (target, e) in failed {
-        planned.plan.warnings.push(format!(
-            "target {target}: no backtest: {e}; grant cloudwatch:GetMetricData (`driftless iam-policy` includes it)"
-        ));
+        let denied = matches!(&e, crate::aws::AwsError::Call { code: Some(c), .. } if c.contains("AccessDenied"));
+        let next = if denied {
+            "grant cloudwatch:GetMetricData (`driftless iam-policy` includes it)".to_string()
+        } else {
+            e.hint()
+                .unwrap_or_else(|| "plan again; the backtest does not change the plan".into())
+        };
+        planned
+            .plan
+            .warnings
+            .push(format!("target {target}: no backtest: {e}; {next}"));
     }
 }
 
