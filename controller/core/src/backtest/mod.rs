@@ -32,6 +32,9 @@ use math::Series;
 /// evaluation looks back up to a day before the first one.
 pub const MAX_SECONDS: i64 = 14 * 86_400;
 
+/// One-minute datapoints are kept 15 days.
+const RETENTION_SECONDS: i64 = 15 * 86_400;
+
 /// High-resolution datapoints (periods under a minute) are kept three hours.
 const HIGH_RESOLUTION_SECONDS: i64 = 3 * 3_600;
 
@@ -160,7 +163,11 @@ pub fn fetches(subjects: &[Subject], target: &str, span: Span) -> Vec<Fetch> {
         });
     for r in replays {
         let (first, end) = span.evaluations(r.period);
-        let start = first - lookback(r) * i64::from(r.period);
+        let p = i64::from(r.period);
+        // Nothing older than CloudWatch's 15 days of one-minute data is asked for: past
+        // it GetMetricData rounds StartTime to 5 minutes, which a period need not divide.
+        let kept = (span.now - RETENTION_SECONDS).div_euclid(p) * p + p;
+        let start = (first - lookback(r) * p).max(kept);
         let fetch = match out.iter_mut().find(|f| f.period == r.period) {
             Some(f) => f,
             None => {

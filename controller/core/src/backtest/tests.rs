@@ -438,3 +438,28 @@ fn ignore_keeps_the_state_through_a_silence() {
     // Range 3: the last X is seen by the evaluations at 2, 3 and 4.
     assert_eq!((missing.fired, missing.periods_in_alarm), (1, 3));
 }
+
+#[test]
+fn nothing_older_than_fifteen_days_is_fetched() {
+    // 14 days of 15-minute periods, 96 of them per evaluation: the lookback would
+    // reach a day past the start.
+    let mut spec = alarm();
+    (
+        spec.period,
+        spec.evaluation_periods,
+        spec.datapoints_to_alarm,
+    ) = (Some(900), 96, None);
+    let span = Span {
+        now: SPAN.now,
+        seconds: MAX_SECONDS,
+    };
+    let subject = Subject {
+        target: "t".into(),
+        name: "a".into(),
+        desired: prepare(&spec, span),
+        live: None,
+    };
+    let f = &fetches(&[subject], "t", span)[0];
+    assert!(f.start >= span.now - 15 * 86_400, "{}", span.now - f.start);
+    assert_eq!(f.start % 900, 0);
+}
