@@ -2,6 +2,7 @@
 mod adopt;
 mod attribution;
 mod audit;
+mod backtest;
 mod backup_complete;
 mod cli;
 mod composite_alarm;

@@ -19,6 +19,7 @@
 //! gets a placeholder, and the alarm's `evaluationPeriods` reads as 0, a value no valid
 //! spec has, so plan never finds such an alarm in sync.
 
+pub mod metric_data;
 pub mod write;
 pub use write::*;
 

@@ -35,6 +35,7 @@ pub const RATES: &[(&str, &str, f64)] = &[
     ("cloudwatch", "DescribeAlarms", 9.0),
     ("cloudwatch", "PutMetricAlarm", 3.0),
     ("cloudwatch", "DeleteAlarms", 3.0),
+    ("cloudwatch", "GetMetricData", 50.0),
     ("cloudwatch", "PutCompositeAlarm", 3.0),
     ("cloudwatch", "ListTagsForResource", 10.0),
     ("cloudwatch", "TagResource", 10.0),
@@ -311,7 +312,8 @@ mod tests {
         assert_eq!(rate("cloudwatch", "DescribeAlarms"), Some(9.0));
         assert_eq!(rate("logs", "DescribeLogGroups"), Some(5.0));
         assert_eq!(rate("cloudtrail", "LookupEvents"), Some(2.0));
-        assert_eq!(rate("cloudwatch", "GetMetricData"), None);
+        assert_eq!(rate("cloudwatch", "GetMetricData"), Some(50.0));
+        assert_eq!(rate("cloudwatch", "PutMetricData"), None);
         assert_eq!(service_name("CloudWatch Logs"), "logs");
     }
 }

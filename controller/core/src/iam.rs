@@ -11,7 +11,8 @@
 //! `…/list_awsbackup.html`, `…/list_amazonresourcegrouptaggingapi.html`,
 //! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`,
 //! `…/list_awscloudtrail.html` (LookupEvents: no resource type, `*`; plan and apply
-//! look drifts up, every kind).
+//! look drifts up, every kind). GetMetricData has no resource type either (`*`):
+//! `plan --backtest` reads the metrics of metric alarms.
 //!
 //! Beyond the table, the policy grants what the services need on the caller's behalf,
 //! each only when a spec asks for it:
@@ -154,6 +155,7 @@ calls! {
     "resourcegroupstaggingapi" "GetResources" Read Any &[];
     "cloudwatch" "DescribeAlarms" Read Alarm ALARM;
     "cloudwatch" "ListTagsForResource" Read Alarm ALARM;
+    "cloudwatch" "GetMetricData" Read Any METRIC_ALARM;
     "cloudwatch" "PutMetricAlarm" Write Alarm METRIC_ALARM;
     "cloudwatch" "PutCompositeAlarm" Write Alarm COMPOSITE_ALARM;
     "cloudwatch" "DeleteAlarms" Write Alarm ALARM;

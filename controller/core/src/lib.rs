@@ -12,11 +12,13 @@
 //! - `import`: live resources written as spec documents;
 //! - `notify`: the notifications' wording and dedup machine (the senders are I/O);
 //! - `timing`: AWS schedule expressions evaluated (cron on croner, zones, offsets);
-//! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`.
+//! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`;
+//! - `backtest`: metric alarms replayed on their history (`plan --backtest`).
 //!
 //! See ARCHITECTURE.md for the map of every crate.
 
 pub mod audit;
+pub mod backtest;
 pub mod history;
 pub mod iam;
 pub mod import;

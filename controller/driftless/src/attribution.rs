@@ -127,6 +127,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Default::default(),
         }
     }

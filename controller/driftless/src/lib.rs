@@ -13,6 +13,7 @@ pub use driftless_store::{source, state};
 pub mod apply;
 pub mod attribution;
 pub mod audit;
+pub mod backtest;
 pub mod cli;
 pub mod controller;
 pub mod engine;

@@ -16,6 +16,7 @@ protocol and the stack logged.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import urllib.parse
@@ -63,6 +64,14 @@ def _read_body(environ: dict) -> bytes:
         body = stream.read()
     else:
         body = b""
+    if (environ.get("HTTP_CONTENT_ENCODING") or "").strip().lower() == "gzip":
+        # Request compression (PutMetricData's `requestcompression` trait): the AWS
+        # SDKs gzip large bodies and say so in Content-Encoding; AWS reads them.
+        try:
+            body = gzip.decompress(body)
+            environ.pop("HTTP_CONTENT_ENCODING", None)
+        except (OSError, EOFError):
+            pass  # not gzip after all: the protocol's reader refuses it
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("wsgi.input_terminated", None)

@@ -31,6 +31,7 @@ RATES: dict[tuple[str, str], float] = {
     ("cloudwatch", "DescribeAlarms"): 9,
     ("cloudwatch", "PutMetricAlarm"): 3,
     ("cloudwatch", "DeleteAlarms"): 3,
+    ("cloudwatch", "GetMetricData"): 50,
     # Not published: chosen as PutMetricAlarm's.
     ("cloudwatch", "PutCompositeAlarm"): 3,
     # Not published: chosen.

@@ -941,6 +941,7 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("resourcegroupstaggingapi", "GetResources"): "ext_tagging.py (ResourcesPerPage 1-100, PaginationToken)",
     ("cloudwatch", "DescribeAlarms"): "ext_cloudwatch.py (at most 100 AlarmNames, AlarmTypes, Children/ParentsOfAlarmName)",
     ("cloudwatch", "ListTagsForResource"): _NONE,
+    ("cloudwatch", "GetMetricData"): "ext_cloudwatch_metric_data.py (500 queries, MaxDatapoints pages, StartTime rounding, statistics, metric math); not encoded: Metrics Insights queries, cross-account and cross-Region data",
     ("cloudwatch", "PutMetricAlarm"): "rules.py",
     ("cloudwatch", "PutCompositeAlarm"): "rules.py, ext_cloudwatch.py (AlarmRule grammar and limits, ActionsSuppressor periods)",
     ("cloudwatch", "DeleteAlarms"): "ext_cloudwatch.py (one composite per call, alarms a composite names)",

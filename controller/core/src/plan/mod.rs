@@ -6,6 +6,7 @@
 //! [`normalise`] first, and the field changes come from [`diff`]. Renderers only print
 //! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
 
+pub mod backtest;
 pub mod diff;
 pub mod metric_filter;
 pub mod next_runs;
@@ -88,6 +89,10 @@ pub struct Change {
     /// A created or changed window or backup plan: its next runs (`next_runs.rs`).
     #[serde(rename = "nextRuns", default, skip_serializing_if = "Vec::is_empty")]
     pub next_runs: Vec<NextRuns>,
+    /// `plan --backtest`: a created or changed metric alarm replayed on its history
+    /// (`backtest.rs`, filled by `crate::backtest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<backtest::Backtest>,
     /// The calls apply makes and the live resource they are on, decided here and
     /// never shown: not part of the plan's JSON (see [`work`]).
     #[serde(skip)]
@@ -248,7 +253,7 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
         ));
     }
     // Who made a drift is not part of what apply writes; CloudTrail may learn it
-    // between plan and apply. Next runs are counted from the time each plan was made.
+    // between plan and apply. Next runs and backtests depend on when each plan was made.
     // The work is not saved: the fresh plan's is applied.
     let unattributed = |changes: &[Change]| -> Vec<Change> {
         changes
@@ -257,6 +262,8 @@ pub fn saved_plan_mismatch(saved: &Plan, fresh: &Plan) -> Option<String> {
                 changed_by: None,
                 // When a schedule runs next depends on when the plan was made.
                 next_runs: Vec::new(),
+                // So does the history a backtest replays.
+                backtest: None,
                 work: Work::default(),
                 ..c.clone()
             })
@@ -409,6 +416,7 @@ impl Change {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Work::default(),
         }
     }

@@ -77,6 +77,9 @@ fn target_section(out: &mut String, target: &str, changes: &[&Change]) {
         for line in next_runs_lines(c) {
             let _ = writeln!(out, "  - {}", code(&line));
         }
+        if let Some(line) = super::backtest::backtest_line(c) {
+            let _ = writeln!(out, "  - {}", code(&line));
+        }
     }
     out.push_str("\n</details>\n\n");
 }

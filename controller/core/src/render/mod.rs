@@ -3,6 +3,7 @@
 //! costs one function.
 
 pub mod audit;
+pub mod backtest;
 pub mod markdown;
 pub mod schedule;
 pub mod text;

@@ -31,6 +31,7 @@ fn change(
         report_only: false,
         changed_by: None,
         next_runs: Vec::new(),
+        backtest: None,
         work: Default::default(),
     }
 }

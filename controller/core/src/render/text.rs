@@ -66,6 +66,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
             for line in next_runs_lines(c) {
                 let _ = writeln!(out, "        # {line}");
             }
+            if let Some(line) = super::backtest::backtest_line(c) {
+                let _ = writeln!(out, "        # {line}");
+            }
         }
         out.push('\n');
     }

@@ -259,6 +259,7 @@ fn change(kind: Kind, name: &str, action: Action) -> Change {
         report_only: false,
         changed_by: None,
         next_runs: Vec::new(),
+        backtest: None,
         work: Default::default(),
     }
 }

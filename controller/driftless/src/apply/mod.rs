@@ -544,6 +544,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Default::default(),
         };
         assert_eq!(root_name(&c), "/app/web");
@@ -566,6 +567,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Default::default(),
         };
         assert_eq!(phase(&c(Kind::BackupVault, Action::Create)), 0);
@@ -597,6 +599,7 @@ mod tests {
             report_only: false,
             changed_by: None,
             next_runs: Vec::new(),
+            backtest: None,
             work: Default::default(),
         };
         let order = alarm::CompositeOrder::default();

@@ -30,6 +30,11 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes or conflicts, 0 when there are none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Replay each created or changed metric alarm on its metric's history (`14d`,
+    /// `36h`, `90m`; at most 14 days): how often it would have fired, with the desired
+    /// and with the live settings.
+    #[arg(long, value_name = "DURATION", value_parser = crate::backtest::parse_duration)]
+    pub backtest: Option<i64>,
 }
 
 pub async fn run(args: &PlanArgs) -> CliResult {
@@ -41,10 +46,14 @@ pub async fn run(args: &PlanArgs) -> CliResult {
     if std::io::stderr().is_terminal() {
         eprintln!("reading live state…");
     }
-    let planned = match plan_source(&args.source, &request).await {
+    let mut planned = match plan_source(&args.source, &request).await {
         Ok(p) => p,
         Err(e) => return engine_failure(e, args.output),
     };
+    if let Some(seconds) = args.backtest {
+        let now = crate::validate::now().timestamp();
+        crate::backtest::annotate(&mut planned, seconds, now).await;
+    }
     eprint!(
         "{}",
         crate::spec::diagnostic::render_lines(&planned.loaded.state.warnings)
