@@ -176,6 +176,7 @@ fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
             max_deletes: args.max_deletes,
             allow_empty: false,
             last_applied: Default::default(),
+            pending: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
             attribution: None,

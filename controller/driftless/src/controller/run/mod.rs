@@ -129,7 +129,7 @@ impl Reconciler {
     /// Writes history records (failed plans, invalid revisions), logging what could
     /// not be written.
     fn history(&self, records: &[ReconcileRecord]) {
-        log_history_errors(&crate::reconcile::record_history(
+        log_history_errors(&crate::reconcile::record_history_local(
             &self.options.state_dir,
             records,
         ));

@@ -54,14 +54,29 @@ impl Reconciler {
             || revision.loaded.state.config.suspend
             || self.shared.suspended.load(Ordering::SeqCst);
         self.hold_back(&mut planned, suspended);
+        let backend = crate::state::StateBackend::local(&self.options.state_dir);
         let options = ReconcileOptions {
-            state_dir: &self.options.state_dir,
+            state: &backend,
             apply: &self.options.apply,
             cancel: &self.cancel,
             save: SaveScope::Target(&target),
             started,
+            // The local backend until the controller takes `--state` (issue 26).
+            lock: crate::reconcile::LockOptions {
+                operation: "run",
+                lease: std::time::Duration::from_secs(
+                    crate::spec::state_backend::DEFAULT_LOCK_LEASE_SECS,
+                ),
+                timeout: std::time::Duration::ZERO,
+            },
         };
         let reconciled = reconcile(&planned, &mut state, &options).await;
+        if let Some(e) = reconciled.lock_error {
+            // Another writer holds the target: retried later, as a transient condition.
+            return self
+                .plan_failed(&target, rev, started, ErrorClass::Transient, e.to_string())
+                .await;
+        }
         if let Some(e) = &reconciled.save_error {
             tracing::warn!(error = %e, "the last-applied record was not saved");
         }
@@ -88,7 +103,8 @@ impl Reconciler {
     ) -> Result<Planned, (ErrorClass, String)> {
         let mut request = self.options.request.clone();
         request.targets = vec![target.to_string()];
-        request.last_applied = state.records.clone();
+        request.last_applied = state.for_plan();
+        request.pending = state.pending.clone();
         // Who made each drift, since driftless last wrote the resource (bounded as
         // `plan` is: a few CloudTrail lookups per target, never failing the plan).
         request.attribution = Some(crate::attribution::last_applied_times(
