@@ -173,7 +173,7 @@ fn two_applies_of_one_target_serialize_on_its_lock() {
     let (_, url) = state_bucket(&repo, "");
     let src = source(&repo);
     let first_folder = tempfile::tempdir().unwrap();
-    let mut first = driftless(&repo.account, first_folder.path())
+    let first = driftless(&repo.account, first_folder.path())
         .args([
             "apply",
             "--auto-approve",
