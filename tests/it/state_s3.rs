@@ -162,6 +162,27 @@ fn history_is_read_from_any_folder() {
         all["reconciles"]
     );
     assert_eq!(history(&["--target", "elsewhere"])["reconciles"], json!([]));
+    // `state list` and `state show` from there too.
+    let list = from_folder(
+        &repo,
+        elsewhere.path(),
+        &["state", "list", "--output", "json", "--state", &url],
+    )
+    .json();
+    let targets = list["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1, "{list}");
+    assert_eq!(targets[0]["target"], "default");
+    assert_eq!(targets[0]["records"], 2);
+    assert_eq!(targets[0]["lastApplied"], reconciles[0]["startedAt"]);
+    assert_eq!(targets[0]["lock"], Value::Null);
+    let show = from_folder(
+        &repo,
+        elsewhere.path(),
+        &["state", "show", "--target", "default", "--state", &url],
+    )
+    .json();
+    assert_eq!(show["records"].as_object().unwrap().len(), 2, "{show}");
+    assert_eq!(show["pending"], json!({}));
     // The local history of that folder is empty: it came from the bucket.
     let local = from_folder(&repo, elsewhere.path(), &["history", "--output", "json"]).json();
     assert_eq!(local["reconciles"], json!([]));

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{absolute_path, CliError, CliResult};
+use super::{absolute_path, CliError, CliResult, Output};
 use crate::aws::s3::StateBucket;
 use crate::aws::AwsOptions;
 use crate::spec::state_backend::{parse_s3_url, StateConfig, DEFAULT_LOCK_LEASE_SECS};
-use crate::state::{Backend, S3State, StateBackend};
+use crate::state::{format_rfc3339_utc, Backend, HistoryQuery, S3State, StateBackend};
 
 /// The backend chosen for a command, and the lease of the locks it takes.
 #[derive(Debug)]
@@ -93,6 +93,11 @@ pub struct StateArgs {
 
 #[derive(Subcommand)]
 pub enum StateCommand {
+    /// Every target with records: how many, its last apply, its lock holder.
+    List {
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// The last-applied records of a target, and who holds its lock.
     Show {
         #[arg(long)]
@@ -119,6 +124,7 @@ pub async fn run(args: &StateArgs) -> CliResult {
     .await?;
     let backend = &selected.backend;
     match &args.command {
+        StateCommand::List { output } => list(backend, *output).await,
         StateCommand::Show { target } => {
             let state = backend.load().await;
             if let Some(w) = &state.warning {
@@ -164,4 +170,68 @@ pub async fn run(args: &StateArgs) -> CliResult {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `state list`: `{"targets": [{"target", "records", "lastApplied", "lock"}]}` (cli.md),
+/// or one line per target.
+async fn list(backend: &StateBackend, output: Output) -> CliResult {
+    let state = backend.load().await;
+    if let Some(w) = &state.warning {
+        eprintln!("warning: {w}");
+    }
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for key in state.records.keys().chain(state.pending.keys()) {
+        if let Some((target, _)) = key.split_once('/') {
+            *counts.entry(target.to_string()).or_default() += 1;
+        }
+    }
+    let mut rows = Vec::new();
+    for (target, records) in counts {
+        let last = backend
+            .history(&HistoryQuery {
+                target: Some(target.clone()),
+                since_unix: None,
+                limit: Some(1),
+            })
+            .await?;
+        let lock = backend.lock_holder(&target).await?;
+        rows.push(serde_json::json!({
+            "target": target,
+            "records": records,
+            "lastApplied": last.first().map(|r| format_rfc3339_utc(r.started_at_unix)),
+            "lock": lock.map(|h| serde_json::json!({
+                "id": h.id,
+                "holder": format!("{} (pid {})", h.host, h.pid),
+                "operation": h.operation,
+                "since": format_rfc3339_utc(h.since),
+                "expires": format_rfc3339_utc(h.expires),
+            })),
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    if output == Output::Json {
+        writeln!(out, "{}", serde_json::json!({ "targets": rows }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        writeln!(out, "no records in {}", backend.describe())?;
+    }
+    for r in &rows {
+        let lock = match &r["lock"] {
+            serde_json::Value::Null => "unlocked".to_string(),
+            l => format!(
+                "locked by {} {} until {}",
+                l["operation"], l["holder"], l["expires"]
+            )
+            .replace('"', ""),
+        };
+        writeln!(
+            out,
+            "{}: {} records, last applied {}, {lock}",
+            r["target"].as_str().unwrap_or_default(),
+            r["records"],
+            r["lastApplied"].as_str().unwrap_or("never"),
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
