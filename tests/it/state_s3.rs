@@ -401,3 +401,47 @@ fn of_two_contenders_for_an_expired_lock_exactly_one_wins() {
         );
     }
 }
+
+#[test]
+fn a_controller_in_a_fresh_folder_uses_the_records_an_apply_made_elsewhere() {
+    let repo = Repo::new(&[("alarms.yaml", &alarms("ctl", 1))]);
+    let (_, url) = state_bucket(&repo, "ctl");
+    repo.apply(&["--state", &url]);
+    let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
+    rt().block_on(async {
+        put_cpu_alarm(&cw, "ctl-0")
+            .threshold(95.0)
+            .send()
+            .await
+            .unwrap()
+    });
+    // A controller pod on an empty volume, with the shared state.
+    let pod = tempfile::tempdir().unwrap();
+    let src = source(&repo);
+    let run = from_folder(
+        &repo,
+        pod.path(),
+        &[
+            "run",
+            "--once",
+            "--listen",
+            "127.0.0.1:0",
+            "--source",
+            &src,
+            "--state",
+            &url,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // Its reconcile is in the shared history: the drift found and corrected.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let history = from_folder(
+        &repo,
+        elsewhere.path(),
+        &["history", "--output", "json", "--state", &url],
+    )
+    .json();
+    let newest = &history["reconciles"][0];
+    assert_eq!(newest["driftFound"], 1, "{history}");
+    assert_eq!(newest["driftCorrected"], 1, "{history}");
+}

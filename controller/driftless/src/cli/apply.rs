@@ -54,7 +54,7 @@ pub enum RetryMode {
 }
 
 /// `0s` or a duration like 30s, 5m (`run`'s durations, zero allowed).
-fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
     match text.trim() {
         "0" | "0s" => Ok(std::time::Duration::ZERO),
         other => super::run::parse_duration(other),

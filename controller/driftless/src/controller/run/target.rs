@@ -40,7 +40,7 @@ impl Reconciler {
             .entry(target.clone())
             .or_default()
             .start(rev, unix(started));
-        let mut state = LastApplied::load(&self.options.state_dir);
+        let mut state = crate::state::Backend::load(self.options.state.as_ref()).await;
         if let Some(w) = &state.warning {
             tracing::warn!(warning = %w, "the state store");
         }
@@ -54,20 +54,16 @@ impl Reconciler {
             || revision.loaded.state.config.suspend
             || self.shared.suspended.load(Ordering::SeqCst);
         self.hold_back(&mut planned, suspended);
-        let backend = crate::state::StateBackend::local(&self.options.state_dir);
         let options = ReconcileOptions {
-            state: &backend,
+            state: &self.options.state,
             apply: &self.options.apply,
             cancel: &self.cancel,
             save: SaveScope::Target(&target),
             started,
-            // The local backend until the controller takes `--state` (issue 26).
             lock: crate::reconcile::LockOptions {
                 operation: "run",
-                lease: std::time::Duration::from_secs(
-                    crate::spec::state_backend::DEFAULT_LOCK_LEASE_SECS,
-                ),
-                timeout: std::time::Duration::ZERO,
+                lease: self.options.lock_lease,
+                timeout: self.options.lock_timeout,
             },
         };
         let reconciled = reconcile(&planned, &mut state, &options).await;
