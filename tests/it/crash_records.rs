@@ -41,14 +41,16 @@ spec:
         .join("---\n")
 }
 
-/// Starts `apply` and kills it (SIGKILL) once the emulator has served `writes`
-/// `PutMetricAlarm` calls in the repository's account; whether it was still running.
-fn kill_after_writes(repo: &Repo, writes: u64) -> bool {
+/// Starts `apply` (with `state`: extra flags naming the backend) and kills it
+/// (SIGKILL) once the emulator has served `writes` `PutMetricAlarm` calls in the
+/// repository's account; whether it was still running.
+fn kill_after_writes(repo: &Repo, writes: u64, state: &[&str]) -> bool {
     let mut child = driftless(&repo.account, repo.state.path())
         .args(["apply", "--auto-approve", "--source"])
         .arg(repo.dir.path())
         .arg("--state-dir")
         .arg(repo.state.path())
+        .args(state)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -88,13 +90,27 @@ fn live_alarms(repo: &Repo) -> Vec<String> {
 
 #[test]
 fn an_alarm_a_killed_apply_wrote_then_changed_by_hand_is_drift() {
-    let mut rng = Rng::new(20_261_206);
+    trials(20_261_206, None);
+}
+
+/// The same on the S3 backend: the records written ahead are in the bucket, and the
+/// plan reads them from a fresh folder.
+#[test]
+fn an_alarm_a_killed_apply_wrote_then_changed_by_hand_is_drift_with_the_s3_backend() {
+    trials(20_261_207, Some("wal"));
+}
+
+/// Six trials; with `s3_prefix`, the state lives in a bucket of each trial's account.
+fn trials(seed: u64, s3_prefix: Option<&str>) {
+    let mut rng = Rng::new(seed);
     let mut mid_write = 0;
     for trial in 0..6 {
         let prefix = format!("wal{trial}");
         let repo = Repo::new(&[("alarms.yaml", &alarms(&prefix))]);
+        let url = s3_prefix.map(|p| crate::state_s3::state_bucket(&repo, p).1);
+        let state: Vec<&str> = url.iter().flat_map(|u| ["--state", u.as_str()]).collect();
         let kill_at = 1 + rng.below(ALARMS - 2);
-        let was_running = kill_after_writes(&repo, kill_at);
+        let was_running = kill_after_writes(&repo, kill_at, &state);
         let written = live_alarms(&repo);
         assert!(!written.is_empty(), "trial {trial}: nothing was written");
         if was_running && (written.len() as u64) < ALARMS {
@@ -110,7 +126,24 @@ fn an_alarm_a_killed_apply_wrote_then_changed_by_hand_is_drift() {
                 .await
                 .unwrap()
         });
-        let plan = repo.plan();
+        let plan = match &url {
+            // From a fresh folder: the records come from the bucket alone.
+            Some(_) => {
+                let fresh = tempfile::tempdir().unwrap();
+                let mut args = vec!["plan", "--output", "json"];
+                args.extend(&state);
+                let src = repo.dir.path().to_string_lossy().into_owned();
+                args.extend(["--source", src.as_str()]);
+                let out = driftless(&repo.account, fresh.path())
+                    .args(&args)
+                    .arg("--state-dir")
+                    .arg(fresh.path())
+                    .output()
+                    .unwrap();
+                crate::support::Run::from_output(&out)
+            }
+            None => repo.plan(),
+        };
         let v = plan.json();
         let change = v["changes"]
             .as_array()

@@ -46,7 +46,7 @@ fn s3_client(repo: &Repo) -> aws_sdk_s3::Client {
 
 /// A bucket of the repository's account (bucket names are global: one per account);
 /// the state URL under `prefix`.
-fn state_bucket(repo: &Repo, prefix: &str) -> (String, String) {
+pub(crate) fn state_bucket(repo: &Repo, prefix: &str) -> (String, String) {
     let bucket = format!("state-{}", repo.account.account_id);
     let s3 = s3_client(repo);
     let region = repo.account.region.clone();
