@@ -445,3 +445,48 @@ fn a_controller_in_a_fresh_folder_uses_the_records_an_apply_made_elsewhere() {
     assert_eq!(newest["driftFound"], 1, "{history}");
     assert_eq!(newest["driftCorrected"], 1, "{history}");
 }
+
+#[test]
+fn migrate_copies_local_records_and_history_once() {
+    let repo = Repo::new(&[("alarms.yaml", &alarms("mig", 2))]);
+    let (_, url) = state_bucket(&repo, "moved");
+    repo.apply(&[]);
+    let cw = aws_sdk_cloudwatch::Client::new(&repo.sdk());
+    rt().block_on(async {
+        put_cpu_alarm(&cw, "mig-1")
+            .threshold(95.0)
+            .send()
+            .await
+            .unwrap()
+    });
+    for _ in 0..2 {
+        let run = repo.run_raw(&["state", "migrate", "--to", &url]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    let src = source(&repo);
+    let plan = from_folder(
+        &repo,
+        fresh.path(),
+        &[
+            "plan", "--output", "json", "--source", &src, "--state", &url,
+        ],
+    )
+    .json();
+    assert_eq!(plan["changes"][0]["name"], "mig-1", "{plan}");
+    assert_eq!(plan["changes"][0]["drift"], true, "{plan}");
+    let history = from_folder(
+        &repo,
+        fresh.path(),
+        &["history", "--output", "json", "--state", &url],
+    )
+    .json();
+    assert_eq!(
+        history["reconciles"].as_array().unwrap().len(),
+        1,
+        "{history}"
+    );
+    // The local state is still there.
+    let local = repo.run_raw(&["history", "--output", "json"]).json();
+    assert_eq!(local["reconciles"].as_array().unwrap().len(), 1);
+}

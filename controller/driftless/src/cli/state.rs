@@ -103,6 +103,13 @@ pub enum StateCommand {
         #[arg(long)]
         target: String,
     },
+    /// Copy the local records (--state-dir) and history to an S3 backend; the local
+    /// ones stay until deleted. Running it again copies nothing twice.
+    Migrate {
+        /// s3://BUCKET/PREFIX
+        #[arg(long)]
+        to: String,
+    },
     /// Remove a target's lock by hand (its holder died and you will not wait for
     /// its lease to run out).
     Unlock {
@@ -115,6 +122,9 @@ pub enum StateCommand {
 }
 
 pub async fn run(args: &StateArgs) -> CliResult {
+    if let StateCommand::Migrate { to } = &args.command {
+        return migrate(args, to).await;
+    }
     let selected = select(
         args.state.as_deref(),
         &args.state_dir,
@@ -125,6 +135,7 @@ pub async fn run(args: &StateArgs) -> CliResult {
     let backend = &selected.backend;
     match &args.command {
         StateCommand::List { output } => list(backend, *output).await,
+        StateCommand::Migrate { .. } => unreachable!("handled above"),
         StateCommand::Show { target } => {
             let state = backend.load().await;
             if let Some(w) = &state.warning {
@@ -233,5 +244,58 @@ async fn list(backend: &StateBackend, output: Output) -> CliResult {
             r["lastApplied"].as_str().unwrap_or("never"),
         )?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `state migrate --to s3://…`: the local records, pending values and history, copied.
+async fn migrate(args: &StateArgs, to: &str) -> CliResult {
+    let selected = select(
+        Some(to),
+        &args.state_dir,
+        args.endpoint_url.as_deref(),
+        None,
+    )
+    .await?;
+    let StateBackend::S3(s3) = &selected.backend else {
+        eprintln!("error: --to {to}: migrate copies the local state to S3\n  hint: name the destination as s3://BUCKET/PREFIX");
+        return Ok(ExitCode::from(1));
+    };
+    let local = crate::state::LastApplied::load(&args.state_dir);
+    if let Some(w) = &local.warning {
+        eprintln!("warning: {w}");
+    }
+    let of = |m: &std::collections::BTreeMap<String, serde_json::Value>, t: &str| {
+        let prefix = format!("{t}/");
+        m.iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let targets: std::collections::BTreeSet<&str> = local
+        .records
+        .keys()
+        .chain(local.pending.keys())
+        .filter_map(|k| k.split_once('/').map(|(t, _)| t))
+        .collect();
+    for target in &targets {
+        s3.import_records(
+            target,
+            &of(&local.records, target),
+            &of(&local.pending, target),
+        )
+        .await?;
+    }
+    let history = crate::state::Store::open(&args.state_dir)?.history(&HistoryQuery::default())?;
+    let mut copied = 0;
+    for record in &history {
+        copied += usize::from(s3.import_reconcile(record).await?);
+    }
+    println!(
+        "copied the records of {} target(s) and {copied} of {} reconciles to {}; the local state in {} stays until you delete it",
+        targets.len(),
+        history.len(),
+        s3.location(),
+        args.state_dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

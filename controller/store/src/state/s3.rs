@@ -213,27 +213,61 @@ impl S3State {
     }
 
     pub async fn record_reconcile(&self, record: &ReconcileRecord) -> Result<(), StateError> {
-        let holder = Holder::this_process("history", 0);
+        let unique = Holder::this_process("history", 0).id;
+        if self.put_history(record, &unique).await? {
+            Ok(())
+        } else {
+            Err(StateError::Remote {
+                location: self.location(),
+                message: format!("a history object named {unique} exists already"),
+                hint: "apply again".into(),
+            })
+        }
+    }
+
+    /// Writes one history object named by `unique` unless one of that name exists;
+    /// whether it was written.
+    async fn put_history(
+        &self,
+        record: &ReconcileRecord,
+        unique: &str,
+    ) -> Result<bool, StateError> {
         let key = self.key(&format!(
-            "history/{}/{:012}-{}.json",
+            "history/{}/{:012}-{unique}.json",
             record.target,
             record.started_at_unix.max(0),
-            holder.id
         ));
         let mut record = record.clone();
         record.id = None;
         let body = serde_json::to_vec(&record).unwrap_or_default();
-        match self
+        let written = self
             .bucket
             .put(&key, body, &Condition::Absent)
             .await
-            .map_err(|e| self.err(e))?
-        {
-            Written::Done(_) => Ok(()),
-            Written::Lost => {
-                Err(self.corrupt(&key, "a history object of that name exists already"))
-            }
-        }
+            .map_err(|e| self.err(e))?;
+        Ok(matches!(written, Written::Done(_)))
+    }
+
+    /// `state migrate`: merges a local store's records and pending values of `target`
+    /// into the bucket's (the local ones win for keys both have).
+    pub async fn import_records(
+        &self,
+        target: &str,
+        records: &BTreeMap<String, J>,
+        pending: &BTreeMap<String, J>,
+    ) -> Result<(), StateError> {
+        self.update(target, |doc| {
+            doc.records.extend(records.clone());
+            doc.pending.extend(pending.clone());
+        })
+        .await
+    }
+
+    /// `state migrate`: copies a local reconcile, named by its local id, so running
+    /// the migration again copies nothing twice; whether it was new.
+    pub async fn import_reconcile(&self, record: &ReconcileRecord) -> Result<bool, StateError> {
+        let unique = format!("local{}", record.id.unwrap_or_default());
+        self.put_history(record, &unique).await
     }
 
     pub async fn history(&self, query: &HistoryQuery) -> Result<Vec<ReconcileRecord>, StateError> {
