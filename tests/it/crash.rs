@@ -10,9 +10,10 @@
 //! aside as corrupt, the first revision's reconcile still there, every finished
 //! command's reconcile recorded, the newest a success).
 //!
-//! A few trials run in `make test`; `tests/soak/crash.sh` runs the ignored
-//! [`crash_soak`] with `DRIFTLESS_CRASH_TRIALS` (default 50) and
-//! `DRIFTLESS_CRASH_SEED`.
+//! A few trials run in `make test`, two of them with the state in the emulator's S3
+//! (`--state s3://…`); `tests/soak/crash.sh` runs the ignored [`crash_soak`] with
+//! `DRIFTLESS_CRASH_TRIALS` (default 50), `DRIFTLESS_CRASH_SEED` and
+//! `DRIFTLESS_CRASH_STATE=s3` for the S3 backend.
 
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -65,6 +66,8 @@ struct Trial<'e> {
     expected: gen::Expected,
     /// The files written after the prelude (every kind but alarms).
     rest: gen::Generated,
+    /// `--state s3://…` when the trial keeps its state in the emulator's S3.
+    state_flags: Vec<String>,
 }
 
 /// When a process is killed.
@@ -137,8 +140,13 @@ pub struct Tally {
 }
 
 impl<'e> Trial<'e> {
-    fn new(emulator: &'e Emulator, n: usize) -> Trial<'e> {
+    fn new(emulator: &'e Emulator, n: usize, s3: bool) -> Trial<'e> {
         let account = TestAccount::new();
+        let state_flags = if s3 {
+            vec!["--state".to_string(), s3_state(emulator, &account)]
+        } else {
+            Vec::new()
+        };
         let generated = gen::repository(&format!("crash{n}"), Sizes::small(), &account.region);
         let (first, rest) = generated
             .files
@@ -154,6 +162,7 @@ impl<'e> Trial<'e> {
                 files: rest,
                 expected: gen::Expected::default(),
             },
+            state_flags,
         };
         let first = gen::Generated {
             files: first,
@@ -207,7 +216,8 @@ impl<'e> Trial<'e> {
         c.arg("--source")
             .arg(self.dir.path())
             .arg("--state-dir")
-            .arg(self.state.path());
+            .arg(self.state.path())
+            .args(&self.state_flags);
         c
     }
 
@@ -263,7 +273,8 @@ impl<'e> Trial<'e> {
         c.args(["plan", "--detailed-exitcode", "--source"])
             .arg(self.dir.path())
             .arg("--state-dir")
-            .arg(self.state.path());
+            .arg(self.state.path())
+            .args(&self.state_flags);
         c.output().unwrap().status.code().unwrap_or(-1)
     }
 
@@ -281,6 +292,7 @@ impl<'e> Trial<'e> {
         )
         .args(["history", "--output", "json", "--state-dir"])
         .arg(self.state.path())
+        .args(&self.state_flags)
         .output()
         .unwrap();
         if !out.status.success() {
@@ -334,16 +346,18 @@ fn corrupt_files(state: &Path) -> Option<String> {
 
 /// One trial: kill once or twice at random points within `window`, restart until
 /// the command succeeds, check everything. Adds its figures to `tally`.
+#[allow(clippy::too_many_arguments)]
 fn trial(
     emulator: &Emulator,
     n: usize,
+    s3: bool,
     mode: Mode,
     window: Window,
     rng: &mut Rng,
     tally: &mut Tally,
     rt: &tokio::runtime::Runtime,
 ) {
-    let t = Trial::new(emulator, n);
+    let t = Trial::new(emulator, n, s3);
     let prior = t.prelude(mode);
     let started = Instant::now();
     tally.trials += 1;
@@ -446,7 +460,7 @@ fn check(
 /// How long an uninterrupted apply of a [`Sizes::small`] repository takes here and
 /// how many writes it makes: the window the kill points are drawn from.
 fn calibrate(emulator: &Emulator) -> Window {
-    let t = Trial::new(emulator, 0);
+    let t = Trial::new(emulator, 0, false);
     t.prelude(Mode::Apply);
     let before = writes(&emulator.calls_of(&t.account.account_id));
     let started = Instant::now();
@@ -458,8 +472,34 @@ fn calibrate(emulator: &Emulator) -> Window {
     }
 }
 
-/// `trials` trials, alternating apply and run; panics with every failure.
-pub fn crash_trials(trials: usize, seed: u64) -> Tally {
+/// A bucket of `account` on `emulator` (bucket names are global: one per account);
+/// the state URL.
+fn s3_state(emulator: &Emulator, account: &TestAccount) -> String {
+    let bucket = format!("crash-{}", account.account_id);
+    let config = emulator.sdk_config(&account.account_id, &account.region);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let region = account.region.clone();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut req = s3.create_bucket().bucket(&bucket);
+        if region != "us-east-1" {
+            req = req.create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(region.as_str().into())
+                    .build(),
+            );
+        }
+        req.send().await.unwrap();
+    });
+    format!("s3://{bucket}/crash")
+}
+
+/// `trials` trials, alternating apply and run (state in the emulator's S3 with
+/// `s3`); panics with every failure.
+pub fn crash_trials(trials: usize, seed: u64, s3: bool) -> Tally {
     let emulator = Emulator::private();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let window = calibrate(&emulator);
@@ -468,12 +508,13 @@ pub fn crash_trials(trials: usize, seed: u64) -> Tally {
     let started = Instant::now();
     for n in 1..=trials {
         let mode = if n % 2 == 1 { Mode::Apply } else { Mode::Run };
-        trial(&emulator, n, mode, window, &mut rng, &mut tally, &rt);
+        trial(&emulator, n, s3, mode, window, &mut rng, &mut tally, &rt);
     }
     println!(
-        "crash: {} trials (seed {seed}, kill window {} ms or {} writes, {} resources each): {} converged, \
+        "crash{}: {} trials (seed {seed}, kill window {} ms or {} writes, {} resources each): {} converged, \
          {} kills ({} in the middle of the writes, {} after the process had finished), {} restarts, {} duplicates, {} orphans, \
          history intact in {} ({} interrupted revisions without a reconcile of their own); {:.1} s",
+        if s3 { " (S3 state)" } else { "" },
         tally.trials,
         window.duration.as_millis(),
         window.writes,
@@ -496,7 +537,12 @@ pub fn crash_trials(trials: usize, seed: u64) -> Tally {
 
 #[test]
 fn killed_applies_and_controllers_restart_and_converge_without_duplicates_or_orphans() {
-    crash_trials(4, 20261201);
+    crash_trials(4, 20261201, false);
+}
+
+#[test]
+fn with_the_s3_backend_killed_applies_and_controllers_restart_and_converge() {
+    crash_trials(2, 20261206, true);
 }
 
 #[test]
@@ -514,5 +560,6 @@ fn crash_soak() {
     crash_trials(
         env("DRIFTLESS_CRASH_TRIALS", 50) as usize,
         env("DRIFTLESS_CRASH_SEED", 1),
+        std::env::var("DRIFTLESS_CRASH_STATE").is_ok_and(|v| v == "s3"),
     );
 }

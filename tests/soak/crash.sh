@@ -5,12 +5,14 @@
 # private emulator, then a restart until the command succeeds. Prints trials,
 # convergences, kills (how many landed in the middle of the writes), restarts,
 # duplicates, orphans and intact histories; exits non-zero if any trial failed.
-#   tests/soak/crash.sh [TRIALS] [SEED]
+# STATE `s3` keeps the state in the emulator's S3 (`--state s3://…`), default local.
+#   tests/soak/crash.sh [TRIALS] [SEED] [STATE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 trials=${1:-50}
 seed=${2:-1}
+state=${3:-local}
 tests/emulator/run --setup-only
-DRIFTLESS_CRASH_TRIALS=$trials DRIFTLESS_CRASH_SEED=$seed \
+DRIFTLESS_CRASH_TRIALS=$trials DRIFTLESS_CRASH_SEED=$seed DRIFTLESS_CRASH_STATE=$state \
   cargo test --test it crash::crash_soak -- --ignored --exact --nocapture

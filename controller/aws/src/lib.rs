@@ -10,6 +10,7 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod logs;
 pub mod pace;
+pub mod s3;
 pub mod sns;
 pub mod ssm;
 pub mod sts;

@@ -229,6 +229,10 @@ calls! {
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];
+    "s3" "GetObject" Read Any &[];
+    "s3" "ListObjectsV2" Read Any &[];
+    "s3" "PutObject" Write Any &[];
+    "s3" "DeleteObject" Write Any &[];
 }
 
 /// The call table entry of an operation, if driftless makes it.
@@ -299,6 +303,7 @@ pub fn policy(state: &DesiredState, read_only: bool) -> Value {
             ));
         }
     }
+    statements.extend(state_statements(state, read_only));
     let roles: BTreeSet<&str> = state
         .config
         .targets
@@ -329,7 +334,11 @@ fn call_statements(
         let needed = if c.kinds.is_empty() {
             // GetResources serves every kind; Publish is the notifications' (below);
             // GetCallerIdentity needs no permission.
-            c.service != "sns" && c.service != "sts" && !(kinds.is_empty() && audited.is_empty())
+            // The S3 state backend's calls are on its bucket alone (`state_statements`).
+            c.service != "sns"
+                && c.service != "sts"
+                && c.service != "s3"
+                && !(kinds.is_empty() && audited.is_empty())
         } else {
             c.kinds.iter().any(|k| kinds.contains(k))
                 || (c.access == Access::Read && c.kinds.iter().any(|k| audited.contains(k)))
@@ -568,6 +577,47 @@ fn statement(
         s["Condition"] = c;
     }
     s
+}
+
+/// The S3 state backend's permissions (driftless.yaml `state.s3`), on exactly its
+/// bucket and prefix: list the prefix, read its objects, and (unless read-only: plan
+/// never writes state) write and delete them (records, history, locks). SAR,
+/// `…/list_amazons3.html`: ListObjectsV2 is authorised as `s3:ListBucket` on the
+/// bucket, narrowed by `s3:prefix`.
+fn state_statements(state: &DesiredState, read_only: bool) -> Vec<Value> {
+    let Some(s3) = state.config.state.as_ref().and_then(|s| s.s3.as_ref()) else {
+        return Vec::new();
+    };
+    let partition = s3
+        .role_arn
+        .as_deref()
+        .and_then(|r| crate::spec::rules::parse_arn(r).ok())
+        .map_or("aws", |a| a.partition);
+    let prefix = s3.prefix.as_deref().unwrap_or_default().trim_matches('/');
+    let under = if prefix.is_empty() {
+        "*".to_string()
+    } else {
+        format!("{prefix}/*")
+    };
+    let bucket = format!("arn:{partition}:s3:::{}", s3.bucket);
+    let mut objects = vec!["s3:GetObject".to_string()];
+    if !read_only {
+        objects.extend(["s3:PutObject".to_string(), "s3:DeleteObject".to_string()]);
+    }
+    vec![
+        statement(
+            "StateList",
+            &["s3:ListBucket".into()],
+            vec![bucket.clone()],
+            Some(json!({"StringLike": {"s3:prefix": [under.clone()]}})),
+        ),
+        statement(
+            "StateObjects",
+            &objects,
+            vec![format!("{bucket}/{under}")],
+            None,
+        ),
+    ]
 }
 
 /// `resourcegroupstaggingapi` → `Tagging`, `cloudwatch` → `CloudWatch`.

@@ -35,6 +35,9 @@ pub struct PlanRequest {
     pub allow_empty: bool,
     /// What driftless last applied (from the state store), for drift detection.
     pub last_applied: BTreeMap<String, serde_json::Value>,
+    /// Values written ahead by an apply that never confirmed them (it was killed): a
+    /// second candidate for drift (`PlanOptions::pending`).
+    pub pending: BTreeMap<String, serde_json::Value>,
     /// Clients kept between plans (the controller); `None`: built for this plan.
     pub clients: Option<Arc<ClientCache>>,
     /// Look up who made each drift in CloudTrail (`crate::attribution`): `Some` with
@@ -146,6 +149,7 @@ pub async fn plan_loaded(
             .unwrap_or(DEFAULT_MAX_DELETES),
         allow_empty: request.allow_empty,
         last_applied: request.last_applied.clone(),
+        pending: request.pending.clone(),
     };
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();

@@ -47,6 +47,8 @@ enum Command {
     Apply(cli::apply::ApplyArgs),
     /// What was applied: reconciles, changes, drift and errors, newest first.
     History(cli::history::HistoryArgs),
+    /// The state backend's records and locks: show a target's, unlock one by hand.
+    State(cli::state::StateArgs),
     /// The controller: fetch the source, reconcile every target, correct drift, repeat.
     Run(cli::run::RunArgs),
     /// Print the least-privilege IAM policy (JSON) for the kinds the repository uses.
@@ -106,7 +108,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let async_runtime = || tokio::runtime::Runtime::new().context("starting the async runtime");
     let code = match &cli.command {
         Command::Validate(args) => cli::validate::run(args)?,
-        Command::History(args) => cli::history::run(args)?,
+        Command::History(args) => async_runtime()?.block_on(cli::history::run(args))?,
+        Command::State(args) => async_runtime()?.block_on(cli::state::run(args))?,
         Command::Plan(args) => async_runtime()?.block_on(cli::plan::run(args))?,
         Command::Apply(args) => async_runtime()?.block_on(cli::apply::run(args))?,
         Command::IamPolicy(args) => async_runtime()?.block_on(cli::iam_policy::run(args))?,

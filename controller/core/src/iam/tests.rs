@@ -64,7 +64,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
     let allowed = allowed_actions(&policy);
     for c in CALLS
         .iter()
-        .filter(|c| c.service != "sns" && c.service != "sts")
+        .filter(|c| c.service != "sns" && c.service != "sts" && c.service != "s3")
     {
         assert!(allowed.contains(&c.action()), "{} missing", c.action());
     }
@@ -98,7 +98,11 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
 fn read_only_grants_every_read_and_no_write() {
     let policy = policy(&quickstart(&[]), true);
     let allowed = allowed_actions(&policy);
-    for c in CALLS.iter().filter(|c| c.service != "sts") {
+    // The S3 state backend's calls are granted with `state.s3` only (its own test).
+    for c in CALLS
+        .iter()
+        .filter(|c| c.service != "sts" && c.service != "s3")
+    {
         let granted = allowed.contains(&c.action());
         match c.access {
             Access::Read => assert!(granted, "{} missing", c.action()),
@@ -272,4 +276,38 @@ fn roles_in_accounts_only_sts_knows_are_granted_in_any_account() {
             "arn:aws:iam::111111111111:role/backup"
         ])
     );
+}
+
+#[test]
+fn the_s3_state_backend_is_granted_its_bucket_and_prefix_only() {
+    let state = quickstart(&[(
+        "driftless.yaml",
+        "state:\n  s3: {bucket: acme-driftless-state, prefix: ops/}\n",
+    )]);
+    let p = policy(&state, false);
+    let list = statement(&p, "StateList").expect("a StateList statement");
+    assert_eq!(list["Action"], json!(["s3:ListBucket"]));
+    assert_eq!(list["Resource"], "arn:aws:s3:::acme-driftless-state");
+    assert_eq!(
+        list["Condition"]["StringLike"]["s3:prefix"],
+        json!(["ops/*"])
+    );
+    let objects = statement(&p, "StateObjects").expect("a StateObjects statement");
+    assert_eq!(
+        objects["Action"],
+        json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+    );
+    assert_eq!(
+        objects["Resource"],
+        "arn:aws:s3:::acme-driftless-state/ops/*"
+    );
+    // Plan never writes the state.
+    let read = policy(&state, true);
+    assert_eq!(
+        statement(&read, "StateObjects").unwrap()["Action"],
+        json!(["s3:GetObject"])
+    );
+    // Without `state.s3`, no S3 permission at all.
+    let local = policy(&quickstart(&[]), false);
+    assert!(!allowed_actions(&local).iter().any(|a| a.starts_with("s3:")));
 }

@@ -301,6 +301,10 @@ pub struct PlanOptions {
     /// The normalised desired value driftless last applied, by [`record_key`]. A live
     /// value that differs from it was changed outside git: the change is `drift`.
     pub last_applied: BTreeMap<String, J>,
+    /// Values an apply recorded ahead of writing them and never confirmed (it was
+    /// killed): the write may or may not have happened, so the read decides. A live
+    /// value equal to either the record or the pending value is not drift.
+    pub pending: BTreeMap<String, J>,
 }
 
 /// The key of a resource or sub-resource in the last-applied record.
@@ -312,13 +316,19 @@ pub fn record_key(target: &str, kind: Kind, name: &str) -> String {
 /// record is the desired value as written; fields it left to the server ("don't
 /// care", [`dont_care`]) take the live value, as in the plan itself, so a
 /// server-chosen value is never drift.
+///
+/// A value written ahead and never confirmed ([`PlanOptions::pending`]) is a second
+/// candidate: the live value is drift only when it matches neither.
 fn drifted(options: &PlanOptions, target: &str, kind: Kind, name: &str, live: &J) -> bool {
-    options
-        .last_applied
-        .get(&record_key(target, kind, name))
-        .is_some_and(|recorded| {
+    let key = record_key(target, kind, name);
+    let candidates: Vec<&J> = [options.last_applied.get(&key), options.pending.get(&key)]
+        .into_iter()
+        .flatten()
+        .collect();
+    !candidates.is_empty()
+        && candidates.iter().all(|recorded| {
             let mut recorded = Normalised {
-                main: recorded.clone(),
+                main: (*recorded).clone(),
                 subs: BTreeMap::new(),
             };
             let live_n = Normalised {

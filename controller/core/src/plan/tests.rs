@@ -23,6 +23,7 @@ fn options() -> PlanOptions {
         max_deletes: 10,
         allow_empty: false,
         last_applied: BTreeMap::new(),
+        pending: BTreeMap::new(),
     }
 }
 
@@ -572,6 +573,46 @@ fn a_live_value_that_differs_from_the_last_applied_one_is_drift() {
     // The same difference without a record is a change from git, not drift.
     let p = plan(&state, &live, &options());
     assert!(!p.changes[0].drift);
+}
+
+#[test]
+fn a_value_written_ahead_and_never_confirmed_is_a_second_candidate_for_drift() {
+    let state = desired(EVERY_KIND);
+    let applied = live_of(&state);
+    let group = &applied.log_groups[0];
+    let key = record_key("default", Kind::LogGroup, &group.name);
+    // An apply was about to set retention 30 over a recorded 14, and was killed.
+    let mut recorded = options();
+    let mut old = normalise_desired(
+        state
+            .resources
+            .iter()
+            .find(|r| r.name() == group.name)
+            .unwrap(),
+        "driftless",
+        None,
+    )
+    .main;
+    let mut intended = old.clone();
+    old["retentionInDays"] = serde_json::json!(14);
+    intended["retentionInDays"] = serde_json::json!(30);
+    recorded.last_applied.insert(key.clone(), old);
+    recorded.pending.insert(key.clone(), intended);
+    let with = |days: u32, recorded: &PlanOptions| {
+        let mut live = applied.clone();
+        live.log_groups[0].spec.retention_in_days = Some(Retention::Days(days));
+        plan(&state, &live, recorded)
+    };
+    // The write happened (30) or did not (14): either way not drift.
+    assert!(with(30, &recorded).changes.iter().all(|c| !c.drift));
+    assert!(with(14, &recorded).changes.iter().all(|c| !c.drift));
+    // Neither: changed by hand after the crash.
+    let p = with(60, &recorded);
+    assert!(p.changes.iter().any(|c| c.drift), "{:#?}", p.changes);
+    // A crashed create: only the pending value, and a hand change to it is drift.
+    recorded.last_applied.clear();
+    let p = with(60, &recorded);
+    assert!(p.changes.iter().any(|c| c.drift), "{:#?}", p.changes);
 }
 
 #[test]

@@ -52,6 +52,11 @@ pub struct DriftlessConfig {
     /// live resource.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardrails: Vec<crate::spec::guardrail::Guardrail>,
+    /// Where driftless keeps its state (last-applied records, history, locks):
+    /// `local` under `--state-dir` (default) or an S3 bucket and prefix shared by
+    /// every machine that applies the repository. `--state` / `DRIFTLESS_STATE` win.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::spec::state_backend::StateConfig>,
 }
 
 /// One account and region.
@@ -435,6 +440,9 @@ impl DriftlessConfig {
             notifications.check(cx, &self.target_names());
         }
         crate::spec::guardrail::check_config(cx, &self.guardrails);
+        if let Some(state) = &self.state {
+            state.check(cx);
+        }
     }
 }
 

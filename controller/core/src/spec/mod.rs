@@ -24,6 +24,7 @@ pub mod metric_filter;
 pub mod patch_baseline;
 pub mod rules;
 pub mod schema;
+pub mod state_backend;
 pub mod vars;
 pub mod yaml;
 

@@ -23,8 +23,12 @@
 //! - **Failures** are per unit: one failed change does not stop independent ones.
 //!   Cancellation (Ctrl-C, SIGTERM) stops new units from starting; calls in flight
 //!   finish.
-//! - **Record.** After each successful change the normalised desired value is recorded
-//!   (`state::LastApplied`), which later plans use to mark drift.
+//! - **Records before writes.** Before a unit's first call its records are written
+//!   ahead to the state backend (`Backend::intend`: the value about to be written);
+//!   after its last, they are confirmed (`Backend::confirm`: the normalised desired
+//!   value becomes the last-applied record, which later plans use to mark drift). A
+//!   unit whose record cannot be written ahead is not written. See
+//!   docs/design/state.md.
 
 mod alarm;
 mod backup;
@@ -47,6 +51,7 @@ use crate::plan::work::Calls;
 use crate::plan::{self, Action, Change};
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{Kind, Resource};
+use crate::state::{Backend, StateBackend, StateError};
 
 /// Units applied at the same time, per target and AWS service.
 pub const MAX_CONCURRENT_UNITS: usize = 8;
@@ -99,6 +104,9 @@ pub struct Outcome {
 #[derive(Debug, Default)]
 pub struct ApplyReport {
     pub outcomes: Vec<Outcome>,
+    /// Confirmations the state backend refused: their records stay pending (written
+    /// ahead), which the next plan resolves by what it reads.
+    pub state_errors: Vec<StateError>,
 }
 
 impl ApplyReport {
@@ -153,6 +161,9 @@ pub(crate) struct Unit<'a> {
     pub revision: &'a str,
     pub options: &'a ApplyOptions,
     record: &'a Mutex<BTreeMap<String, J>>,
+    /// Where records are written ahead and confirmed (`None`: in memory only).
+    state: Option<&'a StateBackend>,
+    state_errors: &'a Mutex<Vec<StateError>>,
 }
 
 impl<'a> Unit<'a> {
@@ -207,22 +218,128 @@ impl<'a> Unit<'a> {
         )
     }
 
-    /// Records the normalised desired value of the resource and its sub-resources.
-    pub fn record_desired(&self) {
+    /// The records of the resource and its sub-resources once the unit is written:
+    /// the normalised desired values.
+    fn desired_records(&self) -> BTreeMap<String, J> {
         let Some(resource) = self.resource else {
-            return;
+            return BTreeMap::new();
         };
         let n = plan::normalise_desired(resource, self.instance, None);
-        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        record.insert(plan::record_key(self.target, self.kind, self.name), n.main);
-        let prefix = plan::record_key(self.target, self.kind, &format!("{}/", self.name));
-        remove_prefixed(&mut record, &prefix);
+        let mut out = BTreeMap::from([(self.key(), n.main)]);
         for (sub, value) in n.subs {
-            record.insert(
+            out.insert(
                 plan::record_key(self.target, self.kind, &format!("{}/{sub}", self.name)),
                 value,
             );
         }
+        out
+    }
+
+    /// The unit's record key.
+    fn key(&self) -> String {
+        plan::record_key(self.target, self.kind, self.name)
+    }
+
+    /// Whether the kind has sub-resources recorded under `key/` (log group and alarm
+    /// names may contain `/`: a key under theirs is another resource's).
+    fn has_subs(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::MaintenanceWindow | Kind::BackupPlan | Kind::PatchBaseline
+        )
+    }
+
+    /// The unit's records as they are in memory now: its key and, for kinds with
+    /// sub-resources, the keys under it.
+    fn own_records(&self) -> BTreeMap<String, J> {
+        use std::ops::Bound;
+        let key = self.key();
+        let prefix = format!("{key}/");
+        let record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: BTreeMap<String, J> = record
+            .get(&key)
+            .map(|v| (key.clone(), v.clone()))
+            .into_iter()
+            .collect();
+        if self.has_subs() {
+            out.extend(
+                record
+                    .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+        }
+        out
+    }
+
+    /// What the unit is about to record (written ahead before its first call): the
+    /// desired values, or for a retention policy its record with the groups it sets;
+    /// nothing for a delete (the record stays until the delete is confirmed).
+    fn intended(&self) -> BTreeMap<String, J> {
+        let Some(parent) = self.parent() else {
+            return self.desired_records();
+        };
+        match (self.kind, parent.action) {
+            (_, Action::Delete) => BTreeMap::new(),
+            (Kind::LogRetentionPolicy, _) => {
+                let mut recorded = match self.own_records().remove(&self.key()) {
+                    Some(J::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                };
+                for f in &parent.fields {
+                    recorded.insert(f.path.clone(), f.desired.clone());
+                }
+                BTreeMap::from([(self.key(), J::Object(recorded))])
+            }
+            _ => self.desired_records(),
+        }
+    }
+
+    /// Writes the unit's records ahead; an error means nothing may be written.
+    async fn write_ahead(&self) -> Result<(), StateError> {
+        let Some(state) = self.state else {
+            return Ok(());
+        };
+        let intended = self.intended();
+        if intended.is_empty() {
+            return Ok(());
+        }
+        state.intend(self.target, &intended).await
+    }
+
+    /// Confirms the unit's records as they are in memory now, if they changed from
+    /// `before`; a refusal is kept for the report (the records stay pending).
+    async fn confirm(&self, before: &BTreeMap<String, J>) {
+        let Some(state) = self.state else {
+            return;
+        };
+        let now = self.own_records();
+        if &now == before {
+            return;
+        }
+        if let Err(e) = state
+            .confirm(self.target, &self.key(), self.has_subs(), &now)
+            .await
+        {
+            self.state_errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(e);
+        }
+    }
+
+    /// Records the normalised desired value of the resource and its sub-resources.
+    pub fn record_desired(&self) {
+        if self.resource.is_none() {
+            return;
+        }
+        let desired = self.desired_records();
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        if self.has_subs() {
+            let prefix = plan::record_key(self.target, self.kind, &format!("{}/", self.name));
+            remove_prefixed(&mut record, &prefix);
+        }
+        record.extend(desired);
     }
 
     /// Merges `fields` into the resource's recorded object: retention policies record
@@ -253,11 +370,13 @@ impl<'a> Unit<'a> {
 
     /// Forgets the resource and its sub-resources (after a delete).
     pub fn forget(&self) {
-        let key = plan::record_key(self.target, self.kind, self.name);
+        let key = self.key();
         let prefix = format!("{key}/");
         let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
         record.remove(&key);
-        remove_prefixed(&mut record, &prefix);
+        if self.has_subs() {
+            remove_prefixed(&mut record, &prefix);
+        }
     }
 }
 
@@ -357,17 +476,20 @@ fn root_name(c: &Change) -> &str {
 }
 
 /// Applies every writable change of `planned`; returns what happened to each, and
-/// updates `record` (the last-applied values) for the successful ones.
+/// updates `record` (the last-applied values) for the successful ones. With `state`,
+/// each unit's records are written ahead there and confirmed after it.
 pub async fn apply(
     planned: &Planned,
     options: &ApplyOptions,
     cancel: &Cancel,
     record: &mut BTreeMap<String, J>,
+    state: Option<&StateBackend>,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
     let units = units(planned);
     let resources = desired_resources(planned);
     let shared_record = Mutex::new(std::mem::take(record));
+    let state_errors = Mutex::new(Vec::new());
     let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
     let empty = LiveTarget::default();
     let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
@@ -395,6 +517,8 @@ pub async fn apply(
                 revision: &planned.loaded.revision,
                 options,
                 record: &shared_record,
+                state,
+                state_errors: &state_errors,
             };
             let limit = limits
                 .entry((target.as_str(), service_of(*kind)))
@@ -415,7 +539,58 @@ pub async fn apply(
     *record = shared_record
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
+    report.state_errors = state_errors.into_inner().unwrap_or_else(|e| e.into_inner());
     report
+}
+
+/// The record keys of the resources the plan has a change for (any change, written
+/// or only reported): `target/Kind/root`.
+pub(crate) fn changed_roots(planned: &Planned) -> std::collections::BTreeSet<String> {
+    planned
+        .plan
+        .changes
+        .iter()
+        .map(|c| plan::record_key(&c.target, c.kind, root_name(c)))
+        .collect()
+}
+
+/// The key of the resource a record key belongs to (`t/MaintenanceWindow/w` for
+/// `t/MaintenanceWindow/w/targets/web`); `None` for a key that is not a record key.
+pub(crate) fn root_of_key(key: &str) -> Option<(Kind, String)> {
+    let mut parts = key.splitn(3, '/');
+    let (target, kind, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let kind: Kind = kind.parse().ok()?;
+    let root = match kind {
+        Kind::MaintenanceWindow | Kind::BackupPlan | Kind::PatchBaseline => {
+            name.split('/').next().unwrap_or(name)
+        }
+        _ => name,
+    };
+    Some((kind, plan::record_key(target, kind, root)))
+}
+
+/// What a unit of each of `target`'s desired resources would record: the normalised
+/// desired values of the resources and their sub-resources.
+pub(crate) fn desired_records_of(planned: &Planned, target: &str) -> BTreeMap<String, J> {
+    let instance = planned.loaded.state.config.instance();
+    let mut out = BTreeMap::new();
+    for r in planned
+        .loaded
+        .state
+        .resources
+        .iter()
+        .filter(|r| r.targets.iter().any(|t| t == target))
+    {
+        let n = plan::normalise_desired(r, instance, None);
+        out.insert(plan::record_key(target, r.kind(), r.name()), n.main);
+        for (sub, value) in n.subs {
+            out.insert(
+                plan::record_key(target, r.kind(), &format!("{}/{sub}", r.name())),
+                value,
+            );
+        }
+    }
+    out
 }
 
 /// A unit's key: (phase, target, kind, root name).
@@ -476,7 +651,19 @@ fn interrupted(unit: &Unit<'_>) -> Vec<Outcome> {
         .collect()
 }
 
+/// One unit: its records written ahead, its writes, its records confirmed.
 async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
+    if let Err(e) = unit.write_ahead().await {
+        return not_recorded(unit, &e);
+    }
+    let before = unit.own_records();
+    let outcomes = write_unit(unit).await;
+    unit.confirm(&before).await;
+    outcomes
+}
+
+/// The unit's writes, by kind.
+async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
     let result = match unit.kind {
         Kind::MetricAlarm | Kind::CompositeAlarm => alarm::run(unit).await,
         Kind::LogGroup => logs::run_log_group(unit).await,
@@ -489,6 +676,21 @@ async fn apply_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::MetricFilter => metric_filter::run(unit).await,
     };
     unit.finish(result)
+}
+
+/// The outcomes of a unit not written because its records could not be written ahead.
+fn not_recorded(unit: &Unit<'_>, e: &StateError) -> Vec<Outcome> {
+    let why = format!(
+        "the state backend did not take the record written before this change ({e}); \
+         nothing was written: fix the state (see the error) and apply again"
+    );
+    unit.changes
+        .iter()
+        .map(|c| Outcome {
+            change: (*c).clone(),
+            result: Err(ApplyError::Refused(why.clone())),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,13 +11,13 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::{
-    color_wanted, engine_failure, load_state, plan_source, wait_for_shutdown, CliError, CliResult,
-    DeleteArgs, Output, SourceArgs,
+    color_wanted, plan_source, wait_for_shutdown, CliError, CliResult, DeleteArgs, Output,
+    SourceArgs,
 };
 use crate::apply::{ApplyError, ApplyOptions, ApplyReport, Cancel};
 use crate::aws::AwsOptions;
 use crate::plan::{Action, Plan};
-use crate::reconcile::{reconcile, ReconcileOptions, SaveScope};
+use crate::reconcile::{reconcile, LockOptions, ReconcileOptions, SaveScope};
 use crate::render;
 use crate::spec::diagnostic::plural;
 
@@ -35,6 +35,10 @@ pub struct ApplyArgs {
     /// Allow deleting vaults with recovery points and log groups holding events.
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// How long to wait for another writer's lock on a target (`0s`: fail at once,
+    /// naming the holder).
+    #[arg(long, default_value = "0s", value_parser = parse_wait)]
+    pub lock_timeout: std::time::Duration,
     /// SDK retry mode for throttling and transient errors.
     #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
     pub retry_mode: RetryMode,
@@ -49,19 +53,24 @@ pub enum RetryMode {
     Adaptive,
 }
 
+/// `0s` or a duration like 30s, 5m (`run`'s durations, zero allowed).
+pub(crate) fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim() {
+        "0" | "0s" => Ok(std::time::Duration::ZERO),
+        other => super::run::parse_duration(other),
+    }
+}
+
 pub async fn run(args: &ApplyArgs) -> CliResult {
-    let mut state = load_state(&args.source.state_dir);
     let aws = AwsOptions {
         adaptive_retry: args.retry_mode == RetryMode::Adaptive,
         ..AwsOptions::default()
     };
-    let request = args
-        .deletes
-        .request(&args.source, aws, state.records.clone());
+    let request = args.deletes.request(&args.source, aws);
     let started = std::time::SystemTime::now();
-    let planned = match plan_source(&args.source, &request).await {
+    let (planned, selected, mut state) = match plan_source(&args.source, request).await {
         Ok(p) => p,
-        Err(e) => return engine_failure(e, Output::Text),
+        Err(e) => return e.report(Output::Text),
     };
     eprint!(
         "{}",
@@ -93,13 +102,22 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         allow_data_loss: args.allow_data_loss,
     };
     let options = ReconcileOptions {
-        state_dir: &args.source.state_dir,
+        state: &selected.backend,
         apply: &apply,
         cancel: &cancel,
         save: SaveScope::Every,
         started,
+        lock: LockOptions {
+            operation: "apply",
+            lease: selected.lease,
+            timeout: args.lock_timeout,
+        },
     };
     let reconciled = reconcile(&planned, &mut state, &options).await;
+    if let Some(e) = &reconciled.lock_error {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(1));
+    }
     if let Some(e) = &reconciled.save_error {
         eprintln!("warning: {e}; drift detection will not know about this apply");
     }

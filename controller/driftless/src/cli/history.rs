@@ -9,7 +9,8 @@ use clap::Args;
 
 use super::{absolute_path, CliResult, Output};
 use crate::state::{
-    parse_since, render_history_json_with, render_history_text_with, HistoryQuery, Store,
+    parse_since, render_history_json_with, render_history_text_with, Backend, HistoryQuery,
+    StateBackend, Store,
 };
 
 #[derive(Args)]
@@ -28,9 +29,15 @@ pub struct HistoryArgs {
     pub limit: usize,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// The state backend: `local` (under --state-dir) or s3://BUCKET/PREFIX.
+    #[arg(long, env = "DRIFTLESS_STATE")]
+    pub state: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
 }
 
-pub fn run(args: &HistoryArgs) -> CliResult {
+pub async fn run(args: &HistoryArgs) -> CliResult {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -45,18 +52,28 @@ pub fn run(args: &HistoryArgs) -> CliResult {
         },
         None => None,
     };
-    let store = Store::open(&args.state_dir)?;
-    let records = store.history(&HistoryQuery {
+    let query = HistoryQuery {
         target: args.target.clone(),
         since_unix,
         limit: Some(args.limit),
-    })?;
-    // The commits behind git revisions, where the controller recorded them.
+    };
+    let selected = super::state::select(
+        args.state.as_deref(),
+        &args.state_dir,
+        args.endpoint_url.as_deref(),
+        None,
+    )
+    .await?;
+    let records = selected.backend.history(&query).await?;
+    // The commits behind git revisions, where the controller recorded them (locally).
     let mut commits = std::collections::BTreeMap::new();
-    for r in &records {
-        if !commits.contains_key(&r.revision) {
-            if let Some(c) = store.revision(&r.revision)? {
-                commits.insert(r.revision.clone(), c);
+    if let StateBackend::Local(_) = &selected.backend {
+        let store = Store::open(&args.state_dir)?;
+        for r in &records {
+            if !commits.contains_key(&r.revision) {
+                if let Some(c) = store.revision(&r.revision)? {
+                    commits.insert(r.revision.clone(), c);
+                }
             }
         }
     }

@@ -15,10 +15,11 @@ pub mod import;
 pub mod plan;
 pub mod run;
 pub mod schedule;
+pub mod state;
 pub mod validate;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -47,6 +48,12 @@ pub enum CliError {
     Load(#[from] LoadError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    #[error("--state `{value}`: {message}\n  hint: {hint}")]
+    StateLocation {
+        value: String,
+        message: String,
+        hint: String,
+    },
 }
 
 impl CliError {
@@ -97,6 +104,10 @@ pub struct SourceArgs {
     /// Where driftless keeps what it last applied (for drift detection).
     #[arg(long, default_value = crate::state::DEFAULT_STATE_DIR, value_parser = absolute_path)]
     pub state_dir: PathBuf,
+    /// The state backend: `local` (under --state-dir) or s3://BUCKET/PREFIX, over
+    /// driftless.yaml's `state:`; default: driftless.yaml's, else local.
+    #[arg(long, env = "DRIFTLESS_STATE")]
+    pub state: Option<String>,
 }
 
 impl SourceArgs {
@@ -125,12 +136,7 @@ pub struct DeleteArgs {
 
 impl DeleteArgs {
     /// The plan request these flags and the source flags make.
-    fn request(
-        &self,
-        source: &SourceArgs,
-        aws: AwsOptions,
-        last_applied: std::collections::BTreeMap<String, serde_json::Value>,
-    ) -> PlanRequest {
+    fn request(&self, source: &SourceArgs, aws: AwsOptions) -> PlanRequest {
         PlanRequest {
             targets: source.targets.clone(),
             aws: AwsOptions {
@@ -140,7 +146,9 @@ impl DeleteArgs {
             prune: self.prune,
             max_deletes: self.max_deletes,
             allow_empty: self.allow_empty,
-            last_applied,
+            // Filled from the state backend once the source names it (`plan_source`).
+            last_applied: Default::default(),
+            pending: Default::default(),
             clients: None,
             attribution: Some(crate::attribution::last_applied_times(&source.state_dir)),
         }
@@ -154,20 +162,54 @@ pub fn absolute_path(text: &str) -> Result<PathBuf, String> {
     std::path::absolute(text).map_err(|e| format!("`{text}`: {e}"))
 }
 
-/// Plans the repository `--source` names: a local folder as it is, or a git
-/// revision fetched into the state directory.
+/// Reads the repository `--source` names (a local folder as it is, or a git revision
+/// fetched into the state directory), opens the state backend it and the flags
+/// choose, loads the records, and plans; the backend comes back for apply.
 async fn plan_source(
     source: &SourceArgs,
-    request: &PlanRequest,
-) -> Result<engine::Planned, EngineError> {
+    request: PlanRequest,
+) -> Result<(engine::Planned, state::Selected, crate::state::LastApplied), PlanFailure> {
     let snapshot = crate::source::read_source(&source.location(), &source.state_dir)
         .await
-        .map_err(|e| EngineError::Load(LoadError::Source(e)))?;
-    engine::plan_snapshot(snapshot, request).await
+        .map_err(|e| PlanFailure::Engine(EngineError::Load(LoadError::Source(e))))?;
+    let config = crate::spec::parse_config_only(&snapshot.files);
+    let selected = state::select(
+        source.state.as_deref(),
+        &source.state_dir,
+        source.endpoint_url.as_deref(),
+        config.as_ref().and_then(|c| c.state.as_ref()),
+    )
+    .await
+    .map_err(PlanFailure::Cli)?;
+    let loaded = load_state(&selected.backend).await;
+    let mut request = request;
+    request.last_applied = loaded.for_plan();
+    request.pending = loaded.pending.clone();
+    let planned = engine::plan_snapshot(snapshot, &request)
+        .await
+        .map_err(PlanFailure::Engine)?;
+    Ok((planned, selected, loaded))
 }
 
-fn load_state(dir: &Path) -> crate::state::LastApplied {
-    let state = crate::state::LastApplied::load(dir);
+/// Why [`plan_source`] made no plan.
+enum PlanFailure {
+    Engine(EngineError),
+    Cli(CliError),
+}
+
+impl PlanFailure {
+    /// Prints an engine error (exit 1) or returns the one that stops the command.
+    fn report(self, output: Output) -> CliResult {
+        match self {
+            PlanFailure::Engine(e) => engine_failure(e, output),
+            PlanFailure::Cli(e) => Err(e),
+        }
+    }
+}
+
+async fn load_state(backend: &crate::state::StateBackend) -> crate::state::LastApplied {
+    use crate::state::Backend;
+    let state = backend.load().await;
     if let Some(w) = &state.warning {
         eprintln!("warning: {w}");
     }

@@ -6,10 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{
-    color_wanted, engine_failure, load_state, plan_source, CliError, CliResult, DeleteArgs, Output,
-    SourceArgs,
-};
+use super::{color_wanted, plan_source, CliError, CliResult, DeleteArgs, Output, SourceArgs};
 use crate::aws::AwsOptions;
 use crate::render;
 
@@ -38,17 +35,13 @@ pub struct PlanArgs {
 }
 
 pub async fn run(args: &PlanArgs) -> CliResult {
-    let request = args.deletes.request(
-        &args.source,
-        AwsOptions::default(),
-        load_state(&args.source.state_dir).records,
-    );
+    let request = args.deletes.request(&args.source, AwsOptions::default());
     if std::io::stderr().is_terminal() {
         eprintln!("reading live state…");
     }
-    let mut planned = match plan_source(&args.source, &request).await {
-        Ok(p) => p,
-        Err(e) => return engine_failure(e, args.output),
+    let mut planned = match plan_source(&args.source, request).await {
+        Ok((planned, _, _)) => planned,
+        Err(e) => return e.report(args.output),
     };
     if let Some(seconds) = args.backtest {
         let now = crate::validate::now().timestamp();

@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// One fetch and one reconcile of every target, then exit (0 when all converged).
     #[arg(long)]
     pub once: bool,
+    /// How long a reconcile waits for another writer's lock on its target (`0s`: the
+    /// target is retried later, as a transient condition).
+    #[arg(long, default_value = "0s", value_parser = super::apply::parse_wait)]
+    pub lock_timeout: Duration,
     /// `report`: detect and report drift, never write it back.
     #[arg(long, value_enum, default_value_t = DriftPolicyArg::Correct)]
     pub drift_policy: DriftPolicyArg,
@@ -148,8 +152,17 @@ pub async fn run(args: &RunArgs) -> CliResult {
     }
     let shared = Arc::new(shared_state(args)?);
     let cancel = crate::apply::Cancel::default();
+    // `--state` / DRIFTLESS_STATE, else local under --state-dir (driftless.yaml's
+    // `state:` is not read by the controller yet: docs/design/state.md).
+    let selected = super::state::select(
+        args.source.state.as_deref(),
+        &args.source.state_dir,
+        args.source.endpoint_url.as_deref(),
+        None,
+    )
+    .await?;
     let reconciler = Arc::new(Reconciler::new(
-        run_options(args, shard),
+        run_options(args, shard, selected),
         shared.clone(),
         cancel.clone(),
     ));
@@ -160,10 +173,13 @@ pub async fn run(args: &RunArgs) -> CliResult {
     serve(args, reconciler, shared, cancel).await
 }
 
-fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
+fn run_options(args: &RunArgs, shard: Shard, selected: super::state::Selected) -> RunOptions {
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
+        state: Arc::new(selected.backend),
+        lock_lease: selected.lease,
+        lock_timeout: args.lock_timeout,
         interval: args.interval,
         resync: args.resync,
         request: PlanRequest {
@@ -176,6 +192,7 @@ fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
             max_deletes: args.max_deletes,
             allow_empty: false,
             last_applied: Default::default(),
+            pending: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
             attribution: None,

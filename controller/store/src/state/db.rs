@@ -19,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
 use serde_json::Value as J;
 
+use super::lock::{Acquired, Holder};
 use super::StateError;
 use driftless_core::history::{
     ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord,
@@ -29,7 +30,7 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -80,6 +81,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;",
     // 3 → 4: who made a drift (JSON ChangedBy; NULL on other changes and older rows).
     "ALTER TABLE changes ADD COLUMN changed_by TEXT;",
+    // 4 → 5: records written ahead (what apply is about to write, until it confirms)
+    // and per-target locks with leases (docs/design/state.md).
+    "CREATE TABLE pending (
+         key   TEXT PRIMARY KEY NOT NULL,   -- target/Kind/name
+         value TEXT NOT NULL                -- JSON: the value about to be written
+     ) WITHOUT ROWID;
+     CREATE TABLE locks (
+         target  TEXT PRIMARY KEY NOT NULL,
+         id      TEXT NOT NULL,             -- the holder's lock id
+         holder  TEXT NOT NULL,             -- JSON Holder
+         expires INTEGER NOT NULL           -- Unix seconds
+     ) WITHOUT ROWID;",
 ];
 
 /// An open state database.
@@ -262,6 +275,157 @@ impl Store {
             .collect();
         insert_last_applied(&tx, &mine).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Every record written ahead and never confirmed: `target/Kind/name` → the value
+    /// an apply was about to write.
+    pub fn pending(&self) -> Result<BTreeMap<String, J>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM pending")
+            .map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.db_err(e))?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (key, text) = row.map_err(|e| self.db_err(e))?;
+            let value = serde_json::from_str(&text)
+                .map_err(|e| self.decode_err(&format!("pending value of {key}"), e))?;
+            out.insert(key, value);
+        }
+        Ok(out)
+    }
+
+    /// Writes ahead: `entries` are about to be written to AWS (before the first call).
+    pub fn intend(&mut self, entries: &BTreeMap<String, J>) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT OR REPLACE INTO pending (key, value) VALUES (?1, ?2)")
+                .map_err(err)?;
+            for (key, value) in entries {
+                stmt.execute(params![key, value.to_string()]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Confirms a unit written: the records of `key` (and, with `subs`, of every key
+    /// under `key/`) become `entries` (absent ones are forgotten), and their pending
+    /// values are cleared, in one transaction.
+    pub fn confirm(
+        &mut self,
+        key: &str,
+        subs: bool,
+        entries: &BTreeMap<String, J>,
+    ) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        // No key starts with "\u{0}": without subs, the prefix matches nothing.
+        let prefix = if subs {
+            format!("{key}/")
+        } else {
+            "\u{0}".to_string()
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        for table in ["last_applied", "pending"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE key = ?1 OR substr(key, 1, length(?2)) = ?2"),
+                params![key, prefix],
+            )
+            .map_err(err)?;
+        }
+        insert_last_applied(&tx, entries).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Resolves pending records: each of `keys` is cleared; those in `promote` become
+    /// last-applied records with their pending value (the next read found it written).
+    pub fn resolve_pending(
+        &mut self,
+        keys: &[String],
+        promote: &BTreeMap<String, J>,
+    ) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        for key in keys {
+            tx.execute("DELETE FROM pending WHERE key = ?1", params![key])
+                .map_err(err)?;
+        }
+        insert_last_applied(&tx, promote).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Takes `target`'s lock for `holder` unless someone else holds an unexpired one.
+    pub fn acquire_lock(&mut self, target: &str, holder: &Holder) -> Result<Acquired, StateError> {
+        let path = self.path.clone();
+        let err = |source| StateError::Database {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let current = lock_of(&tx, target).map_err(err)?;
+        let took_over = match current {
+            Some(h) if h.id != holder.id && !h.gone(now_unix()) => return Ok(Acquired::Held(h)),
+            Some(h) if h.id != holder.id => Some(h),
+            _ => None,
+        };
+        put_lock(&tx, target, holder).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Acquired::Taken { took_over })
+    }
+
+    /// Renews `holder`'s lease (its `expires`); false when the lock is no longer its.
+    pub fn renew_lock(&mut self, target: &str, holder: &Holder) -> Result<bool, StateError> {
+        let holder_json = serde_json::to_string(holder).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE locks SET holder = ?3, expires = ?4 WHERE target = ?1 AND id = ?2",
+                params![target, holder.id, holder_json, holder.expires],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Releases the lock `id` holds on `target`; false when it held none.
+    pub fn release_lock(&mut self, target: &str, id: &str) -> Result<bool, StateError> {
+        self.conn
+            .execute(
+                "DELETE FROM locks WHERE target = ?1 AND id = ?2",
+                params![target, id],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Who holds `target`'s lock (expired or not), if anyone.
+    pub fn lock_holder(&self, target: &str) -> Result<Option<Holder>, StateError> {
+        lock_of(&self.conn, target).map_err(|e| self.db_err(e))
     }
 
     /// A named JSON value saved by [`Store::set_value`]; `None` when absent or not JSON.
@@ -561,6 +725,30 @@ impl Store {
         }
         Ok(())
     }
+}
+
+fn lock_of(conn: &Connection, target: &str) -> rusqlite::Result<Option<Holder>> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT holder FROM locks WHERE target = ?1",
+            params![target],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn put_lock(conn: &Connection, target: &str, holder: &Holder) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(holder).unwrap_or_default();
+    conn.execute(
+        "INSERT OR REPLACE INTO locks (target, id, holder, expires) VALUES (?1, ?2, ?3, ?4)",
+        params![target, holder.id, json, holder.expires],
+    )
+    .map(|_| ())
 }
 
 fn insert_last_applied(conn: &Connection, records: &BTreeMap<String, J>) -> rusqlite::Result<()> {

@@ -8,19 +8,28 @@
 //! open. Nothing is stored but what callers pass in; nothing is read from the
 //! environment.
 //!
-//! - `db.rs`: [`Store`]: open / rebuild / migrate, last-applied values, history.
+//! - `backend.rs`: [`Backend`] (what every backend does), [`LocalState`], and
+//!   [`StateBackend`], the one a command uses.
+//! - `db.rs`: [`Store`]: open / rebuild / migrate, last-applied values, records
+//!   written ahead, history, locks.
+//! - `s3.rs`: [`S3State`]: the same as objects under an S3 bucket and prefix.
+//! - `lock.rs`: [`Holder`], [`Acquired`]: per-target locks with leases.
 //!
 //! The records themselves ([`ReconcileRecord`], [`ChangeRecord`], [`HistoryQuery`])
 //! and `driftless history`'s rendering are pure data and live in
 //! `driftless_core::history`; they are re-exported here.
 
+mod backend;
 mod db;
+pub mod lock;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
+pub use backend::{Backend, LocalState, StateBackend};
 pub use db::{Store, DB_FILE, LEGACY_JSON_FILE, SCHEMA_VERSION};
 pub use driftless_core::history::{
     format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_json_with,
@@ -29,6 +38,8 @@ pub use driftless_core::history::{
 pub use driftless_core::history::{
     ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord,
 };
+pub use lock::{Acquired, Holder};
+pub use s3::S3State;
 
 /// The default state directory.
 pub const DEFAULT_STATE_DIR: &str = ".driftless";
@@ -59,12 +70,45 @@ pub enum StateError {
         found: i64,
         supported: i64,
     },
+    /// An S3 call of the state backend failed.
+    #[error("state {location}: {}\n  hint: {}", source.detail(), s3_hint(source))]
+    S3 {
+        location: String,
+        source: Box<driftless_aws::AwsError>,
+    },
+    /// The remote state is not what driftless wrote, or kept changing.
+    #[error("state {location}: {message}\n  hint: {hint}")]
+    Remote {
+        location: String,
+        message: String,
+        hint: String,
+    },
+}
+
+/// What to do about a failed call of the S3 backend: the bucket missing, access
+/// denied, the wrong region, or the AWS error's own hint.
+fn s3_hint(e: &driftless_aws::AwsError) -> String {
+    let code = match e {
+        driftless_aws::AwsError::Call { code, .. } => code.as_deref().unwrap_or(""),
+        _ => "",
+    };
+    match code {
+        "NoSuchBucket" => "the bucket does not exist: create it (versioning on is recommended) or fix `state.bucket` / --state".into(),
+        c if c.contains("AccessDenied") => "the credentials may not use the state bucket: grant s3:GetObject, s3:PutObject, s3:DeleteObject on PREFIX/* and s3:ListBucket on the bucket (see `driftless iam-policy`), or set `state.roleArn`".into(),
+        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
+            "the bucket is in another region: set `state.region` to the bucket's region".into()
+        }
+        _ => e.hint().unwrap_or_else(|| "check the bucket, the prefix and the credentials".into()),
+    }
 }
 
 /// The last-applied record: `target/Kind/name` → normalised desired value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastApplied {
     pub records: BTreeMap<String, J>,
+    /// Values written ahead and never confirmed (an apply killed between its record
+    /// and its confirmation): `target/Kind/name` → the value it was about to write.
+    pub pending: BTreeMap<String, J>,
     /// Set when the store could not be read, or had to be rebuilt.
     pub warning: Option<String>,
 }
@@ -82,23 +126,36 @@ impl LastApplied {
             Ok(s) => s,
             Err(e) => {
                 return LastApplied {
-                    records: BTreeMap::new(),
                     warning: Some(format!("{e}; drift detection starts afresh")),
+                    ..LastApplied::default()
                 }
             }
         };
         let mut warnings = store.warnings().to_vec();
-        let records = match store.last_applied() {
+        let (records, pending) = match store.last_applied().and_then(|r| Ok((r, store.pending()?)))
+        {
             Ok(r) => r,
             Err(e) => {
                 warnings.push(format!("{e}; drift detection starts afresh"));
-                BTreeMap::new()
+                Default::default()
             }
         };
         LastApplied {
             records,
+            pending,
             warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
         }
+    }
+
+    /// The records a plan uses: the confirmed ones, and for a key with none (a create
+    /// killed before its confirmation), the value written ahead, so that what the
+    /// crashed apply created stays driftless's (metric filters are owned by record).
+    pub fn for_plan(&self) -> BTreeMap<String, J> {
+        let mut merged = self.records.clone();
+        for (k, v) in &self.pending {
+            merged.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        merged
     }
 
     /// Replaces the stored record with this one, in one transaction.

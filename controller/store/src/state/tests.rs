@@ -144,6 +144,7 @@ fn last_applied_round_trips() {
     let mut state = LastApplied {
         records: records(),
         warning: None,
+        pending: Default::default(),
     };
     state.save(dir.path()).unwrap();
     assert_eq!(LastApplied::load(dir.path()), state);
@@ -164,6 +165,7 @@ fn saving_one_target_leaves_the_others_alone() {
     LastApplied {
         records: records(),
         warning: None,
+        pending: Default::default(),
     }
     .save(dir.path())
     .unwrap();
@@ -183,6 +185,7 @@ fn saving_one_target_leaves_the_others_alone() {
     LastApplied {
         records: mine.clone(),
         warning: None,
+        pending: Default::default(),
     }
     .save_target(dir.path(), "prod")
     .unwrap();

@@ -49,6 +49,12 @@ use crate::validate::Loaded;
 pub struct RunOptions {
     pub location: SourceLocation,
     pub state_dir: PathBuf,
+    /// Where records are written ahead and confirmed, reconciles recorded and
+    /// targets locked (`--state`; local under `state_dir` by default).
+    pub state: std::sync::Arc<crate::state::StateBackend>,
+    /// The lease of a target's lock, and how long to wait for another writer's.
+    pub lock_lease: Duration,
+    pub lock_timeout: Duration,
     pub interval: Duration,
     pub resync: Duration,
     pub request: PlanRequest,
@@ -129,7 +135,7 @@ impl Reconciler {
     /// Writes history records (failed plans, invalid revisions), logging what could
     /// not be written.
     fn history(&self, records: &[ReconcileRecord]) {
-        log_history_errors(&crate::reconcile::record_history(
+        log_history_errors(&crate::reconcile::record_history_local(
             &self.options.state_dir,
             records,
         ));

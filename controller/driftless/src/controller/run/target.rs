@@ -40,7 +40,7 @@ impl Reconciler {
             .entry(target.clone())
             .or_default()
             .start(rev, unix(started));
-        let mut state = LastApplied::load(&self.options.state_dir);
+        let mut state = crate::state::Backend::load(self.options.state.as_ref()).await;
         if let Some(w) = &state.warning {
             tracing::warn!(warning = %w, "the state store");
         }
@@ -55,13 +55,24 @@ impl Reconciler {
             || self.shared.suspended.load(Ordering::SeqCst);
         self.hold_back(&mut planned, suspended);
         let options = ReconcileOptions {
-            state_dir: &self.options.state_dir,
+            state: &self.options.state,
             apply: &self.options.apply,
             cancel: &self.cancel,
             save: SaveScope::Target(&target),
             started,
+            lock: crate::reconcile::LockOptions {
+                operation: "run",
+                lease: self.options.lock_lease,
+                timeout: self.options.lock_timeout,
+            },
         };
         let reconciled = reconcile(&planned, &mut state, &options).await;
+        if let Some(e) = reconciled.lock_error {
+            // Another writer holds the target: retried later, as a transient condition.
+            return self
+                .plan_failed(&target, rev, started, ErrorClass::Transient, e.to_string())
+                .await;
+        }
         if let Some(e) = &reconciled.save_error {
             tracing::warn!(error = %e, "the last-applied record was not saved");
         }
@@ -88,7 +99,8 @@ impl Reconciler {
     ) -> Result<Planned, (ErrorClass, String)> {
         let mut request = self.options.request.clone();
         request.targets = vec![target.to_string()];
-        request.last_applied = state.records.clone();
+        request.last_applied = state.for_plan();
+        request.pending = state.pending.clone();
         // Who made each drift, since driftless last wrote the resource (bounded as
         // `plan` is: a few CloudTrail lookups per target, never failing the plan).
         request.attribution = Some(crate::attribution::last_applied_times(
