@@ -24,6 +24,7 @@ mod import;
 mod layers;
 mod metric_filter;
 mod notify;
+mod preservation;
 mod properties;
 mod quotas;
 mod read_cloudwatch_logs;

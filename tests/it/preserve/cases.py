@@ -1,0 +1,377 @@
+"""The preservation cases: one per writer call driftless makes on a live resource
+(update, put, register, tagging), each with
+
+- `covers`: the calls (`service:Operation`) the edit's apply must make;
+- `shape`: the call whose input members must all be set on the live resource before
+  driftless touches it (`unset` names the few a case cannot set, with the reason; the
+  other cases of the same call must set them);
+- `seed`: makes the resource with the SDK, every input generated from the botocore
+  model (`model.generate`: every member, domain values in the overrides below);
+- `read`: the resource's whole live state (`aws.py`);
+- `doc`, `edit`: the imported document to change and the unrelated change made to
+  it in git; `changed`: the paths of the live state that change may move (regexes).
+
+Every live setting outside `changed` must read back exactly as before import.
+"""
+
+import json
+
+from model import generate
+import aws
+
+TOKEN = "preserve-token-0001"
+SQL_TAGS = {"team": "preserve", "cost-centre": "cc-42"}
+
+
+class Case:
+    def __init__(self, name, covers, shape, seed, read, doc, edit, changed, unset=None,
+                 not_settings=("ClientToken", "Replace", "CreatorRequestId")):
+        self.name, self.covers, self.shape = name, covers, shape
+        self.seed, self.read, self.doc, self.edit = seed, read, doc, edit
+        self.changed = changed
+        self.unset = unset or {}
+        self.not_settings = set(not_settings)
+
+
+class Ctx:
+    """One case's run: the account, what the seed generated, the ids it made."""
+
+    def __init__(self, acct):
+        self.acct = acct
+        self.generated = {}
+        self.ids = {}
+
+    def gen(self, service, operation, overrides, exclude=None):
+        value = generate(service, operation, overrides, exclude or {})
+        self.generated.setdefault(f"{service}:{operation}", []).append(value)
+        return value
+
+    def note(self, service, operation, **params):
+        """A call made with exactly these parameters (recorded as set by the seed)."""
+        self.generated.setdefault(f"{service}:{operation}", []).append(params)
+        return getattr(self.acct.client(service), _snake(operation))(**params)
+
+    def call(self, service, operation, overrides, exclude=None):
+        params = self.gen(service, operation, overrides, exclude)
+        method = getattr(self.acct.client(service), _snake(operation))
+        return method(**params)
+
+
+def _snake(op):
+    out = ""
+    for i, ch in enumerate(op):
+        if ch.isupper() and i and (not op[i - 1].isupper() or (i + 1 < len(op) and op[i + 1].islower())):
+            out += "_"
+        out += ch.lower()
+    return out
+
+
+def role(ctx, name="preserve-role"):
+    return f"arn:aws:iam::{ctx.acct.account}:role/{name}"
+
+
+def topic(ctx, name="preserve-topic"):
+    return ctx.acct.arn("sns", name)
+
+
+# ---------------------------------------------------------------------------
+# Patch baselines
+# ---------------------------------------------------------------------------
+
+BASELINE_COMMON = {
+    "ClientToken": TOKEN,
+    "Tags[].Key": "team",
+    "Tags[].Value": "preserve",
+    "ApprovalRules.PatchRules[].ComplianceLevel": "HIGH",
+}
+
+
+def seed_windows_baseline(ctx):
+    out = ctx.call("ssm", "CreatePatchBaseline", {
+        **BASELINE_COMMON,
+        "OperatingSystem": "WINDOWS",
+        "Name": "preserve-windows",
+        "GlobalFilters.PatchFilters[].Key": "PRODUCT",
+        "GlobalFilters.PatchFilters[].Values[]": "WindowsServer2019",
+        "ApprovalRules.PatchRules[].PatchFilterGroup.PatchFilters[].Key": "CLASSIFICATION",
+        "ApprovalRules.PatchRules[].PatchFilterGroup.PatchFilters[].Values[]": "SecurityUpdates",
+        "ApprovalRules.PatchRules[].ApproveAfterDays": 7,
+        "ApprovedPatches[]": "KB2032276",
+        "RejectedPatches[]": "KB2124261",
+    }, {
+        "ApprovalRules.PatchRules[].ApproveUntilDate": "a rule approves after days or until a date, not both (set by the Linux case)",
+        "ApprovalRules.PatchRules[].EnableNonSecurity": "Linux only (set by the Linux case)",
+        "ApprovedPatchesEnableNonSecurity": "Linux only (set by the Linux case)",
+        "Sources": "Linux only (set by the Linux case)",
+    })
+    ctx.ids["baseline"] = out["BaselineId"]
+    ctx.acct.client("ssm").register_patch_baseline_for_patch_group(
+        BaselineId=out["BaselineId"], PatchGroup="preserve-kept")
+
+
+def seed_linux_baseline(ctx):
+    out = ctx.call("ssm", "CreatePatchBaseline", {
+        **BASELINE_COMMON,
+        "OperatingSystem": "AMAZON_LINUX_2",
+        "Name": "preserve-linux",
+        "GlobalFilters.PatchFilters[].Key": "PRODUCT",
+        "GlobalFilters.PatchFilters[].Values[]": "AmazonLinux2",
+        "ApprovalRules.PatchRules[].PatchFilterGroup.PatchFilters[].Key": "CLASSIFICATION",
+        "ApprovalRules.PatchRules[].PatchFilterGroup.PatchFilters[].Values[]": "Security",
+        "ApprovalRules.PatchRules[].ApproveUntilDate": "2030-01-15",
+        "ApprovalRules.PatchRules[].EnableNonSecurity": True,
+        "ApprovedPatches[]": "curl-7.79.1-1.amzn2.0.1.x86_64",
+        "RejectedPatches[]": "kernel-4.14.355-275.570.amzn2.x86_64",
+        "ApprovedPatchesEnableNonSecurity": True,
+        "Sources[].Name": "preserve-repo",
+        "Sources[].Products[]": "AmazonLinux2",
+        "Sources[].Configuration": "[main]\nname=PreserveRepo\nbaseurl=https://example.com/repo/\nenabled=1",
+    }, {
+        "ApprovalRules.PatchRules[].ApproveAfterDays": "a rule approves after days or until a date, not both (set by the Windows case)",
+        "AvailableSecurityUpdatesComplianceStatus": "Windows only (set by the Windows case)",
+    })
+    ctx.ids["baseline"] = out["BaselineId"]
+
+
+def read_baseline(ctx):
+    return aws.read_baseline(ctx.acct, ctx.ids["baseline"])
+
+
+def set_in(path, value):
+    def edit(spec):
+        node = spec
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node[int(k)] if isinstance(node, list) else node[k]
+        last = keys[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return edit
+
+
+def both(*edits):
+    def edit(spec):
+        for e in edits:
+            e(spec)
+    return edit
+
+
+def add_tag(key="preserve-added", value="yes"):
+    def edit(spec):
+        spec.setdefault("tags", {})[key] = value
+    return edit
+
+
+def remove_tag(key):
+    def edit(spec):
+        del spec["tags"][key]
+    return edit
+
+
+def add_to(path, item):
+    def edit(spec):
+        spec.setdefault(path, []).append(item)
+    return edit
+
+
+WINDOWS_UNSET = {"Sources": "Linux only", "ApprovedPatchesEnableNonSecurity": "Linux only"}
+LINUX_UNSET = {"AvailableSecurityUpdatesComplianceStatus": "Windows only"}
+
+BASELINE_CASES = [
+    Case("UpdatePatchBaseline/windows", ["ssm:UpdatePatchBaseline"],
+         ("ssm", "UpdatePatchBaseline"), seed_windows_baseline, read_baseline,
+         ("PatchBaseline", "preserve-windows"),
+         set_in("approvalRules.0.approveAfterDays", 9),
+         [r"ApprovalRules\.PatchRules\.0\.ApproveAfterDays"],
+         unset=WINDOWS_UNSET,
+         not_settings=("BaselineId", "Replace")),
+    Case("UpdatePatchBaseline/linux", ["ssm:UpdatePatchBaseline"],
+         ("ssm", "UpdatePatchBaseline"), seed_linux_baseline, read_baseline,
+         ("PatchBaseline", "preserve-linux"),
+         set_in("description", "changed by the preservation test"),
+         [r"Description"],
+         unset=LINUX_UNSET,
+         not_settings=("BaselineId", "Replace")),
+    Case("ssm-tags/baseline", ["ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
+         ("ssm", "UpdatePatchBaseline"), seed_windows_baseline, read_baseline,
+         ("PatchBaseline", "preserve-windows"),
+         both(add_tag(), remove_tag("team")),
+         [r"Tags\.preserve-added", r"Tags\.team", r"Tags$"],
+         unset=WINDOWS_UNSET, not_settings=("BaselineId", "Replace")),
+    Case("RegisterPatchBaselineForPatchGroup", ["ssm:RegisterPatchBaselineForPatchGroup"],
+         ("ssm", "UpdatePatchBaseline"), seed_windows_baseline, read_baseline,
+         ("PatchBaseline", "preserve-windows"),
+         add_to("patchGroups", "preserve-added"),
+         [r"PatchGroups"],
+         unset=WINDOWS_UNSET, not_settings=("BaselineId", "Replace")),
+    Case("RegisterDefaultPatchBaseline", ["ssm:RegisterDefaultPatchBaseline"],
+         ("ssm", "UpdatePatchBaseline"), seed_linux_baseline, read_baseline,
+         ("PatchBaseline", "preserve-linux"),
+         set_in("defaultForOperatingSystem", True),
+         [r"IsDefault"],
+         unset=LINUX_UNSET, not_settings=("BaselineId", "Replace")),
+]
+
+
+# ---------------------------------------------------------------------------
+# Maintenance windows, their targets and tasks
+# ---------------------------------------------------------------------------
+
+WINDOW = "preserve-window"
+
+
+def seed_window(ctx, target_name=True, legacy_task=False):
+    out = ctx.call("ssm", "CreateMaintenanceWindow", {
+        "Name": WINDOW,
+        "StartDate": "2027-01-01T00:00:00Z",
+        "EndDate": "2035-12-31T00:00:00Z",
+        "Schedule": "cron(0 4 ? * SUN *)",
+        "ScheduleTimezone": "Asia/Tokyo",
+        "ScheduleOffset": 2,
+        "Duration": 4,
+        "Cutoff": 1,
+        "AllowUnassociatedTargets": True,
+        "ClientToken": TOKEN,
+        "Tags[].Key": "team",
+        "Tags[].Value": "preserve",
+    })
+    window = ctx.ids["window"] = out["WindowId"]
+    ctx.note("ssm", "UpdateMaintenanceWindow", WindowId=window, Enabled=False)
+    target_overrides = {
+        "WindowId": window,
+        "ResourceType": "INSTANCE",
+        "Targets[].Key": "tag:Patch Group",
+        "Targets[].Values[]": "preserve",
+        "Name": "preserve-target",
+        "ClientToken": TOKEN,
+    }
+    exclude = {}
+    if not target_name:
+        del target_overrides["Name"]
+        exclude["Name"] = "the unnamed-target case: a target registered without a name stays unnamed"
+    target = ctx.call("ssm", "RegisterTargetWithMaintenanceWindow", target_overrides, exclude)
+    ctx.ids["target"] = target["WindowTargetId"]
+    seed_task(ctx, window, target["WindowTargetId"], legacy_task)
+
+
+OTHER_TYPES = "another task type's block (a RUN_COMMAND task takes RunCommand only)"
+
+
+def seed_task(ctx, window, target_id, legacy):
+    overrides = {
+        "WindowId": window,
+        "Targets[].Key": "WindowTargetIds",
+        "Targets[].Values[]": target_id,
+        "TaskArn": "AWS-RunPatchBaseline",
+        "ServiceRoleArn": role(ctx),
+        "TaskType": "RUN_COMMAND",
+        "Priority": 3,
+        "MaxConcurrency": "2",
+        "MaxErrors": "1",
+        "LoggingInfo.S3BucketName": "preserve-logs",
+        "LoggingInfo.S3KeyPrefix": "windows/",
+        "LoggingInfo.S3Region": ctx.acct.region,
+        "Name": "preserve-task",
+        "ClientToken": TOKEN,
+        "AlarmConfiguration.IgnorePollAlarmFailure": True,
+        "AlarmConfiguration.Alarms[].Name": "preserve-stop-alarm",
+    }
+    exclude = {}
+    if legacy:
+        overrides["TaskParameters"] = {"Operation": {"Values": ["Scan"]}}
+        exclude["TaskInvocationParameters"] = "the legacy case: a task registered with TaskParameters only"
+    else:
+        exclude["TaskParameters"] = "deprecated: set by the legacy-task case"
+        overrides.update({
+            "TaskInvocationParameters.RunCommand.CloudWatchOutputConfig.CloudWatchLogGroupName": "/preserve/run-command",
+            "TaskInvocationParameters.RunCommand.CloudWatchOutputConfig.CloudWatchOutputEnabled": True,
+            "TaskInvocationParameters.RunCommand.DocumentHash": "a" * 64,
+            "TaskInvocationParameters.RunCommand.DocumentHashType": "Sha256",
+            "TaskInvocationParameters.RunCommand.DocumentVersion": "1",
+            "TaskInvocationParameters.RunCommand.NotificationConfig.NotificationArn": topic(ctx),
+            "TaskInvocationParameters.RunCommand.OutputS3BucketName": "preserve-output",
+            "TaskInvocationParameters.RunCommand.OutputS3KeyPrefix": "run-command/",
+            "TaskInvocationParameters.RunCommand.Parameters": {"Operation": ["Install"]},
+            "TaskInvocationParameters.RunCommand.ServiceRoleArn": role(ctx, "preserve-notify"),
+            "TaskInvocationParameters.RunCommand.TimeoutSeconds": 1800,
+        })
+        for block in ("Automation", "StepFunctions", "Lambda"):
+            exclude[f"TaskInvocationParameters.{block}"] = OTHER_TYPES
+    task = ctx.call("ssm", "RegisterTaskWithMaintenanceWindow", overrides, exclude)
+    ctx.ids["task"] = task["WindowTaskId"]
+
+
+def read_window(ctx):
+    return aws.read_window(ctx.acct, ctx.ids["window"])
+
+
+def in_list(field, index, key, value):
+    def edit(spec):
+        spec[field][index][key] = value
+    return edit
+
+
+WINDOW_NOT_SETTINGS = ("WindowId", "Replace", "ClientToken")
+TASK_NOT_SETTINGS = ("WindowId", "WindowTaskId", "Replace", "ClientToken")
+TARGET_NOT_SETTINGS = ("WindowId", "WindowTargetId", "Replace", "ClientToken")
+LEGACY_UNSET = {"TaskInvocationParameters": "the legacy case registers TaskParameters only"}
+MODERN_UNSET = {"TaskParameters": "deprecated: the legacy case sets it"}
+
+
+def seed_unnamed(ctx):
+    seed_window(ctx, target_name=False)
+
+
+def seed_legacy(ctx):
+    seed_window(ctx, legacy_task=True)
+
+
+WINDOW_CASES = [
+    Case("UpdateMaintenanceWindow", ["ssm:UpdateMaintenanceWindow"],
+         ("ssm", "UpdateMaintenanceWindow"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         set_in("description", "changed by the preservation test"),
+         [r"Description$"], not_settings=WINDOW_NOT_SETTINGS),
+    Case("ssm-tags/window", ["ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
+         ("ssm", "UpdateMaintenanceWindow"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         both(add_tag(), remove_tag("team")),
+         [r"Tags\.preserve-added", r"Tags\.team", r"Tags$"], not_settings=WINDOW_NOT_SETTINGS),
+    Case("UpdateMaintenanceWindowTarget", ["ssm:UpdateMaintenanceWindowTarget"],
+         ("ssm", "UpdateMaintenanceWindowTarget"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         in_list("targets", 0, "description", "changed by the preservation test"),
+         [r"WindowTargets\.preserve-target\.Description$"], not_settings=TARGET_NOT_SETTINGS),
+    Case("UpdateMaintenanceWindowTarget/unnamed", ["ssm:UpdateMaintenanceWindowTarget"],
+         ("ssm", "UpdateMaintenanceWindowTarget"), seed_unnamed, read_window,
+         ("MaintenanceWindow", WINDOW),
+         in_list("targets", 0, "description", "changed by the preservation test"),
+         [r"WindowTargets\.[^.]+\.Description$"], not_settings=TARGET_NOT_SETTINGS,
+         unset={"Name": "the unnamed case: must stay unnamed"}),
+    Case("RegisterTargetWithMaintenanceWindow", ["ssm:RegisterTargetWithMaintenanceWindow"],
+         ("ssm", "UpdateMaintenanceWindow"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         add_to("targets", {"name": "preserve-added", "resourceType": "INSTANCE",
+                            "tags": {"Patch Group": "preserve-added"}}),
+         [r"WindowTargets\.preserve-added\."], not_settings=WINDOW_NOT_SETTINGS),
+    Case("UpdateMaintenanceWindowTask", ["ssm:UpdateMaintenanceWindowTask"],
+         ("ssm", "UpdateMaintenanceWindowTask"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         in_list("tasks", 0, "priority", 5),
+         [r"WindowTasks\.preserve-task\.Priority$"], not_settings=TASK_NOT_SETTINGS,
+         unset=MODERN_UNSET),
+    Case("UpdateMaintenanceWindowTask/legacy", ["ssm:UpdateMaintenanceWindowTask"],
+         ("ssm", "UpdateMaintenanceWindowTask"), seed_legacy, read_window,
+         ("MaintenanceWindow", WINDOW),
+         in_list("tasks", 0, "priority", 5),
+         [r"WindowTasks\.preserve-task\.Priority$"], not_settings=TASK_NOT_SETTINGS,
+         unset=LEGACY_UNSET),
+    Case("RegisterTaskWithMaintenanceWindow", ["ssm:RegisterTaskWithMaintenanceWindow"],
+         ("ssm", "UpdateMaintenanceWindow"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW),
+         add_to("tasks", {"name": "preserve-added", "type": "AUTOMATION",
+                          "taskArn": "AWS-RestartEC2Instance", "priority": 9}),
+         [r"WindowTasks\.preserve-added\."], not_settings=WINDOW_NOT_SETTINGS),
+]
