@@ -249,4 +249,11 @@ cases! {
     update_maintenance_window_task => "UpdateMaintenanceWindowTask";
     update_maintenance_window_task_legacy => "UpdateMaintenanceWindowTask/legacy";
     register_task_with_maintenance_window => "RegisterTaskWithMaintenanceWindow";
+    put_backup_vault_access_policy => "PutBackupVaultAccessPolicy";
+    put_backup_vault_notifications => "PutBackupVaultNotifications";
+    put_backup_vault_lock_configuration => "PutBackupVaultLockConfiguration";
+    backup_tags_on_a_vault => "backup-tags/vault";
+    update_backup_plan => "UpdateBackupPlan";
+    backup_tags_on_a_plan => "backup-tags/plan";
+    create_backup_selection_on_a_change => "CreateBackupSelection/changed";
 }

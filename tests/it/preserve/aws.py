@@ -106,7 +106,7 @@ def read_window(acct, window_id):
 def read_vault(acct, name):
     backup = acct.client("backup")
     v = plain(backup.describe_backup_vault(BackupVaultName=name))
-    v = drop(v, "CreationDate", "NumberOfRecoveryPoints", "LockDate")
+    v = drop(v, "CreationDate", "NumberOfRecoveryPoints")
     v["Tags"] = without_ownership(backup.list_tags(ResourceArn=v["BackupVaultArn"])["Tags"])
     for what, call in (("AccessPolicy", backup.get_backup_vault_access_policy),
                        ("Notifications", backup.get_backup_vault_notifications)):
@@ -124,6 +124,8 @@ def read_plan(acct, plan_id):
     backup = acct.client("backup")
     p = plain(backup.get_backup_plan(BackupPlanId=plan_id))
     p = drop(p, "CreationDate", "LastExecutionDate", "VersionId", "ScheduledRunsPreview")
+    for rule in p["BackupPlan"].get("Rules", []):
+        rule.pop("RuleId", None)  # AWS's id of the rule, not a setting
     p["Tags"] = without_ownership(backup.list_tags(ResourceArn=p["BackupPlanArn"])["Tags"])
     selections = {}
     for s in backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]:

@@ -375,3 +375,167 @@ WINDOW_CASES = [
                           "taskArn": "AWS-RestartEC2Instance", "priority": 9}),
          [r"WindowTasks\.preserve-added\."], not_settings=WINDOW_NOT_SETTINGS),
 ]
+
+
+# ---------------------------------------------------------------------------
+# AWS Backup: vaults, plans, selections
+# ---------------------------------------------------------------------------
+
+VAULT = "preserve-vault"
+PLAN = "preserve-plan"
+
+
+def vault_policy(ctx):
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "deny-deletes",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["backup:DeleteRecoveryPoint"],
+            "Resource": "*",
+        }],
+    })
+
+
+def seed_vault(ctx):
+    ctx.call("backup", "CreateBackupVault", {
+        "BackupVaultName": VAULT,
+        "BackupVaultTags": {"team": "preserve", "cost-centre": "cc-42"},
+        "EncryptionKeyArn": ctx.acct.arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        "CreatorRequestId": TOKEN,
+    })
+    ctx.call("backup", "PutBackupVaultAccessPolicy", {"BackupVaultName": VAULT, "Policy": vault_policy(ctx)})
+    ctx.call("backup", "PutBackupVaultNotifications", {
+        "BackupVaultName": VAULT,
+        "SNSTopicArn": topic(ctx),
+        "BackupVaultEvents": ["BACKUP_JOB_COMPLETED", "RESTORE_JOB_COMPLETED"],
+    })
+    ctx.call("backup", "PutBackupVaultLockConfiguration", {
+        "BackupVaultName": VAULT, "MinRetentionDays": 7, "MaxRetentionDays": 3650, "ChangeableForDays": 30,
+    })
+    ctx.ids["vault"] = VAULT
+
+
+def seed_plan(ctx):
+    seed_vault(ctx)
+    dest = f"arn:aws:backup:eu-west-3:{ctx.acct.account}:backup-vault:preserve-dr"
+    out = ctx.call("backup", "CreateBackupPlan", {
+        "BackupPlan.BackupPlanName": PLAN,
+        "BackupPlan.Rules[].RuleName": "daily",
+        "BackupPlan.Rules[].TargetBackupVaultName": VAULT,
+        "BackupPlan.Rules[].TargetLogicallyAirGappedBackupVaultArn":
+            ctx.acct.arn("backup", "backup-vault:preserve-air-gapped"),
+        "BackupPlan.Rules[].ScheduleExpression": "cron(0 5 ? * * *)",
+        "BackupPlan.Rules[].StartWindowMinutes": 120,
+        "BackupPlan.Rules[].CompletionWindowMinutes": 360,
+        "BackupPlan.Rules[].Lifecycle.MoveToColdStorageAfterDays": 30,
+        "BackupPlan.Rules[].Lifecycle.DeleteAfterDays": 365,
+        "BackupPlan.Rules[].Lifecycle.OptInToArchiveForSupportedResources": True,
+        "BackupPlan.Rules[].RecoveryPointTags": {"preserve": "yes"},
+        "BackupPlan.Rules[].CopyActions[].Lifecycle.MoveToColdStorageAfterDays": 30,
+        "BackupPlan.Rules[].CopyActions[].Lifecycle.DeleteAfterDays": 400,
+        "BackupPlan.Rules[].CopyActions[].Lifecycle.OptInToArchiveForSupportedResources": True,
+        "BackupPlan.Rules[].CopyActions[].DestinationBackupVaultArn": dest,
+        "BackupPlan.Rules[].ScheduleExpressionTimezone": "Asia/Tokyo",
+        "BackupPlan.Rules[].IndexActions[].ResourceTypes[]": "EBS",
+        "BackupPlan.AdvancedBackupSettings[].ResourceType": "EC2",
+        "BackupPlan.AdvancedBackupSettings[].BackupOptions": {"WindowsVSS": "enabled"},
+        "BackupPlan.ScanSettings[].ResourceTypes[]": "EBS",
+        "BackupPlan.ScanSettings[].ScannerRoleArn": role(ctx, "preserve-scanner"),
+        "BackupPlanTags": {"team": "preserve", "cost-centre": "cc-42"},
+        "CreatorRequestId": TOKEN,
+    }, {
+        "BackupPlan.Rules[].EnableContinuousBackup":
+            "continuous backups are kept at most 35 days and never in cold storage; this rule is not one",
+        "BackupPlan.Rules[].Lifecycle.DeleteAfterEvent":
+            "DELETE_AFTER_COPY replaces DeleteAfterDays, which the unrelated change edits",
+        "BackupPlan.Rules[].CopyActions[].Lifecycle.DeleteAfterEvent":
+            "DELETE_AFTER_COPY on a copy's own lifecycle has no copy after it",
+    })
+    plan_id = ctx.ids["plan"] = out["BackupPlanId"]
+    ctx.call("backup", "CreateBackupSelection", {
+        "BackupPlanId": plan_id,
+        "BackupSelection.SelectionName": "preserve-selection",
+        "BackupSelection.IamRoleArn": role(ctx, "preserve-backup"),
+        "BackupSelection.Resources[]": ctx.acct.arn("ec2", "volume/*"),
+        "BackupSelection.ListOfTags[].ConditionKey": "backup",
+        "BackupSelection.ListOfTags[].ConditionValue": "daily",
+        "BackupSelection.NotResources[]": ctx.acct.arn("ec2", "volume/vol-0123456789abcdef0"),
+        "BackupSelection.Conditions.StringEquals[].ConditionKey": "aws:ResourceTag/env",
+        "BackupSelection.Conditions.StringEquals[].ConditionValue": "prod",
+        "BackupSelection.Conditions.StringNotEquals[].ConditionKey": "aws:ResourceTag/scratch",
+        "BackupSelection.Conditions.StringNotEquals[].ConditionValue": "true",
+        "BackupSelection.Conditions.StringLike[].ConditionKey": "aws:ResourceTag/app",
+        "BackupSelection.Conditions.StringLike[].ConditionValue": "web-*",
+        "BackupSelection.Conditions.StringNotLike[].ConditionKey": "aws:ResourceTag/Name",
+        "BackupSelection.Conditions.StringNotLike[].ConditionValue": "tmp-*",
+        "CreatorRequestId": TOKEN,
+    })
+
+
+def read_vault(ctx):
+    return aws.read_vault(ctx.acct, ctx.ids["vault"])
+
+
+def read_plan(ctx):
+    # The emulator gives a rule a new RuleId on every UpdateBackupPlan; the id is
+    # AWS's, never a setting, so it is left out of the comparison.
+    return {"Plan": aws.read_plan(ctx.acct, ctx.ids["plan"]), "Vault": aws.read_vault(ctx.acct, VAULT)}
+
+
+def set_nested(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def edit(spec):
+        node = spec
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    return edit
+
+
+def add_policy_statement(spec):
+    spec["accessPolicy"]["Statement"].append({
+        "Sid": "deny-lifecycle", "Effect": "Deny", "Principal": {"AWS": "*"},
+        "Action": ["backup:UpdateRecoveryPointLifecycle"], "Resource": "*",
+    })
+
+
+def add_event(spec):
+    spec["notifications"]["events"].append("BACKUP_JOB_FAILED")
+
+
+VAULT_NOT_SETTINGS = ("BackupVaultName",)
+
+BACKUP_CASES = [
+    Case("PutBackupVaultAccessPolicy", ["backup:PutBackupVaultAccessPolicy"],
+         ("backup", "PutBackupVaultAccessPolicy"), seed_vault, read_vault,
+         ("BackupVault", VAULT), add_policy_statement,
+         [r"AccessPolicy\.Policy\.Statement\.1\."], not_settings=VAULT_NOT_SETTINGS),
+    Case("PutBackupVaultNotifications", ["backup:PutBackupVaultNotifications"],
+         ("backup", "PutBackupVaultNotifications"), seed_vault, read_vault,
+         ("BackupVault", VAULT), add_event,
+         [r"Notifications\.BackupVaultEvents\."], not_settings=VAULT_NOT_SETTINGS),
+    Case("PutBackupVaultLockConfiguration", ["backup:PutBackupVaultLockConfiguration"],
+         ("backup", "PutBackupVaultLockConfiguration"), seed_vault, read_vault,
+         ("BackupVault", VAULT), set_nested("lock", "maxRetentionDays", 3000),
+         [r"MaxRetentionDays$"], not_settings=VAULT_NOT_SETTINGS),
+    Case("backup-tags/vault", ["backup:TagResource", "backup:UntagResource"],
+         ("backup", "CreateBackupVault"), seed_vault, read_vault,
+         ("BackupVault", VAULT), both(add_tag(), remove_tag("cost-centre")),
+         [r"Tags\.preserve-added", r"Tags\.cost-centre"], not_settings=VAULT_NOT_SETTINGS),
+    Case("UpdateBackupPlan", ["backup:UpdateBackupPlan"],
+         ("backup", "UpdateBackupPlan"), seed_plan, read_plan,
+         ("BackupPlan", PLAN), lambda spec: spec["rules"][0]["lifecycle"].update(deleteAfterDays=400),
+         [r"Plan\.BackupPlan\.Rules\.0\.Lifecycle\.DeleteAfterDays$"], not_settings=("BackupPlanId",)),
+    Case("backup-tags/plan", ["backup:TagResource", "backup:UntagResource"],
+         ("backup", "UpdateBackupPlan"), seed_plan, read_plan,
+         ("BackupPlan", PLAN), both(add_tag(), remove_tag("cost-centre")),
+         [r"Plan\.Tags\.preserve-added", r"Plan\.Tags\.cost-centre"], not_settings=("BackupPlanId",)),
+    Case("CreateBackupSelection/changed", ["backup:CreateBackupSelection"],
+         ("backup", "CreateBackupSelection"), seed_plan, read_plan,
+         ("BackupPlan", PLAN), lambda spec: spec["selections"][0]["tags"].update(backup="hourly"),
+         [r"Plan\.Selections\.preserve-selection\.BackupSelection\.ListOfTags\.0\.ConditionValue$"],
+         not_settings=("BackupPlanId", "CreatorRequestId")),
+]
