@@ -90,16 +90,25 @@ fn preserve(args: &[&str], account: Option<&crate::emulator::TestAccount>) -> Ru
     Run::from_output(&command.output().unwrap())
 }
 
-/// The cases `preserve.py list` knows: name → calls covered.
-fn cases() -> Value {
+/// `preserve.py list`: `cases` (name → calls covered) and `gaps` (members no case can
+/// set because the emulator does not keep them yet, each naming the defect).
+fn listing() -> Value {
     let run = preserve(&["list"], None);
     assert_eq!(run.code, 0, "preserve.py list:\n{}", run.stderr);
     run.json()
 }
 
+fn cases() -> Value {
+    listing()["cases"].clone()
+}
+
 #[test]
 fn every_write_call_is_covered() {
-    let cases = cases();
+    let listing = listing();
+    for (member, defect) in listing["gaps"].as_object().unwrap() {
+        eprintln!("not covered until the emulator keeps it: {member}: {defect}");
+    }
+    let cases = listing["cases"].clone();
     let covered: BTreeSet<String> = cases
         .as_object()
         .unwrap()
@@ -256,4 +265,21 @@ cases! {
     update_backup_plan => "UpdateBackupPlan";
     backup_tags_on_a_plan => "backup-tags/plan";
     create_backup_selection_on_a_change => "CreateBackupSelection/changed";
+    put_metric_alarm_single => "PutMetricAlarm/single";
+    put_metric_alarm_percentile => "PutMetricAlarm/percentile";
+    put_metric_alarm_math => "PutMetricAlarm/math";
+    put_metric_alarm_anomaly => "PutMetricAlarm/anomaly";
+    cloudwatch_tags_on_an_alarm => "cloudwatch-tags/alarm";
+    put_composite_alarm => "PutCompositeAlarm";
+    put_retention_policy => "PutRetentionPolicy";
+    delete_retention_policy => "DeleteRetentionPolicy";
+    associate_kms_key => "AssociateKmsKey";
+    disassociate_kms_key => "DisassociateKmsKey";
+    logs_tags_on_a_group => "logs-tags/group";
+    put_metric_filter => "PutMetricFilter";
+    put_metric_filter_dimensions => "PutMetricFilter/dimensions";
+    deregister_patch_baseline_for_patch_group => "DeregisterPatchBaselineForPatchGroup";
+    delete_backup_vault_access_policy => "DeleteBackupVaultAccessPolicy";
+    delete_backup_vault_notifications => "DeleteBackupVaultNotifications";
+    delete_backup_vault_lock_configuration => "DeleteBackupVaultLockConfiguration";
 }

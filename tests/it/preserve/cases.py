@@ -539,3 +539,306 @@ BACKUP_CASES = [
          [r"Plan\.Selections\.preserve-selection\.BackupSelection\.ListOfTags\.0\.ConditionValue$"],
          not_settings=("BackupPlanId", "CreatorRequestId")),
 ]
+
+
+# ---------------------------------------------------------------------------
+# CloudWatch alarms
+# ---------------------------------------------------------------------------
+
+# Members of PutMetricAlarm and PutCompositeAlarm the emulator (moto) does not keep
+# yet: AWS does, so a writer that drops them is not caught here. Listed, never
+# silently skipped; `preserve.py list` prints them and the Rust test names them.
+EMULATOR_GAPS = {
+    "cloudwatch:PutMetricAlarm": {
+        "EvaluationWindow": "the emulator does not keep it (PromQL/wall-clock evaluation, 2025 API)",
+        "WarmUpConfiguration": "the emulator does not keep it (2025 API)",
+        "EvaluationCriteria": "the emulator does not keep it (PromQL alarms, 2025 API)",
+        "EvaluationInterval": "the emulator does not keep it (PromQL alarms, 2025 API)",
+        "ActionConfiguration": "the emulator does not keep it (alarm tag propagation, 2025 API)",
+    },
+    "logs:CreateLogGroup": {
+        "deletionProtectionEnabled": "the emulator does not keep it (issue 23, item 7)",
+    },
+    "cloudwatch:PutCompositeAlarm": {
+        "ActionConfiguration": "the emulator does not keep it (alarm tag propagation, 2025 API)",
+    },
+}
+
+ALARM = "preserve-alarm"
+ALARM_COMMON = {
+    "AlarmName": ALARM,
+    "ActionsEnabled": False,
+    "EvaluationPeriods": 5,
+    "DatapointsToAlarm": 3,
+    "TreatMissingData": "breaching",
+    "Tags[].Key": "team",
+    "Tags[].Value": "preserve",
+}
+
+
+def actions(ctx):
+    return {
+        "OKActions[]": topic(ctx, "preserve-ok"),
+        "AlarmActions[]": topic(ctx, "preserve-alarm"),
+        "InsufficientDataActions[]": topic(ctx, "preserve-data"),
+    }
+
+
+NEW_ALARM_MEMBERS = {m: r for m, r in EMULATOR_GAPS["cloudwatch:PutMetricAlarm"].items()}
+MATH_ONLY = "metric-math alarms only (set by the math and anomaly cases)"
+SINGLE_ONLY = "single-metric alarms only (set by the single and percentile cases)"
+
+
+def seed_single(ctx):
+    ctx.call("cloudwatch", "PutMetricAlarm", {
+        **ALARM_COMMON, **actions(ctx),
+        "MetricName": "CPUUtilization",
+        "Namespace": "AWS/EC2",
+        "Statistic": "Average",
+        "Dimensions[].Name": "InstanceId",
+        "Dimensions[].Value": "i-0123456789abcdef0",
+        "Period": 300,
+        "Unit": "Percent",
+        "Threshold": 75.5,
+    }, {
+        **NEW_ALARM_MEMBERS,
+        "ExtendedStatistic": "a statistic or an extended statistic, not both (set by the percentile case)",
+        "EvaluateLowSampleCountPercentile": "percentile alarms only (set by the percentile case)",
+        "Metrics": MATH_ONLY, "ThresholdMetricId": MATH_ONLY,
+    })
+    ctx.ids["alarm"] = ALARM
+
+
+def seed_percentile(ctx):
+    ctx.call("cloudwatch", "PutMetricAlarm", {
+        **ALARM_COMMON, **actions(ctx),
+        "MetricName": "TargetResponseTime",
+        "Namespace": "AWS/ApplicationELB",
+        "ExtendedStatistic": "p99",
+        "EvaluateLowSampleCountPercentile": "ignore",
+        "Dimensions[].Name": "LoadBalancer",
+        "Dimensions[].Value": "app/web/0123456789abcdef",
+        "Period": 60,
+        "Unit": "Seconds",
+        "Threshold": 1.5,
+    }, {
+        **NEW_ALARM_MEMBERS,
+        "Statistic": "a statistic or an extended statistic, not both (set by the single case)",
+        "Metrics": MATH_ONLY, "ThresholdMetricId": MATH_ONLY,
+    })
+    ctx.ids["alarm"] = ALARM
+
+
+def seed_math(ctx, anomaly=False):
+    account = ctx.acct.account
+    metric = {
+        "Id": "errors",
+        "MetricStat": {
+            "Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": "HTTPCode_Target_5XX_Count",
+                       "Dimensions": [{"Name": "LoadBalancer", "Value": "app/web/0123456789abcdef"}]},
+            "Period": 300, "Stat": "Sum", "Unit": "Count",
+        },
+        "Label": "5xx", "ReturnData": anomaly, "AccountId": account,
+    }
+    if anomaly:
+        band = {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(errors, 2)", "Label": "expected",
+                "ReturnData": True}
+        overrides = {"Metrics": [metric, band], "ThresholdMetricId": "band",
+                     "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}
+        exclude = {"Threshold": "an anomaly-detection alarm has a band, not a threshold"}
+    else:
+        rate = {"Id": "rate", "Expression": "errors / 60", "Label": "per second", "ReturnData": True,
+                "Period": 300}
+        overrides = {"Metrics": [metric, rate], "Threshold": 5.0}
+        exclude = {"ThresholdMetricId": "anomaly-detection alarms only (set by the anomaly case)"}
+    ctx.call("cloudwatch", "PutMetricAlarm", {**ALARM_COMMON, **actions(ctx), **overrides}, {
+        **NEW_ALARM_MEMBERS, **exclude,
+        "MetricName": SINGLE_ONLY, "Namespace": SINGLE_ONLY, "Statistic": SINGLE_ONLY,
+        "ExtendedStatistic": SINGLE_ONLY, "Dimensions": SINGLE_ONLY, "Period": SINGLE_ONLY,
+        "Unit": SINGLE_ONLY, "EvaluateLowSampleCountPercentile": SINGLE_ONLY,
+    })
+    ctx.ids["alarm"] = ALARM
+
+
+def seed_anomaly(ctx):
+    seed_math(ctx, anomaly=True)
+
+
+COMPOSITE = "preserve-composite"
+
+
+def seed_composite(ctx):
+    seed_single(ctx)
+    ctx.call("cloudwatch", "PutCompositeAlarm", {
+        **actions(ctx),
+        "ActionsEnabled": False,
+        "AlarmName": COMPOSITE,
+        "AlarmRule": f'ALARM("{ALARM}") OR OK("{ALARM}")',
+        "ActionsSuppressor": ctx.acct.arn("cloudwatch", f"alarm:{ALARM}"),
+        "ActionsSuppressorWaitPeriod": 120,
+        "ActionsSuppressorExtensionPeriod": 60,
+        "Tags[].Key": "team",
+        "Tags[].Value": "preserve",
+    }, {"ActionConfiguration": EMULATOR_GAPS["cloudwatch:PutCompositeAlarm"]["ActionConfiguration"]})
+    ctx.ids["alarm"] = COMPOSITE
+
+
+def read_alarm(ctx):
+    return aws.read_alarm(ctx.acct, ctx.ids["alarm"])
+
+
+def alarm_case(name, seed, edit, changed, unset):
+    return Case(name, ["cloudwatch:PutMetricAlarm"], ("cloudwatch", "PutMetricAlarm"), seed, read_alarm,
+                ("MetricAlarm", ALARM), edit, changed, unset={**NEW_ALARM_MEMBERS, **unset},
+                not_settings=("AlarmName", "Tags"))
+
+
+SINGLE_UNSET = {m: MATH_ONLY for m in ("Metrics", "ThresholdMetricId")}
+MATH_UNSET = {m: SINGLE_ONLY for m in ("MetricName", "Namespace", "Statistic", "ExtendedStatistic",
+                                        "Dimensions", "Period", "Unit", "EvaluateLowSampleCountPercentile")}
+
+ALARM_CASES = [
+    alarm_case("PutMetricAlarm/single", seed_single, set_in("threshold", 80),
+               [r"Threshold$"], {**SINGLE_UNSET, "ExtendedStatistic": "percentile case",
+                                  "EvaluateLowSampleCountPercentile": "percentile case"}),
+    alarm_case("PutMetricAlarm/percentile", seed_percentile, set_in("threshold", 2),
+               [r"Threshold$"], {**SINGLE_UNSET, "Statistic": "single case"}),
+    alarm_case("PutMetricAlarm/math", seed_math, set_in("threshold", 6),
+               [r"Threshold$"], {**MATH_UNSET, "ThresholdMetricId": "anomaly case"}),
+    alarm_case("PutMetricAlarm/anomaly", seed_anomaly, set_in("evaluationPeriods", 6),
+               [r"EvaluationPeriods$"], {**MATH_UNSET, "Threshold": "a band, no threshold"}),
+    Case("cloudwatch-tags/alarm", ["cloudwatch:TagResource", "cloudwatch:UntagResource"],
+         ("cloudwatch", "PutMetricAlarm"), seed_single, read_alarm, ("MetricAlarm", ALARM),
+         both(add_tag(), remove_tag("team")), [r"Tags\.preserve-added", r"Tags\.team", r"Tags$"],
+         unset={**NEW_ALARM_MEMBERS, **SINGLE_UNSET, "ExtendedStatistic": "percentile case",
+                "EvaluateLowSampleCountPercentile": "percentile case"},
+         not_settings=("AlarmName", "Tags")),
+    Case("PutCompositeAlarm", ["cloudwatch:PutCompositeAlarm"],
+         ("cloudwatch", "PutCompositeAlarm"), seed_composite, read_alarm, ("CompositeAlarm", COMPOSITE),
+         set_in("description", "changed by the preservation test"), [r"AlarmDescription$"],
+         unset=EMULATOR_GAPS["cloudwatch:PutCompositeAlarm"], not_settings=("AlarmName", "Tags")),
+]
+
+
+# ---------------------------------------------------------------------------
+# CloudWatch Logs: log groups and metric filters
+# ---------------------------------------------------------------------------
+
+GROUP = "/preserve/app"
+KEY_A = "key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_B = "key/abcd1234-ab12-cd34-ef56-abcdef123456"
+
+
+def seed_group(ctx):
+    ctx.call("logs", "CreateLogGroup", {
+        "logGroupName": GROUP,
+        "kmsKeyId": ctx.acct.arn("kms", KEY_A),
+        "tags": {"team": "preserve", "cost-centre": "cc-42"},
+        "logGroupClass": "STANDARD",
+    }, LOGS_GAPS)
+    ctx.call("logs", "PutRetentionPolicy", {"logGroupName": GROUP, "retentionInDays": 30})
+    ctx.ids["group"] = GROUP
+
+
+def seed_filter(ctx, dimensions=False):
+    seed_group(ctx)
+    overrides = {
+        "logGroupName": GROUP,
+        "filterName": "preserve-errors",
+        "filterPattern": "{ $.level = \"ERROR\" }",
+        "metricTransformations[].metricName": "Errors",
+        "metricTransformations[].metricNamespace": "Preserve",
+        "metricTransformations[].metricValue": "1",
+        "metricTransformations[].unit": "Count",
+        "applyOnTransformedLogs": True,
+        "fieldSelectionCriteria": "\"level\" IN [\"ERROR\"]",
+        "emitSystemFieldDimensions[]": "@aws.account",
+    }
+    if dimensions:
+        overrides["metricTransformations[].dimensions"] = {"Service": "$.service"}
+        exclude = {"metricTransformations[].defaultValue": "a filter with dimensions has no default value"}
+    else:
+        overrides["metricTransformations[].defaultValue"] = 2.5
+        exclude = {"metricTransformations[].dimensions": "set by the dimensions case (no default value with dimensions)"}
+    ctx.call("logs", "PutMetricFilter", overrides, exclude)
+
+
+def seed_filter_dimensions(ctx):
+    seed_filter(ctx, dimensions=True)
+
+
+def read_group(ctx):
+    return aws.read_log_group(ctx.acct, ctx.ids["group"])
+
+
+def drop_key(spec):
+    spec.pop("retentionInDays")
+
+
+def filter_value(value):
+    def edit(spec):
+        spec["metricTransformations"][0]["metricValue"] = value
+    return edit
+
+
+LOGS_GAPS = EMULATOR_GAPS["logs:CreateLogGroup"]
+
+LOGS_CASES = [
+    Case("PutRetentionPolicy", ["logs:PutRetentionPolicy"], ("logs", "CreateLogGroup"), seed_group, read_group,
+         ("LogGroup", GROUP), set_in("retentionInDays", 60), [r"retentionInDays$"],
+         unset=LOGS_GAPS, not_settings=("logGroupName",)),
+    Case("DeleteRetentionPolicy", ["logs:DeleteRetentionPolicy"], ("logs", "CreateLogGroup"), seed_group,
+         read_group, ("LogGroup", GROUP), drop_key, [r"retentionInDays$"],
+         unset=LOGS_GAPS, not_settings=("logGroupName",)),
+    Case("AssociateKmsKey", ["logs:AssociateKmsKey"], ("logs", "CreateLogGroup"), seed_group, read_group,
+         ("LogGroup", GROUP), lambda spec: spec.update(kmsKeyId=spec["kmsKeyId"].replace(KEY_A, KEY_B)),
+         [r"kmsKeyId$"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+    Case("DisassociateKmsKey", ["logs:DisassociateKmsKey"], ("logs", "CreateLogGroup"), seed_group, read_group,
+         ("LogGroup", GROUP), lambda spec: spec.pop("kmsKeyId"),
+         [r"kmsKeyId$"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+    Case("logs-tags/group", ["logs:TagResource", "logs:UntagResource"], ("logs", "CreateLogGroup"), seed_group,
+         read_group, ("LogGroup", GROUP), both(add_tag(), remove_tag("cost-centre")),
+         [r"tags\.preserve-added", r"tags\.cost-centre"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+    Case("PutMetricFilter", ["logs:PutMetricFilter"], ("logs", "PutMetricFilter"), seed_filter, read_group,
+         ("MetricFilter", "preserve-errors"), filter_value("2"),
+         [r"metricFilters\.preserve-errors\.metricTransformations\.0\.metricValue$"],
+         not_settings=("logGroupName", "filterName")),
+    Case("PutMetricFilter/dimensions", ["logs:PutMetricFilter"], ("logs", "PutMetricFilter"),
+         seed_filter_dimensions, read_group,
+         ("MetricFilter", "preserve-errors"), filter_value("2"),
+         [r"metricFilters\.preserve-errors\.metricTransformations\.0\.metricValue$"],
+         not_settings=("logGroupName", "filterName")),
+]
+
+
+def drop_field(name):
+    def edit(spec):
+        del spec[name]
+    return edit
+
+
+def remove_from(path, item):
+    def edit(spec):
+        spec[path].remove(item)
+    return edit
+
+
+REMOVAL_CASES = [
+    Case("DeregisterPatchBaselineForPatchGroup", ["ssm:DeregisterPatchBaselineForPatchGroup"],
+         ("ssm", "UpdatePatchBaseline"), seed_windows_baseline, read_baseline,
+         ("PatchBaseline", "preserve-windows"), remove_from("patchGroups", "preserve-kept"),
+         [r"PatchGroups"], unset=WINDOWS_UNSET, not_settings=("BaselineId", "Replace")),
+    Case("DeleteBackupVaultAccessPolicy", ["backup:DeleteBackupVaultAccessPolicy"],
+         ("backup", "PutBackupVaultNotifications"), seed_vault, read_vault,
+         ("BackupVault", VAULT), drop_field("accessPolicy"), [r"AccessPolicy"],
+         not_settings=VAULT_NOT_SETTINGS),
+    Case("DeleteBackupVaultNotifications", ["backup:DeleteBackupVaultNotifications"],
+         ("backup", "PutBackupVaultAccessPolicy"), seed_vault, read_vault,
+         ("BackupVault", VAULT), drop_field("notifications"), [r"Notifications"],
+         not_settings=VAULT_NOT_SETTINGS),
+    Case("DeleteBackupVaultLockConfiguration", ["backup:DeleteBackupVaultLockConfiguration"],
+         ("backup", "PutBackupVaultNotifications"), seed_vault, read_vault,
+         ("BackupVault", VAULT), drop_field("lock"),
+         [r"Locked$", r"MinRetentionDays$", r"MaxRetentionDays$", r"LockDate$"],
+         not_settings=VAULT_NOT_SETTINGS),
+]

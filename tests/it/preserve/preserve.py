@@ -37,14 +37,24 @@ def all_cases():
     return {c.name: c for c in out}
 
 
+def known_gaps():
+    """Members no case can set today because the emulator does not keep them (each names
+    the defect): reported by `list`, not failed on."""
+    return {f"{call}.{m}": r for call, ms in _cases.EMULATOR_GAPS.items() for m, r in ms.items()}
+
+
 def coverage_errors(cases):
-    """Members of a covered call no case sets (each case's `unset` must be set by another)."""
+    """Members of a covered call no case sets (each case's `unset` must be set by another),
+    the emulator's known gaps aside."""
+    gaps = known_gaps()
     by_shape = {}
     for c in cases.values():
         by_shape.setdefault(c.shape, []).append(c)
     errors = []
     for (service, op), group in sorted(by_shape.items()):
         for member in members(service, op):
+            if f"{service}:{op}.{member}" in gaps:
+                continue
             if all(member in c.unset for c in group):
                 reasons = "; ".join(c.unset[member] for c in group)
                 errors.append(f"{service}:{op}: no case sets {member} ({reasons})")
@@ -53,8 +63,8 @@ def coverage_errors(cases):
 
 def cmd_list(_args):
     cases = all_cases()
-    print(json.dumps({n: {"covers": c.covers, "shape": f"{c.shape[0]}:{c.shape[1]}"} for n, c in cases.items()},
-                     indent=1, sort_keys=True))
+    listing = {n: {"covers": c.covers, "shape": f"{c.shape[0]}:{c.shape[1]}"} for n, c in cases.items()}
+    print(json.dumps({"cases": listing, "gaps": known_gaps()}, indent=1, sort_keys=True))
     errors = coverage_errors(cases)
     for e in errors:
         print(e, file=sys.stderr)
