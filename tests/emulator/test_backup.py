@@ -156,3 +156,37 @@ def test_recovery_points_paginate(backup):
         backup.start_backup_job(BackupVaultName="vault", ResourceArn=f"arn:aws:ec2:us-east-1:123456789012:volume/vol-{i}", IamRoleArn=ROLE)
     pages = backup.get_paginator("list_recovery_points_by_backup_vault").paginate(BackupVaultName="vault", PaginationConfig={"PageSize": 2})
     assert [len(p["RecoveryPoints"]) for p in pages] == [2, 1]
+
+
+def test_backup_plan_keeps_every_rule_member(backup):
+    """IndexActions, ScanActions and the other rule members read back as written, on
+    create and on update."""
+    rule = {
+        "RuleName": "daily",
+        "TargetBackupVaultName": "vault",
+        "IndexActions": [{"ResourceTypes": ["EBS"]}],
+        "ScanActions": [{"MalwareScanner": "GUARDDUTY", "ScanMode": "FULL_SCAN"}],
+        "Lifecycle": {"DeleteAfterDays": 35, "DeleteAfterEvent": "DELETE_AFTER_COPY"},
+    }
+    plan_id = backup.create_backup_plan(BackupPlan={"BackupPlanName": "p", "Rules": [rule]})["BackupPlanId"]
+    got = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"][0]
+    assert {k: got[k] for k in rule} == rule
+    updated = dict(rule, IndexActions=[{"ResourceTypes": ["S3"]}])
+    backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan={"BackupPlanName": "p", "Rules": [updated]})
+    got = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"][0]
+    assert {k: got[k] for k in rule} == updated
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        [{"ResourceTypes": ["EBS"]}, {"ResourceTypes": ["S3"]}],
+        [{"ResourceTypes": ["EBS", "S3"]}],
+        [{"ResourceTypes": ["RDS"]}],
+    ],
+)
+def test_backup_plan_refuses_index_actions_aws_refuses(backup, actions):
+    rule = {"RuleName": "daily", "TargetBackupVaultName": "vault", "IndexActions": actions}
+    with pytest.raises(ClientError) as e:
+        backup.create_backup_plan(BackupPlan={"BackupPlanName": "p", "Rules": [rule]})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"

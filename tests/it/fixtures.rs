@@ -348,6 +348,7 @@ pub fn unset_rule(name: &str, vault: &str) -> BackupRule {
         copy_actions: Vec::new(),
         recovery_point_tags: BTreeMap::new(),
         enable_continuous_backup: None,
+        index_actions: Vec::new(),
     }
 }
 

@@ -918,6 +918,7 @@ async fn plans_with_rules_and_selections() {
                     }],
                     recovery_point_tags: tags(&[("source", "driftless")]),
                     enable_continuous_backup: Some(false),
+                    index_actions: Vec::new(),
                 },
             ],
             selections: vec![

@@ -835,6 +835,7 @@ fn full_plan(account: &TestAccount) -> BackupPlanSpec {
                 }],
                 recovery_point_tags: tags(&[("made-by", "driftless"), ("rule", "daily")]),
                 enable_continuous_backup: Some(false),
+                index_actions: Vec::new(),
             },
             BackupRule {
                 schedule: Some("cron(0 * ? * * *)".to_string()),
@@ -963,6 +964,7 @@ async fn backup_plan_create_update_retag_delete() {
             }],
             recovery_point_tags: tags(&[("rule", "daily-2")]),
             enable_continuous_backup: Some(false),
+            index_actions: Vec::new(),
         },
         unset_rule("weekly", "nightly"),
     ];

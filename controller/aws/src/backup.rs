@@ -46,7 +46,8 @@ use super::ssm::{by_id, in_parallel};
 use super::{AwsError, Clients};
 use driftless_core::live::{Live, LiveVault};
 use driftless_core::spec::backup_plan::{
-    AdvancedBackupSetting, BackupRule, BackupSelection, CopyAction, Lifecycle, SelectionConditions,
+    AdvancedBackupSetting, BackupRule, BackupSelection, CopyAction, IndexAction, Lifecycle,
+    SelectionConditions,
 };
 use driftless_core::spec::backup_vault::{VaultLock, VaultNotifications};
 use driftless_core::spec::maintenance_window::OneOrMany;
@@ -354,15 +355,35 @@ async fn read_plan(
     })
 }
 
-/// A plan's settings the format has no field for ([`Live::unrepresented`]).
+/// A plan's settings the format has no field for ([`Live::unrepresented`]); the
+/// plan's writer sends each back as AWS has it (`write::keep_unmodelled`).
 fn plan_extras(plan: Option<&aws_sdk_backup::types::BackupPlan>) -> Vec<String> {
     let Some(plan) = plan else {
         return Vec::new();
     };
     let mut out = Vec::new();
+    if !plan.scan_settings().is_empty() {
+        out.push("scanSettings".to_string());
+    }
     for r in plan.rules() {
-        if !r.index_actions().is_empty() {
-            out.push(format!("rule {}: indexActions", r.rule_name()));
+        let name = r.rule_name();
+        if r.target_logically_air_gapped_backup_vault_arn().is_some() {
+            out.push(format!(
+                "rule {name}: targetLogicallyAirGappedBackupVaultArn"
+            ));
+        }
+        if !r.scan_actions().is_empty() {
+            out.push(format!("rule {name}: scanActions"));
+        }
+        let after_event =
+            |lc: Option<&AwsLifecycle>| lc.is_some_and(|l| l.delete_after_event().is_some());
+        if after_event(r.lifecycle()) {
+            out.push(format!("rule {name}: lifecycle.deleteAfterEvent"));
+        }
+        if r.copy_actions().iter().any(|c| after_event(c.lifecycle())) {
+            out.push(format!(
+                "rule {name}: copyActions lifecycle.deleteAfterEvent"
+            ));
         }
     }
     out
@@ -427,6 +448,13 @@ fn rule(r: &AwsRule) -> BackupRule {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         enable_continuous_backup: r.enable_continuous_backup(),
+        index_actions: r
+            .index_actions()
+            .iter()
+            .map(|a| IndexAction {
+                resource_types: a.resource_types().to_vec(),
+            })
+            .collect(),
     }
 }
 

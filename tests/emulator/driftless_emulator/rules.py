@@ -337,6 +337,24 @@ def backup_schedule(params: dict[str, Any], ctx: Ctx) -> str | None:
     return None
 
 
+def backup_index_actions(params: dict[str, Any], ctx: Ctx) -> str | None:
+    """IndexActions: "There can up to one IndexAction in each BackupRule ... Only 1
+    resource type will be accepted for each BackupRule. Valid values: EBS ... S3"
+    (BackupRuleInput)."""
+    for rule in _backup_rules(params):
+        name = rule.get("RuleName")
+        actions = rule.get("IndexActions") or []
+        if len(actions) > 1:
+            return f"Rule {name} has {len(actions)} IndexActions; a rule accepts at most one."
+        for action in actions:
+            types = (action or {}).get("ResourceTypes") or []
+            if len(types) != 1:
+                return f"IndexAction of rule {name} must have exactly one ResourceType."
+            if types[0] not in ("EBS", "S3"):
+                return f"Invalid ResourceType {types[0]} in IndexAction of rule {name}: valid values are EBS, S3."
+    return None
+
+
 def backup_target_vault(params: dict[str, Any], ctx: Ctx) -> str | tuple[str, str] | None:
     """TargetBackupVaultName: "The name of a logical container where backups
     are stored"; the vault must exist in the plan's account and region
@@ -865,7 +883,7 @@ def vault_lock_days(params: dict[str, Any], ctx: Ctx) -> str | None:
     return None
 
 
-_BACKUP_PLAN_RULES = (backup_schedule, backup_windows, backup_lifecycle, backup_target_vault)
+_BACKUP_PLAN_RULES = (backup_schedule, backup_windows, backup_lifecycle, backup_index_actions, backup_target_vault)
 
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("cloudwatch", "PutMetricAlarm"): (

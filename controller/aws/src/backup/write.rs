@@ -1,7 +1,7 @@
 //! AWS Backup writes: vaults (CreateBackupVault with CreatorRequestId and tags,
 //! DeleteBackupVault, and their recovery points when the caller allows data loss:
 //! ListRecoveryPointsByBackupVault + DeleteRecoveryPoint), plans (CreateBackupPlan with CreatorRequestId and tags,
-//! UpdateBackupPlan, DeleteBackupPlan), selections (CreateBackupSelection with
+//! GetBackupPlan + UpdateBackupPlan as a read-modify-write, DeleteBackupPlan), selections (CreateBackupSelection with
 //! CreatorRequestId, DeleteBackupSelection), a vault's lock, access policy and
 //! notifications (Put/DeleteBackupVaultLockConfiguration, Put/DeleteBackupVaultAccessPolicy,
 //! Put/DeleteBackupVaultNotifications) and tags (TagResource / UntagResource).
@@ -21,14 +21,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_backup::error::ProvideErrorMetadata;
 use aws_sdk_backup::types::{
-    AdvancedBackupSetting, BackupPlanInput, BackupRuleInput, BackupVaultEvent, Condition,
-    ConditionParameter, ConditionType, Conditions, Lifecycle as AwsLifecycle,
+    AdvancedBackupSetting, BackupPlan, BackupPlanInput, BackupRuleInput, BackupVaultEvent,
+    Condition, ConditionParameter, ConditionType, Conditions, IndexAction as AwsIndexAction,
+    Lifecycle as AwsLifecycle,
 };
 use aws_smithy_types::error::operation::BuildError;
 
 use super::RESOURCE_TAG_PREFIX;
 use crate::{AwsError, Clients};
-use driftless_core::spec::backup_plan::{BackupSelection, Lifecycle};
+use driftless_core::spec::backup_plan::{BackupSelection, IndexAction, Lifecycle};
 use driftless_core::spec::backup_vault::{VaultLock, VaultNotifications};
 use driftless_core::spec::context::OWNERSHIP_TAG;
 use driftless_core::spec::{BackupPlanSpec, BackupVaultSpec};
@@ -412,6 +413,7 @@ fn plan_input(
                             .then(|| hash_map(&r.recovery_point_tags)),
                     )
                     .set_enable_continuous_backup(r.enable_continuous_backup)
+                    .set_index_actions(index_actions(&r.index_actions))
                     .build(),
             )
         })
@@ -458,8 +460,9 @@ pub async fn create_plan(
     Ok(out.backup_plan_id().unwrap_or_default().to_string())
 }
 
-/// Sets the plan's rules as `spec` says (UpdateBackupPlan replaces the whole rule
-/// set; rules left unset fields get AWS's defaults again).
+/// Sets the plan's rules as `spec` says. UpdateBackupPlan replaces the whole plan
+/// document, so this is a read-modify-write: GetBackupPlan first, then every member
+/// the spec leaves unset is sent back as AWS has it ([`keep_unmodelled`]).
 pub async fn update_plan(
     clients: &Clients,
     id: &str,
@@ -467,15 +470,98 @@ pub async fn update_plan(
     spec: &BackupPlanSpec,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdateBackupPlan";
+    let live = clients
+        .backup
+        .get_backup_plan()
+        .backup_plan_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "backup", "GetBackupPlan", Some(id), e))?;
+    let mut input = plan_input(clients, OP, name, spec)?;
+    if let Some(live) = live.backup_plan() {
+        keep_unmodelled(&mut input, live);
+    }
     clients
         .backup
         .update_backup_plan()
         .backup_plan_id(id)
-        .backup_plan(plan_input(clients, OP, name, spec)?)
+        .backup_plan(input)
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "backup", OP, Some(id), e))?;
     Ok(())
+}
+
+fn index_actions(actions: &[IndexAction]) -> Option<Vec<AwsIndexAction>> {
+    let out: Vec<AwsIndexAction> = actions
+        .iter()
+        .map(|a| {
+            AwsIndexAction::builder()
+                .set_resource_types(Some(a.resource_types.clone()))
+                .build()
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// Fills every member of `input` the spec left unset with the live plan's value:
+/// the plan's ScanSettings and, per rule (matched by name), the members the format
+/// does not model (TargetLogicallyAirGappedBackupVaultArn, ScanActions, a lifecycle's
+/// DeleteAfterEvent, also in copies matched by destination) and the ones whose unset
+/// value means "as AWS has it" (`plan::normalise::BACKUP_RULE_SERVER_CHOSEN`), which
+/// UpdateBackupPlan would otherwise reset to AWS's defaults.
+pub fn keep_unmodelled(input: &mut BackupPlanInput, live: &BackupPlan) {
+    if input.scan_settings.is_none() && !live.scan_settings().is_empty() {
+        input.scan_settings = Some(live.scan_settings().to_vec());
+    }
+    for rule in &mut input.rules {
+        let Some(was) = live.rules().iter().find(|r| r.rule_name == rule.rule_name) else {
+            continue;
+        };
+        keep(
+            &mut rule.target_logically_air_gapped_backup_vault_arn,
+            &was.target_logically_air_gapped_backup_vault_arn,
+        );
+        keep(&mut rule.scan_actions, &was.scan_actions);
+        keep(&mut rule.schedule_expression, &was.schedule_expression);
+        keep(
+            &mut rule.schedule_expression_timezone,
+            &was.schedule_expression_timezone,
+        );
+        keep(&mut rule.start_window_minutes, &was.start_window_minutes);
+        keep(
+            &mut rule.completion_window_minutes,
+            &was.completion_window_minutes,
+        );
+        keep(
+            &mut rule.enable_continuous_backup,
+            &was.enable_continuous_backup,
+        );
+        keep_after_event(&mut rule.lifecycle, &was.lifecycle);
+        for copy in rule.copy_actions.iter_mut().flatten() {
+            let was_copy = was
+                .copy_actions()
+                .iter()
+                .find(|c| c.destination_backup_vault_arn == copy.destination_backup_vault_arn);
+            if let Some(was_copy) = was_copy {
+                keep_after_event(&mut copy.lifecycle, &was_copy.lifecycle);
+            }
+        }
+    }
+}
+
+/// `slot` takes `live`'s value when the spec left it unset.
+fn keep<T: Clone>(slot: &mut Option<T>, live: &Option<T>) {
+    if slot.is_none() {
+        slot.clone_from(live);
+    }
+}
+
+/// A lifecycle the spec sets keeps the live DeleteAfterEvent (the format has no field).
+fn keep_after_event(slot: &mut Option<AwsLifecycle>, live: &Option<AwsLifecycle>) {
+    if let (Some(lc), Some(was)) = (slot.as_mut(), live.as_ref()) {
+        keep(&mut lc.delete_after_event, &was.delete_after_event);
+    }
 }
 
 /// DeleteBackupPlan (its selections must be deleted first); a plan that no longer

@@ -198,6 +198,49 @@ pub fn alarm(spec: &MetricAlarmSpec, instance: Option<&str>) -> Normalised {
     }
 }
 
+/// The metric alarm to write over `live`: PutMetricAlarm replaces the whole alarm, so
+/// each field the spec leaves unset whose live value is the default [`alarm`] fills
+/// in (treatMissingData `missing`, datapointsToAlarm = evaluationPeriods,
+/// actionsEnabled true, a query's returnData true, matched by id) is sent as AWS has
+/// it: the same alarm either way, and an unrelated edit leaves AWS's copy as it was.
+pub fn alarm_to_write(desired: &MetricAlarmSpec, live: &MetricAlarmSpec) -> MetricAlarmSpec {
+    use crate::spec::alarm::TreatMissingData;
+    let mut out = desired.clone();
+    if out.treat_missing_data.is_none()
+        && live.treat_missing_data == Some(TreatMissingData::Missing)
+    {
+        out.treat_missing_data.clone_from(&live.treat_missing_data);
+    }
+    if out.datapoints_to_alarm.is_none() && live.datapoints_to_alarm == Some(out.evaluation_periods)
+    {
+        out.datapoints_to_alarm = live.datapoints_to_alarm;
+    }
+    if out.actions_enabled.is_none() && live.actions_enabled == Some(true) {
+        out.actions_enabled = Some(true);
+    }
+    let live_queries = live.metrics.as_deref().unwrap_or_default();
+    for q in out.metrics.iter_mut().flatten() {
+        let was = live_queries.iter().find(|l| l.id == q.id);
+        if q.return_data.is_none() && was.is_some_and(|l| l.return_data == Some(true)) {
+            q.return_data = Some(true);
+        }
+    }
+    out
+}
+
+/// The composite alarm to write over `live`: an unset actionsEnabled is sent as AWS
+/// has it when that is its default, true (see [`alarm_to_write`]).
+pub fn composite_alarm_to_write(
+    desired: &CompositeAlarmSpec,
+    live: &CompositeAlarmSpec,
+) -> CompositeAlarmSpec {
+    let mut out = desired.clone();
+    if out.actions_enabled.is_none() && live.actions_enabled == Some(true) {
+        out.actions_enabled = Some(true);
+    }
+    out
+}
+
 /// A composite alarm: actionsEnabled defaults to true, actions are sorted, the rule is
 /// compared in its canonical spelling (keyword case, quotes and spaces do not matter),
 /// and `externalAlarms` (driftless's own, never sent) is left out.

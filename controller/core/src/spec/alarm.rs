@@ -206,6 +206,46 @@ pub enum StandardUnit {
 /// days (PutMetricAlarm, `Period`: "Period multiplied by EvaluationPeriods can't be
 /// more than 604,800 seconds. For alarms with a period of less than one hour (3,600
 /// seconds), the total evaluation period can't be longer than one day").
+/// The three action lists of a metric or composite alarm, by field name.
+pub type ActionLists<'a> = [(&'static str, &'a [String]); 3];
+
+/// An alarm's actions must be in the alarm's own Region: PutMetricAlarm and
+/// PutCompositeAlarm refuse any other ("Invalid region us-east-1 specified. Only
+/// ap-northeast-1 is supported."; every action ARN the reference lists names
+/// `region` - SNS topics, EC2 and Auto Scaling actions, Systems Manager OpsItems,
+/// Lambda functions - but Incident Manager's response plans, which name none). An
+/// error at each such action, for `target` in `region`.
+pub fn check_action_regions(lists: &ActionLists<'_>, target: &str, region: &str, cx: &mut Cx<'_>) {
+    for (field, actions) in lists {
+        for (i, action) in actions.iter().enumerate() {
+            let Ok(arn) = rules::parse_arn(action) else {
+                continue;
+            };
+            if !arn.region.is_empty() && !arn.region.contains("${") && arn.region != region {
+                cx.report(
+                    &At::spec().k(field).i(i),
+                    rules::Problem::new(format!(
+                        "this action is in region {}, but the alarm is in {region} (target `{target}`); AWS accepts only actions in the alarm's own Region",
+                        arn.region
+                    ))
+                    .hint("use a topic or action in the target's region, e.g. `arn:${target.partition}:sns:${target.region}:${target.accountId}:<topic>`, or send this alarm only to targets in that region (metadata.targets)"),
+                );
+            }
+        }
+    }
+}
+
+impl MetricAlarmSpec {
+    /// alarmActions, okActions and insufficientDataActions.
+    pub fn action_lists(&self) -> ActionLists<'_> {
+        [
+            ("alarmActions", &self.alarm_actions),
+            ("okActions", &self.ok_actions),
+            ("insufficientDataActions", &self.insufficient_data_actions),
+        ]
+    }
+}
+
 pub fn check_evaluation_range(period: u32, evaluation_periods: u32) -> rules::Check {
     let limit: u64 = if period < 3_600 { 86_400 } else { 604_800 };
     let range = u64::from(period) * u64::from(evaluation_periods);
@@ -466,15 +506,25 @@ impl MetricAlarmSpec {
             cx.error(&at, "`metrics` is empty; list at least one query");
             return;
         }
+        // AWS: "One item in the Metrics array is the expression that the alarm
+        // watches ... ReturnData to true"; an anomaly-detection alarm's band (the
+        // query thresholdMetricId names) may return data besides it, as in AWS's
+        // put-metric-alarm example and CDK's output, so it is not counted.
+        let band = self.threshold_metric_id.as_deref();
         let returning = metrics
             .iter()
-            .filter(|m| m.return_data.unwrap_or(true))
+            .filter(|m| m.return_data.unwrap_or(true) && Some(m.id.as_str()) != band)
             .count();
         if returning != 1 {
+            let what = if band.is_some() {
+                " besides the band thresholdMetricId names"
+            } else {
+                ""
+            };
             cx.report(
                 &at,
                 rules::Problem::new(format!(
-                    "{returning} queries return data; an alarm needs exactly one"
+                    "{returning} queries return data{what}; an alarm needs exactly one"
                 ))
                 .hint("set `returnData: false` on every query but the one the alarm evaluates"),
             );

@@ -67,7 +67,22 @@ pub struct BackupRule {
     pub recovery_point_tags: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_continuous_backup: Option<bool>,
+    /// The backup index AWS Backup creates for the rule's recovery points
+    /// (IndexActions): at most one action, naming one resource type, `EBS` or `S3`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_actions: Vec<IndexAction>,
 }
+
+/// One IndexAction: the resource type whose recovery points are indexed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IndexAction {
+    /// Exactly one of `EBS` and `S3`.
+    pub resource_types: Vec<String>,
+}
+
+/// The resource types AWS Backup indexes (IndexAction.ResourceTypes).
+pub const INDEX_RESOURCE_TYPES: &[&str] = &["EBS", "S3"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -326,6 +341,44 @@ fn check_rule(r: &At<'_>, rule: &BackupRule, cx: &mut Cx<'_>) {
         }
     }
     cx.check_tags(&r.k("recoveryPointTags"), &rule.recovery_point_tags);
+    check_index_actions(&r.k("indexActions"), &rule.index_actions, cx);
+}
+
+/// AWS accepts "0 or 1 index action" per rule, and "only 1 resource type", `EBS` or
+/// `S3` (BackupRuleInput.IndexActions).
+fn check_index_actions(at: &At<'_>, actions: &[IndexAction], cx: &mut Cx<'_>) {
+    if actions.len() > 1 {
+        cx.report(
+            &at.i(1),
+            Problem::new(format!(
+                "a rule takes at most one index action, this one has {}",
+                actions.len()
+            ))
+            .hint("keep one: `indexActions: [{resourceTypes: [EBS]}]`"),
+        );
+    }
+    for (i, action) in actions.iter().enumerate() {
+        let a = at.i(i).k("resourceTypes");
+        if action.resource_types.len() != 1 {
+            cx.report(
+                &a,
+                Problem::new(format!(
+                    "an index action names exactly one resource type, this one names {}",
+                    action.resource_types.len()
+                ))
+                .hint("`resourceTypes: [EBS]` or `resourceTypes: [S3]`"),
+            );
+        }
+        for (j, t) in action.resource_types.iter().enumerate() {
+            if !INDEX_RESOURCE_TYPES.contains(&t.as_str()) {
+                cx.report(
+                    &a.i(j),
+                    Problem::new(format!("AWS Backup does not index resource type `{t}`"))
+                        .hint("use `EBS` or `S3`"),
+                );
+            }
+        }
+    }
 }
 
 /// startWindowMinutes at least 60; completionWindowMinutes an hour more than that.

@@ -62,6 +62,15 @@ pub struct ActionsSuppressor {
 }
 
 impl CompositeAlarmSpec {
+    /// alarmActions, okActions and insufficientDataActions.
+    pub fn action_lists(&self) -> super::alarm::ActionLists<'_> {
+        [
+            ("alarmActions", &self.alarm_actions),
+            ("okActions", &self.ok_actions),
+            ("insufficientDataActions", &self.insufficient_data_actions),
+        ]
+    }
+
     /// The alarms the spec depends on: those its rule names and its suppressor (alarm
     /// names; an ARN gives its name). Empty when the rule does not parse.
     pub fn named_alarms(&self) -> BTreeSet<String> {

@@ -345,6 +345,7 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     check_uniqueness(&parsed, &mut out);
     check_vault_references(&parsed, &mut out);
     check_alarm_references(&parsed, &mut out);
+    check_action_regions(&parsed, config.as_ref(), &mut out);
     let guardrails = match &config {
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
@@ -852,6 +853,33 @@ fn check_alarm_references(parsed: &[Parsed<'_>], out: &mut Vec<Diagnostic>) {
         };
         composite_alarm::report_in_rule(&mut cx, at, offset, problem);
     });
+}
+
+/// Every alarm's actions in the Region of each target it goes to (where driftless.yaml
+/// names that target's region): an error per target and action.
+fn check_action_regions(
+    parsed: &[Parsed<'_>],
+    config: Option<&DriftlessConfig>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(config) = config else { return };
+    for p in parsed {
+        let lists = match &p.resource.spec {
+            ResourceSpec::MetricAlarm(a) => a.action_lists(),
+            ResourceSpec::CompositeAlarm(c) => c.action_lists(),
+            _ => continue,
+        };
+        let mut cx = Cx {
+            path: &p.file.display,
+            root: &p.root,
+            out,
+        };
+        for target in &p.resource.targets {
+            if let Some(t) = config.targets.iter().find(|t| &t.name == target) {
+                alarm::check_action_regions(&lists, target, &t.region, &mut cx);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

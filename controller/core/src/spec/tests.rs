@@ -87,6 +87,63 @@ fn metric_math_alarm_needs_one_returning_query() {
     );
 }
 
+/// AWS's own anomaly-detection alarm (its put-metric-alarm example, CDK's output):
+/// the metric and its band both return data, thresholdMetricId names the band.
+#[test]
+fn anomaly_alarm_in_aws_shape_validates_and_a_third_returning_query_does_not() {
+    let spec = "metrics:\n  - id: m1\n    returnData: true\n    metricStat:\n      metric: {namespace: AWS/EC2, metricName: CPUUtilization}\n      period: 300\n      stat: Average\n  - id: ad1\n    expression: ANOMALY_DETECTION_BAND(m1, 2)\n    returnData: true\nthresholdMetricId: ad1\nevaluationPeriods: 2\ncomparisonOperator: LessThanLowerOrGreaterThanUpperThreshold";
+    Repo::test().doc("MetricAlarm", "ad", spec).ok();
+    let third = format!("{spec}\n").replace(
+        "thresholdMetricId",
+        "  - id: e1\n    expression: m1 * 2\nthresholdMetricId",
+    );
+    assert_eq!(
+        Repo::test().doc("MetricAlarm", "ad", &third).errors(),
+        ["2 queries return data besides the band thresholdMetricId names; an alarm needs exactly one"]
+    );
+}
+
+/// AWS refuses an alarm action in another Region than the alarm's: an error per
+/// target whose region differs, at the action; `${target.region}` resolves per target.
+#[test]
+fn alarm_actions_must_be_in_each_targets_region() {
+    let config = "targets:\n  - {name: tokyo, region: ap-northeast-1}\n  - {name: virginia, region: us-east-1}\n";
+    let alarm = |action: &str| {
+        format!("namespace: AWS/EC2\nmetricName: CPUUtilization\nstatistic: Average\nperiod: 300\nevaluationPeriods: 1\nthreshold: 80\ncomparisonOperator: GreaterThanThreshold\nalarmActions: [\"{action}\"]")
+    };
+    let fixed = "arn:aws:sns:us-east-1:111111111111:oncall";
+    let parsed = Repo::test()
+        .file("driftless.yaml", config)
+        .doc("MetricAlarm", "cpu", &alarm(fixed))
+        .parse();
+    let errors = parsed.expect_err("an action in us-east-1 for the Tokyo target");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (13, 18));
+    assert!(
+        errors[0]
+            .message
+            .contains("region us-east-1, but the alarm is in ap-northeast-1 (target `tokyo`)"),
+        "{}",
+        errors[0].message
+    );
+    let composite =
+        format!("alarmRule: ALARM(cpu)\nexternalAlarms: [cpu]\nokActions: [\"{fixed}\"]");
+    let errors = Repo::test()
+        .file("driftless.yaml", config)
+        .doc("CompositeAlarm", "both", &composite)
+        .errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let templated = alarm("arn:aws:sns:${target.region}:111111111111:oncall");
+    Repo::test()
+        .file("driftless.yaml", config)
+        .doc("MetricAlarm", "cpu", &templated)
+        .ok();
+    let virginia_only = Repo::test()
+        .file("driftless.yaml", config)
+        .file("a.yaml", &format!("apiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: cpu, targets: [virginia]}}\nspec:\n{}\n", alarm(fixed).lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")));
+    virginia_only.ok();
+}
+
 #[test]
 fn log_group_retention_is_days_or_never() {
     let state = Repo::test()

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{failed, ApplyError, Unit};
 use crate::aws::cloudwatch;
 use crate::engine::Planned;
+use crate::plan::normalise;
 use crate::plan::work::{Calls, TagChanges, Write};
 use crate::spec::{CompositeAlarmSpec, ResourceSpec};
 
@@ -44,16 +45,26 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     }
 }
 
-/// PutMetricAlarm or PutCompositeAlarm of the desired alarm, with its tags.
+/// PutMetricAlarm or PutCompositeAlarm of the desired alarm, with its tags. Over a
+/// live alarm, values the spec leaves to AWS's defaults are sent as AWS has them
+/// (`normalise::alarm_to_write`), as the put replaces the whole alarm.
 async fn put(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     match unit.resource.map(|r| &r.spec) {
         Some(ResourceSpec::MetricAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags).await
+            let spec = match unit.chosen(&unit.live.alarms) {
+                Some(live) => normalise::alarm_to_write(spec, &live.spec),
+                None => spec.clone(),
+            };
+            cloudwatch::put_alarm(unit.clients, unit.name, &spec, &tags).await
         }
         Some(ResourceSpec::CompositeAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags).await
+            let spec = match unit.chosen(&unit.live.composite_alarms) {
+                Some(live) => normalise::composite_alarm_to_write(spec, &live.spec),
+                None => spec.clone(),
+            };
+            cloudwatch::put_composite_alarm(unit.clients, unit.name, &spec, &tags).await
         }
         _ => return Ok(()),
     }

@@ -247,6 +247,7 @@ fn plan(
                 .collect(),
             recovery_point_tags: BTreeMap::new(),
             enable_continuous_backup: None,
+            index_actions: Vec::new(),
         }],
         selections: Vec::new(),
         external_vaults: Vec::new(),
