@@ -535,7 +535,7 @@ BACKUP_CASES = [
          [r"Plan\.Tags\.preserve-added", r"Plan\.Tags\.cost-centre"], not_settings=("BackupPlanId",)),
     Case("CreateBackupSelection/changed", ["backup:CreateBackupSelection"],
          ("backup", "CreateBackupSelection"), seed_plan, read_plan,
-         ("BackupPlan", PLAN), lambda spec: spec["selections"][0]["tags"].update(backup="hourly"),
+         ("BackupPlan", PLAN), lambda spec: spec["selections"][0]["anyOfTags"].update(backup="hourly"),
          [r"Plan\.Selections\.preserve-selection\.BackupSelection\.ListOfTags\.0\.ConditionValue$"],
          not_settings=("BackupPlanId", "CreatorRequestId")),
 ]
