@@ -26,6 +26,7 @@ mod metric_filter;
 mod notify;
 mod preservation;
 mod properties;
+mod published_estate;
 mod quotas;
 mod read_cloudwatch_logs;
 mod read_ssm_backup;
