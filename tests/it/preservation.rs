@@ -282,4 +282,12 @@ cases! {
     delete_backup_vault_access_policy => "DeleteBackupVaultAccessPolicy";
     delete_backup_vault_notifications => "DeleteBackupVaultNotifications";
     delete_backup_vault_lock_configuration => "DeleteBackupVaultLockConfiguration";
+    update_maintenance_window_minimal => "UpdateMaintenanceWindow/minimal";
+    update_maintenance_window_target_minimal => "UpdateMaintenanceWindowTarget/minimal";
+    update_maintenance_window_task_minimal => "UpdateMaintenanceWindowTask/minimal";
+    update_patch_baseline_minimal => "UpdatePatchBaseline/minimal";
+    put_metric_alarm_minimal => "PutMetricAlarm/minimal";
+    put_composite_alarm_minimal => "PutCompositeAlarm/minimal";
+    update_backup_plan_minimal => "UpdateBackupPlan/minimal";
+    put_metric_filter_minimal => "PutMetricFilter/minimal";
 }

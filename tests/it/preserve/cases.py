@@ -25,7 +25,9 @@ SQL_TAGS = {"team": "preserve", "cost-centre": "cc-42"}
 
 class Case:
     def __init__(self, name, covers, shape, seed, read, doc, edit, changed, unset=None,
-                 not_settings=("ClientToken", "Replace", "CreatorRequestId")):
+                 not_settings=("ClientToken", "Replace", "CreatorRequestId"), minimal=False):
+        # A minimal case seeds only what the model requires: nothing may appear either.
+        self.minimal = minimal
         self.name, self.covers, self.shape = name, covers, shape
         self.seed, self.read, self.doc, self.edit = seed, read, doc, edit
         self.changed = changed
@@ -41,8 +43,8 @@ class Ctx:
         self.generated = {}
         self.ids = {}
 
-    def gen(self, service, operation, overrides, exclude=None):
-        value = generate(service, operation, overrides, exclude or {})
+    def gen(self, service, operation, overrides, exclude=None, minimal=False):
+        value = generate(service, operation, overrides, exclude or {}, minimal)
         self.generated.setdefault(f"{service}:{operation}", []).append(value)
         return value
 
@@ -51,8 +53,8 @@ class Ctx:
         self.generated.setdefault(f"{service}:{operation}", []).append(params)
         return getattr(self.acct.client(service), _snake(operation))(**params)
 
-    def call(self, service, operation, overrides, exclude=None):
-        params = self.gen(service, operation, overrides, exclude)
+    def call(self, service, operation, overrides, exclude=None, minimal=False):
+        params = self.gen(service, operation, overrides, exclude, minimal)
         method = getattr(self.acct.client(service), _snake(operation))
         return method(**params)
 
@@ -841,4 +843,104 @@ REMOVAL_CASES = [
          ("BackupVault", VAULT), drop_field("lock"),
          [r"Locked$", r"MinRetentionDays$", r"MaxRetentionDays$", r"LockDate$"],
          not_settings=VAULT_NOT_SETTINGS),
+]
+
+
+# ---------------------------------------------------------------------------
+# Minimal resources: only what the model requires, so that an edit is seen to add
+# nothing (AWS's defaults are kept as AWS has them: absent stays absent)
+# ---------------------------------------------------------------------------
+
+
+def seed_minimal_window(ctx):
+    out = ctx.call("ssm", "CreateMaintenanceWindow", {
+        "Name": WINDOW, "Schedule": "cron(0 4 ? * SUN *)", "Duration": 4, "Cutoff": 1,
+        "AllowUnassociatedTargets": False,
+    }, minimal=True)
+    window = ctx.ids["window"] = out["WindowId"]
+    target = ctx.call("ssm", "RegisterTargetWithMaintenanceWindow", {
+        "WindowId": window, "ResourceType": "INSTANCE",
+        "Targets[].Key": "InstanceIds", "Targets[].Values[]": "i-0123456789abcdef0",
+    }, minimal=True)
+    ctx.call("ssm", "RegisterTaskWithMaintenanceWindow", {
+        "WindowId": window, "TaskArn": "AWS-RunPatchBaseline", "TaskType": "RUN_COMMAND",
+        "Targets[].Key": "WindowTargetIds", "Targets[].Values[]": target["WindowTargetId"],
+        "MaxConcurrency": "1", "MaxErrors": "0",
+    }, minimal=True)
+
+
+def seed_minimal_baseline(ctx):
+    out = ctx.call("ssm", "CreatePatchBaseline", {"Name": "preserve-minimal"}, minimal=True)
+    ctx.ids["baseline"] = out["BaselineId"]
+
+
+def seed_minimal_alarm(ctx):
+    ctx.call("cloudwatch", "PutMetricAlarm", {
+        "AlarmName": ALARM, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold",
+        "MetricName": "CPUUtilization", "Namespace": "AWS/EC2", "Statistic": "Average",
+        "Period": 300, "Threshold": 80.0,
+    }, minimal=True)
+    ctx.ids["alarm"] = ALARM
+
+
+def seed_minimal_composite(ctx):
+    seed_minimal_alarm(ctx)
+    ctx.call("cloudwatch", "PutCompositeAlarm", {
+        "AlarmName": COMPOSITE, "AlarmRule": f'ALARM("{ALARM}")',
+    }, minimal=True)
+    ctx.ids["alarm"] = COMPOSITE
+
+
+def seed_minimal_plan(ctx):
+    ctx.call("backup", "CreateBackupVault", {"BackupVaultName": VAULT}, minimal=True)
+    out = ctx.call("backup", "CreateBackupPlan", {
+        "BackupPlan.BackupPlanName": PLAN,
+        "BackupPlan.Rules[].RuleName": "daily",
+        "BackupPlan.Rules[].TargetBackupVaultName": VAULT,
+    }, minimal=True)
+    ctx.ids["plan"] = out["BackupPlanId"]
+
+
+def seed_minimal_filter(ctx):
+    ctx.call("logs", "CreateLogGroup", {"logGroupName": GROUP}, minimal=True)
+    ctx.ids["group"] = GROUP
+    ctx.call("logs", "PutMetricFilter", {
+        "logGroupName": GROUP, "filterName": "preserve-errors", "filterPattern": "ERROR",
+        "metricTransformations[].metricName": "Errors",
+        "metricTransformations[].metricNamespace": "Preserve",
+        "metricTransformations[].metricValue": "1",
+    }, minimal=True)
+
+
+MINIMAL_CASES = [
+    Case("UpdateMaintenanceWindow/minimal", ["ssm:UpdateMaintenanceWindow"],
+         ("ssm", "UpdateMaintenanceWindow"), seed_minimal_window, read_window,
+         ("MaintenanceWindow", WINDOW), set_in("duration", 5), [r"Duration$"], minimal=True),
+    Case("UpdateMaintenanceWindowTarget/minimal", ["ssm:UpdateMaintenanceWindowTarget"],
+         ("ssm", "UpdateMaintenanceWindowTarget"), seed_minimal_window, read_window,
+         ("MaintenanceWindow", WINDOW), in_list("targets", 0, "ownerInformation", "added"),
+         [r"WindowTargets\.[^.]+\.OwnerInformation$"], minimal=True),
+    Case("UpdateMaintenanceWindowTask/minimal", ["ssm:UpdateMaintenanceWindowTask"],
+         ("ssm", "UpdateMaintenanceWindowTask"), seed_minimal_window, read_window,
+         ("MaintenanceWindow", WINDOW), in_list("tasks", 0, "priority", 5),
+         [r"WindowTasks\.[^.]+\.Priority$"], minimal=True),
+    Case("UpdatePatchBaseline/minimal", ["ssm:UpdatePatchBaseline"],
+         ("ssm", "UpdatePatchBaseline"), seed_minimal_baseline, read_baseline,
+         ("PatchBaseline", "preserve-minimal"), set_in("description", "added"), [r"Description$"],
+         minimal=True),
+    Case("PutMetricAlarm/minimal", ["cloudwatch:PutMetricAlarm"],
+         ("cloudwatch", "PutMetricAlarm"), seed_minimal_alarm, read_alarm,
+         ("MetricAlarm", ALARM), set_in("threshold", 90), [r"Threshold$"], minimal=True),
+    Case("PutCompositeAlarm/minimal", ["cloudwatch:PutCompositeAlarm"],
+         ("cloudwatch", "PutCompositeAlarm"), seed_minimal_composite, read_alarm,
+         ("CompositeAlarm", COMPOSITE), set_in("description", "added"), [r"AlarmDescription$"],
+         minimal=True),
+    Case("UpdateBackupPlan/minimal", ["backup:UpdateBackupPlan"],
+         ("backup", "UpdateBackupPlan"), seed_minimal_plan, lambda ctx: aws.read_plan(ctx.acct, ctx.ids["plan"]),
+         ("BackupPlan", PLAN), lambda spec: spec["rules"][0].update(completionWindowMinutes=300),
+         [r"BackupPlan\.Rules\.0\.CompletionWindowMinutes$"], minimal=True),
+    Case("PutMetricFilter/minimal", ["logs:PutMetricFilter"],
+         ("logs", "PutMetricFilter"), seed_minimal_filter, read_group,
+         ("MetricFilter", "preserve-errors"), filter_value("2"),
+         [r"metricFilters\.preserve-errors\.metricTransformations\.0\.metricValue$"], minimal=True),
 ]

@@ -51,7 +51,8 @@ def members(service, operation):
 
 
 class _Gen:
-    def __init__(self, where, overrides, exclude):
+    def __init__(self, where, overrides, exclude, minimal=False):
+        self.minimal = minimal
         self.where = where
         self.overrides = overrides
         self.exclude = exclude
@@ -67,6 +68,11 @@ class _Gen:
             out = {}
             for name, member in shape.members.items():
                 sub = f"{path}.{name}" if path else name
+                if self.minimal and name not in shape.required_members and not any(
+                    o == sub or o.startswith(sub + ".") or o.startswith(sub + "[") or o.startswith(sub + "{")
+                    for o in self.overrides
+                ):
+                    continue
                 if sub in self.exclude:
                     self.used.add(sub)
                     continue
@@ -99,12 +105,14 @@ class _Gen:
         return text.ljust(meta.get("min", 0), "x")
 
 
-def generate(service, operation, overrides, exclude):
-    """Every member of the operation's input (module doc); raises `Unvalued`.
+def generate(service, operation, overrides, exclude, minimal=False):
+    """Every member of the operation's input (module doc); raises `Unvalued`. With
+    `minimal`, only the members the model requires and those overridden: the
+    resource as sparse as AWS allows, to check that an edit adds nothing either.
 
     An override or exclusion that names no member of the shape is an error too (a
     renamed member must not leave a stale entry behind)."""
-    gen = _Gen(f"{service}:{operation}", overrides, exclude)
+    gen = _Gen(f"{service}:{operation}", overrides, exclude, minimal)
     out = gen.value(input_shape(service, operation), "", operation)
     stale = (set(overrides) | set(exclude)) - gen.used
     if stale:

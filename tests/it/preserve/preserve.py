@@ -48,7 +48,7 @@ def coverage_errors(cases):
     the emulator's known gaps aside."""
     gaps = known_gaps()
     by_shape = {}
-    for c in cases.values():
+    for c in (c for c in cases.values() if not c.minimal):
         by_shape.setdefault(c.shape, []).append(c)
     errors = []
     for (service, op), group in sorted(by_shape.items()):
@@ -119,7 +119,7 @@ def cmd_seed(args):
     ctx = Ctx(account(args))
     case.seed(ctx)
     before = case.read(ctx)
-    missing, not_kept = seeded_members_missing(case, ctx, before)
+    missing, not_kept = ([], []) if case.minimal else seeded_members_missing(case, ctx, before)
     problems = [f"the seed does not set {m} of {case.shape[1]}" for m in missing]
     problems += [f"the emulator did not keep {m} (AWS does): fix the emulator" for m in not_kept]
     os.makedirs(args.work, exist_ok=True)
