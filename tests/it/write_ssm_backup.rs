@@ -16,7 +16,7 @@ use driftless::spec::maintenance_window::{
     CutoffBehavior, OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
 };
 use driftless::spec::patch_baseline::{
-    ComplianceLevel, OperatingSystem, PatchRule, PatchSource, RejectedPatchesAction,
+    ComplianceLevel, ComplianceStatus, OperatingSystem, PatchRule, PatchSource, RejectedPatchesAction,
 };
 use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, PatchBaselineSpec};
 
@@ -145,7 +145,7 @@ async fn patch_baseline_create_update_retag_delete() {
         ],
         ..spec.clone()
     };
-    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &updated)
+    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &updated, &live.spec)
         .await
         .expect("update_patch_baseline");
     let live = read_baseline(&clients, "web-linux-v2")
@@ -154,10 +154,10 @@ async fn patch_baseline_create_update_retag_delete() {
     assert_eq!(live.spec, updated);
     assert_eq!(live.id.as_deref(), Some(id.as_str()));
 
-    // Replace clears what the spec no longer sets; what AWS defaults stays equal once
+    // What the spec no longer sets is cleared; what AWS defaults stays equal once
     // normalised (a re-plan is empty).
     let minimal = bare_baseline(OperatingSystem::AmazonLinux2, spec.tags.clone());
-    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &minimal)
+    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &minimal, &live.spec)
         .await
         .expect("update_patch_baseline to minimal");
     let live = read_baseline(&clients, "web-linux-v2")
@@ -205,7 +205,8 @@ async fn patch_baseline_create_update_retag_delete() {
         .expect("delete_patch_baseline again");
 }
 
-/// A Windows baseline with defaults only: what AWS fills in reads back.
+/// A Windows baseline with defaults only (and the Windows-only status of available
+/// security updates): what AWS fills in reads back.
 #[tokio::test]
 async fn patch_baseline_defaults_read_back_filled_in() {
     let account = TestAccount::new();
@@ -218,6 +219,7 @@ async fn patch_baseline_defaults_read_back_filled_in() {
             compliance_level: None,
             enable_non_security: None,
         }],
+        available_security_updates_compliance_status: Some(ComplianceStatus::NonCompliant),
         ..bare_baseline(OperatingSystem::Windows, owned_tags(&[]))
     };
     ssm::create_patch_baseline(&clients, "db-windows", &spec, &spec.tags, "t")
@@ -510,7 +512,7 @@ async fn maintenance_window_create_update_retag_delete() {
         enabled: Some(true),
         ..spec.clone()
     };
-    ssm::update_window(&clients, &id, "patching-nightly", &updated)
+    ssm::update_window(&clients, &id, "patching-nightly", &updated, &live.spec)
         .await
         .expect("update_window");
     let live = read_window(&clients, "patching-nightly").await;
@@ -522,7 +524,7 @@ async fn maintenance_window_create_update_retag_delete() {
         enabled: None,
         ..updated.clone()
     };
-    ssm::update_window(&clients, &id, "patching-nightly", &defaults)
+    ssm::update_window(&clients, &id, "patching-nightly", &defaults, &live.spec)
         .await
         .expect("update_window to defaults");
     let live = read_window(&clients, "patching-nightly").await;
@@ -553,7 +555,8 @@ async fn maintenance_window_create_update_retag_delete() {
         tag_keys: Vec::new(),
         resource_type_filters: Vec::new(),
     };
-    ssm::update_window_target(&clients, &id, &ids["targets/web"], &targets[2])
+    let live_target = &spec.targets[2];
+    ssm::update_window_target(&clients, &id, &ids["targets/web"], &targets[2], live_target)
         .await
         .expect("update_window_target");
 
@@ -609,7 +612,7 @@ async fn maintenance_window_create_update_retag_delete() {
     ssm::update_window_task(&clients, &id, &ids["tasks/automate"], &tasks[0], &[], true)
         .await
         .expect("update_window_task to minimal");
-    // An unset cutoff behaviour is sent at its default (CONTINUE_TASK).
+    // An unset cutoff behaviour is the live task's, as AWS has it (CONTINUE_TASK here).
     tasks[0].cutoff_behavior = Some(CutoffBehavior::ContinueTask);
     let live = read_window(&clients, "patching-nightly").await;
     assert_eq!(live.spec.targets, targets);

@@ -214,7 +214,6 @@ async fn read_baseline(
     let tags = tags_unless_owned(clients, &owned, ResourceTypeForTagging::PatchBaseline, &id);
     let (got, tags) = tokio::try_join!(get, tags)?;
     let operating_system = baseline_os(clients, &got, &identity, &id)?;
-    let unrepresented = baseline_extras(&got);
     let spec = baseline_spec(&got, &identity, operating_system, tags);
     Ok(Live {
         name: got
@@ -227,7 +226,7 @@ async fn read_baseline(
         id: Some(id),
         sub_ids: BTreeMap::new(),
         tags_known: true,
-        unrepresented,
+        unrepresented: Vec::new(),
     })
 }
 
@@ -293,6 +292,9 @@ fn baseline_spec(
                 configuration: s.configuration().to_string(),
             })
             .collect(),
+        available_security_updates_compliance_status: got
+            .available_security_updates_compliance_status()
+            .and_then(|s| from_wire(s.as_str())),
         // Filled by the caller from DescribePatchGroups.
         patch_groups: Vec::new(),
         default_for_operating_system: identity.default_baseline(),
@@ -317,14 +319,6 @@ fn approval_rules(got: &GetPatchBaselineOutput) -> Vec<PatchRule> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A baseline's settings the format has no field for ([`Live::unrepresented`]).
-fn baseline_extras(got: &GetPatchBaselineOutput) -> Vec<String> {
-    got.available_security_updates_compliance_status()
-        .map(|s| format!("availableSecurityUpdatesComplianceStatus {}", s.as_str()))
-        .into_iter()
-        .collect()
 }
 
 /// A patch filter group as key → values.
@@ -734,7 +728,7 @@ fn listed_extras(task: &MaintenanceWindowTask) -> Vec<String> {
     out
 }
 
-fn legacy_parameters(
+pub(crate) fn legacy_parameters(
     params: Option<&HashMap<String, MaintenanceWindowTaskParameterValueExpression>>,
 ) -> BTreeMap<String, Vec<String>> {
     params

@@ -19,12 +19,15 @@
 //! already registered to the same baseline, deregistering one that is not registered,
 //! and deregistering a window target or task that no longer exists count as done.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_ssm::error::ProvideErrorMetadata;
+use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTaskOutput;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskType,
-    PatchAction, PatchComplianceLevel, PatchFilter, PatchFilterGroup, PatchFilterKey,
+    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
+    MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskParameterValueExpression,
+    MaintenanceWindowTaskType,
+    PatchAction, PatchComplianceLevel, PatchComplianceStatus, PatchFilter, PatchFilterGroup, PatchFilterKey,
     PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
 };
 use aws_smithy_types::error::operation::BuildError;
@@ -36,7 +39,9 @@ use super::{
 };
 use crate::{AwsError, Clients};
 use driftless_core::spec::maintenance_window::{CutoffBehavior, WindowTarget, WindowTask};
-use driftless_core::spec::patch_baseline::{PatchRule, PatchSource};
+use driftless_core::spec::patch_baseline::{
+    ComplianceLevel, PatchRule, PatchSource, RejectedPatchesAction,
+};
 use driftless_core::spec::{wire_name, MaintenanceWindowSpec, PatchBaselineSpec};
 
 /// SSM resource types that carry tags.
@@ -207,6 +212,11 @@ pub async fn create_patch_baseline(
                 .map(wire::<PatchAction>),
         )
         .set_sources(Some(sources(clients, OP, &spec.sources)?).filter(|s| !s.is_empty()))
+        .set_available_security_updates_compliance_status(
+            spec.available_security_updates_compliance_status
+                .as_ref()
+                .map(wire::<PatchComplianceStatus>),
+        )
         .client_token(token)
         .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
         .send()
@@ -219,40 +229,99 @@ fn non_empty(list: &[String]) -> Option<Vec<String>> {
     (!list.is_empty()).then(|| list.to_vec())
 }
 
-/// Sets every field of the baseline `id` as `spec` says (Replace), tags excepted.
+/// Whether a baseline update must use `Replace=true`: only to clear the description
+/// or the available-security-updates status, which no value but absence clears
+/// (BaselineDescription is 1 to 1,024 characters, the status an enum). Every other
+/// member is cleared by sending its empty or default value.
+pub fn baseline_needs_replace(spec: &PatchBaselineSpec, live: &PatchBaselineSpec) -> bool {
+    (spec.description.is_none() && live.description.is_some())
+        || (spec.available_security_updates_compliance_status.is_none()
+            && live.available_security_updates_compliance_status.is_some())
+}
+
+/// The spec's value; when it has none, AWS's `default` if the live value is another
+/// (sent to clear it), else nothing (the live value, AWS's default, stays as it is).
+fn or_reset<T: PartialEq + Clone>(spec: Option<T>, live: Option<T>, default: T) -> Option<T> {
+    spec.or_else(|| live.filter(|l| *l != default).map(|_| default))
+}
+
+/// A list the spec sets, or an empty one that clears the live list; nothing when both
+/// are empty.
+fn list_or_clear<T: Clone>(spec: &[T], live: &[T]) -> Option<Vec<T>> {
+    (!spec.is_empty() || !live.is_empty()).then(|| spec.to_vec())
+}
+
+/// Sets every modelled field of the baseline `id` as `spec` says, tags and patch
+/// groups excepted; `live` is the baseline as the plan read it.
 ///
-/// Lists are always sent (empty ones clear the live list); the other optional fields
-/// are left out when unset, which `Replace` turns into "cleared".
+/// Without `Replace`, AWS leaves each member the request leaves out as it is, so a
+/// setting this driftless does not know (one AWS adds later) survives. A field the
+/// spec dropped is cleared by its empty value (lists, filter and rule groups) or
+/// AWS's default (compliance level, rejected-patches action, non-security flag);
+/// `Replace=true` only for [`baseline_needs_replace`], and every member it would reset
+/// is one the format models (the whole UpdatePatchBaseline request), sent from the spec.
 pub async fn update_patch_baseline(
     clients: &Clients,
     id: &str,
     name: &str,
     spec: &PatchBaselineSpec,
+    live: &PatchBaselineSpec,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdatePatchBaseline";
+    let rules = match rule_group(clients, OP, &spec.approval_rules)? {
+        None if !live.approval_rules.is_empty() => Some(built(
+            clients,
+            OP,
+            PatchRuleGroup::builder().set_patch_rules(Some(Vec::new())).build(),
+        )?),
+        rules => rules,
+    };
+    let global = match filter_group(clients, OP, &spec.global_filters)? {
+        None if !live.global_filters.is_empty() => Some(built(
+            clients,
+            OP,
+            PatchFilterGroup::builder().set_patch_filters(Some(Vec::new())).build(),
+        )?),
+        filters => filters,
+    };
+    let level = or_reset(
+        spec.approved_patches_compliance_level,
+        live.approved_patches_compliance_level,
+        ComplianceLevel::Unspecified,
+    );
+    let action = or_reset(
+        spec.rejected_patches_action,
+        live.rejected_patches_action,
+        RejectedPatchesAction::AllowAsDependency,
+    );
+    let non_security = or_reset(
+        spec.approved_patches_enable_non_security,
+        live.approved_patches_enable_non_security,
+        false,
+    );
+    let sources = (!spec.sources.is_empty() || !live.sources.is_empty())
+        .then(|| sources(clients, OP, &spec.sources))
+        .transpose()?;
     clients
         .ssm
         .update_patch_baseline()
         .baseline_id(id)
         .name(name)
         .set_description(spec.description.clone())
-        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
-        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
-        .set_approved_patches(Some(spec.approved_patches.clone()))
-        .set_approved_patches_compliance_level(
-            spec.approved_patches_compliance_level
+        .set_approval_rules(rules)
+        .set_global_filters(global)
+        .set_approved_patches(list_or_clear(&spec.approved_patches, &live.approved_patches))
+        .set_approved_patches_compliance_level(level.as_ref().map(wire::<PatchComplianceLevel>))
+        .set_approved_patches_enable_non_security(non_security)
+        .set_rejected_patches(list_or_clear(&spec.rejected_patches, &live.rejected_patches))
+        .set_rejected_patches_action(action.as_ref().map(wire::<PatchAction>))
+        .set_sources(sources)
+        .set_available_security_updates_compliance_status(
+            spec.available_security_updates_compliance_status
                 .as_ref()
-                .map(wire::<PatchComplianceLevel>),
+                .map(wire::<PatchComplianceStatus>),
         )
-        .set_approved_patches_enable_non_security(spec.approved_patches_enable_non_security)
-        .set_rejected_patches(Some(spec.rejected_patches.clone()))
-        .set_rejected_patches_action(
-            spec.rejected_patches_action
-                .as_ref()
-                .map(wire::<PatchAction>),
-        )
-        .set_sources(Some(sources(clients, OP, &spec.sources)?))
-        .replace(true)
+        .set_replace(baseline_needs_replace(spec, live).then_some(true))
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", OP, Some(id), e))?;
@@ -426,13 +495,36 @@ pub async fn create_window(
     Ok(id)
 }
 
-/// Sets the window's own fields (Replace), targets, tasks and tags excepted.
-/// `enabled` unset means enabled.
+/// Whether a window update must use `Replace=true`: only to clear a field the spec
+/// dropped that no value but absence clears (description, start and end dates, time
+/// zone, schedule offset; an offset of 0 is no offset).
+pub fn window_needs_replace(spec: &MaintenanceWindowSpec, live: &MaintenanceWindowSpec) -> bool {
+    let dropped = |s: bool, l: bool| !s && l;
+    dropped(spec.description.is_some(), live.description.is_some())
+        || dropped(spec.start_date.is_some(), live.start_date.is_some())
+        || dropped(spec.end_date.is_some(), live.end_date.is_some())
+        || dropped(
+            spec.schedule_timezone.is_some(),
+            live.schedule_timezone.is_some(),
+        )
+        || dropped(
+            spec.schedule_offset.is_some_and(|o| o > 0),
+            live.schedule_offset.is_some_and(|o| o > 0),
+        )
+}
+
+/// Sets the window's own fields, targets, tasks and tags excepted; `live` is the
+/// window as the plan read it. `enabled` unset means enabled.
+///
+/// Without `Replace` (AWS keeps what the request leaves out), except for
+/// [`window_needs_replace`]: every member of UpdateMaintenanceWindow is modelled and
+/// sent, so Replace resets only what the spec leaves unset.
 pub async fn update_window(
     clients: &Clients,
     id: &str,
     name: &str,
     spec: &MaintenanceWindowSpec,
+    live: &MaintenanceWindowSpec,
 ) -> Result<(), AwsError> {
     clients
         .ssm
@@ -449,7 +541,7 @@ pub async fn update_window(
         .set_end_date(spec.end_date.clone())
         .allow_unassociated_targets(spec.allow_unassociated_targets)
         .enabled(spec.enabled.unwrap_or(true))
-        .replace(true)
+        .set_replace(window_needs_replace(spec, live).then_some(true))
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", "UpdateMaintenanceWindow", Some(id), e))?;
@@ -546,24 +638,38 @@ pub async fn register_window_target(
     Ok(out.window_target_id().unwrap_or_default().to_string())
 }
 
-/// UpdateMaintenanceWindowTarget with Replace. `resourceType` cannot be updated in
-/// AWS: a change of it needs a new registration.
+/// Whether the target named `name` in the spec is one AWS has no name for: import
+/// keys such a target (or task) by its AWS id, and that key is never written into
+/// AWS's `Name` (docs/design/windows.md, "Unnamed targets and tasks").
+pub fn unnamed(name: &str, id: &str) -> bool {
+    name == id
+}
+
+/// UpdateMaintenanceWindowTarget; `live` is the target as the plan read it.
+/// `resourceType` cannot be updated in AWS: a change of it needs a new registration.
+///
+/// Without `Replace`, unless the spec dropped the description or the owner
+/// information (no value but absence clears them); every member of the request is
+/// modelled. A target AWS has no name for ([`unnamed`]) is sent without one.
 pub async fn update_window_target(
     clients: &Clients,
     window_id: &str,
     target_id: &str,
     target: &WindowTarget,
+    live: &WindowTarget,
 ) -> Result<(), AwsError> {
+    let replace = (target.description.is_none() && live.description.is_some())
+        || (target.owner_information.is_none() && live.owner_information.is_some());
     clients
         .ssm
         .update_maintenance_window_target()
         .window_id(window_id)
         .window_target_id(target_id)
         .set_targets(Some(window_targets(target)))
-        .name(&target.name)
+        .set_name((!unnamed(&target.name, target_id)).then(|| target.name.clone()))
         .set_description(target.description.clone())
         .set_owner_information(target.owner_information.clone())
-        .replace(true)
+        .set_replace(replace.then_some(true))
         .send()
         .await
         .map_err(|e| {
@@ -667,18 +773,100 @@ pub async fn register_window_task(
     Ok(out.window_task_id().unwrap_or_default().to_string())
 }
 
-/// UpdateMaintenanceWindowTask. `task` is what the task must be, with the settings the
-/// spec is silent about already taken from the live task (`apply::window`), so the
-/// request names every modelled field; priority and cutoff behaviour go out at their
-/// defaults when unset, and `Targets` always (an empty list clears them).
+/// GetMaintenanceWindowTask: the task as AWS holds it now.
+async fn get_task(
+    clients: &Clients,
+    window_id: &str,
+    task_id: &str,
+) -> Result<GetMaintenanceWindowTaskOutput, AwsError> {
+    clients
+        .ssm
+        .get_maintenance_window_task()
+        .window_id(window_id)
+        .window_task_id(task_id)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(
+                clients,
+                "ssm",
+                "GetMaintenanceWindowTask",
+                Some(&format!("{window_id}/{task_id}")),
+                e,
+            )
+        })
+}
+
+/// The cutoff behaviour to send: the spec's; when it has none, CONTINUE_TASK (AWS's
+/// default) only to undo a live CANCEL_TASK, else the live value as AWS has it (none
+/// stays none).
+fn task_cutoff(
+    task: &WindowTask,
+    live: Option<&MaintenanceWindowTaskCutoffBehavior>,
+) -> Option<MaintenanceWindowTaskCutoffBehavior> {
+    match (&task.cutoff_behavior, live) {
+        (Some(c), _) => Some(wire(c)),
+        (None, Some(MaintenanceWindowTaskCutoffBehavior::CancelTask)) => {
+            Some(wire(&CutoffBehavior::ContinueTask))
+        }
+        (None, live) => live.cloned(),
+    }
+}
+
+type LegacyParameters = HashMap<String, MaintenanceWindowTaskParameterValueExpression>;
+
+/// The task's parameters as the request carries them. A task registered with the
+/// legacy `TaskParameters` keeps them there (sent only when they change, or under
+/// Replace), and its `TaskInvocationParameters` carry only its settings block (the
+/// live ones, under Replace, when the spec has none); any other task's parameters are
+/// in its `TaskInvocationParameters`.
+fn task_parameters(
+    task: &WindowTask,
+    got: &GetMaintenanceWindowTaskOutput,
+    replace: bool,
+) -> (Option<LegacyParameters>, Option<MaintenanceWindowTaskInvocationParameters>) {
+    let live_legacy = super::legacy_parameters(got.task_parameters());
+    if live_legacy.is_empty() {
+        return (None, invocation::to_sdk(task));
+    }
+    let legacy = (replace || live_legacy != task.parameters) && !task.parameters.is_empty();
+    let legacy = legacy.then(|| {
+        task.parameters
+            .iter()
+            .map(|(k, v)| {
+                let values = MaintenanceWindowTaskParameterValueExpression::builder()
+                    .set_values(Some(v.clone()))
+                    .build();
+                (k.clone(), values)
+            })
+            .collect()
+    });
+    let settings_only = WindowTask {
+        parameters: BTreeMap::new(),
+        ..task.clone()
+    };
+    let invocation = invocation::to_sdk(&settings_only).or_else(|| {
+        replace
+            .then(|| got.task_invocation_parameters().cloned())
+            .flatten()
+    });
+    (legacy, invocation)
+}
+
+/// UpdateMaintenanceWindowTask, read-modify-write: GetMaintenanceWindowTask first.
+/// `task` is what the task must be, with the settings the spec is silent about already
+/// taken from the live task (`apply::window`), so the request names every modelled
+/// field; priority goes out at its default when unset, the cutoff behaviour as
+/// [`task_cutoff`] says, `Targets` always (an empty list clears them), parameters as
+/// [`task_parameters`] says, and the name only when the task has one in AWS
+/// ([`unnamed`]).
 ///
 /// Without `replace`, AWS leaves every field the request leaves out as it is, so the
 /// task's logging and alarm configuration (which the format does not model) survive.
 /// A field the spec dropped (description, service role, limits, parameters) can only
-/// be cleared with `Replace=true`, which resets every field left out: then the task is
-/// read first (GetMaintenanceWindowTask) and its `LoggingInfo` and
-/// `AlarmConfiguration` are sent back as they are, so Replace resets only what the
-/// format models.
+/// be cleared with `Replace=true`, which resets every field left out: then the task's
+/// `LoggingInfo`, `AlarmConfiguration` (and the name of an unnamed one) are sent back as
+/// they are, so Replace resets only what the format models.
 pub async fn update_window_task(
     clients: &Clients,
     window_id: &str,
@@ -688,7 +876,12 @@ pub async fn update_window_task(
     replace: bool,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdateMaintenanceWindowTask";
-    let resource = format!("{window_id}/{task_id}");
+    let got = get_task(clients, window_id, task_id).await?;
+    let (legacy, invocation) = task_parameters(task, &got, replace);
+    let name = match unnamed(&task.name, task_id) {
+        true => got.name().map(str::to_string).filter(|_| replace),
+        false => Some(task.name.clone()),
+    };
     let mut request = clients
         .ssm
         .update_maintenance_window_task()
@@ -699,30 +892,13 @@ pub async fn update_window_task(
         .priority(task.priority.map_or(1, to_i32))
         .set_max_concurrency(task.max_concurrency.clone())
         .set_max_errors(task.max_errors.clone())
-        .cutoff_behavior(wire::<MaintenanceWindowTaskCutoffBehavior>(
-            &task.cutoff_behavior.unwrap_or(CutoffBehavior::ContinueTask),
-        ))
+        .set_cutoff_behavior(task_cutoff(task, got.cutoff_behavior()))
         .set_service_role_arn(task.service_role_arn.clone())
-        .name(&task.name)
+        .set_name(name)
         .set_description(task.description.clone())
-        .set_task_invocation_parameters(invocation::to_sdk(task));
+        .set_task_parameters(legacy)
+        .set_task_invocation_parameters(invocation);
     if replace {
-        let got = clients
-            .ssm
-            .get_maintenance_window_task()
-            .window_id(window_id)
-            .window_task_id(task_id)
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::call(
-                    clients,
-                    "ssm",
-                    "GetMaintenanceWindowTask",
-                    Some(&resource),
-                    e,
-                )
-            })?;
         request = request
             .set_logging_info(got.logging_info().cloned())
             .set_alarm_configuration(got.alarm_configuration().cloned())
@@ -731,7 +907,7 @@ pub async fn update_window_task(
     request
         .send()
         .await
-        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&resource), e))?;
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&format!("{window_id}/{task_id}")), e))?;
     Ok(())
 }
 

@@ -38,6 +38,11 @@ pub struct PatchBaselineSpec {
     /// Alternative patch repositories (Linux only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<PatchSource>,
+    /// Windows only: the compliance status of security updates that are available but
+    /// not approved by this baseline (`AvailableSecurityUpdatesComplianceStatus`).
+    /// Unset: AWS's (none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_security_updates_compliance_status: Option<ComplianceStatus>,
     /// Patch groups ("Patch Group" tag values) registered to this baseline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patch_groups: Vec<String>,
@@ -152,6 +157,14 @@ pub enum ComplianceLevel {
     Unspecified,
 }
 
+/// `PatchComplianceStatus`: how available, unapproved security updates count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ComplianceStatus {
+    Compliant,
+    NonCompliant,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RejectedPatchesAction {
@@ -181,6 +194,17 @@ impl PatchBaselineSpec {
         self.check_filters(&at.k("globalFilters"), &self.global_filters, cx);
         self.check_approval_rules(cx);
         self.check_sources(cx);
+        if self.available_security_updates_compliance_status.is_some()
+            && !self.operating_system.is_windows()
+        {
+            cx.report(
+                &at.k("availableSecurityUpdatesComplianceStatus"),
+                Problem::new(
+                    "availableSecurityUpdatesComplianceStatus applies to Windows baselines only",
+                )
+                .hint("AWS supports it for Windows Server managed nodes only; remove it"),
+            );
+        }
         self.check_patch_groups(cx);
         cx.check_tags(&at.k("tags"), &self.tags);
         cx.check_tag_characters(&at.k("tags"), &self.tags);

@@ -336,7 +336,7 @@ pub fn timezone(value: &str) -> Check {
 /// Which schedule expressions a service accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScheduleUse {
-    /// Maintenance windows: `cron(...)`, `rate(N hours|days)` or `at(...)` (once, UTC).
+    /// Maintenance windows: `cron(...)`, `rate(N minutes|hours|days)` or `at(...)` (once, UTC).
     MaintenanceWindow,
     /// AWS Backup rules: `cron(...)` only.
     Backup,
@@ -404,12 +404,17 @@ fn rate(inner: &str) -> Check {
     if n == 0 {
         return Err(Problem::new("a rate must be at least 1"));
     }
-    let units = ["hour", "hours", "day", "days"];
+    // Systems Manager's "Reference: Cron and rate expressions": Value "positive number,
+    // such as 1 or 15", Unit "minute minutes hour hours day days"; maintenance windows
+    // "support all cron and rate expressions" (its five-minute floor is written for
+    // cron expressions; the AWS CLI reference's window example is `rate(5 minutes)`).
+    // The emulator's rule is the same (schedules.py, `rate_problem`).
+    let units = ["minute", "minutes", "hour", "hours", "day", "days"];
     if !units.contains(&unit) {
         return Err(Problem::new(format!(
             "`{unit}` is not a rate unit maintenance windows accept"
         ))
-        .hint("use `hours` or `days`, e.g. `rate(7 days)` instead of weeks"));
+        .hint("use `minutes`, `hours` or `days`, e.g. `rate(7 days)` instead of weeks"));
     }
     let singular = unit.ends_with('s');
     if (n == 1) == singular {
@@ -717,15 +722,12 @@ mod tests {
     }
 
     #[test]
-    fn rates_take_hours_or_days() {
-        assert_eq!(
-            schedule("rate(7 days)", ScheduleUse::MaintenanceWindow),
-            Ok(())
-        );
-        assert_eq!(
-            schedule("rate(1 hour)", ScheduleUse::MaintenanceWindow),
-            Ok(())
-        );
+    fn rates_take_minutes_hours_or_days() {
+        for ok in ["rate(7 days)", "rate(1 hour)", "rate(5 minutes)", "rate(1 minute)"] {
+            assert_eq!(schedule(ok, ScheduleUse::MaintenanceWindow), Ok(()), "{ok}");
+        }
+        let plural = schedule("rate(5 minute)", ScheduleUse::MaintenanceWindow).unwrap_err();
+        assert!(plural.message.contains("5 minutes"), "{}", plural.message);
         let weeks = schedule("rate(7 weeks)", ScheduleUse::MaintenanceWindow).unwrap_err();
         assert!(weeks.message.contains("weeks"), "{}", weeks.message);
         let plural = schedule("rate(1 days)", ScheduleUse::MaintenanceWindow).unwrap_err();

@@ -196,6 +196,22 @@ fn patch_baseline_rule_needs_an_approval_delay_or_date() {
 }
 
 #[test]
+fn available_security_updates_compliance_status_is_for_windows_baselines_only() {
+    let field = "availableSecurityUpdatesComplianceStatus: NON_COMPLIANT";
+    let windows = format!("operatingSystem: WINDOWS\n{field}");
+    Repo::test().doc("PatchBaseline", "win-db", &windows).ok();
+    let linux = format!("operatingSystem: AMAZON_LINUX_2023\n{field}");
+    let errors = Repo::test().doc("PatchBaseline", "al2023", &linux).errors();
+    assert_eq!(
+        errors,
+        ["availableSecurityUpdatesComplianceStatus applies to Windows baselines only"]
+    );
+    let bad = "operatingSystem: WINDOWS\navailableSecurityUpdatesComplianceStatus: MAYBE";
+    let errors = Repo::test().doc("PatchBaseline", "win-db", bad).errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
 fn maintenance_window_tasks_reference_window_targets() {
     let spec = "schedule: rate(7 days)\nduration: 2\ncutoff: 1\ntargets:\n  - {name: web, resourceType: INSTANCE, tags: {Role: web}}\ntasks:\n  - {name: scan, type: RUN_COMMAND, taskArn: AWS-RunPatchBaseline, targets: [api], maxConcurrency: \"1\", maxErrors: \"0\"}";
     let errors = Repo::test()

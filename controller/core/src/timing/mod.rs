@@ -27,7 +27,7 @@ use cron::{AwsCron, CronError};
 pub enum Expression {
     /// Boxed: croner's parsed pattern is a few hundred bytes.
     Cron(Box<AwsCron>),
-    /// Every `every` hours or days (maintenance windows).
+    /// Every `every` minutes, hours or days (maintenance windows).
     Rate { every: u32, unit: RateUnit },
     /// Once, at a time in UTC, whatever the schedule's zone (maintenance windows; the
     /// Systems Manager reference says `at(...)` is UTC).
@@ -36,6 +36,7 @@ pub enum Expression {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateUnit {
+    Minutes,
     Hours,
     Days,
 }
@@ -47,7 +48,7 @@ pub enum ExpressionError {
     Form,
     #[error(transparent)]
     Cron(#[from] CronError),
-    #[error("a rate is `rate(<number> hours|days)`")]
+    #[error("a rate is `rate(<number> minutes|hours|days)`")]
     Rate,
     #[error("`at(...)` takes a date and time like `at(2026-03-01T02:30:00)`")]
     At,
@@ -69,6 +70,7 @@ impl FromStr for Expression {
             };
             let every = n.parse::<u32>().ok().filter(|n| *n > 0);
             let unit = match unit {
+                "minute" | "minutes" => RateUnit::Minutes,
                 "hour" | "hours" => RateUnit::Hours,
                 "day" | "days" => RateUnit::Days,
                 _ => return Err(ExpressionError::Rate),
@@ -137,6 +139,7 @@ impl Timing {
             Expression::Cron(cron) => self.cron_starts(cron, from, until, limit),
             Expression::Rate { every, unit } => {
                 let step = match unit {
+                    RateUnit::Minutes => Duration::minutes(i64::from(*every)),
                     RateUnit::Hours => Duration::hours(i64::from(*every)),
                     RateUnit::Days => Duration::days(i64::from(*every)),
                 };

@@ -389,6 +389,13 @@ fn offsets_dates_rates_and_at() {
         starts(&t, "2026-01-01 12:00", "2026-01-02 12:00"),
         ["2026-01-01T18:00Z", "2026-01-02T06:00Z"]
     );
+    // A rate in minutes (the AWS CLI reference's window example).
+    let mut t = timing("rate(5 minutes)", "Etc/UTC");
+    t.not_before = Some(utc("2026-01-01 06:00"));
+    assert_eq!(
+        starts(&t, "2026-01-01 06:07", "2026-01-01 06:20"),
+        ["2026-01-01T06:10Z", "2026-01-01T06:15Z"]
+    );
     // at() is UTC, whatever the zone.
     let t = timing("at(2026-03-29T01:30:00)", "Europe/London");
     assert_eq!(

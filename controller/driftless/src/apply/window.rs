@@ -45,16 +45,16 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
         return Ok(());
     };
     let live_id = live.and_then(|l| l.id.as_deref());
-    let window_id = match (unit.calls(), live_id) {
-        (Calls::Create, _) | (_, None) => create_window(unit, spec).await?,
-        (calls, Some(id)) => {
-            update_window(unit, spec, calls, id).await?;
+    let window_id = match (unit.calls(), live, live_id) {
+        (Calls::Create, _, _) | (_, None, _) | (_, _, None) => create_window(unit, spec).await?,
+        (calls, Some(live), Some(id)) => {
+            update_window(unit, spec, &live.spec, calls, id).await?;
             id.to_string()
         }
     };
     // Target name → WindowTargetId, from live state, then from what this run creates.
     let mut ids = sub_ids(live, "targets/");
-    write_targets(unit, spec, &window_id, &mut ids).await?;
+    write_targets(unit, spec, &window_id, live, &mut ids).await?;
     write_tasks(unit, spec, &window_id, live, &ids).await?;
     delete_targets(unit, &window_id, &ids).await
 }
@@ -71,10 +71,12 @@ async fn create_window(unit: &Unit<'_>, spec: &MaintenanceWindowSpec) -> Result<
         .map_err(failed(unit.name))
 }
 
-/// The planned update of the window `id`: its settings when they changed, its tags.
+/// The planned update of the window `id` (`live` as the plan read it): its settings
+/// when they changed, its tags.
 async fn update_window(
     unit: &Unit<'_>,
     spec: &MaintenanceWindowSpec,
+    live: &MaintenanceWindowSpec,
     calls: &Calls,
     id: &str,
 ) -> Result<(), Failure> {
@@ -82,7 +84,7 @@ async fn update_window(
         return Ok(());
     };
     if writes.contains(&Write::Definition) {
-        ssm::update_window(unit.clients, id, unit.name, spec)
+        ssm::update_window(unit.clients, id, unit.name, spec, live)
             .await
             .map_err(failed(unit.name))?;
     }
@@ -100,8 +102,10 @@ async fn write_targets(
     unit: &Unit<'_>,
     spec: &MaintenanceWindowSpec,
     window_id: &str,
+    live: Option<&Live<MaintenanceWindowSpec>>,
     ids: &mut BTreeMap<String, String>,
 ) -> Result<(), Failure> {
+    let live_targets = live.map(|l| l.spec.targets.as_slice()).unwrap_or_default();
     let subs = unit.subs();
     for target in &spec.targets {
         let path = format!("targets/{}", target.name);
@@ -118,8 +122,9 @@ async fn write_targets(
                 ids.insert(target.name.clone(), id);
             }
             Calls::Update { .. } | Calls::Replace => {
-                if let Some(id) = ids.get(&target.name) {
-                    ssm::update_window_target(unit.clients, window_id, id, target)
+                let live = live_targets.iter().find(|t| t.name == target.name);
+                if let (Some(id), Some(live)) = (ids.get(&target.name), live) {
+                    ssm::update_window_target(unit.clients, window_id, id, target, live)
                         .await
                         .map_err(failed(full))?;
                 }
