@@ -68,3 +68,72 @@ def test_associate_and_disassociate_kms_key(client):
     with pytest.raises(ClientError) as e:
         logs.associate_kms_key(logGroupName="/driftless/none", kmsKeyId=KEY)
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_deletion_protection_is_kept_and_refuses_delete(client):
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/kept", deletionProtectionEnabled=True)
+    logs.create_log_group(logGroupName="/plain")
+    assert _group(logs, "/kept")["deletionProtectionEnabled"] is True
+    assert _group(logs, "/plain")["deletionProtectionEnabled"] is False
+    with pytest.raises(ClientError) as e:
+        logs.delete_log_group(logGroupName="/kept")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert "deletion protection enabled" in e.value.response["Error"]["Message"]
+    logs.put_log_group_deletion_protection(logGroupIdentifier="/kept", deletionProtectionEnabled=False)
+    assert _group(logs, "/kept")["deletionProtectionEnabled"] is False
+    logs.delete_log_group(logGroupName="/kept")
+    logs.put_log_group_deletion_protection(logGroupIdentifier="/plain", deletionProtectionEnabled=True)
+    assert _group(logs, "/plain")["deletionProtectionEnabled"] is True
+
+
+POLICY = {
+    "Name": "data-protection-policy",
+    "Version": "2021-06-01",
+    "Statement": [
+        {
+            "Sid": "audit-policy",
+            "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+            "Operation": {"Audit": {"FindingsDestination": {}}},
+        },
+        {
+            "Sid": "redact-policy",
+            "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+            "Operation": {"Deidentify": {"MaskConfig": {}}},
+        },
+    ],
+}
+
+
+def test_data_protection_policy_put_get_delete(client):
+    import json
+
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/pii")
+    document = json.dumps(POLICY)
+    out = logs.put_data_protection_policy(logGroupIdentifier="/pii", policyDocument=document)
+    assert out["policyDocument"] == document and out["logGroupIdentifier"] == "/pii"
+    got = logs.get_data_protection_policy(logGroupIdentifier="/pii")
+    assert got["policyDocument"] == document
+    assert _group(logs, "/pii")["dataProtectionStatus"] == "ACTIVATED"
+    logs.delete_data_protection_policy(logGroupIdentifier="/pii")
+    assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier="/pii")
+    assert "dataProtectionStatus" not in _group(logs, "/pii")
+
+
+@pytest.mark.parametrize("document", ["not json", None])
+def test_data_protection_policy_refuses_what_aws_refuses(client, document):
+    import json
+
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/pii")
+    if document is None:
+        bad = json.loads(json.dumps(POLICY))
+        bad["Statement"][1]["DataIdentifier"] = ["arn:aws:dataprotection::aws:data-identifier/Address"]
+        document = json.dumps(bad)
+    with pytest.raises(ClientError) as e:
+        logs.put_data_protection_policy(logGroupIdentifier="/pii", policyDocument=document)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        logs.put_data_protection_policy(logGroupIdentifier="/missing", policyDocument=json.dumps(POLICY))
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"

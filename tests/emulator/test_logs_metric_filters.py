@@ -136,3 +136,27 @@ def test_deleting_a_group_deletes_its_filters(client):
                            metricTransformations=_transformation())
     logs.delete_metric_filter(logGroupName="/mf/gone", filterName="f")
     assert logs.describe_metric_filters()["metricFilters"] == []
+
+
+def test_default_value_is_a_double_however_it_was_written(client):
+    """`defaultValue: 0` (as the CLI sends it) and `0.0` (as the Rust SDK does) are the
+    same Double: both read back as `0.0`, so a put by either leaves it as it was."""
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/mf/dv")
+    raw = []
+    logs.meta.events.register(
+        "after-call.logs.DescribeMetricFilters", lambda http_response, **_: raw.append(http_response.text)
+    )
+    logs.meta.events.register(
+        "before-send.logs.PutMetricFilter", lambda request, **_: raw.append(request.body.decode())
+    )
+    for value in (0, 0.0):
+        logs.put_metric_filter(
+            logGroupName="/mf/dv", filterName="f", filterPattern="ERROR",
+            metricTransformations=_transformation(defaultValue=value),
+        )
+        logs.describe_metric_filters(logGroupName="/mf/dv")
+    sent_int, read_int, sent_float, read_float = raw
+    assert '"defaultValue": 0,' in sent_int or '"defaultValue": 0}' in sent_int, sent_int
+    # The put replaces the filter and keeps its creationTime: the answers are equal.
+    assert '"defaultValue": 0.0' in read_int and read_int == read_float

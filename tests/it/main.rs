@@ -25,6 +25,8 @@ mod layers;
 mod metric_filter;
 mod notify;
 mod preservation;
+mod preserve_alarms;
+mod preserve_backup;
 mod properties;
 mod published_estate;
 mod quotas;

@@ -27,6 +27,9 @@ behaviour wrong; driftless relies on each point below:
   dimensions need a JSON or space-delimited pattern ("The specified filter pattern
   does not support dimensions", hashicorp/terraform-provider-aws#22105); "One metric
   filter can include as many as three dimensions" (API_MetricTransformation).
+* `defaultValue` is a Double (MetricTransformation): stored and returned as one, so
+  `0` and `0.0` read back the same (`0.0`), as a number AWS parsed and keeps; moto
+  echoed the request's JSON text.
 * DeleteLogGroup deletes the group's metric filters with it (moto kept them, so a
   new group of the same name inherited them).
 """
@@ -100,6 +103,10 @@ def put_metric_filter(self: Any) -> str:
     on_group = sum(1 for f in store if f["logGroupName"] == group)
     if not existing and on_group >= MAX_FILTERS_PER_GROUP:
         raise LimitExceededException()
+    transformations = [
+        dict(t, defaultValue=float(t["defaultValue"])) if isinstance(t.get("defaultValue"), int) else t
+        for t in transformations
+    ]
     doc = {
         "filterName": name,
         "filterPattern": pattern,
@@ -179,5 +186,9 @@ def delete_log_group(self: Any) -> str:
 
 
 def apply() -> None:
+    # Wrap what is there when applied (ext_logs's delete, which refuses a protected
+    # group), not moto's own.
+    global _orig_delete_log_group
+    _orig_delete_log_group = LogsResponse.delete_log_group
     for fn in (put_metric_filter, describe_metric_filters, delete_metric_filter, delete_log_group):
         setattr(LogsResponse, fn.__name__, fn)
