@@ -24,7 +24,10 @@ moto deletes anything. DescribeAlarms' ChildrenOfAlarmName / ParentsOfAlarmName
 walk the rule graph (moto: not modelled). The wording of a rule syntax error is
 not documented; ours names the position. Its PutMetricAlarm drops `MetricDataQuery.AccountId`
 (cross-account metric math); here it is kept on moto's query objects, so
-DescribeAlarms returns it (moto's serialiser reads `account_id`). The wire protocols (awsQuery, awsJson1_0) are moto's;
+DescribeAlarms returns it (moto's serialiser reads `account_id`). moto also drops
+WarmUpConfiguration and ActionConfiguration (PutMetricAlarm; ActionConfiguration of
+PutCompositeAlarm too), which AWS keeps and returns (API_MetricAlarm.html,
+API_CompositeAlarm.html): kept as given. The wire protocols (awsQuery, awsJson1_0) are moto's;
 rpcv2Cbor is served by cbor_proto in front of the awsJson one.
 """
 
@@ -125,7 +128,19 @@ def put_metric_alarm(self: Any) -> Any:
     queries = getattr(alarm, "metric_data_queries", None) or []
     for query, given in zip(queries, self._get_param("Metrics", []) or []):
         query.account_id = given.get("AccountId")
+    if alarm is not None:
+        for member, attr in _KEPT_ALARM_MEMBERS:
+            setattr(alarm, attr, self._get_param(member))
     return result
+
+
+# Members of PutMetricAlarm moto drops and AWS keeps and returns in DescribeAlarms'
+# MetricAlarm (API_MetricAlarm.html): stored as given; moto's serialiser reads them
+# by their snake_case names.
+_KEPT_ALARM_MEMBERS = (
+    ("WarmUpConfiguration", "warm_up_configuration"),
+    ("ActionConfiguration", "action_configuration"),
+)
 
 
 _TOKEN = re.compile(
@@ -215,6 +230,7 @@ def put_composite_alarm(self: Any) -> Any:
     alarm.actions_suppressor = suppressor
     alarm.actions_suppressor_wait_period = wait if suppressor is not None else None
     alarm.actions_suppressor_extension_period = extension if suppressor is not None else None
+    alarm.action_configuration = self._get_param("ActionConfiguration")
     if before is not None:
         # Tags of an update are ignored: put the alarm's own back.
         backend.tagger.delete_all_tags_for_resource(arn)
