@@ -553,16 +553,8 @@ BACKUP_CASES = [
 EMULATOR_GAPS = {
     "cloudwatch:PutMetricAlarm": {
         "EvaluationWindow": "the emulator does not keep it (PromQL/wall-clock evaluation, 2025 API)",
-        "WarmUpConfiguration": "the emulator does not keep it (2025 API)",
         "EvaluationCriteria": "the emulator does not keep it (PromQL alarms, 2025 API)",
         "EvaluationInterval": "the emulator does not keep it (PromQL alarms, 2025 API)",
-        "ActionConfiguration": "the emulator does not keep it (alarm tag propagation, 2025 API)",
-    },
-    "logs:CreateLogGroup": {
-        "deletionProtectionEnabled": "the emulator does not keep it (issue 23, item 7)",
-    },
-    "cloudwatch:PutCompositeAlarm": {
-        "ActionConfiguration": "the emulator does not keep it (alarm tag propagation, 2025 API)",
     },
 }
 
@@ -587,6 +579,13 @@ def actions(ctx):
 
 
 NEW_ALARM_MEMBERS = {m: r for m, r in EMULATOR_GAPS["cloudwatch:PutMetricAlarm"].items()}
+SET_BY_SINGLE = "set by the single-metric case"
+NEW_SET_ELSEWHERE = {"WarmUpConfiguration": SET_BY_SINGLE, "ActionConfiguration": SET_BY_SINGLE}
+TAG_PROPAGATION = {
+    "ActionConfiguration.AlarmTagsPropagation.Enabled": True,
+    "ActionConfiguration.AlarmTagsPropagation.IncludedTagKeys[]": "team",
+    "ActionConfiguration.AlarmTagsPropagation.ExcludedTagKeys[]": "cost-centre",
+}
 MATH_ONLY = "metric-math alarms only (set by the math and anomaly cases)"
 SINGLE_ONLY = "single-metric alarms only (set by the single and percentile cases)"
 
@@ -602,6 +601,9 @@ def seed_single(ctx):
         "Period": 300,
         "Unit": "Percent",
         "Threshold": 75.5,
+        "WarmUpConfiguration.WarmUpPeriodDurationInMinutes": 15,
+        "WarmUpConfiguration.OnlyStartEvaluatingAfterWarmUpPeriodEnds": True,
+        **TAG_PROPAGATION,
     }, {
         **NEW_ALARM_MEMBERS,
         "ExtendedStatistic": "a statistic or an extended statistic, not both (set by the percentile case)",
@@ -624,7 +626,7 @@ def seed_percentile(ctx):
         "Unit": "Seconds",
         "Threshold": 1.5,
     }, {
-        **NEW_ALARM_MEMBERS,
+        **NEW_ALARM_MEMBERS, **NEW_SET_ELSEWHERE,
         "Statistic": "a statistic or an extended statistic, not both (set by the single case)",
         "Metrics": MATH_ONLY, "ThresholdMetricId": MATH_ONLY,
     })
@@ -654,7 +656,7 @@ def seed_math(ctx, anomaly=False):
         overrides = {"Metrics": [metric, rate], "Threshold": 5.0}
         exclude = {"ThresholdMetricId": "anomaly-detection alarms only (set by the anomaly case)"}
     ctx.call("cloudwatch", "PutMetricAlarm", {**ALARM_COMMON, **actions(ctx), **overrides}, {
-        **NEW_ALARM_MEMBERS, **exclude,
+        **NEW_ALARM_MEMBERS, **NEW_SET_ELSEWHERE, **exclude,
         "MetricName": SINGLE_ONLY, "Namespace": SINGLE_ONLY, "Statistic": SINGLE_ONLY,
         "ExtendedStatistic": SINGLE_ONLY, "Dimensions": SINGLE_ONLY, "Period": SINGLE_ONLY,
         "Unit": SINGLE_ONLY, "EvaluateLowSampleCountPercentile": SINGLE_ONLY,
@@ -681,7 +683,8 @@ def seed_composite(ctx):
         "ActionsSuppressorExtensionPeriod": 60,
         "Tags[].Key": "team",
         "Tags[].Value": "preserve",
-    }, {"ActionConfiguration": EMULATOR_GAPS["cloudwatch:PutCompositeAlarm"]["ActionConfiguration"]})
+        **TAG_PROPAGATION,
+    })
     ctx.ids["alarm"] = COMPOSITE
 
 
@@ -704,11 +707,11 @@ ALARM_CASES = [
                [r"Threshold$"], {**SINGLE_UNSET, "ExtendedStatistic": "percentile case",
                                   "EvaluateLowSampleCountPercentile": "percentile case"}),
     alarm_case("PutMetricAlarm/percentile", seed_percentile, set_in("threshold", 2),
-               [r"Threshold$"], {**SINGLE_UNSET, "Statistic": "single case"}),
+               [r"Threshold$"], {**SINGLE_UNSET, **NEW_SET_ELSEWHERE, "Statistic": "single case"}),
     alarm_case("PutMetricAlarm/math", seed_math, set_in("threshold", 6),
-               [r"Threshold$"], {**MATH_UNSET, "ThresholdMetricId": "anomaly case"}),
+               [r"Threshold$"], {**MATH_UNSET, **NEW_SET_ELSEWHERE, "ThresholdMetricId": "anomaly case"}),
     alarm_case("PutMetricAlarm/anomaly", seed_anomaly, set_in("evaluationPeriods", 6),
-               [r"EvaluationPeriods$"], {**MATH_UNSET, "Threshold": "a band, no threshold"}),
+               [r"EvaluationPeriods$"], {**MATH_UNSET, **NEW_SET_ELSEWHERE, "Threshold": "a band, no threshold"}),
     Case("cloudwatch-tags/alarm", ["cloudwatch:TagResource", "cloudwatch:UntagResource"],
          ("cloudwatch", "PutMetricAlarm"), seed_single, read_alarm, ("MetricAlarm", ALARM),
          both(add_tag(), remove_tag("team")), [r"Tags\.preserve-added", r"Tags\.team", r"Tags$"],
@@ -718,7 +721,7 @@ ALARM_CASES = [
     Case("PutCompositeAlarm", ["cloudwatch:PutCompositeAlarm"],
          ("cloudwatch", "PutCompositeAlarm"), seed_composite, read_alarm, ("CompositeAlarm", COMPOSITE),
          set_in("description", "changed by the preservation test"), [r"AlarmDescription$"],
-         unset=EMULATOR_GAPS["cloudwatch:PutCompositeAlarm"], not_settings=("AlarmName", "Tags")),
+         not_settings=("AlarmName", "Tags")),
 ]
 
 
@@ -737,7 +740,8 @@ def seed_group(ctx):
         "kmsKeyId": ctx.acct.arn("kms", KEY_A),
         "tags": {"team": "preserve", "cost-centre": "cc-42"},
         "logGroupClass": "STANDARD",
-    }, LOGS_GAPS)
+        "deletionProtectionEnabled": True,
+    })
     ctx.call("logs", "PutRetentionPolicy", {"logGroupName": GROUP, "retentionInDays": 30})
     ctx.ids["group"] = GROUP
 
@@ -783,24 +787,23 @@ def filter_value(value):
     return edit
 
 
-LOGS_GAPS = EMULATOR_GAPS["logs:CreateLogGroup"]
 
 LOGS_CASES = [
     Case("PutRetentionPolicy", ["logs:PutRetentionPolicy"], ("logs", "CreateLogGroup"), seed_group, read_group,
          ("LogGroup", GROUP), set_in("retentionInDays", 60), [r"retentionInDays$"],
-         unset=LOGS_GAPS, not_settings=("logGroupName",)),
+         not_settings=("logGroupName",)),
     Case("DeleteRetentionPolicy", ["logs:DeleteRetentionPolicy"], ("logs", "CreateLogGroup"), seed_group,
          read_group, ("LogGroup", GROUP), drop_key, [r"retentionInDays$"],
-         unset=LOGS_GAPS, not_settings=("logGroupName",)),
+         not_settings=("logGroupName",)),
     Case("AssociateKmsKey", ["logs:AssociateKmsKey"], ("logs", "CreateLogGroup"), seed_group, read_group,
          ("LogGroup", GROUP), lambda spec: spec.update(kmsKeyId=spec["kmsKeyId"].replace(KEY_A, KEY_B)),
-         [r"kmsKeyId$"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+         [r"kmsKeyId$"], not_settings=("logGroupName",)),
     Case("DisassociateKmsKey", ["logs:DisassociateKmsKey"], ("logs", "CreateLogGroup"), seed_group, read_group,
          ("LogGroup", GROUP), lambda spec: spec.pop("kmsKeyId"),
-         [r"kmsKeyId$"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+         [r"kmsKeyId$"], not_settings=("logGroupName",)),
     Case("logs-tags/group", ["logs:TagResource", "logs:UntagResource"], ("logs", "CreateLogGroup"), seed_group,
          read_group, ("LogGroup", GROUP), both(add_tag(), remove_tag("cost-centre")),
-         [r"tags\.preserve-added", r"tags\.cost-centre"], unset=LOGS_GAPS, not_settings=("logGroupName",)),
+         [r"tags\.preserve-added", r"tags\.cost-centre"], not_settings=("logGroupName",)),
     Case("PutMetricFilter", ["logs:PutMetricFilter"], ("logs", "PutMetricFilter"), seed_filter, read_group,
          ("MetricFilter", "preserve-errors"), filter_value("2"),
          [r"metricFilters\.preserve-errors\.metricTransformations\.0\.metricValue$"],
