@@ -257,6 +257,9 @@ cases! {
     register_target_with_maintenance_window => "RegisterTargetWithMaintenanceWindow";
     update_maintenance_window_task => "UpdateMaintenanceWindowTask";
     update_maintenance_window_task_legacy => "UpdateMaintenanceWindowTask/legacy";
+    update_maintenance_window_task_automation => "UpdateMaintenanceWindowTask/automation";
+    update_maintenance_window_task_lambda => "UpdateMaintenanceWindowTask/lambda";
+    update_maintenance_window_task_step_functions => "UpdateMaintenanceWindowTask/step_functions";
     register_task_with_maintenance_window => "RegisterTaskWithMaintenanceWindow";
     put_backup_vault_access_policy => "PutBackupVaultAccessPolicy";
     put_backup_vault_notifications => "PutBackupVaultNotifications";

@@ -261,6 +261,68 @@ def seed_window(ctx, target_name=True, legacy_task=False):
 OTHER_TYPES = "another task type's block (a RUN_COMMAND task takes RunCommand only)"
 
 
+OTHER_TASK_TYPES = {
+    "AUTOMATION": ("AWS-RestartEC2Instance", {
+        "TaskInvocationParameters.Automation.DocumentVersion": "1",
+        "TaskInvocationParameters.Automation.Parameters": {"InstanceId": ["{{RESOURCE_ID}}"]},
+    }),
+    "LAMBDA": ("arn:aws:lambda:{region}:{account}:function:preserve", {
+        "TaskInvocationParameters.Lambda.ClientContext": "eyJjdXN0b20iOnsid2luZG93IjoicHJlc2VydmUifX0=",
+        "TaskInvocationParameters.Lambda.Qualifier": "1",
+        "TaskInvocationParameters.Lambda.Payload": b'{"window": "preserve"}',
+    }),
+    "STEP_FUNCTIONS": ("arn:aws:states:{region}:{account}:stateMachine:preserve", {
+        "TaskInvocationParameters.StepFunctions.Input": '{"window": "preserve"}',
+        "TaskInvocationParameters.StepFunctions.Name": "preserve-execution",
+    }),
+}
+BLOCK = {"RUN_COMMAND": "RunCommand", "AUTOMATION": "Automation", "LAMBDA": "Lambda",
+         "STEP_FUNCTIONS": "StepFunctions"}
+
+
+def seed_typed_task(ctx, task_type):
+    """A window with one task of another type than RUN_COMMAND, every member of its
+    own block set."""
+    out = ctx.call("ssm", "CreateMaintenanceWindow", {
+        "Name": WINDOW, "Schedule": "cron(0 4 ? * SUN *)", "Duration": 4, "Cutoff": 1,
+        "AllowUnassociatedTargets": True,
+    }, minimal=True)
+    window = ctx.ids["window"] = out["WindowId"]
+    arn, block = OTHER_TASK_TYPES[task_type]
+    arn = arn.format(region=ctx.acct.region, account=ctx.acct.account)
+    exclude = {f"TaskInvocationParameters.{b}": f"a {task_type} task takes its own block only"
+               for t, b in BLOCK.items() if t != task_type}
+    exclude["TaskParameters"] = "deprecated: set by the legacy-task case"
+    exclude["LoggingInfo"] = "Run Command's deprecated log location: set by the RUN_COMMAND cases"
+    task = ctx.call("ssm", "RegisterTaskWithMaintenanceWindow", {
+        **block,
+        "WindowId": window,
+        "Targets[].Key": "InstanceIds",
+        "Targets[].Values[]": "i-0123456789abcdef0",
+        "TaskArn": arn,
+        "ServiceRoleArn": role(ctx),
+        "TaskType": task_type,
+        "Priority": 3,
+        "MaxConcurrency": "2",
+        "MaxErrors": "1",
+        "Name": "preserve-task",
+        "ClientToken": TOKEN,
+        "AlarmConfiguration.IgnorePollAlarmFailure": True,
+        "AlarmConfiguration.Alarms[].Name": "preserve-stop-alarm",
+    }, exclude)
+    ctx.ids["task"] = task["WindowTaskId"]
+
+
+def typed_task_case(task_type):
+    return Case(f"UpdateMaintenanceWindowTask/{task_type.lower()}", ["ssm:UpdateMaintenanceWindowTask"],
+                ("ssm", "UpdateMaintenanceWindowTask"), lambda ctx: seed_typed_task(ctx, task_type),
+                read_window, ("MaintenanceWindow", WINDOW), in_list("tasks", 0, "priority", 5),
+                [r"WindowTasks\.preserve-task\.Priority$"], not_settings=TASK_NOT_SETTINGS,
+                unset={**MODERN_UNSET, "LoggingInfo": "Run Command only"})
+
+
+
+
 def seed_task(ctx, window, target_id, legacy):
     overrides = {
         "WindowId": window,
@@ -947,3 +1009,6 @@ MINIMAL_CASES = [
          ("MetricFilter", "preserve-errors"), filter_value("2"),
          [r"metricFilters\.preserve-errors\.metricTransformations\.0\.metricValue$"], minimal=True),
 ]
+
+
+TYPED_TASK_CASES = [typed_task_case(t) for t in ("AUTOMATION", "LAMBDA", "STEP_FUNCTIONS")]

@@ -124,7 +124,7 @@ def cmd_seed(args):
     problems += [f"the emulator did not keep {m} (AWS does): fix the emulator" for m in not_kept]
     os.makedirs(args.work, exist_ok=True)
     with open(os.path.join(args.work, "state.json"), "w") as f:
-        json.dump({"ids": ctx.ids, "before": before, "generated": ctx.generated}, f, indent=1, sort_keys=True)
+        json.dump({"ids": ctx.ids, "before": before, "generated": aws.plain(ctx.generated)}, f, indent=1, sort_keys=True)
     for p in problems:
         print(f"{case.name}: {p}", file=sys.stderr)
     return 1 if problems else 0
