@@ -261,6 +261,7 @@ cases! {
     update_maintenance_window_task_lambda => "UpdateMaintenanceWindowTask/lambda";
     update_maintenance_window_task_step_functions => "UpdateMaintenanceWindowTask/step_functions";
     register_task_with_maintenance_window => "RegisterTaskWithMaintenanceWindow";
+    register_task_with_maintenance_window_on_a_type_change => "RegisterTaskWithMaintenanceWindow/type-change";
     put_backup_vault_access_policy => "PutBackupVaultAccessPolicy";
     put_backup_vault_notifications => "PutBackupVaultNotifications";
     put_backup_vault_lock_configuration => "PutBackupVaultLockConfiguration";

@@ -9,8 +9,7 @@
 //! is byte for byte as it was but the edits, and the next plan is clean.
 
 use aws_sdk_cloudwatch::types::{
-    AlarmType, ComparisonOperator, CompositeAlarm, Metric, MetricAlarm, MetricDataQuery,
-    MetricStat,
+    AlarmType, ComparisonOperator, CompositeAlarm, Metric, MetricAlarm, MetricDataQuery, MetricStat,
 };
 use aws_sdk_cloudwatchlogs::types::{MetricFilter, MetricTransformation};
 
@@ -204,8 +203,20 @@ fn unrelated_edits_keep_aws_defaults_and_anomaly_alarms_in_aws_shape_round_trip(
     );
     assert_eq!(settings(&repo), before, "adoption changes no setting");
 
-    edit(&dir, "alarms.yaml", "keep-cpu", "threshold: 80", "threshold: 90");
-    edit(&dir, "alarms.yaml", "keep-math", "threshold: 15", "threshold: 20");
+    edit(
+        &dir,
+        "alarms.yaml",
+        "keep-cpu",
+        "threshold: 80",
+        "threshold: 90",
+    );
+    edit(
+        &dir,
+        "alarms.yaml",
+        "keep-math",
+        "threshold: 15",
+        "threshold: 20",
+    );
     edit(
         &dir,
         "alarms.yaml",

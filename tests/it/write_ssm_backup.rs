@@ -16,7 +16,8 @@ use driftless::spec::maintenance_window::{
     CutoffBehavior, OneOrMany, TaskType, WindowResourceType, WindowTarget, WindowTask,
 };
 use driftless::spec::patch_baseline::{
-    ComplianceLevel, ComplianceStatus, OperatingSystem, PatchRule, PatchSource, RejectedPatchesAction,
+    ComplianceLevel, ComplianceStatus, OperatingSystem, PatchRule, PatchSource,
+    RejectedPatchesAction,
 };
 use driftless::spec::{BackupPlanSpec, BackupVaultSpec, MaintenanceWindowSpec, PatchBaselineSpec};
 

@@ -1012,3 +1012,21 @@ MINIMAL_CASES = [
 
 
 TYPED_TASK_CASES = [typed_task_case(t) for t in ("AUTOMATION", "LAMBDA", "STEP_FUNCTIONS")]
+
+
+def to_automation(spec):
+    """The task's type changes (AWS cannot update it: deregister and register again)."""
+    task = spec["tasks"][0]
+    for block in ("runCommand", "parameters"):
+        task.pop(block, None)
+    task.update(type="AUTOMATION", taskArn="AWS-RestartEC2Instance")
+
+
+REREGISTER = r"WindowTasks\.preserve-task\.(WindowTaskId|TaskArn|TaskType|Type|TaskInvocationParameters|TaskParameters|LoggingInfo)"
+
+REREGISTER_CASES = [
+    Case("RegisterTaskWithMaintenanceWindow/type-change", ["ssm:RegisterTaskWithMaintenanceWindow"],
+         ("ssm", "UpdateMaintenanceWindowTask"), seed_window, read_window,
+         ("MaintenanceWindow", WINDOW), to_automation, [REREGISTER],
+         not_settings=TASK_NOT_SETTINGS, unset=MODERN_UNSET),
+]
