@@ -20,7 +20,6 @@ from model import generate
 import aws
 
 TOKEN = "preserve-token-0001"
-SQL_TAGS = {"team": "preserve", "cost-centre": "cc-42"}
 
 
 class Case:
