@@ -26,9 +26,9 @@ use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTas
 use aws_sdk_ssm::types::{
     MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
     MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskParameterValueExpression,
-    MaintenanceWindowTaskType, PatchAction, PatchComplianceLevel, PatchComplianceStatus,
-    PatchFilter, PatchFilterGroup, PatchFilterKey, PatchRuleGroup, ResourceTypeForTagging, Tag,
-    Target,
+    MaintenanceWindowTaskType,
+    PatchAction, PatchComplianceLevel, PatchComplianceStatus, PatchFilter, PatchFilterGroup, PatchFilterKey,
+    PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde::Serialize;
@@ -272,9 +272,7 @@ pub async fn update_patch_baseline(
         None if !live.approval_rules.is_empty() => Some(built(
             clients,
             OP,
-            PatchRuleGroup::builder()
-                .set_patch_rules(Some(Vec::new()))
-                .build(),
+            PatchRuleGroup::builder().set_patch_rules(Some(Vec::new())).build(),
         )?),
         rules => rules,
     };
@@ -282,9 +280,7 @@ pub async fn update_patch_baseline(
         None if !live.global_filters.is_empty() => Some(built(
             clients,
             OP,
-            PatchFilterGroup::builder()
-                .set_patch_filters(Some(Vec::new()))
-                .build(),
+            PatchFilterGroup::builder().set_patch_filters(Some(Vec::new())).build(),
         )?),
         filters => filters,
     };
@@ -314,16 +310,10 @@ pub async fn update_patch_baseline(
         .set_description(spec.description.clone())
         .set_approval_rules(rules)
         .set_global_filters(global)
-        .set_approved_patches(list_or_clear(
-            &spec.approved_patches,
-            &live.approved_patches,
-        ))
+        .set_approved_patches(list_or_clear(&spec.approved_patches, &live.approved_patches))
         .set_approved_patches_compliance_level(level.as_ref().map(wire::<PatchComplianceLevel>))
         .set_approved_patches_enable_non_security(non_security)
-        .set_rejected_patches(list_or_clear(
-            &spec.rejected_patches,
-            &live.rejected_patches,
-        ))
+        .set_rejected_patches(list_or_clear(&spec.rejected_patches, &live.rejected_patches))
         .set_rejected_patches_action(action.as_ref().map(wire::<PatchAction>))
         .set_sources(sources)
         .set_available_security_updates_compliance_status(
@@ -834,10 +824,7 @@ fn task_parameters(
     task: &WindowTask,
     got: &GetMaintenanceWindowTaskOutput,
     replace: bool,
-) -> (
-    Option<LegacyParameters>,
-    Option<MaintenanceWindowTaskInvocationParameters>,
-) {
+) -> (Option<LegacyParameters>, Option<MaintenanceWindowTaskInvocationParameters>) {
     let live_legacy = super::legacy_parameters(got.task_parameters());
     if live_legacy.is_empty() {
         return (None, invocation::to_sdk(task));
@@ -917,15 +904,10 @@ pub async fn update_window_task(
             .set_alarm_configuration(got.alarm_configuration().cloned())
             .replace(true);
     }
-    request.send().await.map_err(|e| {
-        AwsError::call(
-            clients,
-            "ssm",
-            OP,
-            Some(&format!("{window_id}/{task_id}")),
-            e,
-        )
-    })?;
+    request
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&format!("{window_id}/{task_id}")), e))?;
     Ok(())
 }
 
