@@ -26,7 +26,7 @@ pub(crate) fn on(repo: &Repo, dir: &Path, args: &[&str]) -> Run {
 
 /// The round trip: validate passes, the plan only adopts (the ownership tag, no other
 /// field), apply, and the next plan has no change. Returns the names adopted.
-fn round_trip(repo: &Repo, dir: &Path) -> Vec<String> {
+pub(crate) fn round_trip(repo: &Repo, dir: &Path) -> Vec<String> {
     let validate = repo.run_bare(&["validate", &dir.to_string_lossy()]);
     assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
     let plan = on(

@@ -27,6 +27,7 @@ mod notify;
 mod preservation;
 mod preserve_alarms;
 mod preserve_backup;
+mod preserve_ssm;
 mod properties;
 mod published_estate;
 mod quotas;

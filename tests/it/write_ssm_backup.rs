@@ -146,7 +146,7 @@ async fn patch_baseline_create_update_retag_delete() {
         ],
         ..spec.clone()
     };
-    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &updated, &live.spec)
+    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &updated)
         .await
         .expect("update_patch_baseline");
     let live = read_baseline(&clients, "web-linux-v2")
@@ -158,7 +158,7 @@ async fn patch_baseline_create_update_retag_delete() {
     // What the spec no longer sets is cleared; what AWS defaults stays equal once
     // normalised (a re-plan is empty).
     let minimal = bare_baseline(OperatingSystem::AmazonLinux2, spec.tags.clone());
-    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &minimal, &live.spec)
+    ssm::update_patch_baseline(&clients, &id, "web-linux-v2", &minimal)
         .await
         .expect("update_patch_baseline to minimal");
     let live = read_baseline(&clients, "web-linux-v2")

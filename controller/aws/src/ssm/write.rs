@@ -23,12 +23,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTaskOutput;
+use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
     MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
     MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskParameterValueExpression,
-    MaintenanceWindowTaskType,
-    PatchAction, PatchComplianceLevel, PatchComplianceStatus, PatchFilter, PatchFilterGroup, PatchFilterKey,
-    PatchRuleGroup, ResourceTypeForTagging, Tag, Target,
+    MaintenanceWindowTaskType, PatchAction, PatchComplianceLevel, PatchComplianceStatus,
+    PatchFilter, PatchFilterGroup, PatchFilterKey, PatchRuleGroup, ResourceTypeForTagging, Tag,
+    Target,
 };
 use aws_smithy_types::error::operation::BuildError;
 use serde::Serialize;
@@ -39,9 +40,7 @@ use super::{
 };
 use crate::{AwsError, Clients};
 use driftless_core::spec::maintenance_window::{CutoffBehavior, WindowTarget, WindowTask};
-use driftless_core::spec::patch_baseline::{
-    ComplianceLevel, PatchRule, PatchSource, RejectedPatchesAction,
-};
+use driftless_core::spec::patch_baseline::{PatchRule, PatchSource};
 use driftless_core::spec::{wire_name, MaintenanceWindowSpec, PatchBaselineSpec};
 
 /// SSM resource types that carry tags.
@@ -90,24 +89,32 @@ fn ssm_tags(
         .collect()
 }
 
-/// A filter map (key → values) as a PatchFilterGroup; `None` when empty.
+/// A filter map (key → values) as a PatchFilterGroup; `None` when empty. The filters
+/// go in the order of `like` (the live group, on an update: AWS keeps the order it
+/// was given, which a map does not hold), keys it lacks after them.
 fn filter_group(
     clients: &Clients,
     op: &'static str,
     filters: &BTreeMap<String, Vec<String>>,
+    like: Option<&PatchFilterGroup>,
 ) -> Result<Option<PatchFilterGroup>, AwsError> {
     if filters.is_empty() {
         return Ok(None);
     }
-    let filters = filters
-        .iter()
-        .map(|(key, values)| {
+    let order: Vec<&str> = like
+        .map(|g| g.patch_filters().iter().map(|f| f.key().as_str()).collect())
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = filters.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    let filters = keys
+        .into_iter()
+        .map(|key| {
             built(
                 clients,
                 op,
                 PatchFilter::builder()
                     .key(PatchFilterKey::from(key.as_str()))
-                    .set_values(Some(values.clone()))
+                    .set_values(Some(filters[key].clone()))
                     .build(),
             )
         })
@@ -122,19 +129,25 @@ fn filter_group(
     .map(Some)
 }
 
+/// The approval rules as a PatchRuleGroup; `None` when there are none. Each rule's
+/// filters go in the order of the same rule of `like` (see [`filter_group`]).
 fn rule_group(
     clients: &Clients,
     op: &'static str,
     rules: &[PatchRule],
+    like: Option<&PatchRuleGroup>,
 ) -> Result<Option<PatchRuleGroup>, AwsError> {
     if rules.is_empty() {
         return Ok(None);
     }
+    let live_rules = like.map(|g| g.patch_rules()).unwrap_or_default();
     let rules = rules
         .iter()
-        .map(|rule| {
+        .enumerate()
+        .map(|(i, rule)| {
+            let like = live_rules.get(i).and_then(|r| r.patch_filter_group());
             Ok(aws_sdk_ssm::types::PatchRule::builder()
-                .set_patch_filter_group(filter_group(clients, op, &rule.patch_filters)?)
+                .set_patch_filter_group(filter_group(clients, op, &rule.patch_filters, like)?)
                 .set_approve_after_days(rule.approve_after_days.map(to_i32))
                 .set_approve_until_date(rule.approve_until_date.clone())
                 .set_compliance_level(
@@ -196,8 +209,8 @@ pub async fn create_patch_baseline(
         .name(name)
         .operating_system(wire(&spec.operating_system))
         .set_description(spec.description.clone())
-        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules)?)
-        .set_global_filters(filter_group(clients, OP, &spec.global_filters)?)
+        .set_approval_rules(rule_group(clients, OP, &spec.approval_rules, None)?)
+        .set_global_filters(filter_group(clients, OP, &spec.global_filters, None)?)
         .set_approved_patches(non_empty(&spec.approved_patches))
         .set_approved_patches_compliance_level(
             spec.approved_patches_compliance_level
@@ -233,73 +246,103 @@ fn non_empty(list: &[String]) -> Option<Vec<String>> {
 /// or the available-security-updates status, which no value but absence clears
 /// (BaselineDescription is 1 to 1,024 characters, the status an enum). Every other
 /// member is cleared by sending its empty or default value.
-pub fn baseline_needs_replace(spec: &PatchBaselineSpec, live: &PatchBaselineSpec) -> bool {
-    (spec.description.is_none() && live.description.is_some())
+pub fn baseline_needs_replace(spec: &PatchBaselineSpec, live: &GetPatchBaselineOutput) -> bool {
+    (spec.description.is_none() && live.description().is_some())
         || (spec.available_security_updates_compliance_status.is_none()
-            && live.available_security_updates_compliance_status.is_some())
+            && live
+                .available_security_updates_compliance_status()
+                .is_some())
 }
 
 /// The spec's value; when it has none, AWS's `default` if the live value is another
-/// (sent to clear it), else nothing (the live value, AWS's default, stays as it is).
-fn or_reset<T: PartialEq + Clone>(spec: Option<T>, live: Option<T>, default: T) -> Option<T> {
+/// (sent to clear it), else nothing (the live value stays as AWS has it).
+fn or_reset<T: PartialEq>(spec: Option<T>, live: Option<T>, default: T) -> Option<T> {
     spec.or_else(|| live.filter(|l| *l != default).map(|_| default))
 }
 
 /// A list the spec sets, or an empty one that clears the live list; nothing when both
 /// are empty.
-fn list_or_clear<T: Clone>(spec: &[T], live: &[T]) -> Option<Vec<T>> {
+fn list_or_clear(spec: &[String], live: &[String]) -> Option<Vec<String>> {
     (!spec.is_empty() || !live.is_empty()).then(|| spec.to_vec())
 }
 
+/// GetPatchBaseline of `id`.
+async fn get_baseline(clients: &Clients, id: &str) -> Result<GetPatchBaselineOutput, AwsError> {
+    clients
+        .ssm
+        .get_patch_baseline()
+        .baseline_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "ssm", "GetPatchBaseline", Some(id), e))
+}
+
 /// Sets every modelled field of the baseline `id` as `spec` says, tags and patch
-/// groups excepted; `live` is the baseline as the plan read it.
+/// groups excepted. Read-modify-write: GetPatchBaseline first.
 ///
 /// Without `Replace`, AWS leaves each member the request leaves out as it is, so a
 /// setting this driftless does not know (one AWS adds later) survives. A field the
 /// spec dropped is cleared by its empty value (lists, filter and rule groups) or
 /// AWS's default (compliance level, rejected-patches action, non-security flag);
 /// `Replace=true` only for [`baseline_needs_replace`], and every member it would reset
-/// is one the format models (the whole UpdatePatchBaseline request), sent from the spec.
+/// is one the format models (the whole UpdatePatchBaseline request), sent from the
+/// spec. Patch filters keep the live order ([`filter_group`]).
 pub async fn update_patch_baseline(
     clients: &Clients,
     id: &str,
     name: &str,
     spec: &PatchBaselineSpec,
-    live: &PatchBaselineSpec,
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdatePatchBaseline";
-    let rules = match rule_group(clients, OP, &spec.approval_rules)? {
-        None if !live.approval_rules.is_empty() => Some(built(
-            clients,
-            OP,
-            PatchRuleGroup::builder().set_patch_rules(Some(Vec::new())).build(),
-        )?),
+    let live = get_baseline(clients, id).await?;
+    let empty_rules = || {
+        PatchRuleGroup::builder()
+            .set_patch_rules(Some(Vec::new()))
+            .build()
+    };
+    let rules = match rule_group(clients, OP, &spec.approval_rules, live.approval_rules())? {
+        None if live
+            .approval_rules()
+            .is_some_and(|g| !g.patch_rules().is_empty()) =>
+        {
+            Some(built(clients, OP, empty_rules())?)
+        }
         rules => rules,
     };
-    let global = match filter_group(clients, OP, &spec.global_filters)? {
-        None if !live.global_filters.is_empty() => Some(built(
-            clients,
-            OP,
-            PatchFilterGroup::builder().set_patch_filters(Some(Vec::new())).build(),
-        )?),
+    let empty_filters = || {
+        PatchFilterGroup::builder()
+            .set_patch_filters(Some(Vec::new()))
+            .build()
+    };
+    let global = match filter_group(clients, OP, &spec.global_filters, live.global_filters())? {
+        None if live
+            .global_filters()
+            .is_some_and(|g| !g.patch_filters().is_empty()) =>
+        {
+            Some(built(clients, OP, empty_filters())?)
+        }
         filters => filters,
     };
     let level = or_reset(
-        spec.approved_patches_compliance_level,
-        live.approved_patches_compliance_level,
-        ComplianceLevel::Unspecified,
+        spec.approved_patches_compliance_level
+            .as_ref()
+            .map(wire::<PatchComplianceLevel>),
+        live.approved_patches_compliance_level().cloned(),
+        PatchComplianceLevel::Unspecified,
     );
     let action = or_reset(
-        spec.rejected_patches_action,
-        live.rejected_patches_action,
-        RejectedPatchesAction::AllowAsDependency,
+        spec.rejected_patches_action
+            .as_ref()
+            .map(wire::<PatchAction>),
+        live.rejected_patches_action().cloned(),
+        PatchAction::AllowAsDependency,
     );
     let non_security = or_reset(
         spec.approved_patches_enable_non_security,
-        live.approved_patches_enable_non_security,
+        live.approved_patches_enable_non_security(),
         false,
     );
-    let sources = (!spec.sources.is_empty() || !live.sources.is_empty())
+    let sources = (!spec.sources.is_empty() || !live.sources().is_empty())
         .then(|| sources(clients, OP, &spec.sources))
         .transpose()?;
     clients
@@ -310,18 +353,24 @@ pub async fn update_patch_baseline(
         .set_description(spec.description.clone())
         .set_approval_rules(rules)
         .set_global_filters(global)
-        .set_approved_patches(list_or_clear(&spec.approved_patches, &live.approved_patches))
-        .set_approved_patches_compliance_level(level.as_ref().map(wire::<PatchComplianceLevel>))
+        .set_approved_patches(list_or_clear(
+            &spec.approved_patches,
+            live.approved_patches(),
+        ))
+        .set_approved_patches_compliance_level(level)
         .set_approved_patches_enable_non_security(non_security)
-        .set_rejected_patches(list_or_clear(&spec.rejected_patches, &live.rejected_patches))
-        .set_rejected_patches_action(action.as_ref().map(wire::<PatchAction>))
+        .set_rejected_patches(list_or_clear(
+            &spec.rejected_patches,
+            live.rejected_patches(),
+        ))
+        .set_rejected_patches_action(action)
         .set_sources(sources)
         .set_available_security_updates_compliance_status(
             spec.available_security_updates_compliance_status
                 .as_ref()
                 .map(wire::<PatchComplianceStatus>),
         )
-        .set_replace(baseline_needs_replace(spec, live).then_some(true))
+        .set_replace(baseline_needs_replace(spec, &live).then_some(true))
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", OP, Some(id), e))?;
@@ -824,7 +873,10 @@ fn task_parameters(
     task: &WindowTask,
     got: &GetMaintenanceWindowTaskOutput,
     replace: bool,
-) -> (Option<LegacyParameters>, Option<MaintenanceWindowTaskInvocationParameters>) {
+) -> (
+    Option<LegacyParameters>,
+    Option<MaintenanceWindowTaskInvocationParameters>,
+) {
     let live_legacy = super::legacy_parameters(got.task_parameters());
     if live_legacy.is_empty() {
         return (None, invocation::to_sdk(task));
@@ -904,10 +956,15 @@ pub async fn update_window_task(
             .set_alarm_configuration(got.alarm_configuration().cloned())
             .replace(true);
     }
-    request
-        .send()
-        .await
-        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(&format!("{window_id}/{task_id}")), e))?;
+    request.send().await.map_err(|e| {
+        AwsError::call(
+            clients,
+            "ssm",
+            OP,
+            Some(&format!("{window_id}/{task_id}")),
+            e,
+        )
+    })?;
     Ok(())
 }
 

@@ -723,7 +723,12 @@ mod tests {
 
     #[test]
     fn rates_take_minutes_hours_or_days() {
-        for ok in ["rate(7 days)", "rate(1 hour)", "rate(5 minutes)", "rate(1 minute)"] {
+        for ok in [
+            "rate(7 days)",
+            "rate(1 hour)",
+            "rate(5 minutes)",
+            "rate(1 minute)",
+        ] {
             assert_eq!(schedule(ok, ScheduleUse::MaintenanceWindow), Ok(()), "{ok}");
         }
         let plural = schedule("rate(5 minute)", ScheduleUse::MaintenanceWindow).unwrap_err();

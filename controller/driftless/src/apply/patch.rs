@@ -45,8 +45,8 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
     let (id, made_default) = match (calls, live, live_id) {
         (Calls::Create, _, _) | (_, _, None) | (_, None, _) => (create(unit, spec).await?, true),
         (Calls::Replace, Some(live), Some(old)) => (replace(unit, spec, live, old).await?, true),
-        (calls, Some(live), Some(id)) => {
-            update(unit, spec, &live.spec, calls, id).await?;
+        (calls, Some(_), Some(id)) => {
+            update(unit, spec, calls, id).await?;
             let made_default = matches!(calls, Calls::Update { writes, .. } if writes.contains(&Write::DefaultBaseline));
             (id.to_string(), made_default)
         }
@@ -122,18 +122,17 @@ async fn replace(
     Ok(id)
 }
 
-/// The planned in-place writes and tag changes of the baseline `id` (`live` as the
-/// plan read it), then its patch groups' registrations.
+/// The planned in-place writes and tag changes of the baseline `id`, then its patch
+/// groups' registrations.
 async fn update(
     unit: &Unit<'_>,
     spec: &PatchBaselineSpec,
-    live: &PatchBaselineSpec,
     calls: &Calls,
     id: &str,
 ) -> Result<(), Failure> {
     if let Calls::Update { writes, tags } = calls {
         if writes.contains(&Write::Definition) {
-            ssm::update_patch_baseline(unit.clients, id, unit.name, spec, live)
+            ssm::update_patch_baseline(unit.clients, id, unit.name, spec)
                 .await
                 .map_err(failed(unit.name))?;
         }
