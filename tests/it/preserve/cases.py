@@ -753,6 +753,11 @@ def read_alarm(ctx):
     return aws.read_alarm(ctx.acct, ctx.ids["alarm"])
 
 
+def read_composite(ctx):
+    """The composite alarm and the metric alarm its rule and suppressor name."""
+    return {"Composite": aws.read_alarm(ctx.acct, COMPOSITE), "Child": aws.read_alarm(ctx.acct, ALARM)}
+
+
 def alarm_case(name, seed, edit, changed, unset):
     return Case(name, ["cloudwatch:PutMetricAlarm"], ("cloudwatch", "PutMetricAlarm"), seed, read_alarm,
                 ("MetricAlarm", ALARM), edit, changed, unset={**NEW_ALARM_MEMBERS, **unset},
@@ -780,8 +785,8 @@ ALARM_CASES = [
                 "EvaluateLowSampleCountPercentile": "percentile case"},
          not_settings=("AlarmName", "Tags")),
     Case("PutCompositeAlarm", ["cloudwatch:PutCompositeAlarm"],
-         ("cloudwatch", "PutCompositeAlarm"), seed_composite, read_alarm, ("CompositeAlarm", COMPOSITE),
-         set_in("description", "changed by the preservation test"), [r"AlarmDescription$"],
+         ("cloudwatch", "PutCompositeAlarm"), seed_composite, read_composite, ("CompositeAlarm", COMPOSITE),
+         set_in("description", "changed by the preservation test"), [r"Composite\.AlarmDescription$"],
          not_settings=("AlarmName", "Tags")),
 ]
 

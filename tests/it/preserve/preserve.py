@@ -107,7 +107,31 @@ def seeded_members_missing(case, ctx, before):
         m = READ_AS.get(m, m)
         if not any(p == m or p.startswith(m + ".") or (".%s" % m) in p for p in live):
             not_kept.append(m)
-    return missing_from_seed, not_kept
+    return missing_from_seed, not_kept + nested_not_kept(case, ctx, live)
+
+
+def _names(path):
+    """A flattened path's member names (list indexes dropped)."""
+    return tuple(p for p in path.split(".") if not p.isdigit())
+
+
+def nested_not_kept(case, ctx, live):
+    """Nested members the seed set that the live state shows nowhere: the last two
+    member names of each generated leaf must appear, in order, in some live path.
+    Tags are read as maps and identifiers are not returned, so those are skipped."""
+    live_names = {_names(p) for p in live}
+    skip = {"Tags", "tags", "BackupVaultTags", "BackupPlanTags", "ClientToken", "CreatorRequestId"}
+    out = set()
+    for inputs in ctx.generated.values():
+        for params in inputs:
+            for path in flatten(params):
+                names = _names(path)
+                if len(names) < 2 or names[0] in skip or names[0] in case.not_settings:
+                    continue
+                tail = names[-2:]
+                if not any(tail == n[i:i + 2] for n in live_names for i in range(len(n) - 1)):
+                    out.add(".".join(names))
+    return sorted(out)
 
 
 def account(args):
