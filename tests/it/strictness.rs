@@ -960,7 +960,7 @@ fn botocore_data_after_setup(root: &std::path::Path) -> PathBuf {
 }
 
 /// botocore's `service-2.json` of `service` (its newest version), gzipped or not.
-fn model(service: &str) -> Value {
+pub(crate) fn model(service: &str) -> Value {
     let dir = botocore_data().join(service);
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

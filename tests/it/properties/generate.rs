@@ -709,6 +709,14 @@ pub fn patch_baseline(name: String, patch_group_prefix: String) -> BoxedStrategy
                 } else {
                     Just(None).boxed()
                 },
+                if linux {
+                    Just(None).boxed()
+                } else {
+                    opt(
+                        "availableSecurityUpdatesComplianceStatus",
+                        select(&["COMPLIANT", "NON_COMPLIANT"][..]),
+                    )
+                },
                 opt(
                     "patchGroups",
                     (0usize..=3).prop_map(move |n| {

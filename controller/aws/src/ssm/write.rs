@@ -9,10 +9,15 @@
 //! `ALLOW_AS_DEPENDENCY`, `approvedPatchesEnableNonSecurity: false`, task priority 1,
 //! window `enabled: true`), which `plan::normalise` writes out on both sides.
 //!
-//! Window, window-target and baseline updates use `Replace=true` and send every field
-//! the spec has, so a field the spec no longer sets is cleared in AWS rather than left
-//! at its old value (every field they reset is one the format models). Task updates
-//! do not, unless they must clear a field: see [`update_window_task`].
+//! Updates never lose a setting (docs/design/windows.md, "Updates keep what the
+//! format does not model"): every update goes without `Replace` (AWS then keeps each
+//! member the request leaves out) and clears a field the spec dropped by sending its
+//! empty or default value; `Replace=true` only when a dropped field has no such value
+//! (a description, a date, a time zone, an offset, a baseline's available-security
+//! status, a task's role or limits), and then every member it resets is modelled or
+//! sent back as AWS has it. Baseline and task updates read the resource first
+//! (GetPatchBaseline, GetMaintenanceWindowTask). A target or task import keyed by its
+//! AWS id is never given that id as its `Name` ([`unnamed`]).
 //!
 //! Idempotence: creates and registrations carry the caller's token as ClientToken, so
 //! a retried call returns the id of the first one. Registering a patch group that is
@@ -277,6 +282,38 @@ async fn get_baseline(clients: &Clients, id: &str) -> Result<GetPatchBaselineOut
         .map_err(|e| AwsError::call(clients, "ssm", "GetPatchBaseline", Some(id), e))
 }
 
+/// The approval rules and global filters an update sends: the spec's, in the live
+/// filters' order, or an empty group that clears the live one; nothing when both are
+/// empty.
+fn baseline_groups(
+    clients: &Clients,
+    op: &'static str,
+    spec: &PatchBaselineSpec,
+    live: &GetPatchBaselineOutput,
+) -> Result<(Option<PatchRuleGroup>, Option<PatchFilterGroup>), AwsError> {
+    let rules = match rule_group(clients, op, &spec.approval_rules, live.approval_rules())? {
+        None if live
+            .approval_rules()
+            .is_some_and(|g| !g.patch_rules().is_empty()) =>
+        {
+            let empty = PatchRuleGroup::builder().set_patch_rules(Some(Vec::new()));
+            Some(built(clients, op, empty.build())?)
+        }
+        rules => rules,
+    };
+    let global = match filter_group(clients, op, &spec.global_filters, live.global_filters())? {
+        None if live
+            .global_filters()
+            .is_some_and(|g| !g.patch_filters().is_empty()) =>
+        {
+            let empty = PatchFilterGroup::builder().set_patch_filters(Some(Vec::new()));
+            Some(built(clients, op, empty.build())?)
+        }
+        filters => filters,
+    };
+    Ok((rules, global))
+}
+
 /// Sets every modelled field of the baseline `id` as `spec` says, tags and patch
 /// groups excepted. Read-modify-write: GetPatchBaseline first.
 ///
@@ -295,34 +332,7 @@ pub async fn update_patch_baseline(
 ) -> Result<(), AwsError> {
     const OP: &str = "UpdatePatchBaseline";
     let live = get_baseline(clients, id).await?;
-    let empty_rules = || {
-        PatchRuleGroup::builder()
-            .set_patch_rules(Some(Vec::new()))
-            .build()
-    };
-    let rules = match rule_group(clients, OP, &spec.approval_rules, live.approval_rules())? {
-        None if live
-            .approval_rules()
-            .is_some_and(|g| !g.patch_rules().is_empty()) =>
-        {
-            Some(built(clients, OP, empty_rules())?)
-        }
-        rules => rules,
-    };
-    let empty_filters = || {
-        PatchFilterGroup::builder()
-            .set_patch_filters(Some(Vec::new()))
-            .build()
-    };
-    let global = match filter_group(clients, OP, &spec.global_filters, live.global_filters())? {
-        None if live
-            .global_filters()
-            .is_some_and(|g| !g.patch_filters().is_empty()) =>
-        {
-            Some(built(clients, OP, empty_filters())?)
-        }
-        filters => filters,
-    };
+    let (rules, global) = baseline_groups(clients, OP, spec, &live)?;
     let level = or_reset(
         spec.approved_patches_compliance_level
             .as_ref()
@@ -991,5 +1001,95 @@ pub async fn deregister_window_task(
             Some(&format!("{window_id}/{task_id}")),
             e,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn window(v: serde_json::Value) -> MaintenanceWindowSpec {
+        let base = json!({"schedule": "cron(0 3 ? * TUE *)", "duration": 3, "cutoff": 1});
+        let mut base = base.as_object().unwrap().clone();
+        base.extend(v.as_object().unwrap().clone());
+        serde_json::from_value(serde_json::Value::Object(base)).unwrap()
+    }
+
+    #[test]
+    fn an_unset_value_is_sent_at_aws_default_only_to_clear_another() {
+        assert_eq!(or_reset(Some(3), Some(1), 0), Some(3));
+        assert_eq!(or_reset(None, Some(1), 0), Some(0));
+        assert_eq!(
+            or_reset(None, Some(0), 0),
+            None,
+            "AWS's default stays as it is"
+        );
+        assert_eq!(or_reset::<u8>(None, None, 0), None);
+        assert_eq!(list_or_clear(&[], &["kb1".into()]), Some(vec![]));
+        assert_eq!(list_or_clear(&[], &[]), None);
+    }
+
+    #[test]
+    fn replace_only_for_a_dropped_field_no_value_clears() {
+        let live = window(json!({"description": "d", "scheduleOffset": 0}));
+        assert!(window_needs_replace(&window(json!({})), &live));
+        assert!(!window_needs_replace(
+            &window(json!({"description": "new"})),
+            &live
+        ));
+        let live = window(json!({"scheduleOffset": 0, "enabled": false}));
+        assert!(
+            !window_needs_replace(&window(json!({})), &live),
+            "an offset of 0 is none; enabled is always sent"
+        );
+        let spec: PatchBaselineSpec =
+            serde_json::from_value(json!({"operatingSystem": "WINDOWS"})).unwrap();
+        let with = |b: aws_sdk_ssm::operation::get_patch_baseline::builders::GetPatchBaselineOutputBuilder| b.build();
+        assert!(!baseline_needs_replace(
+            &spec,
+            &with(GetPatchBaselineOutput::builder().approved_patches("KB1"))
+        ));
+        assert!(baseline_needs_replace(
+            &spec,
+            &with(GetPatchBaselineOutput::builder().description("d"))
+        ));
+        assert!(baseline_needs_replace(
+            &spec,
+            &with(
+                GetPatchBaselineOutput::builder()
+                    .available_security_updates_compliance_status(PatchComplianceStatus::Compliant)
+            )
+        ));
+    }
+
+    #[test]
+    fn an_unset_cutoff_behaviour_stays_as_aws_has_it() {
+        let task: WindowTask = serde_json::from_value(json!({
+            "name": "t", "type": "LAMBDA",
+            "taskArn": "arn:aws:lambda:us-east-1:111111111111:function:f"}))
+        .unwrap();
+        use MaintenanceWindowTaskCutoffBehavior as C;
+        assert_eq!(task_cutoff(&task, None), None);
+        assert_eq!(
+            task_cutoff(&task, Some(&C::ContinueTask)),
+            Some(C::ContinueTask)
+        );
+        assert_eq!(
+            task_cutoff(&task, Some(&C::CancelTask)),
+            Some(C::ContinueTask)
+        );
+        let cancel = WindowTask {
+            cutoff_behavior: Some(CutoffBehavior::CancelTask),
+            ..task
+        };
+        assert_eq!(task_cutoff(&cancel, None), Some(C::CancelTask));
+    }
+
+    #[test]
+    fn a_name_that_is_the_id_is_unnamed() {
+        let id = "e5d4d0ea-0b32-4d4b-a0c0-6a2b1b4b6c55";
+        assert!(unnamed(id, id));
+        assert!(!unnamed("web", id));
     }
 }

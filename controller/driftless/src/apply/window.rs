@@ -2,10 +2,12 @@
 //! token), then its targets, then its tasks (which name target ids); deletes go the
 //! other way (tasks before the targets they use).
 //!
-//! A task update never erases what the spec is silent about: the plan sends the task
-//! with the settings its blocks leave unset taken from the live task
-//! (`plan::work::task_update`), and Replace only when a field the spec dropped must be
-//! cleared (see `ssm::update_window_task`).
+//! An update never erases what the spec is silent about: the plan sends a task with
+//! the settings its blocks leave unset taken from the live task
+//! (`plan::work::task_update`), and the window, its targets and tasks are updated
+//! without Replace unless a field the spec dropped must be cleared (see
+//! `ssm::update_window`, `ssm::update_window_target`, `ssm::update_window_task`,
+//! which get the live window and target as the plan read them).
 
 use std::collections::BTreeMap;
 
