@@ -311,3 +311,36 @@ def test_warm_up_and_action_configuration_are_kept(cw):
     metric, composite = out["MetricAlarms"][0], out["CompositeAlarms"][0]
     assert (metric["WarmUpConfiguration"], metric["ActionConfiguration"]) == (warm, action)
     assert composite["ActionConfiguration"] == action
+
+
+def test_newer_alarm_members_are_kept_and_a_put_without_them_clears_them(client):
+    """EvaluationWindow, WarmUpConfiguration, EvaluationInterval and ActionConfiguration
+    read back as put; PutMetricAlarm / PutCompositeAlarm replace the alarm whole."""
+    cw = client("cloudwatch")
+    alarm = {
+        "AlarmName": "newer",
+        "Namespace": "AWS/EC2",
+        "MetricName": "CPUUtilization",
+        "Statistic": "Average",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 80.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+    extras = {
+        "WarmUpConfiguration": {"WarmUpPeriodDurationInMinutes": 30},
+        "EvaluationInterval": 60,
+        "ActionConfiguration": {"AlarmTagsPropagation": {"Enabled": True}},
+    }
+    model = cw.meta.service_model.shape_for("PutMetricAlarmInput").members
+    extras = {k: v for k, v in extras.items() if k in model}
+    cw.put_metric_alarm(**alarm, **extras)
+    got = cw.describe_alarms(AlarmNames=["newer"])["MetricAlarms"][0]
+    assert {k: got.get(k) for k in extras} == extras
+    cw.put_metric_alarm(**alarm)
+    got = cw.describe_alarms(AlarmNames=["newer"])["MetricAlarms"][0]
+    assert not any(k in got for k in extras), got
+    config = {"AlarmTagsPropagation": {"Enabled": True}}
+    cw.put_composite_alarm(AlarmName="any", AlarmRule='ALARM("newer")', ActionConfiguration=config)
+    got = cw.describe_alarms(AlarmNames=["any"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert got["ActionConfiguration"] == config

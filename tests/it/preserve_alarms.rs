@@ -2,14 +2,16 @@
 //! 3 and 4): made through the SDK with `DatapointsToAlarm: 1`, `TreatMissingData:
 //! missing`, `ReturnData: true` on a result query, an anomaly-detection alarm in AWS's
 //! own shape (the metric and its band both returning data), a composite alarm over
-//! them and a metric filter with `defaultValue: 0`; imported (which leaves defaults
+//! them, members the format does not model (WarmUpConfiguration, ActionConfiguration)
+//! and a metric filter with `defaultValue: 0`; imported (which leaves defaults
 //! out of the files) and adopted (tagging only); then unrelated edits (a threshold, a
 //! description, a filter pattern) applied. PutMetricAlarm replaces the whole alarm, so
 //! before, the values equal to AWS's defaults disappeared. Now every alarm and filter
 //! is byte for byte as it was but the edits, and the next plan is clean.
 
 use aws_sdk_cloudwatch::types::{
-    AlarmType, ComparisonOperator, CompositeAlarm, Metric, MetricAlarm, MetricDataQuery, MetricStat,
+    ActionConfiguration, AlarmTagsPropagation, AlarmType, ComparisonOperator, CompositeAlarm,
+    Metric, MetricAlarm, MetricDataQuery, MetricStat, WarmUpConfiguration,
 };
 use aws_sdk_cloudwatchlogs::types::{MetricFilter, MetricTransformation};
 
@@ -42,7 +44,14 @@ fn expression(id: &str, text: &str) -> MetricDataQuery {
         .build()
 }
 
-/// keep-cpu (a metric, every default spelled out), keep-band (AWS's anomaly alarm),
+/// Notifications carry the alarm's tags (not in the format).
+fn tag_propagation() -> ActionConfiguration {
+    ActionConfiguration::builder()
+        .alarm_tags_propagation(AlarmTagsPropagation::builder().enabled(true).build())
+        .build()
+}
+
+/// keep-cpu (a metric, every default spelled out, and members the format lacks), keep-band (AWS's anomaly alarm),
 /// keep-math (metric math), keep-any (a composite over them), a filter on /keep/app.
 fn seed(repo: &Repo) {
     rt().block_on(async {
@@ -59,6 +68,12 @@ fn seed(repo: &Repo) {
             .actions_enabled(true)
             .threshold(80.0)
             .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .warm_up_configuration(
+                WarmUpConfiguration::builder()
+                    .warm_up_period_duration_in_minutes(30)
+                    .build(),
+            )
+            .action_configuration(tag_propagation())
             .send()
             .await
             .unwrap();
@@ -92,9 +107,17 @@ fn seed(repo: &Repo) {
             .alarm_rule("ALARM(\"keep-cpu\") OR ALARM(\"keep-math\")")
             .alarm_description("either")
             .actions_enabled(true)
+            .action_configuration(tag_propagation())
             .send()
             .await
             .unwrap();
+    });
+    seed_filter(repo);
+}
+
+/// The filter keep-errors on /keep/app, its default value 0.
+fn seed_filter(repo: &Repo) {
+    rt().block_on(async {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&repo.sdk());
         logs.create_log_group()
             .log_group_name("/keep/app")

@@ -142,12 +142,14 @@ async fn to_live(
         };
         let arn = alarm.alarm_arn();
         let tags = tags_of(clients, name, arn, owned, tags_complete).await?;
-        read.metric.push(live(
+        let mut one = live(
             name,
             arn,
             alarm_spec(alarm, tags.clone().unwrap_or_default()),
             tags.is_some(),
-        ));
+        );
+        one.unrepresented = alarm_extras(alarm);
+        read.metric.push(one);
     }
     for alarm in &found.composite {
         let Some(name) = alarm.alarm_name() else {
@@ -156,11 +158,37 @@ async fn to_live(
         let arn = alarm.alarm_arn();
         let tags = tags_of(clients, name, arn, owned, tags_complete).await?;
         let spec = composite_spec(alarm, tags.clone().unwrap_or_default());
-        read.composite.push(live(name, arn, spec, tags.is_some()));
+        let mut one = live(name, arn, spec, tags.is_some());
+        if alarm.action_configuration().is_some() {
+            one.unrepresented.push("actionConfiguration".to_string());
+        }
+        read.composite.push(one);
     }
     read.metric.sort_by(|a, b| a.name.cmp(&b.name));
     read.composite.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(read)
+}
+
+/// A metric alarm's settings the format has no field for ([`Live::unrepresented`]);
+/// `write::update_alarm` sends each back as AWS has it.
+fn alarm_extras(alarm: &MetricAlarm) -> Vec<String> {
+    [
+        ("evaluationWindow", alarm.evaluation_window().is_some()),
+        (
+            "warmUpConfiguration",
+            alarm.warm_up_configuration().is_some(),
+        ),
+        ("evaluationCriteria", alarm.evaluation_criteria().is_some()),
+        ("evaluationInterval", alarm.evaluation_interval().is_some()),
+        (
+            "actionConfiguration",
+            alarm.action_configuration().is_some(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(name, _)| name.to_string())
+    .collect()
 }
 
 fn live<S>(name: &str, arn: Option<&str>, spec: S, tags_known: bool) -> Live<S> {

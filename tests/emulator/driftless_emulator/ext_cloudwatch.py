@@ -24,10 +24,11 @@ moto deletes anything. DescribeAlarms' ChildrenOfAlarmName / ParentsOfAlarmName
 walk the rule graph (moto: not modelled). The wording of a rule syntax error is
 not documented; ours names the position. Its PutMetricAlarm drops `MetricDataQuery.AccountId`
 (cross-account metric math); here it is kept on moto's query objects, so
-DescribeAlarms returns it (moto's serialiser reads `account_id`). moto also drops
-WarmUpConfiguration and ActionConfiguration (PutMetricAlarm; ActionConfiguration of
-PutCompositeAlarm too), which AWS keeps and returns (API_MetricAlarm.html,
-API_CompositeAlarm.html): kept as given. The wire protocols (awsQuery, awsJson1_0) are moto's;
+DescribeAlarms returns it (moto's serialiser reads `account_id`). It also drops the
+newer PutMetricAlarm members EvaluationWindow, WarmUpConfiguration, EvaluationCriteria,
+EvaluationInterval and ActionConfiguration (and PutCompositeAlarm's
+ActionConfiguration); here they are kept on the alarm as given, so DescribeAlarms
+returns them, and a put without one leaves it unset, as AWS's replace does. The wire protocols (awsQuery, awsJson1_0) are moto's;
 rpcv2Cbor is served by cbor_proto in front of the awsJson one.
 """
 
@@ -128,19 +129,27 @@ def put_metric_alarm(self: Any) -> Any:
     queries = getattr(alarm, "metric_data_queries", None) or []
     for query, given in zip(queries, self._get_param("Metrics", []) or []):
         query.account_id = given.get("AccountId")
-    if alarm is not None:
-        for member, attr in _KEPT_ALARM_MEMBERS:
-            setattr(alarm, attr, self._get_param(member))
+    _keep_members(self, alarm, _METRIC_ALARM_MEMBERS)
     return result
 
 
-# Members of PutMetricAlarm moto drops and AWS keeps and returns in DescribeAlarms'
-# MetricAlarm (API_MetricAlarm.html): stored as given; moto's serialiser reads them
-# by their snake_case names.
-_KEPT_ALARM_MEMBERS = (
-    ("WarmUpConfiguration", "warm_up_configuration"),
-    ("ActionConfiguration", "action_configuration"),
+_METRIC_ALARM_MEMBERS = (
+    "EvaluationWindow",
+    "WarmUpConfiguration",
+    "EvaluationCriteria",
+    "EvaluationInterval",
+    "ActionConfiguration",
 )
+
+
+def _keep_members(resp: Any, alarm: Any, members: tuple[str, ...]) -> None:
+    """Stores each of `members` the request gives on moto's alarm (under the
+    attribute name moto's serialiser reads), and clears those it does not give."""
+    if alarm is None:
+        return
+    for member in members:
+        attribute = re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower()
+        setattr(alarm, attribute, resp._get_param(member))
 
 
 _TOKEN = re.compile(
@@ -230,7 +239,7 @@ def put_composite_alarm(self: Any) -> Any:
     alarm.actions_suppressor = suppressor
     alarm.actions_suppressor_wait_period = wait if suppressor is not None else None
     alarm.actions_suppressor_extension_period = extension if suppressor is not None else None
-    alarm.action_configuration = self._get_param("ActionConfiguration")
+    _keep_members(self, alarm, ("ActionConfiguration",))
     if before is not None:
         # Tags of an update are ignored: put the alarm's own back.
         backend.tagger.delete_all_tags_for_resource(arn)

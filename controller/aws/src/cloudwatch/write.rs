@@ -8,16 +8,25 @@
 //! the whole definition of an existing alarm, so leaving a field out also clears a
 //! value an earlier version of the spec had set.
 //!
+//! Over an existing alarm, `update_alarm` and `update_composite_alarm` read it first
+//! (DescribeAlarms) and send back the members the format does not model, which the
+//! put would otherwise reset; the apply also sends unset fields whose live value is
+//! AWS's default as AWS has them (`plan::normalise::alarm_to_write`).
+//!
 //! Calls: `put_alarm` 1 (PutMetricAlarm); `put_composite_alarm` 1 (PutCompositeAlarm,
-//! which also replaces the whole definition, so the same rule holds); `retag_alarm` 0-2 (TagResource when there is
+//! which also replaces the whole definition, so the same rule holds); `update_alarm`
+//! and `update_composite_alarm` 2 (DescribeAlarms, then the put); `retag_alarm` 0-2 (TagResource when there is
 //! something to add, UntagResource when there is something to remove); `delete_alarm`
 //! 1 (DeleteAlarms, which succeeds for an alarm that does not exist).
 
 use std::collections::BTreeMap;
 
+use aws_sdk_cloudwatch::operation::put_composite_alarm::builders::PutCompositeAlarmFluentBuilder;
+use aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder;
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator as AwsOp, Dimension, Metric as AwsMetric, MetricDataQuery as AwsQuery,
-    MetricStat as AwsStat, StandardUnit as AwsUnit, Statistic as AwsStatistic, Tag,
+    AlarmType, ComparisonOperator as AwsOp, Dimension, Metric as AwsMetric,
+    MetricDataQuery as AwsQuery, MetricStat as AwsStat, StandardUnit as AwsUnit,
+    Statistic as AwsStatistic, Tag,
 };
 use serde::Serialize;
 
@@ -88,19 +97,14 @@ fn alarm_of(arn: &str) -> &str {
     arn_resource(arn, "alarm:").unwrap_or(arn)
 }
 
-/// Creates or replaces the alarm `name` as `spec` says, with `tags` (used by AWS only
-/// when the alarm is new).
-pub async fn put_alarm(
+/// The PutMetricAlarm request for `spec` with `tags` (used by AWS only when the alarm
+/// is new).
+fn put_request(
     clients: &Clients,
     name: &str,
     spec: &MetricAlarmSpec,
     tags: &BTreeMap<String, String>,
-) -> Result<(), AwsError> {
-    let tags = (!tags.is_empty()).then(|| {
-        tags.iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Vec<_>>()
-    });
+) -> PutMetricAlarmFluentBuilder {
     clients
         .cloudwatch
         .put_metric_alarm()
@@ -133,27 +137,88 @@ pub async fn put_alarm(
         .set_alarm_actions(non_empty(&spec.alarm_actions))
         .set_ok_actions(non_empty(&spec.ok_actions))
         .set_insufficient_data_actions(non_empty(&spec.insufficient_data_actions))
-        .set_tags(tags)
+        .set_tags(aws_tags(tags))
+}
+
+fn aws_tags(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect()
+    })
+}
+
+/// Creates the alarm `name` as `spec` says, with `tags`; over an existing alarm it
+/// replaces it whole (see [`update_alarm`] to keep what the format does not model).
+pub async fn put_alarm(
+    clients: &Clients,
+    name: &str,
+    spec: &MetricAlarmSpec,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    put_request(clients, name, spec, tags)
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "cloudwatch", "PutMetricAlarm", Some(name), e))?;
     Ok(())
 }
 
-/// Creates or replaces the composite alarm `name` as `spec` says (its rule as written,
-/// trimmed; `externalAlarms` is driftless's own and not sent), with `tags` (used by
-/// AWS only when the alarm is new).
-pub async fn put_composite_alarm(
+/// DescribeAlarms of the one alarm `name` (both types), for a read-modify-write.
+async fn describe_one(
+    clients: &Clients,
+    name: &str,
+) -> Result<aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput, AwsError> {
+    clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(name)
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "cloudwatch", "DescribeAlarms", Some(name), e))
+}
+
+/// Replaces the existing alarm `name` as `spec` says, keeping what the format does not
+/// model: PutMetricAlarm resets every member it is not sent, so the live alarm's
+/// EvaluationWindow, WarmUpConfiguration, EvaluationCriteria, EvaluationInterval and
+/// ActionConfiguration are read first (DescribeAlarms) and sent back as they are.
+pub async fn update_alarm(
+    clients: &Clients,
+    name: &str,
+    spec: &MetricAlarmSpec,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let live = describe_one(clients, name).await?;
+    let mut request = put_request(clients, name, spec, tags);
+    if let Some(was) = live
+        .metric_alarms()
+        .iter()
+        .find(|a| a.alarm_name() == Some(name))
+    {
+        request = request
+            .set_evaluation_window(was.evaluation_window.clone())
+            .set_warm_up_configuration(was.warm_up_configuration.clone())
+            .set_evaluation_criteria(was.evaluation_criteria.clone())
+            .set_evaluation_interval(was.evaluation_interval)
+            .set_action_configuration(was.action_configuration.clone());
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "cloudwatch", "PutMetricAlarm", Some(name), e))?;
+    Ok(())
+}
+
+/// The PutCompositeAlarm request for `spec` (its rule as written, trimmed;
+/// `externalAlarms` is driftless's own and not sent), with `tags` (used by AWS only
+/// when the alarm is new).
+fn put_composite_request(
     clients: &Clients,
     name: &str,
     spec: &CompositeAlarmSpec,
     tags: &BTreeMap<String, String>,
-) -> Result<(), AwsError> {
-    let tags = (!tags.is_empty()).then(|| {
-        tags.iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Vec<_>>()
-    });
+) -> PutCompositeAlarmFluentBuilder {
     let suppressor = spec.actions_suppressor.as_ref();
     clients
         .cloudwatch
@@ -168,7 +233,39 @@ pub async fn put_composite_alarm(
         .set_actions_suppressor(suppressor.map(|s| s.alarm.clone()))
         .set_actions_suppressor_wait_period(suppressor.map(|s| int(s.wait_period)))
         .set_actions_suppressor_extension_period(suppressor.map(|s| int(s.extension_period)))
-        .set_tags(tags)
+        .set_tags(aws_tags(tags))
+}
+
+/// Creates the composite alarm `name` as `spec` says, with `tags`.
+pub async fn put_composite_alarm(
+    clients: &Clients,
+    name: &str,
+    spec: &CompositeAlarmSpec,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    put_composite_request(clients, name, spec, tags)
+        .send()
+        .await
+        .map_err(|e| AwsError::call(clients, "cloudwatch", "PutCompositeAlarm", Some(name), e))?;
+    Ok(())
+}
+
+/// Replaces the existing composite alarm `name` as `spec` says, keeping its
+/// ActionConfiguration (not modelled; PutCompositeAlarm would reset it), read first.
+pub async fn update_composite_alarm(
+    clients: &Clients,
+    name: &str,
+    spec: &CompositeAlarmSpec,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let live = describe_one(clients, name).await?;
+    let kept = live
+        .composite_alarms()
+        .iter()
+        .find(|a| a.alarm_name() == Some(name))
+        .and_then(|a| a.action_configuration.clone());
+    put_composite_request(clients, name, spec, tags)
+        .set_action_configuration(kept)
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "cloudwatch", "PutCompositeAlarm", Some(name), e))?;

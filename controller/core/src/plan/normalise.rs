@@ -718,6 +718,34 @@ mod tests {
     }
 
     #[test]
+    fn an_alarm_written_over_a_live_one_keeps_aws_spelling_of_its_defaults_only() {
+        let spec = |v: J| -> MetricAlarmSpec { serde_json::from_value(v).unwrap() };
+        let query = json!([{"id": "m", "metricStat": {"metric": {"namespace": "n", "metricName": "x"}, "period": 60, "stat": "Sum"}}]);
+        let desired = spec(
+            json!({"metrics": query, "evaluationPeriods": 2, "threshold": 9,
+            "comparisonOperator": "GreaterThanThreshold"}),
+        );
+        let mut defaults = desired.clone();
+        defaults.treat_missing_data = Some(TreatMissingData::Missing);
+        defaults.datapoints_to_alarm = Some(2);
+        defaults.actions_enabled = Some(true);
+        defaults.metrics.as_mut().unwrap()[0].return_data = Some(true);
+        assert_eq!(alarm_to_write(&desired, &defaults), defaults);
+        assert_eq!(
+            alarm(&desired, None),
+            alarm(&defaults, None),
+            "the same alarm"
+        );
+        // Values that are not the defaults are the spec's to change.
+        let mut other = defaults.clone();
+        other.treat_missing_data = Some(TreatMissingData::Breaching);
+        other.datapoints_to_alarm = Some(1);
+        other.actions_enabled = Some(false);
+        other.metrics.as_mut().unwrap()[0].return_data = Some(false);
+        assert_eq!(alarm_to_write(&desired, &other), desired);
+    }
+
+    #[test]
     fn composite_alarm_rule_spelling_defaults_and_external_alarms() {
         let desired: CompositeAlarmSpec = serde_json::from_value(json!({
             "alarmRule": "alarm(a)  or\n ALARM(\"b\")\n",

@@ -46,25 +46,30 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
 }
 
 /// PutMetricAlarm or PutCompositeAlarm of the desired alarm, with its tags. Over a
-/// live alarm, values the spec leaves to AWS's defaults are sent as AWS has them
-/// (`normalise::alarm_to_write`), as the put replaces the whole alarm.
+/// live alarm the put replaces it whole, so values the spec leaves to AWS's defaults
+/// are sent as AWS has them (`normalise::alarm_to_write`) and the members the format
+/// does not model are read and kept (`cloudwatch::update_alarm`).
 async fn put(unit: &Unit<'_>) -> Result<(), (String, ApplyError)> {
     match unit.resource.map(|r| &r.spec) {
         Some(ResourceSpec::MetricAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            let spec = match unit.chosen(&unit.live.alarms) {
-                Some(live) => normalise::alarm_to_write(spec, &live.spec),
-                None => spec.clone(),
-            };
-            cloudwatch::put_alarm(unit.clients, unit.name, &spec, &tags).await
+            match unit.chosen(&unit.live.alarms) {
+                Some(live) => {
+                    let spec = normalise::alarm_to_write(spec, &live.spec);
+                    cloudwatch::update_alarm(unit.clients, unit.name, &spec, &tags).await
+                }
+                None => cloudwatch::put_alarm(unit.clients, unit.name, spec, &tags).await,
+            }
         }
         Some(ResourceSpec::CompositeAlarm(spec)) => {
             let tags = unit.desired_tags(&spec.tags);
-            let spec = match unit.chosen(&unit.live.composite_alarms) {
-                Some(live) => normalise::composite_alarm_to_write(spec, &live.spec),
-                None => spec.clone(),
-            };
-            cloudwatch::put_composite_alarm(unit.clients, unit.name, &spec, &tags).await
+            match unit.chosen(&unit.live.composite_alarms) {
+                Some(live) => {
+                    let spec = normalise::composite_alarm_to_write(spec, &live.spec);
+                    cloudwatch::update_composite_alarm(unit.clients, unit.name, &spec, &tags).await
+                }
+                None => cloudwatch::put_composite_alarm(unit.clients, unit.name, spec, &tags).await,
+            }
         }
         _ => return Ok(()),
     }
