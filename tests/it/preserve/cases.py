@@ -608,14 +608,13 @@ BACKUP_CASES = [
 # CloudWatch alarms
 # ---------------------------------------------------------------------------
 
-# Members of PutMetricAlarm and PutCompositeAlarm the emulator (moto) does not keep
-# yet: AWS does, so a writer that drops them is not caught here. Listed, never
-# silently skipped; `preserve.py list` prints them and the Rust test names them.
-EMULATOR_GAPS = {
+# Members no case sets, each with the reason: never silently skipped. `preserve.py
+# list` prints them and the Rust test names them.
+NOT_COVERED = {
     "cloudwatch:PutMetricAlarm": {
-        "EvaluationWindow": "the emulator does not keep it (PromQL/wall-clock evaluation, 2025 API)",
-        "EvaluationCriteria": "the emulator does not keep it (PromQL alarms, 2025 API)",
-        "EvaluationInterval": "the emulator does not keep it (PromQL alarms, 2025 API)",
+        "EvaluationCriteria": "PromQL alarms only: the format has none and import leaves them out, "
+                              "so no driftless writer touches one",
+        "EvaluationInterval": "PromQL alarms only (as EvaluationCriteria)",
     },
 }
 
@@ -639,9 +638,9 @@ def actions(ctx):
     }
 
 
-NEW_ALARM_MEMBERS = {m: r for m, r in EMULATOR_GAPS["cloudwatch:PutMetricAlarm"].items()}
+NEW_ALARM_MEMBERS = dict(NOT_COVERED["cloudwatch:PutMetricAlarm"])
 SET_BY_SINGLE = "set by the single-metric case"
-NEW_SET_ELSEWHERE = {"WarmUpConfiguration": SET_BY_SINGLE, "ActionConfiguration": SET_BY_SINGLE}
+NEW_SET_ELSEWHERE = {m: SET_BY_SINGLE for m in ("WarmUpConfiguration", "ActionConfiguration", "EvaluationWindow")}
 TAG_PROPAGATION = {
     "ActionConfiguration.AlarmTagsPropagation.Enabled": True,
     "ActionConfiguration.AlarmTagsPropagation.IncludedTagKeys[]": "team",
@@ -664,9 +663,11 @@ def seed_single(ctx):
         "Threshold": 75.5,
         "WarmUpConfiguration.WarmUpPeriodDurationInMinutes": 15,
         "WarmUpConfiguration.OnlyStartEvaluatingAfterWarmUpPeriodEnds": True,
+        "EvaluationWindow.WallClockWindow.Timezone": "Asia/Tokyo",
         **TAG_PROPAGATION,
     }, {
         **NEW_ALARM_MEMBERS,
+        "EvaluationWindow.SlidingWindow": "a union: this alarm's window is a wall-clock one",
         "ExtendedStatistic": "a statistic or an extended statistic, not both (set by the percentile case)",
         "EvaluateLowSampleCountPercentile": "percentile alarms only (set by the percentile case)",
         "Metrics": MATH_ONLY, "ThresholdMetricId": MATH_ONLY,

@@ -4,6 +4,8 @@
 with every member of its input shape set, recursively: structures get every member,
 lists one element, maps one entry. A value comes from, in this order:
 
+A union (one member of several) must have all its members but one excluded.
+
 1. `overrides[path]` (a domain-valid value the model's types cannot give: ARNs, cron
    expressions, patch filter keys per operating system, numbers in a domain range);
 2. `exclude[path]` leaves the member out: the value is the reason, and it must say why
@@ -65,6 +67,8 @@ class _Gen:
             return value() if callable(value) else value
         kind = shape.type_name
         if kind == "structure":
+            if getattr(shape, "is_tagged_union", False):
+                self.union(shape, path)
             out = {}
             for name, member in shape.members.items():
                 sub = f"{path}.{name}" if path else name
@@ -89,6 +93,16 @@ class _Gen:
             f"{self.where}: no value for {path} ({kind} {shape.name}): add a domain-valid "
             "override or an exclusion with its reason in tests/it/preserve/cases.py"
         )
+
+    def union(self, shape, path):
+        """A union holds one member: exactly one may be generated, the others must be
+        excluded with their reason."""
+        chosen = [n for n in shape.members if f"{path}.{n}" not in self.exclude]
+        if len(chosen) != 1:
+            raise Unvalued(
+                f"{self.where}: {path} is a union ({', '.join(shape.members)}): exclude all "
+                "members but one, each with its reason, in tests/it/preserve/cases.py"
+            )
 
     def string(self, shape, path, leaf):
         enum = getattr(shape, "enum", None) or []

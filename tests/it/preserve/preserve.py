@@ -38,14 +38,14 @@ def all_cases():
 
 
 def known_gaps():
-    """Members no case can set today because the emulator does not keep them (each names
-    the defect): reported by `list`, not failed on."""
-    return {f"{call}.{m}": r for call, ms in _cases.EMULATOR_GAPS.items() for m, r in ms.items()}
+    """Members no case sets, each with its reason (cases.NOT_COVERED): reported by
+    `list`, not failed on."""
+    return {f"{call}.{m}": r for call, ms in _cases.NOT_COVERED.items() for m, r in ms.items()}
 
 
 def coverage_errors(cases):
     """Members of a covered call no case sets (each case's `unset` must be set by another),
-    the emulator's known gaps aside."""
+    the listed gaps aside."""
     gaps = known_gaps()
     by_shape = {}
     for c in (c for c in cases.values() if not c.minimal):
