@@ -2,9 +2,8 @@
 
 `generate(service, operation, overrides, exclude)` builds an input for one API call
 with every member of its input shape set, recursively: structures get every member,
-lists one element, maps one entry. A value comes from, in this order:
-
-A union (one member of several) must have all its members but one excluded.
+lists one element, maps one entry (a union, which holds one member of several, must
+have all its members but one excluded). A value comes from, in this order:
 
 1. `overrides[path]` (a domain-valid value the model's types cannot give: ARNs, cron
    expressions, patch filter keys per operating system, numbers in a domain range);
