@@ -300,6 +300,19 @@ def test_composite_alarm_graph_and_deletes(cw):
     assert left["MetricAlarms"] == [] and left["CompositeAlarms"] == []
 
 
+def test_warm_up_and_action_configuration_are_kept(cw):
+    # AWS keeps both and returns them in DescribeAlarms (API_MetricAlarm.html,
+    # API_CompositeAlarm.html); moto dropped them.
+    warm = {"WarmUpPeriodDurationInMinutes": 15, "OnlyStartEvaluatingAfterWarmUpPeriodEnds": True}
+    action = {"AlarmTagsPropagation": {"Enabled": True, "IncludedTagKeys": ["team"]}}
+    _alarm(cw, "warm", WarmUpConfiguration=warm, ActionConfiguration=action)
+    cw.put_composite_alarm(AlarmName="warm-any", AlarmRule='ALARM("warm")', ActionConfiguration=action)
+    out = cw.describe_alarms(AlarmNames=["warm", "warm-any"], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    metric, composite = out["MetricAlarms"][0], out["CompositeAlarms"][0]
+    assert (metric["WarmUpConfiguration"], metric["ActionConfiguration"]) == (warm, action)
+    assert composite["ActionConfiguration"] == action
+
+
 def test_newer_alarm_members_are_kept_and_a_put_without_them_clears_them(client):
     """EvaluationWindow, WarmUpConfiguration, EvaluationInterval and ActionConfiguration
     read back as put; PutMetricAlarm / PutCompositeAlarm replace the alarm whole."""
