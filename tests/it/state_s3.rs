@@ -378,7 +378,7 @@ fn of_two_contenders_for_an_expired_lock_exactly_one_wins() {
             .credentials_provider(repo.sdk().credentials_provider().unwrap())
             .build();
         let contender = || {
-            StateBackend::S3(S3State::new(
+            StateBackend::s3(S3State::new(
                 StateBucket::from_sdk_config(&bucket, &config),
                 &format!("r{round}"),
             ))

@@ -365,6 +365,7 @@ fn a_composite_rule_is_shown_as_written_not_in_its_canonical_spelling() {
         max_deletes: 10,
         allow_empty: false,
         last_applied: Default::default(),
+        pending: Default::default(),
     };
     let resources: Vec<_> = state.resources.iter().collect();
     let target = crate::plan::plan_target("default", &resources, &live, &options);

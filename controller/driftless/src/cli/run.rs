@@ -34,6 +34,10 @@ pub struct RunArgs {
     /// target is retried later, as a transient condition).
     #[arg(long, default_value = "0s", value_parser = super::apply::parse_wait)]
     pub lock_timeout: Duration,
+    /// How long reconciles are kept in the history (`90d`, `12w`; `0`: forever);
+    /// older ones are deleted as history is written (at most every 10 minutes).
+    #[arg(long, default_value = "90d", value_parser = super::apply::parse_retention)]
+    pub history_retention: super::apply::Retention,
     /// `report`: detect and report drift, never write it back.
     #[arg(long, value_enum, default_value_t = DriftPolicyArg::Correct)]
     pub drift_policy: DriftPolicyArg,
@@ -177,7 +181,11 @@ fn run_options(args: &RunArgs, shard: Shard, selected: super::state::Selected) -
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
-        state: Arc::new(selected.backend),
+        state: Arc::new(
+            selected
+                .backend
+                .with_history_retention(args.history_retention.0),
+        ),
         lock_lease: selected.lease,
         lock_timeout: args.lock_timeout,
         interval: args.interval,
