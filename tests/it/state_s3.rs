@@ -36,7 +36,7 @@ spec:
         .join("---\n")
 }
 
-fn s3_client(repo: &Repo) -> aws_sdk_s3::Client {
+pub(crate) fn s3_client(repo: &Repo) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&repo.sdk())
             .force_path_style(true)

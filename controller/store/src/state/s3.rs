@@ -387,7 +387,7 @@ impl S3State {
         for (_, key) in keys {
             out.extend(self.read_history(&key).await?);
         }
-        out.sort_by(|a, b| b.started_at_unix.cmp(&a.started_at_unix));
+        out.sort_by_key(|r| std::cmp::Reverse(r.started_at_unix));
         out.truncate(query.limit.unwrap_or(usize::MAX));
         Ok(out)
     }
