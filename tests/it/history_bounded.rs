@@ -1,7 +1,8 @@
 //! History that stays bounded (issue 26): a controller at a 2-second resync over an
 //! unchanged repository keeps a few records per target while `driftless history`
 //! still counts every reconcile, with the local and the S3 backend; and
-//! `--history-retention` prunes the S3 history by age.
+//! `--history-retention` prunes the S3 history by age. Also the controller's choice of
+//! backend: driftless.yaml's `state:`, unless `--state` says otherwise.
 
 use serde_json::{json, Value};
 
@@ -151,4 +152,31 @@ fn history_retention_prunes_the_s3_history_by_the_last_reconcile_of_each_record(
     );
     assert_eq!(since.len(), 1);
     assert_eq!(since[0]["repeated"], 9);
+}
+
+#[test]
+fn the_controller_uses_the_state_driftless_yaml_names_unless_the_flag_says_otherwise() {
+    let repo = Repo::new(&[]);
+    let (bucket, state) = state_bucket(&repo, "fromyaml");
+    let config = format!("state:\n  s3: {{bucket: {bucket}, prefix: fromyaml}}\n");
+    let (_origin, url) = origin_repo(
+        &[("driftless.yaml", &config), ("a.yaml", LOG_GROUP)],
+        "first",
+    );
+    let once = |extra: &[&str]| {
+        let mut args = vec!["run", "--once", "--listen", "127.0.0.1:0", "--source", &url];
+        args.extend_from_slice(extra);
+        let run = repo.run_raw(&args);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    };
+    once(&[]);
+    // The reconcile (and its records) went to the bucket driftless.yaml names.
+    assert_eq!(counted(&history(&repo, &["--state", &state])), 1);
+    assert_eq!(counted(&history(&repo, &["--state", "local"])), 0);
+    let records = repo.run_raw(&["state", "show", "--target", "default", "--state", &state]);
+    assert!(records.stdout.contains("/cli/app"), "{}", records.stdout);
+    // `--state` (as DRIFTLESS_STATE) wins over driftless.yaml.
+    once(&["--state", "local"]);
+    assert_eq!(counted(&history(&repo, &["--state", "local"])), 1);
+    assert_eq!(counted(&history(&repo, &["--state", &state])), 1);
 }

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use super::{wait_for_shutdown, CliError, CliResult, SourceArgs};
 use crate::aws::AwsOptions;
 use crate::controller::http::Shared;
-use crate::controller::run::{Reconciler, RunOptions};
+use crate::controller::run::{Reconciler, RunOptions, StateChoice};
 use crate::controller::scheduler::{self, Schedule};
 use crate::controller::shard::Shard;
 use crate::engine::PlanRequest;
@@ -156,17 +156,8 @@ pub async fn run(args: &RunArgs) -> CliResult {
     }
     let shared = Arc::new(shared_state(args)?);
     let cancel = crate::apply::Cancel::default();
-    // `--state` / DRIFTLESS_STATE, else local under --state-dir (driftless.yaml's
-    // `state:` is not read by the controller yet: docs/design/state.md).
-    let selected = super::state::select(
-        args.source.state.as_deref(),
-        &args.source.state_dir,
-        args.source.endpoint_url.as_deref(),
-        None,
-    )
-    .await?;
     let reconciler = Arc::new(Reconciler::new(
-        run_options(args, shard, selected),
+        run_options(args, shard),
         shared.clone(),
         cancel.clone(),
     ));
@@ -177,16 +168,18 @@ pub async fn run(args: &RunArgs) -> CliResult {
     serve(args, reconciler, shared, cancel).await
 }
 
-fn run_options(args: &RunArgs, shard: Shard, selected: super::state::Selected) -> RunOptions {
+fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
-        state: Arc::new(
-            selected
-                .backend
-                .with_history_retention(args.history_retention.0),
-        ),
-        lock_lease: selected.lease,
+        // `--state` / DRIFTLESS_STATE, else driftless.yaml's `state:`, chosen at the
+        // first reconcile; else local under --state-dir.
+        state: Arc::new(StateChoice::new(
+            args.source.state.clone(),
+            args.source.state_dir.clone(),
+            args.source.endpoint_url.clone(),
+            args.history_retention.0,
+        )),
         lock_timeout: args.lock_timeout,
         interval: args.interval,
         resync: args.resync,
