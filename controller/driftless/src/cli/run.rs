@@ -168,18 +168,34 @@ pub async fn run(args: &RunArgs) -> CliResult {
     serve(args, reconciler, shared, cancel).await
 }
 
+/// How the controller opens its backend once it knows driftless.yaml's `state:`.
+fn select_state(args: &RunArgs) -> crate::controller::run::Select {
+    let flag = args.source.state.clone();
+    let dir = args.source.state_dir.clone();
+    let endpoint = args.source.endpoint_url.clone();
+    let retention = args.history_retention.0;
+    Box::new(move |config| {
+        let (flag, dir, endpoint) = (flag.clone(), dir.clone(), endpoint.clone());
+        Box::pin(async move {
+            let selected =
+                super::state::select(flag.as_deref(), &dir, endpoint.as_deref(), config.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            Ok((
+                selected.backend.with_history_retention(retention),
+                selected.lease,
+            ))
+        })
+    })
+}
+
 fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
         // `--state` / DRIFTLESS_STATE, else driftless.yaml's `state:`, chosen at the
         // first reconcile; else local under --state-dir.
-        state: Arc::new(StateChoice::new(
-            args.source.state.clone(),
-            args.source.state_dir.clone(),
-            args.source.endpoint_url.clone(),
-            args.history_retention.0,
-        )),
+        state: Arc::new(StateChoice::new(select_state(args))),
         lock_timeout: args.lock_timeout,
         interval: args.interval,
         resync: args.resync,

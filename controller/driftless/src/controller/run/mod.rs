@@ -30,7 +30,7 @@ mod source;
 mod state;
 mod target;
 
-pub use state::StateChoice;
+pub use state::{Select, StateChoice};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,63 +3,63 @@
 //! `--state-dir`. Chosen at the first reconcile rather than at start, so a controller
 //! whose repository names an S3 state never writes a local record first, and a fetch
 //! that fails at start does not stop it. A later change of `state:` takes effect at the
-//! next start (docs/design/state.md).
+//! next start (docs/design/state.md). How a backend is opened is the command's
+//! (`cli::state::select`), passed in as [`Select`].
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
-use crate::cli::state::{select, Selected};
+use crate::spec::state_backend::StateConfig;
+use crate::state::StateBackend;
 
-/// How to choose the backend, and the one chosen.
-#[derive(Debug)]
+/// Opens the backend for driftless.yaml's `state:` (or none): the backend and the
+/// lease of its locks, or why not.
+pub type Select = Box<
+    dyn Fn(
+            Option<StateConfig>,
+        )
+            -> Pin<Box<dyn Future<Output = Result<(StateBackend, Duration), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// How to choose the backend, and the one chosen (with its lock lease).
 pub struct StateChoice {
-    /// `--state` / `DRIFTLESS_STATE`.
-    pub flag: Option<String>,
-    pub state_dir: PathBuf,
-    pub endpoint_url: Option<String>,
-    /// `--history-retention` (`None`: forever).
-    pub history_retention: Option<std::time::Duration>,
-    chosen: OnceCell<Selected>,
+    select: Select,
+    chosen: OnceCell<(StateBackend, Duration)>,
+}
+
+impl std::fmt::Debug for StateChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateChoice")
+            .field("chosen", &self.chosen.get())
+            .finish_non_exhaustive()
+    }
 }
 
 impl StateChoice {
-    pub fn new(
-        flag: Option<String>,
-        state_dir: PathBuf,
-        endpoint_url: Option<String>,
-        history_retention: Option<std::time::Duration>,
-    ) -> StateChoice {
+    pub fn new(select: Select) -> StateChoice {
         StateChoice {
-            flag,
-            state_dir,
-            endpoint_url,
-            history_retention,
+            select,
             chosen: OnceCell::new(),
         }
     }
 
-    /// The backend, chosen on first use with `config` (the revision's driftless.yaml
-    /// `state:`); why not when it cannot be opened (retried at the next reconcile).
+    /// The backend and its lock lease, chosen on first use with `config` (the
+    /// revision's driftless.yaml `state:`); why not when it cannot be opened (tried
+    /// again at the next reconcile).
     pub async fn get(
         &self,
-        config: Option<&crate::spec::state_backend::StateConfig>,
-    ) -> Result<&Selected, String> {
+        config: Option<&StateConfig>,
+    ) -> Result<&(StateBackend, Duration), String> {
         self.chosen
             .get_or_try_init(|| async {
-                let mut selected = select(
-                    self.flag.as_deref(),
-                    &self.state_dir,
-                    self.endpoint_url.as_deref(),
-                    config,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-                selected.backend = selected
-                    .backend
-                    .with_history_retention(self.history_retention);
-                tracing::info!(state = %selected.backend.describe(), "the state backend");
-                Ok(selected)
+                let chosen = (self.select)(config.cloned()).await?;
+                tracing::info!(state = %chosen.0.describe(), "the state backend");
+                Ok(chosen)
             })
             .await
     }

@@ -41,7 +41,7 @@ impl Reconciler {
             .or_default()
             .start(rev, unix(started));
         let config = revision.loaded.state.config.state.as_ref();
-        let selected = match self.options.state.get(config).await {
+        let (backend, lease) = match self.options.state.get(config).await {
             Ok(s) => s,
             Err(reason) => {
                 return self
@@ -49,7 +49,7 @@ impl Reconciler {
                     .await
             }
         };
-        let mut state = crate::state::Backend::load(&selected.backend).await;
+        let mut state = crate::state::Backend::load(backend).await;
         if let Some(w) = &state.warning {
             tracing::warn!(warning = %w, "the state store");
         }
@@ -64,14 +64,14 @@ impl Reconciler {
             || self.shared.suspended.load(Ordering::SeqCst);
         self.hold_back(&mut planned, suspended);
         let options = ReconcileOptions {
-            state: &selected.backend,
+            state: backend,
             apply: &self.options.apply,
             cancel: &self.cancel,
             save: SaveScope::Target(&target),
             started,
             lock: crate::reconcile::LockOptions {
                 operation: "run",
-                lease: selected.lease,
+                lease: *lease,
                 timeout: self.options.lock_timeout,
             },
         };
