@@ -51,7 +51,14 @@ def test_rendered_command_line_runs(render, tmp_path):
         binary = ROOT / binary
     assert binary.exists(), binary
 
-    r = render(base(source={"url": f"file://{tmp_path}/absent.git"}, shards=3, webhook={"secretName": "hook"}))
+    r = render(
+        base(
+            source={"url": f"file://{tmp_path}/absent.git"},
+            shards=3,
+            webhook={"secretName": "hook"},
+            historyRetention="30d",
+        )
+    )
     args = list(r.args)
     # The pod's paths, moved under tmp_path; the port, to a free one.
     port = _free_port()

@@ -167,6 +167,20 @@ def test_persistence_on_is_a_claim_per_shard(render):
     assert "storageClassName" not in claim["spec"]  # the cluster's default class
 
 
+def test_an_s3_state_is_shared_by_every_pod_and_needs_no_volume(render):
+    r = render(base(state="s3://acme-driftless-state/ops", historyRetention="30d"))
+    # DRIFTLESS_STATE, not a flag: `kubectl exec … driftless history` uses it too.
+    assert r.env["DRIFTLESS_STATE"] == {"name": "DRIFTLESS_STATE", "value": "s3://acme-driftless-state/ops"}
+    assert r.flag("--history-retention") == "30d"
+    assert r.volume("state") == {"name": "state", "emptyDir": {}}
+    assert "driftless history\n" in r.notes and "shared in s3://acme-driftless-state/ops" in r.notes
+
+    r = render(base())
+    assert "DRIFTLESS_STATE" not in r.env
+    assert "--history-retention" not in r.args
+    assert "--state-dir /var/lib/driftless" in r.notes
+
+
 def test_service_account(render):
     r = render(FULL)
     sa = r.one("ServiceAccount")

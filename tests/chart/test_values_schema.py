@@ -29,6 +29,9 @@ BAD = {
     "bad logFormat": (base(logFormat="text"), "/logFormat"),
     "persistence.size not a quantity": (base(persistence={"size": "lots"}), "/persistence/size"),
     "targets not a list": (base(targets="prod"), "/targets"),
+    "state not a URL": (base(state="acme-state"), "/state"),
+    "state with a bad bucket": (base(state="s3://Acme_State/ops"), "/state"),
+    "bad historyRetention": (base(historyRetention="90 days"), "/historyRetention"),
     "annotation not a string": (base(serviceAccount={"annotations": {"a": 1}}), "/serviceAccount/annotations/a"),
 }
 

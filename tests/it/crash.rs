@@ -317,14 +317,24 @@ fn history_problem(trial: &Trial, prior: &[Value], finished: usize) -> Option<St
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if let Some(lost) = prior.iter().find(|p| !reconciles.contains(p)) {
+    // A quiet reconcile may be counted into the one before it (`repeated`), so a
+    // reconcile is known by its start, target and result, and counted `repeated` times.
+    let ident = |r: &Value| {
+        [&r["startedAt"], &r["target"], &r["result"], &r["revision"]].map(Value::to_string)
+    };
+    let count =
+        |rs: &[Value]| -> u64 { rs.iter().map(|r| r["repeated"].as_u64().unwrap_or(1)).sum() };
+    if let Some(lost) = prior
+        .iter()
+        .find(|p| !reconciles.iter().any(|r| ident(r) == ident(p)))
+    {
         return Some(format!("the prelude's reconcile {lost} is gone: {history}"));
     }
-    if reconciles.len() < prior.len() + finished {
+    if count(&reconciles) < count(prior) + finished as u64 {
         return Some(format!(
             "{} reconciles recorded, {} before the kills and {finished} finished since: {history}",
-            reconciles.len(),
-            prior.len()
+            count(&reconciles),
+            count(prior)
         ));
     }
     let newest = reconciles

@@ -20,6 +20,7 @@ mod git_http;
 mod git_https;
 mod git_source;
 mod git_ssh;
+mod history_bounded;
 mod hostile_input;
 mod iam;
 mod import;

@@ -32,6 +32,8 @@ fn record(target: &str, at: i64, n: usize) -> ReconcileRecord {
         drift_found: 0,
         drift_corrected: 0,
         error: None,
+        repeated: 1,
+        last_at_unix: None,
     }
 }
 

@@ -36,7 +36,7 @@ spec:
         .join("---\n")
 }
 
-fn s3_client(repo: &Repo) -> aws_sdk_s3::Client {
+pub(crate) fn s3_client(repo: &Repo) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&repo.sdk())
             .force_path_style(true)
@@ -378,7 +378,7 @@ fn of_two_contenders_for_an_expired_lock_exactly_one_wins() {
             .credentials_provider(repo.sdk().credentials_provider().unwrap())
             .build();
         let contender = || {
-            StateBackend::S3(S3State::new(
+            StateBackend::s3(S3State::new(
                 StateBucket::from_sdk_config(&bucket, &config),
                 &format!("r{round}"),
             ))

@@ -109,6 +109,10 @@ No value of a Secret is ever written here.
 - name: AWS_REGION
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.state }}
+- name: DRIFTLESS_STATE
+  value: {{ . | quote }}
+{{- end }}
 {{- if .Values.git.credentialsSecretName }}
 {{- if eq $transport "https" }}
 {{- with .Values.git.tokenKey }}

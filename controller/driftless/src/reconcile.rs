@@ -369,6 +369,8 @@ pub fn unapplied_record(
         drift_found: 0,
         drift_corrected: 0,
         error: Some(error),
+        repeated: 1,
+        last_at_unix: None,
     }
 }
 
@@ -399,6 +401,8 @@ fn applied_record(planned: &Planned, report: &ApplyReport, target: &str) -> Reco
             .count() as u32,
         changes,
         error: None,
+        repeated: 1,
+        last_at_unix: None,
     }
 }
 

@@ -85,6 +85,56 @@ pub struct ReconcileRecord {
     /// The reconcile's own error, if it had one (not a single change's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How many consecutive quiet reconciles this record stands for: 1, unless later
+    /// no-change reconciles were collapsed into it ([`ReconcileRecord::absorbs`]).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub repeated: u32,
+    /// Of a collapsed record: when the last reconcile it stands for started (Unix
+    /// seconds); `None` while it stands for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at_unix: Option<i64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+impl ReconcileRecord {
+    /// A reconcile that found nothing to do: no changes, no drift, no error.
+    pub fn is_quiet(&self) -> bool {
+        self.result == ReconcileResult::NoChanges
+            && self.changes.is_empty()
+            && self.drift_found == 0
+            && self.drift_corrected == 0
+            && self.error.is_none()
+    }
+
+    /// Whether `next`, the reconcile recorded after this one for the same target, is
+    /// kept as part of this record instead of a record of its own: both are quiet and
+    /// of the same revision. Changes, drift, errors and a new revision are kept in
+    /// full, so the history stays bounded by what happened, not by the resync.
+    pub fn absorbs(&self, next: &ReconcileRecord) -> bool {
+        self.is_quiet()
+            && next.is_quiet()
+            && self.target == next.target
+            && self.revision == next.revision
+            && next.started_at_unix >= self.started_at_unix
+    }
+
+    /// Counts `next` (and the reconciles it stands for) into this record.
+    pub fn absorb(&mut self, next: &ReconcileRecord) {
+        self.repeated = self.repeated.saturating_add(next.repeated.max(1));
+        self.last_at_unix = Some(self.last_unix().max(next.last_unix()));
+    }
+
+    /// When the last reconcile this record stands for started.
+    pub fn last_unix(&self) -> i64 {
+        self.last_at_unix.unwrap_or(self.started_at_unix)
+    }
 }
 
 /// One change of a reconcile.
@@ -163,6 +213,8 @@ mod tests {
             drift_found: 0,
             drift_corrected: 0,
             error: None,
+            repeated: 1,
+            last_at_unix: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["startedAtUnix"], 1);
@@ -170,5 +222,76 @@ mod tests {
         assert_eq!(json["result"], "partially-applied");
         let back: ReconcileRecord = serde_json::from_value(json).unwrap();
         assert_eq!(back, record);
+    }
+
+    fn quiet(at: i64, revision: &str) -> ReconcileRecord {
+        ReconcileRecord {
+            id: None,
+            started_at_unix: at,
+            duration_ms: 5,
+            target: "t".into(),
+            revision: revision.into(),
+            result: ReconcileResult::NoChanges,
+            changes: vec![],
+            drift_found: 0,
+            drift_corrected: 0,
+            error: None,
+            repeated: 1,
+            last_at_unix: None,
+        }
+    }
+
+    #[test]
+    fn consecutive_quiet_reconciles_of_one_revision_collapse_and_count() {
+        let mut first = quiet(100, "r1");
+        assert!(first.absorbs(&quiet(102, "r1")));
+        first.absorb(&quiet(102, "r1"));
+        first.absorb(&quiet(104, "r1"));
+        assert_eq!((first.repeated, first.last_at_unix), (3, Some(104)));
+        // A collapsed record absorbed into another counts every reconcile it holds.
+        let mut earlier = quiet(90, "r1");
+        earlier.absorb(&first);
+        assert_eq!((earlier.repeated, earlier.last_unix()), (4, 104));
+        // Serialised with `repeated` and `lastAtUnix`; a single one without them.
+        let json = serde_json::to_value(&first).unwrap();
+        assert_eq!(
+            (json["repeated"].clone(), json["lastAtUnix"].clone()),
+            (3.into(), 104.into())
+        );
+        let single = serde_json::to_value(quiet(1, "r1")).unwrap();
+        assert!(single.get("repeated").is_none() && single.get("lastAtUnix").is_none());
+        let back: ReconcileRecord = serde_json::from_value(single).unwrap();
+        assert_eq!(back.repeated, 1);
+    }
+
+    #[test]
+    fn changes_drift_errors_and_new_revisions_are_kept_in_full() {
+        let base = quiet(100, "r1");
+        assert!(!base.absorbs(&quiet(102, "r2")), "a new revision");
+        let mut other = quiet(102, "r1");
+        other.target = "u".into();
+        assert!(!base.absorbs(&other), "another target");
+        let mut applied = quiet(102, "r1");
+        applied.result = ReconcileResult::Applied;
+        assert!(!base.absorbs(&applied) && !applied.absorbs(&quiet(104, "r1")));
+        let mut drift = quiet(102, "r1");
+        drift.drift_found = 1;
+        assert!(!base.absorbs(&drift) && !drift.absorbs(&quiet(104, "r1")));
+        let mut failed = quiet(102, "r1");
+        failed.error = Some("AccessDenied".into());
+        assert!(!base.absorbs(&failed) && !failed.absorbs(&quiet(104, "r1")));
+        let mut reported = quiet(102, "r1");
+        reported.changes.push(ChangeRecord {
+            kind: "MetricAlarm".into(),
+            name: "a".into(),
+            action: "update".into(),
+            fields: serde_json::json!({}),
+            drift: false,
+            result: "skipped".into(),
+            error: None,
+            changed_by: None,
+        });
+        assert!(!base.absorbs(&reported));
+        assert!(!base.absorbs(&quiet(99, "r1")), "an older reconcile");
     }
 }

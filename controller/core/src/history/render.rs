@@ -267,6 +267,14 @@ pub fn render_history_text_with(
             r.drift_found,
             r.drift_corrected
         );
+        if r.repeated > 1 {
+            let _ = writeln!(
+                out,
+                "  repeated: {} reconciles, the last at {}",
+                r.repeated,
+                format_rfc3339_utc(r.last_unix())
+            );
+        }
         for c in &r.changes {
             let drift = match (&c.changed_by, c.drift) {
                 (Some(by), true) => format!(", drift, changed {}", clean(&by.describe())),
@@ -322,6 +330,12 @@ pub fn render_history_json_with(
                 o.insert(
                     "startedAt".into(),
                     serde_json::Value::String(format_rfc3339_utc(r.started_at_unix)),
+                );
+                // Every reconcile counts: a collapsed record stands for `repeated`.
+                o.insert("repeated".into(), r.repeated.into());
+                o.insert(
+                    "lastAt".into(),
+                    serde_json::Value::String(format_rfc3339_utc(r.last_unix())),
                 );
                 if let Some(c) = commits.get(&r.revision) {
                     o.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
@@ -440,6 +454,8 @@ mod tests {
                 drift_found: 1,
                 drift_corrected: 1,
                 error: None,
+                repeated: 1,
+                last_at_unix: None,
             },
             ReconcileRecord {
                 id: Some(1),
@@ -452,6 +468,8 @@ mod tests {
                 drift_found: 0,
                 drift_corrected: 0,
                 error: Some("alarms.yaml:3:5: error: unknown field \u{1b}[31mthreshhold".into()),
+                repeated: 1,
+                last_at_unix: None,
             },
         ]
     }
@@ -480,6 +498,26 @@ mod tests {
             .contains("threshhold"));
         let back: Vec<ReconcileRecord> = serde_json::from_value(v["reconciles"].clone()).unwrap();
         assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn a_collapsed_record_shows_how_many_reconciles_it_stands_for() {
+        let mut quiet = sample().remove(1);
+        quiet.result = ReconcileResult::NoChanges;
+        quiet.error = None;
+        quiet.repeated = 30;
+        quiet.last_at_unix = Some(1_795_341_600);
+        let text = render_history_text(std::slice::from_ref(&quiet));
+        assert!(
+            text.contains("  repeated: 30 reconciles, the last at 2026-11-22T10:00:00Z\n"),
+            "{text}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&render_history_json(&[quiet, sample().remove(0)])).unwrap();
+        assert_eq!(v["reconciles"][0]["repeated"], 30);
+        assert_eq!(v["reconciles"][0]["lastAt"], "2026-11-22T10:00:00Z");
+        assert_eq!(v["reconciles"][1]["repeated"], 1);
+        assert_eq!(v["reconciles"][1]["lastAt"], "2026-11-22T10:00:00Z");
     }
 
     #[test]

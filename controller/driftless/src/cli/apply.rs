@@ -39,6 +39,10 @@ pub struct ApplyArgs {
     /// naming the holder).
     #[arg(long, default_value = "0s", value_parser = parse_wait)]
     pub lock_timeout: std::time::Duration,
+    /// How long reconciles are kept in the history (`90d`, `12w`; `0`: forever);
+    /// older ones are deleted when history is written.
+    #[arg(long, default_value = "90d", value_parser = parse_retention)]
+    pub history_retention: Retention,
     /// SDK retry mode for throttling and transient errors.
     #[arg(long, value_enum, default_value_t = RetryMode::Standard)]
     pub retry_mode: RetryMode,
@@ -61,6 +65,34 @@ pub(crate) fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// `--history-retention`: how long reconciles are kept; `None`: forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<std::time::Duration>);
+
+/// `--history-retention`: a duration in s, m, h, d or w (`90d`), or `0` (forever).
+pub(crate) fn parse_retention(text: &str) -> Result<Retention, String> {
+    let text = text.trim();
+    if text == "0" || text == "0d" {
+        return Ok(Retention(None));
+    }
+    let bad = || {
+        format!("`{text}` is not a retention: use a duration like 90d, 12w or 36h, or 0 to keep every reconcile")
+    };
+    let unit = match text.chars().last() {
+        Some('s') => 1,
+        Some('m') => 60,
+        Some('h') => 3600,
+        Some('d') => 86_400,
+        Some('w') => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+    match n.checked_mul(unit) {
+        Some(0) | None => Err(bad()),
+        Some(secs) => Ok(Retention(Some(std::time::Duration::from_secs(secs)))),
+    }
+}
+
 pub async fn run(args: &ApplyArgs) -> CliResult {
     let aws = AwsOptions {
         adaptive_retry: args.retry_mode == RetryMode::Adaptive,
@@ -68,10 +100,13 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
     };
     let request = args.deletes.request(&args.source, aws);
     let started = std::time::SystemTime::now();
-    let (planned, selected, mut state) = match plan_source(&args.source, request).await {
+    let (planned, mut selected, mut state) = match plan_source(&args.source, request).await {
         Ok(p) => p,
         Err(e) => return e.report(Output::Text),
     };
+    selected.backend = selected
+        .backend
+        .with_history_retention(args.history_retention.0);
     eprint!(
         "{}",
         crate::spec::diagnostic::render_lines(&planned.loaded.state.warnings)

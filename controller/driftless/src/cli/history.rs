@@ -9,8 +9,8 @@ use clap::Args;
 
 use super::{absolute_path, CliResult, Output};
 use crate::state::{
-    parse_since, render_history_json_with, render_history_text_with, Backend, HistoryQuery,
-    StateBackend, Store,
+    parse_since, render_history_json_with, render_history_text_with, Backend, BackendKind,
+    HistoryQuery, Store,
 };
 
 #[derive(Args)]
@@ -67,7 +67,7 @@ pub async fn run(args: &HistoryArgs) -> CliResult {
     let records = selected.backend.history(&query).await?;
     // The commits behind git revisions, where the controller recorded them (locally).
     let mut commits = std::collections::BTreeMap::new();
-    if let StateBackend::Local(_) = &selected.backend {
+    if let BackendKind::Local(_) = &selected.backend.kind {
         let store = Store::open(&args.state_dir)?;
         for r in &records {
             if !commits.contains_key(&r.revision) {

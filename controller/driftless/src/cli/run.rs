@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use super::{wait_for_shutdown, CliError, CliResult, SourceArgs};
 use crate::aws::AwsOptions;
 use crate::controller::http::Shared;
-use crate::controller::run::{Reconciler, RunOptions};
+use crate::controller::run::{Reconciler, RunOptions, StateChoice};
 use crate::controller::scheduler::{self, Schedule};
 use crate::controller::shard::Shard;
 use crate::engine::PlanRequest;
@@ -34,6 +34,10 @@ pub struct RunArgs {
     /// target is retried later, as a transient condition).
     #[arg(long, default_value = "0s", value_parser = super::apply::parse_wait)]
     pub lock_timeout: Duration,
+    /// How long reconciles are kept in the history (`90d`, `12w`; `0`: forever);
+    /// older ones are deleted as history is written (at most every 10 minutes).
+    #[arg(long, default_value = "90d", value_parser = super::apply::parse_retention)]
+    pub history_retention: super::apply::Retention,
     /// `report`: detect and report drift, never write it back.
     #[arg(long, value_enum, default_value_t = DriftPolicyArg::Correct)]
     pub drift_policy: DriftPolicyArg,
@@ -152,17 +156,8 @@ pub async fn run(args: &RunArgs) -> CliResult {
     }
     let shared = Arc::new(shared_state(args)?);
     let cancel = crate::apply::Cancel::default();
-    // `--state` / DRIFTLESS_STATE, else local under --state-dir (driftless.yaml's
-    // `state:` is not read by the controller yet: docs/design/state.md).
-    let selected = super::state::select(
-        args.source.state.as_deref(),
-        &args.source.state_dir,
-        args.source.endpoint_url.as_deref(),
-        None,
-    )
-    .await?;
     let reconciler = Arc::new(Reconciler::new(
-        run_options(args, shard, selected),
+        run_options(args, shard),
         shared.clone(),
         cancel.clone(),
     ));
@@ -173,12 +168,34 @@ pub async fn run(args: &RunArgs) -> CliResult {
     serve(args, reconciler, shared, cancel).await
 }
 
-fn run_options(args: &RunArgs, shard: Shard, selected: super::state::Selected) -> RunOptions {
+/// How the controller opens its backend once it knows driftless.yaml's `state:`.
+fn select_state(args: &RunArgs) -> crate::controller::run::Select {
+    let flag = args.source.state.clone();
+    let dir = args.source.state_dir.clone();
+    let endpoint = args.source.endpoint_url.clone();
+    let retention = args.history_retention.0;
+    Box::new(move |config| {
+        let (flag, dir, endpoint) = (flag.clone(), dir.clone(), endpoint.clone());
+        Box::pin(async move {
+            let selected =
+                super::state::select(flag.as_deref(), &dir, endpoint.as_deref(), config.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            Ok((
+                selected.backend.with_history_retention(retention),
+                selected.lease,
+            ))
+        })
+    })
+}
+
+fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
-        state: Arc::new(selected.backend),
-        lock_lease: selected.lease,
+        // `--state` / DRIFTLESS_STATE, else driftless.yaml's `state:`, chosen at the
+        // first reconcile; else local under --state-dir.
+        state: Arc::new(StateChoice::new(select_state(args))),
         lock_timeout: args.lock_timeout,
         interval: args.interval,
         resync: args.resync,

@@ -16,7 +16,7 @@ use super::{absolute_path, CliError, CliResult, Output};
 use crate::aws::s3::StateBucket;
 use crate::aws::AwsOptions;
 use crate::spec::state_backend::{parse_s3_url, StateConfig, DEFAULT_LOCK_LEASE_SECS};
-use crate::state::{format_rfc3339_utc, Backend, HistoryQuery, S3State, StateBackend};
+use crate::state::{format_rfc3339_utc, Backend, BackendKind, HistoryQuery, S3State, StateBackend};
 
 /// The backend chosen for a command, and the lease of the locks it takes.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ pub async fn select(
             })
         })?;
     Ok(Selected {
-        backend: StateBackend::S3(S3State::new(bucket, &prefix)),
+        backend: StateBackend::s3(S3State::new(bucket, &prefix)),
         lease,
     })
 }
@@ -256,7 +256,7 @@ async fn migrate(args: &StateArgs, to: &str) -> CliResult {
         None,
     )
     .await?;
-    let StateBackend::S3(s3) = &selected.backend else {
+    let BackendKind::S3(s3) = &selected.backend.kind else {
         eprintln!("error: --to {to}: migrate copies the local state to S3\n  hint: name the destination as s3://BUCKET/PREFIX");
         return Ok(ExitCode::from(1));
     };

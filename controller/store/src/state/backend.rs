@@ -53,6 +53,11 @@ pub trait Backend {
         &self,
         record: &ReconcileRecord,
     ) -> impl Future<Output = Result<(), StateError>> + Send;
+    /// Deletes the reconciles whose last run started before `before_unix`; how many.
+    fn prune_history(
+        &self,
+        before_unix: i64,
+    ) -> impl Future<Output = Result<usize, StateError>> + Send;
     /// The reconciles matching `query`, newest first.
     fn history(
         &self,
@@ -153,6 +158,10 @@ impl Backend for LocalState {
         self.with(|s| s.record_reconcile(record).map(|_| ()))
     }
 
+    async fn prune_history(&self, before_unix: i64) -> Result<usize, StateError> {
+        self.with(|s| s.prune_history(before_unix))
+    }
+
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<ReconcileRecord>, StateError> {
         self.with(|s| s.history(query))
     }
@@ -175,33 +184,83 @@ impl Backend for LocalState {
 }
 
 /// The backend a command uses (`--state`, `DRIFTLESS_STATE`, driftless.yaml `state:`;
-/// default: local).
+/// default: local), with how long it keeps history.
 #[derive(Debug)]
-pub enum StateBackend {
+pub struct StateBackend {
+    pub kind: BackendKind,
+    retention: Retention,
+}
+
+/// Which backend.
+#[derive(Debug)]
+pub enum BackendKind {
     Local(LocalState),
     S3(S3State),
+}
+
+/// How often, at most, a process prunes the history (it writes it far more often).
+pub const PRUNE_EVERY_SECS: i64 = 600;
+
+/// `--history-retention`: how long reconciles are kept, and when this process last
+/// pruned them.
+#[derive(Debug, Default)]
+struct Retention {
+    keep_secs: Option<i64>,
+    last: Mutex<Option<i64>>,
+}
+
+impl Retention {
+    /// The cutoff to prune before, when a prune is due at `now` (the first write of
+    /// a process, then every [`PRUNE_EVERY_SECS`]).
+    fn due(&self, now: i64) -> Option<i64> {
+        let keep = self.keep_secs?;
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| now - at < PRUNE_EVERY_SECS) {
+            return None;
+        }
+        *last = Some(now);
+        Some(now.saturating_sub(keep))
+    }
 }
 
 impl StateBackend {
     /// The local backend in `dir`.
     pub fn local(dir: &Path) -> StateBackend {
-        StateBackend::Local(LocalState::new(dir))
+        StateBackend::new(BackendKind::Local(LocalState::new(dir)))
+    }
+
+    /// The S3 backend.
+    pub fn s3(state: S3State) -> StateBackend {
+        StateBackend::new(BackendKind::S3(state))
+    }
+
+    fn new(kind: BackendKind) -> StateBackend {
+        StateBackend {
+            kind,
+            retention: Retention::default(),
+        }
+    }
+
+    /// Keeps reconciles for `keep` (pruned when history is written); `None`: forever.
+    pub fn with_history_retention(mut self, keep: Option<std::time::Duration>) -> StateBackend {
+        self.retention.keep_secs = keep.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self
     }
 
     /// Where the state is, for messages.
     pub fn describe(&self) -> String {
-        match self {
-            StateBackend::Local(l) => l.dir().display().to_string(),
-            StateBackend::S3(s) => s.location(),
+        match &self.kind {
+            BackendKind::Local(l) => l.dir().display().to_string(),
+            BackendKind::S3(s) => s.location(),
         }
     }
 
     /// Clears `target`'s lock if its id is `id`; false when it is not (by hand:
     /// `driftless state unlock`).
     pub async fn unlock(&self, target: &str, id: &str) -> Result<bool, StateError> {
-        match self {
-            StateBackend::Local(b) => b.release(target, id).await,
-            StateBackend::S3(b) => b.unlock(target, id).await,
+        match &self.kind {
+            BackendKind::Local(b) => b.release(target, id).await,
+            BackendKind::S3(b) => b.unlock(target, id).await,
         }
     }
 }
@@ -209,18 +268,18 @@ impl StateBackend {
 /// Calls the same method on whichever backend.
 macro_rules! dispatch {
     ($self:ident, $b:ident => $call:expr) => {
-        match $self {
-            StateBackend::Local($b) => $call,
-            StateBackend::S3($b) => $call,
+        match &$self.kind {
+            BackendKind::Local($b) => $call,
+            BackendKind::S3($b) => $call,
         }
     };
 }
 
 impl Backend for StateBackend {
     async fn load(&self) -> LastApplied {
-        match self {
-            StateBackend::Local(b) => b.load().await,
-            StateBackend::S3(b) => b.load().await.unwrap_or_else(|e| LastApplied {
+        match &self.kind {
+            BackendKind::Local(b) => b.load().await,
+            BackendKind::S3(b) => b.load().await.unwrap_or_else(|e| LastApplied {
                 warning: Some(format!("{e}; drift detection starts afresh")),
                 ..LastApplied::default()
             }),
@@ -250,8 +309,17 @@ impl Backend for StateBackend {
         dispatch!(self, b => b.resolve(target, keys, promote).await)
     }
 
+    /// Records the reconcile, then prunes the history when a prune is due.
     async fn record_reconcile(&self, record: &ReconcileRecord) -> Result<(), StateError> {
-        dispatch!(self, b => b.record_reconcile(record).await)
+        dispatch!(self, b => b.record_reconcile(record).await)?;
+        if let Some(before) = self.retention.due(super::db::now_unix()) {
+            self.prune_history(before).await?;
+        }
+        Ok(())
+    }
+
+    async fn prune_history(&self, before_unix: i64) -> Result<usize, StateError> {
+        dispatch!(self, b => b.prune_history(before_unix).await)
     }
 
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<ReconcileRecord>, StateError> {

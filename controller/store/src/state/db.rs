@@ -30,7 +30,7 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -93,6 +93,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
          holder  TEXT NOT NULL,             -- JSON Holder
          expires INTEGER NOT NULL           -- Unix seconds
      ) WITHOUT ROWID;",
+    // 5 → 6: consecutive quiet reconciles kept as one row (docs/design/state.md).
+    "ALTER TABLE reconciles ADD COLUMN repeated INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE reconciles ADD COLUMN last_at INTEGER;  -- Unix seconds; NULL unless repeated",
 ];
 
 /// An open state database.
@@ -111,6 +114,43 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(f.code, ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
     )
+}
+
+/// The latest reconcile recorded for `target` (without its changes: a record that
+/// has any is never quiet, so it stands with an empty list and a failing count).
+fn latest_of(
+    tx: &rusqlite::Transaction<'_>,
+    target: &str,
+) -> Result<Option<ReconcileRecord>, rusqlite::Error> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, started_at, revision, result, drift_found, drift_corrected, error,
+                repeated, last_at,
+                EXISTS (SELECT 1 FROM changes WHERE reconcile_id = reconciles.id)
+         FROM reconciles WHERE target = ?1
+         ORDER BY started_at DESC, id DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query_map([target], |r| {
+        let has_changes: bool = r.get(9)?;
+        let result = ReconcileResult::parse(&r.get::<_, String>(3)?);
+        Ok(ReconcileRecord {
+            id: Some(r.get(0)?),
+            started_at_unix: r.get(1)?,
+            duration_ms: 0,
+            target: target.to_string(),
+            revision: r.get(2)?,
+            // An unknown result or a row with changes is not quiet: never absorbs.
+            result: result
+                .filter(|_| !has_changes)
+                .unwrap_or(ReconcileResult::Failed),
+            changes: Vec::new(),
+            drift_found: r.get(4)?,
+            drift_corrected: r.get(5)?,
+            error: r.get(6)?,
+            repeated: r.get(7)?,
+            last_at_unix: r.get(8)?,
+        })
+    })?;
+    rows.next().transpose()
 }
 
 /// Seconds since the Unix epoch, now.
@@ -495,7 +535,9 @@ impl Store {
         rows.next().transpose().map_err(|e| self.db_err(e))
     }
 
-    /// Records one reconcile and its changes; returns its id.
+    /// Records one reconcile and its changes; returns its id. A quiet reconcile
+    /// that the target's latest record absorbs ([`ReconcileRecord::absorbs`]) is
+    /// counted into that row instead (`repeated`, `last_at`).
     pub fn record_reconcile(&mut self, record: &ReconcileRecord) -> Result<i64, StateError> {
         let path = self.path.clone();
         let err = |source| StateError::Database {
@@ -506,10 +548,23 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
+        if let Some(mut latest) = latest_of(&tx, &record.target).map_err(err)? {
+            if latest.absorbs(record) {
+                latest.absorb(record);
+                let id = latest.id.unwrap_or_default();
+                tx.execute(
+                    "UPDATE reconciles SET repeated = ?1, last_at = ?2 WHERE id = ?3",
+                    params![latest.repeated, latest.last_at_unix, id],
+                )
+                .map_err(err)?;
+                tx.commit().map_err(err)?;
+                return Ok(id);
+            }
+        }
         tx.execute(
             "INSERT INTO reconciles (started_at, duration_ms, target, revision, result,
-                                     drift_found, drift_corrected, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                     drift_found, drift_corrected, error, repeated, last_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 record.started_at_unix,
                 i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
@@ -519,6 +574,8 @@ impl Store {
                 record.drift_found,
                 record.drift_corrected,
                 record.error,
+                record.repeated.max(1),
+                record.last_at_unix,
             ],
         )
         .map_err(err)?;
@@ -563,9 +620,9 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id, started_at, duration_ms, target, revision, result,
-                        drift_found, drift_corrected, error
+                        drift_found, drift_corrected, error, repeated, last_at
                  FROM reconciles
-                 WHERE (?1 IS NULL OR target = ?1) AND (?2 IS NULL OR started_at >= ?2)
+                 WHERE (?1 IS NULL OR target = ?1) AND (?2 IS NULL OR COALESCE(last_at, started_at) >= ?2)
                  ORDER BY started_at DESC, id DESC
                  LIMIT ?3",
             )
@@ -582,12 +639,13 @@ impl Store {
                     r.get::<_, u32>(6)?,
                     r.get::<_, u32>(7)?,
                     r.get::<_, Option<String>>(8)?,
+                    (r.get::<_, u32>(9)?, r.get::<_, Option<i64>>(10)?),
                 ))
             })
             .map_err(|e| self.db_err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, started, duration, target, revision, result, found, corrected, error) =
+            let (id, started, duration, target, revision, result, found, corrected, error, rep) =
                 row.map_err(|e| self.db_err(e))?;
             let result = ReconcileResult::parse(&result)
                 .ok_or_else(|| self.decode_err(&format!("reconcile {id}"), result))?;
@@ -602,6 +660,8 @@ impl Store {
                 drift_found: found,
                 drift_corrected: corrected,
                 error,
+                repeated: rep.0,
+                last_at_unix: rep.1,
             });
         }
         Ok(out)
@@ -655,12 +715,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Deletes the reconciles (and their changes) started before `before_unix`;
-    /// returns how many. For a retention policy; nothing calls it on its own.
+    /// Deletes the reconciles (and their changes) whose last reconcile started before
+    /// `before_unix` (`--history-retention`); returns how many.
     pub fn prune_history(&mut self, before_unix: i64) -> Result<usize, StateError> {
         self.conn
             .execute(
-                "DELETE FROM reconciles WHERE started_at < ?1",
+                "DELETE FROM reconciles
+                 WHERE started_at < ?1 AND COALESCE(last_at, started_at) < ?1",
                 [before_unix],
             )
             .map_err(|e| self.db_err(e))

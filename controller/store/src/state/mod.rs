@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
-pub use backend::{Backend, LocalState, StateBackend};
+pub use backend::{Backend, BackendKind, LocalState, StateBackend, PRUNE_EVERY_SECS};
 pub use db::{Store, DB_FILE, LEGACY_JSON_FILE, SCHEMA_VERSION};
 pub use driftless_core::history::{
     format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_json_with,

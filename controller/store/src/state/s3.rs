@@ -10,7 +10,9 @@
 //!   with `If-None-Match: *`, renewed and released with `If-Match`; an expired one is
 //!   taken over with `If-Match` on the ETag read, so of two contenders one wins.
 //! - `history/TARGET/STARTED-ID.json`: one object per reconcile, `STARTED` the start
-//!   in Unix seconds (12 digits), so `--since` and `--target` are key filters.
+//!   in Unix seconds (12 digits), so `--since` and `--target` are key filters; a quiet
+//!   reconcile is counted into the target's latest object when that absorbs it
+//!   (`repeated`, `lastAtUnix`), and `--history-retention` deletes old objects.
 //!
 //! Calls: see `driftless_aws::s3`. A plan reads one ListObjectsV2 page per 1,000
 //! targets and one GetObject per target; each unit of an apply writes its target's
@@ -212,7 +214,13 @@ impl S3State {
         .await
     }
 
+    /// Appends one reconcile; a quiet one the target's latest history object absorbs
+    /// ([`ReconcileRecord::absorbs`]) is counted into that object instead, replaced
+    /// with `If-Match` (a writer that loses the race writes its own object).
     pub async fn record_reconcile(&self, record: &ReconcileRecord) -> Result<(), StateError> {
+        if record.is_quiet() && self.absorb_into_latest(record).await? {
+            return Ok(());
+        }
         let unique = Holder::this_process("history", 0).id;
         if self.put_history(record, &unique).await? {
             Ok(())
@@ -223,6 +231,78 @@ impl S3State {
                 hint: "apply again".into(),
             })
         }
+    }
+
+    /// Counts `record` into the target's latest history object when that absorbs it;
+    /// whether it did. One ListObjectsV2 of the target's history (kept short by the
+    /// collapsing and `--history-retention`), one GetObject, one conditional put.
+    async fn absorb_into_latest(&self, record: &ReconcileRecord) -> Result<bool, StateError> {
+        let listed = self.key(&format!("history/{}/", record.target));
+        let keys = self.bucket.list(&listed).await.map_err(|e| self.err(e))?;
+        let Some(key) = keys
+            .into_iter()
+            .filter_map(|k| Some((started_of(&k)?, k)))
+            .max()
+            .map(|(_, k)| k)
+        else {
+            return Ok(false);
+        };
+        let Some(obj) = self.bucket.get(&key).await.map_err(|e| self.err(e))? else {
+            return Ok(false);
+        };
+        let mut latest: ReconcileRecord =
+            serde_json::from_slice(&obj.body).map_err(|e| self.corrupt(&key, e))?;
+        if !latest.absorbs(record) {
+            return Ok(false);
+        }
+        latest.absorb(record);
+        let body = serde_json::to_vec(&latest).unwrap_or_default();
+        let written = self
+            .bucket
+            .put(&key, body, &Condition::Matches(obj.etag))
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(matches!(written, Written::Done(_)))
+    }
+
+    /// Deletes the history objects whose last reconcile started before `before_unix`;
+    /// how many. Only the newest object of a target started before the cutoff can
+    /// have run on past it (every later one started after its last reconcile), so
+    /// only that one is read; the older ones go by their key.
+    pub async fn prune_history(&self, before_unix: i64) -> Result<usize, StateError> {
+        let keys = self
+            .bucket
+            .list(&self.key("history/"))
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut old: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        for key in keys {
+            let Some(started) = started_of(&key).filter(|s| *s < before_unix) else {
+                continue;
+            };
+            let dir = key.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            old.entry(dir).or_default().push((started, key));
+        }
+        let mut deleted = 0;
+        for (_, mut keys) in old {
+            keys.sort();
+            let (_, newest) = keys.pop().unwrap_or_default();
+            if let Some(obj) = self.bucket.get(&newest).await.map_err(|e| self.err(e))? {
+                let record: ReconcileRecord =
+                    serde_json::from_slice(&obj.body).map_err(|e| self.corrupt(&newest, e))?;
+                if record.last_unix() < before_unix {
+                    keys.push((record.started_at_unix, newest));
+                }
+            }
+            for (_, key) in keys {
+                self.bucket
+                    .delete(&key, &Condition::None)
+                    .await
+                    .map_err(|e| self.err(e))?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 
     /// Writes one history object named by `unique` unless one of that name exists;
@@ -270,6 +350,9 @@ impl S3State {
         self.put_history(record, &unique).await
     }
 
+    /// The reconciles matching `query`, newest first. With `--since`, a target's
+    /// newest object started before it is read too: a collapsed record may have run
+    /// on past it (the only one that can).
     pub async fn history(&self, query: &HistoryQuery) -> Result<Vec<ReconcileRecord>, StateError> {
         let listed = match &query.target {
             Some(t) => self.key(&format!("history/{t}/")),
@@ -282,17 +365,40 @@ impl S3State {
             .map_err(|e| self.err(e))?
             .into_iter()
             .filter_map(|k| Some((started_of(&k)?, k)))
-            .filter(|(at, _)| query.since_unix.is_none_or(|s| *at >= s))
             .collect();
-        keys.sort_by(|a, b| b.cmp(a));
-        keys.truncate(query.limit.unwrap_or(usize::MAX));
+        let mut maybe = BTreeMap::new();
+        if let Some(since) = query.since_unix {
+            for (at, key) in keys.iter().filter(|(at, _)| *at < since) {
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                maybe.insert(dir, (*at, key.clone()));
+            }
+            keys.retain(|(at, _)| *at >= since);
+        }
         let mut out = Vec::new();
-        for (_, key) in keys {
-            if let Some(obj) = self.bucket.get(&key).await.map_err(|e| self.err(e))? {
-                out.push(serde_json::from_slice(&obj.body).map_err(|e| self.corrupt(&key, e))?);
+        for (_, key) in maybe.into_values() {
+            if let Some(record) = self.read_history(&key).await? {
+                if query.since_unix.is_none_or(|s| record.last_unix() >= s) {
+                    out.push(record);
+                }
             }
         }
+        keys.sort_by(|a, b| b.cmp(a));
+        keys.truncate(query.limit.unwrap_or(usize::MAX));
+        for (_, key) in keys {
+            out.extend(self.read_history(&key).await?);
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.started_at_unix));
+        out.truncate(query.limit.unwrap_or(usize::MAX));
         Ok(out)
+    }
+
+    async fn read_history(&self, key: &str) -> Result<Option<ReconcileRecord>, StateError> {
+        match self.bucket.get(key).await.map_err(|e| self.err(e))? {
+            None => Ok(None),
+            Some(obj) => Ok(Some(
+                serde_json::from_slice(&obj.body).map_err(|e| self.corrupt(key, e))?,
+            )),
+        }
     }
 
     pub async fn acquire(&self, target: &str, holder: &Holder) -> Result<Acquired, StateError> {

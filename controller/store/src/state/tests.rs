@@ -37,6 +37,8 @@ fn reconcile(target: &str, at: i64, result: ReconcileResult) -> ReconcileRecord 
         drift_found: 1,
         drift_corrected: 1,
         error: None,
+        repeated: 1,
+        last_at_unix: None,
     }
 }
 
@@ -453,4 +455,133 @@ fn stores_large_durations_and_empty_changes() {
     let back = &store.history(&HistoryQuery::default()).unwrap()[0];
     assert!(back.changes.is_empty());
     assert_eq!(back.duration_ms, i64::MAX as u64);
+}
+
+fn quiet(target: &str, at: i64) -> ReconcileRecord {
+    let mut r = reconcile(target, at, ReconcileResult::NoChanges);
+    r.revision = "rev".into();
+    r.changes.clear();
+    r.drift_found = 0;
+    r.drift_corrected = 0;
+    r
+}
+
+#[test]
+fn consecutive_quiet_reconciles_are_one_row_that_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first = store.record_reconcile(&quiet("t", 100)).unwrap();
+    assert_eq!(store.record_reconcile(&quiet("t", 102)).unwrap(), first);
+    assert_eq!(store.record_reconcile(&quiet("t", 104)).unwrap(), first);
+    // Another target's reconciles are its own.
+    let other = store.record_reconcile(&quiet("u", 105)).unwrap();
+    assert_ne!(other, first);
+    // A change is kept in full, and the quiet reconciles after it start a new row.
+    let mut changed = reconcile("t", 106, ReconcileResult::Applied);
+    changed.revision = "rev".into();
+    let applied = store.record_reconcile(&changed).unwrap();
+    let after = store.record_reconcile(&quiet("t", 108)).unwrap();
+    assert_eq!(store.record_reconcile(&quiet("t", 110)).unwrap(), after);
+    let t = HistoryQuery {
+        target: Some("t".into()),
+        ..HistoryQuery::default()
+    };
+    let rows = store.history(&t).unwrap();
+    let seen: Vec<_> = rows
+        .iter()
+        .map(|r| (r.id.unwrap(), r.repeated, r.last_at_unix))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (after, 2, Some(110)),
+            (applied, 1, None),
+            (first, 3, Some(104))
+        ]
+    );
+    assert_eq!(
+        rows.iter().map(|r| r.repeated).sum::<u32>(),
+        6,
+        "every reconcile counts"
+    );
+    // `--since` finds a collapsed row that ran on past it.
+    let since = HistoryQuery {
+        target: Some("t".into()),
+        since_unix: Some(103),
+        ..HistoryQuery::default()
+    };
+    assert_eq!(store.history(&since).unwrap().len(), 3);
+}
+
+#[test]
+fn pruning_goes_by_the_last_reconcile_a_row_stands_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .record_reconcile(&reconcile("t", 10, ReconcileResult::Applied))
+        .unwrap();
+    let old_quiet = store.record_reconcile(&quiet("t", 20)).unwrap();
+    store.record_reconcile(&quiet("t", 30)).unwrap();
+    let running = store.record_reconcile(&quiet("u", 20)).unwrap();
+    store.record_reconcile(&quiet("u", 60)).unwrap();
+    // Cutoff 50: t's rows ended before it; u's quiet row started before it but its
+    // last reconcile is after, so it stays.
+    assert_eq!(store.prune_history(50).unwrap(), 2);
+    let left: Vec<i64> = store
+        .history(&HistoryQuery::default())
+        .unwrap()
+        .iter()
+        .map(|r| r.id.unwrap())
+        .collect();
+    assert_eq!(left, [running]);
+    assert_ne!(old_quiet, running);
+}
+
+#[test]
+fn the_backend_prunes_by_retention_when_it_writes_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = super::db::now_unix();
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .record_reconcile(&reconcile(
+                "t",
+                now - 100 * 86_400,
+                ReconcileResult::Applied,
+            ))
+            .unwrap();
+        store
+            .record_reconcile(&reconcile("t", now - 10 * 86_400, ReconcileResult::Applied))
+            .unwrap();
+    }
+    let backend = StateBackend::local(dir.path())
+        .with_history_retention(Some(std::time::Duration::from_secs(90 * 86_400)));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(backend.record_reconcile(&reconcile("t", now, ReconcileResult::Applied)))
+        .unwrap();
+    let starts: Vec<i64> = rt
+        .block_on(backend.history(&HistoryQuery::default()))
+        .unwrap()
+        .iter()
+        .map(|r| r.started_at_unix)
+        .collect();
+    assert_eq!(starts, [now, now - 10 * 86_400]);
+    // Without a retention nothing is pruned.
+    let forever = StateBackend::local(dir.path()).with_history_retention(None);
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .record_reconcile(&reconcile("t", 5, ReconcileResult::Applied))
+            .unwrap();
+    }
+    rt.block_on(forever.record_reconcile(&reconcile("t", now, ReconcileResult::Applied)))
+        .unwrap();
+    assert_eq!(
+        rt.block_on(forever.history(&HistoryQuery::default()))
+            .unwrap()
+            .len(),
+        4
+    );
 }

@@ -19,14 +19,18 @@
 //! - `drift`: the drift a reconcile found and corrected, and who made it;
 //! - `notifications`: the notifier for driftless.yaml's `notifications`, what each
 //!   target was last seen with, and the notifier's memory across restarts;
-//! - `guardrails`: the guardrail audit after each reconcile.
+//! - `guardrails`: the guardrail audit after each reconcile;
+//! - `state`: the state backend, chosen at the first reconcile.
 
 mod drift;
 mod guardrails;
 mod notifications;
 mod outcome;
 mod source;
+mod state;
 mod target;
+
+pub use state::{Select, StateChoice};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,10 +54,10 @@ pub struct RunOptions {
     pub location: SourceLocation,
     pub state_dir: PathBuf,
     /// Where records are written ahead and confirmed, reconciles recorded and
-    /// targets locked (`--state`; local under `state_dir` by default).
-    pub state: std::sync::Arc<crate::state::StateBackend>,
-    /// The lease of a target's lock, and how long to wait for another writer's.
-    pub lock_lease: Duration,
+    /// targets locked, with the lease of a target's lock (`--state`, else
+    /// driftless.yaml `state:`, else local under `state_dir`).
+    pub state: std::sync::Arc<StateChoice>,
+    /// How long to wait for another writer's lock.
     pub lock_timeout: Duration,
     pub interval: Duration,
     pub resync: Duration,

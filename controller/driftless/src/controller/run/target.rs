@@ -40,7 +40,16 @@ impl Reconciler {
             .entry(target.clone())
             .or_default()
             .start(rev, unix(started));
-        let mut state = crate::state::Backend::load(self.options.state.as_ref()).await;
+        let config = revision.loaded.state.config.state.as_ref();
+        let (backend, lease) = match self.options.state.get(config).await {
+            Ok(s) => s,
+            Err(reason) => {
+                return self
+                    .plan_failed(&target, rev, started, ErrorClass::Transient, reason)
+                    .await
+            }
+        };
+        let mut state = crate::state::Backend::load(backend).await;
         if let Some(w) = &state.warning {
             tracing::warn!(warning = %w, "the state store");
         }
@@ -55,14 +64,14 @@ impl Reconciler {
             || self.shared.suspended.load(Ordering::SeqCst);
         self.hold_back(&mut planned, suspended);
         let options = ReconcileOptions {
-            state: &self.options.state,
+            state: backend,
             apply: &self.options.apply,
             cancel: &self.cancel,
             save: SaveScope::Target(&target),
             started,
             lock: crate::reconcile::LockOptions {
                 operation: "run",
-                lease: self.options.lock_lease,
+                lease: *lease,
                 timeout: self.options.lock_timeout,
             },
         };
