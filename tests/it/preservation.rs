@@ -272,10 +272,7 @@ cases! {
     backup_tags_on_a_vault => "backup-tags/vault";
     update_backup_plan => "UpdateBackupPlan";
     backup_tags_on_a_plan => "backup-tags/plan";
-    // Defect: a changed selection is created again with its ListOfTags keys rewritten
-    // (`backup` becomes `aws:ResourceTag/backup`), not as AWS had them.
-    create_backup_selection_on_a_change => "CreateBackupSelection/changed",
-        defect: "defect: a re-created selection's ListOfTags keys gain the aws:ResourceTag/ prefix";
+    create_backup_selection_on_a_change => "CreateBackupSelection/changed";
     put_metric_alarm_single => "PutMetricAlarm/single";
     put_metric_alarm_percentile => "PutMetricAlarm/percentile";
     put_metric_alarm_math => "PutMetricAlarm/math";
