@@ -383,12 +383,14 @@ fn selection_conditions_any_of_lists_advanced_settings_and_archive_opt_in() {
         })
         .collect();
     any.sort();
+    // ListOfTags keys as the spec writes them (AWS's API reference keys them by the
+    // plain tag key); only `Conditions` keys take the aws:ResourceTag/ prefix.
     assert_eq!(
         any,
         [
-            ("aws:ResourceTag/Critical".to_string(), "yes".to_string()),
-            ("aws:ResourceTag/Tier".to_string(), "1".to_string()),
-            ("aws:ResourceTag/Tier".to_string(), "2".to_string()),
+            ("Critical".to_string(), "yes".to_string()),
+            ("Tier".to_string(), "1".to_string()),
+            ("Tier".to_string(), "2".to_string()),
         ]
     );
     let got = rt

@@ -269,28 +269,17 @@ cases! {
     update_maintenance_window_task => "UpdateMaintenanceWindowTask";
     update_maintenance_window_task_legacy => "UpdateMaintenanceWindowTask/legacy";
     update_maintenance_window_task_automation => "UpdateMaintenanceWindowTask/automation";
-    // Defect: an unrelated task edit re-serializes the Lambda Payload (JSON spacing lost:
-    // `{"window": "preserve"}` becomes `{"window":"preserve"}`).
-    update_maintenance_window_task_lambda => "UpdateMaintenanceWindowTask/lambda",
-        defect: "defect: an unrelated task edit re-serializes a Lambda task's Payload";
-    // Defect: as the Lambda payload, a Step Functions task's Input is re-serialized.
-    update_maintenance_window_task_step_functions => "UpdateMaintenanceWindowTask/step_functions",
-        defect: "defect: an unrelated task edit re-serializes a Step Functions task's Input";
+    update_maintenance_window_task_lambda => "UpdateMaintenanceWindowTask/lambda";
+    update_maintenance_window_task_step_functions => "UpdateMaintenanceWindowTask/step_functions";
     register_task_with_maintenance_window => "RegisterTaskWithMaintenanceWindow";
-    // Defect: a task re-registered because its type changed loses its AlarmConfiguration
-    // (not in the format; the register call is built from the spec alone).
-    register_task_with_maintenance_window_on_a_type_change => "RegisterTaskWithMaintenanceWindow/type-change",
-        defect: "defect: a task re-registered on a type change loses its AlarmConfiguration";
+    register_task_with_maintenance_window_on_a_type_change => "RegisterTaskWithMaintenanceWindow/type-change";
     put_backup_vault_access_policy => "PutBackupVaultAccessPolicy";
     put_backup_vault_notifications => "PutBackupVaultNotifications";
     put_backup_vault_lock_configuration => "PutBackupVaultLockConfiguration";
     backup_tags_on_a_vault => "backup-tags/vault";
     update_backup_plan => "UpdateBackupPlan";
     backup_tags_on_a_plan => "backup-tags/plan";
-    // Defect: a changed selection is created again with its ListOfTags keys rewritten
-    // (`backup` becomes `aws:ResourceTag/backup`), not as AWS had them.
-    create_backup_selection_on_a_change => "CreateBackupSelection/changed",
-        defect: "defect: a re-created selection's ListOfTags keys gain the aws:ResourceTag/ prefix";
+    create_backup_selection_on_a_change => "CreateBackupSelection/changed";
     put_metric_alarm_single => "PutMetricAlarm/single";
     put_metric_alarm_percentile => "PutMetricAlarm/percentile";
     put_metric_alarm_math => "PutMetricAlarm/math";

@@ -927,7 +927,9 @@ async fn plans_with_rules_and_selections() {
                     iam_role_arn: role.clone(),
                     tags: BTreeMap::new(),
                     conditions: None,
-                    any_of_tags: one_each(&[("backup", "yes"), ("tier", "gold")]),
+                    // ListOfTags keys as AWS holds them (the plain tag key or the
+                    // aws:ResourceTag/ form), so a selection created again keeps them.
+                    any_of_tags: one_each(&[("backup", "yes"), ("aws:ResourceTag/tier", "gold")]),
                     resources: vec![instances.clone()],
                     not_resources: Vec::new(),
                 },

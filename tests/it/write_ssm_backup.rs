@@ -463,7 +463,7 @@ async fn write_window(
     for task in &spec.tasks {
         let token = format!("tasks/{}", task.name);
         let on: Vec<String> = task.targets.iter().map(|t| target_ids[t].clone()).collect();
-        let kid = ssm::register_window_task(clients, &id, task, &on, &token)
+        let kid = ssm::register_window_task(clients, &id, task, &on, &Default::default(), &token)
             .await
             .expect("register_window_task");
         ids.insert(token, kid);
@@ -705,7 +705,7 @@ async fn maintenance_window_defaults_and_tokens() {
         step_functions: None,
         parameters: BTreeMap::new(),
     };
-    ssm::register_window_task(&clients, &id, &task, &[], "task")
+    ssm::register_window_task(&clients, &id, &task, &[], &Default::default(), "task")
         .await
         .expect("register_window_task");
     let live = read_window(&clients, "daily").await;

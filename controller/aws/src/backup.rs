@@ -579,7 +579,7 @@ fn selection(s: &aws_sdk_backup::types::BackupSelection) -> BackupSelection {
         .filter(|c| *c.condition_type() == ConditionType::Stringequals)
     {
         any_of
-            .entry(strip(t.condition_key()))
+            .entry(t.condition_key().to_string())
             .or_default()
             .push(t.condition_value().to_string());
     }

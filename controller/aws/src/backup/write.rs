@@ -618,9 +618,11 @@ fn selection_conditions(selection: &BackupSelection) -> Option<Conditions> {
 
 /// Creates a selection; returns its SelectionId.
 ///
-/// `tags` and `conditions` become `Conditions` and `anyOfTags` become `ListOfTags`
-/// (`STRINGEQUALS`, one per value), all keyed `aws:ResourceTag/<key>`, as the reader
-/// strips them.
+/// `tags` and `conditions` become `Conditions`, keyed `aws:ResourceTag/<key>` (as
+/// AWS requires there, and the reader strips it); `anyOfTags` become `ListOfTags`
+/// (`STRINGEQUALS`, one per value), keyed as the spec holds the key, which is AWS's
+/// own `ConditionKey` when imported or read (the tag key, as AWS's API reference
+/// writes it, or `aws:ResourceTag/<key>`), so a selection created again keeps it.
 pub async fn create_selection(
     clients: &Clients,
     plan_id: &str,
@@ -640,7 +642,7 @@ pub async fn create_selection(
                 OP,
                 Condition::builder()
                     .condition_type(ConditionType::Stringequals)
-                    .condition_key(format!("{RESOURCE_TAG_PREFIX}{k}"))
+                    .condition_key(k)
                     .condition_value(v)
                     .build(),
             )

@@ -7,7 +7,9 @@
 //! as compact JSON) is sent as its UTF-8 bytes; read back, bytes that parse as JSON
 //! become that value, other UTF-8 text a string (the plan compares a string that
 //! parses as JSON as that JSON). A Step Functions `Input` is a string, read the same
-//! way.
+//! way. Written over a live task ([`to_sdk_like`]), a payload or input equal in that
+//! sense to the live one is sent back as AWS's own text, byte for byte, so an edit
+//! elsewhere in the task does not re-serialize it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,6 +51,30 @@ fn from_wire<T: serde::de::DeserializeOwned>(wire: &str) -> Option<T> {
 /// The SDK's `TaskInvocationParameters` for a task; `None` when it has nothing to
 /// send (no parameters, no settings).
 pub fn to_sdk(task: &WindowTask) -> Option<Sdk> {
+    to_sdk_like(task, None)
+}
+
+/// The text to send for a payload or input: the live text when it reads as the same
+/// value as the spec's (so AWS's spacing and key order are kept), else the spec's text.
+fn keep_live(spec: &serde_json::Value, live: Option<&str>) -> String {
+    let text = as_text(spec);
+    match live {
+        Some(live) if text_value(live) == text_value(&text) => live.to_string(),
+        _ => text,
+    }
+}
+
+/// As [`to_sdk`], over the task's live invocation parameters `like`: a Lambda
+/// `Payload` or Step Functions `Input` equal in value to the live one is sent as the
+/// live text ([`keep_live`]).
+pub fn to_sdk_like(task: &WindowTask, like: Option<&Sdk>) -> Option<Sdk> {
+    let live_payload = like
+        .and_then(|p| p.lambda())
+        .and_then(|l| l.payload())
+        .and_then(|b| std::str::from_utf8(b.as_ref()).ok());
+    let live_input = like
+        .and_then(|p| p.step_functions())
+        .and_then(|s| s.input());
     let params = (!task.parameters.is_empty()).then(|| {
         task.parameters
             .iter()
@@ -82,7 +108,10 @@ pub fn to_sdk(task: &WindowTask) -> Option<Sdk> {
             let l = MaintenanceWindowLambdaParameters::builder()
                 .set_client_context(l.client_context)
                 .set_qualifier(l.qualifier)
-                .set_payload(l.payload.map(|p| Blob::new(as_text(&p).into_bytes())))
+                .set_payload(
+                    l.payload
+                        .map(|p| Blob::new(keep_live(&p, live_payload).into_bytes())),
+                )
                 .build();
             Sdk::builder().lambda(l).build()
         }
@@ -92,7 +121,7 @@ pub fn to_sdk(task: &WindowTask) -> Option<Sdk> {
                 return None;
             }
             let s = MaintenanceWindowStepFunctionsParameters::builder()
-                .set_input(s.input.map(|i| as_text(&i)))
+                .set_input(s.input.map(|i| keep_live(&i, live_input)))
                 .set_name(s.name)
                 .build();
             Sdk::builder().step_functions(s).build()
@@ -264,6 +293,38 @@ mod tests {
             assert_eq!(back.step_functions, t.step_functions);
             assert!(back.unrepresented.is_empty());
         }
+    }
+
+    #[test]
+    fn an_equal_payload_or_input_is_sent_as_the_live_text() {
+        let live_lambda = MaintenanceWindowLambdaParameters::builder()
+            .payload(Blob::new(br#"{"window": "preserve"}"#.to_vec()))
+            .build();
+        let live_sfn = MaintenanceWindowStepFunctionsParameters::builder()
+            .input(r#"{ "a" : 1 }"#)
+            .build();
+        let payload = |p: &Sdk| p.lambda().unwrap().payload().unwrap().as_ref().to_vec();
+        let input = |p: &Sdk| p.step_functions().unwrap().input().unwrap().to_string();
+        let la = |v: serde_json::Value| {
+            task(json!({"name": "la", "type": "LAMBDA", "taskArn": "f", "lambda": {"payload": v}}))
+        };
+        let sf = |v: serde_json::Value| {
+            task(
+                json!({"name": "sf", "type": "STEP_FUNCTIONS", "taskArn": "m", "stepFunctions": {"input": v}}),
+            )
+        };
+        let like = Sdk::builder().lambda(live_lambda).build();
+        let sent = to_sdk_like(&la(json!({"window": "preserve"})), Some(&like)).unwrap();
+        assert_eq!(payload(&sent), br#"{"window": "preserve"}"#);
+        let sent = to_sdk_like(&la(json!({"window": "other"})), Some(&like)).unwrap();
+        assert_eq!(payload(&sent), br#"{"window":"other"}"#);
+        let like = Sdk::builder().step_functions(live_sfn).build();
+        let sent = to_sdk_like(&sf(json!({"a": 1})), Some(&like)).unwrap();
+        assert_eq!(input(&sent), r#"{ "a" : 1 }"#);
+        let sent = to_sdk_like(&sf(json!("{\"a\":1}")), Some(&like)).unwrap();
+        assert_eq!(input(&sent), r#"{ "a" : 1 }"#);
+        let sent = to_sdk_like(&sf(json!({"a": 2})), Some(&like)).unwrap();
+        assert_eq!(input(&sent), r#"{"a":2}"#);
     }
 
     #[test]

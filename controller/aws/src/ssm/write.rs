@@ -30,7 +30,7 @@ use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::operation::get_maintenance_window_task::GetMaintenanceWindowTaskOutput;
 use aws_sdk_ssm::operation::get_patch_baseline::GetPatchBaselineOutput;
 use aws_sdk_ssm::types::{
-    MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
+    AlarmConfiguration, MaintenanceWindowResourceType, MaintenanceWindowTaskCutoffBehavior,
     MaintenanceWindowTaskInvocationParameters, MaintenanceWindowTaskParameterValueExpression,
     MaintenanceWindowTaskType, PatchAction, PatchComplianceLevel, PatchComplianceStatus,
     PatchFilter, PatchFilterGroup, PatchFilterKey, PatchRuleGroup, ResourceTypeForTagging, Tag,
@@ -789,12 +789,36 @@ fn task_targets(task: &WindowTask, target_ids: &[String]) -> Vec<Target> {
         .build()]
 }
 
-/// Registers a task on the targets `target_ids`; returns its WindowTaskId.
+/// What a task registered again (its type changed: AWS cannot update a task's type)
+/// carries over from the task it replaces that the format does not model and that is
+/// not type-specific: its `AlarmConfiguration`. (`LoggingInfo` is not carried: it is
+/// for Run Command tasks only, as the invocation parameters are.) Empty for a new task.
+#[derive(Debug, Default, Clone)]
+pub struct CarriedTask {
+    alarm_configuration: Option<AlarmConfiguration>,
+}
+
+/// What the live task `task_id` hands on to the task that replaces it ([`CarriedTask`]);
+/// read before it is deregistered.
+pub async fn carried_task(
+    clients: &Clients,
+    window_id: &str,
+    task_id: &str,
+) -> Result<CarriedTask, AwsError> {
+    let got = get_task(clients, window_id, task_id).await?;
+    Ok(CarriedTask {
+        alarm_configuration: got.alarm_configuration().cloned(),
+    })
+}
+
+/// Registers a task on the targets `target_ids`, with what `carried` holds from the
+/// task it replaces; returns its WindowTaskId.
 pub async fn register_window_task(
     clients: &Clients,
     window_id: &str,
     task: &WindowTask,
     target_ids: &[String],
+    carried: &CarriedTask,
     token: &str,
 ) -> Result<String, AwsError> {
     let targets = task_targets(task, target_ids);
@@ -802,6 +826,7 @@ pub async fn register_window_task(
         .ssm
         .register_task_with_maintenance_window()
         .window_id(window_id)
+        .set_alarm_configuration(carried.alarm_configuration.clone())
         .set_targets((!targets.is_empty()).then_some(targets))
         .task_arn(&task.task_arn)
         .task_type(wire::<MaintenanceWindowTaskType>(&task.task_type))
@@ -889,7 +914,10 @@ fn task_parameters(
 ) {
     let live_legacy = super::legacy_parameters(got.task_parameters());
     if live_legacy.is_empty() {
-        return (None, invocation::to_sdk(task));
+        return (
+            None,
+            invocation::to_sdk_like(task, got.task_invocation_parameters()),
+        );
     }
     let legacy = (replace || live_legacy != task.parameters) && !task.parameters.is_empty();
     let legacy = legacy.then(|| {
@@ -907,7 +935,8 @@ fn task_parameters(
         parameters: BTreeMap::new(),
         ..task.clone()
     };
-    let invocation = invocation::to_sdk(&settings_only).or_else(|| {
+    let live = got.task_invocation_parameters();
+    let invocation = invocation::to_sdk_like(&settings_only, live).or_else(|| {
         replace
             .then(|| got.task_invocation_parameters().cloned())
             .flatten()

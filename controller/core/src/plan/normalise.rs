@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value as J};
 
+use crate::spec::backup_plan::tag_key;
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
     BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
@@ -613,10 +614,31 @@ fn normalise_selection(s: &mut J) {
             obj(equals).entry(k).or_insert(value);
         }
     }
-    if let Some(J::Object(any_of)) = obj(s).get_mut("anyOfTags") {
-        any_of.values_mut().for_each(string_set);
+    if let Some(J::Object(any_of)) = obj(s).remove("anyOfTags") {
+        obj(s).insert("anyOfTags".into(), J::Object(any_of_by_tag(any_of)));
     }
     prune_empty(s);
+}
+
+/// `anyOfTags` keyed by the tag each key names (`backup` and `aws:ResourceTag/backup`
+/// are one tag: AWS accepts either ListOfTags key, and the writer sends the spec's),
+/// each value a sorted set.
+fn any_of_by_tag(any_of: Map<String, J>) -> Map<String, J> {
+    let mut out: Map<String, J> = Map::new();
+    for (k, v) in any_of {
+        let values = match v {
+            J::Array(vs) => vs,
+            other => vec![other],
+        };
+        let entry = out
+            .entry(tag_key(&k).to_string())
+            .or_insert_with(|| J::Array(Vec::new()));
+        if let J::Array(all) = entry {
+            all.extend(values);
+        }
+    }
+    out.values_mut().for_each(string_set);
+    out
 }
 
 /// Rule fields AWS Backup fills in when a rule leaves them unset.
@@ -1000,6 +1022,29 @@ mod tests {
             other,
             json!({"type": "LAMBDA"}),
             "a change of type replaces the task"
+        );
+    }
+
+    #[test]
+    fn any_of_tags_keys_with_or_without_the_resource_tag_prefix_are_one_tag() {
+        let plan = |any_of: J| -> BackupPlanSpec {
+            serde_json::from_value(json!({"rules": [],
+                "selections": [{"name": "s", "iamRoleArn": "arn:aws:iam::111111111111:role/r",
+                    "anyOfTags": any_of}]}))
+            .unwrap()
+        };
+        let sub = |any_of: J| backup_plan(&plan(any_of), None).subs["selections/s"].clone();
+        assert_eq!(
+            sub(json!({"backup": "daily"})),
+            sub(json!({"aws:ResourceTag/backup": "daily"}))
+        );
+        assert_eq!(
+            sub(json!({"backup": "daily", "aws:ResourceTag/backup": "weekly"})),
+            sub(json!({"backup": ["weekly", "daily"]}))
+        );
+        assert_ne!(
+            sub(json!({"backup": "daily"})),
+            sub(json!({"aws:ResourceTag/Backup": "daily"}))
         );
     }
 

@@ -116,8 +116,9 @@ fn shared_tag(target: &WindowTarget, selection: &BackupSelection) -> Option<Stri
     let any_of = |k: &str, v: &str| {
         selection
             .any_of_tags
-            .get(k)
-            .is_some_and(|vs| vs.values().iter().any(|x| x == v))
+            .iter()
+            .filter(|(key, _)| crate::spec::backup_plan::tag_key(key) == k)
+            .any(|(_, vs)| vs.values().iter().any(|x| x == v))
     };
     wanted
         .iter()

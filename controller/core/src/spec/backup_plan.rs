@@ -119,7 +119,9 @@ pub struct BackupSelection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<SelectionConditions>,
     /// Resources carrying ANY of these tags (ListOfTags); a list value is any of
-    /// those values.
+    /// those values. A key is written as AWS holds the ListOfTags `ConditionKey`: the
+    /// tag key (as AWS's API reference documents it) or `aws:ResourceTag/<key>` (as
+    /// the console writes it); both name the same tag ([`tag_key`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub any_of_tags: BTreeMap<String, OneOrMany>,
     /// ARNs or ARN patterns.
@@ -127,6 +129,15 @@ pub struct BackupSelection {
     pub resources: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_resources: Vec<String>,
+}
+
+/// The prefix AWS Backup's `Conditions` keys carry (`aws:ResourceTag/Backup`), which a
+/// ListOfTags `ConditionKey` may carry too.
+pub const RESOURCE_TAG_PREFIX: &str = "aws:ResourceTag/";
+
+/// The tag an `anyOfTags` key names: the key without [`RESOURCE_TAG_PREFIX`].
+pub fn tag_key(key: &str) -> &str {
+    key.strip_prefix(RESOURCE_TAG_PREFIX).unwrap_or(key)
 }
 
 /// A selection's `Conditions`: tag key → value per operator (AND of all). Keys are

@@ -138,7 +138,9 @@ async fn write_targets(
 }
 
 /// Tasks: deregistered (deletes and replacements), registered (creates and
-/// replacements) and updated as planned.
+/// replacements) and updated as planned. A replaced task (its type changed) is read
+/// before it goes, and its new registration carries what the format does not model
+/// (`ssm::CarriedTask`: its alarm configuration).
 async fn write_tasks(
     unit: &Unit<'_>,
     spec: &MaintenanceWindowSpec,
@@ -153,7 +155,13 @@ async fn write_tasks(
         };
         let fail = failed(&change.name);
         let calls = &change.work.calls;
+        let mut carried = ssm::CarriedTask::default();
         if let (Calls::Delete | Calls::Replace, Some(id)) = (calls, live_task_ids.get(task_name)) {
+            if matches!(calls, Calls::Replace) {
+                carried = ssm::carried_task(unit.clients, window_id, id)
+                    .await
+                    .map_err(&fail)?;
+            }
             ssm::deregister_window_task(unit.clients, window_id, id)
                 .await
                 .map_err(&fail)?;
@@ -163,9 +171,16 @@ async fn write_tasks(
             (Calls::Create | Calls::Replace, Some(task), _) => {
                 let token = unit.token(sub, &serde_json::to_value(task).unwrap_or_default());
                 let targets = target_ids(&task.targets, ids);
-                ssm::register_window_task(unit.clients, window_id, task, &targets, &token)
-                    .await
-                    .map_err(&fail)?;
+                ssm::register_window_task(
+                    unit.clients,
+                    window_id,
+                    task,
+                    &targets,
+                    &carried,
+                    &token,
+                )
+                .await
+                .map_err(&fail)?;
             }
             (Calls::UpdateTask { task, replace }, _, Some(id)) => {
                 let targets = target_ids(&task.targets, ids);
