@@ -55,8 +55,14 @@ const NOT_UPDATES: &[(&str, &str)] = &[
 /// Write calls on driftless's own state backend (records, history and locks under the
 /// configured S3 prefix): objects driftless alone writes, never an operator's resource.
 const OWN_STATE: &[(&str, &str)] = &[
-    ("s3:PutObject", "the state backend's own records, history and locks"),
-    ("s3:DeleteObject", "the state backend's own lock release and history pruning"),
+    (
+        "s3:PutObject",
+        "the state backend's own records, history and locks",
+    ),
+    (
+        "s3:DeleteObject",
+        "the state backend's own lock release and history pruning",
+    ),
 ];
 
 /// Prefixes of calls that change a live resource in place: never in [`NOT_UPDATES`].
