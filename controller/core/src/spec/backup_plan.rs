@@ -121,7 +121,7 @@ pub struct BackupSelection {
     /// Resources carrying ANY of these tags (ListOfTags); a list value is any of
     /// those values. A key is written as AWS holds the ListOfTags `ConditionKey`: the
     /// tag key (as AWS's API reference documents it) or `aws:ResourceTag/<key>` (as
-    /// the console writes it); both name the same tag ([`tag_key`]).
+    /// the console writes it); both name the same tag.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub any_of_tags: BTreeMap<String, OneOrMany>,
     /// ARNs or ARN patterns.
