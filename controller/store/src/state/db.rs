@@ -249,21 +249,27 @@ impl Store {
 
     /// Every last-applied record: `target/Kind/name` → normalised desired value.
     pub fn last_applied(&self) -> Result<BTreeMap<String, J>, StateError> {
+        self.key_values("SELECT key, value FROM last_applied", "last-applied")
+    }
+
+    /// Every row of a `key, value` query, each value decoded from JSON (`what` names
+    /// the table's values in a decoding error).
+    fn key_values(&self, query: &str, what: &str) -> Result<BTreeMap<String, J>, StateError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT key, value FROM last_applied")
+            .prepare_cached(query)
             .map_err(|e| self.db_err(e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.db_err(e))?;
-        let mut records = BTreeMap::new();
+        let mut out = BTreeMap::new();
         for row in rows {
             let (key, text) = row.map_err(|e| self.db_err(e))?;
             let value = serde_json::from_str(&text)
-                .map_err(|e| self.decode_err(&format!("last-applied value of {key}"), e))?;
-            records.insert(key, value);
+                .map_err(|e| self.decode_err(&format!("{what} value of {key}"), e))?;
+            out.insert(key, value);
         }
-        Ok(records)
+        Ok(out)
     }
 
     /// Replaces every last-applied record with `records`, in one transaction.
@@ -320,21 +326,7 @@ impl Store {
     /// Every record written ahead and never confirmed: `target/Kind/name` → the value
     /// an apply was about to write.
     pub fn pending(&self) -> Result<BTreeMap<String, J>, StateError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM pending")
-            .map_err(|e| self.db_err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.db_err(e))?;
-        let mut out = BTreeMap::new();
-        for row in rows {
-            let (key, text) = row.map_err(|e| self.db_err(e))?;
-            let value = serde_json::from_str(&text)
-                .map_err(|e| self.decode_err(&format!("pending value of {key}"), e))?;
-            out.insert(key, value);
-        }
-        Ok(out)
+        self.key_values("SELECT key, value FROM pending", "pending")
     }
 
     /// Writes ahead: `entries` are about to be written to AWS (before the first call).
