@@ -14,32 +14,11 @@ use std::time::{Duration, Instant};
 use crate::crash::Rng;
 use crate::emulator::Emulator;
 use crate::fixtures::put_cpu_alarm;
+use crate::state_s3::alarms;
 use crate::support::{driftless, rt, Repo};
 
 /// Alarms in each trial's repository.
 const ALARMS: u64 = 8;
-
-fn alarms(prefix: &str) -> String {
-    (0..ALARMS)
-        .map(|i| {
-            format!(
-                "apiVersion: driftless.dev/v1
-kind: MetricAlarm
-metadata: {{name: {prefix}-{i}}}
-spec:
-  namespace: AWS/EC2
-  metricName: CPUUtilization
-  statistic: Average
-  period: 60
-  evaluationPeriods: 1
-  threshold: 1
-  comparisonOperator: GreaterThanThreshold
-"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("---\n")
-}
 
 /// Starts `apply` (with `state`: extra flags naming the backend) and kills it
 /// (SIGKILL) once the emulator has served `writes` `PutMetricAlarm` calls in the
@@ -106,7 +85,7 @@ fn trials(seed: u64, s3_prefix: Option<&str>) {
     let mut mid_write = 0;
     for trial in 0..6 {
         let prefix = format!("wal{trial}");
-        let repo = Repo::new(&[("alarms.yaml", &alarms(&prefix))]);
+        let repo = Repo::new(&[("alarms.yaml", &alarms(&prefix, ALARMS as usize))]);
         let url = s3_prefix.map(|p| crate::state_s3::state_bucket(&repo, p).1);
         let state: Vec<&str> = url.iter().flat_map(|u| ["--state", u.as_str()]).collect();
         let kill_at = 1 + rng.below(ALARMS - 2);

@@ -14,7 +14,8 @@ use crate::emulator::Emulator;
 use crate::fixtures::put_cpu_alarm;
 use crate::support::{driftless, rt, Repo, Run};
 
-fn alarms(prefix: &str, n: usize) -> String {
+/// `n` CPU alarms named `<prefix>-<i>`, as one YAML stream.
+pub(crate) fn alarms(prefix: &str, n: usize) -> String {
     (0..n)
         .map(|i| {
             format!(
