@@ -49,6 +49,10 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ("backup:CreateBackupPlan", "creates the plan"),
     ("backup:DeleteBackupPlan", "deletes the plan"),
     ("backup:DeleteBackupSelection", "deletes the selection"),
+    (
+        "config:DeleteConfigurationAggregator",
+        "deletes the aggregator",
+    ),
     ("sns:Publish", "the controller's notifications, no resource"),
 ];
 
@@ -311,4 +315,7 @@ cases! {
     put_composite_alarm_minimal => "PutCompositeAlarm/minimal";
     update_backup_plan_minimal => "UpdateBackupPlan/minimal";
     put_metric_filter_minimal => "PutMetricFilter/minimal";
+    put_configuration_aggregator_accounts => "PutConfigurationAggregator/accounts";
+    put_configuration_aggregator_organization => "PutConfigurationAggregator/organization";
+    config_tags_on_an_aggregator => "config-tags/aggregator";
 }

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod calls;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod config;
 pub mod logs;
 pub mod pace;
 pub mod s3;
@@ -81,6 +82,7 @@ pub struct Clients {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub sts: aws_sdk_sts::Client,
+    pub config: aws_sdk_config::Client,
     /// The account these credentials act in, once STS has said it (see
     /// [`sts::account`]): asked at most once per target and clients.
     pub account: Arc<tokio::sync::OnceCell<String>>,
@@ -101,6 +103,7 @@ impl Clients {
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
             cloudtrail: counted!(aws_sdk_cloudtrail, config),
             sts: counted!(aws_sdk_sts, config),
+            config: counted!(aws_sdk_config, config),
             account: Arc::default(),
         }
     }
@@ -221,6 +224,8 @@ pub struct ReadRequest {
     /// The log groups of desired MetricFilters and of the ones last applied (from the
     /// state store); empty: metric filters are not read.
     pub metric_filter_groups: BTreeSet<String>,
+    /// ConfigurationAggregators desired or recorded as applied; empty: not read.
+    pub config_aggregators: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -291,7 +296,7 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
-    Ok(live_target(
+    let mut live = live_target(
         alarms?,
         logs,
         baselines,
@@ -299,7 +304,13 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         windows?,
         vaults?,
         plans?,
-    ))
+    );
+    live.config_aggregators = only_if(
+        !request.config_aggregators.is_empty(),
+        config::aggregator::read_aggregators(clients, &request.config_aggregators),
+    )
+    .await?;
+    Ok(live)
 }
 
 /// One target's live state from what its readers returned.
@@ -334,6 +345,12 @@ fn live_target(
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
+    // AWS Config resources carry their tags in Config itself (ListTagsForResource).
+    let config_aggregators = only_if(
+        wanted(Kind::ConfigurationAggregator),
+        config::aggregator::read_every_aggregator(clients),
+    )
+    .await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
@@ -342,6 +359,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
                 logs::metric_filters::read_every_metric_filter(clients),
             )
             .await?,
+            config_aggregators,
             ..LiveTarget::default()
         });
     }
@@ -385,15 +403,18 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         logs::metric_filters::read_every_metric_filter(clients),
     )
     .await?;
-    Ok(live_target(
-        alarms?,
-        logs,
-        baselines,
-        metric_filters,
-        windows?,
-        vaults?,
-        plans?,
-    ))
+    Ok(LiveTarget {
+        config_aggregators,
+        ..live_target(
+            alarms?,
+            logs,
+            baselines,
+            metric_filters,
+            windows?,
+            vaults?,
+            plans?,
+        )
+    })
 }
 
 /// The tagging API's resource types of `kinds` (alarms once for both alarm kinds).

@@ -8,7 +8,7 @@
 //! formats are those of the Service Authorization Reference (SAR):
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html>,
 //! `…/list_amazoncloudwatchlogs.html`, `…/list_awssystemsmanager.html`,
-//! `…/list_awsbackup.html`, `…/list_amazonresourcegrouptaggingapi.html`,
+//! `…/list_awsbackup.html`, `…/list_awsconfig.html`, `…/list_amazonresourcegrouptaggingapi.html`,
 //! `…/list_amazonsns.html`, `…/list_awssecuritytokenservice.html`,
 //! `…/list_awscloudtrail.html` (LookupEvents: no resource type, `*`; plan and apply
 //! look drifts up, every kind). GetMetricData has no resource type either (`*`):
@@ -64,6 +64,8 @@ pub enum Res {
     SsmTagged,
     /// What AWS Backup tags for driftless: vaults and plans.
     BackupTagged,
+    /// An AWS Config aggregator (SAR `ConfigurationAggregator`; its id is AWS's).
+    ConfigAggregator,
 }
 
 impl Res {
@@ -92,6 +94,7 @@ impl Res {
                 arn("backup", "backup-vault:*"),
                 arn("backup", "backup-plan:*"),
             ],
+            Res::ConfigAggregator => vec![arn("config", "config-aggregator/*")],
         }
     }
 }
@@ -137,6 +140,7 @@ const SSM_TAGGED: &[Kind] = &[Kind::PatchBaseline, Kind::MaintenanceWindow];
 const VAULT: &[Kind] = &[Kind::BackupVault];
 const PLAN: &[Kind] = &[Kind::BackupPlan];
 const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
+const CONFIG_AGGREGATOR: &[Kind] = &[Kind::ConfigurationAggregator];
 
 macro_rules! calls {
     ($($service:literal $op:literal $access:ident $res:ident $kinds:expr;)*) => {
@@ -226,6 +230,12 @@ calls! {
     "backup" "DeleteBackupPlan" Write BackupPlan PLAN;
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
+    "config" "DescribeConfigurationAggregators" Read Any CONFIG_AGGREGATOR;
+    "config" "ListTagsForResource" Read ConfigAggregator CONFIG_AGGREGATOR;
+    "config" "PutConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
+    "config" "DeleteConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
+    "config" "TagResource" Write ConfigAggregator CONFIG_AGGREGATOR;
+    "config" "UntagResource" Write ConfigAggregator CONFIG_AGGREGATOR;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];

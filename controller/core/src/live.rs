@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec,
     MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
@@ -116,6 +116,10 @@ pub struct LiveTarget {
     /// DescribeAlarms listing as `alarms`).
     #[serde(default)]
     pub composite_alarms: Vec<Live<CompositeAlarmSpec>>,
+    /// AWS Config aggregators named by the desired state or recorded as applied (every
+    /// aggregator of the region is listed, with its tags, when either is non-empty).
+    #[serde(default)]
+    pub config_aggregators: Vec<Live<ConfigurationAggregatorSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -140,7 +144,8 @@ tagged!(
     MaintenanceWindowSpec,
     BackupVaultSpec,
     BackupPlanSpec,
-    CompositeAlarmSpec
+    CompositeAlarmSpec,
+    ConfigurationAggregatorSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -16,7 +16,7 @@ use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
 use crate::spec::config::{TargetConfig, UnknownTarget, DEFAULT_MAX_DELETES, DEFAULT_TARGET};
 use crate::spec::vars::TargetFacts;
-use crate::spec::{self, Diagnostic, Resource, ResourceSpec};
+use crate::spec::{self, Diagnostic, Kind, Resource, ResourceSpec};
 use crate::validate::{self, LoadError, Loaded};
 
 /// Targets read at the same time.
@@ -109,6 +109,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::MetricFilter(f) => {
                 r.metric_filter_groups.insert(f.log_group_name.clone())
             }
+            ResourceSpec::ConfigurationAggregator(_) => r.config_aggregators.insert(name),
         };
     }
     r
@@ -298,6 +299,12 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
             &job.options.last_applied,
             &job.name,
         ));
+    // Aggregators driftless applied are read even when they left the repository.
+    request.config_aggregators.extend(plan::recorded_names(
+        &job.options.last_applied,
+        &job.name,
+        Kind::ConfigurationAggregator,
+    ));
     let live = aws::read_target(&clients, &request).await?;
     let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     if let Some(since) = &job.attribution {

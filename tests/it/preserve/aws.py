@@ -166,3 +166,15 @@ def read_log_group(acct, name):
     filters = logs.describe_metric_filters(logGroupName=name)["metricFilters"]
     g["metricFilters"] = {f["filterName"]: drop(plain(f), "creationTime") for f in filters}
     return g
+
+
+# --- AWS Config --------------------------------------------------------------
+
+
+def read_aggregator(acct, name):
+    cfg = acct.client("config")
+    found = cfg.describe_configuration_aggregators(ConfigurationAggregatorNames=[name])
+    a = plain(found["ConfigurationAggregators"][0])
+    a = drop(a, "CreationTime", "LastUpdatedTime")
+    a["Tags"] = tag_map(cfg.list_tags_for_resource(ResourceArn=a["ConfigurationAggregatorArn"])["Tags"])
+    return a

@@ -1016,6 +1016,69 @@ MINIMAL_CASES = [
 ]
 
 
+# ---------------------------------------------------------------------------
+# AWS Config aggregators
+# ---------------------------------------------------------------------------
+
+AGGREGATOR = "preserve-aggregator"
+AGG_SOURCES = "exclusive with the other source (AWS takes one); the other case sets it"
+
+
+def seed_aggregator(ctx, organization=False):
+    overrides = {
+        "ConfigurationAggregatorName": AGGREGATOR,
+        "Tags[].Key": "team",
+        "Tags[].Value": "preserve",
+        "AggregatorFilters.ResourceType.Type": "INCLUDE",
+        "AggregatorFilters.ResourceType.Value[]": "AWS::EC2::Instance",
+        "AggregatorFilters.ServicePrincipal.Type": "INCLUDE",
+        "AggregatorFilters.ServicePrincipal.Value[]": "config.amazonaws.com",
+    }
+    if organization:
+        overrides.update({
+            "OrganizationAggregationSource.RoleArn": role(ctx, "preserve-aggregator"),
+            "OrganizationAggregationSource.AwsRegions[]": "eu-west-1",
+        })
+        exclude = {"AccountAggregationSources": AGG_SOURCES,
+                   "OrganizationAggregationSource.AllAwsRegions": "exclusive with AwsRegions"}
+    else:
+        overrides.update({
+            "AccountAggregationSources[].AccountIds[]": "111111111111",
+            "AccountAggregationSources[].AwsRegions[]": "eu-west-1",
+        })
+        exclude = {"OrganizationAggregationSource": AGG_SOURCES,
+                   "AccountAggregationSources[].AllAwsRegions": "exclusive with AwsRegions"}
+    ctx.call("config", "PutConfigurationAggregator", overrides, exclude)
+    ctx.ids["aggregator"] = AGGREGATOR
+
+
+def read_aggregator(ctx):
+    return aws.read_aggregator(ctx.acct, ctx.ids["aggregator"])
+
+
+CONFIG_CASES = [
+    Case("PutConfigurationAggregator/accounts", ["config:PutConfigurationAggregator"],
+         ("config", "PutConfigurationAggregator"), seed_aggregator, read_aggregator,
+         ("ConfigurationAggregator", AGGREGATOR), set_in("accounts.0.regions", ["eu-west-1", "us-east-1"]),
+         [r"AccountAggregationSources\.0\.AwsRegions"],
+         unset={"OrganizationAggregationSource": AGG_SOURCES},
+         not_settings=("ConfigurationAggregatorName",)),
+    Case("PutConfigurationAggregator/organization", ["config:PutConfigurationAggregator"],
+         ("config", "PutConfigurationAggregator"), lambda ctx: seed_aggregator(ctx, organization=True),
+         read_aggregator, ("ConfigurationAggregator", AGGREGATOR),
+         set_in("organization.regions", ["eu-west-1", "us-east-1"]),
+         [r"OrganizationAggregationSource\.AwsRegions"],
+         unset={"AccountAggregationSources": AGG_SOURCES},
+         not_settings=("ConfigurationAggregatorName",)),
+    Case("config-tags/aggregator", ["config:TagResource", "config:UntagResource"],
+         ("config", "PutConfigurationAggregator"), seed_aggregator, read_aggregator,
+         ("ConfigurationAggregator", AGGREGATOR), both(add_tag(), remove_tag("team")),
+         [r"Tags\.preserve-added", r"Tags\.team", r"Tags$"],
+         unset={"OrganizationAggregationSource": AGG_SOURCES},
+         not_settings=("ConfigurationAggregatorName",)),
+]
+
+
 TYPED_TASK_CASES = [typed_task_case(t) for t in ("AUTOMATION", "LAMBDA", "STEP_FUNCTIONS")]
 
 

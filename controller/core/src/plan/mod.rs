@@ -312,6 +312,22 @@ pub fn record_key(target: &str, kind: Kind, name: &str) -> String {
     format!("{target}/{kind}/{name}")
 }
 
+/// The names of `kind` driftless recorded as applied to `target` (resources of kinds
+/// read by name, so one that left the repository is still read, and deleted).
+pub fn recorded_names(
+    last_applied: &BTreeMap<String, J>,
+    target: &str,
+    kind: Kind,
+) -> std::collections::BTreeSet<String> {
+    let prefix = format!("{target}/{kind}/");
+    last_applied
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix))
+        .filter(|name| !name.contains('/'))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether `live` differs from what was last applied to `(target, kind, name)`. The
 /// record is the desired value as written; fields it left to the server ("don't
 /// care", [`dont_care`]) take the live value, as in the plan itself, so a
@@ -450,6 +466,7 @@ pub fn normalise_desired(
         ResourceSpec::CompositeAlarm(s) => normalise::composite_alarm(s, i),
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
+        ResourceSpec::ConfigurationAggregator(s) => normalise::config_aggregator(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);

@@ -38,7 +38,7 @@ use serde_json::{Map, Value as J};
 use crate::spec::backup_plan::tag_key;
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec,
     MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
@@ -503,6 +503,30 @@ pub fn window_task_dont_care(desired: &mut J, live: &J) {
             .entry(block.to_string())
             .or_insert_with(|| J::Object(Map::new()));
         dont_care(mine, &live[*block], &keys);
+    }
+}
+
+/// An AWS Config aggregator: account ids and regions are order-free (sorted),
+/// `allRegions: false` equals absent.
+pub fn config_aggregator(
+    spec: &ConfigurationAggregatorSpec,
+    instance: Option<&str>,
+) -> Normalised {
+    let mut v = to_json(spec);
+    if let Some(J::Array(sources)) = obj(&mut v).get_mut("accounts") {
+        for source in sources {
+            sort_list(source, "accountIds");
+            sort_list(source, "regions");
+        }
+    }
+    if let Some(org) = obj(&mut v).get_mut("organization") {
+        sort_list(org, "regions");
+    }
+    own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
     }
 }
 
@@ -1072,6 +1096,24 @@ mod tests {
         let mut d = json!({"a": 1});
         dont_care(&mut d, &json!({"a": 2, "b": 3}), &["a", "b"]);
         assert_eq!(d, json!({"a": 1, "b": 3}));
+    }
+
+    #[test]
+    fn aggregator_accounts_and_regions_are_order_free() {
+        let a: ConfigurationAggregatorSpec = serde_json::from_value(json!({
+            "accounts": [{"accountIds": ["222222222222", "111111111111"],
+                          "regions": ["us-east-1", "ap-northeast-1"]}]
+        }))
+        .unwrap();
+        let b: ConfigurationAggregatorSpec = serde_json::from_value(json!({
+            "accounts": [{"accountIds": ["111111111111", "222222222222"],
+                          "regions": ["ap-northeast-1", "us-east-1"]}]
+        }))
+        .unwrap();
+        assert_eq!(config_aggregator(&a, None).main, config_aggregator(&b, None).main);
+        let mut c = b.clone();
+        c.accounts[0].regions.pop();
+        assert_ne!(config_aggregator(&c, None).main, config_aggregator(&b, None).main);
     }
 
     #[test]
