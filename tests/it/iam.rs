@@ -300,6 +300,11 @@ fn metric_filters_and_their_alarm_cycle_within_their_policy() {
 }
 
 #[test]
+fn config_aggregators_cycle_within_their_policy() {
+    cycle(&["config/aggregator.yaml"]);
+}
+
+#[test]
 fn patch_baselines_cycle_within_their_policy() {
     cycle(&["patching/baselines.yaml"]);
 }

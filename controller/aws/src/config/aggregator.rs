@@ -130,13 +130,13 @@ fn to_live(a: &ConfigurationAggregator) -> Live<ConfigurationAggregatorSpec> {
         .map(|s| AccountSource {
             account_ids: s.account_ids().to_vec(),
             regions: s.aws_regions().to_vec(),
-            all_regions: s.all_aws_regions().unwrap_or(false),
+            all_regions: s.all_aws_regions(),
         })
         .collect();
     let organization = a.organization_aggregation_source().map(|o| OrganizationSource {
         role_arn: o.role_arn().to_string(),
         regions: o.aws_regions().to_vec(),
-        all_regions: o.all_aws_regions().unwrap_or(false),
+        all_regions: o.all_aws_regions(),
     });
     let unrepresented = a
         .aggregator_filters()

@@ -38,17 +38,15 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             "patching/windows.yaml",
             include_str!("../../../../examples/quickstart/patching/windows.yaml"),
         ),
+        file(
+            "config/aggregator.yaml",
+            include_str!("../../../../examples/quickstart/config/aggregator.yaml"),
+        ),
     ];
     files.extend(extra.iter().map(|(name, text)| file(name, text)));
     crate::spec::parse(&files)
         .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)))
 }
-
-/// Documents of the kinds the quickstart does not use, so every call is granted.
-const CONFIG_KINDS: &[(&str, &str)] = &[(
-    "config/aggregator.yaml",
-    "apiVersion: driftless.dev/v1\nkind: ConfigurationAggregator\nmetadata: {name: org}\nspec:\n  organization: {roleArn: \"arn:aws:iam::111111111111:role/agg\", allRegions: true}\n",
-)];
 
 fn one(yaml: &str) -> DesiredState {
     crate::spec::parse(&[file("a.yaml", yaml)])
@@ -65,7 +63,7 @@ fn statement<'a>(policy: &'a Value, sid: &str) -> Option<&'a Value> {
 
 #[test]
 fn every_call_of_every_kind_is_granted_and_nothing_else() {
-    let policy = policy(&quickstart(CONFIG_KINDS), false);
+    let policy = policy(&quickstart(&[]), false);
     assert_eq!(policy["Version"], "2012-10-17");
     let allowed = allowed_actions(&policy);
     for c in CALLS
@@ -102,7 +100,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
 
 #[test]
 fn read_only_grants_every_read_and_no_write() {
-    let policy = policy(&quickstart(CONFIG_KINDS), true);
+    let policy = policy(&quickstart(&[]), true);
     let allowed = allowed_actions(&policy);
     // The S3 state backend's calls are granted with `state.s3` only (its own test).
     for c in CALLS
