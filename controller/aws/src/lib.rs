@@ -335,6 +335,7 @@ fn live_target(
         maintenance_windows,
         backup_vaults,
         backup_plans,
+        config_aggregators: Vec::new(),
     }
 }
 
