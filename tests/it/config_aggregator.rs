@@ -59,13 +59,24 @@ fn aggregators_round_trip_drift_and_prune() {
     let repo = Repo::new(&[("org.yaml", ORG), ("accounts.yaml", ACCOUNTS)]);
     assert_eq!(repo.plan().code, 2);
     let w = repo.apply_writes(&[]);
-    assert_eq!(w.get("config:PutConfigurationAggregator"), Some(&2), "{w:?}");
-    assert_eq!(w.get("config:TagResource"), None, "tags go with the create: {w:?}");
+    assert_eq!(
+        w.get("config:PutConfigurationAggregator"),
+        Some(&2),
+        "{w:?}"
+    );
+    assert_eq!(
+        w.get("config:TagResource"),
+        None,
+        "tags go with the create: {w:?}"
+    );
 
     // Read back whole.
     let org = describe(&repo, "agg-org").expect("agg-org exists");
     let source = org.organization_aggregation_source().unwrap();
-    assert_eq!(source.role_arn(), "arn:aws:iam::111111111111:role/aggregator");
+    assert_eq!(
+        source.role_arn(),
+        "arn:aws:iam::111111111111:role/aggregator"
+    );
     assert_eq!(source.aws_regions(), ["us-east-1", "ap-northeast-1"]);
     assert!(!source.all_aws_regions());
     assert_eq!(
@@ -85,22 +96,37 @@ fn aggregators_round_trip_drift_and_prune() {
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 
     // A change in git: that field only, one put, no tag call.
-    repo.write("org.yaml", &ORG.replace("us-east-1, ap-northeast-1", "us-east-1"));
+    repo.write(
+        "org.yaml",
+        &ORG.replace("us-east-1, ap-northeast-1", "us-east-1"),
+    );
     let plan = repo.plan().json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["action"].as_str(), c[0]["name"].as_str()), (Some("update"), Some("agg-org")));
+    assert_eq!(
+        (c[0]["action"].as_str(), c[0]["name"].as_str()),
+        (Some("update"), Some("agg-org"))
+    );
     assert_eq!(
         c[0]["fields"],
-        json!([{"path": "organization.regions[0]", "live": "ap-northeast-1", "desired": null}])
+        json!([{"path": "organization.regions", "live": ["ap-northeast-1", "us-east-1"], "desired": ["us-east-1"]}])
     );
     assert_eq!(c[0]["drift"], false);
     let w = repo.apply_writes(&[]);
-    assert_eq!(w, [("config:PutConfigurationAggregator".to_string(), 1)].into());
+    assert_eq!(
+        w,
+        [("config:PutConfigurationAggregator".to_string(), 1)].into()
+    );
     let org = describe(&repo, "agg-org").unwrap();
-    assert_eq!(org.organization_aggregation_source().unwrap().aws_regions(), ["us-east-1"]);
+    assert_eq!(
+        org.organization_aggregation_source().unwrap().aws_regions(),
+        ["us-east-1"]
+    );
     // The put kept the tags (AWS sets them at creation only).
-    assert_eq!(tags(&repo, org.configuration_aggregator_arn().unwrap()).len(), 2);
+    assert_eq!(
+        tags(&repo, org.configuration_aggregator_arn().unwrap()).len(),
+        2
+    );
     assert_eq!(repo.plan().code, 0);
 
     // Out of band: another account added by hand. Drift on exactly that field.
@@ -130,7 +156,11 @@ fn aggregators_round_trip_drift_and_prune() {
     assert_eq!(c[0]["drift"], true);
     assert_eq!(
         c[0]["fields"],
-        json!([{"path": "accounts[0].accountIds[2]", "live": "333333333333", "desired": null}])
+        json!([{
+            "path": "accounts",
+            "live": [{"accountIds": ["111111111111", "222222222222", "333333333333"], "allRegions": true}],
+            "desired": [{"accountIds": ["111111111111", "222222222222"], "allRegions": true}],
+        }])
     );
     repo.apply(&[]);
     let a = describe(&repo, "agg-accounts").unwrap();
@@ -155,7 +185,10 @@ fn aggregators_round_trip_drift_and_prune() {
     for f in ["org.yaml", "accounts.yaml"] {
         std::fs::remove_file(repo.dir.path().join(f)).unwrap();
     }
-    repo.write("other.yaml", "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /agg/keep}\nspec: {}\n");
+    repo.write(
+        "other.yaml",
+        "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /agg/keep}\nspec: {}\n",
+    );
     let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
     let mut deletes: Vec<String> = changes(&plan)
         .iter()
@@ -167,11 +200,18 @@ fn aggregators_round_trip_drift_and_prune() {
     let before = repo.calls();
     repo.apply(&["--prune"]);
     let w = writes(&before, &repo.calls());
-    assert_eq!(w.get("config:DeleteConfigurationAggregator"), Some(&2), "{w:?}");
+    assert_eq!(
+        w.get("config:DeleteConfigurationAggregator"),
+        Some(&2),
+        "{w:?}"
+    );
     assert!(describe(&repo, "agg-org").is_none());
     assert!(describe(&repo, "agg-accounts").is_none());
     assert!(describe(&repo, "agg-theirs").is_some());
-    assert_eq!(repo.run(&["plan", "--prune", "--detailed-exitcode"]).code, 0);
+    assert_eq!(
+        repo.run(&["plan", "--prune", "--detailed-exitcode"]).code,
+        0
+    );
 }
 
 /// An aggregator set up by hand with filters the format has no field for: imported,
@@ -206,14 +246,27 @@ fn import_adopts_and_an_edit_keeps_aggregator_filters() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("imported");
     let dir_s = dir.to_string_lossy().into_owned();
-    let import = repo.run(&["import", "--adopt", "--kinds", "ConfigurationAggregator", "--out", &dir_s]);
+    let import = repo.run(&[
+        "import",
+        "--adopt",
+        "--kinds",
+        "ConfigurationAggregator",
+        "--out",
+        &dir_s,
+    ]);
     assert_eq!(import.code, 0, "{}\n{}", import.stdout, import.stderr);
-    assert!(import.output().contains("aggregatorFilters not written"), "{}", import.output());
+    assert!(
+        import.output().contains("aggregatorFilters not written"),
+        "{}",
+        import.output()
+    );
     let file = dir.join("config-aggregators.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("name: imp-agg"), "{text}");
 
-    let plan = repo.run_raw(&["plan", "--output", "json", "--source", &dir_s]).json();
+    let plan = repo
+        .run_raw(&["plan", "--output", "json", "--source", &dir_s])
+        .json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
     assert_eq!(c[0]["adopt"], true);
@@ -236,7 +289,10 @@ fn import_adopts_and_an_edit_keeps_aggregator_filters() {
     let apply = repo.run_raw(&["apply", "--auto-approve", "--source", &dir_s]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     let live = describe(&repo, "imp-agg").unwrap();
-    assert_eq!(live.account_aggregation_sources()[0].aws_regions(), ["eu-west-1"]);
+    assert_eq!(
+        live.account_aggregation_sources()[0].aws_regions(),
+        ["eu-west-1"]
+    );
     assert_eq!(live.aggregator_filters(), Some(&filters));
 }
 
@@ -244,23 +300,29 @@ fn import_adopts_and_an_edit_keeps_aggregator_filters() {
 fn bad_aggregators_are_located_with_suggestions() {
     let repo = Repo::new(&[(
         "bad.yaml",
-        "apiVersion: driftless.dev/v1\nkind: ConfigurationAggregator\nmetadata: {name: \"bad name\"}\nspec:\n  organisation: {roleArn: x}\n---\napiVersion: driftless.dev/v1\nkind: ConfigurationAggregator\nmetadata: {name: two}\nspec:\n  accounts:\n    - accountIds: [\"12345\"]\n      regions: [us-east-l]\n      allRegions: true\n  organization: {roleArn: \"arn:aws:iam::111111111111:role/a\", allRegions: true}\n",
+        "apiVersion: driftless.dev/v1\nkind: ConfigurationAggregator\nmetadata: {name: \"bad name\"}\nspec:\n  organisation: {roleArn: x}\n---\napiVersion: driftless.dev/v1\nkind: ConfigurationAggregator\nmetadata: {name: two}\nspec:\n  accounts:\n    - accountIds: [\"12345\"]\n      regions: [us-esat-1]\n      allRegions: true\n  organization: {roleArn: \"arn:aws:iam::111111111111:role/a\", allRegions: true}\n",
     )]);
     let run = repo.run_bare(&["validate", &repo.dir.path().to_string_lossy()]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let err = run.stderr;
-    let bad = repo.dir.path().join("bad.yaml").to_string_lossy().into_owned();
+    let bad = repo
+        .dir
+        .path()
+        .join("bad.yaml")
+        .to_string_lossy()
+        .into_owned();
     // (where, what): each on one line of the output, `path:line:column: error: what`.
     for (at, what) in [
         ("5:3", "organisation"),
         ("12:20", "`12345` is not an AWS account id"),
-        ("13:17", "region: `us-east-l` is not an AWS region code"),
+        ("13:17", "region: `us-esat-1` is not an AWS region code"),
         ("14:", "`regions` and `allRegions: true` cannot both be set"),
         ("15:", "`accounts` and `organization` cannot both be set"),
     ] {
         let prefix = format!("{bad}:{at}");
         assert!(
-            err.lines().any(|l| l.starts_with(&prefix) && l.contains("error:") && l.contains(what)),
+            err.lines()
+                .any(|l| l.starts_with(&prefix) && l.contains("error:") && l.contains(what)),
             "missing {prefix} ... {what:?} in:\n{err}"
         );
     }

@@ -118,7 +118,12 @@ pub async fn list_tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, 
     Ok(out
         .tags()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect())
 }
 
@@ -133,17 +138,22 @@ fn to_live(a: &ConfigurationAggregator) -> Live<ConfigurationAggregatorSpec> {
             all_regions: s.all_aws_regions(),
         })
         .collect();
-    let organization = a.organization_aggregation_source().map(|o| OrganizationSource {
-        role_arn: o.role_arn().to_string(),
-        regions: o.aws_regions().to_vec(),
-        all_regions: o.all_aws_regions(),
-    });
+    let organization = a
+        .organization_aggregation_source()
+        .map(|o| OrganizationSource {
+            role_arn: o.role_arn().to_string(),
+            regions: o.aws_regions().to_vec(),
+            all_regions: o.all_aws_regions(),
+        });
     let unrepresented = a
         .aggregator_filters()
         .map(|_| vec!["aggregatorFilters".to_string()])
         .unwrap_or_default();
     Live {
-        name: a.configuration_aggregator_name().unwrap_or_default().to_string(),
+        name: a
+            .configuration_aggregator_name()
+            .unwrap_or_default()
+            .to_string(),
         spec: ConfigurationAggregatorSpec {
             accounts,
             organization,
@@ -159,7 +169,13 @@ fn to_live(a: &ConfigurationAggregator) -> Live<ConfigurationAggregatorSpec> {
 
 fn sources(
     spec: &ConfigurationAggregatorSpec,
-) -> Result<(Vec<AccountAggregationSource>, Option<OrganizationAggregationSource>), String> {
+) -> Result<
+    (
+        Vec<AccountAggregationSource>,
+        Option<OrganizationAggregationSource>,
+    ),
+    String,
+> {
     let accounts = spec
         .accounts
         .iter()

@@ -161,7 +161,10 @@ fn documents(
     let vaults = unique(Kind::BackupVault, jsons(&vaults));
     let plans = unique(Kind::BackupPlan, jsons(&live.backup_plans));
     let composites = unique(Kind::CompositeAlarm, jsons(&live.composite_alarms));
-    let aggregators = unique(Kind::ConfigurationAggregator, jsons(&live.config_aggregators));
+    let aggregators = unique(
+        Kind::ConfigurationAggregator,
+        jsons(&live.config_aggregators),
+    );
     take(Kind::MetricAlarm, alarms);
     take(Kind::LogGroup, groups);
     take(Kind::PatchBaseline, baselines);

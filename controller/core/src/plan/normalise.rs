@@ -38,8 +38,8 @@ use serde_json::{Map, Value as J};
 use crate::spec::backup_plan::tag_key;
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec,
-    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec,
+    MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// A resource in canonical form: its own fields and its sub-resources.
@@ -508,10 +508,7 @@ pub fn window_task_dont_care(desired: &mut J, live: &J) {
 
 /// An AWS Config aggregator: account ids and regions are order-free (sorted),
 /// `allRegions: false` equals absent.
-pub fn config_aggregator(
-    spec: &ConfigurationAggregatorSpec,
-    instance: Option<&str>,
-) -> Normalised {
+pub fn config_aggregator(spec: &ConfigurationAggregatorSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);
     if let Some(J::Array(sources)) = obj(&mut v).get_mut("accounts") {
         for source in sources {
@@ -1110,10 +1107,16 @@ mod tests {
                           "regions": ["ap-northeast-1", "us-east-1"]}]
         }))
         .unwrap();
-        assert_eq!(config_aggregator(&a, None).main, config_aggregator(&b, None).main);
+        assert_eq!(
+            config_aggregator(&a, None).main,
+            config_aggregator(&b, None).main
+        );
         let mut c = b.clone();
         c.accounts[0].regions.pop();
-        assert_ne!(config_aggregator(&c, None).main, config_aggregator(&b, None).main);
+        assert_ne!(
+            config_aggregator(&c, None).main,
+            config_aggregator(&b, None).main
+        );
     }
 
     #[test]

@@ -138,9 +138,10 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.composite_alarms
                     .push(owned(r.name(), &s, |s| &mut s.tags));
             }
-            ResourceSpec::ConfigurationAggregator(s) => live
-                .config_aggregators
-                .push(owned(r.name(), s, |s| &mut s.tags)),
+            ResourceSpec::ConfigurationAggregator(s) => {
+                live.config_aggregators
+                    .push(owned(r.name(), s, |s| &mut s.tags))
+            }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
         }
     }

@@ -84,8 +84,13 @@ impl ConfigurationAggregatorSpec {
         if self.accounts.len() > 1 {
             cx.report(
                 &at.k("accounts").i(1),
-                Problem::new(format!("{} account sources; AWS Config takes one", self.accounts.len()))
-                    .hint("merge them into one entry: its accountIds and regions apply to every account"),
+                Problem::new(format!(
+                    "{} account sources; AWS Config takes one",
+                    self.accounts.len()
+                ))
+                .hint(
+                    "merge them into one entry: its accountIds and regions apply to every account",
+                ),
             );
         }
         for (i, source) in self.accounts.iter().enumerate() {
@@ -93,7 +98,10 @@ impl ConfigurationAggregatorSpec {
         }
         if let Some(org) = &self.organization {
             let org_at = at.k("organization");
-            cx.check(&org_at.k("roleArn"), rules::role_arn(&org.role_arn, "roleArn"));
+            cx.check(
+                &org_at.k("roleArn"),
+                rules::role_arn(&org.role_arn, "roleArn"),
+            );
             check_regions(&org_at, &org.regions, org.all_regions, cx);
         }
         cx.check_tags(&at.k("tags"), &self.tags);
@@ -105,10 +113,14 @@ fn check_accounts(at: &At<'_>, source: &AccountSource, cx: &mut Cx<'_>) {
     if source.account_ids.is_empty() {
         cx.report(
             &ids_at,
-            Problem::new("`accountIds` is empty").hint("list the 12-digit ids of the accounts to aggregate"),
+            Problem::new("`accountIds` is empty")
+                .hint("list the 12-digit ids of the accounts to aggregate"),
         );
     }
-    cx.check(&ids_at, rules::at_most("accountIds", source.account_ids.len(), MAX_ACCOUNTS));
+    cx.check(
+        &ids_at,
+        rules::at_most("accountIds", source.account_ids.len(), MAX_ACCOUNTS),
+    );
     let mut seen = BTreeSet::new();
     for (i, id) in source.account_ids.iter().enumerate() {
         if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
