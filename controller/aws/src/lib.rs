@@ -9,6 +9,7 @@ pub mod calls;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod logs;
+pub mod organizations;
 pub mod pace;
 pub mod s3;
 pub mod sns;

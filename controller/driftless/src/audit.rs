@@ -39,7 +39,7 @@ pub async fn audit(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let (name, options, kinds, limit) =
             (name.clone(), options.clone(), kinds.clone(), limit.clone());
         tasks.spawn(async move {

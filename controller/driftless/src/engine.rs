@@ -154,7 +154,7 @@ pub async fn plan_loaded(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let resources: Vec<Resource> = loaded
             .state
             .resources

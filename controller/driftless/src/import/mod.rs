@@ -136,7 +136,7 @@ async fn read_targets(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, name) in selected.iter().enumerate() {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let (name, options, kinds, limit) =
             (name.clone(), options.clone(), kinds.clone(), limit.clone());
         tasks.spawn(async move {
