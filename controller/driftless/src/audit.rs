@@ -148,6 +148,7 @@ pub async fn run(
         .await
         .map_err(|e| EngineError::Load(crate::validate::LoadError::Source(e)))?;
     let loaded = crate::validate::load_snapshot(snapshot)?;
+    let loaded = crate::organization::enroll(loaded, options).await?.loaded;
     let audit = audit(&loaded, targets, options).await?;
     let output = match format {
         Format::Text => crate::render::audit::text(&audit),

@@ -134,10 +134,20 @@ pub async fn plan_snapshot(
 }
 
 /// Plans an already loaded repository.
-pub async fn plan_loaded(
-    mut loaded: Loaded,
-    request: &PlanRequest,
-) -> Result<Planned, EngineError> {
+pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
+    // Organization entries become targets here, at every plan (AWS Organizations asked
+    // once for all of them).
+    let enrolled = crate::organization::enroll(loaded, &request.aws).await?;
+    let mut planned = plan_enrolled(enrolled.loaded, request).await?;
+    let departed =
+        crate::organization::departed(&planned.loaded, request.last_applied.keys().cloned());
+    planned.plan.warnings.extend(departed);
+    planned.plan.errors.extend(enrolled.error);
+    Ok(planned)
+}
+
+/// Plans a repository whose organization entries are already enrolled.
+async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
     let selected = config.select_targets(&request.targets)?;
     let options = PlanOptions {
@@ -202,7 +212,8 @@ pub async fn plan_loaded(
         .map(|(target, e)| TargetError {
             target: target.clone(),
             message: e.detail(),
-            hint: e.hint(),
+            hint: crate::organization::role_hint(loaded.state.config.target(target), e)
+                .or_else(|| e.hint()),
         })
         .collect();
     Ok(Planned {
