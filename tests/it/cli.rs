@@ -615,6 +615,12 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
         ("a.yaml", group),
         ("b.yaml", west_only),
     ]);
+    crate::fixtures::trusted_role(
+        "111122223333",
+        "driftless",
+        &repo.account.account_id,
+        Some("ops"),
+    );
     let plan = repo.plan().json();
     let targets: Vec<(&str, &str)> = plan["changes"]
         .as_array()
@@ -760,6 +766,7 @@ fn alarm_actions(account: &str, region: &str, name: &str) -> Vec<String> {
 fn per_target_values_resolve_for_each_account_and_region_through_a_group() {
     let repo = Repo::new(&[]);
     let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    crate::fixtures::trusted_role(&b, "driftless", a, None);
     // tokyo's account only STS knows; osaka names it; dr is another account's role.
     let config = format!(
         "targets:\n  - {{name: tokyo, region: ap-northeast-1}}\n  - {{name: osaka, region: ap-northeast-3, accountId: \"{a}\"}}\n  - {{name: dr, region: ap-northeast-3, roleArn: \"arn:aws:iam::{b}:role/driftless\"}}\ngroups:\n  primary: [tokyo, osaka]\n  everywhere: [primary, dr]\n"
@@ -871,6 +878,7 @@ fn the_default_target_and_the_controller_resolve_values_only_aws_knows() {
 fn the_multi_region_example_applies_to_both_accounts_and_regions() {
     let repo = Repo::from_folder(&repo_root().join("examples/multi-region"));
     let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    crate::fixtures::trusted_role(&b, "driftless", a, None);
     let config = std::fs::read_to_string(repo.dir.path().join("driftless.yaml")).unwrap();
     repo.write(
         "driftless.yaml",
@@ -1381,6 +1389,12 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
 fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
     let repo = Repo::new(&[]);
     let other = TestAccount::new();
+    crate::fixtures::trusted_role(
+        &other.account_id,
+        "driftless",
+        &repo.account.account_id,
+        None,
+    );
     let config = format!(
         "targets:\n  - {{name: other, region: {}, roleArn: \"arn:aws:iam::{}:role/driftless\"}}\n",
         other.region, other.account_id

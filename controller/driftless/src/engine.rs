@@ -212,7 +212,7 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
         .map(|(target, e)| TargetError {
             target: target.clone(),
             message: e.detail(),
-            hint: crate::organization::role_hint(loaded.state.config.target(target), e)
+            hint: crate::organization::role_hint(&loaded.state.config, target, e)
                 .or_else(|| e.hint()),
         })
         .collect();

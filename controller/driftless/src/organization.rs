@@ -77,10 +77,15 @@ pub fn departed(loaded: &Loaded, recorded: impl Iterator<Item = String>) -> Vec<
         .collect()
 }
 
-/// The hint of a target whose role could not be assumed: which role, in which account.
-pub fn role_hint(target: Option<&crate::spec::config::TargetConfig>, e: &AwsError) -> Option<String> {
-    let role = target?.role_arn.as_deref()?;
-    let account = target?.known_account()?;
+/// The hint of an organization's target whose role could not be assumed: which role,
+/// in which account.
+pub fn role_hint(
+    config: &crate::spec::DriftlessConfig,
+    target: &str,
+    e: &AwsError,
+) -> Option<String> {
+    let (_, account) = config.generated_by(target)?;
+    let role = config.target(target)?.role_arn.clone()?;
     let text = e.to_string();
     let assume = text.contains("credentials") || text.contains("AssumeRole");
     assume.then(|| {
