@@ -607,7 +607,8 @@ fn adopting_an_existing_estate_takes_its_registrations_targets_tasks_and_selecti
 
 #[test]
 fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
-    let config = "targets:\n  - {name: east, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\", externalId: ops}\n  - {name: west, region: us-west-2}\n";
+    let role_account = crate::emulator::TestAccount::new().account_id;
+    let config = &format!("targets:\n  - {{name: east, region: us-east-1, roleArn: \"arn:aws:iam::{role_account}:role/driftless\", externalId: ops}}\n  - {{name: west, region: us-west-2}}\n");
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/app}\nspec: {retentionInDays: 7}\n";
     let west_only = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/west-only, targets: [west]}\nspec: {}\n";
     let repo = Repo::new(&[
@@ -616,7 +617,7 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
         ("b.yaml", west_only),
     ]);
     crate::fixtures::trusted_role(
-        "111122223333",
+        &role_account,
         "driftless",
         &repo.account.account_id,
         Some("ops"),
@@ -661,9 +662,11 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
 fn a_target_whose_role_cannot_be_assumed_fails_alone_in_plan_and_apply() {
     // Fault rules are global: hold the lock the other fault tests take.
     let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
-    let config = "targets:\n  - {name: east, region: us-east-1}\n  - {name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}\n  - {name: west, region: us-west-2}\n";
+    let role_account = crate::emulator::TestAccount::new().account_id;
+    let config = &format!("targets:\n  - {{name: east, region: us-east-1}}\n  - {{name: broken, region: us-east-1, roleArn: \"arn:aws:iam::{role_account}:role/driftless\"}}\n  - {{name: west, region: us-west-2}}\n");
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /isolated/app}\nspec: {retentionInDays: 7}\n";
     let repo = Repo::new(&[("driftless.yaml", config), ("a.yaml", group)]);
+    crate::fixtures::trusted_role(&role_account, "driftless", &repo.account.account_id, None);
     // Only `broken` assumes a role: STS answers it 503 on every attempt.
     let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
         "seed": 1,
