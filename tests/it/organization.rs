@@ -227,7 +227,11 @@ fn nested_ous_are_discovered_and_new_accounts_enrolled_and_departed_ones_retaine
     let shared_only = BTreeSet::from(["/org/shared".to_string()]);
     assert_eq!(log_groups(&repo, &a), shared_only);
     assert_eq!(log_groups(&repo, &d), shared_only);
-    assert_eq!(log_groups(&repo, &b), both, "retained in the departed account");
+    assert_eq!(
+        log_groups(&repo, &b),
+        both,
+        "retained in the departed account"
+    );
 }
 
 #[test]

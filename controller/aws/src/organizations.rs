@@ -135,7 +135,11 @@ impl Walk {
             let mut ous = Vec::new();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| failed("ListChildren", parent, e))?;
-                ous.extend(page.children().iter().filter_map(|c| c.id().map(str::to_string)));
+                ous.extend(
+                    page.children()
+                        .iter()
+                        .filter_map(|c| c.id().map(str::to_string)),
+                );
             }
             self.children.insert(parent.to_string(), ous);
         }
@@ -148,11 +152,20 @@ impl Walk {
         if let Some(active) = self.described.get(account) {
             return Ok(*active);
         }
-        let active = match self.client.describe_account().account_id(account).send().await {
+        let active = match self
+            .client
+            .describe_account()
+            .account_id(account)
+            .send()
+            .await
+        {
             Ok(out) => out
                 .account()
                 .is_some_and(|a| is_active(a.state(), a.status())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_account_not_found_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_account_not_found_exception()) =>
+            {
                 false
             }
             Err(e) => return Err(failed("DescribeAccount", account, e)),
@@ -170,7 +183,11 @@ fn is_active(state: Option<&AccountState>, status: Option<&AccountStatus>) -> bo
     }
 }
 
-fn failed<E>(operation: &'static str, resource: &str, e: aws_sdk_ssm::error::SdkError<E>) -> AwsError
+fn failed<E>(
+    operation: &'static str,
+    resource: &str,
+    e: aws_sdk_ssm::error::SdkError<E>,
+) -> AwsError
 where
     E: aws_sdk_ssm::error::ProvideErrorMetadata + std::fmt::Debug + std::error::Error + 'static,
 {
@@ -188,7 +205,10 @@ where
 fn too_many(parent: &str) -> AwsError {
     AwsError::Setup {
         target: WHO.into(),
-        message: format!("the OUs under `{parent}` go deeper than {} levels or past {MAX_PARENTS} parents", MAX_DEPTH - 1),
+        message: format!(
+            "the OUs under `{parent}` go deeper than {} levels or past {MAX_PARENTS} parents",
+            MAX_DEPTH - 1
+        ),
         hint: "name the OUs to manage in `ous` instead of a parent of them all".into(),
     }
 }
@@ -199,8 +219,14 @@ mod tests {
 
     #[test]
     fn state_wins_over_the_older_status() {
-        assert!(is_active(Some(&AccountState::Active), Some(&AccountStatus::Suspended)));
-        assert!(!is_active(Some(&AccountState::Suspended), Some(&AccountStatus::Active)));
+        assert!(is_active(
+            Some(&AccountState::Active),
+            Some(&AccountStatus::Suspended)
+        ));
+        assert!(!is_active(
+            Some(&AccountState::Suspended),
+            Some(&AccountStatus::Active)
+        ));
         assert!(is_active(None, Some(&AccountStatus::Active)));
         assert!(!is_active(None, Some(&AccountStatus::PendingClosure)));
         assert!(!is_active(None, None));

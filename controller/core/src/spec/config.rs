@@ -353,16 +353,25 @@ impl DriftlessConfig {
     /// This configuration with the targets AWS Organizations' answer makes: each
     /// entry's targets after the explicit ones, and each entry's `group`. Errors are
     /// `(index in targets:, problem)`.
-    pub fn enrolled(&self, enrollment: &Enrollment) -> Result<DriftlessConfig, Vec<(usize, Problem)>> {
+    pub fn enrolled(
+        &self,
+        enrollment: &Enrollment,
+    ) -> Result<DriftlessConfig, Vec<(usize, Problem)>> {
         let entries: Vec<&OrganizationTargets> = self.organizations().collect();
         let explicit: Vec<&str> = self.accounts().map(|t| t.name.as_str()).collect();
         let index: Vec<usize> = (0..self.targets.len())
             .filter(|i| matches!(self.targets[*i], TargetEntry::Organization(_)))
             .collect();
-        let (made, groups) = organization::enroll(&entries, enrollment, &explicit)
-            .map_err(|ps| ps.into_iter().map(|(i, p)| (index[i], p)).collect::<Vec<_>>())?;
+        let (made, groups) =
+            organization::enroll(&entries, enrollment, &explicit).map_err(|ps| {
+                ps.into_iter()
+                    .map(|(i, p)| (index[i], p))
+                    .collect::<Vec<_>>()
+            })?;
         let mut config = self.clone();
-        config.targets.extend(made.into_iter().map(TargetEntry::Account));
+        config
+            .targets
+            .extend(made.into_iter().map(TargetEntry::Account));
         config.groups.extend(groups);
         Ok(config)
     }
@@ -501,8 +510,10 @@ impl DriftlessConfig {
                         if taken {
                             cx.report(
                                 &oi.k("group"),
-                                Problem::new(format!("`{group}` already names a target or a group"))
-                                    .hint("give this organization's group a name of its own"),
+                                Problem::new(format!(
+                                    "`{group}` already names a target or a group"
+                                ))
+                                .hint("give this organization's group a name of its own"),
                             );
                         }
                         org_groups.push(group);
@@ -741,7 +752,9 @@ mod tests {
             account_id: None,
         };
         let config = DriftlessConfig {
-            targets: ["a", "b", "c"].map(|n| TargetEntry::Account(target(n))).into(),
+            targets: ["a", "b", "c"]
+                .map(|n| TargetEntry::Account(target(n)))
+                .into(),
             groups: [
                 ("west".to_string(), vec!["c".to_string(), "b".to_string()]),
                 ("all".to_string(), vec!["west".to_string(), "a".to_string()]),

@@ -165,6 +165,9 @@ impl OrganizationTargets {
     }
 }
 
+/// Every target an enrollment makes, and each entry's group with its members.
+pub type Enrolled = (Vec<TargetConfig>, BTreeMap<String, Vec<String>>);
+
 /// Every target an enrollment makes, and each entry's group with its members. Two
 /// entries (or an entry and an explicit target) making the same name is an error,
 /// reported with the entry that made it second.
@@ -172,7 +175,7 @@ pub fn enroll(
     entries: &[&OrganizationTargets],
     enrollment: &Enrollment,
     explicit: &[&str],
-) -> Result<(Vec<TargetConfig>, BTreeMap<String, Vec<String>>), Vec<(usize, Problem)>> {
+) -> Result<Enrolled, Vec<(usize, Problem)>> {
     let mut made: Vec<TargetConfig> = Vec::new();
     let mut groups = BTreeMap::new();
     let mut problems = Vec::new();
@@ -194,7 +197,10 @@ pub fn enroll(
             }
         }
         if let Some(group) = &entry.group {
-            groups.insert(group.clone(), targets.iter().map(|t| t.name.clone()).collect());
+            groups.insert(
+                group.clone(),
+                targets.iter().map(|t| t.name.clone()).collect(),
+            );
         }
         made.extend(targets);
     }
@@ -271,14 +277,15 @@ mod tests {
 
     #[test]
     fn targets_are_named_per_account_and_region_and_assume_the_partitions_role() {
-        let found: BTreeSet<String> = ["333333333333", "444444444444"]
-            .map(String::from)
-            .into();
+        let found: BTreeSet<String> = ["333333333333", "444444444444"].map(String::from).into();
         let targets = entry().targets(&found);
         let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
-            ["org-333333333333-ap-northeast-1", "org-333333333333-cn-north-1"]
+            [
+                "org-333333333333-ap-northeast-1",
+                "org-333333333333-cn-north-1"
+            ]
         );
         assert_eq!(
             targets[0].role_arn.as_deref(),
@@ -313,7 +320,13 @@ mod tests {
         for ok in ["ou-abcd-11111111", "r-abcd", "ou-0a1b2c3d4e5f-abcdefgh"] {
             assert_eq!(parent_id(ok), Ok(()), "{ok}");
         }
-        for bad in ["ou-ab-11111111", "r-ABCD", "ou-abcd", "abcd", "ou-abcd-1111"] {
+        for bad in [
+            "ou-ab-11111111",
+            "r-ABCD",
+            "ou-abcd",
+            "abcd",
+            "ou-abcd-1111",
+        ] {
             assert!(parent_id(bad).is_err(), "{bad}");
         }
         assert!(role_name("ops/driftless").is_err());

@@ -62,7 +62,9 @@ pub async fn import(
         .find(|f| f.relative == "driftless.yaml")
         .cloned();
     let loaded = crate::validate::load_snapshot(snapshot)?;
-    let loaded = crate::organization::enroll(loaded, &request.aws).await?.loaded;
+    let loaded = crate::organization::enroll(loaded, &request.aws)
+        .await?
+        .loaded;
     let config = &loaded.state.config;
     let selected = config.select_targets(&request.targets)?;
     let mut notes = general_notes(&request.kinds);

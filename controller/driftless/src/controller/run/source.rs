@@ -146,7 +146,10 @@ impl Reconciler {
     /// configuration changed.
     async fn accept(&self, source: &mut SourceState, loaded: Loaded) -> Arc<Revision> {
         self.update_notifier(source, &loaded.state.config).await;
-        let targets = self.enrolled(&loaded).await.unwrap_or_else(|| self.mine(&loaded.state.config));
+        let targets = self
+            .enrolled(&loaded)
+            .await
+            .unwrap_or_else(|| self.mine(&loaded.state.config));
         self.publish_shard(&targets);
         let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
