@@ -194,3 +194,21 @@ def control(endpoint):
     c = Control()
     yield c
     c.clear_faults()
+
+
+def trust_policy(*accounts: str) -> str:
+    """A role trust policy letting these accounts assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+def create_role(endpoint: str, account: str, name: str, trusted: str) -> str:
+    """Creates role `name` in `account`, trusting the account `trusted`; its ARN."""
+    iam = make_client(endpoint, "iam", account)
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy(trusted))["Role"]["Arn"]

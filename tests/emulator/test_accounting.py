@@ -24,7 +24,10 @@ def test_assumed_role_credentials_act_in_the_roles_account(endpoint, client, acc
 
     import boto3
 
+    from conftest import create_role
+
     other = f"{(int(account) + 500_000) % 10**12:012d}"
+    create_role(endpoint, other, "driftless", trusted=account)
     creds = client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{other}:role/driftless", RoleSessionName="test"
     )["Credentials"]

@@ -130,7 +130,9 @@ def test_an_iam_users_own_keys_name_that_user(client, account, endpoint):
 
 
 def test_assumed_role_credentials_name_the_session(client, account, endpoint):
-    role_arn = f"arn:aws:iam::{account}:role/ops"
+    from conftest import create_role
+
+    role_arn = create_role(endpoint, account, "ops", trusted=account)
     creds = client("sts").assume_role(RoleArn=role_arn, RoleSessionName="bob-console")["Credentials"]
     _keyed(endpoint, "logs", creds).create_log_group(logGroupName="/trail/bob")
     events = _by_resource(client("cloudtrail"), "/trail/bob")

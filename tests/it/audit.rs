@@ -254,11 +254,13 @@ fn a_target_that_cannot_be_read_fails_alone_and_failure_wins_over_non_compliance
     // Fault rules are global: hold the lock the other fault tests take.
     let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
     let repo = Repo::new(&[]);
+    let role_account = crate::emulator::TestAccount::new().account_id;
     let config = format!(
-        "targets:\n  - {{name: good, region: {}}}\n  - {{name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}}\n{CONFIG}",
+        "targets:\n  - {{name: good, region: {}}}\n  - {{name: broken, region: us-east-1, roleArn: \"arn:aws:iam::{role_account}:role/driftless\"}}\n{CONFIG}",
         repo.account.region
     );
     repo.write("driftless.yaml", &config);
+    crate::fixtures::trusted_role(&role_account, "driftless", &repo.account.account_id, None);
     seed(&repo);
     // Only `broken` assumes a role: STS answers it 503 on every attempt.
     let faults = crate::emulator::Emulator::shared().scoped_faults(&serde_json::json!({

@@ -607,7 +607,8 @@ fn adopting_an_existing_estate_takes_its_registrations_targets_tasks_and_selecti
 
 #[test]
 fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
-    let config = "targets:\n  - {name: east, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\", externalId: ops}\n  - {name: west, region: us-west-2}\n";
+    let role_account = crate::emulator::TestAccount::new().account_id;
+    let config = &format!("targets:\n  - {{name: east, region: us-east-1, roleArn: \"arn:aws:iam::{role_account}:role/driftless\", externalId: ops}}\n  - {{name: west, region: us-west-2}}\n");
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/app}\nspec: {retentionInDays: 7}\n";
     let west_only = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /fanout/west-only, targets: [west]}\nspec: {}\n";
     let repo = Repo::new(&[
@@ -615,6 +616,12 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
         ("a.yaml", group),
         ("b.yaml", west_only),
     ]);
+    crate::fixtures::trusted_role(
+        &role_account,
+        "driftless",
+        &repo.account.account_id,
+        Some("ops"),
+    );
     let plan = repo.plan().json();
     let targets: Vec<(&str, &str)> = plan["changes"]
         .as_array()
@@ -655,9 +662,11 @@ fn one_repository_fans_out_to_every_target_with_an_assumed_role() {
 fn a_target_whose_role_cannot_be_assumed_fails_alone_in_plan_and_apply() {
     // Fault rules are global: hold the lock the other fault tests take.
     let _serial = crate::smoke::GLOBAL_STATE.blocking_lock();
-    let config = "targets:\n  - {name: east, region: us-east-1}\n  - {name: broken, region: us-east-1, roleArn: \"arn:aws:iam::111122223333:role/driftless\"}\n  - {name: west, region: us-west-2}\n";
+    let role_account = crate::emulator::TestAccount::new().account_id;
+    let config = &format!("targets:\n  - {{name: east, region: us-east-1}}\n  - {{name: broken, region: us-east-1, roleArn: \"arn:aws:iam::{role_account}:role/driftless\"}}\n  - {{name: west, region: us-west-2}}\n");
     let group = "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /isolated/app}\nspec: {retentionInDays: 7}\n";
     let repo = Repo::new(&[("driftless.yaml", config), ("a.yaml", group)]);
+    crate::fixtures::trusted_role(&role_account, "driftless", &repo.account.account_id, None);
     // Only `broken` assumes a role: STS answers it 503 on every attempt.
     let _faults = Emulator::shared().scoped_faults(&serde_json::json!({
         "seed": 1,
@@ -760,6 +769,7 @@ fn alarm_actions(account: &str, region: &str, name: &str) -> Vec<String> {
 fn per_target_values_resolve_for_each_account_and_region_through_a_group() {
     let repo = Repo::new(&[]);
     let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    crate::fixtures::trusted_role(&b, "driftless", a, None);
     // tokyo's account only STS knows; osaka names it; dr is another account's role.
     let config = format!(
         "targets:\n  - {{name: tokyo, region: ap-northeast-1}}\n  - {{name: osaka, region: ap-northeast-3, accountId: \"{a}\"}}\n  - {{name: dr, region: ap-northeast-3, roleArn: \"arn:aws:iam::{b}:role/driftless\"}}\ngroups:\n  primary: [tokyo, osaka]\n  everywhere: [primary, dr]\n"
@@ -871,6 +881,7 @@ fn the_default_target_and_the_controller_resolve_values_only_aws_knows() {
 fn the_multi_region_example_applies_to_both_accounts_and_regions() {
     let repo = Repo::from_folder(&repo_root().join("examples/multi-region"));
     let (a, b) = (&repo.account.account_id, TestAccount::new().account_id);
+    crate::fixtures::trusted_role(&b, "driftless", a, None);
     let config = std::fs::read_to_string(repo.dir.path().join("driftless.yaml")).unwrap();
     repo.write(
         "driftless.yaml",
@@ -1381,6 +1392,12 @@ fn the_controller_serves_status_metrics_and_applies_a_signed_push_at_once() {
 fn the_controller_assumes_a_targets_role_once_not_every_reconcile() {
     let repo = Repo::new(&[]);
     let other = TestAccount::new();
+    crate::fixtures::trusted_role(
+        &other.account_id,
+        "driftless",
+        &repo.account.account_id,
+        None,
+    );
     let config = format!(
         "targets:\n  - {{name: other, region: {}, roleArn: \"arn:aws:iam::{}:role/driftless\"}}\n",
         other.region, other.account_id

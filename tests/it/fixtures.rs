@@ -684,3 +684,38 @@ pub fn web_log_group(account: &TestAccount, tags: Tags) -> LogGroupSpec {
         tags,
     }
 }
+
+/// Creates the role `name` in `account` (any region's IAM: it is global) trusting the
+/// account `trusted` (with an `sts:ExternalId` condition when given), as AssumeRole
+/// needs it in AWS and in the emulator; a role already there is left as it is.
+pub fn trusted_role(account: &str, name: &str, trusted: &str, external_id: Option<&str>) -> String {
+    let condition = external_id
+        .map(|e| format!(r#", "Condition": {{"StringEquals": {{"sts:ExternalId": "{e}"}}}}"#))
+        .unwrap_or_default();
+    let policy = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{trusted}:root"}}, "Action": "sts:AssumeRole"{condition}}}]}}"#
+    );
+    let config = crate::emulator::Emulator::shared().sdk_config(account, "us-east-1");
+    let iam = aws_sdk_iam::Client::new(&config);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let created = rt.block_on(
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(&policy)
+            .send(),
+    );
+    if let Err(e) = &created {
+        let exists = e
+            .as_service_error()
+            .is_some_and(|s| s.is_entity_already_exists_exception());
+        assert!(exists, "creating role {name} in {account}: {e:?}");
+        rt.block_on(
+            iam.update_assume_role_policy()
+                .role_name(name)
+                .policy_document(&policy)
+                .send(),
+        )
+        .expect("UpdateAssumeRolePolicy");
+    }
+    format!("arn:aws:iam::{account}:role/{name}")
+}

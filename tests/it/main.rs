@@ -28,6 +28,7 @@ mod import;
 mod layers;
 mod metric_filter;
 mod notify;
+mod organization;
 mod preservation;
 mod preserve_alarms;
 mod preserve_backup;

@@ -102,7 +102,7 @@ fn examples_cover_every_kind() {
         );
     }
     let multi = load_folder(&repo_root().join("examples/multi-region"), "").unwrap();
-    assert_eq!(multi.state.config.targets.len(), 2);
+    assert_eq!(multi.state.config.accounts().count(), 2);
     let alarm = multi
         .state
         .resources

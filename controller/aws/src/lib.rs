@@ -10,6 +10,7 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod config;
 pub mod logs;
+pub mod organizations;
 pub mod pace;
 pub mod s3;
 pub mod sns;

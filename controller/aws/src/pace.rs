@@ -56,6 +56,9 @@ const SERVICE_RATES: &[(&str, f64)] = &[
     // The S3 state backend's calls (s3.rs, not paced: its own client); S3's published
     // rate per prefix, 3,500 writes a second (5,500 reads), for the table's sake.
     ("s3", 3500.0),
+    // Organization discovery (organizations.rs, not paced: its own client, a few
+    // calls per plan); a conservative chosen rate, for the table's sake.
+    ("organizations", 5.0),
 ];
 
 /// The rate of an operation driftless calls (`None`: not paced).

@@ -239,6 +239,9 @@ calls! {
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];
+    "organizations" "ListChildren" Read Any &[];
+    "organizations" "ListAccountsForParent" Read Any &[];
+    "organizations" "DescribeAccount" Read Any &[];
     "s3" "GetObject" Read Any &[];
     "s3" "ListObjectsV2" Read Any &[];
     "s3" "PutObject" Write Any &[];
@@ -265,12 +268,22 @@ pub use crate::spec::rules::partition_of;
 
 fn places(state: &DesiredState) -> Vec<Place> {
     let mut places: BTreeSet<Place> = BTreeSet::new();
-    for t in &state.config.targets {
+    for t in state.config.accounts() {
         places.insert(Place {
             partition: partition_of(&t.region).into(),
             region: t.region.clone(),
             account: t.known_account().unwrap_or_else(|| "*".into()),
         });
+    }
+    // An organization's accounts are only known at plan time: any account there.
+    for o in state.config.organizations() {
+        for region in &o.regions {
+            places.insert(Place {
+                partition: partition_of(region).into(),
+                region: region.clone(),
+                account: "*".into(),
+            });
+        }
     }
     if places.is_empty() {
         // No driftless.yaml targets: the default target, in the environment's region.
@@ -314,17 +327,37 @@ pub fn policy(state: &DesiredState, read_only: bool) -> Value {
         }
     }
     statements.extend(state_statements(state, read_only));
-    let roles: BTreeSet<&str> = state
+    let mut roles: BTreeSet<String> = state
         .config
-        .targets
-        .iter()
-        .filter_map(|t| t.role_arn.as_deref())
+        .accounts()
+        .filter_map(|t| t.role_arn.clone())
         .collect();
+    for o in state.config.organizations() {
+        for region in &o.regions {
+            let partition = partition_of(region);
+            roles.insert(format!("arn:{partition}:iam::*:role/{}", o.role_name));
+        }
+    }
     if !roles.is_empty() {
         statements.push(statement(
             "BaseIdentityAssumeTargetRoles",
             &["sts:AssumeRole".into()],
-            roles.into_iter().map(str::to_string).collect(),
+            roles.into_iter().collect(),
+            None,
+        ));
+    }
+    if state.config.organizations().next().is_some() {
+        // Discovery, with the base identity (management account or delegated admin);
+        // on `*`: the OUs and accounts are what it discovers.
+        let reads: Vec<String> = CALLS
+            .iter()
+            .filter(|c| c.service == "organizations")
+            .map(|c| format!("organizations:{}", c.operation))
+            .collect();
+        statements.push(statement(
+            "BaseIdentityDiscoverOrganizationAccounts",
+            &reads,
+            vec!["*".into()],
             None,
         ));
     }
@@ -347,6 +380,7 @@ fn call_statements(
             // The S3 state backend's calls are on its bucket alone (`state_statements`).
             c.service != "sns"
                 && c.service != "sts"
+                && c.service != "organizations"
                 && c.service != "s3"
                 && !(kinds.is_empty() && audited.is_empty())
         } else {

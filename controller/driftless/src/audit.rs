@@ -39,7 +39,7 @@ pub async fn audit(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let (name, options, kinds, limit) =
             (name.clone(), options.clone(), kinds.clone(), limit.clone());
         tasks.spawn(async move {
@@ -148,6 +148,7 @@ pub async fn run(
         .await
         .map_err(|e| EngineError::Load(crate::validate::LoadError::Source(e)))?;
     let loaded = crate::validate::load_snapshot(snapshot)?;
+    let loaded = crate::organization::enroll(loaded, options).await?.loaded;
     let audit = audit(&loaded, targets, options).await?;
     let output = match format {
         Format::Text => crate::render::audit::text(&audit),

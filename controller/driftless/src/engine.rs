@@ -135,10 +135,20 @@ pub async fn plan_snapshot(
 }
 
 /// Plans an already loaded repository.
-pub async fn plan_loaded(
-    mut loaded: Loaded,
-    request: &PlanRequest,
-) -> Result<Planned, EngineError> {
+pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
+    // Organization entries become targets here, at every plan (AWS Organizations asked
+    // once for all of them).
+    let enrolled = crate::organization::enroll(loaded, &request.aws).await?;
+    let mut planned = plan_enrolled(enrolled.loaded, request).await?;
+    let departed =
+        crate::organization::departed(&planned.loaded, request.last_applied.keys().cloned());
+    planned.plan.warnings.extend(departed);
+    planned.plan.errors.extend(enrolled.error);
+    Ok(planned)
+}
+
+/// Plans a repository whose organization entries are already enrolled.
+async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
     let selected = config.select_targets(&request.targets)?;
     let options = PlanOptions {
@@ -155,7 +165,7 @@ pub async fn plan_loaded(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let resources: Vec<Resource> = loaded
             .state
             .resources
@@ -203,7 +213,8 @@ pub async fn plan_loaded(
         .map(|(target, e)| TargetError {
             target: target.clone(),
             message: e.detail(),
-            hint: e.hint(),
+            hint: crate::organization::role_hint(&loaded.state.config, target, e)
+                .or_else(|| e.hint()),
         })
         .collect();
     Ok(Planned {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use crate::schedule::{self, DateTime, Utc};
 use crate::source::{local, Snapshot, SourceError};
-use crate::spec::{self, DesiredState, Diagnostic};
+use crate::spec::organization::Enrollment;
+use crate::spec::{self, DesiredState, Diagnostic, SourceFile};
 
 /// A repository that validated, with the revision it was read at.
 #[derive(Debug, Clone)]
@@ -15,6 +16,9 @@ pub struct Loaded {
     pub revision: String,
     /// Documents read, for summaries.
     pub documents: usize,
+    /// The files as read: parsed again with the accounts AWS Organizations names
+    /// ([`load_enrolled`]) at every plan of a repository with organization targets.
+    pub files: std::sync::Arc<Vec<SourceFile>>,
 }
 
 /// Why a repository could not be loaded.
@@ -35,19 +39,40 @@ pub fn load_folder(dir: &Path, display: &str) -> Result<Loaded, LoadError> {
 
 /// Validates the files a source read (a folder or a git revision).
 pub fn load_snapshot(snapshot: Snapshot) -> Result<Loaded, LoadError> {
-    let parsed = spec::parse(&snapshot.files);
-    let mut diagnostics = snapshot.diagnostics;
+    load_files(
+        std::sync::Arc::new(snapshot.files),
+        snapshot.diagnostics,
+        snapshot.revision,
+        None,
+    )
+}
+
+/// The repository `loaded` was read from, validated again with organization entries'
+/// targets and groups made from `enrollment` (AWS Organizations' answer).
+pub fn load_enrolled(loaded: &Loaded, enrollment: &Enrollment) -> Result<Loaded, LoadError> {
+    let revision = loaded.revision.clone();
+    load_files(loaded.files.clone(), Vec::new(), revision, Some(enrollment))
+}
+
+fn load_files(
+    files: std::sync::Arc<Vec<SourceFile>>,
+    mut diagnostics: Vec<Diagnostic>,
+    revision: String,
+    enrollment: Option<&Enrollment>,
+) -> Result<Loaded, LoadError> {
+    let parsed = spec::parse_enrolled(&files, enrollment);
     match parsed {
         Ok(mut state) if diagnostics.is_empty() => {
             // The one guardrail that needs the time: it looks at the coming runs.
-            let overlaps = schedule::guardrail::check(&mut state, &snapshot.files, now());
+            let overlaps = schedule::guardrail::check(&mut state, &files, now());
             if !overlaps.is_empty() {
                 return Err(LoadError::Invalid(overlaps));
             }
             Ok(Loaded {
                 documents: state.documents,
                 state,
-                revision: snapshot.revision,
+                revision,
+                files,
             })
         }
         Ok(_) => {

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from . import models, request_params, rules, validation
+from . import ext_sts, models, request_params, rules, validation
 from .classify import RequestInfo
 from .errors import error_response
 
@@ -34,6 +34,8 @@ VALIDATION_ERROR = {
     "sts": "ValidationError",
     "sns": "InvalidParameter",
     "config": "ValidationException",
+    # Organizations: "InvalidInputException" (every operation's Errors section).
+    "organizations": "InvalidInputException",
 }
 
 
@@ -115,6 +117,11 @@ def check(info: RequestInfo, environ: dict, body: bytes, account: str) -> Refusa
         if found:
             log.info("refused %s.%s: %s", info.service, info.operation, found.message())
             return Refusal(VALIDATION_ERROR[info.service], found.message())
+        if (info.service, info.operation) == ("sts", "AssumeRole"):
+            denied = ext_sts.refuse_assume_role(params, account, info.access_key)
+            if denied is not None:
+                log.info("refused sts.AssumeRole: %s", denied[1])
+                return Refusal(denied[0], denied[1], 403)
         return _rules(info, params, account)
     except Exception:
         log.exception("validation of %s.%s failed; answering InternalFailure", info.service, info.operation)

@@ -69,6 +69,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
     for c in CALLS
         .iter()
         .filter(|c| c.service != "sns" && c.service != "sts" && c.service != "s3")
+        .filter(|c| c.service != "organizations")
     {
         assert!(allowed.contains(&c.action()), "{} missing", c.action());
     }
@@ -106,6 +107,8 @@ fn read_only_grants_every_read_and_no_write() {
     for c in CALLS
         .iter()
         .filter(|c| c.service != "sts" && c.service != "s3")
+        // Granted with organization entries only (below).
+        .filter(|c| c.service != "organizations")
     {
         let granted = allowed.contains(&c.action());
         match c.access {
@@ -314,4 +317,26 @@ fn the_s3_state_backend_is_granted_its_bucket_and_prefix_only() {
     // Without `state.s3`, no S3 permission at all.
     let local = policy(&quickstart(&[]), false);
     assert!(!allowed_actions(&local).iter().any(|a| a.starts_with("s3:")));
+}
+
+#[test]
+fn organization_entries_grant_discovery_and_their_role_in_any_account() {
+    let files = [file(
+        "driftless.yaml",
+        "targets:\n  - organization: {ous: [r-abcd], roleName: driftless, regions: [cn-north-1, us-east-1]}\n",
+    )];
+    let state = crate::spec::parse(&files).unwrap();
+    let policy = policy(&state, true);
+    let allowed = allowed_actions(&policy);
+    for op in ["ListChildren", "ListAccountsForParent", "DescribeAccount"] {
+        assert!(allowed.contains(&format!("organizations:{op}")), "{op}");
+    }
+    let assume = statement(&policy, "BaseIdentityAssumeTargetRoles").unwrap();
+    assert_eq!(
+        assume["Resource"],
+        serde_json::json!([
+            "arn:aws-cn:iam::*:role/driftless",
+            "arn:aws:iam::*:role/driftless"
+        ])
+    );
 }

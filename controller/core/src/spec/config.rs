@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::context::{At, Cx};
 use super::diagnostic::did_you_mean;
+use super::organization::{self, Enrollment, OrganizationEntry, OrganizationTargets};
 use super::rules::{self, Check, Problem};
 
 /// The name of the one target used when a repository has no driftless.yaml.
@@ -20,8 +21,10 @@ pub const DEFAULT_INSTANCE: &str = "driftless";
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DriftlessConfig {
+    /// Explicit targets (`{name, region}`) and organization entries
+    /// (`organization: {...}`), which stand for one target per member account and region.
     #[serde(default)]
-    pub targets: Vec<TargetConfig>,
+    pub targets: Vec<TargetEntry>,
     /// Named sets of targets (`prod: [prod-tokyo, prod-osaka]`), usable wherever a
     /// target name is (`metadata.targets`, `defaults.targets`, `--target`). A group may
     /// name other groups; it may not contain itself, nor share a name with a target.
@@ -57,6 +60,14 @@ pub struct DriftlessConfig {
     /// every machine that applies the repository. `--state` / `DRIFTLESS_STATE` win.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::spec::state_backend::StateConfig>,
+}
+
+/// One entry of `targets:`: an explicit target or an AWS Organization's accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TargetEntry {
+    Account(TargetConfig),
+    Organization(OrganizationEntry),
 }
 
 /// One account and region.
@@ -301,13 +312,68 @@ pub struct UnknownTarget {
 }
 
 impl DriftlessConfig {
-    /// Names of all targets; `default` when the file declares none.
+    /// Names of all targets; `default` when the file declares none. Organization
+    /// entries count only once enrolled ([`DriftlessConfig::enrolled`]).
     pub fn target_names(&self) -> Vec<&str> {
         if self.targets.is_empty() {
             vec![DEFAULT_TARGET]
         } else {
-            self.targets.iter().map(|t| t.name.as_str()).collect()
+            self.accounts().map(|t| t.name.as_str()).collect()
         }
+    }
+
+    /// The explicit targets, and the enrolled ones after [`DriftlessConfig::enrolled`].
+    pub fn accounts(&self) -> impl Iterator<Item = &TargetConfig> {
+        self.targets.iter().filter_map(|t| match t {
+            TargetEntry::Account(t) => Some(t),
+            TargetEntry::Organization(_) => None,
+        })
+    }
+
+    /// The organization entries, in driftless.yaml's order.
+    pub fn organizations(&self) -> impl Iterator<Item = &OrganizationTargets> {
+        self.targets.iter().filter_map(|t| match t {
+            TargetEntry::Organization(o) => Some(&o.organization),
+            TargetEntry::Account(_) => None,
+        })
+    }
+
+    /// The target named `name`, when driftless.yaml (or an enrollment) defines it.
+    pub fn target(&self, name: &str) -> Option<&TargetConfig> {
+        self.accounts().find(|t| t.name == name)
+    }
+
+    /// The organization entry that generates the name `name` and the account in it,
+    /// whether or not that account is in scope now.
+    pub fn generated_by(&self, name: &str) -> Option<(&OrganizationTargets, String)> {
+        self.organizations()
+            .find_map(|o| o.account_of(name).map(|a| (o, a.to_string())))
+    }
+
+    /// This configuration with the targets AWS Organizations' answer makes: each
+    /// entry's targets after the explicit ones, and each entry's `group`. Errors are
+    /// `(index in targets:, problem)`.
+    pub fn enrolled(
+        &self,
+        enrollment: &Enrollment,
+    ) -> Result<DriftlessConfig, Vec<(usize, Problem)>> {
+        let entries: Vec<&OrganizationTargets> = self.organizations().collect();
+        let explicit: Vec<&str> = self.accounts().map(|t| t.name.as_str()).collect();
+        let index: Vec<usize> = (0..self.targets.len())
+            .filter(|i| matches!(self.targets[*i], TargetEntry::Organization(_)))
+            .collect();
+        let (made, groups) =
+            organization::enroll(&entries, enrollment, &explicit).map_err(|ps| {
+                ps.into_iter()
+                    .map(|(i, p)| (index[i], p))
+                    .collect::<Vec<_>>()
+            })?;
+        let mut config = self.clone();
+        config
+            .targets
+            .extend(made.into_iter().map(TargetEntry::Account));
+        config.groups.extend(groups);
+        Ok(config)
     }
 
     /// `defaults.tags` (empty without any).
@@ -330,6 +396,11 @@ impl DriftlessConfig {
     pub fn target_refs(&self) -> Vec<&str> {
         let mut refs = self.target_names();
         refs.extend(self.groups.keys().map(String::as_str));
+        for group in self.organizations().filter_map(|o| o.group.as_deref()) {
+            if !refs.contains(&group) {
+                refs.push(group);
+            }
+        }
         refs
     }
 
@@ -359,8 +430,10 @@ impl DriftlessConfig {
     }
 
     /// Whether `name` is a target or a group.
+    /// Names an organization entry can generate count too: they stand for a target
+    /// while the account is in scope, for nothing while it is not.
     pub fn is_target_ref(&self, name: &str) -> bool {
-        self.groups.contains_key(name) || self.target_names().contains(&name)
+        self.target_refs().contains(&name) || self.generated_by(name).is_some()
     }
 
     /// The targets `--target` names (targets or groups; none: every target), in
@@ -383,9 +456,71 @@ impl DriftlessConfig {
     }
 
     pub fn check(&self, cx: &mut Cx<'_>) {
+        self.check_targets(cx);
+        self.check_groups(cx);
+        if let Some(defaults) = &self.defaults {
+            for (i, name) in defaults.targets.iter().enumerate() {
+                if self.generated_by(name).is_none() {
+                    check_target_ref(
+                        cx,
+                        &At::root().k("defaults").k("targets").i(i),
+                        name,
+                        &self.target_refs(),
+                    );
+                }
+            }
+            let at = At::root().k("defaults").k("tags");
+            cx.check_tags(&at, &defaults.tags);
+            // They go to every kind, Logs and SSM included: their tag characters apply.
+            cx.check_tag_characters(&at, &defaults.tags);
+        }
+        if let Some(instance) = &self.instance {
+            cx.check(
+                &At::root().k("instance"),
+                rules::name("instance", instance, 1, 63, "-_."),
+            );
+        }
+        if let Some(notifications) = &self.notifications {
+            notifications.check(cx, &self.target_names());
+        }
+        crate::spec::guardrail::check_config(cx, &self.guardrails);
+        if let Some(state) = &self.state {
+            state.check(cx);
+        }
+    }
+}
+
+impl DriftlessConfig {
+    /// Each entry of `targets:`: explicit targets' names, regions and roles; each
+    /// organization entry's rules, and its `group` a name no other target or group has.
+    fn check_targets(&self, cx: &mut Cx<'_>) {
         let at = At::root().k("targets");
         let mut names: Vec<&str> = Vec::new();
-        for (i, t) in self.targets.iter().enumerate() {
+        let mut org_groups: Vec<&str> = Vec::new();
+        for (i, entry) in self.targets.iter().enumerate() {
+            let t = match entry {
+                TargetEntry::Account(t) => t,
+                TargetEntry::Organization(o) => {
+                    let oi = at.i(i).k("organization");
+                    o.organization.check(cx, &oi);
+                    if let Some(group) = o.organization.group.as_deref() {
+                        let taken = self.groups.contains_key(group)
+                            || org_groups.contains(&group)
+                            || self.target(group).is_some();
+                        if taken {
+                            cx.report(
+                                &oi.k("group"),
+                                Problem::new(format!(
+                                    "`{group}` already names a target or a group"
+                                ))
+                                .hint("give this organization's group a name of its own"),
+                            );
+                        }
+                        org_groups.push(group);
+                    }
+                    continue;
+                }
+            };
             let ti = at.i(i);
             cx.check(
                 &ti.k("name"),
@@ -415,38 +550,8 @@ impl DriftlessConfig {
                 );
             }
         }
-        self.check_groups(cx);
-        if let Some(defaults) = &self.defaults {
-            for (i, name) in defaults.targets.iter().enumerate() {
-                check_target_ref(
-                    cx,
-                    &At::root().k("defaults").k("targets").i(i),
-                    name,
-                    &self.target_refs(),
-                );
-            }
-            let at = At::root().k("defaults").k("tags");
-            cx.check_tags(&at, &defaults.tags);
-            // They go to every kind, Logs and SSM included: their tag characters apply.
-            cx.check_tag_characters(&at, &defaults.tags);
-        }
-        if let Some(instance) = &self.instance {
-            cx.check(
-                &At::root().k("instance"),
-                rules::name("instance", instance, 1, 63, "-_."),
-            );
-        }
-        if let Some(notifications) = &self.notifications {
-            notifications.check(cx, &self.target_names());
-        }
-        crate::spec::guardrail::check_config(cx, &self.guardrails);
-        if let Some(state) = &self.state {
-            state.check(cx);
-        }
     }
-}
 
-impl DriftlessConfig {
     /// Group names are names, never a target's; members are targets or groups; no
     /// group contains itself, directly or through others.
     fn check_groups(&self, cx: &mut Cx<'_>) {
@@ -475,7 +580,9 @@ impl DriftlessConfig {
             }
             for (i, member) in members.iter().enumerate() {
                 let member_at = at.k(group).i(i);
-                check_target_ref(cx, &member_at, member, &refs);
+                if self.generated_by(member).is_none() {
+                    check_target_ref(cx, &member_at, member, &refs);
+                }
                 if let Some(path) = self.cycle_through(group, member) {
                     cx.report(
                         &member_at,
@@ -645,7 +752,9 @@ mod tests {
             account_id: None,
         };
         let config = DriftlessConfig {
-            targets: vec![target("a"), target("b"), target("c")],
+            targets: ["a", "b", "c"]
+                .map(|n| TargetEntry::Account(target(n)))
+                .into(),
             groups: [
                 ("west".to_string(), vec!["c".to_string(), "b".to_string()]),
                 ("all".to_string(), vec!["west".to_string(), "a".to_string()]),

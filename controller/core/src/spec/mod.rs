@@ -22,6 +22,7 @@ pub mod log_group;
 pub mod log_retention;
 pub mod maintenance_window;
 pub mod metric_filter;
+pub mod organization;
 pub mod patch_baseline;
 pub mod rules;
 pub mod schema;
@@ -311,8 +312,21 @@ struct Parsed<'f> {
 /// Parses and validates a repository. Every problem is reported; nothing is returned
 /// unless there are none.
 pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
+    parse_enrolled(files, None)
+}
+
+/// [`parse`] with the accounts AWS Organizations named for driftless.yaml's
+/// organization entries: their targets and groups are ordinary ones, so documents
+/// going to them are checked, templated and planned like any other's.
+pub fn parse_enrolled(
+    files: &[SourceFile],
+    enrollment: Option<&organization::Enrollment>,
+) -> Result<DesiredState, Vec<Diagnostic>> {
     let mut out = Vec::new();
-    let config = parse_config(files, &mut out);
+    let mut config = parse_config(files, &mut out);
+    if let (Some(c), Some(enrollment)) = (&config, enrollment) {
+        config = enroll_config(files, c, enrollment, &mut out);
+    }
     let repo = RepoTargets {
         known: config
             .as_ref()
@@ -377,6 +391,33 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
         guardrails,
         documents: document_count,
     })
+}
+
+/// driftless.yaml's configuration with the enrolled targets, or its problems (a name
+/// made twice) at the organization entry.
+fn enroll_config(
+    files: &[SourceFile],
+    config: &DriftlessConfig,
+    enrollment: &organization::Enrollment,
+    out: &mut Vec<Diagnostic>,
+) -> Option<DriftlessConfig> {
+    match config.enrolled(enrollment) {
+        Ok(c) => Some(c),
+        Err(problems) => {
+            let file = files.iter().find(|f| f.relative == CONFIG_FILE)?;
+            let docs = yaml::parse_documents(&file.text).ok()?;
+            let root = docs.first()?;
+            let mut cx = Cx {
+                path: &file.display,
+                root,
+                out,
+            };
+            for (i, p) in problems {
+                cx.report(&At::root().k("targets").i(i).k("organization"), p);
+            }
+            None
+        }
+    }
 }
 
 /// What a document's `metadata.targets` may name, and where documents go by default.
@@ -445,9 +486,12 @@ fn parse_checked<'f>(
         root: &root,
         out,
     };
-    if let (Some(_), Some(targets)) = (repo.config, &resource.metadata.targets) {
+    if let (Some(config), Some(targets)) = (repo.config, &resource.metadata.targets) {
         let known: Vec<&str> = repo.known.iter().map(String::as_str).collect();
         for (i, t) in targets.iter().enumerate() {
+            if config.generated_by(t).is_some() {
+                continue;
+            }
             let at = At::root().k("metadata").k("targets").i(i);
             config::check_target_ref(&mut cx, &at, t, &known);
         }
@@ -710,7 +754,7 @@ fn check_guardrails(
 /// What validation knows about each target, for `${target.*}`.
 fn target_facts(config: Option<&DriftlessConfig>) -> impl Fn(&str) -> vars::TargetFacts + '_ {
     move |name| {
-        let target = config.and_then(|c| c.targets.iter().find(|t| t.name == name));
+        let target = config.and_then(|c| c.target(name));
         vars::TargetFacts {
             name: name.to_string(),
             region: target.map(|t| t.region.clone()),
@@ -945,7 +989,7 @@ fn check_action_regions(
             out,
         };
         for target in &p.resource.targets {
-            if let Some(t) = config.targets.iter().find(|t| &t.name == target) {
+            if let Some(t) = config.target(target) {
                 alarm::check_action_regions(&lists, target, &t.region, &mut cx);
             }
         }

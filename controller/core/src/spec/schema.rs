@@ -256,6 +256,7 @@ impl Walker<'_> {
             })
             .map(|(i, _)| i)
             .collect();
+        let fitting = Self::by_keys(node, &attempts, fitting);
         if let [only] = fitting.as_slice() {
             let (_, errors) = attempts.swap_remove(*only);
             self.out.extend(errors);
@@ -294,6 +295,31 @@ impl Walker<'_> {
             None,
         );
         J::Null
+    }
+
+    /// Of several mapping branches, the ones whose properties name every key of the
+    /// mapping (`{organization: ...}` is the organization entry's, not a target's);
+    /// all of them when that does not single one out.
+    fn by_keys(node: &Node, attempts: &[(&J, Vec<Diagnostic>)], fitting: Vec<usize>) -> Vec<usize> {
+        let Some(map) = node.as_map() else {
+            return fitting;
+        };
+        let named: Vec<usize> = fitting
+            .iter()
+            .copied()
+            .filter(|i| {
+                let props = attempts[*i].0.get("properties");
+                map.iter().all(|(k, _)| {
+                    k.as_str()
+                        .is_some_and(|k| props.and_then(|p| p.get(k)).is_some())
+                })
+            })
+            .collect();
+        if named.len() == 1 {
+            named
+        } else {
+            fitting
+        }
     }
 
     fn walk_object(

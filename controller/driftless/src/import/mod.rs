@@ -62,6 +62,9 @@ pub async fn import(
         .find(|f| f.relative == "driftless.yaml")
         .cloned();
     let loaded = crate::validate::load_snapshot(snapshot)?;
+    let loaded = crate::organization::enroll(loaded, &request.aws)
+        .await?
+        .loaded;
     let config = &loaded.state.config;
     let selected = config.select_targets(&request.targets)?;
     let mut notes = general_notes(&request.kinds);
@@ -136,7 +139,7 @@ async fn read_targets(
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, name) in selected.iter().enumerate() {
-        let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
+        let target_config = config.target(name).cloned();
         let (name, options, kinds, limit) =
             (name.clone(), options.clone(), kinds.clone(), limit.clone());
         tasks.spawn(async move {

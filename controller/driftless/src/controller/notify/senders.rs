@@ -219,16 +219,17 @@ pub(super) async fn publisher_for(
         .ok_or_else(|| NotifyError::TopicArn {
             arn: sns.topic_arn.clone(),
         })?;
-    let target =
-        match &sns.target {
-            Some(name) => Some(config.targets.iter().find(|t| &t.name == name).ok_or_else(
-                || NotifyError::UnknownTarget {
+    let target = match &sns.target {
+        Some(name) => Some(
+            config
+                .target(name)
+                .ok_or_else(|| NotifyError::UnknownTarget {
                     target: name.clone(),
                     known: config.target_names().join(", "),
-                },
-            )?),
-            None => config.targets.first(),
-        };
+                })?,
+        ),
+        None => config.accounts().next(),
+    };
     let name = target.map_or(DEFAULT_TARGET, |t| t.name.as_str());
     TopicPublisher::for_topic(&sns.topic_arn, &region, name, target, aws)
         .await

@@ -113,20 +113,20 @@ async fn sns_publishes_with_the_topics_region_and_the_named_targets_credentials(
     let arn = "arn:aws:sns:ap-northeast-3:111111111111:ops";
     let mut config = DriftlessConfig {
         targets: vec![
-            crate::spec::config::TargetConfig {
+            crate::spec::config::TargetEntry::Account(crate::spec::config::TargetConfig {
                 name: "tokyo".into(),
                 region: "ap-northeast-1".into(),
                 role_arn: None,
                 external_id: None,
                 account_id: None,
-            },
-            crate::spec::config::TargetConfig {
+            }),
+            crate::spec::config::TargetEntry::Account(crate::spec::config::TargetConfig {
                 name: "osaka".into(),
                 region: "ap-northeast-3".into(),
                 role_arn: None,
                 external_id: None,
                 account_id: None,
-            },
+            }),
         ],
         notifications: Some(NotificationsConfig {
             sns: Some(SnsNotifications {

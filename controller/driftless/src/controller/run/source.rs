@@ -69,8 +69,9 @@ impl Reconciler {
             consecutive_failures: 0,
         });
         if source.latest.as_deref() == Some(revision.as_str()) {
-            // Nothing new: no need to validate again.
-            return source.last_good.clone();
+            // Nothing new: no need to validate again; an organization's accounts
+            // are asked again (accounts come and go between revisions).
+            return self.reenroll(&mut source).await;
         }
         source.latest = Some(revision.clone());
         self.new_revision(&revision, commit.as_ref(), now);
@@ -145,7 +146,10 @@ impl Reconciler {
     /// configuration changed.
     async fn accept(&self, source: &mut SourceState, loaded: Loaded) -> Arc<Revision> {
         self.update_notifier(source, &loaded.state.config).await;
-        let targets = self.mine(&loaded.state.config);
+        let targets = self
+            .enrolled(&loaded)
+            .await
+            .unwrap_or_else(|| self.mine(&loaded.state.config));
         self.publish_shard(&targets);
         let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
@@ -280,6 +284,59 @@ impl Reconciler {
             .into_iter()
             .find(|r| !matches!(r.result, ReconcileResult::Invalid | ReconcileResult::Failed))
             .map(|r| r.revision)
+    }
+
+    /// The targets of `loaded` this process reconciles with its organization entries
+    /// enrolled as AWS Organizations answers now; `None` without organization entries
+    /// or when discovery failed (logged).
+    async fn enrolled(&self, loaded: &Loaded) -> Option<Vec<String>> {
+        loaded.state.config.organizations().next()?;
+        match crate::organization::enroll(loaded.clone(), &self.options.request.aws).await {
+            Ok(e) if e.error.is_none() => Some(self.mine(&e.loaded.state.config)),
+            Ok(e) => {
+                let reason = e.error.map(|e| e.message).unwrap_or_default();
+                tracing::warn!(error = %reason, "organization discovery failed; its targets stay as they were");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the repository with the organization's accounts is invalid; its targets stay as they were");
+                None
+            }
+        }
+    }
+
+    /// The last good revision with its organization targets asked again: a new
+    /// account gets a worker, an account that left scope loses its worker (said once
+    /// here; its resources are retained, as nothing plans them any more).
+    async fn reenroll(&self, source: &mut SourceGuard<'_>) -> Option<Arc<Revision>> {
+        let last = source.last_good.clone()?;
+        let Some(targets) = self.enrolled(&last.loaded).await else {
+            return Some(last);
+        };
+        if targets == last.targets {
+            return Some(last);
+        }
+        let config = &last.loaded.state.config;
+        for gone in last.targets.iter().filter(|t| !targets.contains(t)) {
+            if let Some((entry, account)) = config.generated_by(gone) {
+                tracing::warn!(
+                    target = %gone,
+                    account = %account,
+                    role = %entry.role_name,
+                    "the account left the organization's scope: the target is no longer reconciled and its resources are retained"
+                );
+            }
+        }
+        for new in targets.iter().filter(|t| !last.targets.contains(t)) {
+            tracing::info!(target = %new, "a new account in the organization's scope is enrolled");
+        }
+        self.publish_shard(&targets);
+        let revision = Arc::new(Revision {
+            targets,
+            loaded: last.loaded.clone(),
+        });
+        source.last_good = Some(revision.clone());
+        Some(revision)
     }
 
     /// driftless.yaml's targets that this process reconciles: those `--target`
