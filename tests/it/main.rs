@@ -28,6 +28,7 @@ mod layers;
 mod metric_filter;
 mod notify;
 mod preservation;
+mod progress;
 mod preserve_alarms;
 mod preserve_backup;
 mod preserve_ssm;

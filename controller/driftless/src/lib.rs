@@ -18,5 +18,6 @@ pub mod cli;
 pub mod controller;
 pub mod engine;
 pub mod import;
+pub mod progress;
 pub mod reconcile;
 pub mod validate;
