@@ -31,7 +31,13 @@ fn on_a_terminal(repo: &Repo, args: &[&str]) -> String {
     }
     let out = script
         .env("TERM", "xterm")
-        .args(["--quiet", "--return", "--command", &line.join(" "), "/dev/null"])
+        .args([
+            "--quiet",
+            "--return",
+            "--command",
+            &line.join(" "),
+            "/dev/null",
+        ])
         .stdin(Stdio::null())
         .output()
         .expect("util-linux `script` runs the binary on a pseudo-terminal");
@@ -54,8 +60,15 @@ fn plan_and_apply_show_progress_on_a_terminal_only() {
     let repo = Repo::new(&[("alarms.yaml", &alarms("progress", 3))]);
 
     let drawn = on_a_terminal(&repo, &["plan"]);
-    assert!(drawn.contains("1/1 targets read"), "plan on a terminal:\n{drawn}");
-    assert!(drawn.contains("3 to create"), "the plan itself is printed too:\n{drawn}");
+    // The count is drawn as it goes (the last frame may be cleared before it is drawn).
+    assert!(
+        drawn.contains("/1 targets read"),
+        "plan on a terminal:\n{drawn}"
+    );
+    assert!(
+        drawn.contains("3 to create"),
+        "the plan itself is printed too:\n{drawn}"
+    );
 
     let quiet = on_a_terminal(&repo, &["plan", "--no-progress"]);
     assert!(!quiet.contains("targets read"), "--no-progress:\n{quiet}");
@@ -66,7 +79,10 @@ fn plan_and_apply_show_progress_on_a_terminal_only() {
     assert!(!piped.stdout.contains("targets read"), "{}", piped.stdout);
 
     let drawn = on_a_terminal(&repo, &["apply", "--auto-approve"]);
-    assert!(drawn.contains("3/3 units applied"), "apply on a terminal:\n{drawn}");
+    assert!(
+        drawn.contains("/3 units applied"),
+        "apply on a terminal:\n{drawn}"
+    );
 
     let piped = repo.run(&["apply", "--auto-approve"]);
     assert_eq!(piped.code, 0, "{}", piped.stderr);

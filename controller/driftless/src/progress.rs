@@ -8,7 +8,7 @@
 //! `NO_COLOR`. A [`Progress`] that is not drawn is a hidden bar: counting costs nothing.
 
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
@@ -31,10 +31,12 @@ pub fn wanted() -> bool {
 }
 
 /// One command's progress: a sequence of stages (reading targets, applying units),
-/// each counted out of its total. Cloning shares the display.
+/// each counted out of its total on a display of its own. Cloning shares it.
 #[derive(Clone, Debug)]
 pub struct Progress {
-    bar: ProgressBar,
+    /// Whether stages are drawn (else they only count).
+    visible: bool,
+    bar: Arc<Mutex<ProgressBar>>,
 }
 
 impl Default for Progress {
@@ -48,44 +50,52 @@ impl Progress {
     /// Counts, draws nothing (tests, the controller, non-terminal output).
     pub fn hidden() -> Progress {
         Progress {
-            bar: ProgressBar::hidden(),
+            visible: false,
+            bar: Arc::new(Mutex::new(ProgressBar::hidden())),
         }
     }
 
     /// A display on stderr when [`wanted`], else hidden.
     pub fn for_command() -> Progress {
-        if !wanted() {
-            return Progress::hidden();
+        Progress {
+            visible: wanted(),
+            ..Progress::hidden()
         }
-        // Dropped on an early return (an error), the display is cleared, not left.
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-            .with_finish(ProgressFinish::AndClear);
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress { bar }
     }
 
-    /// Starts a stage: `what` (e.g. "targets read") counted out of `total`.
+    /// Starts a stage: `what` (e.g. "targets read") counted out of `total`; the
+    /// previous stage's display is cleared.
     pub fn stage(&self, what: &str, total: usize) {
-        self.bar.set_style(style(std::env::var_os("NO_COLOR").is_none()));
-        self.bar.set_length(total as u64);
-        self.bar.set_position(0);
-        self.bar.reset_eta();
-        self.bar.set_message(what.to_string());
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden())
+            .with_style(style(std::env::var_os("NO_COLOR").is_none()))
+            .with_message(what.to_string())
+            // Dropped on an early return (an error), the display is cleared, not left.
+            .with_finish(ProgressFinish::AndClear);
+        if self.visible {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        let previous = std::mem::replace(&mut *self.lock(), bar);
+        previous.finish_and_clear();
     }
 
     /// One more done in the current stage.
     pub fn tick(&self) {
-        self.bar.inc(1);
+        self.lock().inc(1);
     }
 
     /// How many are done in the current stage.
     pub fn done(&self) -> u64 {
-        self.bar.position()
+        self.lock().position()
     }
 
     /// Removes the display (before the command prints its result).
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        self.lock().finish_and_clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProgressBar> {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
