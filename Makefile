@@ -4,9 +4,19 @@ PYTHON_VENV := .venv/bin/python
 
 .PHONY: demo test build lint rust-test emulator-setup emulator-test chart-test schemas
 
-## demo: the main job end to end on the emulator (validate, plan, apply, drift, correct)
-demo: build emulator-setup
-	scripts/demo.sh
+## demo: the main job end to end on the emulator (validate, plan, apply, drift, correct).
+## It runs the debug build: `make test` builds the same profile, so `make demo && make
+## test` compiles the dependencies once; the emulator's venv is set up while cargo
+## builds. `make build` (cargo build --release) is for real use.
+demo:
+	@echo "==> make demo: building driftless (debug profile, shared with make test) and, meanwhile, the emulator's venv (.venv)"
+	@tests/emulator/run --setup-only & venv=$$!; \
+	  $(CARGO) build --bin driftless; built=$$?; \
+	  wait $$venv; ready=$$?; \
+	  if [ $$ready -ne 0 ]; then echo "make demo: setting up the emulator's venv failed (see above)" >&2; fi; \
+	  [ $$built -eq 0 ] && [ $$ready -eq 0 ]
+	@echo "==> make demo: running scripts/demo.sh against the emulator"
+	BIN=target/debug/driftless scripts/demo.sh
 
 build:
 	$(CARGO) build --release --bin driftless

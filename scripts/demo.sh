@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-BIN=${BIN:-$root/target/release/driftless}
+BIN=${BIN:-$root/target/debug/driftless}
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 work=$(mktemp -d)
 tests/emulator/run --port "$port" >"$work/emulator.log" 2>&1 &

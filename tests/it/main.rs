@@ -33,6 +33,7 @@ mod preservation;
 mod preserve_alarms;
 mod preserve_backup;
 mod preserve_ssm;
+mod progress;
 mod properties;
 mod published_estate;
 mod quotas;

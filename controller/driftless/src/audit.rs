@@ -36,6 +36,8 @@ pub async fn audit(
     // Targets or groups, as for plan.
     let selected = config.select_targets(targets)?;
     let kinds = live_kinds(&config.guardrails);
+    let progress = crate::progress::Progress::for_command();
+    progress.stage("targets read", selected.len());
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
@@ -55,6 +57,7 @@ pub async fn audit(
     let mut evaluations = Vec::new();
     let mut errors = Vec::new();
     while let Some(joined) = tasks.join_next().await {
+        progress.tick();
         let (name, read) = joined.map_err(|e| AwsError::Setup {
             target: DEFAULT_TARGET.into(),
             message: format!("a read task failed: {e}"),

@@ -44,6 +44,8 @@ pub struct PlanRequest {
     /// when driftless last wrote each resource (`attribution::last_applied_times`;
     /// one missing: the last 90 days); `None`: no lookups.
     pub attribution: Option<BTreeMap<String, i64>>,
+    /// Counts the targets read (drawn on a terminal by the CLI; hidden otherwise).
+    pub progress: crate::progress::Progress,
 }
 
 /// Why a plan could not be made.
@@ -163,6 +165,7 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
         pending: request.pending.clone(),
     };
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
+    request.progress.stage("targets read", selected.len());
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
         let target_config = config.target(name).cloned();
@@ -196,7 +199,7 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
         failed,
         resolved,
         mut invalid,
-    } = collect(tasks).await;
+    } = collect(tasks, &request.progress).await;
     if !invalid.is_empty() {
         invalid.sort();
         invalid.dedup();
@@ -247,9 +250,11 @@ struct Collected {
 /// still planned.
 async fn collect(
     mut tasks: tokio::task::JoinSet<(String, Result<TargetPlanned, TargetFailure>)>,
+    progress: &crate::progress::Progress,
 ) -> Collected {
     let mut c = Collected::default();
     while let Some(joined) = tasks.join_next().await {
+        progress.tick();
         match joined {
             Ok((_, Ok(t))) => {
                 c.plans.push(t.plan);

@@ -19,5 +19,6 @@ pub mod controller;
 pub mod engine;
 pub mod import;
 pub mod organization;
+pub mod progress;
 pub mod reconcile;
 pub mod validate;

@@ -29,6 +29,10 @@ struct Cli {
     /// Log lines for people (`pretty`) or for log collectors (`json`, one object a line).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
+    /// No progress display on stderr (there is none anyway when stderr is not a
+    /// terminal).
+    #[arg(long, global = true)]
+    no_progress: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,6 +109,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     init_logs(&cli);
+    // The controller logs what it does; a progress display is for the one-shot commands.
+    driftless::progress::disable(cli.no_progress || matches!(cli.command, Command::Run(_)));
     let async_runtime = || tokio::runtime::Runtime::new().context("starting the async runtime");
     let code = match &cli.command {
         Command::Validate(args) => cli::validate::run(args)?,

@@ -74,6 +74,8 @@ pub struct ApplyOptions {
     /// Allow deleting (or replacing) a vault with recovery points or a log group that
     /// holds data.
     pub allow_data_loss: bool,
+    /// Counts the units applied (drawn on a terminal by `driftless apply`).
+    pub progress: crate::progress::Progress,
 }
 
 /// Why one change was not made.
@@ -495,6 +497,7 @@ pub async fn apply(
     let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
     let empty = LiveTarget::default();
     let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
+    options.progress.stage("units applied", units.len());
     for current_phase in phases {
         let mut futures = Vec::new();
         for ((p, target, kind, name), changes) in &units {
@@ -531,7 +534,9 @@ pub async fn apply(
                 if cancel.is_cancelled() {
                     return interrupted(&unit);
                 }
-                apply_unit(&unit).await
+                let outcomes = apply_unit(&unit).await;
+                unit.options.progress.tick();
+                outcomes
             });
         }
         for outcomes in futures_util::future::join_all(futures).await {

@@ -99,8 +99,11 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         ..AwsOptions::default()
     };
     let request = args.deletes.request(&args.source, aws);
+    let progress = request.progress.clone();
     let started = std::time::SystemTime::now();
-    let (planned, mut selected, mut state) = match plan_source(&args.source, request).await {
+    let planned = plan_source(&args.source, request).await;
+    progress.finish();
+    let (planned, mut selected, mut state) = match planned {
         Ok(p) => p,
         Err(e) => return e.report(Output::Text),
     };
@@ -135,6 +138,7 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
     });
     let apply = ApplyOptions {
         allow_data_loss: args.allow_data_loss,
+        progress: progress.clone(),
     };
     let options = ReconcileOptions {
         state: &selected.backend,
@@ -149,6 +153,7 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         },
     };
     let reconciled = reconcile(&planned, &mut state, &options).await;
+    progress.finish();
     if let Some(e) = &reconciled.lock_error {
         eprintln!("error: {e}");
         return Ok(ExitCode::from(1));

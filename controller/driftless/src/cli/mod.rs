@@ -151,6 +151,7 @@ impl DeleteArgs {
             pending: Default::default(),
             clients: None,
             attribution: Some(crate::attribution::last_applied_times(&source.state_dir)),
+            progress: crate::progress::Progress::for_command(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `driftless plan`: read live state, print what apply would change; writes nothing.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,10 +36,10 @@ pub struct PlanArgs {
 
 pub async fn run(args: &PlanArgs) -> CliResult {
     let request = args.deletes.request(&args.source, AwsOptions::default());
-    if std::io::stderr().is_terminal() {
-        eprintln!("reading live state…");
-    }
-    let mut planned = match plan_source(&args.source, request).await {
+    let progress = request.progress.clone();
+    let planned = plan_source(&args.source, request).await;
+    progress.finish();
+    let mut planned = match planned {
         Ok((planned, _, _)) => planned,
         Err(e) => return e.report(args.output),
     };

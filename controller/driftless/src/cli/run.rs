@@ -213,9 +213,12 @@ fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
             attribution: None,
+            // The controller logs; it draws no progress.
+            progress: Default::default(),
         },
         apply: crate::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,
+            progress: Default::default(),
         },
         report_drift_only: args.drift_policy == DriftPolicyArg::Report,
         suspend: args.suspend,

@@ -137,6 +137,8 @@ async fn read_targets(
     options: &AwsOptions,
 ) -> Result<Vec<LiveTarget>, EngineError> {
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
+    let progress = crate::progress::Progress::for_command();
+    progress.stage("targets read", selected.len());
     let mut tasks = tokio::task::JoinSet::new();
     for (i, name) in selected.iter().enumerate() {
         let target_config = config.target(name).cloned();
@@ -151,6 +153,7 @@ async fn read_targets(
     }
     let mut out = vec![LiveTarget::default(); selected.len()];
     while let Some(joined) = tasks.join_next().await {
+        progress.tick();
         let (i, live) = joined.map_err(|e| AwsError::Setup {
             target: DEFAULT_TARGET.into(),
             message: format!("a read task failed: {e}"),
