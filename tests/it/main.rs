@@ -8,6 +8,7 @@ mod cli;
 mod composite_alarm;
 mod crash;
 mod crash_records;
+mod dashboard;
 mod data_loss;
 mod default_tags;
 mod delivery_logs;
