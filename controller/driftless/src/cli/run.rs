@@ -282,7 +282,7 @@ fn ui_settings(args: &RunArgs, state: Arc<StateChoice>) -> Result<Ui, CliError> 
         state: Some(state),
         state_dir: args.source.state_dir.clone(),
         resync: args.resync,
-        revision: Default::default(),
+        ..Default::default()
     })
 }
 

@@ -8,6 +8,7 @@
 pub mod access;
 mod views;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +23,7 @@ use axum::Router;
 
 use super::http::Shared;
 use super::run::{Revision, StateChoice};
+use crate::plan::{ChangedBy, FieldChange};
 use crate::render::dashboard as html;
 
 /// The dashboard's settings and what it reads besides the status.
@@ -39,6 +41,33 @@ pub struct Ui {
     pub resync: Duration,
     /// The last good revision (targets' accounts and regions, the schedule).
     pub revision: Mutex<Option<Arc<Revision>>>,
+    /// Per target, the drift its last reconcile saw (drift left in place is in no
+    /// history record's changes).
+    pub drift: Mutex<BTreeMap<String, Vec<SeenDrift>>>,
+}
+
+/// One drifted resource seen by a target's last reconcile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenDrift {
+    /// `Kind/name`.
+    pub resource: String,
+    pub at_unix: i64,
+    /// Put back (else left in place: reported, or suspended).
+    pub corrected: bool,
+    pub fields: Vec<FieldChange>,
+    pub changed_by: Option<ChangedBy>,
+}
+
+impl Ui {
+    /// Keeps what a target's last reconcile saw drift on.
+    pub fn saw_drift(&self, target: &str, drift: Vec<SeenDrift>) {
+        let mut all = self.drift.lock().unwrap_or_else(|e| e.into_inner());
+        if drift.is_empty() {
+            all.remove(target);
+        } else {
+            all.insert(target.to_string(), drift);
+        }
+    }
 }
 
 /// The Content-Security-Policy of every dashboard answer: only driftless's own

@@ -182,10 +182,7 @@ pub(super) async fn home(shared: &Shared, query: &str) -> html::HomeView {
 
 /// `{path, live, desired}` of a recorded change.
 fn fields(change: &ChangeRecord) -> Vec<html::FieldView> {
-    let text = |v: Option<&serde_json::Value>| match v {
-        None | Some(serde_json::Value::Null) => "(absent)".to_string(),
-        Some(v) => v.to_string(),
-    };
+    let text = json_text;
     change
         .fields
         .as_array()
@@ -201,8 +198,43 @@ fn fields(change: &ChangeRecord) -> Vec<html::FieldView> {
         .unwrap_or_default()
 }
 
-fn drifts(records: &[ReconcileRecord]) -> Vec<html::DriftView> {
-    records
+fn field_views(fields: &[crate::plan::FieldChange]) -> Vec<html::FieldView> {
+    fields
+        .iter()
+        .map(|f| html::FieldView {
+            path: f.path.clone(),
+            live: json_text(Some(&f.live)),
+            git: json_text(Some(&f.desired)),
+        })
+        .collect()
+}
+
+fn json_text(v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => "(absent)".to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The drift left in place at the last reconcile (in no history record), then what
+/// the history holds, newest first.
+fn drifts(shared: &Shared, name: &str, records: &[ReconcileRecord]) -> Vec<html::DriftView> {
+    let seen = shared
+        .ui
+        .drift
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(name)
+        .cloned()
+        .unwrap_or_default();
+    let left = seen.into_iter().filter(|d| !d.corrected).map(|d| html::DriftView {
+        resource: d.resource,
+        at: format_rfc3339_utc(d.at_unix),
+        corrected: false,
+        fields: field_views(&d.fields),
+        changed_by: d.changed_by,
+    });
+    let recorded = records
         .iter()
         .flat_map(|r| {
             r.changes.iter().filter(|c| c.drift).map(move |c| html::DriftView {
@@ -212,9 +244,8 @@ fn drifts(records: &[ReconcileRecord]) -> Vec<html::DriftView> {
                 fields: fields(c),
                 changed_by: c.changed_by.clone(),
             })
-        })
-        .take(20)
-        .collect()
+        });
+    left.chain(recorded).take(20).collect()
 }
 
 fn failures(s: Option<&TargetStatus>, records: &[ReconcileRecord]) -> Vec<html::FailureView> {
@@ -283,7 +314,7 @@ pub(super) async fn target(shared: &Shared, name: &str) -> Option<html::TargetVi
     .await;
     Some(html::TargetView {
         row,
-        drifts: drifts(&records),
+        drifts: drifts(shared, name, &records),
         failures: failures(s, &records),
         reconciles: reconciles(&records),
         guardrails: s
