@@ -21,9 +21,20 @@ fn assert_strict(head: &str, what: &str) {
     assert!(csp.contains("script-src 'self'"), "{what}: {csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
     assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{what}: {csp}");
-    assert_eq!(header(head, "x-content-type-options"), Some("nosniff"), "{what}");
-    assert_eq!(header(head, "referrer-policy"), Some("no-referrer"), "{what}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{what}: {csp}"
+    );
+    assert_eq!(
+        header(head, "x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        header(head, "referrer-policy"),
+        Some("no-referrer"),
+        "{what}"
+    );
     assert_eq!(header(head, "x-frame-options"), Some("DENY"), "{what}");
 }
 
@@ -37,21 +48,28 @@ fn the_dashboard_sends_strict_headers_and_requires_the_viewer_token() {
     let (mut child, addr) =
         start_controller_with(&repo, &url, "1h", &["--ui-token-file", &token_arg]);
     wait_until("the first reconcile", &|| {
-        http(&addr, "GET", "/status", &[], b"").1.contains("\"lastResult\"")
+        http(&addr, "GET", "/status", &[], b"")
+            .1
+            .contains("\"lastResult\"")
     });
 
     // Without the token: the login form, with the same headers.
     let (code, head, body) = http_with_head(&addr, "GET", "/", &[], b"");
     assert_eq!(code, 401, "{head}");
     assert_strict(&head, "GET / unsigned");
-    assert!(body.contains("action=\"/ui/login\"") && !body.contains("/targets/default"), "{body}");
+    assert!(
+        body.contains("action=\"/ui/login\"") && !body.contains("/targets/default"),
+        "{body}"
+    );
     for path in ["/targets/default", "/schedule"] {
         assert_eq!(http(&addr, "GET", path, &[], b"").0, 401, "{path}");
     }
     let (code, head, _) = http_with_head(&addr, "GET", "/ui/app.js", &[], b"");
     assert_eq!(code, 200);
     assert_strict(&head, "the script");
-    assert!(header(&head, "content-type").unwrap().starts_with("text/javascript"));
+    assert!(header(&head, "content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
 
     // The bearer token.
     let bearer = format!("Bearer {TOKEN}");
@@ -60,7 +78,13 @@ fn the_dashboard_sends_strict_headers_and_requires_the_viewer_token() {
     assert_strict(&head, "GET / with the token");
     assert!(body.contains("href=\"/targets/default\""), "{body}");
     assert!(!body.contains(TOKEN) && !body.contains(crate::secrets::WEBHOOK_SECRET));
-    let wrong = http(&addr, "GET", "/", &[("Authorization", "Bearer v1ewer-t0ke")], b"");
+    let wrong = http(
+        &addr,
+        "GET",
+        "/",
+        &[("Authorization", "Bearer v1ewer-t0ke")],
+        b"",
+    );
     assert_eq!(wrong.0, 401);
 
     // The login form: a wrong token is refused, the right one sets a strict cookie.
@@ -68,14 +92,31 @@ fn the_dashboard_sends_strict_headers_and_requires_the_viewer_token() {
     let (code, _, body) = http_with_head(&addr, "POST", "/ui/login", &form, b"token=nope");
     assert_eq!(code, 401);
     assert!(body.contains("not the viewer token"));
-    let (code, head, _) =
-        http_with_head(&addr, "POST", "/ui/login", &form, format!("token={TOKEN}").as_bytes());
+    let (code, head, _) = http_with_head(
+        &addr,
+        "POST",
+        "/ui/login",
+        &form,
+        format!("token={TOKEN}").as_bytes(),
+    );
     assert_eq!(code, 303, "{head}");
     let cookie = header(&head, "set-cookie").unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    assert!(!cookie.contains(TOKEN), "the cookie is not the token: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains(TOKEN),
+        "the cookie is not the token: {cookie}"
+    );
     let session = cookie.split(';').next().unwrap();
-    let (code, body) = http(&addr, "GET", "/targets/default", &[("Cookie", session)], b"");
+    let (code, body) = http(
+        &addr,
+        "GET",
+        "/targets/default",
+        &[("Cookie", session)],
+        b"",
+    );
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("<h1>default</h1>"), "{body}");
 

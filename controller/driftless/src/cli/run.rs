@@ -12,10 +12,10 @@ use clap::{Args, ValueEnum};
 use super::{wait_for_shutdown, CliError, CliResult, SourceArgs};
 use crate::aws::AwsOptions;
 use crate::controller::http::Shared;
-use crate::controller::ui::Ui;
 use crate::controller::run::{Reconciler, RunOptions, StateChoice};
 use crate::controller::scheduler::{self, Schedule};
 use crate::controller::shard::Shard;
+use crate::controller::ui::Ui;
 use crate::engine::PlanRequest;
 
 #[derive(Args)]

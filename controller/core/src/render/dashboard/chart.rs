@@ -58,13 +58,20 @@ fn scale(value: u64, max: u64) -> u32 {
 pub fn drift_chart(days: &[DayDrift]) -> String {
     let found: u32 = days.iter().map(|d| d.found).sum();
     let corrected: u32 = days.iter().map(|d| d.corrected).sum();
-    let max = days.iter().map(|d| u64::from(d.found.max(d.corrected))).max().unwrap_or(0);
+    let max = days
+        .iter()
+        .map(|d| u64::from(d.found.max(d.corrected)))
+        .max()
+        .unwrap_or(0);
     let slot = WIDTH / (days.len().max(1) as u32);
     let bar = (slot / 2).saturating_sub(1).max(1);
     let mut svg = String::new();
     for (i, d) in days.iter().enumerate() {
         let x = i as u32 * slot;
-        for (j, (value, class)) in [(d.found, "found"), (d.corrected, "corrected")].into_iter().enumerate() {
+        for (j, (value, class)) in [(d.found, "found"), (d.corrected, "corrected")]
+            .into_iter()
+            .enumerate()
+        {
             let h = scale(u64::from(value), max);
             let _ = write!(
                 svg,
@@ -81,7 +88,14 @@ pub fn drift_chart(days: &[DayDrift]) -> String {
     );
     let rows: String = days
         .iter()
-        .map(|d| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&d.day), d.found, d.corrected))
+        .map(|d| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.day),
+                d.found,
+                d.corrected
+            )
+        })
         .collect();
     figure(
         "drift-chart",
@@ -123,7 +137,9 @@ pub fn durations_chart(points: &[(String, u64)]) -> String {
         &svg,
         points.first().map_or("", |p| p.0.as_str()),
         points.last().map_or("", |p| p.0.as_str()),
-        &format!("<tr><th scope=\"col\">Started</th><th scope=\"col\">Milliseconds</th></tr>{rows}"),
+        &format!(
+            "<tr><th scope=\"col\">Started</th><th scope=\"col\">Milliseconds</th></tr>{rows}"
+        ),
     )
 }
 

@@ -154,8 +154,7 @@ impl Filter {
     /// region (case-insensitive).
     pub fn matches(&self, row: &TargetRow) -> bool {
         let q = self.q.to_lowercase();
-        self.state.is_none_or(|s| s == row.state)
-            && (q.is_empty() || haystack(row).contains(&q))
+        self.state.is_none_or(|s| s == row.state) && (q.is_empty() || haystack(row).contains(&q))
     }
 
     fn href(&self, state: Option<TargetState>) -> String {
@@ -206,7 +205,11 @@ pub fn home(view: &HomeView) -> String {
         .iter()
         .filter(|r| view.filter.matches(r))
         .collect();
-    let limit = if view.limit == 0 { usize::MAX } else { view.limit };
+    let limit = if view.limit == 0 {
+        usize::MAX
+    } else {
+        view.limit
+    };
     let _ = write!(
         main,
         "<p class=\"count\" id=\"count\">{} of {} targets{}</p>",
@@ -224,7 +227,9 @@ pub fn home(view: &HomeView) -> String {
 }
 
 fn source_panel(source: &SourceView) -> String {
-    let mut out = String::from("<section class=\"source\" aria-label=\"Source\"><h2>Source</h2><p>Last fetched: ");
+    let mut out = String::from(
+        "<section class=\"source\" aria-label=\"Source\"><h2>Source</h2><p>Last fetched: ",
+    );
     match &source.revision {
         Some(r) => out.push_str(&r.html()),
         None => out.push_str("nothing yet"),
@@ -238,7 +243,9 @@ fn source_panel(source: &SourceView) -> String {
         );
     }
     if source.suspended {
-        out.push_str("<p class=\"warn\">Suspended: changes are planned and reported, none written.</p>");
+        out.push_str(
+            "<p class=\"warn\">Suspended: changes are planned and reported, none written.</p>",
+        );
     }
     out.push_str("</section>");
     out
@@ -247,7 +254,11 @@ fn source_panel(source: &SourceView) -> String {
 fn filters(view: &HomeView) -> String {
     let f = &view.filter;
     let mut out = String::from("<nav class=\"states\" aria-label=\"Filter by state\"><ul>");
-    let all_current = if f.state.is_none() { " aria-current=\"true\"" } else { "" };
+    let all_current = if f.state.is_none() {
+        " aria-current=\"true\""
+    } else {
+        ""
+    };
     let _ = write!(
         out,
         "<li><a href=\"{}\"{all_current}>All ({})</a></li>",
@@ -256,7 +267,11 @@ fn filters(view: &HomeView) -> String {
     );
     for s in TargetState::ALL {
         let n = view.rows.iter().filter(|r| r.state == s).count();
-        let current = if f.state == Some(s) { " aria-current=\"true\"" } else { "" };
+        let current = if f.state == Some(s) {
+            " aria-current=\"true\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
             "<li><a class=\"state-{}\" href=\"{}\"{current}>{} ({n})</a></li>",

@@ -16,7 +16,7 @@ mod target;
 #[cfg(test)]
 mod tests;
 
-pub use chart::{durations_chart, drift_chart, DayDrift};
+pub use chart::{drift_chart, durations_chart, DayDrift};
 pub use home::{home, Filter, HomeView, RevisionView, SourceView, TargetRow, TargetState};
 pub use page::{esc, layout, login, query_pairs, Nav};
 pub use schedule::schedule;

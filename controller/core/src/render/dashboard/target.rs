@@ -121,7 +121,11 @@ fn failures(list: &[FailureView]) -> String {
             esc(&f.message)
         );
         if let Some(h) = &f.hint {
-            let _ = write!(out, "<p class=\"hint\"><strong>Hint:</strong> {}</p>", esc(h));
+            let _ = write!(
+                out,
+                "<p class=\"hint\"><strong>Hint:</strong> {}</p>",
+                esc(h)
+            );
         }
         out.push_str("</li>");
     }
@@ -148,7 +152,8 @@ fn drifts(list: &[DriftView]) -> String {
         return out;
     }
     for d in list {
-        let _ = write!(
+        let _ =
+            write!(
             out,
             "<article class=\"drift\"><h3>{}</h3><p>Seen <time>{}</time>, {}. Changed by {}.</p>\
              <div class=\"scroll\"><table><thead><tr><th scope=\"col\">Field</th>\
@@ -178,7 +183,9 @@ fn guardrails(list: &[(String, usize)]) -> String {
     if list.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<section aria-labelledby=\"guardrails\"><h2 id=\"guardrails\">Guardrail findings</h2><ul>");
+    let mut out = String::from(
+        "<section aria-labelledby=\"guardrails\"><h2 id=\"guardrails\">Guardrail findings</h2><ul>",
+    );
     for (rule, n) in list {
         let _ = write!(
             out,

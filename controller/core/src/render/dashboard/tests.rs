@@ -43,21 +43,39 @@ fn query_strings_decode_plus_and_percent_and_keep_bad_escapes() {
             ("x".into(), String::new())
         ]
     );
-    assert_eq!(query_pairs("q=100%&r=%zz%4"), vec![
-        ("q".into(), "100%".into()),
-        ("r".into(), "%zz%4".into())
-    ]);
+    assert_eq!(
+        query_pairs("q=100%&r=%zz%4"),
+        vec![("q".into(), "100%".into()), ("r".into(), "%zz%4".into())]
+    );
 }
 
 #[test]
 fn states_come_from_result_stall_and_drift() {
     assert_eq!(TargetState::of(None, false, 0), TargetState::Pending);
-    assert_eq!(TargetState::of(Some("converged"), false, 0), TargetState::Converged);
-    assert_eq!(TargetState::of(Some("converged"), false, 2), TargetState::Drifted);
-    assert_eq!(TargetState::of(Some("failed"), false, 0), TargetState::Failed);
-    assert_eq!(TargetState::of(Some("failed"), true, 0), TargetState::Stalled);
-    assert_eq!(TargetState::of(Some("invalid"), true, 0), TargetState::Stalled);
-    assert_eq!(TargetState::of(Some("suspended"), false, 0), TargetState::Suspended);
+    assert_eq!(
+        TargetState::of(Some("converged"), false, 0),
+        TargetState::Converged
+    );
+    assert_eq!(
+        TargetState::of(Some("converged"), false, 2),
+        TargetState::Drifted
+    );
+    assert_eq!(
+        TargetState::of(Some("failed"), false, 0),
+        TargetState::Failed
+    );
+    assert_eq!(
+        TargetState::of(Some("failed"), true, 0),
+        TargetState::Stalled
+    );
+    assert_eq!(
+        TargetState::of(Some("invalid"), true, 0),
+        TargetState::Stalled
+    );
+    assert_eq!(
+        TargetState::of(Some("suspended"), false, 0),
+        TargetState::Suspended
+    );
     for s in TargetState::ALL {
         assert_eq!(TargetState::parse(s.as_str()), Some(s));
     }
@@ -85,7 +103,10 @@ fn home_filters_by_state_and_search_and_escapes_every_value() {
     // Counts per state are of every target, the search box keeps what was typed.
     assert!(html.contains("Drifted (1)"));
     assert!(html.contains("value=\"PROD-00\""));
-    assert!(html.contains("&lt;b&gt;tune&lt;/b&gt;"), "the subject is escaped");
+    assert!(
+        html.contains("&lt;b&gt;tune&lt;/b&gt;"),
+        "the subject is escaped"
+    );
     let all = home(&HomeView {
         filter: Filter::default(),
         ..view
@@ -152,7 +173,10 @@ fn a_target_page_shows_drift_field_by_field_and_failures_with_hints() {
         charts: String::new(),
     };
     let html = target(&view);
-    assert!(html.contains("<td class=\"live\"><code>60</code></td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"live\"><code>60</code></td>"),
+        "{html}"
+    );
     assert!(html.contains("<td class=\"git\"><code>14</code></td>"));
     assert!(html.contains("arn:aws:iam::123456789012:user/bob (PutRetentionPolicy)"));
     assert!(html.contains("<strong>Hint:</strong> grant `ssm:DescribeMaintenanceWindows`"));
@@ -199,7 +223,10 @@ fn drift_is_counted_per_utc_day_and_drawn_as_bars() {
     let svg = drift_chart(&days);
     assert!(svg.contains("3 found, 2 corrected"));
     // The largest bar is full height, the others scaled.
-    assert!(svg.contains("class=\"found\" x=\"520\" y=\"20\" width=\"19\" height=\"100\""), "{svg}");
+    assert!(
+        svg.contains("class=\"found\" x=\"520\" y=\"20\" width=\"19\" height=\"100\""),
+        "{svg}"
+    );
     assert!(!svg.contains(" style="));
     let d = durations_chart(&[("a".into(), 50), ("b".into(), 100)]);
     assert!(d.contains("height=\"50\"") && d.contains("height=\"100\""));
@@ -233,11 +260,16 @@ fn the_schedule_lists_runs_by_day_and_marks_overlaps() {
     let state = crate::spec::parse(&files)
         .unwrap_or_else(|d| panic!("{}", crate::spec::diagnostic::render_text(&d)));
     let from = crate::schedule::from_unix(1_767_225_600); // 2026-01-01T00:00:00Z
-    let c = crate::schedule::calendar::calendar(&state, &[], from, from + chrono::Duration::days(14));
+    let c =
+        crate::schedule::calendar::calendar(&state, &[], from, from + chrono::Duration::days(14));
     let html = schedule(&c, None);
     assert!(html.contains("<h2>Thursday 2026-01-01</h2>"), "{html}");
     assert_eq!(html.matches("<h2>").count(), 14, "one heading a day");
-    assert_eq!(html.matches("<strong class=\"overlap\">").count(), 28, "both runs of each day");
+    assert_eq!(
+        html.matches("<strong class=\"overlap\">").count(),
+        28,
+        "both runs of each day"
+    );
     assert!(html.contains("14 overlaps"));
     let empty = schedule(
         &crate::schedule::calendar::Calendar {

@@ -90,7 +90,9 @@ impl Reconciler {
         let report = &reconciled.report;
         let outcome = settle(&planned, report, &target, suspended);
         let drifted = DriftedChanges::of(&planned, report, &target);
-        self.shared.ui.saw_drift(&target, drifted.seen(unix(SystemTime::now())));
+        self.shared
+            .ui
+            .saw_drift(&target, drifted.seen(unix(SystemTime::now())));
         self.conclude(&target, rev, &outcome, &drifted, started)
             .await;
         let drift = drifted.into_drift(violations);

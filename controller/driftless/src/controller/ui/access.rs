@@ -18,7 +18,8 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn session_value(token: &[u8]) -> String {
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(token).expect("HMAC takes any key");
+    let mut mac =
+        <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(token).expect("HMAC takes any key");
     mac.update(b"driftless dashboard session v1");
     mac.finalize()
         .into_bytes()
@@ -112,7 +113,10 @@ mod tests {
         assert!(allowed(t, &with("cookie", &format!("a=b; {value}"))));
         // The cookie of another token, or the token itself as a cookie, is refused.
         let other = session_cookie(b"other", false);
-        assert!(!allowed(t, &with("cookie", other.split(';').next().unwrap())));
+        assert!(!allowed(
+            t,
+            &with("cookie", other.split(';').next().unwrap())
+        ));
         assert!(!allowed(t, &with("cookie", "driftless_ui=v1ewer")));
         assert!(!same(b"", b""));
     }

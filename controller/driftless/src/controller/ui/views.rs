@@ -26,17 +26,32 @@ fn now_unix() -> i64 {
 }
 
 fn status(shared: &Shared) -> (Status, bool) {
-    let s = shared.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    (s, shared.suspended.load(std::sync::atomic::Ordering::SeqCst))
+    let s = shared
+        .status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    (
+        s,
+        shared.suspended.load(std::sync::atomic::Ordering::SeqCst),
+    )
 }
 
 fn revision(shared: &Shared) -> Option<Arc<crate::controller::run::Revision>> {
-    shared.ui.revision.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    shared
+        .ui
+        .revision
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
 }
 
 /// The 12 digits of a role ARN's account (`arn:aws:iam::123456789012:role/x`).
 fn account_of_role(arn: &str) -> Option<String> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_string)
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
 }
 
 /// Commits of the local store, read once per page.
@@ -57,7 +72,10 @@ impl Commits {
         if let Some(v) = self.seen.get(sha) {
             return v.clone();
         }
-        let record = self.store.as_ref().and_then(|s| s.revision(sha).ok().flatten());
+        let record = self
+            .store
+            .as_ref()
+            .and_then(|s| s.revision(sha).ok().flatten());
         let view = html::RevisionView {
             sha: sha.to_string(),
             subject: record.as_ref().map(|c| c.message.clone()),
@@ -70,7 +88,10 @@ impl Commits {
 }
 
 /// Every target a person should see: those of the revision, and those with a status.
-fn target_names(status: &Status, revision: Option<&crate::controller::run::Revision>) -> Vec<String> {
+fn target_names(
+    status: &Status,
+    revision: Option<&crate::controller::run::Revision>,
+) -> Vec<String> {
     let mut names: BTreeSet<String> = status.targets.keys().cloned().collect();
     if let Some(r) = revision {
         names.extend(r.targets.iter().cloned());
@@ -86,7 +107,14 @@ fn row(
     shard: &str,
     commits: &mut Commits,
 ) -> html::TargetRow {
-    let config = revision.and_then(|r| r.loaded.state.config.targets.iter().find(|t| t.name == name));
+    let config = revision.and_then(|r| {
+        r.loaded
+            .state
+            .config
+            .targets
+            .iter()
+            .find(|t| t.name == name)
+    });
     let default = TargetStatus::default();
     let s = s.unwrap_or(&default);
     let stalled = s.condition("Stalled").is_some_and(|c| c.status);
@@ -108,7 +136,10 @@ fn row(
             .last_reconcile_unix
             .filter(|_| s.last_result.as_deref() == Some("converged"))
             .map(|t| format!("≈ {}", format_rfc3339_utc(t + resync))),
-        message: s.condition("Ready").map(|c| c.message.clone()).unwrap_or_default(),
+        message: s
+            .condition("Ready")
+            .map(|c| c.message.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -146,14 +177,6 @@ fn shard_label(status: &Status) -> String {
 
 /// The home page's view for the query string `query`.
 pub(super) async fn home(shared: &Shared, query: &str) -> html::HomeView {
-    let (status, suspended) = status(shared);
-    let revision = revision(shared);
-    let mut commits = Commits::open(shared);
-    let shard = shard_label(&status);
-    let rows = target_names(&status, revision.as_deref())
-        .iter()
-        .map(|n| row(shared, n, status.targets.get(n), revision.as_deref(), &shard, &mut commits))
-        .collect();
     let now = now_unix();
     let records = history(
         shared,
@@ -164,6 +187,23 @@ pub(super) async fn home(shared: &Shared, query: &str) -> html::HomeView {
         },
     )
     .await;
+    let (status, suspended) = status(shared);
+    let revision = revision(shared);
+    let mut commits = Commits::open(shared);
+    let shard = shard_label(&status);
+    let rows = target_names(&status, revision.as_deref())
+        .iter()
+        .map(|n| {
+            row(
+                shared,
+                n,
+                status.targets.get(n),
+                revision.as_deref(),
+                &shard,
+                &mut commits,
+            )
+        })
+        .collect();
     let source = status.source.as_ref();
     html::HomeView {
         rows,
@@ -189,7 +229,11 @@ fn fields(change: &ChangeRecord) -> Vec<html::FieldView> {
         .map(|list| {
             list.iter()
                 .map(|f| html::FieldView {
-                    path: f.get("path").and_then(|p| p.as_str()).unwrap_or("").to_string(),
+                    path: f
+                        .get("path")
+                        .and_then(|p| p.as_str())
+                        .unwrap_or("")
+                        .to_string(),
                     live: text(f.get("live")),
                     git: text(f.get("desired")),
                 })
@@ -227,30 +271,39 @@ fn drifts(shared: &Shared, name: &str, records: &[ReconcileRecord]) -> Vec<html:
         .get(name)
         .cloned()
         .unwrap_or_default();
-    let left = seen.into_iter().filter(|d| !d.corrected).map(|d| html::DriftView {
-        resource: d.resource,
-        at: format_rfc3339_utc(d.at_unix),
-        corrected: false,
-        fields: field_views(&d.fields),
-        changed_by: d.changed_by,
-    });
-    let recorded = records
-        .iter()
-        .flat_map(|r| {
-            r.changes.iter().filter(|c| c.drift).map(move |c| html::DriftView {
+    let left = seen
+        .into_iter()
+        .filter(|d| !d.corrected)
+        .map(|d| html::DriftView {
+            resource: d.resource,
+            at: format_rfc3339_utc(d.at_unix),
+            corrected: false,
+            fields: field_views(&d.fields),
+            changed_by: d.changed_by,
+        });
+    let recorded = records.iter().flat_map(|r| {
+        r.changes
+            .iter()
+            .filter(|c| c.drift)
+            .map(move |c| html::DriftView {
                 resource: format!("{}/{}", c.kind, c.name),
                 at: format_rfc3339_utc(r.started_at_unix),
                 corrected: c.result == "ok",
                 fields: fields(c),
                 changed_by: c.changed_by.clone(),
             })
-        });
+    });
     left.chain(recorded).take(20).collect()
 }
 
 fn failures(s: Option<&TargetStatus>, records: &[ReconcileRecord]) -> Vec<html::FailureView> {
     let mut out = Vec::new();
-    if let Some(s) = s.filter(|s| matches!(s.last_result.as_deref(), Some("failed" | "blocked" | "invalid"))) {
+    if let Some(s) = s.filter(|s| {
+        matches!(
+            s.last_result.as_deref(),
+            Some("failed" | "blocked" | "invalid")
+        )
+    }) {
         if let Some(c) = s.condition("Ready") {
             out.push(html::FailureView::from_reason(
                 s.last_reconcile_at.as_deref().unwrap_or(""),
@@ -265,7 +318,10 @@ fn failures(s: Option<&TargetStatus>, records: &[ReconcileRecord]) -> Vec<html::
         }
         for c in r.changes.iter().filter(|c| c.error.is_some()) {
             let e = c.error.as_deref().unwrap_or("");
-            out.push(html::FailureView::from_reason(&at, &format!("{}/{}: {e}", c.kind, c.name)));
+            out.push(html::FailureView::from_reason(
+                &at,
+                &format!("{}/{}: {e}", c.kind, c.name),
+            ));
         }
     }
     out.dedup_by(|a, b| a.message == b.message && a.hint == b.hint);
@@ -296,12 +352,12 @@ fn reconciles(records: &[ReconcileRecord]) -> Vec<html::ReconcileView> {
 pub(super) async fn target(shared: &Shared, name: &str) -> Option<html::TargetView> {
     let (status, _) = status(shared);
     let revision = revision(shared);
-    if !target_names(&status, revision.as_deref()).iter().any(|n| n == name) {
+    if !target_names(&status, revision.as_deref())
+        .iter()
+        .any(|n| n == name)
+    {
         return None;
     }
-    let mut commits = Commits::open(shared);
-    let s = status.targets.get(name);
-    let row = row(shared, name, s, revision.as_deref(), &shard_label(&status), &mut commits);
     let now = now_unix();
     let records = history(
         shared,
@@ -312,13 +368,28 @@ pub(super) async fn target(shared: &Shared, name: &str) -> Option<html::TargetVi
         },
     )
     .await;
+    let mut commits = Commits::open(shared);
+    let s = status.targets.get(name);
+    let row = row(
+        shared,
+        name,
+        s,
+        revision.as_deref(),
+        &shard_label(&status),
+        &mut commits,
+    );
     Some(html::TargetView {
         row,
         drifts: drifts(shared, name, &records),
         failures: failures(s, &records),
         reconciles: reconciles(&records),
         guardrails: s
-            .map(|s| s.guardrail_non_compliant.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .map(|s| {
+                s.guardrail_non_compliant
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect()
+            })
             .unwrap_or_default(),
         charts: charts(&records, now),
     })
@@ -330,7 +401,10 @@ pub(super) fn schedule(shared: &Shared) -> String {
     let from = from_unix(now_unix());
     let until = from + Duration::days(i64::from(DAYS));
     match revision(shared) {
-        Some(r) => html::schedule(&calendar::calendar(&r.loaded.state, &r.targets, from, until), None),
+        Some(r) => html::schedule(
+            &calendar::calendar(&r.loaded.state, &r.targets, from, until),
+            None,
+        ),
         None => html::schedule(
             &calendar::Calendar {
                 from,
