@@ -4,8 +4,6 @@
 //! changing the token signs everyone out. Compared as SHA-256 digests in constant
 //! time (as the admin token is). Pure.
 
-use std::fmt::Write;
-
 use axum::http::HeaderMap;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -23,11 +21,11 @@ fn session_value(token: &[u8]) -> String {
     let mut mac =
         <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(token).expect("HMAC takes any key");
     mac.update(b"driftless dashboard session v1");
-    let mut hex = String::with_capacity(64);
-    for b in mac.finalize().into_bytes() {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether the request came through HTTPS (a TLS-terminating ingress says so).
