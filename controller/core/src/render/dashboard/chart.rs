@@ -47,11 +47,7 @@ const HEIGHT: u32 = 140;
 const BASE: u32 = 120;
 
 fn scale(value: u64, max: u64) -> u32 {
-    if max == 0 {
-        0
-    } else {
-        ((value * 100) / max) as u32
-    }
+    (value * 100).checked_div(max).unwrap_or(0) as u32
 }
 
 /// Bars of drift found and corrected per day.
