@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PYTHON_VENV := .venv/bin/python
 
-.PHONY: demo test build lint rust-test emulator-setup emulator-test chart-test schemas
+.PHONY: demo test build lint rust-test emulator-setup emulator-test chart-test browser-test schemas
 
 ## demo: the main job end to end on the emulator (validate, plan, apply, drift, correct).
 ## It runs the debug build: `make test` builds the same profile, so `make demo && make
@@ -22,7 +22,7 @@ build:
 	$(CARGO) build --release --bin driftless
 
 ## test: every test, on a fresh machine too (installs the emulator's pinned venv)
-test: lint emulator-setup rust-test emulator-test chart-test
+test: lint emulator-setup rust-test emulator-test chart-test browser-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -43,6 +43,13 @@ emulator-test: emulator-setup
 chart-test:
 	$(CARGO) build --bin driftless
 	DRIFTLESS_BIN=target/debug/driftless tests/chart/run
+
+## browser-test: the dashboard in headless Chromium (Debian's chromium and
+## chromium-driver, installed when missing) with Selenium from its own pinned venv
+## (.venv-browser), against the debug binary on the emulator
+browser-test: emulator-setup
+	$(CARGO) build --bin driftless
+	DRIFTLESS_BIN=target/debug/driftless tests/browser/run
 
 ## schemas: regenerate specs/*.schema.json from the Rust types
 schemas:

@@ -33,6 +33,9 @@ BAD = {
     "state with a bad bucket": (base(state="s3://Acme_State/ops"), "/state"),
     "bad historyRetention": (base(historyRetention="90 days"), "/historyRetention"),
     "annotation not a string": (base(serviceAccount={"annotations": {"a": 1}}), "/serviceAccount/annotations/a"),
+    "ui.enabled a string": (base(ui={"enabled": "no"}), "/ui/enabled"),
+    "unknown ui key": (base(ui={"token": "t"}), "token"),
+    "ingress.ui a string": (base(ingress={"ui": "yes"}), "/ingress/ui"),
 }
 
 

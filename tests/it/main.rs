@@ -9,6 +9,7 @@ mod composite_alarm;
 mod config_aggregator;
 mod crash;
 mod crash_records;
+mod dashboard;
 mod data_loss;
 mod default_tags;
 mod delivery_logs;

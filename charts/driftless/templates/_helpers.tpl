@@ -77,6 +77,7 @@ How the source is reached: "https" (a token), "ssh" (a key and known_hosts) or
 {{- define "driftless.gitDir" -}}/etc/driftless/git{{- end }}
 {{- define "driftless.webhookDir" -}}/etc/driftless/webhook{{- end }}
 {{- define "driftless.adminDir" -}}/etc/driftless/admin{{- end }}
+{{- define "driftless.uiDir" -}}/etc/driftless/ui{{- end }}
 {{- define "driftless.stateDir" -}}/var/lib/driftless{{- end }}
 
 {{/*

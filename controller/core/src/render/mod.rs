@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod dashboard;
 pub mod markdown;
 pub mod schedule;
 pub mod text;

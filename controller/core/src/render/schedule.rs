@@ -106,7 +106,7 @@ pub fn text(c: &Calendar) -> String {
     out
 }
 
-fn overlap_line(o: &Overlap) -> String {
+pub(crate) fn overlap_line(o: &Overlap) -> String {
     format!(
         "target {}: BackupPlan {} (UTC {} → {}) overlaps MaintenanceWindow {} (UTC {} → {}): {} (window target {}, selection {})",
         o.target,

@@ -15,6 +15,7 @@ use crate::controller::http::Shared;
 use crate::controller::run::{Reconciler, RunOptions, StateChoice};
 use crate::controller::scheduler::{self, Schedule};
 use crate::controller::shard::Shard;
+use crate::controller::ui::Ui;
 use crate::engine::PlanRequest;
 
 #[derive(Args)]
@@ -71,6 +72,13 @@ pub struct RunArgs {
     /// StatefulSet pod's).
     #[arg(long, env = "DRIFTLESS_SHARD_INDEX", allow_negative_numbers = true)]
     pub shard_index: Option<String>,
+    /// Serve the read-only dashboard at `GET /` (`--ui=false`: off).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub ui: bool,
+    /// A file holding the dashboard's viewer token (else DRIFTLESS_UI_TOKEN; neither:
+    /// the dashboard is open to whoever reaches the listener).
+    #[arg(long)]
+    pub ui_token_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,10 +162,11 @@ pub async fn run(args: &RunArgs) -> CliResult {
             "sharded: reconciling only this shard's targets"
         );
     }
-    let shared = Arc::new(shared_state(args)?);
+    let state = Arc::new(StateChoice::new(select_state(args)));
+    let shared = Arc::new(shared_state(args, state.clone())?);
     let cancel = crate::apply::Cancel::default();
     let reconciler = Arc::new(Reconciler::new(
-        run_options(args, shard),
+        run_options(args, shard, state),
         shared.clone(),
         cancel.clone(),
     ));
@@ -189,13 +198,13 @@ fn select_state(args: &RunArgs) -> crate::controller::run::Select {
     })
 }
 
-fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
+fn run_options(args: &RunArgs, shard: Shard, state: Arc<StateChoice>) -> RunOptions {
     RunOptions {
         location: args.source.location(),
         state_dir: args.source.state_dir.clone(),
         // `--state` / DRIFTLESS_STATE, else driftless.yaml's `state:`, chosen at the
         // first reconcile; else local under --state-dir.
-        state: Arc::new(StateChoice::new(select_state(args))),
+        state,
         lock_timeout: args.lock_timeout,
         interval: args.interval,
         resync: args.resync,
@@ -226,8 +235,9 @@ fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
     }
 }
 
-/// The HTTP side's state: the webhook secret, the admin token, the branch.
-fn shared_state(args: &RunArgs) -> Result<Shared, CliError> {
+/// The HTTP side's state: the webhook secret, the admin token, the branch, the
+/// dashboard's settings.
+fn shared_state(args: &RunArgs, state: Arc<StateChoice>) -> Result<Shared, CliError> {
     let secret = read_secret(
         args.webhook_secret_file.as_deref(),
         "DRIFTLESS_WEBHOOK_SECRET",
@@ -254,6 +264,27 @@ fn shared_state(args: &RunArgs) -> Result<Shared, CliError> {
             .reference
             .clone()
             .unwrap_or_else(|| "main".into()),
+        ui: ui_settings(args, state)?,
+        ..Default::default()
+    })
+}
+
+/// The dashboard's settings: on or off, its viewer token, where its history is.
+fn ui_settings(args: &RunArgs, state: Arc<StateChoice>) -> Result<Ui, CliError> {
+    let token = read_secret(
+        args.ui_token_file.as_deref(),
+        "DRIFTLESS_UI_TOKEN",
+        "the dashboard's viewer token file",
+    )?;
+    if args.ui && token.is_none() {
+        tracing::info!("the dashboard at GET / is open to whoever reaches the listener: no viewer token (DRIFTLESS_UI_TOKEN or --ui-token-file)");
+    }
+    Ok(Ui {
+        enabled: args.ui,
+        token,
+        state: Some(state),
+        state_dir: args.source.state_dir.clone(),
+        resync: args.resync,
         ..Default::default()
     })
 }

@@ -51,6 +51,8 @@ pub struct Shared {
     pub admin_token: Option<Vec<u8>>,
     /// The branch the controller follows; pushes to others are ignored.
     pub branch: String,
+    /// The dashboard's settings (`GET /`).
+    pub ui: super::ui::Ui,
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -186,6 +188,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(super::ui::routes(&shared))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(within_request_timeout))
         .with_state(shared)

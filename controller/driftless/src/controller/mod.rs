@@ -7,7 +7,7 @@
 //! conditions, error classification and backoff, Prometheus metrics, which targets a
 //! shard owns (`shard.rs`); the notifications' dedup machine is the core's
 //! (`driftless_core::notify`), driven and sent by `notify/`. `http.rs` serves status,
-//! health, metrics and the webhook.
+//! health, metrics and the webhook; `ui/` the dashboard.
 
 pub mod admin;
 pub mod backoff;
@@ -18,4 +18,5 @@ pub mod run;
 pub mod scheduler;
 pub mod shard;
 pub mod status;
+pub mod ui;
 pub mod webhook;

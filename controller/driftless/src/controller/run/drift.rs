@@ -55,6 +55,21 @@ impl<'a> DriftedChanges<'a> {
         }
     }
 
+    /// The drift as the dashboard shows it: each drifted change's fields, whether it
+    /// was put back, and who made it.
+    pub(super) fn seen(&self, at_unix: i64) -> Vec<crate::controller::ui::SeenDrift> {
+        self.detected
+            .iter()
+            .map(|c| crate::controller::ui::SeenDrift {
+                resource: format!("{}/{}", c.kind, c.name),
+                at_unix,
+                corrected: self.corrected.contains(c),
+                fields: c.fields.clone(),
+                changed_by: c.changed_by.clone(),
+            })
+            .collect()
+    }
+
     /// The drift as the notifier hears of it, with the reconcile's guardrail audit.
     pub(super) fn into_drift(self, guardrail_violations: Option<Vec<String>>) -> Drift {
         let name = |c: &&Change| format!("{}/{}", c.kind, c.name);

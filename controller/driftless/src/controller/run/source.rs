@@ -153,6 +153,12 @@ impl Reconciler {
         self.publish_shard(&targets);
         let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
+        *self
+            .shared
+            .ui
+            .revision
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(revision.clone());
         source.invalid = None;
         revision
     }

@@ -90,6 +90,9 @@ impl Reconciler {
         let report = &reconciled.report;
         let outcome = settle(&planned, report, &target, suspended);
         let drifted = DriftedChanges::of(&planned, report, &target);
+        self.shared
+            .ui
+            .saw_drift(&target, drifted.seen(unix(SystemTime::now())));
         self.conclude(&target, rev, &outcome, &drifted, started)
             .await;
         let drift = drifted.into_drift(violations);
@@ -119,7 +122,7 @@ impl Reconciler {
             .await
             .map_err(|e| (ErrorClass::Stalled, e.to_string()))?;
         match planned.failed.get(target) {
-            Some(aws) => Err((classify_aws(aws), aws.to_string())),
+            Some(aws) => Err((classify_aws(aws), with_hint(aws))),
             None => Ok(planned),
         }
     }
@@ -166,5 +169,21 @@ impl Reconciler {
         self.notify(target, revision, Drift::default(), Some(reason))
             .await;
         next_after(class)
+    }
+}
+
+/// A failed read's reason with what to do about it, `what failed; hint: what to do`
+/// (the dashboard shows the hint apart; logs and notifications carry it too).
+fn with_hint(aws: &crate::aws::AwsError) -> String {
+    let hint = aws.hint().or_else(|| {
+        (classify_aws(aws) == ErrorClass::Transient).then(|| {
+            "a transient AWS error: driftless retries with backoff; if it lasts, check the \
+             service's health and the account's API quotas"
+                .to_string()
+        })
+    });
+    match hint {
+        Some(h) => format!("{aws}; hint: {h}"),
+        None => aws.to_string(),
     }
 }
