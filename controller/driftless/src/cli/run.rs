@@ -212,7 +212,6 @@ fn run_options(args: &RunArgs, shard: Shard) -> RunOptions {
             pending: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
-            attribution: None,
         },
         apply: crate::apply::ApplyOptions {
             allow_data_loss: args.allow_data_loss,

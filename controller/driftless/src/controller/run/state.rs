@@ -48,6 +48,11 @@ impl StateChoice {
         }
     }
 
+    /// The backend, once chosen (`None` before the first reconcile opened it).
+    pub fn chosen(&self) -> Option<&StateBackend> {
+        self.chosen.get().map(|(backend, _)| backend)
+    }
+
     /// The backend and its lock lease, chosen on first use with `config` (the
     /// revision's driftless.yaml `state:`); why not when it cannot be opened (tried
     /// again at the next reconcile).
