@@ -254,7 +254,9 @@ fn with_an_s3_state_a_fresh_folders_plan_reads_history_through_the_backend_on_dr
             .calls_of(&account)
             .get("s3", "ListObjectsV2");
         let out = crate::support::driftless(&repo.account, fresh.path())
-            .args(["plan", "--output", "json", "--state", &url, "--source", &src])
+            .args([
+                "plan", "--output", "json", "--state", &url, "--source", &src,
+            ])
             .arg("--state-dir")
             .arg(fresh.path())
             .output()

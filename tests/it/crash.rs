@@ -308,7 +308,11 @@ impl<'e> Trial<'e> {
             .args(&self.state_flags)
             .output()
             .unwrap();
-            assert!(out.status.success(), "state {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "state {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             serde_json::from_slice(&out.stdout).unwrap()
         };
         let list = state(&["list", "--output", "json"]);
@@ -316,7 +320,13 @@ impl<'e> Trial<'e> {
         for t in list["targets"].as_array().into_iter().flatten() {
             let shown = state(&["show", "--target", t["target"].as_str().unwrap()]);
             for part in ["records", "pending"] {
-                keys.extend(shown[part].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+                keys.extend(
+                    shown[part]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.clone()),
+                );
             }
         }
         keys

@@ -78,6 +78,23 @@ fn from_folder(repo: &Repo, folder: &std::path::Path, args: &[&str]) -> Run {
     Run::from_output(&out)
 }
 
+/// Waits (at most a minute) until the emulator served the repository's account a
+/// first `PutMetricAlarm`: an apply started then holds the target's lock.
+fn wait_for_a_write(repo: &Repo) {
+    let started = Instant::now();
+    while Emulator::shared()
+        .calls_of(&repo.account.account_id)
+        .get("cloudwatch", "PutMetricAlarm")
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the apply never wrote"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn source(repo: &Repo) -> String {
     repo.dir.path().to_string_lossy().into_owned()
 }
@@ -212,18 +229,7 @@ fn two_applies_of_one_target_serialize_on_its_lock() {
         .spawn()
         .unwrap();
     // The first holds the lock once it writes.
-    let started = Instant::now();
-    while Emulator::shared()
-        .calls_of(&repo.account.account_id)
-        .get("cloudwatch", "PutMetricAlarm")
-        == 0
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the first apply never wrote"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_a_write(&repo);
     let second_folder = tempfile::tempdir().unwrap();
     let second = from_folder(
         &repo,
@@ -381,19 +387,14 @@ fn a_sigkilled_holders_lock_is_taken_over_after_its_lease() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while Emulator::shared()
-        .calls_of(&repo.account.account_id)
-        .get("cloudwatch", "PutMetricAlarm")
-        == 0
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "the apply never wrote");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_a_write(&repo);
     holder.kill().unwrap(); // SIGKILL
     holder.wait().unwrap();
     let killed_at = Instant::now();
-    assert!(lock_exists(&repo, &bucket, key), "the killed holder had no lock");
+    assert!(
+        lock_exists(&repo, &bucket, key),
+        "the killed holder had no lock"
+    );
     let written = Emulator::shared()
         .calls_of(&repo.account.account_id)
         .get("cloudwatch", "PutMetricAlarm");
@@ -422,7 +423,10 @@ fn a_sigkilled_holders_lock_is_taken_over_after_its_lease() {
         &["apply", "--auto-approve", "--source", &src],
     );
     assert_eq!(taken.code, 0, "{}\n{}", taken.stdout, taken.stderr);
-    assert!(!lock_exists(&repo, &bucket, key), "the lock was not released");
+    assert!(
+        !lock_exists(&repo, &bucket, key),
+        "the lock was not released"
+    );
     let plan = from_folder(
         &repo,
         second.path(),
@@ -572,7 +576,11 @@ fn migrate_copies_local_records_and_history_once() {
         (v["records"].clone(), v["pending"].clone())
     };
     let (local_records, local_pending) = show(&[]);
-    assert_eq!(local_records.as_object().unwrap().len(), 2, "{local_records}");
+    assert_eq!(
+        local_records.as_object().unwrap().len(),
+        2,
+        "{local_records}"
+    );
     assert_eq!(show(&["--state", &url]), (local_records, local_pending));
     let strip = |v: &serde_json::Value| {
         let mut r = v["reconciles"][0].clone();

@@ -39,7 +39,10 @@ pub async fn last_applied_times(backend: &StateBackend, target: &str) -> BTreeMa
     let history = match backend.history(&query).await {
         Ok(h) => h,
         Err(e) => {
-            tracing::warn!(target, "drift attribution: the history could not be read: {e}");
+            tracing::warn!(
+                target,
+                "drift attribution: the history could not be read: {e}"
+            );
             Vec::new()
         }
     };
@@ -71,7 +74,11 @@ pub async fn attribute_planned(planned: &mut Planned, backend: &StateBackend) {
             continue;
         };
         let since = last_applied_times(backend, &target).await;
-        let changes = planned.plan.changes.iter_mut().filter(|c| c.target == target);
+        let changes = planned
+            .plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.target == target);
         attribute(clients, changes, live, &since).await;
     }
 }

@@ -286,7 +286,10 @@ impl Reconciler {
         // The shared history once the backend is chosen; before, the local one.
         let history = match self.options.state.chosen() {
             Some(backend) => crate::state::Backend::history(backend, &query).await.ok()?,
-            None => Store::open(&self.options.state_dir).ok()?.history(&query).ok()?,
+            None => Store::open(&self.options.state_dir)
+                .ok()?
+                .history(&query)
+                .ok()?,
         };
         history
             .into_iter()
