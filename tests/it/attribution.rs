@@ -237,3 +237,51 @@ async fn the_controller_records_and_announces_who_made_a_drift() {
         received[0].body
     );
 }
+
+/// Attribution reads when driftless last wrote a resource through the state backend:
+/// with an S3 state, a plan from a fresh folder (no local history) names alice, and
+/// reads the target's history (one more listing) only when there is a drift.
+#[test]
+fn with_an_s3_state_a_fresh_folders_plan_reads_history_through_the_backend_on_drift_only() {
+    let repo = Repo::new(&[("alarm.yaml", ALARM)]);
+    let (_, url) = crate::state_s3::state_bucket(&repo, "attr");
+    repo.apply(&["--state", &url]);
+    let account = repo.account.account_id.clone();
+    let fresh = tempfile::tempdir().unwrap();
+    let src = repo.dir.path().to_string_lossy().into_owned();
+    let plan = || {
+        let before = Emulator::shared()
+            .calls_of(&account)
+            .get("s3", "ListObjectsV2");
+        let out = crate::support::driftless(&repo.account, fresh.path())
+            .args([
+                "plan", "--output", "json", "--state", &url, "--source", &src,
+            ])
+            .arg("--state-dir")
+            .arg(fresh.path())
+            .output()
+            .unwrap();
+        let lists = Emulator::shared()
+            .calls_of(&account)
+            .get("s3", "ListObjectsV2")
+            - before;
+        (crate::support::Run::from_output(&out).json(), lists)
+    };
+    let (quiet, quiet_lists) = plan();
+    assert_eq!(quiet["changes"], serde_json::json!([]), "{quiet}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(alice_raises_the_threshold(&repo));
+    let (drifted, drift_lists) = plan();
+    let change = &drifted["changes"][0];
+    assert_eq!(change["drift"], true, "{change}");
+    assert_eq!(
+        change["changedBy"]["principal"],
+        format!("arn:aws:iam::{account}:user/alice"),
+        "{change}"
+    );
+    assert_eq!(
+        drift_lists,
+        quiet_lists + 1,
+        "the history is listed once, for the drifted target only"
+    );
+}

@@ -8,7 +8,10 @@
 //! selection, no orphan (every resource in the account is owned and in the
 //! repository), and an intact history (`driftless history` reads, no database set
 //! aside as corrupt, the first revision's reconcile still there, every finished
-//! command's reconcile recorded, the newest a success).
+//! command's reconcile recorded, the newest a success). After each kill, every
+//! resource of the repository the account holds must have a record or a value
+//! written ahead in the state (`driftless state show`): a resource without one is a
+//! lost record (issue 26's "records lost", the goal 0).
 //!
 //! A few trials run in `make test`, two of them with the state in the emulator's S3
 //! (`--state s3://…`); `tests/soak/crash.sh` runs the ignored [`crash_soak`] with
@@ -136,6 +139,11 @@ pub struct Tally {
     /// write was made by a killed process, which died before recording it (the
     /// record is written when a reconcile ends; the next run had nothing to write).
     pub unrecorded: usize,
+    /// Resources in the account after a kill, owned and of the repository: each must
+    /// have a record or a value written ahead in the state.
+    pub records_checked: usize,
+    /// Of those, the ones with neither: a write the state does not remember.
+    pub records_lost: usize,
     pub failures: Vec<String>,
 }
 
@@ -283,6 +291,60 @@ impl<'e> Trial<'e> {
             .sdk_config(&self.account.account_id, &self.account.region)
     }
 
+    /// `driftless state show --target T` (`records` and `pending` by key) of every
+    /// target `state list` names: the keys the state remembers.
+    fn remembered(&self) -> Vec<String> {
+        let state = |args: &[&str]| -> Value {
+            let out = driftless_at(
+                self.emulator.endpoint(),
+                &self.account.account_id,
+                &self.account.region,
+                self.state.path(),
+            )
+            .arg("state")
+            .args(args)
+            .arg("--state-dir")
+            .arg(self.state.path())
+            .args(&self.state_flags)
+            .output()
+            .unwrap();
+            assert!(
+                out.status.success(),
+                "state {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let list = state(&["list", "--output", "json"]);
+        let mut keys = Vec::new();
+        for t in list["targets"].as_array().into_iter().flatten() {
+            let shown = state(&["show", "--target", t["target"].as_str().unwrap()]);
+            for part in ["records", "pending"] {
+                keys.extend(
+                    shown[part]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.clone()),
+                );
+            }
+        }
+        keys
+    }
+
+    /// The owned resources of `census` the state has no record of (confirmed or
+    /// written ahead): (checked, lost).
+    fn lost_records(&self, census: &Census) -> (usize, Vec<String>) {
+        let keys = self.remembered();
+        let owned: Vec<_> = census.items.iter().filter(|i| i.owned).collect();
+        let lost = owned
+            .iter()
+            .map(|i| format!("/{}/{}", i.kind, i.name))
+            .filter(|suffix| !keys.iter().any(|k| k.ends_with(suffix.as_str())))
+            .collect();
+        (owned.len(), lost)
+    }
+
     fn history(&self) -> Result<Value, String> {
         let out = driftless_at(
             self.emulator.endpoint(),
@@ -373,6 +435,7 @@ fn trial(
     tally.trials += 1;
     let kills = 1 + rng.below(2) as usize;
     let mut landed = Vec::new();
+    let mut lost_after_kill = Vec::new();
     for _ in 0..kills {
         let point = window.draw(rng);
         tally.kills += 1;
@@ -384,6 +447,12 @@ fn trial(
         if present > t.expected.alarms.len() && present < t.expected.parts() {
             tally.mid_write += 1;
         }
+        let (checked, lost) = t.lost_records(&census);
+        tally.records_checked += checked;
+        tally.records_lost += lost.len();
+        if !lost.is_empty() {
+            lost_after_kill.push(format!("after kill at {point:?}, no record of {lost:?}"));
+        }
         landed.push(format!(
             "{point:?} ({present}/{} present, {:.1} s)",
             t.expected.parts(),
@@ -392,7 +461,8 @@ fn trial(
     }
     let (ok, finished, restarts) = restart(&t, mode);
     tally.restarts += restarts;
-    let problems = check(&t, &prior, ok, finished, tally, rt);
+    let mut problems = check(&t, &prior, ok, finished, tally, rt);
+    problems.extend(lost_after_kill);
     println!(
         "trial {n} ({mode:?}): killed at {}; {restarts} restart(s); {:.1} s; {}",
         landed.join(", "),
@@ -523,7 +593,8 @@ pub fn crash_trials(trials: usize, seed: u64, s3: bool) -> Tally {
     println!(
         "crash{}: {} trials (seed {seed}, kill window {} ms or {} writes, {} resources each): {} converged, \
          {} kills ({} in the middle of the writes, {} after the process had finished), {} restarts, {} duplicates, {} orphans, \
-         history intact in {} ({} interrupted revisions without a reconcile of their own); {:.1} s",
+         history intact in {} ({} interrupted revisions without a reconcile of their own), \
+         {} of {} resources present after a kill without a record; {:.1} s",
         if s3 { " (S3 state)" } else { "" },
         tally.trials,
         window.duration.as_millis(),
@@ -538,6 +609,8 @@ pub fn crash_trials(trials: usize, seed: u64, s3: bool) -> Tally {
         tally.orphans,
         tally.history_intact,
         tally.unrecorded,
+        tally.records_lost,
+        tally.records_checked,
         started.elapsed().as_secs_f64()
     );
     assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));

@@ -47,6 +47,7 @@ mod shard;
 mod smoke;
 mod state;
 mod state_s3;
+mod state_s3_errors;
 mod strictness;
 mod support;
 mod validate;

@@ -2,8 +2,9 @@
 //! team. An apply from one folder, a plan from a fresh one sees its records (the
 //! issue's reproduction: before, the fresh plan said `drift: false`); history from a
 //! third; two applies of one target serialize on its lock; a dead holder's lock is
-//! taken over once its lease ran out, a live one is cleared by `state unlock`; of two
-//! contenders for an expired lock exactly one wins.
+//! taken over once its lease ran out (a lock put by hand, and one left by an apply
+//! SIGKILLed mid-write), a live one is cleared by `state unlock`; of two contenders
+//! for an expired lock exactly one wins; `state migrate` round-trips the records.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -75,6 +76,23 @@ fn from_folder(repo: &Repo, folder: &std::path::Path, args: &[&str]) -> Run {
         .output()
         .unwrap();
     Run::from_output(&out)
+}
+
+/// Waits (at most a minute) until the emulator served the repository's account a
+/// first `PutMetricAlarm`: an apply started then holds the target's lock.
+fn wait_for_a_write(repo: &Repo) {
+    let started = Instant::now();
+    while Emulator::shared()
+        .calls_of(&repo.account.account_id)
+        .get("cloudwatch", "PutMetricAlarm")
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the apply never wrote"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 fn source(repo: &Repo) -> String {
@@ -211,18 +229,7 @@ fn two_applies_of_one_target_serialize_on_its_lock() {
         .spawn()
         .unwrap();
     // The first holds the lock once it writes.
-    let started = Instant::now();
-    while Emulator::shared()
-        .calls_of(&repo.account.account_id)
-        .get("cloudwatch", "PutMetricAlarm")
-        == 0
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the first apply never wrote"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_a_write(&repo);
     let second_folder = tempfile::tempdir().unwrap();
     let second = from_folder(
         &repo,
@@ -358,6 +365,76 @@ fn a_dead_holders_lock_is_taken_over_after_its_lease_and_unlock_clears_a_live_on
     );
 }
 
+/// A real holder SIGKILLed in the middle of its writes (not a lock object put by
+/// hand): its lock stops a second apply until its lease (driftless.yaml
+/// `state.lockLease: 10s`, the shortest) runs out, then the second takes it over
+/// without a human, finishes the writes and releases it.
+#[test]
+fn a_sigkilled_holders_lock_is_taken_over_after_its_lease() {
+    let repo = Repo::new(&[("alarms.yaml", &alarms("killed", 40))]);
+    let (bucket, _) = state_bucket(&repo, "lease");
+    repo.write(
+        "driftless.yaml",
+        &format!("state:\n  s3:\n    bucket: {bucket}\n    prefix: lease\n  lockLease: 10s\n"),
+    );
+    let key = "lease/targets/default/lock.json";
+    let src = source(&repo);
+    let folder = tempfile::tempdir().unwrap();
+    let mut holder = driftless(&repo.account, folder.path())
+        .args(["apply", "--auto-approve", "--source", &src, "--state-dir"])
+        .arg(folder.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_a_write(&repo);
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    let killed_at = Instant::now();
+    assert!(
+        lock_exists(&repo, &bucket, key),
+        "the killed holder had no lock"
+    );
+    let written = Emulator::shared()
+        .calls_of(&repo.account.account_id)
+        .get("cloudwatch", "PutMetricAlarm");
+    assert!(written < 40, "the apply finished before the kill");
+    // Within the lease: refused, naming the dead holder (this test's binary).
+    let second = tempfile::tempdir().unwrap();
+    let refused = from_folder(
+        &repo,
+        second.path(),
+        &["apply", "--auto-approve", "--source", &src],
+    );
+    if killed_at.elapsed() < Duration::from_secs(8) {
+        assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+        assert!(
+            refused.stderr.contains("target `default` is locked")
+                && refused.stderr.contains(&format!("pid {}", holder.id())),
+            "{}",
+            refused.stderr
+        );
+    }
+    // After the lease: taken over, the rest written, the lock released.
+    std::thread::sleep(Duration::from_secs(11).saturating_sub(killed_at.elapsed()));
+    let taken = from_folder(
+        &repo,
+        second.path(),
+        &["apply", "--auto-approve", "--source", &src],
+    );
+    assert_eq!(taken.code, 0, "{}\n{}", taken.stdout, taken.stderr);
+    assert!(
+        !lock_exists(&repo, &bucket, key),
+        "the lock was not released"
+    );
+    let plan = from_folder(
+        &repo,
+        second.path(),
+        &["plan", "--detailed-exitcode", "--source", &src],
+    );
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
 #[test]
 fn of_two_contenders_for_an_expired_lock_exactly_one_wins() {
     use driftless::aws::s3::StateBucket;
@@ -490,4 +567,25 @@ fn migrate_copies_local_records_and_history_once() {
     // The local state is still there.
     let local = repo.run_raw(&["history", "--output", "json"]).json();
     assert_eq!(local["reconciles"].as_array().unwrap().len(), 1);
+    // The round trip: the records read back from the bucket are the local ones, and
+    // the history the same reconcile.
+    let show = |state: &[&str]| {
+        let mut args = vec!["state", "show", "--target", "default"];
+        args.extend_from_slice(state);
+        let v = repo.run_raw(&args).json();
+        (v["records"].clone(), v["pending"].clone())
+    };
+    let (local_records, local_pending) = show(&[]);
+    assert_eq!(
+        local_records.as_object().unwrap().len(),
+        2,
+        "{local_records}"
+    );
+    assert_eq!(show(&["--state", &url]), (local_records, local_pending));
+    let strip = |v: &serde_json::Value| {
+        let mut r = v["reconciles"][0].clone();
+        r.as_object_mut().unwrap().remove("id");
+        r
+    };
+    assert_eq!(strip(&history), strip(&local));
 }

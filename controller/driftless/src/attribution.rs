@@ -5,17 +5,18 @@
 //! for windows, baselines and backup plans, which their API calls name by id) since
 //! the target's last apply, and gets `changedBy`. A lookup that is denied or fails,
 //! finds nothing, or is over the bound gives "unknown": attribution never fails a
-//! plan. The time of the last apply comes from the history in the state directory.
+//! plan. The time of the last apply comes from the history in the state backend
+//! (local or S3: the same from any machine), read only for targets with a drift.
 //! `plan`, `apply` and each reconcile of `driftless run` attribute their drifts.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{self, Clients};
+use crate::engine::Planned;
 use crate::live::LiveTarget;
-use crate::plan::{Change, ChangedBy, TargetPlan};
+use crate::plan::{Change, ChangedBy};
 use crate::spec::Kind;
-use crate::state::{HistoryQuery, Store};
+use crate::state::{Backend, HistoryQuery, StateBackend};
 
 /// How far back history is read for [`last_applied_times`].
 const HISTORY_DEPTH: usize = 500;
@@ -25,27 +26,61 @@ pub fn key(target: &str, kind: Kind, name: &str) -> String {
     format!("{target}/{kind}/{name}")
 }
 
-/// When driftless last wrote each resource (the start of the newest of the last 500
-/// recorded reconciles that changed it successfully, Unix seconds), by [`key`]; a
-/// drift happened after that. Empty when there is no readable history.
-pub fn last_applied_times(dir: &Path) -> BTreeMap<String, i64> {
-    let Ok(store) = Store::open(dir) else {
-        return BTreeMap::new();
-    };
+/// When driftless last wrote each resource of `target` (the start of the newest of
+/// the target's last 500 recorded reconciles that changed it successfully, Unix
+/// seconds), by [`key`], read from the state backend's history; a drift happened
+/// after that. Empty when there is no readable history.
+pub async fn last_applied_times(backend: &StateBackend, target: &str) -> BTreeMap<String, i64> {
     let query = HistoryQuery {
-        target: None,
+        target: Some(target.to_string()),
         since_unix: None,
         limit: Some(HISTORY_DEPTH),
     };
+    let history = match backend.history(&query).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(
+                target,
+                "drift attribution: the history could not be read: {e}"
+            );
+            Vec::new()
+        }
+    };
     let mut out = BTreeMap::new();
     // Newest first: the first write seen of a resource is its last.
-    for record in store.history(&query).unwrap_or_default() {
+    for record in history {
         for change in record.changes.iter().filter(|c| c.result == "ok") {
             let key = format!("{}/{}/{}", record.target, change.kind, change.name);
             out.entry(key).or_insert(record.started_at_unix);
         }
     }
     out
+}
+
+/// Attributes the drifted changes of `planned`, target by target, through each
+/// target's clients and live state; the history is read (through the state backend,
+/// so from any machine) only for targets with a drift.
+pub async fn attribute_planned(planned: &mut Planned, backend: &StateBackend) {
+    let drifted: BTreeSet<String> = planned
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.drift)
+        .map(|c| c.target.clone())
+        .collect();
+    for target in drifted {
+        let (Some(clients), Some(live)) = (planned.clients.get(&target), planned.live.get(&target))
+        else {
+            continue;
+        };
+        let since = last_applied_times(backend, &target).await;
+        let changes = planned
+            .plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.target == target);
+        attribute(clients, changes, live, &since).await;
+    }
 }
 
 /// The name CloudTrail knows a change's resource by: the id of a window, baseline or
@@ -81,14 +116,14 @@ fn lookup_name(change: &Change, live: &LiveTarget) -> String {
 
 /// Fills `changed_by` on the plan's drifted changes, looking events up from when
 /// driftless last wrote each resource (`since`, by [`key`]; absent: 90 days back).
-pub async fn attribute(
+pub async fn attribute<'c>(
     clients: &Clients,
-    plan: &mut TargetPlan,
+    changes: impl Iterator<Item = &'c mut Change>,
     live: &LiveTarget,
     since: &BTreeMap<String, i64>,
 ) {
     let mut lookups = 0;
-    for change in plan.changes.iter_mut().filter(|c| c.drift) {
+    for change in changes.filter(|c| c.drift) {
         let found = if lookups < aws::cloudtrail::MAX_LOOKUPS {
             lookups += 1;
             let name = lookup_name(change, live);

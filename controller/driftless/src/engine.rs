@@ -40,10 +40,6 @@ pub struct PlanRequest {
     pub pending: BTreeMap<String, serde_json::Value>,
     /// Clients kept between plans (the controller); `None`: built for this plan.
     pub clients: Option<Arc<ClientCache>>,
-    /// Look up who made each drift in CloudTrail (`crate::attribution`): `Some` with
-    /// when driftless last wrote each resource (`attribution::last_applied_times`;
-    /// one missing: the last 90 days); `None`: no lookups.
-    pub attribution: Option<BTreeMap<String, i64>>,
     /// Counts the targets read (drawn on a terminal by the CLI; hidden otherwise).
     pub progress: crate::progress::Progress,
 }
@@ -183,7 +179,6 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
             aws: request.aws.clone(),
             options: options.clone(),
             cache: request.clients.clone(),
-            attribution: request.attribution.clone(),
         };
         let limit = limit.clone();
         tasks.spawn(async move {
@@ -290,8 +285,6 @@ struct TargetJob {
     aws: AwsOptions,
     options: PlanOptions,
     cache: Option<Arc<ClientCache>>,
-    /// When driftless last wrote each resource, to look drifts up in CloudTrail.
-    attribution: Option<BTreeMap<String, i64>>,
 }
 
 /// Reads one target's live state and plans it.
@@ -322,10 +315,7 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         Kind::ConfigurationAggregator,
     ));
     let live = aws::read_target(&clients, &request).await?;
-    let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
-    if let Some(since) = &job.attribution {
-        crate::attribution::attribute(&clients, &mut plan, &live, since).await;
-    }
+    let plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     Ok(TargetPlanned {
         clients,
         live,

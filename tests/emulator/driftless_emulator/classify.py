@@ -72,7 +72,9 @@ def classify(environ: dict, body: bytes) -> RequestInfo:
     # 4. REST protocols: match method + path against the model's requestUri
     if signed_service:
         raw_path = unquote(path)
-        op = models.match_rest_operation(signed_service, method, raw_path, params)
+        headers = {k[5:].replace("_", "-").lower() for k in environ if k.startswith("HTTP_")}
+        headers |= {k.replace("_", "-").lower() for k in ("CONTENT_TYPE", "CONTENT_LENGTH") if environ.get(k)}
+        op = models.match_rest_operation(signed_service, method, raw_path, params, headers)
         proto = "rest-json"
         try:
             proto = models.service_model(signed_service).protocol

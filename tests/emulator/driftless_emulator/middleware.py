@@ -26,7 +26,7 @@ import socket
 import time
 from typing import Any, Callable, Iterable
 
-from . import cbor_proto, ext_cloudtrail, gate, quotas
+from . import cbor_proto, ext_cloudtrail, gate, quotas, s3_access
 from .accounting import Calls, Faults
 from .classify import RequestInfo, classify
 from .errors import error_response
@@ -212,8 +212,12 @@ class DriftlessApp:
         refusal = gate.check(info, environ, body, account)
         if refusal is not None:
             return self._answer(environ, start_response, info, body, account, gate.answer(info, refusal))
+        s3_refusal = s3_access.check(info, environ, account)
+        if s3_refusal is not None:
+            return self._answer(environ, start_response, info, body, account, s3_refusal)
 
-        return self._answer(environ, start_response, info, body, account, self._serve(environ, info, body))
+        answer = s3_access.shape(info, environ, self._serve(environ, info, body))
+        return self._answer(environ, start_response, info, body, account, answer)
 
     def _answer(
         self,

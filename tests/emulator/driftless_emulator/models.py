@@ -78,8 +78,27 @@ def service_for_signing_name(signing_name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], list[str], int]]:
-    """(method, path regex, required query keys, literal score) per operation."""
+def _required_bindings(op_model: Any) -> tuple[list[str], list[str]]:
+    """The required input members bound to headers (lowercase names) and to query
+    keys: two operations on one method and URI (S3's PutObject and CopyObject,
+    DeleteObject and AbortMultipartUpload) differ by them."""
+    shape = op_model.input_shape
+    headers: list[str] = []
+    query: list[str] = []
+    if shape is None:
+        return headers, query
+    for name in shape.required_members:
+        ser = shape.members[name].serialization
+        if ser.get("location") == "header":
+            headers.append(ser.get("name", name).lower())
+        elif ser.get("location") == "querystring":
+            query.append(ser.get("name", name))
+    return headers, query
+
+
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], list[str], int, str, list[str]]]:
+    """(method, path regex, required query keys, literal score, operation, required
+    headers) per operation."""
     routes = []
     model = service_model(service)
     for op_name in model.operation_names:
@@ -100,24 +119,32 @@ def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], list[str], in
         regex = regex.rstrip("/")
         pattern = re.compile("^" + regex + "/?$")
         qkeys = [q.split("=")[0] for q in query.split("&") if q]
-        routes.append((method, pattern, qkeys, literal, op_name))  # type: ignore[arg-type]
+        headers, bound_query = _required_bindings(model.operation_model(op_name))
+        qkeys += [k for k in bound_query if k not in qkeys]
+        routes.append((method, pattern, qkeys, literal, op_name, headers))  # type: ignore[arg-type]
     return routes  # type: ignore[return-value]
 
 
-def match_rest_operation(service: str, method: str, path: str, query: dict[str, Any]) -> str | None:
+def match_rest_operation(
+    service: str, method: str, path: str, query: dict[str, Any], headers: set[str] | None = None
+) -> str | None:
+    """The operation a REST request is: method and URI, then the required query keys
+    and (when `headers`, lowercase names, is given) the required headers present."""
     try:
         routes = _rest_routes(service)
     except Exception:
         return None
     best: tuple[int, str] | None = None
-    for r_method, pattern, qkeys, literal, op_name in routes:  # type: ignore[misc]
+    for r_method, pattern, qkeys, literal, op_name, r_headers in routes:  # type: ignore[misc]
         if r_method != method:
             continue
         if not pattern.match(path.rstrip("/") or "/") and not pattern.match(path):
             continue
         if any(k not in query for k in qkeys):
             continue
-        score = literal + 1000 * len(qkeys)
+        if headers is not None and any(h not in headers for h in r_headers):
+            continue
+        score = literal + 1000 * (len(qkeys) + len(r_headers))
         if best is None or score > best[0]:
             best = (score, op_name)
     return best[1] if best else None

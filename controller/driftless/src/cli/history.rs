@@ -35,6 +35,10 @@ pub struct HistoryArgs {
     /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too.
     #[arg(long)]
     pub endpoint_url: Option<String>,
+    /// The repository folder whose driftless.yaml `state:` names the backend when
+    /// --state and DRIFTLESS_STATE do not.
+    #[arg(long, default_value = ".")]
+    pub source: PathBuf,
 }
 
 pub async fn run(args: &HistoryArgs) -> CliResult {
@@ -57,11 +61,12 @@ pub async fn run(args: &HistoryArgs) -> CliResult {
         since_unix,
         limit: Some(args.limit),
     };
+    let config = super::state::folder_config(args.state.as_deref(), &args.source)?;
     let selected = super::state::select(
         args.state.as_deref(),
         &args.state_dir,
         args.endpoint_url.as_deref(),
-        None,
+        config.as_ref(),
     )
     .await?;
     let records = selected.backend.history(&query).await?;

@@ -48,6 +48,8 @@ pub enum CliError {
     Load(#[from] LoadError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    #[error("{file}: not a valid driftless.yaml, and its `state:` names the state backend\n  hint: run `driftless validate --source {folder}` to see what is wrong, or name the backend with --state")]
+    StateConfig { file: String, folder: String },
     #[error("--state `{value}`: {message}\n  hint: {hint}")]
     StateLocation {
         value: String,
@@ -150,7 +152,6 @@ impl DeleteArgs {
             last_applied: Default::default(),
             pending: Default::default(),
             clients: None,
-            attribution: Some(crate::attribution::last_applied_times(&source.state_dir)),
             progress: crate::progress::Progress::for_command(),
         }
     }
@@ -186,9 +187,11 @@ async fn plan_source(
     let mut request = request;
     request.last_applied = loaded.for_plan();
     request.pending = loaded.pending.clone();
-    let planned = engine::plan_snapshot(snapshot, &request)
+    let mut planned = engine::plan_snapshot(snapshot, &request)
         .await
         .map_err(PlanFailure::Engine)?;
+    // Who made each drift, since driftless last wrote the resource.
+    crate::attribution::attribute_planned(&mut planned, &selected.backend).await;
     Ok((planned, selected, loaded))
 }
 

@@ -221,7 +221,6 @@ fn run_options(args: &RunArgs, shard: Shard, state: Arc<StateChoice>) -> RunOpti
             pending: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
-            attribution: None,
             // The controller logs; it draws no progress.
             progress: Default::default(),
         },

@@ -18,6 +18,39 @@ use crate::aws::AwsOptions;
 use crate::spec::state_backend::{parse_s3_url, StateConfig, DEFAULT_LOCK_LEASE_SECS};
 use crate::state::{format_rfc3339_utc, Backend, BackendKind, HistoryQuery, S3State, StateBackend};
 
+/// driftless.yaml's `state:` in the folder `source` (`--source`, as plan reads it),
+/// for the commands that read the state without planning (`history`, `state`): none
+/// when `flag` (`--state` / `DRIFTLESS_STATE`) names the backend, or the folder has no
+/// driftless.yaml or no `state:`. An invalid driftless.yaml is an error naming it.
+pub fn folder_config(flag: Option<&str>, source: &Path) -> Result<Option<StateConfig>, CliError> {
+    if flag.is_some() {
+        return Ok(None);
+    }
+    let path = source.join(crate::spec::CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(CliError::Io {
+                what: format!("reading {}", path.display()),
+                source,
+            })
+        }
+    };
+    let file = crate::spec::SourceFile {
+        relative: crate::spec::CONFIG_FILE.to_string(),
+        display: path.display().to_string(),
+        text,
+    };
+    match crate::spec::parse_config_only(&[file]) {
+        Some(config) => Ok(config.state),
+        None => Err(CliError::StateConfig {
+            file: path.display().to_string(),
+            folder: source.display().to_string(),
+        }),
+    }
+}
+
 /// The backend chosen for a command, and the lease of the locks it takes.
 #[derive(Debug)]
 pub struct Selected {
@@ -66,7 +99,7 @@ pub async fn select(
         .map_err(|e| {
             CliError::State(crate::state::StateError::S3 {
                 location: format!("s3://{bucket}/{prefix}"),
-                source: Box::new(e),
+                error: Box::new(e),
             })
         })?;
     Ok(Selected {
@@ -89,6 +122,10 @@ pub struct StateArgs {
     /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too.
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
+    /// The repository folder whose driftless.yaml `state:` names the backend when
+    /// --state and DRIFTLESS_STATE do not.
+    #[arg(long, default_value = ".", global = true)]
+    pub source: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -125,11 +162,12 @@ pub async fn run(args: &StateArgs) -> CliResult {
     if let StateCommand::Migrate { to } = &args.command {
         return migrate(args, to).await;
     }
+    let config = folder_config(args.state.as_deref(), &args.source)?;
     let selected = select(
         args.state.as_deref(),
         &args.state_dir,
         args.endpoint_url.as_deref(),
-        None,
+        config.as_ref(),
     )
     .await?;
     let backend = &selected.backend;
@@ -137,7 +175,7 @@ pub async fn run(args: &StateArgs) -> CliResult {
         StateCommand::List { output } => list(backend, *output).await,
         StateCommand::Migrate { .. } => unreachable!("handled above"),
         StateCommand::Show { target } => {
-            let state = backend.load().await;
+            let state = backend.load_or_fail().await?;
             if let Some(w) = &state.warning {
                 eprintln!("warning: {w}");
             }
@@ -186,7 +224,7 @@ pub async fn run(args: &StateArgs) -> CliResult {
 /// `state list`: `{"targets": [{"target", "records", "lastApplied", "lock"}]}` (cli.md),
 /// or one line per target.
 async fn list(backend: &StateBackend, output: Output) -> CliResult {
-    let state = backend.load().await;
+    let state = backend.load_or_fail().await?;
     if let Some(w) = &state.warning {
         eprintln!("warning: {w}");
     }
@@ -249,11 +287,13 @@ async fn list(backend: &StateBackend, output: Output) -> CliResult {
 
 /// `state migrate --to s3://…`: the local records, pending values and history, copied.
 async fn migrate(args: &StateArgs, to: &str) -> CliResult {
+    // driftless.yaml's `region` and `roleArn` say how to reach the bucket.
+    let config = folder_config(None, &args.source)?;
     let selected = select(
         Some(to),
         &args.state_dir,
         args.endpoint_url.as_deref(),
-        None,
+        config.as_ref(),
     )
     .await?;
     let BackendKind::S3(s3) = &selected.backend.kind else {

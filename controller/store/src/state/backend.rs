@@ -263,6 +263,15 @@ impl StateBackend {
             BackendKind::S3(b) => b.unlock(target, id).await,
         }
     }
+
+    /// Every target's records, or why the S3 backend could not read them (`driftless
+    /// state` reports it; a plan goes on with a warning, [`Backend::load`]).
+    pub async fn load_or_fail(&self) -> Result<LastApplied, StateError> {
+        match &self.kind {
+            BackendKind::Local(b) => Ok(b.load().await),
+            BackendKind::S3(b) => b.load().await,
+        }
+    }
 }
 
 /// Calls the same method on whichever backend.

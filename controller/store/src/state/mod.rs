@@ -71,10 +71,11 @@ pub enum StateError {
         supported: i64,
     },
     /// An S3 call of the state backend failed.
-    #[error("state {location}: {}\n  hint: {}", source.detail(), s3_hint(source))]
+    #[error("state {location}: {}\n  hint: {}", s3_detail(error), s3_hint(error))]
     S3 {
         location: String,
-        source: Box<driftless_aws::AwsError>,
+        /// Not `source`: the message says it all, a chain would repeat it.
+        error: Box<driftless_aws::AwsError>,
     },
     /// The remote state is not what driftless wrote, or kept changing.
     #[error("state {location}: {message}\n  hint: {hint}")]
@@ -87,6 +88,16 @@ pub enum StateError {
 
 /// What to do about a failed call of the S3 backend: the bucket missing, access
 /// denied, the wrong region, or the AWS error's own hint.
+/// The failed call and S3's error code (`NoSuchBucket`, `AccessDenied`, …).
+fn s3_detail(e: &driftless_aws::AwsError) -> String {
+    match e {
+        driftless_aws::AwsError::Call {
+            code: Some(code), ..
+        } => format!("{} ({code})", e.detail()),
+        _ => e.detail(),
+    }
+}
+
 fn s3_hint(e: &driftless_aws::AwsError) -> String {
     let code = match e {
         driftless_aws::AwsError::Call { code, .. } => code.as_deref().unwrap_or(""),

@@ -88,7 +88,7 @@ impl S3State {
     fn err(&self, source: AwsError) -> StateError {
         StateError::S3 {
             location: self.location(),
-            source: Box::new(source),
+            error: Box::new(source),
         }
     }
 

@@ -136,13 +136,16 @@ impl Reconciler {
             .record(outcome, now);
     }
 
-    /// Writes history records (failed plans, invalid revisions), logging what could
-    /// not be written.
-    fn history(&self, records: &[ReconcileRecord]) {
-        log_history_errors(&crate::reconcile::record_history_local(
-            &self.options.state_dir,
-            records,
-        ));
+    /// Writes history records (failed plans, invalid revisions) to the state backend,
+    /// so every pod and `driftless history` from any machine see them; before the
+    /// backend is chosen (no reconcile has opened it yet), to the local database.
+    /// Logs what could not be written.
+    async fn history(&self, records: &[ReconcileRecord]) {
+        let errors = match self.options.state.chosen() {
+            Some(backend) => crate::reconcile::record_history(backend, records).await,
+            None => crate::reconcile::record_history_local(&self.options.state_dir, records),
+        };
+        log_history_errors(&errors);
     }
 }
 

@@ -98,7 +98,9 @@ impl Reconciler {
             }
             Err(LoadError::Source(e)) => e.to_string(),
         };
-        let announce = self.reject(&mut source, config_only.as_ref(), &revision, reason, now);
+        let announce = self
+            .reject(&mut source, config_only.as_ref(), &revision, reason, now)
+            .await;
         let last_good = source.last_good.clone();
         drop(source);
         self.announce(announce).await;
@@ -166,7 +168,7 @@ impl Reconciler {
     /// An invalid revision: marked on every target and recorded; the last good one
     /// stays in force. Returns the announcements to send once the source lock is
     /// released (a slow destination must not hold up the reconciles).
-    fn reject(
+    async fn reject(
         &self,
         source: &mut SourceState,
         config: Option<&DriftlessConfig>,
@@ -179,8 +181,16 @@ impl Reconciler {
             %reason,
             "the new revision is invalid and is not applied; the last good one stays in force"
         );
+        if let Some(config) = config {
+            // A driftless.yaml valid by itself chooses the backend as a first reconcile
+            // would, so a restarted pod reads and writes the shared history.
+            if let Err(e) = self.options.state.get(config.state.as_ref()).await {
+                tracing::warn!(error = %e, "the state backend could not be opened");
+            }
+        }
         let targets = self.known_targets(source, config);
-        self.mark_invalid(source, &targets, revision, &reason, now);
+        self.mark_invalid(source, &targets, revision, &reason, now)
+            .await;
         let records: Vec<ReconcileRecord> = targets
             .iter()
             .map(|target| ReconcileRecord {
@@ -188,18 +198,18 @@ impl Reconciler {
                 ..unapplied_record(target, revision, ReconcileResult::Invalid, reason.clone())
             })
             .collect();
-        self.history(&records);
+        self.history(&records).await;
         source.invalid = Some((revision.to_string(), reason.clone()));
-        let (_, notifier) = source.notifier.as_ref()?;
-        let observations = targets
-            .into_iter()
-            .map(|target| self.still_enforced(source, target, revision, &reason))
-            .collect();
-        Some((notifier.clone(), observations))
+        let notifier = source.notifier.as_ref()?.1.clone();
+        let mut observations = Vec::new();
+        for target in targets {
+            observations.push(self.still_enforced(source, target, revision, &reason).await);
+        }
+        Some((notifier, observations))
     }
 
     /// Marks the targets' status with the invalid revision.
-    fn mark_invalid(
+    async fn mark_invalid(
         &self,
         source: &SourceState,
         targets: &[String],
@@ -219,7 +229,7 @@ impl Reconciler {
                 .get(t)
                 .is_some_and(|s| s.last_applied_revision.is_some());
             if !known {
-                let enforced = self.enforced_revision(source, t);
+                let enforced = self.enforced_revision(source, t).await;
                 self.status()
                     .targets
                     .entry(t.clone())
@@ -233,7 +243,7 @@ impl Reconciler {
     /// What to tell the notifier about a target when a revision is invalid: the
     /// revision still enforced, and the target as last seen (silence about a drift or
     /// a failure would be taken for its end).
-    fn still_enforced(
+    async fn still_enforced(
         &self,
         source: &SourceState,
         target: String,
@@ -241,7 +251,7 @@ impl Reconciler {
         reason: &str,
     ) -> Observation {
         let seen = self.seen().get(&target).cloned().unwrap_or_default();
-        let enforced = self.enforced_revision(source, &target);
+        let enforced = self.enforced_revision(source, &target).await;
         Observation {
             revision: enforced.unwrap_or_else(|| "none".to_string()),
             target,
@@ -274,18 +284,23 @@ impl Reconciler {
     /// The revision a target still enforces: the last good one, else (a restarted
     /// controller that has seen nothing valid yet) the newest one its history shows
     /// applied.
-    fn enforced_revision(&self, source: &SourceState, target: &str) -> Option<String> {
+    async fn enforced_revision(&self, source: &SourceState, target: &str) -> Option<String> {
         if let Some(r) = &source.last_good {
             return Some(r.loaded.revision.clone());
         }
-        let store = Store::open(&self.options.state_dir).ok()?;
-        let history = store
-            .history(&crate::state::HistoryQuery {
-                target: Some(target.to_string()),
-                since_unix: None,
-                limit: Some(50),
-            })
-            .ok()?;
+        let query = crate::state::HistoryQuery {
+            target: Some(target.to_string()),
+            since_unix: None,
+            limit: Some(50),
+        };
+        // The shared history once the backend is chosen; before, the local one.
+        let history = match self.options.state.chosen() {
+            Some(backend) => crate::state::Backend::history(backend, &query).await.ok()?,
+            None => Store::open(&self.options.state_dir)
+                .ok()?
+                .history(&query)
+                .ok()?,
+        };
         history
             .into_iter()
             .find(|r| !matches!(r.result, ReconcileResult::Invalid | ReconcileResult::Failed))

@@ -48,7 +48,8 @@ impl StateChoice {
         }
     }
 
-    /// The backend, once chosen (the dashboard reads the history through it).
+    /// The backend, once chosen (`None` before the first reconcile opened it; the
+    /// dashboard reads the history through it).
     pub fn chosen(&self) -> Option<&StateBackend> {
         self.chosen.get().map(|(backend, _)| backend)
     }

@@ -17,7 +17,7 @@ use crate::controller::scheduler::Next;
 use crate::controller::status::{classify_aws, ErrorClass, Outcome};
 use crate::engine::{self, Planned};
 use crate::reconcile::{reconcile, unapplied_record, unix, ReconcileOptions, SaveScope};
-use crate::state::{LastApplied, ReconcileRecord, ReconcileResult};
+use crate::state::{LastApplied, ReconcileRecord, ReconcileResult, StateBackend};
 
 impl Reconciler {
     /// One reconcile of one target, in a span naming both.
@@ -53,7 +53,7 @@ impl Reconciler {
         if let Some(w) = &state.warning {
             tracing::warn!(warning = %w, "the state store");
         }
-        let mut planned = match self.plan_target(&revision, &target, &state).await {
+        let mut planned = match self.plan_target(&revision, &target, &state, backend).await {
             Ok(p) => p,
             Err((class, reason)) => {
                 return self.plan_failed(&target, rev, started, class, reason).await
@@ -108,19 +108,18 @@ impl Reconciler {
         revision: &Revision,
         target: &str,
         state: &LastApplied,
+        backend: &StateBackend,
     ) -> Result<Planned, (ErrorClass, String)> {
         let mut request = self.options.request.clone();
         request.targets = vec![target.to_string()];
         request.last_applied = state.for_plan();
         request.pending = state.pending.clone();
-        // Who made each drift, since driftless last wrote the resource (bounded as
-        // `plan` is: a few CloudTrail lookups per target, never failing the plan).
-        request.attribution = Some(crate::attribution::last_applied_times(
-            &self.options.state_dir,
-        ));
-        let planned = engine::plan_loaded(revision.loaded.clone(), &request)
+        let mut planned = engine::plan_loaded(revision.loaded.clone(), &request)
             .await
             .map_err(|e| (ErrorClass::Stalled, e.to_string()))?;
+        // Who made each drift, since driftless last wrote the resource (bounded as
+        // `plan` is: a few CloudTrail lookups per target, never failing the plan).
+        crate::attribution::attribute_planned(&mut planned, backend).await;
         match planned.failed.get(target) {
             Some(aws) => Err((classify_aws(aws), with_hint(aws))),
             None => Ok(planned),
@@ -163,7 +162,8 @@ impl Reconciler {
             started_at_unix: now,
             duration_ms: crate::reconcile::elapsed_ms(started),
             ..unapplied_record(target, revision, ReconcileResult::Failed, reason.clone())
-        }]);
+        }])
+        .await;
         self.metrics()
             .observe_reconcile(target, "failed", seconds_since(started));
         self.notify(target, revision, Drift::default(), Some(reason))
