@@ -71,6 +71,11 @@ pub struct RunArgs {
     /// StatefulSet pod's).
     #[arg(long, env = "DRIFTLESS_SHARD_INDEX", allow_negative_numbers = true)]
     pub shard_index: Option<String>,
+    /// `/metrics` labels series by target while this process has at most N targets;
+    /// above, those families are summed over targets under the same names (bounded
+    /// cardinality). Raise it to have per-target series for more targets.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub metrics_per_target: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -251,6 +256,10 @@ fn shared_state(args: &RunArgs) -> Result<Shared, CliError> {
             .reference
             .clone()
             .unwrap_or_else(|| "main".into()),
+        metrics: std::sync::Mutex::new(crate::controller::metrics::Metrics {
+            per_target_limit: Some(args.metrics_per_target),
+            ..Default::default()
+        }),
         ..Default::default()
     })
 }

@@ -147,6 +147,9 @@ impl Reconciler {
         self.update_notifier(source, &loaded.state.config).await;
         let targets = self.mine(&loaded.state.config);
         self.publish_shard(&targets);
+        if let Some(cache) = &self.options.request.clients {
+            cache.retain(&targets.iter().map(String::as_str).collect());
+        }
         let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
         source.invalid = None;
