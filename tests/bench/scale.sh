@@ -291,7 +291,7 @@ run_controller() {
   git -C "$repo" add -A
   git -C "$repo" -c user.name=bench -c user.email=bench@localhost commit -q -m initial
   aws_env "$BIN" run --source "file://$repo" --ref main --listen 127.0.0.1:0 --interval 1h \
-    --resync "$resync" --state-dir "$work/state-c" --no-color >"$work/run.out" 2>"$work/run.err" &
+    --resync "$resync" --state-dir "$work/state-c" >"$work/run.out" 2>"$work/run.err" &
   controller=$!
   addr=''
   for _ in $(seq 1 600); do

@@ -1,6 +1,6 @@
 //! What every target of one process shares, so that 1,000 targets cost little more
-//! than one: one HTTP client (one connection pool, one TLS configuration) with a bound
-//! on the requests in flight ([`MAX_IN_FLIGHT`]), the ambient AWS configuration
+//! than one: one HTTP client (one connection pool, one TLS configuration), the
+//! ambient AWS configuration
 //! (credential chain, endpoint, retry settings) loaded once, and credentials cached
 //! per role (one assumed-role provider per role ARN and external id, whose credentials
 //! the shared identity cache keeps until they expire).
@@ -11,79 +11,20 @@
 //! at once. See docs/design/scale.md.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::SdkConfig;
-use tokio::sync::Semaphore;
 
 use super::AwsOptions;
 
-/// HTTP requests in flight at once, over every target and service of the process
-/// (requests waiting for their pacing slot do not count). It also bounds the
-/// connections the pool opens, idle ones included: a connection is opened only for a
-/// request in flight that finds none idle.
-pub const MAX_IN_FLIGHT: usize = 32;
-
-/// The process's HTTP client: the SDK's default one (hyper, rustls), built once and
-/// bounded by [`MAX_IN_FLIGHT`].
+/// The process's HTTP client: the SDK's default one (hyper, rustls), built once.
 pub fn http_client() -> SharedHttpClient {
     static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            SharedHttpClient::new(BoundedHttpClient {
-                inner: super::pace::default_http_client(),
-                limit: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            })
-        })
-        .clone()
-}
-
-/// An HTTP client whose requests wait for one of a fixed number of permits.
-#[derive(Debug, Clone)]
-struct BoundedHttpClient {
-    inner: SharedHttpClient,
-    limit: Arc<Semaphore>,
-}
-
-impl HttpClient for BoundedHttpClient {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(BoundedConnector {
-            inner: self.inner.http_connector(settings, components),
-            limit: self.limit.clone(),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct BoundedConnector {
-    inner: SharedHttpConnector,
-    limit: Arc<Semaphore>,
-}
-
-impl HttpConnector for BoundedConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let inner = self.inner.clone();
-        let limit = self.limit.clone();
-        HttpConnectorFuture::new(async move {
-            // The semaphore is never closed, so acquiring cannot fail; if it ever did,
-            // the request goes unbounded rather than failing.
-            let _permit = limit.acquire_owned().await.ok();
-            inner.call(request).await
-        })
-    }
+    CLIENT.get_or_init(super::pace::default_http_client).clone()
 }
 
 /// The options that make two loaded configurations differ.
@@ -166,82 +107,4 @@ pub async fn role_credentials(
         .entry(key)
         .or_insert(provider)
         .clone()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_smithy_runtime_api::client::identity::ResolveIdentity;
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use aws_smithy_types::body::SdkBody;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A connector that answers 200 after a moment and records the most calls it
-    /// ever had in flight at once.
-    #[derive(Debug, Default)]
-    struct Counting {
-        now: AtomicUsize,
-        most: AtomicUsize,
-    }
-
-    #[derive(Debug, Clone)]
-    struct CountingConnector(Arc<Counting>);
-
-    impl HttpConnector for CountingConnector {
-        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
-            let c = self.0.clone();
-            HttpConnectorFuture::new(async move {
-                let now = c.now.fetch_add(1, Ordering::SeqCst) + 1;
-                c.most.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-                c.now.fetch_sub(1, Ordering::SeqCst);
-                Ok(HttpResponse::new(200.try_into().unwrap(), SdkBody::empty()))
-            })
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn requests_in_flight_never_exceed_the_bound() {
-        let counting = Arc::new(Counting::default());
-        let bounded = Arc::new(BoundedConnector {
-            inner: SharedHttpConnector::new(CountingConnector(counting.clone())),
-            limit: Arc::new(Semaphore::new(4)),
-        });
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..64 {
-            let bounded = bounded.clone();
-            tasks.spawn(async move {
-                let request = HttpRequest::get("http://127.0.0.1:1/").unwrap();
-                bounded.call(request).await.map(|r| r.status().as_u16())
-            });
-        }
-        let mut answered = 0;
-        while let Some(joined) = tasks.join_next().await {
-            assert_eq!(joined.unwrap().unwrap(), 200);
-            answered += 1;
-        }
-        assert_eq!(answered, 64);
-        assert_eq!(counting.most.load(Ordering::SeqCst), 4);
-    }
-
-    #[tokio::test]
-    async fn one_credentials_provider_per_role_and_external_id() {
-        let options = AwsOptions {
-            endpoint_url: Some("http://127.0.0.1:1".into()),
-            ..AwsOptions::default()
-        };
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(aws_types::region::Region::new("us-east-1"))
-            .build();
-        let role = "arn:aws:iam::111111111111:role/ops";
-        let a = role_credentials(role, None, &config, &options).await;
-        let b = role_credentials(role, None, &config, &options).await;
-        let c = role_credentials(role, Some("x"), &config, &options).await;
-        let d = role_credentials("arn:aws:iam::222222222222:role/ops", None, &config, &options).await;
-        // One identity-cache partition: the SDK caches one set of credentials for both.
-        assert_eq!(a.cache_partition(), b.cache_partition());
-        assert_ne!(a.cache_partition(), c.cache_partition());
-        assert_ne!(a.cache_partition(), d.cache_partition());
-    }
 }

@@ -84,13 +84,19 @@ impl Metrics {
             .chain(self.guardrail_non_compliant.keys().map(|k| &k.0))
             .map(String::as_str)
             .collect();
-        self.per_target_limit.is_none_or(|limit| targets.len() <= limit)
+        self.per_target_limit
+            .is_none_or(|limit| targets.len() <= limit)
     }
 
     fn render_reconciles(&self, out: &mut String) {
         let name = "driftless_reconciles_total";
         if !self.per_target() {
-            family(out, name, "Reconciles by result (summed over targets).", "counter");
+            family(
+                out,
+                name,
+                "Reconciles by result (summed over targets).",
+                "counter",
+            );
             for (result, n) in summed(self.reconciles.iter().map(|((_, r), n)| (r, *n))) {
                 sample(out, name, &[("result", result)], n);
             }
@@ -155,7 +161,8 @@ impl Metrics {
     fn render_last_success(&self, out: &mut String) {
         let name = "driftless_last_successful_sync_timestamp_seconds";
         if !self.per_target() {
-            let help = "Unix time of the last converged reconcile of the target synced longest ago.";
+            let help =
+                "Unix time of the last converged reconcile of the target synced longest ago.";
             family(out, name, help, "gauge");
             if let Some(oldest) = self.last_success.values().min() {
                 sample(out, name, &[], oldest);
@@ -302,7 +309,10 @@ mod tests {
             "driftless_last_successful_sync_timestamp_seconds 100",
             "driftless_guardrail_noncompliant{rule=\"rule-x\"} 6",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
         }
         assert!(!text.contains("target="), "{text}");
         // At the limit, every series keeps its target.
