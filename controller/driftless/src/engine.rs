@@ -167,11 +167,7 @@ pub async fn plan_loaded(
             config: target_config,
             resources,
             aws: request.aws.clone(),
-            options: PlanOptions {
-                last_applied: records_of(&request.last_applied, name),
-                pending: records_of(&request.pending, name),
-                ..options.clone()
-            },
+            options: options_for(&options, request, name),
             cache: request.clients.clone(),
             attribution: request.attribution.clone(),
         };
@@ -216,6 +212,15 @@ pub async fn plan_loaded(
         clients,
         failed,
     })
+}
+
+/// `options` with the records of `target` only.
+fn options_for(options: &PlanOptions, request: &PlanRequest, target: &str) -> PlanOptions {
+    PlanOptions {
+        last_applied: records_of(&request.last_applied, target),
+        pending: records_of(&request.pending, target),
+        ..options.clone()
+    }
 }
 
 /// The records of one target (keys `target/Kind/name`): a target's plan reads only
