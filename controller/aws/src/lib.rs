@@ -13,6 +13,7 @@ pub mod logs;
 pub mod organizations;
 pub mod pace;
 pub mod s3;
+pub mod shared;
 pub mod sns;
 pub mod ssm;
 pub mod sts;
@@ -22,8 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use aws_config::retry::RetryConfig;
-use aws_config::BehaviorVersion;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
@@ -60,6 +59,7 @@ macro_rules! counted {
 
 /// The config with its HTTP client (the SDK's default one when it names none) wrapped
 /// in a [`pace::PacedHttpClient`] with fresh buckets: one pacer per target's clients.
+/// Every target's config names the process's shared one ([`shared`]).
 fn paced(config: &SdkConfig) -> SdkConfig {
     let inner = config
         .http_client()
@@ -133,21 +133,13 @@ pub async fn sdk_config(
     region: Option<&str>,
     options: &AwsOptions,
 ) -> Result<SdkConfig, AwsError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut config = shared::base_config(options).await;
     if let Some(region) = region.or(target.map(|t| t.region.as_str())) {
-        loader = loader.region(Region::new(region.to_string()));
+        config = config
+            .into_builder()
+            .region(Region::new(region.to_string()))
+            .build();
     }
-    if let Some(url) = &options.endpoint_url {
-        loader = loader.endpoint_url(url.clone());
-    }
-    let mut retry = if options.adaptive_retry {
-        RetryConfig::adaptive()
-    } else {
-        RetryConfig::standard()
-    };
-    retry = retry.with_max_attempts(options.max_attempts.unwrap_or(5));
-    loader = loader.retry_config(retry);
-    let mut config = loader.load().await;
     if config.region().is_none() {
         return Err(AwsError::Setup {
             target: name.to_string(),
@@ -156,56 +148,53 @@ pub async fn sdk_config(
         });
     }
     if let Some(role) = target.and_then(|t| t.role_arn.as_ref()) {
-        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
-            .session_name("driftless")
-            .configure(&config);
-        if let Some(ext) = target.and_then(|t| t.external_id.as_ref()) {
-            provider = provider.external_id(ext);
-        }
-        let provider = provider.build().await;
-        config = config
-            .into_builder()
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-            )
-            .build();
+        let external_id = target.and_then(|t| t.external_id.as_deref());
+        let provider = shared::role_credentials(role, external_id, &config, options).await;
+        config = config.into_builder().credentials_provider(provider).build();
     }
     Ok(config)
 }
 
-/// Clients kept between reconciles (the controller): built once per target
-/// configuration, so credentials, an assumed role's included, are cached and refreshed
-/// by the SDK instead of fetched again every reconcile. A target whose driftless.yaml
-/// entry changed gets new clients.
+/// What the controller keeps of a target's clients between reconciles: only the
+/// account STS named (asked once per target configuration). The clients themselves
+/// are built for each reconcile and dropped when it ends: every target shares the
+/// process's HTTP client and the credentials cached per role ([`shared`]), so a
+/// target between reconciles costs a map entry, not a set of SDK clients. A target
+/// whose driftless.yaml entry changed starts afresh.
 #[derive(Debug, Default)]
 pub struct ClientCache {
-    clients: std::sync::Mutex<BTreeMap<String, (Option<TargetConfig>, Clients)>>,
+    accounts: std::sync::Mutex<AccountCells>,
 }
 
+/// Target name → (its configuration, the account its credentials act in).
+type AccountCells = BTreeMap<String, (Option<TargetConfig>, Arc<tokio::sync::OnceCell<String>>)>;
+
 impl ClientCache {
-    /// The clients of a target, built on first use.
+    /// The clients of a target, built now, with the account it was last seen in.
     pub async fn get(
         &self,
         name: &str,
         target: Option<&TargetConfig>,
         options: &AwsOptions,
     ) -> Result<Clients, AwsError> {
-        let cached = self
-            .clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .filter(|(config, _)| config.as_ref() == target)
-            .map(|(_, clients)| clients.clone());
-        if let Some(clients) = cached {
-            return Ok(clients);
+        let mut clients = Clients::for_target(name, target, options).await?;
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = accounts
+            .entry(name.to_string())
+            .or_insert_with(|| (target.cloned(), Arc::default()));
+        if entry.0.as_ref() != target {
+            *entry = (target.cloned(), Arc::default());
         }
-        let clients = Clients::for_target(name, target, options).await?;
-        self.clients
+        clients.account = entry.1.clone();
+        Ok(clients)
+    }
+
+    /// Forgets the targets not in `keep` (they left driftless.yaml).
+    pub fn retain(&self, keep: &BTreeSet<&str>) {
+        self.accounts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), (target.cloned(), clients.clone()));
-        Ok(clients)
+            .retain(|name, _| keep.contains(name.as_str()));
     }
 }
 

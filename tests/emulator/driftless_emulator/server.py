@@ -77,7 +77,15 @@ def main(argv: list[str] | None = None) -> None:
         app.quotas.configure({"mode": "aws"} if mode == "aws" else json.loads(mode))
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
-    from werkzeug.serving import make_server
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class _Server(ThreadedWSGIServer):
+        # werkzeug listens with a backlog of 128: a client that opens a few hundred
+        # connections at once (one AWS account's many targets) had its SYNs dropped and
+        # retried after 1 s and 3 s, past the SDK's 3.1 s connect timeout. The kernel
+        # caps this at net.core.somaxconn (4096 by default). Keep-alive is on already
+        # (werkzeug speaks HTTP/1.1 when threaded) and each connection has its thread.
+        request_queue_size = 4096
 
     verbose = args.verbose
 
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         def connection_dropped(self, error, environ=None):  # type: ignore[no-untyped-def]
             self.close_connection = True
 
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=Handler)
+    server = _Server(args.host, args.port, app, handler=Handler)
     server.daemon_threads = True
 
     def _stop(signum, frame):  # type: ignore[no-untyped-def]

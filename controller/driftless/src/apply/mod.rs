@@ -57,6 +57,10 @@ use crate::state::{Backend, StateBackend, StateError};
 /// Units applied at the same time, per target and AWS service.
 pub const MAX_CONCURRENT_UNITS: usize = 8;
 
+/// Units applied at the same time over every target: 1,000 targets do not send
+/// 1,000 x services requests (and open as many connections) at once.
+pub const MAX_UNITS_IN_FLIGHT: usize = 32;
+
 /// The AWS service a kind's units write to (the key of their concurrency bound).
 fn service_of(kind: Kind) -> &'static str {
     match kind {
@@ -495,6 +499,7 @@ pub async fn apply(
     let shared_record = Mutex::new(std::mem::take(record));
     let state_errors = Mutex::new(Vec::new());
     let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
+    let all = Semaphore::new(MAX_UNITS_IN_FLIGHT);
     let empty = LiveTarget::default();
     let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
     options.progress.stage("units applied", units.len());
@@ -529,8 +534,10 @@ pub async fn apply(
                 .entry((target.as_str(), service_of(*kind)))
                 .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS)))
                 .clone();
+            let all = &all;
             futures.push(async move {
                 let _permit = limit.acquire_owned().await;
+                let _all = all.acquire().await;
                 if cancel.is_cancelled() {
                     return interrupted(&unit);
                 }

@@ -79,6 +79,11 @@ pub struct RunArgs {
     /// the dashboard is open to whoever reaches the listener).
     #[arg(long)]
     pub ui_token_file: Option<PathBuf>,
+    /// `/metrics` labels series by target while this process has at most N targets;
+    /// above, those families are summed over targets under the same names (bounded
+    /// cardinality). Raise it to have per-target series for more targets.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub metrics_per_target: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -263,6 +268,10 @@ fn shared_state(args: &RunArgs, state: Arc<StateChoice>) -> Result<Shared, CliEr
             .reference
             .clone()
             .unwrap_or_else(|| "main".into()),
+        metrics: std::sync::Mutex::new(crate::controller::metrics::Metrics {
+            per_target_limit: Some(args.metrics_per_target),
+            ..Default::default()
+        }),
         ui: ui_settings(args, state)?,
         ..Default::default()
     })

@@ -1,6 +1,11 @@
 //! The controller's Prometheus metrics, kept as plain counters and rendered in the
 //! text exposition format for `GET /metrics`. Labels come from fixed sets (results,
 //! kinds, services, operations), never from user input, so cardinality is bounded.
+//! Target names are the one exception, and bounded too: the families labelled by
+//! target keep that label while the process has at most `per_target_limit` targets
+//! (`--metrics-per-target`), and above it are summed over targets under the same
+//! metric names (the last successful sync: the oldest), so 1,000 targets do not make
+//! thousands of series unless asked for.
 //!
 //! The rendering is written here rather than with `prometheus-client`: that crate
 //! writes OpenMetrics (`# EOF`, a different content type, help texts ending in a
@@ -37,6 +42,8 @@ pub struct Metrics {
     pub revision: Option<String>,
     /// (shard index, shard count, targets owned), once a revision was accepted.
     pub shard: Option<(u32, u32, usize)>,
+    /// The most targets rendered with a `target` label (`None`: no limit).
+    pub per_target_limit: Option<usize>,
 }
 
 impl Metrics {
@@ -70,20 +77,34 @@ impl Metrics {
         out
     }
 
+    /// Whether the families labelled by target keep that label.
+    fn per_target(&self) -> bool {
+        let targets: std::collections::BTreeSet<&str> = (self.reconciles.keys().map(|k| &k.0))
+            .chain(self.last_success.keys())
+            .chain(self.guardrail_non_compliant.keys().map(|k| &k.0))
+            .map(String::as_str)
+            .collect();
+        self.per_target_limit
+            .is_none_or(|limit| targets.len() <= limit)
+    }
+
     fn render_reconciles(&self, out: &mut String) {
-        family(
-            out,
-            "driftless_reconciles_total",
-            "Reconciles by target and result.",
-            "counter",
-        );
-        for ((target, result), n) in &self.reconciles {
-            sample(
+        let name = "driftless_reconciles_total";
+        if !self.per_target() {
+            family(
                 out,
-                "driftless_reconciles_total",
-                &[("target", target), ("result", result)],
-                n,
+                name,
+                "Reconciles by result (summed over targets).",
+                "counter",
             );
+            for (result, n) in summed(self.reconciles.iter().map(|((_, r), n)| (r, *n))) {
+                sample(out, name, &[("result", result)], n);
+            }
+            return;
+        }
+        family(out, name, "Reconciles by target and result.", "counter");
+        for ((target, result), n) in &self.reconciles {
+            sample(out, name, &[("target", target), ("result", result)], n);
         }
     }
 
@@ -139,6 +160,15 @@ impl Metrics {
 
     fn render_last_success(&self, out: &mut String) {
         let name = "driftless_last_successful_sync_timestamp_seconds";
+        if !self.per_target() {
+            let help =
+                "Unix time of the last converged reconcile of the target synced longest ago.";
+            family(out, name, help, "gauge");
+            if let Some(oldest) = self.last_success.values().min() {
+                sample(out, name, &[], oldest);
+            }
+            return;
+        }
         let help = "Unix time of the last converged reconcile, by target.";
         family(out, name, help, "gauge");
         for (target, t) in &self.last_success {
@@ -148,6 +178,15 @@ impl Metrics {
 
     fn render_guardrails(&self, out: &mut String) {
         let name = "driftless_guardrail_noncompliant";
+        if !self.per_target() {
+            let help = "Live resources breaking a guardrail, by rule, summed over targets (as of their last reconciles).";
+            family(out, name, help, "gauge");
+            let counts = self.guardrail_non_compliant.iter();
+            for (rule, n) in summed(counts.map(|((_, r), n)| (r, *n as u64))) {
+                sample(out, name, &[("rule", rule)], n);
+            }
+            return;
+        }
         let help =
             "Live resources breaking a guardrail, by target and rule (as of the last reconcile).";
         family(out, name, help, "gauge");
@@ -177,6 +216,15 @@ impl Metrics {
         family(out, name, "Targets this shard reconciles.", "gauge");
         sample(out, name, &[], owned);
     }
+}
+
+/// Counts summed by key.
+fn summed<'a>(counts: impl Iterator<Item = (&'a String, u64)>) -> BTreeMap<&'a str, u64> {
+    let mut sums = BTreeMap::new();
+    for (key, n) in counts {
+        *sums.entry(key.as_str()).or_default() += n;
+    }
+    sums
 }
 
 /// A family's `# HELP` and `# TYPE` lines.
@@ -239,6 +287,41 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
         }
+    }
+
+    #[test]
+    fn past_the_limit_target_families_are_summed_under_the_same_names() {
+        let mut m = Metrics {
+            per_target_limit: Some(2),
+            ..Metrics::default()
+        };
+        for (i, t) in ["a", "b", "c"].iter().enumerate() {
+            m.observe_reconcile(t, "converged", 0.1);
+            m.last_success.insert(t.to_string(), 100 + i as i64);
+            m.guardrail_non_compliant
+                .insert((t.to_string(), "rule-x".into()), i + 1);
+        }
+        m.observe_reconcile("a", "failed", 0.1);
+        let text = m.render();
+        for line in [
+            "driftless_reconciles_total{result=\"converged\"} 3",
+            "driftless_reconciles_total{result=\"failed\"} 1",
+            "driftless_last_successful_sync_timestamp_seconds 100",
+            "driftless_guardrail_noncompliant{rule=\"rule-x\"} 6",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
+        assert!(!text.contains("target="), "{text}");
+        // At the limit, every series keeps its target.
+        m.reconciles.retain(|(t, _), _| t != "c");
+        m.last_success.remove("c");
+        m.guardrail_non_compliant.retain(|(t, _), _| t != "c");
+        let text = m.render();
+        assert!(text.contains("driftless_reconciles_total{target=\"a\",result=\"failed\"} 1"));
+        assert!(text.contains("driftless_last_successful_sync_timestamp_seconds{target=\"b\"} 101"));
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub struct Reconciler {
     seen: std::sync::Mutex<BTreeMap<String, notifications::Seen>>,
     /// The notifier's memory as last saved, to write only changes.
     saved_memory: std::sync::Mutex<Option<serde_json::Value>>,
+    /// Reconciles running at once, over every target: a revision reaching 1,000
+    /// targets queues them instead of planning them all at the same time.
+    running: tokio::sync::Semaphore,
 }
 
 impl Reconciler {
@@ -113,6 +116,7 @@ impl Reconciler {
             source: tokio::sync::Mutex::new(source::SourceState::default()),
             seen: Default::default(),
             saved_memory: Default::default(),
+            running: tokio::sync::Semaphore::new(crate::engine::MAX_CONCURRENT_TARGETS),
         }
     }
 
@@ -169,6 +173,8 @@ impl Backend for Reconciler {
     }
 
     async fn reconcile(&self, desired: Arc<Revision>, target: String) -> Next {
+        // Never closed; should it ever be, the reconcile runs unbounded rather than not.
+        let _permit = self.running.acquire().await.ok();
         self.reconcile_target(desired, target).await
     }
 }

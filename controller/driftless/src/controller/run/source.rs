@@ -153,6 +153,9 @@ impl Reconciler {
             .await
             .unwrap_or_else(|| self.mine(&loaded.state.config));
         self.publish_shard(&targets);
+        if let Some(cache) = &self.options.request.clients {
+            cache.retain(&targets.iter().map(String::as_str).collect());
+        }
         let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
         *self
