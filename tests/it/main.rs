@@ -27,6 +27,7 @@ mod import;
 mod layers;
 mod metric_filter;
 mod notify;
+mod pacing_adaptive;
 mod preservation;
 mod preserve_alarms;
 mod preserve_backup;

@@ -43,21 +43,21 @@ pub struct AwsOptions {
 }
 
 /// A service client from a shared config, with every call counted for `/metrics`
-/// ([`calls::CountCalls`]) and every request marked for pacing
-/// ([`pace::MarkOperation`]).
+/// ([`calls::CountCalls`]) and every request paced ([`pace::MarkOperation`]).
 macro_rules! counted {
-    ($sdk:ident, $config:expr) => {
+    ($sdk:ident, $config:expr, $pace:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor(calls::CountCalls)
-                .interceptor(pace::MarkOperation)
+                .interceptor($pace.clone())
                 .build(),
         )
     };
 }
 
 /// The config with its HTTP client (the SDK's default one when it names none) wrapped
-/// in a [`pace::PacedHttpClient`] with fresh buckets: one pacer per target's clients.
+/// in a [`pace::PacedHttpClient`] (the buckets are the process's, per account and
+/// Region: see [`pace`]).
 fn paced(config: &SdkConfig) -> SdkConfig {
     let inner = config
         .http_client()
@@ -65,7 +65,7 @@ fn paced(config: &SdkConfig) -> SdkConfig {
     config
         .clone()
         .into_builder()
-        .http_client(pace::PacedHttpClient::new(inner, pace::Pacer::default()))
+        .http_client(pace::PacedHttpClient::new(inner))
         .build()
 }
 
@@ -87,20 +87,27 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients from a ready SdkConfig (tests build one for the emulator), paced at
-    /// AWS's default request rates ([`pace`]).
+    /// Clients from a ready SdkConfig (tests build one for the emulator), paced per
+    /// account and Region ([`pace`]; the signing access key stands for the account).
     pub fn from_sdk_config(target: &str, config: &SdkConfig) -> Clients {
+        Clients::in_account(target, config, None)
+    }
+
+    /// Clients of a target whose account is known (`accountId`, or its role's), paced
+    /// in that account's buckets.
+    pub fn in_account(target: &str, config: &SdkConfig, account: Option<&str>) -> Clients {
         let config = &paced(config);
+        let pace = pace::MarkOperation::new(account);
         Clients {
             target: target.to_string(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            cloudwatch: counted!(aws_sdk_cloudwatch, config),
-            logs: counted!(aws_sdk_cloudwatchlogs, config),
-            ssm: counted!(aws_sdk_ssm, config),
-            backup: counted!(aws_sdk_backup, config),
-            tagging: counted!(aws_sdk_resourcegroupstagging, config),
-            cloudtrail: counted!(aws_sdk_cloudtrail, config),
-            sts: counted!(aws_sdk_sts, config),
+            cloudwatch: counted!(aws_sdk_cloudwatch, config, pace),
+            logs: counted!(aws_sdk_cloudwatchlogs, config, pace),
+            ssm: counted!(aws_sdk_ssm, config, pace),
+            backup: counted!(aws_sdk_backup, config, pace),
+            tagging: counted!(aws_sdk_resourcegroupstagging, config, pace),
+            cloudtrail: counted!(aws_sdk_cloudtrail, config, pace),
+            sts: counted!(aws_sdk_sts, config, pace),
             account: Arc::default(),
         }
     }
@@ -114,7 +121,8 @@ impl Clients {
         options: &AwsOptions,
     ) -> Result<Clients, AwsError> {
         let config = sdk_config(name, target, None, options).await?;
-        Ok(Clients::from_sdk_config(name, &config))
+        let account = target.and_then(TargetConfig::known_account);
+        Ok(Clients::in_account(name, &config, account.as_deref()))
     }
 }
 
