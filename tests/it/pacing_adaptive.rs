@@ -142,13 +142,18 @@ async fn two_targets_of_one_account_and_region_share_one_bucket() {
     let b = clients(&emulator, "prod-b", account, region);
     // Another account in the same Region has a bucket of its own.
     let other = clients(&emulator, "other", "210000000104", region);
+    // Sixteen requests queue for one bucket (waits above the SDK's 5 s upload stall
+    // grace: it must not call a paced request a stalled upload).
     assert_eq!(put_alarms(&[a, b, other], 30).await, 0);
     let (_, _, buckets) = put_bucket(account, region);
     assert_eq!(buckets, 1, "one bucket for both targets");
     let (calls, throttled) = put_counts(&emulator, account);
     assert!(calls >= 60, "{calls}");
-    // Together they keep to the account's quota: at most one call in ten over it.
-    assert!(throttled * 10 <= calls, "{throttled} of {calls} throttled");
+    // Together they keep to the account's quota. A bucket per target would send twice
+    // the quota (about half the calls throttled); one shared bucket sees only its
+    // own probing above the quota (a handful of throttles, a fixed number whatever
+    // the apply's size: 7 % of 150 calls in tests/bench/pacing.sh).
+    assert!(throttled * 4 <= calls, "{throttled} of {calls} throttled");
     let (other_calls, other_throttled) = put_counts(&emulator, "210000000104");
-    assert!(other_calls >= 30 && other_throttled * 10 <= other_calls);
+    assert!(other_calls >= 30 && other_throttled * 4 <= other_calls);
 }

@@ -59,6 +59,7 @@ macro_rules! counted {
 /// in a [`pace::PacedHttpClient`] (the buckets are the process's, per account and
 /// Region: see [`pace`]).
 fn paced(config: &SdkConfig) -> SdkConfig {
+    use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
     let inner = config
         .http_client()
         .unwrap_or_else(pace::default_http_client);
@@ -66,6 +67,14 @@ fn paced(config: &SdkConfig) -> SdkConfig {
         .clone()
         .into_builder()
         .http_client(pace::PacedHttpClient::new(inner))
+        // The paced connector holds a request back before its body is sent, which the
+        // SDK's upload stall detection (5 s grace) would take for a stalled upload when
+        // many targets share one account's bucket; downloads stay protected.
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .build()
 }
 

@@ -35,13 +35,7 @@ fn held_back_successes_double_the_rate_every_doubling_calls() {
     let mut b = AdaptiveRate::new(3.0, 0.0);
     for _ in 0..DOUBLING_CALLS as usize {
         let r = b.reserve(0.0);
-        b.succeeded(
-            Reservation {
-                limited: true,
-                ..r
-            },
-            0.0,
-        );
+        b.succeeded(Reservation { limited: true, ..r }, 0.0);
     }
     assert!((b.rate() - 6.0).abs() < 1e-9, "{}", b.rate());
 }
@@ -92,9 +86,18 @@ struct Run {
 fn simulate(n: u32, quota: f64, default: f64, workers: u32) -> Run {
     #[derive(Debug, Clone, Copy)]
     enum Step {
-        Reserve { attempt: u32 },
-        Send { attempt: u32, r: Reservation },
-        Answer { attempt: u32, r: Reservation, ok: bool },
+        Reserve {
+            attempt: u32,
+        },
+        Send {
+            attempt: u32,
+            r: Reservation,
+        },
+        Answer {
+            attempt: u32,
+            r: Reservation,
+            ok: bool,
+        },
     }
     let latency = 0.02;
     let mut pace = AdaptiveRate::new(default, 0.0);
@@ -119,7 +122,12 @@ fn simulate(n: u32, quota: f64, default: f64, workers: u32) -> Run {
     };
     while !events.is_empty() {
         let next = (0..events.len())
-            .min_by(|&a, &b| events[a].0.total_cmp(&events[b].0).then(events[a].1.cmp(&events[b].1)))
+            .min_by(|&a, &b| {
+                events[a]
+                    .0
+                    .total_cmp(&events[b].0)
+                    .then(events[a].1.cmp(&events[b].1))
+            })
             .unwrap();
         let (t, _, step) = events.swap_remove(next);
         run.seconds = t;
@@ -141,19 +149,33 @@ fn simulate(n: u32, quota: f64, default: f64, workers: u32) -> Run {
                 }
                 push(&mut events, t + latency, Step::Answer { attempt, r, ok });
             }
-            Step::Answer { attempt, r, ok: true } => {
+            Step::Answer {
+                attempt,
+                r,
+                ok: true,
+            } => {
                 let _ = attempt;
                 pace.succeeded(r, t);
                 done = true;
             }
-            Step::Answer { attempt, r, ok: false } => {
+            Step::Answer {
+                attempt,
+                r,
+                ok: false,
+            } => {
                 pace.throttled(r, t);
                 if attempt >= 5 {
                     run.failed += 1;
                     done = true;
                 } else {
                     let backoff = 0.5 * f64::from(1u32 << (attempt - 1)).min(20.0);
-                    push(&mut events, t + backoff, Step::Reserve { attempt: attempt + 1 });
+                    push(
+                        &mut events,
+                        t + backoff,
+                        Step::Reserve {
+                            attempt: attempt + 1,
+                        },
+                    );
                 }
             }
         }

@@ -124,7 +124,11 @@ impl Shard {
 
     /// [`Shard::select`] with each target's account (same order; `None`: not known),
     /// keeping the targets of one account together.
-    pub fn select_in_accounts<'a>(&self, all: &[&'a str], accounts: &[Option<&str>]) -> Vec<&'a str> {
+    pub fn select_in_accounts<'a>(
+        &self,
+        all: &[&'a str],
+        accounts: &[Option<&str>],
+    ) -> Vec<&'a str> {
         if self.count <= 1 {
             return all.to_vec();
         }
@@ -397,23 +401,43 @@ mod tests {
                 sizes[*o as usize] += 1;
             }
             let mean = all.len() as f64 / f64::from(count);
-            let worst = sizes.iter().map(|s| (*s as f64 - mean).abs()).fold(0.0, f64::max);
+            let worst = sizes
+                .iter()
+                .map(|s| (*s as f64 - mean).abs())
+                .fold(0.0, f64::max);
             // Units of up to 6 targets: shards stay within one unit of the mean.
             assert!(worst <= 6.0, "{count} shards: {sizes:?}");
             // Every process selects the same way: each target once.
             let selected: usize = (0..count)
-                .map(|index| Shard { index, count }.select_in_accounts(&all, &accts).len())
+                .map(|index| {
+                    Shard { index, count }
+                        .select_in_accounts(&all, &accts)
+                        .len()
+                })
                 .sum();
             assert_eq!(selected, all.len());
         }
         // Accounts of one target each are units of their own name: the old assignment.
-        let names = names_of(&["prod-tokyo", "prod-osaka", "staging", "default", "dr-virginia", "sandbox"]);
+        let names = names_of(&[
+            "prod-tokyo",
+            "prod-osaka",
+            "staging",
+            "default",
+            "dr-virginia",
+            "sandbox",
+        ]);
         let singles = refs(&names);
-        let one_each: Vec<Option<&str>> =
-            ["111111111111", "222222222222", "333333333333", "444444444444", "555555555555", "666666666666"]
-                .into_iter()
-                .map(Some)
-                .collect();
+        let one_each: Vec<Option<&str>> = [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+            "555555555555",
+            "666666666666",
+        ]
+        .into_iter()
+        .map(Some)
+        .collect();
         assert_eq!(assign_in_accounts(&singles, &one_each, 3), STABLE_OWNERS);
     }
 
