@@ -351,14 +351,7 @@ mod tests {
     #[test]
     fn the_assignment_is_stable() {
         // Fixed values: a change of hash or order would move every deployment's targets.
-        let all = [
-            "prod-tokyo",
-            "prod-osaka",
-            "staging",
-            "default",
-            "dr-virginia",
-            "sandbox",
-        ];
+        let all = STABLE_NAMES;
         assert_eq!(assign(&all, 3), STABLE_OWNERS);
         let mut reversed = all;
         reversed.reverse();
@@ -418,15 +411,7 @@ mod tests {
             assert_eq!(selected, all.len());
         }
         // Accounts of one target each are units of their own name: the old assignment.
-        let names = names_of(&[
-            "prod-tokyo",
-            "prod-osaka",
-            "staging",
-            "default",
-            "dr-virginia",
-            "sandbox",
-        ]);
-        let singles = refs(&names);
+        let singles = STABLE_NAMES;
         let one_each: Vec<Option<&str>> = [
             "111111111111",
             "222222222222",
@@ -441,12 +426,16 @@ mod tests {
         assert_eq!(assign_in_accounts(&singles, &one_each, 3), STABLE_OWNERS);
     }
 
-    fn names_of(names: &[&str]) -> Vec<String> {
-        names.iter().map(|n| n.to_string()).collect()
-    }
+    const STABLE_NAMES: [&str; 6] = [
+        "prod-tokyo",
+        "prod-osaka",
+        "staging",
+        "default",
+        "dr-virginia",
+        "sandbox",
+    ];
 
-    /// `assign` of the names of `the_assignment_is_stable` over 3 shards, from the
-    /// first run.
+    /// `assign` of [`STABLE_NAMES`] over 3 shards, from the first run.
     const STABLE_OWNERS: [u32; 6] = [2, 2, 0, 1, 0, 1];
 
     #[test]
