@@ -5,14 +5,20 @@
 # matching repository and prints wall time, AWS calls against the minimal page count,
 # and peak RSS.
 #   tests/bench/plan.sh [N_ALARMS_AND_GROUPS] [N_OTHER]
+# QUOTAS='{"cloudwatch.DescribeAlarms": {"rate": 90}, ...}' turns the emulator's rate
+# quotas on (AWS's defaults) with those overrides for the plan (tests/bench/pacing.sh
+# raises every read's); DRIFTLESS_BIN overrides the binary (default: the release one,
+# built here).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 n=${1:-1000}
 m=${2:-50}
-cargo build --release --bin driftless >/dev/null 2>&1
+if [ -z "${DRIFTLESS_BIN:-}" ]; then
+  cargo build --release --bin driftless >/dev/null 2>&1
+fi
 tests/emulator/run --setup-only
-BIN=$root/target/release/driftless
+BIN=$(realpath -m "${DRIFTLESS_BIN:-target/release/driftless}")
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 work=$(mktemp -d)
 tests/emulator/run --port "$port" >"$work/emulator.log" 2>&1 &
@@ -59,6 +65,10 @@ open(os.path.join(repo, "all.yaml"), "w").write("".join(docs))
 PY
 
 curl -sf -X POST "$AWS_ENDPOINT_URL/_driftless/calls/reset" >/dev/null
+if [ -n "${QUOTAS:-}" ]; then
+  curl -sf -X POST "$AWS_ENDPOINT_URL/_driftless/quotas" -d "{\"mode\": \"aws\", \"overrides\": $QUOTAS}" >/dev/null
+  echo "emulator quotas: AWS's defaults, overridden: $QUOTAS"
+fi
 set +e
 /usr/bin/time -v "$BIN" plan --source "$work/repo" --state-dir "$work/state" --detailed-exitcode >"$work/plan.out" 2>"$work/time.txt"
 code=$?
@@ -83,6 +93,7 @@ minimal = (pages(owned, 100)               # GetResources (ownership, every kind
     + pages(m, 1000) + 2 * m)              # ListBackupPlans, GetBackupPlan + ListBackupSelections per plan
 print(f"resources:   {2*n} alarms+log groups, {m} each of baselines, windows, vaults, plans")
 print(f"exit code:   {code} (0 = no changes)")
+print(f"throttled:   {calls.get('throttledTotal', 0)} requests answered over quota by the emulator")
 print(f"wall time:   {wall}")
 print(f"AWS calls:   {calls['total']}  (minimal page count {minimal}, ratio {calls['total']/minimal:.2f}; target <= 1.20)")
 for service, ops in sorted(calls["calls"].items()):

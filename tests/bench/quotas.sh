@@ -9,6 +9,10 @@
 # throttled, and whether a plan afterwards shows no changes.
 #   tests/bench/quotas.sh [N_ALARMS] [N_GROUPS]        (defaults 300 100)
 # DRIFTLESS_BIN overrides the binary (default: target/release/driftless, built here).
+# QUOTAS='{"cloudwatch.PutMetricAlarm": {"rate": 6}}' overrides the emulator's quotas
+# (rates the client does not know: tests/bench/pacing.sh); TARGETS=K splits the
+# resources between K targets of the same account and Region (one bucket between
+# them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -27,15 +31,25 @@ trap 'kill $emulator 2>/dev/null; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=210987654322 \
   AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 for _ in $(seq 1 600); do curl -sf -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" && break; sleep 0.2; done
+if [ -n "${QUOTAS:-}" ]; then
+  curl -sf -X POST "$AWS_ENDPOINT_URL/_driftless/quotas" -d "{\"mode\": \"aws\", \"overrides\": $QUOTAS}" >/dev/null
+fi
 curl -sf "$AWS_ENDPOINT_URL/_driftless/quotas" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="aws", d'
+targets=${TARGETS:-1}
 
 mkdir -p "$work/repo"
-python3 - "$n" "$g" "$work/repo/all.yaml" <<'PY'
-import sys
-n, g, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+python3 - "$n" "$g" "$work/repo/all.yaml" "$targets" <<'PY'
+import os, sys
+n, g, path, k = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 docs = []
+if k > 1:
+    # K targets in the ambient account and Region; alarm i goes to target i mod K.
+    with open(os.path.join(os.path.dirname(path), "driftless.yaml"), "w") as f:
+        f.write("targets:\n" + "".join(f"  - {{name: t{t}, region: us-east-1}}\n" for t in range(k)))
+def where(i):
+    return f", targets: [t{i % k}]" if k > 1 else ""
 for i in range(n):
-    docs.append(f"---\napiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: quota-{i:04d}}}\n"
+    docs.append(f"---\napiVersion: driftless.dev/v1\nkind: MetricAlarm\nmetadata: {{name: quota-{i:04d}{where(i)}}}\n"
                 "spec: {namespace: AWS/EC2, metricName: CPUUtilization, statistic: Average, period: 300, "
                 "evaluationPeriods: 3, threshold: 80, comparisonOperator: GreaterThanThreshold}\n")
 for i in range(g):
@@ -74,6 +88,10 @@ print(f"wall time:   {seconds:.1f} s")
 print(f"quota floor: {floor:.1f} s ({floor_op[0]}.{floor_op[1]}: {writes[floor_op]} at {rate[floor_op]:g}/s)")
 print(f"ratio:       {seconds / floor:.3f} (target <= 1.20)")
 print(f"throttled:   {calls['throttledTotal']} requests answered over quota by the emulator {calls['throttled']}")
+puts = calls["calls"].get("cloudwatch", {}).get("PutMetricAlarm", 0)
+put_thr = calls["throttled"].get("cloudwatch", {}).get("PutMetricAlarm", 0)
+if puts:
+    print(f"PutMetricAlarm throttled: {put_thr} of {puts} calls ({100 * put_thr / puts:.1f} %)")
 print(f"AWS calls:   {calls['total']}: " + "; ".join(
     f"{s} " + ", ".join(f"{o} {k}" for o, k in sorted(ops.items())) for s, ops in sorted(calls["calls"].items())))
 print(f"plan after:  exit {plan_code} (0 = no changes)")

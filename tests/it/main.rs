@@ -30,6 +30,7 @@ mod layers;
 mod metric_filter;
 mod notify;
 mod organization;
+mod pacing_adaptive;
 mod preservation;
 mod preserve_alarms;
 mod preserve_backup;

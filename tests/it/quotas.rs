@@ -1,7 +1,9 @@
 //! Apply at AWS's rate quotas: a private emulator with `DRIFTLESS_EMULATOR_QUOTAS`'s
 //! mode on (POST /_driftless/quotas), an apply whose writes would overrun
 //! PutMetricAlarm's 3 per second if sent at once, and the emulator's counters to show
-//! that pacing kept every request inside the quota.
+//! that pacing kept the requests to the quota (adaptive pacing probes above AWS's
+//! default to find raised quotas, so a few are throttled and retried: see
+//! pacing_adaptive.rs and docs/design/pacing.md).
 
 use serde_json::Value;
 
@@ -24,7 +26,7 @@ fn log_group(i: usize) -> String {
 }
 
 #[test]
-fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
+fn apply_of_30_alarms_under_aws_quotas_keeps_to_them() {
     let emulator = Emulator::private();
     let quotas: Value = serde_json::from_str(&emulator.control(
         "POST",
@@ -58,10 +60,6 @@ fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
         "apply failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("Apply complete"), "{stdout}");
-    assert!(
-        !stderr.contains("Throttl") && !stdout.contains("Throttl"),
-        "{stdout}\n{stderr}"
-    );
 
     let calls: Value = serde_json::from_str(&emulator.control(
         "GET",
@@ -69,12 +67,17 @@ fn apply_of_30_alarms_under_aws_quotas_is_never_throttled() {
         None,
     ))
     .unwrap();
-    // Every write went through at the first attempt: none over the quota, no retry.
-    assert_eq!(calls["throttledTotal"], 0, "{calls}");
-    assert_eq!(
-        calls["calls"]["cloudwatch"]["PutMetricAlarm"], 30,
-        "{calls}"
-    );
+    // Without pacing 61 of 91 PutMetricAlarm calls were throttled (docs/benchmarks.md);
+    // with it, only the probing above the default: each alarm written once, the
+    // throttled calls few and retried.
+    let puts = calls["calls"]["cloudwatch"]["PutMetricAlarm"]
+        .as_u64()
+        .unwrap();
+    let throttled = calls["throttled"]["cloudwatch"]["PutMetricAlarm"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(puts - throttled, 30, "{calls}");
+    assert!(throttled * 4 <= puts, "{calls}");
     assert_eq!(calls["calls"]["logs"]["CreateLogGroup"], 10, "{calls}");
     assert_eq!(calls["calls"]["logs"]["PutRetentionPolicy"], 10, "{calls}");
 }

@@ -44,30 +44,39 @@ pub struct AwsOptions {
 }
 
 /// A service client from a shared config, with every call counted for `/metrics`
-/// ([`calls::CountCalls`]) and every request marked for pacing
-/// ([`pace::MarkOperation`]).
+/// ([`calls::CountCalls`]) and every request paced ([`pace::MarkOperation`]).
 macro_rules! counted {
-    ($sdk:ident, $config:expr) => {
+    ($sdk:ident, $config:expr, $pace:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor(calls::CountCalls)
-                .interceptor(pace::MarkOperation)
+                .interceptor($pace.clone())
                 .build(),
         )
     };
 }
 
 /// The config with its HTTP client (the SDK's default one when it names none) wrapped
-/// in a [`pace::PacedHttpClient`] with fresh buckets: one pacer per target's clients.
-/// Every target's config names the process's shared one ([`shared`]).
+/// in a [`pace::PacedHttpClient`] (the buckets are the process's, per account and
+/// Region: see [`pace`]); every target's config names the process's shared HTTP
+/// client ([`shared`]).
 fn paced(config: &SdkConfig) -> SdkConfig {
+    use aws_smithy_runtime_api::client::stalled_stream_protection::StalledStreamProtectionConfig;
     let inner = config
         .http_client()
         .unwrap_or_else(pace::default_http_client);
     config
         .clone()
         .into_builder()
-        .http_client(pace::PacedHttpClient::new(inner, pace::Pacer::default()))
+        .http_client(pace::PacedHttpClient::new(inner))
+        // The paced connector holds a request back before its body is sent, which the
+        // SDK's upload stall detection (5 s grace) would take for a stalled upload when
+        // many targets share one account's bucket; downloads stay protected.
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .build()
 }
 
@@ -90,21 +99,28 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients from a ready SdkConfig (tests build one for the emulator), paced at
-    /// AWS's default request rates ([`pace`]).
+    /// Clients from a ready SdkConfig (tests build one for the emulator), paced per
+    /// account and Region ([`pace`]; the signing access key stands for the account).
     pub fn from_sdk_config(target: &str, config: &SdkConfig) -> Clients {
+        Clients::in_account(target, config, None)
+    }
+
+    /// Clients of a target whose account is known (`accountId`, or its role's), paced
+    /// in that account's buckets.
+    pub fn in_account(target: &str, config: &SdkConfig, account: Option<&str>) -> Clients {
         let config = &paced(config);
+        let pace = pace::MarkOperation::new(account);
         Clients {
             target: target.to_string(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            cloudwatch: counted!(aws_sdk_cloudwatch, config),
-            logs: counted!(aws_sdk_cloudwatchlogs, config),
-            ssm: counted!(aws_sdk_ssm, config),
-            backup: counted!(aws_sdk_backup, config),
-            tagging: counted!(aws_sdk_resourcegroupstagging, config),
-            cloudtrail: counted!(aws_sdk_cloudtrail, config),
-            sts: counted!(aws_sdk_sts, config),
-            config: counted!(aws_sdk_config, config),
+            cloudwatch: counted!(aws_sdk_cloudwatch, config, pace),
+            logs: counted!(aws_sdk_cloudwatchlogs, config, pace),
+            ssm: counted!(aws_sdk_ssm, config, pace),
+            backup: counted!(aws_sdk_backup, config, pace),
+            tagging: counted!(aws_sdk_resourcegroupstagging, config, pace),
+            cloudtrail: counted!(aws_sdk_cloudtrail, config, pace),
+            sts: counted!(aws_sdk_sts, config, pace),
+            config: counted!(aws_sdk_config, config, pace),
             account: Arc::default(),
         }
     }
@@ -118,7 +134,8 @@ impl Clients {
         options: &AwsOptions,
     ) -> Result<Clients, AwsError> {
         let config = sdk_config(name, target, None, options).await?;
-        Ok(Clients::from_sdk_config(name, &config))
+        let account = target.and_then(TargetConfig::known_account);
+        Ok(Clients::in_account(name, &config, account.as_deref()))
     }
 }
 

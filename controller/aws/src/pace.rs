@@ -1,21 +1,22 @@
-//! Client-side pacing: every request to AWS waits for a token of its (target, service,
-//! operation) bucket, refilled at AWS's published default rate for that operation
-//! ([`RATES`]), so a large apply goes at the quota instead of into it (AWS throttles
-//! per account, per Region and per operation).
+//! Client-side pacing: every request to AWS takes a slot of its (account, Region,
+//! service, operation) bucket, one bucket per process shared by every target of that
+//! account and Region, and waits for it, so a large apply goes at the account's quota
+//! instead of into it (AWS throttles per account, per Region and per operation).
 //!
-//! How: an interceptor ([`MarkOperation`]) marks each attempt's HTTP request with its
-//! service and operation, and the HTTP client of every SDK client is wrapped in
-//! [`PacedHttpClient`], whose connector reserves the next slot of the bucket and sleeps
-//! until it before sending. Every attempt (retries and pages included) is paced; no
-//! call is added, so reads keep their minimal page count. Operations not in the table
-//! are not paced.
+//! Each bucket starts at AWS's published default rate for its operation ([`RATES`]) and
+//! adapts ([`driftless_core::pacing::AdaptiveRate`], the pure state machine): it grows
+//! while requests wait for it and AWS does not throttle (an account with raised quotas
+//! runs at its real rate) and backs off on a throttle (an account whose quota other
+//! tools share is not hammered). See docs/design/pacing.md.
 //!
-//! The pure half is [`Bucket`] (a reservation token bucket) and [`rate`]; the figures
-//! and their sources are those of the emulator's quota table (tests/emulator/README.md,
-//! "Rate quotas").
+//! How: the interceptor [`MarkOperation`] takes the slot before each attempt is sent
+//! (retries and pages included; no call is added, so reads keep their minimal page
+//! count) and reports the attempt's outcome after it; the HTTP client of every SDK
+//! client is wrapped in [`PacedHttpClient`], whose connector sleeps for the slot's
+//! wait (interceptors cannot wait). Operations not in the table are not paced.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -23,13 +24,22 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef, InterceptorContext,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryReason,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use aws_smithy_types::retry::ErrorKind;
+use aws_types::region::Region;
+use driftless_core::pacing::{AdaptiveRate, Reservation};
 
-/// AWS's default requests per second per account and Region, by (service as botocore
+/// AWS's published default requests per second per account and Region (where a
+/// bucket starts), by (service as botocore
 /// names it, operation). A flat table; see the module doc for the sources.
 pub const RATES: &[(&str, &str, f64)] = &[
     ("cloudwatch", "DescribeAlarms", 9.0),
@@ -91,89 +101,136 @@ pub fn service_name(sdk_service: &str) -> &str {
     }
 }
 
-/// A reservation token bucket: `reserve` takes the next token, possibly one not yet
-/// refilled, and says how long to wait for it. Holding at most `burst` tokens (half
-/// a second's worth, at least one) leaves the rest of AWS's bucket, which holds a
-/// second's worth, as slack for requests that arrive closer together than they were
-/// sent.
-#[derive(Debug, Clone)]
-pub struct Bucket {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    at: f64,
-}
-
-impl Bucket {
-    /// A full bucket at time `now` (seconds).
-    pub fn new(rate: f64, now: f64) -> Bucket {
-        let burst = (rate / 2.0).floor().max(1.0);
-        Bucket {
-            rate,
-            burst,
-            tokens: burst,
-            at: now,
-        }
-    }
-
-    /// Takes a token at time `now` (seconds, never earlier than a previous call);
-    /// returns the seconds to wait before using it.
-    pub fn reserve(&mut self, now: f64) -> f64 {
-        let now = now.max(self.at);
-        self.tokens = (self.tokens + (now - self.at) * self.rate).min(self.burst);
-        self.at = now;
-        self.tokens -= 1.0;
-        if self.tokens >= 0.0 {
-            0.0
-        } else {
-            -self.tokens / self.rate
-        }
-    }
-}
-
-/// The buckets of one target's clients.
-#[derive(Debug, Clone)]
-pub struct Pacer {
+/// The process-wide buckets: one per (account, Region, service, operation), shared
+/// by every target and client of the process, on one monotonic clock.
+struct Registry {
     start: Instant,
-    buckets: Arc<Mutex<HashMap<(String, String), Bucket>>>,
+    buckets: Mutex<HashMap<BucketKey, AdaptiveRate>>,
 }
 
-impl Default for Pacer {
-    fn default() -> Pacer {
-        Pacer {
-            start: Instant::now(),
-            buckets: Arc::default(),
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
+    start: Instant::now(),
+    buckets: Mutex::default(),
+});
+
+impl Registry {
+    fn now(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    fn with<T>(&self, key: &BucketKey, f: impl FnOnce(&mut AdaptiveRate, f64) -> T) -> Option<T> {
+        let default = rate(key.service, &key.operation)?;
+        let now = self.now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets
+            .entry(key.clone())
+            .or_insert_with(|| AdaptiveRate::new(default, now));
+        Some(f(bucket, now))
+    }
+}
+
+/// Whose quota a request counts against: AWS throttles per account, Region and
+/// operation. The account is the target's (its `accountId`, else its role's account);
+/// for a target that names neither, the access key the request is signed with stands
+/// for it (the same credentials act in the same account).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BucketKey {
+    pub account: Arc<str>,
+    pub region: String,
+    pub service: &'static str,
+    pub operation: String,
+}
+
+/// The current rate (requests a second) and the ceiling found by the last throttle of
+/// every bucket this process has used, for diagnostics and tests.
+pub fn rates() -> Vec<(BucketKey, f64, Option<f64>)> {
+    let buckets = REGISTRY.buckets.lock().unwrap_or_else(|e| e.into_inner());
+    let mut all: Vec<_> = buckets
+        .iter()
+        .map(|(k, b)| (k.clone(), b.rate(), b.ceiling()))
+        .collect();
+    all.sort_by(|a, b| {
+        (&a.0.account, &a.0.region, a.0.service, &a.0.operation).cmp(&(
+            &b.0.account,
+            &b.0.region,
+            b.0.service,
+            &b.0.operation,
+        ))
+    });
+    all
+}
+
+/// What one attempt took from its bucket, kept in the attempt's config bag between
+/// [`MarkOperation`]'s two hooks.
+#[derive(Debug, Clone)]
+struct Slot {
+    key: BucketKey,
+    reservation: Reservation,
+}
+
+impl Storable for Slot {
+    type Storer = StoreReplace<Slot>;
+}
+
+/// How long the paced connector sleeps before sending a request.
+#[derive(Debug, Clone, Copy)]
+struct Wait(Duration);
+
+/// The interceptor that paces every attempt: before transmit it takes a slot of the
+/// attempt's bucket and tells the paced connector how long to wait for it; after the
+/// attempt it reports a success or a throttle (as the client's own retry classifiers
+/// judge it) to the bucket.
+#[derive(Debug, Clone, Default)]
+pub struct MarkOperation {
+    account: Option<Arc<str>>,
+}
+
+impl MarkOperation {
+    /// The interceptor of the clients of a target in `account` (`None`: the account
+    /// is not known before the first call; the signing access key stands for it).
+    pub fn new(account: Option<&str>) -> MarkOperation {
+        MarkOperation {
+            account: account.map(Arc::from),
         }
     }
-}
 
-impl Pacer {
-    /// How long a request of `service`/`operation` must wait for its slot (zero for an
-    /// operation that is not paced).
-    pub fn reserve(&self, service: &str, operation: &str) -> Duration {
-        let Some(rate) = rate(service, operation) else {
-            return Duration::ZERO;
-        };
-        let now = self.start.elapsed().as_secs_f64();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let wait = buckets
-            .entry((service.to_string(), operation.to_string()))
-            .or_insert_with(|| Bucket::new(rate, now))
-            .reserve(now);
-        Duration::from_secs_f64(wait)
+    fn key(&self, request: &HttpRequest, cfg: &ConfigBag) -> Option<BucketKey> {
+        let meta = cfg.load::<Metadata>()?;
+        let service = known_service(service_name(meta.service()))?;
+        let (access_key, scope_region) = credential_scope(request);
+        let account = self
+            .account
+            .clone()
+            .or_else(|| access_key.map(Arc::from))
+            .unwrap_or_else(|| Arc::from(""));
+        let region = cfg
+            .load::<Region>()
+            .map(|r| r.to_string())
+            .or(scope_region.map(str::to_string))
+            .unwrap_or_default();
+        Some(BucketKey {
+            account,
+            region,
+            service,
+            operation: meta.name().to_string(),
+        })
     }
 }
 
-/// What [`MarkOperation`] attaches to each attempt's request.
-#[derive(Debug, Clone)]
-struct PaceKey {
-    service: &'static str,
-    operation: String,
+/// The access key and Region of a SigV4 `Authorization` header's credential scope
+/// (`Credential=AKID/20260101/us-east-1/monitoring/aws4_request`).
+fn credential_scope(request: &HttpRequest) -> (Option<&str>, Option<&str>) {
+    let Some(auth) = request.headers().get("authorization") else {
+        return (None, None);
+    };
+    let Some((_, rest)) = auth.split_once("Credential=") else {
+        return (None, None);
+    };
+    let mut parts = rest.split(['/', ',']);
+    let key = parts.next().filter(|k| !k.is_empty());
+    let region = parts.nth(1).filter(|r| !r.is_empty());
+    (key, region)
 }
-
-/// The interceptor that tells the paced connector which operation a request is.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MarkOperation;
 
 impl Intercept for MarkOperation {
     fn name(&self) -> &'static str {
@@ -186,17 +243,71 @@ impl Intercept for MarkOperation {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(meta) = cfg.load::<Metadata>() {
-            let service = known_service(service_name(meta.service()));
-            if let Some(service) = service {
-                context.request_mut().add_extension(PaceKey {
-                    service,
-                    operation: meta.name().to_string(),
-                });
-            }
+        let Some(key) = self.key(context.request(), cfg) else {
+            return Ok(());
+        };
+        if let Some(reservation) = REGISTRY.with(&key, |b, now| b.reserve(now)) {
+            context
+                .request_mut()
+                .add_extension(Wait(Duration::from_secs_f64(reservation.wait)));
+            cfg.interceptor_state().store_put(Slot { key, reservation });
         }
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(slot) = cfg.load::<Slot>().cloned() else {
+            return Ok(());
+        };
+        let ctx = context.inner();
+        let outcome = match ctx.output_or_error() {
+            Some(Ok(_)) => Some(true),
+            Some(Err(_)) if is_throttle(ctx, runtime_components) => Some(false),
+            _ => None,
+        };
+        if let Some(ok) = outcome {
+            REGISTRY.with(&slot.key, |b, now| {
+                if ok {
+                    b.succeeded(slot.reservation, now)
+                } else {
+                    b.throttled(slot.reservation, now)
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether an attempt's error is AWS saying "slow down": HTTP 429, or what the
+/// client's retry classifiers (the SDK's own, which know every service's throttling
+/// codes) call a throttling error.
+fn is_throttle(ctx: &InterceptorContext, components: &RuntimeComponents) -> bool {
+    if ctx.response().is_some_and(|r| r.status().as_u16() == 429) {
+        return true;
+    }
+    let mut action = RetryAction::NoActionIndicated;
+    for classifier in components.retry_classifiers() {
+        let next = classifier.classify_retry(ctx);
+        if next == RetryAction::NoActionIndicated {
+            continue;
+        }
+        action = next;
+        if action == RetryAction::RetryForbidden {
+            break;
+        }
+    }
+    matches!(
+        action,
+        RetryAction::RetryIndicated(RetryReason::RetryableError {
+            kind: ErrorKind::ThrottlingError,
+            ..
+        })
+    )
 }
 
 /// The service name as a static string, for the services driftless calls.
@@ -207,16 +318,16 @@ fn known_service(name: &str) -> Option<&'static str> {
         .map(|c| c.service)
 }
 
-/// An HTTP client that paces every request marked by [`MarkOperation`].
+/// An HTTP client that sleeps before every request for the wait [`MarkOperation`]
+/// reserved. Stateless: the buckets are the process's ([`rates`]).
 #[derive(Debug, Clone)]
 pub struct PacedHttpClient {
     inner: SharedHttpClient,
-    pacer: Pacer,
 }
 
 impl PacedHttpClient {
-    pub fn new(inner: SharedHttpClient, pacer: Pacer) -> PacedHttpClient {
-        PacedHttpClient { inner, pacer }
+    pub fn new(inner: SharedHttpClient) -> PacedHttpClient {
+        PacedHttpClient { inner }
     }
 }
 
@@ -228,7 +339,6 @@ impl HttpClient for PacedHttpClient {
     ) -> SharedHttpConnector {
         SharedHttpConnector::new(PacedConnector {
             inner: self.inner.http_connector(settings, components),
-            pacer: self.pacer.clone(),
         })
     }
 }
@@ -236,14 +346,11 @@ impl HttpClient for PacedHttpClient {
 #[derive(Debug)]
 struct PacedConnector {
     inner: SharedHttpConnector,
-    pacer: Pacer,
 }
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = request.extension::<PaceKey>().map_or(Duration::ZERO, |k| {
-            self.pacer.reserve(k.service, &k.operation)
-        });
+        let wait = request.extension::<Wait>().map_or(Duration::ZERO, |w| w.0);
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
@@ -278,30 +385,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bucket_spaces_requests_at_its_rate_after_its_burst() {
-        let mut b = Bucket::new(3.0, 0.0); // burst 1
-        let waits: Vec<f64> = (0..4).map(|_| b.reserve(0.0)).collect();
-        let expected = [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0];
-        for (w, e) in waits.iter().zip(expected) {
-            assert!((w - e).abs() < 1e-9, "{waits:?}");
-        }
-        // Idle time refills, but never past the burst.
-        let mut b = Bucket::new(10.0, 0.0); // burst 5
-        assert_eq!(b.burst, 5.0);
-        for _ in 0..5 {
-            assert_eq!(b.reserve(100.0), 0.0);
-        }
-        assert!((b.reserve(100.0) - 0.1).abs() < 1e-9);
-        // A clock going backwards is read as no time passing.
-        assert!(b.reserve(50.0) > 0.1);
-    }
-
-    #[test]
-    fn n_requests_take_at_least_their_quota_time() {
-        let mut b = Bucket::new(3.0, 0.0);
-        let last = (0..300).map(|_| b.reserve(0.0)).fold(0.0, f64::max);
-        // 300 at 3/s with one token to start: 299 intervals of 1/3 s.
-        assert!((last - 299.0 / 3.0).abs() < 1e-6, "{last}");
+    fn the_credential_scope_names_the_access_key_and_region() {
+        let mut request = HttpRequest::empty();
+        request.headers_mut().insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=123456789012/20260101/eu-west-1/monitoring/aws4_request, SignedHeaders=host, Signature=abc",
+        );
+        assert_eq!(
+            credential_scope(&request),
+            (Some("123456789012"), Some("eu-west-1"))
+        );
+        assert_eq!(credential_scope(&HttpRequest::empty()), (None, None));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - `iam`: the table of every AWS call driftless makes and the IAM policy built from it;
 //! - `import`: live resources written as spec documents;
 //! - `notify`: the notifications' wording and dedup machine (the senders are I/O);
+//! - `pacing`: the adaptive request rate of one (account, Region, operation) bucket;
 //! - `timing`: AWS schedule expressions evaluated (cron on croner, zones, offsets);
 //! - `schedule`: when a repository's windows and backup rules run, overlaps, `nextRuns`;
 //! - `backtest`: metric alarms replayed on their history (`plan --backtest`).
@@ -24,6 +25,7 @@ pub mod iam;
 pub mod import;
 pub mod live;
 pub mod notify;
+pub mod pacing;
 pub mod plan;
 pub mod render;
 pub mod schedule;

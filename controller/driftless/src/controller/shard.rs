@@ -17,6 +17,16 @@
 //! first 8 bytes of SHA-256, so the assignment is the same on every machine and in
 //! every release.
 //!
+//! Targets of one account are one unit: every target whose account driftless.yaml
+//! knows (`accountId`, or its role's) goes to the shard of its account's other
+//! targets, so one process paces each account (its buckets are per account and
+//! Region, `driftless-aws`'s `pace.rs`). A unit of several targets ranks the shards
+//! by `h("account:<id>", shard)`, is placed before the single targets (larger first),
+//! and takes the first shard with room for all of it (else the least loaded one). A
+//! target alone in its account, or whose account is not known, is a unit of one
+//! ranked by its own name as before, so where no account has two targets the
+//! assignment is exactly the one of earlier releases.
+//!
 //! The index comes from `--shard-index` (or `DRIFTLESS_SHARD_INDEX`); without it, a
 //! host name ending in `-<ordinal>` (a StatefulSet pod, `driftless-2`) gives it.
 
@@ -109,10 +119,20 @@ impl Shard {
     /// The targets of `all` (every target of driftless.yaml, the same list in every
     /// process) that this shard reconciles, in their order.
     pub fn select<'a>(&self, all: &[&'a str]) -> Vec<&'a str> {
+        self.select_in_accounts(all, &vec![None; all.len()])
+    }
+
+    /// [`Shard::select`] with each target's account (same order; `None`: not known),
+    /// keeping the targets of one account together.
+    pub fn select_in_accounts<'a>(
+        &self,
+        all: &[&'a str],
+        accounts: &[Option<&str>],
+    ) -> Vec<&'a str> {
         if self.count <= 1 {
             return all.to_vec();
         }
-        let owners = assign(all, self.count);
+        let owners = assign_in_accounts(all, accounts, self.count);
         all.iter()
             .zip(owners)
             .filter(|(_, owner)| *owner == self.index)
@@ -126,8 +146,15 @@ impl Shard {
     }
 }
 
-/// The owning shard of each of `targets` (same order) among `count` shards.
+/// The owning shard of each of `targets` (same order) among `count` shards, every
+/// target a unit of its own.
 pub fn assign(targets: &[&str], count: u32) -> Vec<u32> {
+    assign_in_accounts(targets, &vec![None; targets.len()], count)
+}
+
+/// The owning shard of each of `targets` (same order) among `count` shards, the
+/// targets of one known account (`accounts`, same order) on one shard.
+pub fn assign_in_accounts(targets: &[&str], accounts: &[Option<&str>], count: u32) -> Vec<u32> {
     let count = count.max(1);
     let n = count as usize;
     let floor = targets.len() / n;
@@ -135,27 +162,77 @@ pub fn assign(targets: &[&str], count: u32) -> Vec<u32> {
     let mut extra = targets.len() % n;
     let mut load = vec![0usize; n];
     let mut owners = vec![0u32; targets.len()];
-    let mut order: Vec<(usize, [u8; 32])> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (i, Sha256::digest(t.as_bytes()).into()))
-        .collect();
-    order.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    for (i, _) in order {
-        for shard in ranking(targets[i], count) {
-            let s = shard as usize;
-            let room = load[s] < floor || (load[s] == floor && extra > 0);
-            if room {
-                if load[s] == floor {
-                    extra -= 1;
-                }
-                load[s] += 1;
-                owners[i] = shard;
-                break;
-            }
+    for unit in units(targets, accounts) {
+        let k = unit.members.len();
+        let ranking = ranking(&unit.key, count);
+        let fits = ranking.iter().copied().find(|&s| {
+            let after = load[s as usize] + k;
+            after <= floor || (after == floor + 1 && extra > 0)
+        });
+        // An account larger than the room left: the least loaded shard.
+        let shard = fits.unwrap_or_else(|| {
+            *ranking
+                .iter()
+                .min_by_key(|&&s| load[s as usize])
+                .expect("at least one shard")
+        });
+        let s = shard as usize;
+        if load[s] + k > floor && load[s] <= floor && extra > 0 {
+            extra -= 1;
+        }
+        load[s] += k;
+        for i in unit.members {
+            owners[i] = shard;
         }
     }
     owners
+}
+
+/// Targets placed together: the indexes of one account's targets, or of one target.
+struct Unit {
+    key: String,
+    members: Vec<usize>,
+}
+
+/// The units of `targets` in their order of placement: accounts of several targets
+/// first (larger first), then in the order of their key's hash (a single target's key
+/// is its name, as before accounts were units).
+fn units(targets: &[&str], accounts: &[Option<&str>]) -> Vec<Unit> {
+    let mut by_account: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, account) in accounts.iter().enumerate().take(targets.len()) {
+        if let Some(a) = account {
+            by_account.entry(a).or_default().push(i);
+        }
+    }
+    let mut units: Vec<Unit> = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        match accounts.get(i).copied().flatten() {
+            Some(a) if by_account[a].len() > 1 => {
+                if by_account[a][0] == i {
+                    units.push(Unit {
+                        key: format!("account:{a}"),
+                        members: by_account[a].clone(),
+                    });
+                }
+            }
+            _ => units.push(Unit {
+                key: target.to_string(),
+                members: vec![i],
+            }),
+        }
+    }
+    let mut keyed: Vec<([u8; 32], Unit)> = units
+        .into_iter()
+        .map(|u| (Sha256::digest(u.key.as_bytes()).into(), u))
+        .collect();
+    keyed.sort_by(|a, b| {
+        b.1.members
+            .len()
+            .cmp(&a.1.members.len())
+            .then(a.0.cmp(&b.0))
+            .then(a.1.members[0].cmp(&b.1.members[0]))
+    });
+    keyed.into_iter().map(|(_, u)| u).collect()
 }
 
 /// The shards in `target`'s order of preference (highest weight first).
@@ -274,14 +351,7 @@ mod tests {
     #[test]
     fn the_assignment_is_stable() {
         // Fixed values: a change of hash or order would move every deployment's targets.
-        let all = [
-            "prod-tokyo",
-            "prod-osaka",
-            "staging",
-            "default",
-            "dr-virginia",
-            "sandbox",
-        ];
+        let all = STABLE_NAMES;
         assert_eq!(assign(&all, 3), STABLE_OWNERS);
         let mut reversed = all;
         reversed.reverse();
@@ -293,8 +363,79 @@ mod tests {
         );
     }
 
-    /// `assign` of the names of `the_assignment_is_stable` over 3 shards, from the
-    /// first run.
+    #[test]
+    fn an_accounts_targets_share_a_shard_and_single_ones_keep_theirs() {
+        // 300 targets: 60 accounts of 2 to 6 targets (one per Region), 60 alone.
+        let mut names = Vec::new();
+        let mut accounts = Vec::new();
+        for a in 0..60 {
+            for r in 0..(2 + a % 5) {
+                names.push(format!("acct-{a:03}-region-{r}"));
+                accounts.push(Some(format!("{:012}", 100_000 + a)));
+            }
+        }
+        for i in 0..60 {
+            names.push(format!("alone-{i:03}"));
+            accounts.push(None);
+        }
+        let all = refs(&names);
+        let accts: Vec<Option<&str>> = accounts.iter().map(Option::as_deref).collect();
+        for count in 2..=6u32 {
+            let owners = assign_in_accounts(&all, &accts, count);
+            for (i, a) in accts.iter().enumerate() {
+                for (j, b) in accts.iter().enumerate() {
+                    if a.is_some() && a == b {
+                        assert_eq!(owners[i], owners[j], "{} and {}", all[i], all[j]);
+                    }
+                }
+            }
+            let mut sizes = vec![0usize; count as usize];
+            for o in &owners {
+                sizes[*o as usize] += 1;
+            }
+            let mean = all.len() as f64 / f64::from(count);
+            let worst = sizes
+                .iter()
+                .map(|s| (*s as f64 - mean).abs())
+                .fold(0.0, f64::max);
+            // Units of up to 6 targets: shards stay within one unit of the mean.
+            assert!(worst <= 6.0, "{count} shards: {sizes:?}");
+            // Every process selects the same way: each target once.
+            let selected: usize = (0..count)
+                .map(|index| {
+                    Shard { index, count }
+                        .select_in_accounts(&all, &accts)
+                        .len()
+                })
+                .sum();
+            assert_eq!(selected, all.len());
+        }
+        // Accounts of one target each are units of their own name: the old assignment.
+        let singles = STABLE_NAMES;
+        let one_each: Vec<Option<&str>> = [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+            "555555555555",
+            "666666666666",
+        ]
+        .into_iter()
+        .map(Some)
+        .collect();
+        assert_eq!(assign_in_accounts(&singles, &one_each, 3), STABLE_OWNERS);
+    }
+
+    const STABLE_NAMES: [&str; 6] = [
+        "prod-tokyo",
+        "prod-osaka",
+        "staging",
+        "default",
+        "dr-virginia",
+        "sandbox",
+    ];
+
+    /// `assign` of [`STABLE_NAMES`] over 3 shards, from the first run.
     const STABLE_OWNERS: [u32; 6] = [2, 2, 0, 1, 0, 1];
 
     #[test]

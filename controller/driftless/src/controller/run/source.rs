@@ -369,10 +369,20 @@ impl Reconciler {
         let requested = &self.options.request.targets;
         // `--target` may name groups.
         let wanted = config.expand(requested);
-        // Every shard divides the same full list, whatever `--target` says.
+        // Every shard divides the same full list, whatever `--target` says, keeping
+        // an account's targets together (one process paces each account).
+        let names = config.target_names();
+        let accounts: Vec<Option<String>> = names
+            .iter()
+            .map(|n| {
+                let target = config.targets.iter().find(|t| t.name == *n);
+                target.and_then(|t| t.known_account())
+            })
+            .collect();
+        let accounts: Vec<Option<&str>> = accounts.iter().map(Option::as_deref).collect();
         self.options
             .shard
-            .select(&config.target_names())
+            .select_in_accounts(&names, &accounts)
             .into_iter()
             .filter(|t| requested.is_empty() || wanted.iter().any(|w| w == t))
             .map(str::to_string)
