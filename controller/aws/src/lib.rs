@@ -8,6 +8,7 @@ pub mod backup;
 pub mod calls;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod config;
 pub mod logs;
 pub mod pace;
 pub mod s3;
@@ -81,6 +82,7 @@ pub struct Clients {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub sts: aws_sdk_sts::Client,
+    pub config: aws_sdk_config::Client,
     /// The account these credentials act in, once STS has said it (see
     /// [`sts::account`]): asked at most once per target and clients.
     pub account: Arc<tokio::sync::OnceCell<String>>,
@@ -101,6 +103,7 @@ impl Clients {
             tagging: counted!(aws_sdk_resourcegroupstagging, config),
             cloudtrail: counted!(aws_sdk_cloudtrail, config),
             sts: counted!(aws_sdk_sts, config),
+            config: counted!(aws_sdk_config, config),
             account: Arc::default(),
         }
     }
@@ -221,6 +224,9 @@ pub struct ReadRequest {
     /// The log groups of desired MetricFilters and of the ones last applied (from the
     /// state store); empty: metric filters are not read.
     pub metric_filter_groups: BTreeSet<String>,
+    /// Config rules the desired state names and the ones driftless recorded applying
+    /// (AWS Config rules are not in the tagging API); empty: none are read.
+    pub config_rules: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -291,7 +297,12 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
-    Ok(live_target(
+    let config_rules = only_if(
+        !request.config_rules.is_empty(),
+        config::rule::read_rules(clients, Some(&request.config_rules)),
+    )
+    .await?;
+    let mut live = live_target(
         alarms?,
         logs,
         baselines,
@@ -299,7 +310,9 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         windows?,
         vaults?,
         plans?,
-    ))
+    );
+    live.config_rules = config_rules;
+    Ok(live)
 }
 
 /// One target's live state from what its readers returned.
@@ -334,6 +347,12 @@ fn live_target(
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
+    // Config rules are not in the tagging API: read with their own tags.
+    let config_rules = only_if(
+        wanted(Kind::ConfigRule),
+        config::rule::read_rules(clients, None),
+    )
+    .await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
@@ -342,6 +361,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
                 logs::metric_filters::read_every_metric_filter(clients),
             )
             .await?,
+            config_rules,
             ..LiveTarget::default()
         });
     }
@@ -385,7 +405,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         logs::metric_filters::read_every_metric_filter(clients),
     )
     .await?;
-    Ok(live_target(
+    let mut live = live_target(
         alarms?,
         logs,
         baselines,
@@ -393,7 +413,9 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         windows?,
         vaults?,
         plans?,
-    ))
+    );
+    live.config_rules = config_rules;
+    Ok(live)
 }
 
 /// The tagging API's resource types of `kinds` (alarms once for both alarm kinds).

@@ -64,6 +64,8 @@ pub enum Res {
     SsmTagged,
     /// What AWS Backup tags for driftless: vaults and plans.
     BackupTagged,
+    /// AWS Config rules (ARNs by rule id: any rule of the region and account).
+    ConfigRule,
 }
 
 impl Res {
@@ -92,6 +94,7 @@ impl Res {
                 arn("backup", "backup-vault:*"),
                 arn("backup", "backup-plan:*"),
             ],
+            Res::ConfigRule => vec![arn("config", "config-rule/*")],
         }
     }
 }
@@ -137,6 +140,7 @@ const SSM_TAGGED: &[Kind] = &[Kind::PatchBaseline, Kind::MaintenanceWindow];
 const VAULT: &[Kind] = &[Kind::BackupVault];
 const PLAN: &[Kind] = &[Kind::BackupPlan];
 const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
+const CONFIG_RULE: &[Kind] = &[Kind::ConfigRule];
 
 macro_rules! calls {
     ($($service:literal $op:literal $access:ident $res:ident $kinds:expr;)*) => {
@@ -226,6 +230,15 @@ calls! {
     "backup" "DeleteBackupPlan" Write BackupPlan PLAN;
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
+    "config" "DescribeConfigRules" Read Any CONFIG_RULE;
+    "config" "DescribeRemediationConfigurations" Read Any CONFIG_RULE;
+    "config" "ListTagsForResource" Read ConfigRule CONFIG_RULE;
+    "config" "PutConfigRule" Write ConfigRule CONFIG_RULE;
+    "config" "DeleteConfigRule" Write ConfigRule CONFIG_RULE;
+    "config" "PutRemediationConfigurations" Write Any CONFIG_RULE;
+    "config" "DeleteRemediationConfiguration" Write Any CONFIG_RULE;
+    "config" "TagResource" Write ConfigRule CONFIG_RULE;
+    "config" "UntagResource" Write ConfigRule CONFIG_RULE;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];

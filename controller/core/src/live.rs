@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec, LogGroupSpec, MaintenanceWindowSpec,
     MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
@@ -116,6 +116,10 @@ pub struct LiveTarget {
     /// DescribeAlarms listing as `alarms`).
     #[serde(default)]
     pub composite_alarms: Vec<Live<CompositeAlarmSpec>>,
+    /// AWS Config rules named by the desired state or owned, each with its
+    /// remediation configuration in `spec.remediation`.
+    #[serde(default)]
+    pub config_rules: Vec<Live<ConfigRuleSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -140,7 +144,8 @@ tagged!(
     MaintenanceWindowSpec,
     BackupVaultSpec,
     BackupPlanSpec,
-    CompositeAlarmSpec
+    CompositeAlarmSpec,
+    ConfigRuleSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -109,6 +109,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::MetricFilter(f) => {
                 r.metric_filter_groups.insert(f.log_group_name.clone())
             }
+            ResourceSpec::ConfigRule(_) => r.config_rules.insert(name),
         };
     }
     r
@@ -298,6 +299,12 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
             &job.options.last_applied,
             &job.name,
         ));
+    // Config rules driftless applied before are read even when they left the repository.
+    request.config_rules.extend(plan::recorded_names(
+        &job.options.last_applied,
+        &job.name,
+        crate::spec::Kind::ConfigRule,
+    ));
     let live = aws::read_target(&clients, &request).await?;
     let mut plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     if let Some(since) = &job.attribution {

@@ -23,7 +23,8 @@ log = logging.getLogger("driftless_emulator.gate")
 # Sources: the services' API references, "Common errors" / each operation's
 # Errors section (CloudWatch and STS: ValidationError; SSM:
 # ValidationException; Backup: InvalidParameterValueException; Logs and the
-# tagging API: InvalidParameterException; SNS: InvalidParameter).
+# tagging API: InvalidParameterException; SNS: InvalidParameter; Config:
+# ValidationException).
 VALIDATION_ERROR = {
     "cloudwatch": "ValidationError",
     "ssm": "ValidationException",
@@ -32,6 +33,7 @@ VALIDATION_ERROR = {
     "resourcegroupstaggingapi": "InvalidParameterException",
     "sts": "ValidationError",
     "sns": "InvalidParameter",
+    "config": "ValidationException",
 }
 
 

@@ -1015,4 +1015,13 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("sns", "Publish"): "rules.py",
     ("cloudtrail", "LookupEvents"): "ext_cloudtrail.py",
     ("sts", "GetCallerIdentity"): _NONE,
+    ("config", "DescribeConfigRules"): "moto (NoSuchConfigRuleException for a rule named that does not exist)",
+    ("config", "DescribeRemediationConfigurations"): _NONE,
+    ("config", "ListTagsForResource"): "moto (ResourceNotFoundException)",
+    ("config", "PutConfigRule"): "moto (managed identifiers and parameter names from its catalogue, required parameters, owners), ext_config_rules module (CUSTOM_POLICY); not encoded: parameter value types, the Lambda function's permissions",
+    ("config", "DeleteConfigRule"): "ext_config_rules module (its remediation goes with it)",
+    ("config", "PutRemediationConfigurations"): "ext_config_rules module (the rule exists, else FailedBatches; one of ResourceValue and StaticValue); not encoded: the SSM document exists and its parameters",
+    ("config", "DeleteRemediationConfiguration"): "ext_config_rules module (NoSuchRemediationConfigurationException)",
+    ("config", "TagResource"): "moto (tag limits)",
+    ("config", "UntagResource"): "moto",
 }

@@ -312,6 +312,21 @@ pub fn record_key(target: &str, kind: Kind, name: &str) -> String {
     format!("{target}/{kind}/{name}")
 }
 
+/// The names of the `kind` resources driftless recorded applying to `target` (for
+/// kinds the tagging API cannot list, read by name to find what left the repository).
+pub fn recorded_names(
+    last_applied: &BTreeMap<String, J>,
+    target: &str,
+    kind: Kind,
+) -> std::collections::BTreeSet<String> {
+    let prefix = format!("{target}/{kind}/");
+    last_applied
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether `live` differs from what was last applied to `(target, kind, name)`. The
 /// record is the desired value as written; fields it left to the server ("don't
 /// care", [`dont_care`]) take the live value, as in the plan itself, so a
@@ -450,6 +465,7 @@ pub fn normalise_desired(
         ResourceSpec::CompositeAlarm(s) => normalise::composite_alarm(s, i),
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
+        ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);
@@ -465,6 +481,7 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
             normalise::dont_care(&mut desired.main, &live.main, &["encryptionKeyArn"])
         }
         Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
+        Kind::ConfigRule => normalise::config_rule_dont_care(&mut desired.main, &live.main),
         Kind::MaintenanceWindow => {
             for (path, task) in desired.subs.iter_mut() {
                 if let (true, Some(live_task)) = (path.starts_with("tasks/"), live.subs.get(path)) {

@@ -90,6 +90,12 @@ pub(super) fn live_items<'a>(live: &'a LiveTarget, instance: &str) -> Vec<(Kind,
                 normalise::backup_plan(s, None)
             }),
         ),
+        (
+            Kind::ConfigRule,
+            collect(&live.config_rules, instance, |s| {
+                normalise::config_rule(s, None)
+            }),
+        ),
     ]
 }
 

@@ -13,6 +13,7 @@ pub mod backup_plan;
 pub mod backup_vault;
 pub mod composite_alarm;
 pub mod config;
+pub mod config_rule;
 pub mod context;
 pub mod diagnostic;
 pub mod envelope;
@@ -42,6 +43,7 @@ pub use backup_plan::BackupPlanSpec;
 pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
+pub use config_rule::ConfigRuleSpec;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
 pub use envelope::{DriftPolicy, Metadata, API_VERSION};
@@ -131,6 +133,7 @@ impl ResourceSpec {
             ResourceSpec::BackupVault(s) => Some(&mut s.tags),
             ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
             ResourceSpec::CompositeAlarm(s) => Some(&mut s.tags),
+            ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -157,6 +160,7 @@ kinds! {
     BackupPlan(BackupPlanSpec),
     MetricFilter(MetricFilterSpec),
     CompositeAlarm(CompositeAlarmSpec),
+    ConfigRule(ConfigRuleSpec),
 }
 
 impl fmt::Display for Kind {

@@ -32,6 +32,7 @@
 
 mod alarm;
 mod backup;
+mod config_rule;
 mod logs;
 mod metric_filter;
 mod patch;
@@ -63,6 +64,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::LogGroup | Kind::LogRetentionPolicy | Kind::MetricFilter => "logs",
         Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
         Kind::BackupVault | Kind::BackupPlan => "backup",
+        Kind::ConfigRule => "config",
     }
 }
 
@@ -458,6 +460,9 @@ fn phase(c: &Change) -> u16 {
         (Kind::BackupVault, _) => 0,
         (Kind::MetricFilter, Action::Delete) => 450,
         (Kind::MetricFilter, _) => 200,
+        // After the recorder's writes, before its delete (deletes in reverse).
+        (Kind::ConfigRule, Action::Delete) => 460,
+        (Kind::ConfigRule, _) => 210,
         (_, Action::Delete) => 500,
         _ => 1,
     }
@@ -674,6 +679,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
         Kind::MetricFilter => metric_filter::run(unit).await,
+        Kind::ConfigRule => config_rule::run(unit).await,
     };
     unit.finish(result)
 }

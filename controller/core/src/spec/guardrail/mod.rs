@@ -256,6 +256,8 @@ pub enum Subject<'a> {
     /// No AWS Config rule evaluates metric filters; a subject so every kind has one.
     MetricFilter(&'a crate::spec::MetricFilterSpec),
     CompositeAlarm(&'a CompositeAlarmSpec),
+    /// No guardrail evaluates config rules; a subject so every kind has one.
+    ConfigRule(&'a crate::spec::ConfigRuleSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -270,6 +272,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::BackupPlan(s) => Subject::BackupPlan(s),
             ResourceSpec::MetricFilter(s) => Subject::MetricFilter(s),
             ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
+            ResourceSpec::ConfigRule(s) => Subject::ConfigRule(s),
         }
     }
 
@@ -284,6 +287,7 @@ impl<'a> Subject<'a> {
             Subject::BackupPlan(_) => Kind::BackupPlan,
             Subject::MetricFilter(_) => Kind::MetricFilter,
             Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
+            Subject::ConfigRule(_) => Kind::ConfigRule,
         }
     }
 
@@ -296,6 +300,7 @@ impl<'a> Subject<'a> {
             Subject::BackupVault(s) => &s.tags,
             Subject::BackupPlan(s) => &s.tags,
             Subject::CompositeAlarm(s) => &s.tags,
+            Subject::ConfigRule(s) => &s.tags,
             Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }
