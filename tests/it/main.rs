@@ -6,6 +6,7 @@ mod backtest;
 mod backup_complete;
 mod cli;
 mod composite_alarm;
+mod config_rule;
 mod crash;
 mod crash_records;
 mod data_loss;

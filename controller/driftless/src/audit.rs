@@ -12,6 +12,7 @@
 //! denied) is reported in [`Audit::errors`], as `plan` reports it, and the other
 //! targets are audited as usual.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -22,6 +23,7 @@ use crate::aws::{self, AwsError, AwsOptions, Clients};
 use crate::engine::{EngineError, MAX_CONCURRENT_TARGETS};
 use crate::plan::TargetError;
 use crate::spec::config::DEFAULT_TARGET;
+use crate::spec::guardrail::RuleName;
 use crate::spec::Resource;
 use crate::validate::Loaded;
 
@@ -31,22 +33,36 @@ pub async fn audit(
     loaded: &Loaded,
     targets: &[String],
     options: &AwsOptions,
+    config_results: bool,
 ) -> Result<Audit, EngineError> {
     let config = &loaded.state.config;
     // Targets or groups, as for plan.
     let selected = config.select_targets(targets)?;
     let kinds = live_kinds(&config.guardrails);
+    let deployed: Vec<RuleName> = config
+        .guardrails
+        .iter()
+        .filter(|g| g.deploy && config_results)
+        .map(|g| g.rule)
+        .collect();
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     let mut tasks = tokio::task::JoinSet::new();
     for name in &selected {
         let target_config = config.targets.iter().find(|t| &t.name == name).cloned();
-        let (name, options, kinds, limit) =
-            (name.clone(), options.clone(), kinds.clone(), limit.clone());
+        let (name, options, kinds, limit, deployed) = (
+            name.clone(),
+            options.clone(),
+            kinds.clone(),
+            limit.clone(),
+            deployed.clone(),
+        );
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let read = async {
                 let clients = Clients::for_target(&name, target_config.as_ref(), &options).await?;
-                aws::read_every(&clients, &kinds).await
+                let live = aws::read_every(&clients, &kinds).await?;
+                let results = rule_results(&clients, &name, &deployed).await?;
+                Ok::<_, AwsError>((live, results))
             };
             let read = read.await;
             (name, read)
@@ -54,6 +70,7 @@ pub async fn audit(
     }
     let mut evaluations = Vec::new();
     let mut errors = Vec::new();
+    let mut results = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         let (name, read) = joined.map_err(|e| AwsError::Setup {
             target: DEFAULT_TARGET.into(),
@@ -61,7 +78,10 @@ pub async fn audit(
             hint: "this is a bug in driftless; please report it".into(),
         })?;
         let live = match read {
-            Ok(live) => live,
+            Ok((live, target_results)) => {
+                results.extend(target_results);
+                live
+            }
             Err(e) => {
                 errors.push(TargetError {
                     target: name,
@@ -93,7 +113,24 @@ pub async fn audit(
         evaluations,
     );
     audit.errors = errors;
+    if config_results {
+        audit.disagreements = Some(merge_config_results(&mut audit.evaluations, &results));
+    }
     Ok(audit)
+}
+
+/// AWS Config's results of each of `rules` (the deployed guardrails) in `target`.
+pub async fn rule_results(
+    clients: &Clients,
+    target: &str,
+    rules: &[RuleName],
+) -> Result<BTreeMap<(String, RuleName), ConfigResults>, AwsError> {
+    let mut out = BTreeMap::new();
+    for rule in rules {
+        let results = aws::config::compliance::by_rule(clients, rule.as_str()).await?;
+        out.insert((target.to_string(), *rule), results);
+    }
+    Ok(out)
 }
 /// One target's evaluations with clients already built (the controller's resync).
 pub async fn audit_target(
@@ -143,12 +180,13 @@ pub async fn run(
     targets: &[String],
     options: &AwsOptions,
     format: Format,
+    config_results: bool,
 ) -> Result<Outcome, EngineError> {
     let snapshot = crate::source::read_source(location, state_dir)
         .await
         .map_err(|e| EngineError::Load(crate::validate::LoadError::Source(e)))?;
     let loaded = crate::validate::load_snapshot(snapshot)?;
-    let audit = audit(&loaded, targets, options).await?;
+    let audit = audit(&loaded, targets, options, config_results).await?;
     let output = match format {
         Format::Text => crate::render::audit::text(&audit),
         Format::Json => crate::render::audit::json(&audit),

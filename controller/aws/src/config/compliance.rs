@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::{AwsError, Clients};
 
 /// AWS Config's compliance of each evaluated resource of `rule`, by resource id
-/// (`COMPLIANT`, `NON_COMPLIANT`, `NOT_APPLICABLE`, `INSUFFICIENT_DATA`).
+/// (`COMPLIANT`, `NON_COMPLIANT`, `NOT_APPLICABLE`, `INSUFFICIENT_DATA`); none for a
+/// rule AWS Config does not have (not deployed yet).
 pub async fn by_rule(clients: &Clients, rule: &str) -> Result<BTreeMap<String, String>, AwsError> {
     const OP: &str = "GetComplianceDetailsByConfigRule";
     let mut out = BTreeMap::new();
@@ -19,8 +20,14 @@ pub async fn by_rule(clients: &Clients, rule: &str) -> Result<BTreeMap<String, S
             .limit(100)
             .set_next_token(token)
             .send()
-            .await
-            .map_err(|e| AwsError::call(clients, "config", OP, Some(rule), e))?;
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_config_rule_exception()) => {
+                return Ok(out)
+            }
+            Err(e) => return Err(AwsError::call(clients, "config", OP, Some(rule), e)),
+        };
         for r in page.evaluation_results() {
             let id = r
                 .evaluation_result_identifier()

@@ -247,6 +247,7 @@ fn guardrail_kinds_get_their_reads_and_no_writes() {
         parameters: Default::default(),
         kinds: None,
         enforcement: crate::spec::guardrail::Enforcement::Deny,
+        deploy: false,
     }];
     let allowed = allowed_actions(&policy(&state, false));
     assert!(allowed.contains("cloudwatch:DescribeAlarms"), "{allowed:?}");

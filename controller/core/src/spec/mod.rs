@@ -363,6 +363,10 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
     };
+    let deployed = config
+        .as_ref()
+        .map(|c| deployed_guardrails(c, &parsed, &mut out))
+        .unwrap_or_default();
 
     out.sort();
     out.dedup();
@@ -371,12 +375,48 @@ pub fn parse(files: &[SourceFile]) -> Result<DesiredState, Vec<Diagnostic>> {
     }
     Ok(DesiredState {
         config: config.unwrap_or_default(),
-        resources: parsed.into_iter().map(|p| p.resource).collect(),
+        resources: parsed
+            .into_iter()
+            .map(|p| p.resource)
+            .chain(deployed)
+            .collect(),
         files: files.len(),
         warnings: out,
         guardrails,
         documents: document_count,
     })
+}
+
+/// The ConfigRule resources of the guardrails with `deploy: true`; a ConfigRule
+/// document of the same name in the same target is an error (one of the two must go).
+fn deployed_guardrails(
+    config: &DriftlessConfig,
+    parsed: &[Parsed<'_>],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Resource> {
+    let deployed = guardrail::deploy::deployed(config);
+    for d in &deployed {
+        let clash = parsed.iter().find(|p| {
+            p.resource.kind() == Kind::ConfigRule
+                && p.resource.name() == d.name()
+                && p.resource.targets.iter().any(|t| d.targets.contains(t))
+        });
+        if let Some(p) = clash {
+            out.push(
+                Diagnostic::new(
+                    &p.file.display,
+                    p.root.span,
+                    format!(
+                        "ConfigRule `{}` is also the guardrail {} deploys (driftless.yaml `deploy: true`)",
+                        d.name(),
+                        d.name()
+                    ),
+                )
+                .with_hint("rename this ConfigRule, or remove `deploy: true` from the guardrail"),
+            );
+        }
+    }
+    deployed
 }
 
 /// What a document's `metadata.targets` may name, and where documents go by default.

@@ -12,6 +12,7 @@
 
 mod alarms;
 mod backup;
+pub mod deploy;
 mod logs;
 pub mod params;
 mod ssm;
@@ -54,6 +55,11 @@ pub struct Guardrail {
     /// `warn`: it is reported and applied anyway.
     #[serde(default)]
     pub enforcement: Enforcement,
+    /// Also put the rule into AWS Config, in every target, as the managed rule of the
+    /// same name (AWS's identifier and parameter spelling, the scope from `kinds`):
+    /// checked at commit time by driftless and continuously by AWS Config.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deploy: bool,
 }
 
 /// `parameters` as written: AWS Config passes every value as text, and validation
@@ -411,6 +417,9 @@ pub fn check_config(cx: &mut Cx<'_>, guardrails: &[Guardrail]) {
                     ),
                 );
             }
+        }
+        if g.deploy {
+            deploy::check(cx, &gi, g);
         }
     }
 }
