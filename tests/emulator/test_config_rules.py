@@ -192,3 +192,13 @@ def test_compliance_of_an_unknown_rule_is_refused(client):
     with pytest.raises(ClientError) as e:
         cfg.get_compliance_details_by_config_rule(ConfigRuleName="nope")
     assert _code(e.value) == "NoSuchConfigRuleException"
+
+
+def test_evaluation_modes_are_kept(client):
+    cfg = client("config")
+    cfg.put_config_rule(ConfigRule={
+        "ConfigRuleName": "modes",
+        "Source": {"Owner": "AWS", "SourceIdentifier": "CLOUDWATCH_ALARM_ACTION_ENABLED_CHECK"},
+        "EvaluationModes": [{"Mode": "DETECTIVE"}, {"Mode": "PROACTIVE"}]})
+    [rule] = cfg.describe_config_rules(ConfigRuleNames=["modes"])["ConfigRules"]
+    assert rule["EvaluationModes"] == [{"Mode": "DETECTIVE"}, {"Mode": "PROACTIVE"}]

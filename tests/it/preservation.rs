@@ -50,6 +50,7 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ("backup:DeleteBackupPlan", "deletes the plan"),
     ("backup:DeleteBackupSelection", "deletes the selection"),
     ("sns:Publish", "the controller's notifications, no resource"),
+    ("config:DeleteConfigRule", "deletes the rule"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -311,4 +312,8 @@ cases! {
     put_composite_alarm_minimal => "PutCompositeAlarm/minimal";
     update_backup_plan_minimal => "UpdateBackupPlan/minimal";
     put_metric_filter_minimal => "PutMetricFilter/minimal";
+    put_config_rule => "PutConfigRule";
+    put_remediation_configurations => "PutRemediationConfigurations";
+    config_tags_on_a_rule => "config-tags/rule";
+    delete_remediation_configuration => "DeleteRemediationConfiguration";
 }

@@ -23,6 +23,8 @@ as the API reference describes them:
 * DeleteRemediationConfiguration removes a rule's configuration;
   NoSuchRemediationConfigurationException when it has none.
 * DeleteConfigRule removes the rule's remediation configuration with it.
+* EvaluationModes (DETECTIVE / PROACTIVE) are kept and returned as given; moto
+  dropped them. (API_ConfigRule.html)
 * A rule's Scope is returned as AWS's model has it (TagKey, TagValue); moto
   kept a tag scope as `Tags: {key: value}`, which is no member of Scope, so
   the tag scope was lost on the way back.
@@ -162,12 +164,18 @@ def _scope_to_dict(self: Any) -> dict[str, Any]:
     return out
 
 
+def _modify_fields(self: Any, region: str, config_rule: dict[str, Any], tags: dict[str, str]) -> None:
+    _orig_modify_fields(self, region, config_rule, tags)
+    self.evaluation_modes = config_rule.get("EvaluationModes") or None
+
+
 _orig_delete_config_rule: Any = None
+_orig_modify_fields: Any = None
 _OrigSource: Any = None
 
 
 def apply() -> None:
-    global _orig_delete_config_rule, _OrigSource
+    global _orig_delete_config_rule, _OrigSource, _orig_modify_fields
     _orig_delete_config_rule = ConfigResponse.delete_config_rule
     _OrigSource = config_models.Source
     # ConfigRule.modify_fields builds its Source through the module's name.
@@ -175,6 +183,8 @@ def apply() -> None:
     _source.OWNERS = _OrigSource.OWNERS  # type: ignore[attr-defined]
     config_models.Source = _source
     config_models.Scope.to_dict = _scope_to_dict
+    _orig_modify_fields = config_models.ConfigRule.modify_fields
+    config_models.ConfigRule.modify_fields = _modify_fields
     for fn in (put_remediation_configurations, describe_remediation_configurations,
                delete_remediation_configuration, delete_config_rule):
         setattr(ConfigResponse, fn.__name__, fn)

@@ -166,3 +166,14 @@ def read_log_group(acct, name):
     filters = logs.describe_metric_filters(logGroupName=name)["metricFilters"]
     g["metricFilters"] = {f["filterName"]: drop(plain(f), "creationTime") for f in filters}
     return g
+
+
+# --- AWS Config -----------------------------------------------------------------
+
+
+def read_config_rule(acct, name):
+    cfg = acct.client("config")
+    [rule] = cfg.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]
+    tags = tag_map(cfg.list_tags_for_resource(ResourceArn=rule["ConfigRuleArn"])["Tags"])
+    remediations = cfg.describe_remediation_configurations(ConfigRuleNames=[name])["RemediationConfigurations"]
+    return {"ConfigRule": plain(rule), "Tags": tags, "RemediationConfigurations": plain(remediations)}

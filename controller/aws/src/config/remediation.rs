@@ -62,8 +62,11 @@ fn remediation(r: &RemediationConfiguration) -> Remediation {
     }
 }
 
-/// PutRemediationConfigurations of `rule`'s remediation. AWS answers a refused
-/// configuration in `FailedBatches`, not as an error: that is an error here.
+/// PutRemediationConfigurations of `rule`'s remediation. The put replaces the whole
+/// configuration: what the format does not model (ResourceType, ExecutionControls)
+/// is read first (DescribeRemediationConfigurations) and sent back as AWS has it. AWS
+/// answers a refused configuration in `FailedBatches`, not as an error: that is an
+/// error here.
 pub async fn put(clients: &Clients, rule: &str, r: &Remediation) -> Result<(), AwsError> {
     const OP: &str = "PutRemediationConfigurations";
     let err = |message: String| AwsError::Call {
@@ -78,7 +81,19 @@ pub async fn put(clients: &Clients, rule: &str, r: &Remediation) -> Result<(), A
     for (name, v) in &r.parameters {
         params.insert(name.clone(), parameter(v).map_err(|e| err(e.to_string()))?);
     }
+    let live = clients
+        .config
+        .describe_remediation_configurations()
+        .config_rule_names(rule)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::call(clients, "config", "DescribeRemediationConfigurations", Some(rule), e)
+        })?;
+    let live = live.remediation_configurations().first();
     let config = RemediationConfiguration::builder()
+        .set_resource_type(live.and_then(|l| l.resource_type()).map(str::to_string))
+        .set_execution_controls(live.and_then(|l| l.execution_controls()).cloned())
         .config_rule_name(rule)
         .target_type(RemediationTargetType::SsmDocument)
         .target_id(&r.target_id)

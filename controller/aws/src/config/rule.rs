@@ -150,13 +150,18 @@ async fn tags(clients: &Clients, arn: &str) -> Result<BTreeMap<String, String>, 
     }
 }
 
-/// PutConfigRule of the whole rule (create or update) with `tags`: AWS adds the tags
-/// of a put to the rule's; tags to remove are [`untag`]ged.
+/// PutConfigRule of the whole rule (create or update) with `tags` (tags to remove are
+/// untagged with [`retag`]). PutConfigRule replaces the whole rule: an update first
+/// reads the live rule (DescribeConfigRules of its name) and sends back what the
+/// format does not model as AWS has it (EvaluationModes, RuleEvaluationVisibility,
+/// the scope's ServicePrincipals, a Guard policy's EnableDebugLogDelivery), so an
+/// update never erases them.
 pub async fn put_rule(
     clients: &Clients,
     name: &str,
     spec: &ConfigRuleSpec,
     tags: &BTreeMap<String, String>,
+    update: bool,
 ) -> Result<(), AwsError> {
     const OP: &str = "PutConfigRule";
     let err = |m: String| AwsError::Call {
@@ -167,7 +172,12 @@ pub async fn put_rule(
         code: None,
         message: m,
     };
-    let rule = sdk_rule(name, spec).map_err(|e| err(e.to_string()))?;
+    let live = if update {
+        described(clients, name).await?
+    } else {
+        None
+    };
+    let rule = sdk_rule(name, spec, live.as_ref()).map_err(|e| err(e.to_string()))?;
     let tags: Vec<Tag> = tags
         .iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -183,16 +193,51 @@ pub async fn put_rule(
     Ok(())
 }
 
-/// The API's ConfigRule of a spec.
+/// The live rule `name` as AWS has it (`None`: gone).
+async fn described(clients: &Clients, name: &str) -> Result<Option<ConfigRule>, AwsError> {
+    match clients
+        .config
+        .describe_config_rules()
+        .config_rule_names(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.config_rules().first().cloned()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_config_rule_exception()) => {
+            Ok(None)
+        }
+        Err(e) => Err(AwsError::call(clients, "config", "DescribeConfigRules", Some(name), e)),
+    }
+}
+
+/// The API's ConfigRule of a spec, with what the format does not model kept from
+/// `live`.
 fn sdk_rule(
     name: &str,
     spec: &ConfigRuleSpec,
+    live: Option<&ConfigRule>,
 ) -> Result<ConfigRule, aws_sdk_config::error::BuildError> {
-    let source = spec.source.as_ref().map(sdk_source).transpose()?;
+    let debug = live
+        .and_then(|l| l.source())
+        .and_then(|s| s.custom_policy_details())
+        .is_some_and(|p| p.enable_debug_log_delivery());
+    let source = spec
+        .source
+        .as_ref()
+        .map(|s| sdk_source(s, debug))
+        .transpose()?;
+    let modes = live
+        .map(|l| l.evaluation_modes().to_vec())
+        .filter(|m| !m.is_empty());
     let params = (!spec.input_parameters.is_empty())
         .then(|| serde_json::to_string(&spec.input_parameters).unwrap_or_default());
+    let principals = live
+        .and_then(|l| l.scope())
+        .map(|s| s.service_principals().to_vec())
+        .filter(|p| !p.is_empty());
     let scope = spec.scope.as_ref().map(|s| {
         SdkScope::builder()
+            .set_service_principals(principals.clone())
             .set_compliance_resource_types(
                 (!s.resource_types.is_empty()).then(|| s.resource_types.clone()),
             )
@@ -211,10 +256,12 @@ fn sdk_rule(
             spec.maximum_execution_frequency
                 .map(|f| MaximumExecutionFrequency::from(f.as_str())),
         )
+        .set_evaluation_modes(modes)
+        .set_rule_evaluation_visibility(live.and_then(|l| l.rule_evaluation_visibility()).cloned())
         .build())
 }
 
-fn sdk_source(s: &RuleSource) -> Result<Source, aws_sdk_config::error::BuildError> {
+fn sdk_source(s: &RuleSource, debug: bool) -> Result<Source, aws_sdk_config::error::BuildError> {
     let details: Vec<SourceDetail> = s
         .message_types
         .iter()
@@ -232,6 +279,7 @@ fn sdk_source(s: &RuleSource) -> Result<Source, aws_sdk_config::error::BuildErro
             CustomPolicyDetails::builder()
                 .policy_runtime(POLICY_RUNTIME)
                 .policy_text(text)
+                .enable_debug_log_delivery(debug)
                 .build()
         })
         .transpose()?;

@@ -3,7 +3,8 @@
 //! (PutRemediationConfigurations, or DeleteRemediationConfiguration when the spec
 //! dropped it): a remediation is written after its rule. Tags alone change with
 //! TagResource / UntagResource. A delete removes the remediation first, then the rule.
-//! Rules are written after the recorder's phase and deleted before it (`phase`).
+//! Rules are written after the recorder's phase and deleted before it (`phase`). An
+//! update's puts keep what the format does not model (see `aws::config`).
 
 use super::{failed, ApplyError, Unit};
 use crate::aws::config::{remediation, rule};
@@ -24,7 +25,7 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
     match (calls, live) {
         (Calls::Update { writes, tags }, Some(live)) => {
             if writes.contains(&Write::Definition) {
-                put(unit, spec).await?;
+                put(unit, spec, true).await?;
             }
             if let (Some(arn), false) = (live.arn.as_deref(), tags.is_empty()) {
                 rule::retag(unit.clients, arn, &tags.add, &tags.remove)
@@ -37,7 +38,7 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
             Ok(())
         }
         (Calls::Create | Calls::Replace | Calls::Update { .. }, _) => {
-            put(unit, spec).await?;
+            put(unit, spec, false).await?;
             if spec.remediation.is_some() {
                 set_remediation(unit, spec).await?;
             }
@@ -47,9 +48,9 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
     }
 }
 
-async fn put(unit: &Unit<'_>, spec: &ConfigRuleSpec) -> Result<(), Failure> {
+async fn put(unit: &Unit<'_>, spec: &ConfigRuleSpec, update: bool) -> Result<(), Failure> {
     let tags = unit.desired_tags(&spec.tags);
-    rule::put_rule(unit.clients, unit.name, spec, &tags)
+    rule::put_rule(unit.clients, unit.name, spec, &tags, update)
         .await
         .map_err(failed(unit.name))
 }
