@@ -359,3 +359,148 @@ fn bad_config_rules_are_located_with_a_suggestion() {
     );
     assert!(orphan.contains("add the rule's `source`"), "{orphan}");
 }
+
+const DEPLOYED: &str = "guardrails:
+  - rule: cw-loggroup-retention-period-check
+    parameters: {minRetentionTime: 365}
+    deploy: true
+  - rule: cloudwatch-alarm-action-check
+    parameters: {insufficientDataActionRequired: false}
+    deploy: true
+  - rule: required-tags
+    parameters: {tag1Key: team}
+    kinds: [LogGroup]
+    enforcement: warn
+";
+
+const GROUP: &str = "apiVersion: driftless.dev/v1
+kind: LogGroup
+metadata: {name: /deployed/owned}
+spec: {retentionInDays: 400, tags: {team: ops}}
+";
+
+/// A recording configuration recorder (AWS Config evaluates only while one records).
+fn record(repo: &Repo) {
+    let sdk = repo.sdk();
+    let bucket = format!("config-{}", repo.account.account_id);
+    rt().block_on(async {
+        let mut create = aws_sdk_s3::Client::new(&sdk).create_bucket().bucket(&bucket);
+        if repo.account.region != "us-east-1" {
+            let place = aws_sdk_s3::types::BucketLocationConstraint::from(repo.account.region.as_str());
+            create = create.create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(place)
+                    .build(),
+            );
+        }
+        create.send().await.expect("CreateBucket");
+        let cfg = aws_sdk_config::Client::new(&sdk);
+        let group = aws_sdk_config::types::RecordingGroup::builder()
+            .all_supported(true)
+            .build();
+        let recorder = aws_sdk_config::types::ConfigurationRecorder::builder()
+            .name("default")
+            .role_arn(format!(
+                "arn:aws:iam::{}:role/config",
+                repo.account.account_id
+            ))
+            .recording_group(group)
+            .build();
+        cfg.put_configuration_recorder()
+            .configuration_recorder(recorder)
+            .send()
+            .await
+            .expect("PutConfigurationRecorder");
+        let channel = aws_sdk_config::types::DeliveryChannel::builder()
+            .name("default")
+            .s3_bucket_name(&bucket)
+            .build();
+        cfg.put_delivery_channel()
+            .delivery_channel(channel)
+            .send()
+            .await
+            .expect("PutDeliveryChannel");
+        cfg.start_configuration_recorder()
+            .configuration_recorder_name("default")
+            .send()
+            .await
+            .expect("StartConfigurationRecorder");
+    });
+}
+
+#[test]
+fn deployed_guardrails_are_aws_config_rules_and_audit_agrees_with_aws_config() {
+    let repo = Repo::new(&[("driftless.yaml", DEPLOYED), ("logs.yaml", GROUP)]);
+    let plan = repo.plan().json();
+    let rules: Vec<String> = changes(&plan)
+        .iter()
+        .filter(|c| c["kind"] == "ConfigRule")
+        .map(|c| format!("{} {}", c["action"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "create cloudwatch-alarm-action-check",
+            "create cw-loggroup-retention-period-check"
+        ],
+        "{plan}"
+    );
+    repo.apply(&[]);
+
+    // AWS's identifiers and parameter spelling; required parameters AWS's defaults.
+    let retention = describe(&repo, "cw-loggroup-retention-period-check").expect("deployed");
+    assert_eq!(
+        retention.source().unwrap().source_identifier(),
+        Some("CW_LOGGROUP_RETENTION_PERIOD_CHECK")
+    );
+    let params: Value = serde_json::from_str(retention.input_parameters().unwrap()).unwrap();
+    assert_eq!(params, json!({"MinRetentionTime": "365"}));
+    assert_eq!(
+        retention.scope().unwrap().compliance_resource_types(),
+        ["AWS::Logs::LogGroup"]
+    );
+    let actions = describe(&repo, "cloudwatch-alarm-action-check").expect("deployed");
+    assert_eq!(
+        actions.source().unwrap().source_identifier(),
+        Some("CLOUDWATCH_ALARM_ACTION_CHECK")
+    );
+    let params: Value = serde_json::from_str(actions.input_parameters().unwrap()).unwrap();
+    assert_eq!(
+        params,
+        json!({"alarmActionRequired": "true", "insufficientDataActionRequired": "false", "okActionRequired": "false"})
+    );
+    assert!(describe(&repo, "required-tags").is_none(), "not deployed");
+    assert_eq!(repo.plan().code, 0, "the deployed rules read back as planned");
+
+    // An operator's group keeping 90 days; AWS Config records and evaluates.
+    rt().block_on(crate::fixtures::create_log_group_keeping(
+        &aws_sdk_cloudwatchlogs::Client::new(&repo.sdk()),
+        "/deployed/legacy",
+        90,
+    ));
+    record(&repo);
+    let run = repo.run(&["audit", "--config-results", "--output", "json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let audit = run.json();
+    let verdict = |rule: &str, name: &str| -> (String, Value) {
+        let e = audit["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["rule"] == rule && e["name"] == name)
+            .unwrap_or_else(|| panic!("{rule} {name}: {audit}"));
+        (e["compliance"].as_str().unwrap().to_string(), e["config"].clone())
+    };
+    let rule = "cw-loggroup-retention-period-check";
+    assert_eq!(
+        verdict(rule, "/deployed/legacy"),
+        ("NON_COMPLIANT".to_string(), json!("NON_COMPLIANT"))
+    );
+    assert_eq!(
+        verdict(rule, "/deployed/owned"),
+        ("COMPLIANT".to_string(), json!("COMPLIANT"))
+    );
+    let (_, not_deployed) = verdict("required-tags", "/deployed/owned");
+    assert_eq!(not_deployed, Value::Null, "no AWS Config rule behind it");
+    assert_eq!(audit["disagreements"], json!([]), "{audit}");
+}
