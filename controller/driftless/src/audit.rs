@@ -58,12 +58,7 @@ pub async fn audit(
         );
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let read = async {
-                let clients = Clients::for_target(&name, target_config.as_ref(), &options).await?;
-                let live = aws::read_every(&clients, &kinds).await?;
-                let results = rule_results(&clients, &name, &deployed).await?;
-                Ok::<_, AwsError>((live, results))
-            };
+            let read = read_target(&name, target_config.as_ref(), &options, &kinds, &deployed);
             let read = read.await;
             (name, read)
         });
@@ -91,19 +86,7 @@ pub async fn audit(
                 continue;
             }
         };
-        let desired: Vec<&Resource> = loaded
-            .state
-            .resources
-            .iter()
-            .filter(|r| r.targets.contains(&name))
-            .collect();
-        evaluations.extend(evaluate_target(
-            &name,
-            &config.guardrails,
-            &live,
-            &desired,
-            config.instance(),
-        ));
+        evaluations.extend(evaluate(loaded, &name, &live));
     }
     errors.sort_by(|a, b| a.target.cmp(&b.target));
     let mut audit = Audit::new(
@@ -117,6 +100,39 @@ pub async fn audit(
         audit.disagreements = Some(merge_config_results(&mut audit.evaluations, &results));
     }
     Ok(audit)
+}
+
+/// The guardrails of `loaded` on one target's live resources.
+fn evaluate(loaded: &Loaded, target: &str, live: &crate::live::LiveTarget) -> Vec<ResourceEvaluation> {
+    let config = &loaded.state.config;
+    let desired: Vec<&Resource> = loaded
+        .state
+        .resources
+        .iter()
+        .filter(|r| r.targets.iter().any(|t| t == target))
+        .collect();
+    evaluate_target(
+        target,
+        &config.guardrails,
+        live,
+        &desired,
+        config.instance(),
+    )
+}
+
+/// One target's live resources of `kinds`, and AWS Config's results of the `deployed`
+/// guardrails' rules there.
+async fn read_target(
+    name: &str,
+    target: Option<&crate::spec::config::TargetConfig>,
+    options: &AwsOptions,
+    kinds: &std::collections::BTreeSet<crate::spec::Kind>,
+    deployed: &[RuleName],
+) -> Result<(crate::live::LiveTarget, BTreeMap<(String, RuleName), ConfigResults>), AwsError> {
+    let clients = Clients::for_target(name, target, options).await?;
+    let live = aws::read_every(&clients, kinds).await?;
+    let results = rule_results(&clients, name, deployed).await?;
+    Ok((live, results))
 }
 
 /// AWS Config's results of each of `rules` (the deployed guardrails) in `target`.
@@ -140,19 +156,7 @@ pub async fn audit_target(
 ) -> Result<Vec<ResourceEvaluation>, AwsError> {
     let config = &loaded.state.config;
     let live = aws::read_every(clients, &live_kinds(&config.guardrails)).await?;
-    let desired: Vec<&Resource> = loaded
-        .state
-        .resources
-        .iter()
-        .filter(|r| r.targets.iter().any(|t| t == target))
-        .collect();
-    Ok(evaluate_target(
-        target,
-        &config.guardrails,
-        &live,
-        &desired,
-        config.instance(),
-    ))
+    Ok(evaluate(loaded, target, &live))
 }
 
 /// How `driftless audit` prints.
