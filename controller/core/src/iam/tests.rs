@@ -11,6 +11,8 @@ fn file(relative: &str, text: &str) -> SourceFile {
     }
 }
 
+const CONFIG_RULE: &str = "apiVersion: driftless.dev/v1\nkind: ConfigRule\nmetadata: {name: log-retention}\nspec:\n  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  remediation: {targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention}\n";
+
 /// The quickstart's documents, with `extra` files beside them.
 fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
     let mut files = vec![
@@ -38,6 +40,9 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             "patching/windows.yaml",
             include_str!("../../../../examples/quickstart/patching/windows.yaml"),
         ),
+        // Not in the quickstart folder yet (the emulator tests apply that folder):
+        // the ConfigRule kind, so every kind is here.
+        file("compliance/rules.yaml", CONFIG_RULE),
     ];
     files.extend(extra.iter().map(|(name, text)| file(name, text)));
     crate::spec::parse(&files)
