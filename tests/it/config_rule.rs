@@ -306,7 +306,7 @@ fn invalid(spec: &str) -> String {
     let doc = format!(
         "apiVersion: driftless.dev/v1\nkind: ConfigRule\nmetadata: {{name: bad}}\nspec:\n{spec}"
     );
-    let repo = Repo::new(&[("bad.yaml", &doc)]);
+    let repo = Repo::new(&[("bad.yaml", doc.as_str())]);
     let dir = repo.dir.path().to_string_lossy().into_owned();
     let run = repo.run_bare(&["validate", &dir]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -317,7 +317,7 @@ fn invalid(spec: &str) -> String {
 fn bad_config_rules_are_located_with_a_suggestion() {
     let unknown = invalid("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
     assert!(
-        unknown.contains("bad.yaml:5:37: error: `CW_LOGGROUP_RETENTION_PERIOD_CHEK` is not an AWS Config managed rule"),
+        unknown.contains("bad.yaml:5:36: error: `CW_LOGGROUP_RETENTION_PERIOD_CHEK` is not an AWS Config managed rule"),
         "{unknown}"
     );
     assert!(

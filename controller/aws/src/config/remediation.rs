@@ -158,10 +158,9 @@ pub async fn delete(clients: &Clients, rule: &str) -> Result<(), AwsError> {
     {
         Ok(_) => Ok(()),
         Err(e)
-            if e.as_service_error().is_some_and(|s| {
-                s.is_no_such_remediation_configuration_exception()
-                    || s.is_no_such_config_rule_exception()
-            }) =>
+            if e
+                .as_service_error()
+                .is_some_and(|s| s.is_no_such_remediation_configuration_exception()) =>
         {
             Ok(())
         }
