@@ -354,7 +354,7 @@ fn bad_config_rules_are_located_with_a_suggestion() {
         "  remediation:\n    targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention\n",
     );
     assert!(
-        orphan.contains("bad.yaml:6:5: error: a remediation without its rule"),
+        orphan.contains("bad.yaml:5:3: error: a remediation without its rule"),
         "{orphan}"
     );
     assert!(orphan.contains("add the rule's `source`"), "{orphan}");

@@ -598,6 +598,42 @@ mod tests {
         assert!(managed_rule("NO_SUCH_RULE").is_none());
     }
 
+    fn errors(spec: &str) -> String {
+        let text = format!(
+            "apiVersion: driftless.dev/v1\nkind: ConfigRule\nmetadata: {{name: bad}}\nspec:\n{spec}"
+        );
+        let file = crate::spec::SourceFile {
+            relative: "bad.yaml".into(),
+            display: "bad.yaml".into(),
+            text,
+        };
+        match crate::spec::parse(&[file]) {
+            Ok(_) => String::new(),
+            Err(d) => crate::spec::diagnostic::render_text(&d),
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_located_with_a_suggestion() {
+        let unknown = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
+        assert!(unknown.contains("bad.yaml:5:36: error: `CW_LOGGROUP_RETENTION_PERIOD_CHEK` is not an AWS Config managed rule"), "{unknown}");
+        assert!(unknown.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"), "{unknown}");
+        let lower = errors("  source: {owner: AWS, identifier: cw-loggroup-retention-period-check}\n");
+        assert!(lower.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"), "{lower}");
+        let param = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {minRetentionTime: 365}\n");
+        assert!(param.contains("bad.yaml:6:21: error: CW_LOGGROUP_RETENTION_PERIOD_CHECK has no parameter `minRetentionTime`"), "{param}");
+        assert!(param.contains("did you mean `MinRetentionTime`?"), "{param}");
+        let typed = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {MinRetentionTime: a year}\n");
+        assert!(typed.contains("error: `MinRetentionTime` is a whole number, not `a year`"), "{typed}");
+        let required = errors("  source: {owner: AWS, identifier: CLOUDWATCH_ALARM_SETTINGS_CHECK}\n");
+        assert!(required.contains("error: CLOUDWATCH_ALARM_SETTINGS_CHECK needs the parameter `metricName`"), "{required}");
+        let orphan = errors("  remediation:\n    targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention\n");
+        assert!(orphan.contains("bad.yaml:5:3: error: a remediation without its rule"), "{orphan}");
+        assert!(orphan.contains("add the rule's `source`"), "{orphan}");
+        let fine = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {MinRetentionTime: 365}\n  remediation: {targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention, parameters: {LogGroupName: {resourceValue: RESOURCE_ID}}}\n");
+        assert_eq!(fine, "");
+    }
+
     #[test]
     fn values_are_read_as_the_parameters_type() {
         let p = |ty: &str| ManagedParam {
