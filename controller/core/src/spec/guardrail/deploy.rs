@@ -217,4 +217,36 @@ mod tests {
             assert_eq!(identifier(*rule).is_none(), own, "{rule}");
         }
     }
+
+    fn parse(files: &[(&str, &str)]) -> Result<crate::spec::DesiredState, String> {
+        let files: Vec<crate::spec::SourceFile> = files
+            .iter()
+            .map(|(name, text)| crate::spec::SourceFile {
+                relative: name.to_string(),
+                display: name.to_string(),
+                text: text.to_string(),
+            })
+            .collect();
+        crate::spec::parse(&files).map_err(|d| crate::spec::diagnostic::render_text(&d))
+    }
+
+    const CONFIG: &str = "targets:\n  - {name: prod, region: us-east-1}\nguardrails:\n  - rule: cw-loggroup-retention-period-check\n    parameters: {minRetentionTime: 365}\n    deploy: true\n";
+
+    #[test]
+    fn a_deployed_guardrail_is_a_config_rule_of_every_target() {
+        let state = parse(&[("driftless.yaml", CONFIG)]).unwrap();
+        let rule = state
+            .resources
+            .iter()
+            .find(|r| r.kind() == Kind::ConfigRule)
+            .expect("the deployed rule");
+        assert_eq!(rule.name(), "cw-loggroup-retention-period-check");
+        assert_eq!(rule.targets, ["prod"]);
+        let clash = "apiVersion: driftless.dev/v1\nkind: ConfigRule\nmetadata: {name: cw-loggroup-retention-period-check}\nspec:\n  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n";
+        let err = parse(&[("driftless.yaml", CONFIG), ("rules.yaml", clash)]).unwrap_err();
+        assert!(err.contains("rules.yaml:1:11: error: ConfigRule `cw-loggroup-retention-period-check` is also the guardrail"), "{err}");
+        let own = "guardrails:\n  - rule: maintenance-window-cutoff-check\n    deploy: true\n";
+        let err = parse(&[("driftless.yaml", own)]).unwrap_err();
+        assert!(err.contains("is driftless's own rule, not an AWS Config managed rule"), "{err}");
+    }
 }
