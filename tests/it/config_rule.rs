@@ -137,7 +137,10 @@ fn config_rules_round_trip_drift_and_prune() {
         p["LogGroupName"].resource_value().unwrap().value().as_str(),
         "RESOURCE_ID"
     );
-    assert_eq!(p["RetentionInDays"].static_value().unwrap().values(), ["365"]);
+    assert_eq!(
+        p["RetentionInDays"].static_value().unwrap().values(),
+        ["365"]
+    );
     let g = describe(&repo, "guard-retention").expect("guard rule");
     let policy = g.source().unwrap().custom_policy_details().unwrap();
     assert_eq!(policy.policy_runtime(), "guard-2.x.x");
@@ -149,7 +152,10 @@ fn config_rules_round_trip_drift_and_prune() {
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 
     // A change in git to the rule: that field, PutConfigRule only.
-    repo.write("rule.yaml", &RULE.replace("MinRetentionTime: 365", "MinRetentionTime: 400"));
+    repo.write(
+        "rule.yaml",
+        &RULE.replace("MinRetentionTime: 365", "MinRetentionTime: 400"),
+    );
     let c = one_change(&repo);
     assert_eq!(
         c["fields"],
@@ -197,7 +203,12 @@ fn config_rules_round_trip_drift_and_prune() {
     let cfg = aws_sdk_config::Client::new(&repo.sdk());
     let tagged: Vec<aws_sdk_config::types::Tag> = tags(&repo, live.config_rule_arn().unwrap())
         .into_iter()
-        .map(|(k, v)| aws_sdk_config::types::Tag::builder().key(k).value(v).build())
+        .map(|(k, v)| {
+            aws_sdk_config::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        })
         .collect();
     rt().block_on(
         cfg.put_config_rule()
@@ -227,7 +238,10 @@ fn config_rules_round_trip_drift_and_prune() {
     let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["action"].as_str(), c[0]["name"].as_str()), (Some("delete"), Some("log-retention")));
+    assert_eq!(
+        (c[0]["action"].as_str(), c[0]["name"].as_str()),
+        (Some("delete"), Some("log-retention"))
+    );
     let before = repo.calls();
     repo.apply(&["--prune"]);
     assert_eq!(written(&repo, "DeleteRemediationConfiguration", &before), 1);
@@ -235,7 +249,10 @@ fn config_rules_round_trip_drift_and_prune() {
     assert!(describe(&repo, "log-retention").is_none());
     assert!(remediation(&repo, "log-retention").is_none());
     assert!(describe(&repo, "guard-retention").is_some());
-    assert_eq!(repo.run(&["plan", "--prune", "--detailed-exitcode"]).code, 0);
+    assert_eq!(
+        repo.run(&["plan", "--prune", "--detailed-exitcode"]).code,
+        0
+    );
 }
 
 #[test]
@@ -255,7 +272,12 @@ fn imported_config_rules_round_trip() {
     rt().block_on(async {
         cfg.put_config_rule()
             .config_rule(rule)
-            .tags(aws_sdk_config::types::Tag::builder().key("team").value("web").build())
+            .tags(
+                aws_sdk_config::types::Tag::builder()
+                    .key("team")
+                    .value("web")
+                    .build(),
+            )
             .send()
             .await
             .expect("PutConfigRule");
@@ -315,7 +337,8 @@ fn invalid(spec: &str) -> String {
 
 #[test]
 fn bad_config_rules_are_located_with_a_suggestion() {
-    let unknown = invalid("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
+    let unknown =
+        invalid("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
     assert!(
         unknown.contains("bad.yaml:5:36: error: `CW_LOGGROUP_RETENTION_PERIOD_CHEK` is not an AWS Config managed rule"),
         "{unknown}"
@@ -332,7 +355,10 @@ fn bad_config_rules_are_located_with_a_suggestion() {
         param.contains("bad.yaml:6:21: error: CW_LOGGROUP_RETENTION_PERIOD_CHECK has no parameter `minRetentionTime`"),
         "{param}"
     );
-    assert!(param.contains("did you mean `MinRetentionTime`?"), "{param}");
+    assert!(
+        param.contains("did you mean `MinRetentionTime`?"),
+        "{param}"
+    );
 
     let typed = invalid(
         "  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {MinRetentionTime: a year}\n",
@@ -342,11 +368,10 @@ fn bad_config_rules_are_located_with_a_suggestion() {
         "{typed}"
     );
 
-    let required = invalid(
-        "  source: {owner: AWS, identifier: CLOUDWATCH_ALARM_SETTINGS_CHECK}\n",
-    );
+    let required = invalid("  source: {owner: AWS, identifier: CLOUDWATCH_ALARM_SETTINGS_CHECK}\n");
     assert!(
-        required.contains("error: CLOUDWATCH_ALARM_SETTINGS_CHECK needs the parameter `metricName`"),
+        required
+            .contains("error: CLOUDWATCH_ALARM_SETTINGS_CHECK needs the parameter `metricName`"),
         "{required}"
     );
 
@@ -384,9 +409,12 @@ fn record(repo: &Repo) {
     let sdk = repo.sdk();
     let bucket = format!("config-{}", repo.account.account_id);
     rt().block_on(async {
-        let mut create = aws_sdk_s3::Client::new(&sdk).create_bucket().bucket(&bucket);
+        let mut create = aws_sdk_s3::Client::new(&sdk)
+            .create_bucket()
+            .bucket(&bucket);
         if repo.account.region != "us-east-1" {
-            let place = aws_sdk_s3::types::BucketLocationConstraint::from(repo.account.region.as_str());
+            let place =
+                aws_sdk_s3::types::BucketLocationConstraint::from(repo.account.region.as_str());
             create = create.create_bucket_configuration(
                 aws_sdk_s3::types::CreateBucketConfiguration::builder()
                     .location_constraint(place)
@@ -435,7 +463,13 @@ fn deployed_guardrails_are_aws_config_rules_and_audit_agrees_with_aws_config() {
     let rules: Vec<String> = changes(&plan)
         .iter()
         .filter(|c| c["kind"] == "ConfigRule")
-        .map(|c| format!("{} {}", c["action"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["action"].as_str().unwrap(),
+                c["name"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         rules,
@@ -470,7 +504,11 @@ fn deployed_guardrails_are_aws_config_rules_and_audit_agrees_with_aws_config() {
         json!({"alarmActionRequired": "true", "insufficientDataActionRequired": "false", "okActionRequired": "false"})
     );
     assert!(describe(&repo, "required-tags").is_none(), "not deployed");
-    assert_eq!(repo.plan().code, 0, "the deployed rules read back as planned");
+    assert_eq!(
+        repo.plan().code,
+        0,
+        "the deployed rules read back as planned"
+    );
 
     // An operator's group keeping 90 days; AWS Config records and evaluates.
     rt().block_on(crate::fixtures::create_log_group_keeping(
@@ -489,7 +527,10 @@ fn deployed_guardrails_are_aws_config_rules_and_audit_agrees_with_aws_config() {
             .iter()
             .find(|e| e["rule"] == rule && e["name"] == name)
             .unwrap_or_else(|| panic!("{rule} {name}: {audit}"));
-        (e["compliance"].as_str().unwrap().to_string(), e["config"].clone())
+        (
+            e["compliance"].as_str().unwrap().to_string(),
+            e["config"].clone(),
+        )
     };
     let rule = "cw-loggroup-retention-period-check";
     assert_eq!(

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec, LogGroupSpec, MaintenanceWindowSpec,
-    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec, LogGroupSpec,
+    MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.

@@ -103,7 +103,11 @@ pub async fn audit(
 }
 
 /// The guardrails of `loaded` on one target's live resources.
-fn evaluate(loaded: &Loaded, target: &str, live: &crate::live::LiveTarget) -> Vec<ResourceEvaluation> {
+fn evaluate(
+    loaded: &Loaded,
+    target: &str,
+    live: &crate::live::LiveTarget,
+) -> Vec<ResourceEvaluation> {
     let config = &loaded.state.config;
     let desired: Vec<&Resource> = loaded
         .state
@@ -128,7 +132,13 @@ async fn read_target(
     options: &AwsOptions,
     kinds: &std::collections::BTreeSet<crate::spec::Kind>,
     deployed: &[RuleName],
-) -> Result<(crate::live::LiveTarget, BTreeMap<(String, RuleName), ConfigResults>), AwsError> {
+) -> Result<
+    (
+        crate::live::LiveTarget,
+        BTreeMap<(String, RuleName), ConfigResults>,
+    ),
+    AwsError,
+> {
     let clients = Clients::for_target(name, target, options).await?;
     let live = aws::read_every(&clients, kinds).await?;
     let results = rule_results(&clients, name, deployed).await?;

@@ -23,7 +23,10 @@ pub async fn by_rule(clients: &Clients, rule: &str) -> Result<BTreeMap<String, S
             .await;
         let page = match page {
             Ok(page) => page,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_config_rule_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_config_rule_exception()) =>
+            {
                 return Ok(out)
             }
             Err(e) => return Err(AwsError::call(clients, "config", OP, Some(rule), e)),

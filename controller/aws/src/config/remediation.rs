@@ -30,7 +30,13 @@ pub async fn read(
             .send()
             .await
             .map_err(|e| {
-                AwsError::call(clients, "config", "DescribeRemediationConfigurations", None, e)
+                AwsError::call(
+                    clients,
+                    "config",
+                    "DescribeRemediationConfigurations",
+                    None,
+                    e,
+                )
             })?;
         for r in answer.remediation_configurations() {
             out.insert(r.config_rule_name().to_string(), remediation(r));
@@ -88,7 +94,13 @@ pub async fn put(clients: &Clients, rule: &str, r: &Remediation) -> Result<(), A
         .send()
         .await
         .map_err(|e| {
-            AwsError::call(clients, "config", "DescribeRemediationConfigurations", Some(rule), e)
+            AwsError::call(
+                clients,
+                "config",
+                "DescribeRemediationConfigurations",
+                Some(rule),
+                e,
+            )
         })?;
     let live = live.remediation_configurations().first();
     let config = RemediationConfiguration::builder()
@@ -158,8 +170,7 @@ pub async fn delete(clients: &Clients, rule: &str) -> Result<(), AwsError> {
     {
         Ok(_) => Ok(()),
         Err(e)
-            if e
-                .as_service_error()
+            if e.as_service_error()
                 .is_some_and(|s| s.is_no_such_remediation_configuration_exception()) =>
         {
             Ok(())

@@ -80,7 +80,10 @@ fn live_rule(rule: &ConfigRule) -> Live<ConfigRuleSpec> {
     Live {
         name: rule.config_rule_name().unwrap_or_default().to_string(),
         spec: ConfigRuleSpec {
-            description: rule.description().filter(|d| !d.is_empty()).map(str::to_string),
+            description: rule
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
             source: rule.source().map(live_source),
             input_parameters,
             scope,
@@ -109,12 +112,19 @@ fn live_source(source: &Source) -> RuleSource {
         .source_details()
         .iter()
         .filter_map(|d| d.message_type())
-        .filter_map(|m| MessageType::ALL.iter().copied().find(|t| t.as_str() == m.as_str()))
+        .filter_map(|m| {
+            MessageType::ALL
+                .iter()
+                .copied()
+                .find(|t| t.as_str() == m.as_str())
+        })
         .collect();
     RuleSource {
         owner,
         identifier: (owner == Owner::Aws).then(|| identifier.clone()).flatten(),
-        lambda_arn: (owner == Owner::CustomLambda).then_some(identifier).flatten(),
+        lambda_arn: (owner == Owner::CustomLambda)
+            .then_some(identifier)
+            .flatten(),
         message_types,
         policy_text: source
             .custom_policy_details()
@@ -203,10 +213,19 @@ async fn described(clients: &Clients, name: &str) -> Result<Option<ConfigRule>, 
         .await
     {
         Ok(out) => Ok(out.config_rules().first().cloned()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_config_rule_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_config_rule_exception()) =>
+        {
             Ok(None)
         }
-        Err(e) => Err(AwsError::call(clients, "config", "DescribeConfigRules", Some(name), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "config",
+            "DescribeConfigRules",
+            Some(name),
+            e,
+        )),
     }
 }
 
@@ -335,9 +354,18 @@ pub async fn delete_rule(clients: &Clients, name: &str) -> Result<(), AwsError> 
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_config_rule_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_config_rule_exception()) =>
+        {
             Ok(())
         }
-        Err(e) => Err(AwsError::call(clients, "config", "DeleteConfigRule", Some(name), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "config",
+            "DeleteConfigRule",
+            Some(name),
+            e,
+        )),
     }
 }

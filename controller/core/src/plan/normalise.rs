@@ -289,7 +289,11 @@ pub fn config_rule_dont_care(desired: &mut J, live: &J) {
         dont_care(
             d,
             l,
-            &["maximumAutomaticAttempts", "retryAttemptSeconds", "targetVersion"],
+            &[
+                "maximumAutomaticAttempts",
+                "retryAttemptSeconds",
+                "targetVersion",
+            ],
         );
     }
 }

@@ -138,9 +138,9 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.composite_alarms
                     .push(owned(r.name(), &s, |s| &mut s.tags));
             }
-            ResourceSpec::ConfigRule(s) => live
-                .config_rules
-                .push(owned(r.name(), s, |s| &mut s.tags)),
+            ResourceSpec::ConfigRule(s) => {
+                live.config_rules.push(owned(r.name(), s, |s| &mut s.tags))
+            }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
         }
     }

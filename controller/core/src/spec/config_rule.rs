@@ -113,7 +113,9 @@ impl MessageType {
     /// The API's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
-            MessageType::ConfigurationItemChangeNotification => "ConfigurationItemChangeNotification",
+            MessageType::ConfigurationItemChangeNotification => {
+                "ConfigurationItemChangeNotification"
+            }
             MessageType::ConfigurationSnapshotDeliveryCompleted => {
                 "ConfigurationSnapshotDeliveryCompleted"
             }
@@ -253,16 +255,15 @@ fn catalogue() -> &'static Catalogue {
                 .expect("managed_rules.json is generated valid");
         raw.into_iter()
             .map(|(identifier, e)| {
-                let params = e
-                    .p
-                    .into_iter()
-                    .map(|(name, ty, required, default)| ManagedParam {
-                        name,
-                        ty,
-                        required,
-                        default,
-                    })
-                    .collect();
+                let params =
+                    e.p.into_iter()
+                        .map(|(name, ty, required, default)| ManagedParam {
+                            name,
+                            ty,
+                            required,
+                            default,
+                        })
+                        .collect();
                 let rule = ManagedRule {
                     identifier: identifier.clone(),
                     params,
@@ -422,7 +423,8 @@ fn check_custom(at: &At<'_>, source: &RuleSource, spec: &ConfigRuleSpec, cx: &mu
     let periodic = source.message_types.iter().any(|m| {
         matches!(
             m,
-            MessageType::ScheduledNotification | MessageType::ConfigurationSnapshotDeliveryCompleted
+            MessageType::ScheduledNotification
+                | MessageType::ConfigurationSnapshotDeliveryCompleted
         )
     });
     if spec.maximum_execution_frequency.is_some() && !periodic {
@@ -443,8 +445,15 @@ fn check_parameters(rule: &ManagedRule, given: &BTreeMap<String, String>, cx: &m
         let Some(param) = rule.params.iter().find(|p| &p.name == name) else {
             let hint = match did_you_mean(name, names()) {
                 Some(g) => format!("did you mean `{g}`?"),
-                None if rule.params.is_empty() => format!("{} takes no parameters; remove `inputParameters`", rule.identifier),
-                None => format!("{} takes: {}", rule.identifier, names().collect::<Vec<_>>().join(", ")),
+                None if rule.params.is_empty() => format!(
+                    "{} takes no parameters; remove `inputParameters`",
+                    rule.identifier
+                ),
+                None => format!(
+                    "{} takes: {}",
+                    rule.identifier,
+                    names().collect::<Vec<_>>().join(", ")
+                ),
             };
             cx.report(
                 &at.key_of(name),
@@ -461,8 +470,14 @@ fn check_parameters(rule: &ManagedRule, given: &BTreeMap<String, String>, cx: &m
             let example = p.default.as_deref().unwrap_or("...");
             cx.report(
                 &at,
-                Problem::new(format!("{} needs the parameter `{}`", rule.identifier, p.name))
-                    .hint(format!("add `{}: \"{example}\"` to `inputParameters`", p.name)),
+                Problem::new(format!(
+                    "{} needs the parameter `{}`",
+                    rule.identifier, p.name
+                ))
+                .hint(format!(
+                    "add `{}: \"{example}\"` to `inputParameters`",
+                    p.name
+                )),
             );
         }
     }
@@ -533,7 +548,10 @@ fn check_scope(at: &At<'_>, scope: &Scope, cx: &mut Cx<'_>) {
         );
     }
     if let Some(id) = &scope.compliance_resource_id {
-        cx.check(&at.k("complianceResourceId"), rules::length("complianceResourceId", id, 1, 768));
+        cx.check(
+            &at.k("complianceResourceId"),
+            rules::length("complianceResourceId", id, 1, 768),
+        );
         if scope.resource_types.len() != 1 {
             cx.report(
                 &at.k("complianceResourceId"),
@@ -550,7 +568,10 @@ fn check_remediation(at: &At<'_>, r: &Remediation, cx: &mut Cx<'_>) {
         rules::name("targetId", &r.target_id, 3, 128, "-_."),
     );
     if let Some(v) = &r.target_version {
-        cx.check(&at.k("targetVersion"), rules::length("targetVersion", v, 1, 256));
+        cx.check(
+            &at.k("targetVersion"),
+            rules::length("targetVersion", v, 1, 256),
+        );
     }
     let p_at = at.k("parameters");
     for (name, value) in &r.parameters {
@@ -568,8 +589,10 @@ fn check_remediation(at: &At<'_>, r: &Remediation, cx: &mut Cx<'_>) {
             (Some(_), None) => {}
             _ => cx.report(
                 &v_at,
-                Problem::new(format!("parameter `{name}` needs exactly one of `resourceValue` and `staticValue`"))
-                    .hint("write `{resourceValue: RESOURCE_ID}` or `{staticValue: [\"...\"]}`"),
+                Problem::new(format!(
+                    "parameter `{name}` needs exactly one of `resourceValue` and `staticValue`"
+                ))
+                .hint("write `{resourceValue: RESOURCE_ID}` or `{staticValue: [\"...\"]}`"),
             ),
         }
     }
@@ -590,11 +613,18 @@ mod tests {
     fn the_catalogue_has_the_managed_rules_with_their_parameters() {
         let rule = managed_rule("CW_LOGGROUP_RETENTION_PERIOD_CHECK").unwrap();
         assert!(rule.periodic);
-        let p = rule.params.iter().find(|p| p.name == "MinRetentionTime").unwrap();
+        let p = rule
+            .params
+            .iter()
+            .find(|p| p.name == "MinRetentionTime")
+            .unwrap();
         assert_eq!((p.ty.as_str(), p.required), ("int", false));
         let alarms = managed_rule("CLOUDWATCH_ALARM_SETTINGS_CHECK").unwrap();
         assert!(!alarms.periodic);
-        assert!(alarms.params.iter().any(|p| p.name == "metricName" && p.required));
+        assert!(alarms
+            .params
+            .iter()
+            .any(|p| p.name == "metricName" && p.required));
         assert!(managed_rule("NO_SUCH_RULE").is_none());
     }
 
@@ -615,20 +645,45 @@ mod tests {
 
     #[test]
     fn bad_rules_are_located_with_a_suggestion() {
-        let unknown = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
+        let unknown =
+            errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHEK}\n");
         assert!(unknown.contains("bad.yaml:5:36: error: `CW_LOGGROUP_RETENTION_PERIOD_CHEK` is not an AWS Config managed rule"), "{unknown}");
-        assert!(unknown.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"), "{unknown}");
-        let lower = errors("  source: {owner: AWS, identifier: cw-loggroup-retention-period-check}\n");
-        assert!(lower.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"), "{lower}");
+        assert!(
+            unknown.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"),
+            "{unknown}"
+        );
+        let lower =
+            errors("  source: {owner: AWS, identifier: cw-loggroup-retention-period-check}\n");
+        assert!(
+            lower.contains("did you mean `CW_LOGGROUP_RETENTION_PERIOD_CHECK`?"),
+            "{lower}"
+        );
         let param = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {minRetentionTime: 365}\n");
         assert!(param.contains("bad.yaml:6:21: error: CW_LOGGROUP_RETENTION_PERIOD_CHECK has no parameter `minRetentionTime`"), "{param}");
-        assert!(param.contains("did you mean `MinRetentionTime`?"), "{param}");
+        assert!(
+            param.contains("did you mean `MinRetentionTime`?"),
+            "{param}"
+        );
         let typed = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {MinRetentionTime: a year}\n");
-        assert!(typed.contains("error: `MinRetentionTime` is a whole number, not `a year`"), "{typed}");
-        let required = errors("  source: {owner: AWS, identifier: CLOUDWATCH_ALARM_SETTINGS_CHECK}\n");
-        assert!(required.contains("error: CLOUDWATCH_ALARM_SETTINGS_CHECK needs the parameter `metricName`"), "{required}");
-        let orphan = errors("  remediation:\n    targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention\n");
-        assert!(orphan.contains("bad.yaml:5:3: error: a remediation without its rule"), "{orphan}");
+        assert!(
+            typed.contains("error: `MinRetentionTime` is a whole number, not `a year`"),
+            "{typed}"
+        );
+        let required =
+            errors("  source: {owner: AWS, identifier: CLOUDWATCH_ALARM_SETTINGS_CHECK}\n");
+        assert!(
+            required.contains(
+                "error: CLOUDWATCH_ALARM_SETTINGS_CHECK needs the parameter `metricName`"
+            ),
+            "{required}"
+        );
+        let orphan = errors(
+            "  remediation:\n    targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention\n",
+        );
+        assert!(
+            orphan.contains("bad.yaml:5:3: error: a remediation without its rule"),
+            "{orphan}"
+        );
         assert!(orphan.contains("add the rule's `source`"), "{orphan}");
         let fine = errors("  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  inputParameters: {MinRetentionTime: 365}\n  remediation: {targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention, parameters: {LogGroupName: {resourceValue: RESOURCE_ID}}}\n");
         assert_eq!(fine, "");

@@ -16,7 +16,9 @@ use super::{Guardrail, RuleName};
 use crate::spec::config_rule::{managed_rule, Owner, RuleSource, Scope};
 use crate::spec::context::{At, Cx};
 use crate::spec::rules::Problem;
-use crate::spec::{ConfigRuleSpec, DriftlessConfig, Kind, Metadata, Origin, Resource, ResourceSpec};
+use crate::spec::{
+    ConfigRuleSpec, DriftlessConfig, Kind, Metadata, Origin, Resource, ResourceSpec,
+};
 
 /// The AWS Config identifier of a managed rule (`None`: one of driftless's own).
 pub fn identifier(rule: RuleName) -> Option<String> {
@@ -191,14 +193,22 @@ mod tests {
         let g = guardrail(RuleName::CloudwatchAlarmActionCheck, &[], None);
         let spec = rule_spec(&g).unwrap();
         assert_eq!(
-            spec.input_parameters.get("alarmActionRequired").map(String::as_str),
+            spec.input_parameters
+                .get("alarmActionRequired")
+                .map(String::as_str),
             Some("true")
         );
         assert_eq!(
-            spec.input_parameters.get("okActionRequired").map(String::as_str),
+            spec.input_parameters
+                .get("okActionRequired")
+                .map(String::as_str),
             Some("false")
         );
-        let tags = guardrail(RuleName::RequiredTags, &[("tag1Key", "team")], Some(vec![Kind::LogGroup]));
+        let tags = guardrail(
+            RuleName::RequiredTags,
+            &[("tag1Key", "team")],
+            Some(vec![Kind::LogGroup]),
+        );
         let spec = rule_spec(&tags).unwrap();
         assert_eq!(spec.scope.unwrap().resource_types, ["AWS::Logs::LogGroup"]);
     }
@@ -247,6 +257,9 @@ mod tests {
         assert!(err.contains("rules.yaml:1:11: error: ConfigRule `cw-loggroup-retention-period-check` is also the guardrail"), "{err}");
         let own = "guardrails:\n  - rule: maintenance-window-cutoff-check\n    deploy: true\n";
         let err = parse(&[("driftless.yaml", own)]).unwrap_err();
-        assert!(err.contains("is driftless's own rule, not an AWS Config managed rule"), "{err}");
+        assert!(
+            err.contains("is driftless's own rule, not an AWS Config managed rule"),
+            "{err}"
+        );
     }
 }

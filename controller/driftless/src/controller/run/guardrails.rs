@@ -78,7 +78,11 @@ impl Reconciler {
         target: &str,
         evaluations: &mut [crate::audit::ResourceEvaluation],
     ) -> std::collections::BTreeMap<String, usize> {
-        let deployed: Vec<_> = guardrails.iter().filter(|g| g.deploy).map(|g| g.rule).collect();
+        let deployed: Vec<_> = guardrails
+            .iter()
+            .filter(|g| g.deploy)
+            .map(|g| g.rule)
+            .collect();
         let mut out: std::collections::BTreeMap<String, usize> = deployed
             .iter()
             .map(|r| (r.as_str().to_string(), 0))
