@@ -239,6 +239,7 @@ calls! {
     "config" "DeleteRemediationConfiguration" Write Any CONFIG_RULE;
     "config" "TagResource" Write ConfigRule CONFIG_RULE;
     "config" "UntagResource" Write ConfigRule CONFIG_RULE;
+    "config" "GetComplianceDetailsByConfigRule" Read Any CONFIG_RULE;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];

@@ -1024,4 +1024,5 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("config", "DeleteRemediationConfiguration"): "ext_config_rules module (NoSuchRemediationConfigurationException)",
     ("config", "TagResource"): "moto (tag limits)",
     ("config", "UntagResource"): "moto",
+    ("config", "GetComplianceDetailsByConfigRule"): "ext_config_eval.py (NoSuchConfigRuleException; results only while a recorder records)",
 }
