@@ -337,6 +337,7 @@ fn live_target(
         maintenance_windows,
         backup_vaults,
         backup_plans,
+        config_rules: Vec::new(),
     }
 }
 
