@@ -105,6 +105,7 @@ fn every_operation_the_aws_modules_call_is_in_the_policy_table_and_no_other() {
         ("cloudtrail", "aws-sdk-cloudtrail", "cloudtrail"),
         ("sts", "aws-sdk-sts", "sts"),
         ("s3", "aws-sdk-s3", "s3"),
+        ("config", "aws-sdk-config", "config"),
     ];
     let mut called = BTreeSet::new();
     for (stem, krate, service) in modules {
