@@ -174,6 +174,10 @@ def read_log_group(acct, name):
 def read_config_rule(acct, name):
     cfg = acct.client("config")
     [rule] = cfg.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]
+    rule = plain(rule)
+    # A JSON text: compared by meaning (AWS does not promise its spacing).
+    if rule.get("InputParameters"):
+        rule["InputParameters"] = json.loads(rule["InputParameters"])
     tags = tag_map(cfg.list_tags_for_resource(ResourceArn=rule["ConfigRuleArn"])["Tags"])
     remediations = cfg.describe_remediation_configurations(ConfigRuleNames=[name])["RemediationConfigurations"]
-    return {"ConfigRule": plain(rule), "Tags": tags, "RemediationConfigurations": plain(remediations)}
+    return {"ConfigRule": rule, "Tags": tags, "RemediationConfigurations": plain(remediations)}
