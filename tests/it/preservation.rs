@@ -54,6 +54,7 @@ const NOT_UPDATES: &[(&str, &str)] = &[
         "deletes the aggregator",
     ),
     ("sns:Publish", "the controller's notifications, no resource"),
+    ("config:DeleteConfigRule", "deletes the rule"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -318,4 +319,8 @@ cases! {
     put_configuration_aggregator_accounts => "PutConfigurationAggregator/accounts";
     put_configuration_aggregator_organization => "PutConfigurationAggregator/organization";
     config_tags_on_an_aggregator => "config-tags/aggregator";
+    put_config_rule => "PutConfigRule";
+    put_remediation_configurations => "PutRemediationConfigurations";
+    config_tags_on_a_rule => "config-tags/rule";
+    delete_remediation_configuration => "DeleteRemediationConfiguration";
 }

@@ -1,6 +1,12 @@
-//! AWS Config: one module per resource driftless manages through it.
+//! AWS Config: one module per resource driftless manages through it, and AWS Config's
+//! own compliance results for `audit --config-results`.
 //!
 //! - `aggregator.rs`: ConfigurationAggregator (read with its tags, written
 //!   read-modify-write, tagged, deleted).
+//! - `rule.rs`, `remediation.rs`: ConfigRule with its remediation configuration.
+//! - `compliance.rs`: GetComplianceDetailsByConfigRule for deployed guardrails.
 
 pub mod aggregator;
+pub mod compliance;
+pub mod remediation;
+pub mod rule;

@@ -233,6 +233,9 @@ pub struct ReadRequest {
     pub metric_filter_groups: BTreeSet<String>,
     /// ConfigurationAggregators desired or recorded as applied; empty: not read.
     pub config_aggregators: BTreeSet<String>,
+    /// Config rules the desired state names and the ones driftless recorded applying
+    /// (AWS Config rules are not in the tagging API); empty: none are read.
+    pub config_rules: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -303,6 +306,11 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
+    let config_rules = only_if(
+        !request.config_rules.is_empty(),
+        config::rule::read_rules(clients, Some(&request.config_rules)),
+    )
+    .await?;
     let mut live = live_target(
         alarms?,
         logs,
@@ -317,6 +325,7 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         config::aggregator::read_aggregators(clients, &request.config_aggregators),
     )
     .await?;
+    live.config_rules = config_rules;
     Ok(live)
 }
 
@@ -343,6 +352,7 @@ fn live_target(
         backup_vaults,
         backup_plans,
         config_aggregators: Vec::new(),
+        config_rules: Vec::new(),
     }
 }
 
@@ -357,6 +367,10 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let config_aggregators = only_if(
         wanted(Kind::ConfigurationAggregator),
         config::aggregator::read_every_aggregator(clients),
+    // Config rules are not in the tagging API: read with their own tags.
+    let config_rules = only_if(
+        wanted(Kind::ConfigRule),
+        config::rule::read_rules(clients, None),
     )
     .await?;
     if types.is_empty() {
@@ -368,6 +382,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
             )
             .await?,
             config_aggregators,
+            config_rules,
             ..LiveTarget::default()
         });
     }
@@ -411,18 +426,18 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         logs::metric_filters::read_every_metric_filter(clients),
     )
     .await?;
-    Ok(LiveTarget {
-        config_aggregators,
-        ..live_target(
-            alarms?,
-            logs,
-            baselines,
-            metric_filters,
-            windows?,
-            vaults?,
-            plans?,
-        )
-    })
+    let mut live = live_target(
+        alarms?,
+        logs,
+        baselines,
+        metric_filters,
+        windows?,
+        vaults?,
+        plans?,
+    );
+    live.config_rules = config_rules;
+    live.config_aggregators = config_aggregators;
+    Ok(live)
 }
 
 /// The tagging API's resource types of `kinds` (alarms once for both alarm kinds).

@@ -63,6 +63,7 @@ const SERVICE_RATES: &[(&str, f64)] = &[
     ("resourcegroupstaggingapi", 10.0),
     ("sts", 20.0),
     ("sns", 30.0),
+    ("config", 5.0),
     // The S3 state backend's calls (s3.rs, not paced: its own client); S3's published
     // rate per prefix, 3,500 writes a second (5,500 reads), for the table's sake.
     ("s3", 3500.0),

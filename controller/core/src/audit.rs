@@ -54,6 +54,61 @@ pub struct ResourceEvaluation {
     /// `path:line` of the document that manages it, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
+    /// `audit --config-results`: AWS Config's own compliance of the deployed rule for
+    /// this resource (`COMPLIANT`, `NON_COMPLIANT`, `NOT_APPLICABLE`), `null` when AWS
+    /// Config has no result; absent without the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
+}
+
+/// A resource driftless and AWS Config judge differently under the same rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disagreement {
+    pub target: String,
+    pub rule: RuleName,
+    pub kind: Kind,
+    pub name: String,
+    pub driftless: Compliance,
+    pub config: String,
+}
+
+/// AWS Config's results of one deployed rule in one target: resource id → compliance.
+pub type ConfigResults = BTreeMap<String, String>;
+
+/// Sets each evaluation's `config` from AWS Config's results of its rule in its target
+/// (`results` by target and rule; a rule absent there was not asked, and its
+/// evaluations keep no `config`), and returns where the two evaluations disagree
+/// (COMPLIANT against NON_COMPLIANT either way). AWS Config names log groups and
+/// alarms by name, which is what is matched. Pure.
+pub fn merge_config_results(
+    evaluations: &mut [ResourceEvaluation],
+    results: &BTreeMap<(String, RuleName), ConfigResults>,
+) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    for e in evaluations.iter_mut() {
+        let Some(rule_results) = results.get(&(e.target.clone(), e.rule)) else {
+            continue;
+        };
+        let verdict = rule_results.get(&e.name);
+        e.config = Some(verdict.map_or(serde_json::Value::Null, |v| v.clone().into()));
+        let disagree = matches!(
+            (e.compliance, verdict.map(String::as_str)),
+            (Compliance::Compliant, Some("NON_COMPLIANT"))
+                | (Compliance::NonCompliant, Some("COMPLIANT"))
+        );
+        if disagree {
+            out.push(Disagreement {
+                target: e.target.clone(),
+                rule: e.rule,
+                kind: e.kind,
+                name: e.name.clone(),
+                driftless: e.compliance,
+                config: verdict.cloned().unwrap_or_default(),
+            });
+        }
+    }
+    out
 }
 
 /// Counts over every evaluation.
@@ -81,6 +136,9 @@ pub struct Audit {
     /// order; as `plan`'s `errors`.
     #[serde(default)]
     pub errors: Vec<TargetError>,
+    /// `audit --config-results`: where AWS Config's evaluation differs from driftless's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disagreements: Option<Vec<Disagreement>>,
 }
 
 impl Audit {
@@ -108,6 +166,7 @@ impl Audit {
             },
             evaluations,
             errors: Vec::new(),
+            disagreements: None,
         }
     }
 
@@ -254,8 +313,52 @@ pub fn evaluate_target(
                 annotations,
                 owned: s.owned,
                 spec: specs.get(&(s.kind, s.name)).cloned(),
+                config: None,
             });
         }
     }
     out
+}
+
+#[cfg(test)]
+mod config_results_tests {
+    use super::*;
+
+    fn eval(name: &str, compliance: Compliance) -> ResourceEvaluation {
+        ResourceEvaluation {
+            target: "prod".into(),
+            rule: RuleName::CwLoggroupRetentionPeriodCheck,
+            enforcement: Enforcement::Deny,
+            kind: Kind::LogGroup,
+            name: name.into(),
+            arn: None,
+            compliance,
+            annotations: Vec::new(),
+            owned: false,
+            spec: None,
+            config: None,
+        }
+    }
+
+    #[test]
+    fn config_results_are_set_and_disagreements_listed() {
+        let mut evaluations = vec![
+            eval("agree", Compliance::NonCompliant),
+            eval("differ", Compliance::Compliant),
+            eval("unseen", Compliance::Compliant),
+        ];
+        let results = BTreeMap::from([(
+            ("prod".to_string(), RuleName::CwLoggroupRetentionPeriodCheck),
+            ConfigResults::from([
+                ("agree".to_string(), "NON_COMPLIANT".to_string()),
+                ("differ".to_string(), "NON_COMPLIANT".to_string()),
+            ]),
+        )]);
+        let disagreements = merge_config_results(&mut evaluations, &results);
+        assert_eq!(evaluations[0].config, Some("NON_COMPLIANT".into()));
+        assert_eq!(evaluations[2].config, Some(serde_json::Value::Null));
+        assert_eq!(disagreements.len(), 1);
+        assert_eq!(disagreements[0].name, "differ");
+        assert_eq!(disagreements[0].config, "NON_COMPLIANT");
+    }
 }

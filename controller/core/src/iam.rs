@@ -66,6 +66,10 @@ pub enum Res {
     BackupTagged,
     /// An AWS Config aggregator (SAR `ConfigurationAggregator`; its id is AWS's).
     ConfigAggregator,
+    /// AWS Config rules (ARNs by rule id: any rule of the region and account).
+    ConfigRule,
+    /// AWS Config aggregators and rules: the resources driftless tags in Config.
+    ConfigTagged,
 }
 
 impl Res {
@@ -95,6 +99,11 @@ impl Res {
                 arn("backup", "backup-plan:*"),
             ],
             Res::ConfigAggregator => vec![arn("config", "config-aggregator/*")],
+            Res::ConfigRule => vec![arn("config", "config-rule/*")],
+            Res::ConfigTagged => vec![
+                arn("config", "config-aggregator/*"),
+                arn("config", "config-rule/*"),
+            ],
         }
     }
 }
@@ -141,6 +150,9 @@ const VAULT: &[Kind] = &[Kind::BackupVault];
 const PLAN: &[Kind] = &[Kind::BackupPlan];
 const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
 const CONFIG_AGGREGATOR: &[Kind] = &[Kind::ConfigurationAggregator];
+const CONFIG_RULE: &[Kind] = &[Kind::ConfigRule];
+/// The AWS Config resources driftless tags (Config holds their tags itself).
+const CONFIG_TAGGED: &[Kind] = &[Kind::ConfigurationAggregator, Kind::ConfigRule];
 
 macro_rules! calls {
     ($($service:literal $op:literal $access:ident $res:ident $kinds:expr;)*) => {
@@ -231,11 +243,18 @@ calls! {
     "backup" "CreateBackupSelection" Write BackupPlan PLAN;
     "backup" "DeleteBackupSelection" Write BackupPlan PLAN;
     "config" "DescribeConfigurationAggregators" Read Any CONFIG_AGGREGATOR;
-    "config" "ListTagsForResource" Read ConfigAggregator CONFIG_AGGREGATOR;
     "config" "PutConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
     "config" "DeleteConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
-    "config" "TagResource" Write ConfigAggregator CONFIG_AGGREGATOR;
-    "config" "UntagResource" Write ConfigAggregator CONFIG_AGGREGATOR;
+    "config" "DescribeConfigRules" Read Any CONFIG_RULE;
+    "config" "DescribeRemediationConfigurations" Read Any CONFIG_RULE;
+    "config" "PutConfigRule" Write ConfigRule CONFIG_RULE;
+    "config" "DeleteConfigRule" Write ConfigRule CONFIG_RULE;
+    "config" "PutRemediationConfigurations" Write Any CONFIG_RULE;
+    "config" "DeleteRemediationConfiguration" Write Any CONFIG_RULE;
+    "config" "GetComplianceDetailsByConfigRule" Read Any CONFIG_RULE;
+    "config" "ListTagsForResource" Read ConfigTagged CONFIG_TAGGED;
+    "config" "TagResource" Write ConfigTagged CONFIG_TAGGED;
+    "config" "UntagResource" Write ConfigTagged CONFIG_TAGGED;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec,
+    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec,
+    ConfigurationAggregatorSpec, LogGroupSpec,
     MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
@@ -120,6 +121,10 @@ pub struct LiveTarget {
     /// aggregator of the region is listed, with its tags, when either is non-empty).
     #[serde(default)]
     pub config_aggregators: Vec<Live<ConfigurationAggregatorSpec>>,
+    /// AWS Config rules named by the desired state or owned, each with its
+    /// remediation configuration in `spec.remediation`.
+    #[serde(default)]
+    pub config_rules: Vec<Live<ConfigRuleSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -145,7 +150,8 @@ tagged!(
     BackupVaultSpec,
     BackupPlanSpec,
     CompositeAlarmSpec,
-    ConfigurationAggregatorSpec
+    ConfigurationAggregatorSpec,
+    ConfigRuleSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -108,6 +108,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
                 r.metric_filter_groups.insert(f.log_group_name.clone())
             }
             ResourceSpec::ConfigurationAggregator(_) => r.config_aggregators.insert(name),
+            ResourceSpec::ConfigRule(_) => r.config_rules.insert(name),
         };
     }
     r
@@ -336,6 +337,11 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         &job.options.last_applied,
         &job.name,
         Kind::ConfigurationAggregator,
+    // Config rules driftless applied before are read even when they left the repository.
+    request.config_rules.extend(plan::recorded_names(
+        &job.options.last_applied,
+        &job.name,
+        crate::spec::Kind::ConfigRule,
     ));
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);

@@ -35,6 +35,7 @@ KNOWN_SERVICES = [
     "organizations",
     "cloudformation",
     "cloudtrail",
+    "config",
 ]
 
 # SigV4 signing names that differ from botocore's service name.

@@ -58,7 +58,7 @@ RATES: dict[tuple[str, str], float] = {
     ("cloudtrail", "LookupEvents"): 2,
 }
 
-# Systems Manager, AWS Backup, the tagging API, STS and SNS: no per-operation
+# Systems Manager, AWS Backup, the tagging API, STS, SNS and AWS Config: no per-operation
 # figure found in the sources used; every operation driftless calls gets the rate
 # chosen for its service.
 _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -96,6 +96,15 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
     "resourcegroupstaggingapi": (10, ("GetResources",)),
     "sts": (20, ("GetCallerIdentity",)),
     "sns": (30, ("Publish",)),
+    "config": (
+        5,
+        (
+            "DescribeConfigRules", "DescribeRemediationConfigurations", "ListTagsForResource",
+            "PutConfigRule", "DeleteConfigRule", "PutRemediationConfigurations",
+            "DeleteRemediationConfiguration", "TagResource", "UntagResource",
+            "GetComplianceDetailsByConfigRule",
+        ),
+    ),
 }
 for _service, (_rate, _ops) in _SERVICE_RATES.items():
     for _op in _ops:

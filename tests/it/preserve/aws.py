@@ -178,3 +178,13 @@ def read_aggregator(acct, name):
     a = drop(a, "CreationTime", "LastUpdatedTime")
     a["Tags"] = tag_map(cfg.list_tags_for_resource(ResourceArn=a["ConfigurationAggregatorArn"])["Tags"])
     return a
+def read_config_rule(acct, name):
+    cfg = acct.client("config")
+    [rule] = cfg.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]
+    rule = plain(rule)
+    # A JSON text: compared by meaning (AWS does not promise its spacing).
+    if rule.get("InputParameters"):
+        rule["InputParameters"] = json.loads(rule["InputParameters"])
+    tags = tag_map(cfg.list_tags_for_resource(ResourceArn=rule["ConfigRuleArn"])["Tags"])
+    remediations = cfg.describe_remediation_configurations(ConfigRuleNames=[name])["RemediationConfigurations"]
+    return {"ConfigRule": rule, "Tags": tags, "RemediationConfigurations": plain(remediations)}

@@ -11,6 +11,8 @@ fn file(relative: &str, text: &str) -> SourceFile {
     }
 }
 
+const CONFIG_RULE: &str = "apiVersion: driftless.dev/v1\nkind: ConfigRule\nmetadata: {name: log-retention}\nspec:\n  source: {owner: AWS, identifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK}\n  remediation: {targetId: AWSConfigRemediation-SetCloudWatchLogGroupRetention}\n";
+
 /// The quickstart's documents, with `extra` files beside them.
 fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
     let mut files = vec![
@@ -42,6 +44,9 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             "config/aggregator.yaml",
             include_str!("../../../../examples/quickstart/config/aggregator.yaml"),
         ),
+        // Not in the quickstart folder yet (the emulator tests apply that folder):
+        // the ConfigRule kind, so every kind is here.
+        file("compliance/rules.yaml", CONFIG_RULE),
     ];
     files.extend(extra.iter().map(|(name, text)| file(name, text)));
     crate::spec::parse(&files)
@@ -254,6 +259,7 @@ fn guardrail_kinds_get_their_reads_and_no_writes() {
         parameters: Default::default(),
         kinds: None,
         enforcement: crate::spec::guardrail::Enforcement::Deny,
+        deploy: false,
     }];
     let allowed = allowed_actions(&policy(&state, false));
     assert!(allowed.contains("cloudwatch:DescribeAlarms"), "{allowed:?}");

@@ -23,4 +23,5 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::MetricFilter,
     Kind::CompositeAlarm,
     Kind::ConfigurationAggregator,
+    Kind::ConfigRule,
 ];

@@ -64,6 +64,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::MetricFilter => "metric-filters.yaml",
         Kind::CompositeAlarm => "composite-alarms.yaml",
         Kind::ConfigurationAggregator => "config-aggregators.yaml",
+        Kind::ConfigRule => "config-rules.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -165,6 +166,7 @@ fn documents(
         Kind::ConfigurationAggregator,
         jsons(&live.config_aggregators),
     );
+    let config_rules = unique(Kind::ConfigRule, jsons(&live.config_rules));
     take(Kind::MetricAlarm, alarms);
     take(Kind::LogGroup, groups);
     take(Kind::PatchBaseline, baselines);
@@ -178,6 +180,7 @@ fn documents(
     );
     take(Kind::CompositeAlarm, composites);
     take(Kind::ConfigurationAggregator, aggregators);
+    take(Kind::ConfigRule, config_rules);
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -204,6 +207,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::MetricFilter,
     Kind::CompositeAlarm,
     Kind::ConfigurationAggregator,
+    Kind::ConfigRule,
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
@@ -511,6 +515,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::MetricFilter => of(spec, normalise::metric_filter),
         Kind::CompositeAlarm => of(spec, |s| normalise::composite_alarm(s, None)),
         Kind::ConfigurationAggregator => of(spec, |s| normalise::config_aggregator(s, None)),
+        Kind::ConfigRule => of(spec, |s| normalise::config_rule(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }

@@ -467,6 +467,7 @@ pub fn normalise_desired(
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
         ResourceSpec::ConfigurationAggregator(s) => normalise::config_aggregator(s, i),
+        ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);
@@ -482,6 +483,7 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
             normalise::dont_care(&mut desired.main, &live.main, &["encryptionKeyArn"])
         }
         Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
+        Kind::ConfigRule => normalise::config_rule_dont_care(&mut desired.main, &live.main),
         Kind::MaintenanceWindow => {
             for (path, task) in desired.subs.iter_mut() {
                 if let (true, Some(live_task)) = (path.starts_with("tasks/"), live.subs.get(path)) {

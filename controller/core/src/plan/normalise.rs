@@ -262,6 +262,42 @@ pub fn composite_alarm(spec: &CompositeAlarmSpec, instance: Option<&str>) -> Nor
     }
 }
 
+/// A config rule: message types and resource types sorted (their order means
+/// nothing to AWS), `automatic: false` is absent.
+pub fn config_rule(spec: &crate::spec::ConfigRuleSpec, instance: Option<&str>) -> Normalised {
+    let mut v = to_json(spec);
+    if let Some(source) = obj(&mut v).get_mut("source") {
+        sort_list(source, "messageTypes");
+    }
+    if let Some(scope) = obj(&mut v).get_mut("scope") {
+        sort_list(scope, "resourceTypes");
+        prune_empty(scope);
+    }
+    own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
+/// What AWS Config chooses when a rule leaves it unset: a periodic rule's frequency,
+/// a remediation's attempts, retry seconds and document version.
+pub fn config_rule_dont_care(desired: &mut J, live: &J) {
+    dont_care(desired, live, &["maximumExecutionFrequency"]);
+    if let (Some(d), Some(l)) = (desired.get_mut("remediation"), live.get("remediation")) {
+        dont_care(
+            d,
+            l,
+            &[
+                "maximumAutomaticAttempts",
+                "retryAttemptSeconds",
+                "targetVersion",
+            ],
+        );
+    }
+}
+
 /// A log group.
 pub fn log_group(spec: &LogGroupSpec, instance: Option<&str>) -> Normalised {
     let mut v = to_json(spec);

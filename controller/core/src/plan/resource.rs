@@ -96,6 +96,12 @@ pub(super) fn live_items<'a>(live: &'a LiveTarget, instance: &str) -> Vec<(Kind,
                 normalise::config_aggregator(s, None)
             }),
         ),
+        (
+            Kind::ConfigRule,
+            collect(&live.config_rules, instance, |s| {
+                normalise::config_rule(s, None)
+            }),
+        ),
     ]
 }
 

@@ -142,6 +142,9 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.config_aggregators
                     .push(owned(r.name(), s, |s| &mut s.tags))
             }
+            ResourceSpec::ConfigRule(s) => {
+                live.config_rules.push(owned(r.name(), s, |s| &mut s.tags))
+            }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
         }
     }

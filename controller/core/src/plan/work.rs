@@ -88,6 +88,9 @@ pub enum Write {
     VaultNotifications,
     /// Make the baseline its operating system's default.
     DefaultBaseline,
+    /// A config rule's remediation (PutRemediationConfigurations, or
+    /// DeleteRemediationConfiguration when the spec has none).
+    Remediation,
 }
 
 /// Tags to add (new or changed) and keys to remove.
@@ -182,6 +185,7 @@ fn write_for(kind: Kind, key: &str, desired: &J, live: &J) -> Option<Write> {
         (Kind::BackupVault, "accessPolicy") => Some(Write::VaultAccessPolicy),
         (Kind::BackupVault, "notifications") => Some(Write::VaultNotifications),
         (Kind::BackupVault, _) => None,
+        (Kind::ConfigRule, "remediation") => Some(Write::Remediation),
         // A baseline is made the default, never un-made (another one is made it).
         (Kind::PatchBaseline, "defaultForOperatingSystem") => {
             (desired == &J::Bool(true)).then_some(Write::DefaultBaseline)

@@ -89,11 +89,12 @@ pub fn text(audit: &Audit) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "    {:<13} {} {}{why} ({})",
+                    "    {:<13} {} {}{why} ({}){}",
                     e.compliance.as_str(),
                     e.kind,
                     e.name,
-                    managed(e)
+                    managed(e),
+                    config_verdict(e)
                 );
             }
         }
@@ -111,7 +112,36 @@ pub fn text(audit: &Audit) -> String {
     if let Some(line) = failed_line(audit) {
         let _ = writeln!(out, "{line}");
     }
+    if let Some(d) = &audit.disagreements {
+        let _ = writeln!(
+            out,
+            "AWS Config disagrees on {}.",
+            plural(d.len(), "resource")
+        );
+        for d in d {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}: driftless {}, AWS Config {}",
+                d.target,
+                d.rule,
+                d.kind,
+                d.name,
+                d.driftless.as_str(),
+                d.config
+            );
+        }
+    }
     out
+}
+
+/// ` [AWS Config: NON_COMPLIANT]` with `--config-results` (`no result` when it has
+/// none), else nothing.
+fn config_verdict(e: &ResourceEvaluation) -> String {
+    match &e.config {
+        Some(serde_json::Value::String(c)) => format!(" [AWS Config: {c}]"),
+        Some(_) => " [AWS Config: no result]".to_string(),
+        None => String::new(),
+    }
 }
 
 pub fn markdown(audit: &Audit) -> String {

@@ -456,6 +456,7 @@ fn audit_renderings() {
             annotations: why.iter().map(|s| s.to_string()).collect(),
             owned,
             spec: spec.map(str::to_string),
+            config: None,
         }
     };
     let audit = Audit::new(

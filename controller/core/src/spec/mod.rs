@@ -14,6 +14,7 @@ pub mod backup_vault;
 pub mod composite_alarm;
 pub mod config;
 pub mod config_aggregator;
+pub mod config_rule;
 pub mod context;
 pub mod diagnostic;
 pub mod envelope;
@@ -45,6 +46,7 @@ pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 pub use config_aggregator::ConfigurationAggregatorSpec;
+pub use config_rule::ConfigRuleSpec;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
 pub use envelope::{DriftPolicy, Metadata, API_VERSION};
@@ -135,6 +137,7 @@ impl ResourceSpec {
             ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
             ResourceSpec::CompositeAlarm(s) => Some(&mut s.tags),
             ResourceSpec::ConfigurationAggregator(s) => Some(&mut s.tags),
+            ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -162,6 +165,7 @@ kinds! {
     MetricFilter(MetricFilterSpec),
     CompositeAlarm(CompositeAlarmSpec),
     ConfigurationAggregator(ConfigurationAggregatorSpec),
+    ConfigRule(ConfigRuleSpec),
 }
 
 impl fmt::Display for Kind {
@@ -377,6 +381,10 @@ pub fn parse_enrolled(
         Some(c) => check_guardrails(&c.guardrails, &parsed, &mut out),
         None => Vec::new(),
     };
+    let deployed = config
+        .as_ref()
+        .map(|c| deployed_guardrails(c, &parsed, &mut out))
+        .unwrap_or_default();
 
     out.sort();
     out.dedup();
@@ -385,7 +393,11 @@ pub fn parse_enrolled(
     }
     Ok(DesiredState {
         config: config.unwrap_or_default(),
-        resources: parsed.into_iter().map(|p| p.resource).collect(),
+        resources: parsed
+            .into_iter()
+            .map(|p| p.resource)
+            .chain(deployed)
+            .collect(),
         files: files.len(),
         warnings: out,
         guardrails,
@@ -418,6 +430,36 @@ fn enroll_config(
             None
         }
     }
+/// The ConfigRule resources of the guardrails with `deploy: true`; a ConfigRule
+/// document of the same name in the same target is an error (one of the two must go).
+fn deployed_guardrails(
+    config: &DriftlessConfig,
+    parsed: &[Parsed<'_>],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Resource> {
+    let deployed = guardrail::deploy::deployed(config);
+    for d in &deployed {
+        let clash = parsed.iter().find(|p| {
+            p.resource.kind() == Kind::ConfigRule
+                && p.resource.name() == d.name()
+                && p.resource.targets.iter().any(|t| d.targets.contains(t))
+        });
+        if let Some(p) = clash {
+            out.push(
+                Diagnostic::new(
+                    &p.file.display,
+                    p.root.span,
+                    format!(
+                        "ConfigRule `{}` is also the guardrail {} deploys (driftless.yaml `deploy: true`)",
+                        d.name(),
+                        d.name()
+                    ),
+                )
+                .with_hint("rename this ConfigRule, or remove `deploy: true` from the guardrail"),
+            );
+        }
+    }
+    deployed
 }
 
 /// What a document's `metadata.targets` may name, and where documents go by default.

@@ -33,6 +33,7 @@
 mod alarm;
 mod backup;
 mod config;
+mod config_rule;
 mod logs;
 mod metric_filter;
 mod patch;
@@ -69,6 +70,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
         Kind::BackupVault | Kind::BackupPlan => "backup",
         Kind::ConfigurationAggregator => "config",
+        Kind::ConfigRule => "config",
     }
 }
 
@@ -466,6 +468,9 @@ fn phase(c: &Change) -> u16 {
         (Kind::BackupVault, _) => 0,
         (Kind::MetricFilter, Action::Delete) => 450,
         (Kind::MetricFilter, _) => 200,
+        // After the recorder's writes, before its delete (deletes in reverse).
+        (Kind::ConfigRule, Action::Delete) => 460,
+        (Kind::ConfigRule, _) => 210,
         (_, Action::Delete) => 500,
         _ => 1,
     }
@@ -689,6 +694,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::BackupPlan => backup::run_plan(unit).await,
         Kind::MetricFilter => metric_filter::run(unit).await,
         Kind::ConfigurationAggregator => config::run_aggregator(unit).await,
+        Kind::ConfigRule => config_rule::run(unit).await,
     };
     unit.finish(result)
 }

@@ -18,6 +18,10 @@ pub struct AuditArgs {
     pub source: SourceArgs,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Also read AWS Config's own results of the deployed guardrails (`deploy: true`):
+    /// each evaluation's `config`, and where the two disagree.
+    #[arg(long)]
+    pub config_results: bool,
 }
 
 pub async fn run(args: &AuditArgs) -> CliResult {
@@ -37,6 +41,7 @@ pub async fn run(args: &AuditArgs) -> CliResult {
         &source.targets,
         &aws,
         format,
+        args.config_results,
     )
     .await
     {

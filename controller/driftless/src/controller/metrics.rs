@@ -38,6 +38,9 @@ pub struct Metrics {
     /// (target, rule) → live resources breaking the guardrail, as of the target's
     /// last audit.
     pub guardrail_non_compliant: BTreeMap<(String, String), usize>,
+    /// (target, rule) → resources AWS Config judges differently from driftless under
+    /// the deployed guardrail, as of the target's last audit.
+    pub guardrail_config_disagreements: BTreeMap<(String, String), usize>,
     /// The revision being enforced.
     pub revision: Option<String>,
     /// (shard index, shard count, targets owned), once a revision was accepted.
@@ -191,6 +194,15 @@ impl Metrics {
             "Live resources breaking a guardrail, by target and rule (as of the last reconcile).";
         family(out, name, help, "gauge");
         for ((target, rule), n) in &self.guardrail_non_compliant {
+            sample(out, name, &[("target", target), ("rule", rule)], n);
+        }
+        if self.guardrail_config_disagreements.is_empty() {
+            return;
+        }
+        let name = "driftless_guardrail_config_disagreements";
+        let help = "Resources AWS Config judges differently from driftless under a deployed guardrail, by target and rule (as of the last reconcile).";
+        family(out, name, help, "gauge");
+        for ((target, rule), n) in &self.guardrail_config_disagreements {
             sample(out, name, &[("target", target), ("rule", rule)], n);
         }
     }

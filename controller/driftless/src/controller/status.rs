@@ -130,6 +130,11 @@ pub struct TargetStatus {
     /// count; absent without guardrails or before the first audit).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub guardrail_non_compliant: BTreeMap<String, usize>,
+    /// Resources AWS Config judges differently from driftless under each deployed
+    /// guardrail (`deploy: true`), from the last reconcile's audit (rule → count;
+    /// absent without deployed guardrails).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub guardrail_config_disagreements: BTreeMap<String, usize>,
     pub conditions: Vec<Condition>,
     /// Consecutive transient failures (drives backoff; reset after a success).
     #[serde(skip)]

@@ -12,6 +12,7 @@
 
 mod alarms;
 mod backup;
+pub mod deploy;
 mod logs;
 pub mod params;
 mod ssm;
@@ -54,6 +55,11 @@ pub struct Guardrail {
     /// `warn`: it is reported and applied anyway.
     #[serde(default)]
     pub enforcement: Enforcement,
+    /// Also put the rule into AWS Config, in every target, as the managed rule of the
+    /// same name (AWS's identifier and parameter spelling, the scope from `kinds`):
+    /// checked at commit time by driftless and continuously by AWS Config.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deploy: bool,
 }
 
 /// `parameters` as written: AWS Config passes every value as text, and validation
@@ -257,6 +263,8 @@ pub enum Subject<'a> {
     MetricFilter(&'a crate::spec::MetricFilterSpec),
     CompositeAlarm(&'a CompositeAlarmSpec),
     ConfigurationAggregator(&'a crate::spec::ConfigurationAggregatorSpec),
+    /// No guardrail evaluates config rules; a subject so every kind has one.
+    ConfigRule(&'a crate::spec::ConfigRuleSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -272,6 +280,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::MetricFilter(s) => Subject::MetricFilter(s),
             ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
             ResourceSpec::ConfigurationAggregator(s) => Subject::ConfigurationAggregator(s),
+            ResourceSpec::ConfigRule(s) => Subject::ConfigRule(s),
         }
     }
 
@@ -287,6 +296,7 @@ impl<'a> Subject<'a> {
             Subject::MetricFilter(_) => Kind::MetricFilter,
             Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
             Subject::ConfigurationAggregator(_) => Kind::ConfigurationAggregator,
+            Subject::ConfigRule(_) => Kind::ConfigRule,
         }
     }
 
@@ -300,6 +310,7 @@ impl<'a> Subject<'a> {
             Subject::BackupPlan(s) => &s.tags,
             Subject::CompositeAlarm(s) => &s.tags,
             Subject::ConfigurationAggregator(s) => &s.tags,
+            Subject::ConfigRule(s) => &s.tags,
             Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }
@@ -410,6 +421,9 @@ pub fn check_config(cx: &mut Cx<'_>, guardrails: &[Guardrail]) {
                     ),
                 );
             }
+        }
+        if g.deploy {
+            deploy::check(cx, &gi, g);
         }
     }
 }

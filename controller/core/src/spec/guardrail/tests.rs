@@ -16,6 +16,7 @@ fn guardrail(rule: RuleName, params: &[(&str, &str)]) -> Guardrail {
             .collect(),
         kinds: None,
         enforcement: Enforcement::Deny,
+        deploy: false,
     }
 }
 

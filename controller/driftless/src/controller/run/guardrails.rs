@@ -21,14 +21,17 @@ impl Reconciler {
             .clients
             .get(target)
             .filter(|_| !guardrails.is_empty())?;
-        let evaluations = match crate::audit::audit_target(clients, &revision.loaded, target).await
-        {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(error = %e, "the guardrail audit failed");
-                return None;
-            }
-        };
+        let mut evaluations =
+            match crate::audit::audit_target(clients, &revision.loaded, target).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the guardrail audit failed");
+                    return None;
+                }
+            };
+        let disagreements = self
+            .config_disagreements(clients, guardrails, target, &mut evaluations)
+            .await;
         let violations = evaluations
             .iter()
             .filter(|e| e.compliance == crate::audit::Compliance::NonCompliant)
@@ -49,12 +52,52 @@ impl Reconciler {
                     .guardrail_non_compliant
                     .insert((target.to_string(), rule.clone()), *n);
             }
+            metrics
+                .guardrail_config_disagreements
+                .retain(|(t, _), _| t != target);
+            for (rule, n) in &disagreements {
+                metrics
+                    .guardrail_config_disagreements
+                    .insert((target.to_string(), rule.clone()), *n);
+            }
         }
-        self.status()
-            .targets
-            .entry(target.to_string())
-            .or_default()
-            .guardrail_non_compliant = counts;
+        let mut status = self.status();
+        let entry = status.targets.entry(target.to_string()).or_default();
+        entry.guardrail_non_compliant = counts;
+        entry.guardrail_config_disagreements = disagreements;
         Some(violations)
+    }
+
+    /// AWS Config's results of the deployed guardrails (`deploy: true`) set on the
+    /// evaluations; the disagreements per rule (every deployed rule present). A failed
+    /// read is logged and counts nothing.
+    async fn config_disagreements(
+        &self,
+        clients: &crate::aws::Clients,
+        guardrails: &[crate::spec::guardrail::Guardrail],
+        target: &str,
+        evaluations: &mut [crate::audit::ResourceEvaluation],
+    ) -> std::collections::BTreeMap<String, usize> {
+        let deployed: Vec<_> = guardrails
+            .iter()
+            .filter(|g| g.deploy)
+            .map(|g| g.rule)
+            .collect();
+        let mut out: std::collections::BTreeMap<String, usize> = deployed
+            .iter()
+            .map(|r| (r.as_str().to_string(), 0))
+            .collect();
+        if deployed.is_empty() {
+            return out;
+        }
+        match crate::audit::rule_results(clients, target, &deployed).await {
+            Ok(results) => {
+                for d in crate::audit::merge_config_results(evaluations, &results) {
+                    *out.entry(d.rule.as_str().to_string()).or_default() += 1;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "reading AWS Config's results failed"),
+        }
+        out
     }
 }
