@@ -367,6 +367,8 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let config_aggregators = only_if(
         wanted(Kind::ConfigurationAggregator),
         config::aggregator::read_every_aggregator(clients),
+    )
+    .await?;
     // Config rules are not in the tagging API: read with their own tags.
     let config_rules = only_if(
         wanted(Kind::ConfigRule),

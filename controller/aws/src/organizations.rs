@@ -43,7 +43,7 @@ pub async fn discover(
         client: aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&config)
                 .interceptor(calls::CountCalls)
-                .interceptor(pace::MarkOperation)
+                .interceptor(pace::MarkOperation::new(None))
                 .build(),
         ),
         accounts: BTreeMap::new(),

@@ -337,11 +337,12 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         &job.options.last_applied,
         &job.name,
         Kind::ConfigurationAggregator,
+    ));
     // Config rules driftless applied before are read even when they left the repository.
     request.config_rules.extend(plan::recorded_names(
         &job.options.last_applied,
         &job.name,
-        crate::spec::Kind::ConfigRule,
+        Kind::ConfigRule,
     ));
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);

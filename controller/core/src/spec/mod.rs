@@ -430,6 +430,8 @@ fn enroll_config(
             None
         }
     }
+}
+
 /// The ConfigRule resources of the guardrails with `deploy: true`; a ConfigRule
 /// document of the same name in the same target is an error (one of the two must go).
 fn deployed_guardrails(

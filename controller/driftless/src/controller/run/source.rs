@@ -375,8 +375,7 @@ impl Reconciler {
         let accounts: Vec<Option<String>> = names
             .iter()
             .map(|n| {
-                let target = config.targets.iter().find(|t| t.name == *n);
-                target.and_then(|t| t.known_account())
+                config.target(n).and_then(|t| t.known_account())
             })
             .collect();
         let accounts: Vec<Option<&str>> = accounts.iter().map(Option::as_deref).collect();

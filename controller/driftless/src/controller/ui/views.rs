@@ -107,14 +107,7 @@ fn row(
     shard: &str,
     commits: &mut Commits,
 ) -> html::TargetRow {
-    let config = revision.and_then(|r| {
-        r.loaded
-            .state
-            .config
-            .targets
-            .iter()
-            .find(|t| t.name == name)
-    });
+    let config = revision.and_then(|r| r.loaded.state.config.target(name));
     let default = TargetStatus::default();
     let s = s.unwrap_or(&default);
     let stalled = s.condition("Stalled").is_some_and(|c| c.status);
