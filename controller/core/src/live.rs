@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec, MaintenanceWindowSpec,
-    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
+    AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, LogGroupSpec,
+    MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.
@@ -116,6 +116,10 @@ pub struct LiveTarget {
     /// DescribeAlarms listing as `alarms`).
     #[serde(default)]
     pub composite_alarms: Vec<Live<CompositeAlarmSpec>>,
+    /// State Manager associations named by the desired state or owned (AWS allows
+    /// several of one name; all are listed).
+    #[serde(default)]
+    pub associations: Vec<Live<AssociationSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -140,7 +144,8 @@ tagged!(
     MaintenanceWindowSpec,
     BackupVaultSpec,
     BackupPlanSpec,
-    CompositeAlarmSpec
+    CompositeAlarmSpec,
+    AssociationSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -22,4 +22,5 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::BackupPlan,
     Kind::MetricFilter,
     Kind::CompositeAlarm,
+    Kind::Association,
 ];

@@ -63,6 +63,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::BackupPlan => "backup-plans.yaml",
         Kind::MetricFilter => "metric-filters.yaml",
         Kind::CompositeAlarm => "composite-alarms.yaml",
+        Kind::Association => "associations.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -160,6 +161,7 @@ fn documents(
     let vaults = unique(Kind::BackupVault, jsons(&vaults));
     let plans = unique(Kind::BackupPlan, jsons(&live.backup_plans));
     let composites = unique(Kind::CompositeAlarm, jsons(&live.composite_alarms));
+    let associations = unique(Kind::Association, jsons(&live.associations));
     take(Kind::MetricAlarm, alarms);
     take(Kind::LogGroup, groups);
     take(Kind::PatchBaseline, baselines);
@@ -172,6 +174,7 @@ fn documents(
         filters(live, target, &mut shared_filter_names),
     );
     take(Kind::CompositeAlarm, composites);
+    take(Kind::Association, associations);
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -197,6 +200,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::BackupPlan,
     Kind::MetricFilter,
     Kind::CompositeAlarm,
+    Kind::Association,
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
@@ -298,6 +302,7 @@ fn unique_names(
         Kind::MaintenanceWindow => "windows",
         Kind::PatchBaseline => "patch baselines",
         Kind::BackupPlan => "backup plans",
+        Kind::Association => "associations",
         _ => "resources of this kind",
     };
     for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
@@ -503,6 +508,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::BackupPlan => of(spec, |s| normalise::backup_plan(s, None)),
         Kind::MetricFilter => of(spec, normalise::metric_filter),
         Kind::CompositeAlarm => of(spec, |s| normalise::composite_alarm(s, None)),
+        Kind::Association => of(spec, |s| normalise::association(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }

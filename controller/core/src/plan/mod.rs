@@ -450,6 +450,7 @@ pub fn normalise_desired(
         ResourceSpec::CompositeAlarm(s) => normalise::composite_alarm(s, i),
         ResourceSpec::LogRetentionPolicy(_) => Normalised::default(),
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
+        ResourceSpec::Association(s) => normalise::association(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);

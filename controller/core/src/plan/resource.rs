@@ -90,6 +90,12 @@ pub(super) fn live_items<'a>(live: &'a LiveTarget, instance: &str) -> Vec<(Kind,
                 normalise::backup_plan(s, None)
             }),
         ),
+        (
+            Kind::Association,
+            collect(&live.associations, instance, |s| {
+                normalise::association(s, None)
+            }),
+        ),
     ]
 }
 

@@ -9,6 +9,7 @@
 
 pub mod alarm;
 pub mod alarm_rule;
+pub mod association;
 pub mod backup_plan;
 pub mod backup_vault;
 pub mod composite_alarm;
@@ -38,6 +39,7 @@ use serde::Serialize;
 use serde_json::Value as J;
 
 pub use alarm::MetricAlarmSpec;
+pub use association::AssociationSpec;
 pub use backup_plan::BackupPlanSpec;
 pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
@@ -131,6 +133,7 @@ impl ResourceSpec {
             ResourceSpec::BackupVault(s) => Some(&mut s.tags),
             ResourceSpec::BackupPlan(s) => Some(&mut s.tags),
             ResourceSpec::CompositeAlarm(s) => Some(&mut s.tags),
+            ResourceSpec::Association(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -157,6 +160,7 @@ kinds! {
     BackupPlan(BackupPlanSpec),
     MetricFilter(MetricFilterSpec),
     CompositeAlarm(CompositeAlarmSpec),
+    Association(AssociationSpec),
 }
 
 impl fmt::Display for Kind {

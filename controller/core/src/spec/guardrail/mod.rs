@@ -256,6 +256,7 @@ pub enum Subject<'a> {
     /// No AWS Config rule evaluates metric filters; a subject so every kind has one.
     MetricFilter(&'a crate::spec::MetricFilterSpec),
     CompositeAlarm(&'a CompositeAlarmSpec),
+    Association(&'a crate::spec::AssociationSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -270,6 +271,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::BackupPlan(s) => Subject::BackupPlan(s),
             ResourceSpec::MetricFilter(s) => Subject::MetricFilter(s),
             ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
+            ResourceSpec::Association(s) => Subject::Association(s),
         }
     }
 
@@ -284,6 +286,7 @@ impl<'a> Subject<'a> {
             Subject::BackupPlan(_) => Kind::BackupPlan,
             Subject::MetricFilter(_) => Kind::MetricFilter,
             Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
+            Subject::Association(_) => Kind::Association,
         }
     }
 
@@ -296,6 +299,7 @@ impl<'a> Subject<'a> {
             Subject::BackupVault(s) => &s.tags,
             Subject::BackupPlan(s) => &s.tags,
             Subject::CompositeAlarm(s) => &s.tags,
+            Subject::Association(s) => &s.tags,
             Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }
