@@ -221,6 +221,7 @@ pub struct ReadRequest {
     /// The log groups of desired MetricFilters and of the ones last applied (from the
     /// state store); empty: metric filters are not read.
     pub metric_filter_groups: BTreeSet<String>,
+    pub associations: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -232,6 +233,7 @@ pub struct Owned {
     pub maintenance_windows: BTreeMap<String, BTreeMap<String, String>>,
     pub backup_vaults: BTreeMap<String, BTreeMap<String, String>>,
     pub backup_plans: BTreeMap<String, BTreeMap<String, String>>,
+    pub associations: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Reads everything a plan of one target needs: one tagging listing for ownership,
@@ -239,7 +241,7 @@ pub struct Owned {
 /// and of which this instance owns nothing is not read at all.
 pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<LiveTarget, AwsError> {
     let owned = tagging::owned_resources(clients, &request.instance).await?;
-    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+    let (alarms, logs, baselines, windows, vaults, plans, associations) = tokio::join!(
         only_if(
             !request.alarms.is_empty() || !owned.alarms.is_empty(),
             cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms)
@@ -275,6 +277,10 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
             !request.backup_plans.is_empty() || !owned.backup_plans.is_empty(),
             backup::read_plans(clients, &request.backup_plans, &owned.backup_plans)
         ),
+        only_if(
+            !request.associations.is_empty() || !owned.associations.is_empty(),
+            ssm::read_associations(clients, &request.associations, &owned.associations)
+        ),
     );
     let logs = logs?;
     let baselines = baselines?;
@@ -291,7 +297,7 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
-    Ok(live_target(
+    let mut live = live_target(
         alarms?,
         logs,
         baselines,
@@ -299,7 +305,9 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         windows?,
         vaults?,
         plans?,
-    ))
+    );
+    live.associations = associations?;
+    Ok(live)
 }
 
 /// One target's live state from what its readers returned.
@@ -347,7 +355,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     }
     let tagged = tagging::tagged_resources(clients, &types).await?;
     let no_prefixes = BTreeSet::new();
-    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+    let (alarms, logs, baselines, windows, vaults, plans, associations) = tokio::join!(
         only_if(
             wanted(Kind::MetricAlarm) || wanted(Kind::CompositeAlarm),
             cloudwatch::read_every_alarm(
@@ -377,6 +385,10 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
             wanted(Kind::BackupPlan),
             backup::read_every_plan(clients, &tagged.backup_plans)
         ),
+        only_if(
+            wanted(Kind::Association),
+            ssm::read_every_association(clients, &tagged.associations)
+        ),
     );
     let logs = logs?;
     let baselines = baselines?;
@@ -385,7 +397,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         logs::metric_filters::read_every_metric_filter(clients),
     )
     .await?;
-    Ok(live_target(
+    let mut live = live_target(
         alarms?,
         logs,
         baselines,
@@ -393,7 +405,9 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         windows?,
         vaults?,
         plans?,
-    ))
+    );
+    live.associations = associations?;
+    Ok(live)
 }
 
 /// The tagging API's resource types of `kinds` (alarms once for both alarm kinds).
@@ -406,6 +420,7 @@ fn tagged_types(kinds: &BTreeSet<Kind>) -> Vec<&'static str> {
         (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
         (Kind::BackupVault, "backup:backup-vault"),
         (Kind::BackupPlan, "backup:backup-plan"),
+        (Kind::Association, "ssm:association"),
     ]
     .into_iter()
     .filter(|(k, _)| kinds.contains(k))

@@ -91,6 +91,7 @@ pub enum ArnKind {
     MaintenanceWindow,
     BackupVault,
     BackupPlan,
+    Association,
 }
 
 /// The kind of `arn` and its normalised form (log groups lose a trailing `:*`), or
@@ -107,6 +108,7 @@ pub fn arn_kind(arn: &str) -> Option<(ArnKind, String)> {
         "ssm" if resource.starts_with("maintenancewindow/") => ArnKind::MaintenanceWindow,
         "backup" if resource.starts_with("backup-vault:") => ArnKind::BackupVault,
         "backup" if resource.starts_with("backup-plan:") => ArnKind::BackupPlan,
+        "ssm" if resource.starts_with("association/") => ArnKind::Association,
         _ => return None,
     };
     let arn = match kind {
@@ -132,6 +134,7 @@ fn classify(owned: &mut Owned, arn: &str, tags: BTreeMap<String, String>) {
         ArnKind::MaintenanceWindow => &mut owned.maintenance_windows,
         ArnKind::BackupVault => &mut owned.backup_vaults,
         ArnKind::BackupPlan => &mut owned.backup_plans,
+        ArnKind::Association => &mut owned.associations,
     };
     map.insert(arn, tags);
 }

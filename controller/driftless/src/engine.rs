@@ -109,6 +109,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::MetricFilter(f) => {
                 r.metric_filter_groups.insert(f.log_group_name.clone())
             }
+            ResourceSpec::Association(_) => r.associations.insert(name),
         };
     }
     r

@@ -31,6 +31,7 @@
 //!   docs/design/state.md.
 
 mod alarm;
+mod association;
 mod backup;
 mod logs;
 mod metric_filter;
@@ -63,6 +64,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::LogGroup | Kind::LogRetentionPolicy | Kind::MetricFilter => "logs",
         Kind::PatchBaseline | Kind::MaintenanceWindow => "ssm",
         Kind::BackupVault | Kind::BackupPlan => "backup",
+        Kind::Association => "ssm",
     }
 }
 
@@ -674,6 +676,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::BackupVault => backup::run_vault(unit).await,
         Kind::BackupPlan => backup::run_plan(unit).await,
         Kind::MetricFilter => metric_filter::run(unit).await,
+        Kind::Association => association::run(unit).await,
     };
     unit.finish(result)
 }
