@@ -50,6 +50,8 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ("backup:DeleteBackupPlan", "deletes the plan"),
     ("backup:DeleteBackupSelection", "deletes the selection"),
     ("sns:Publish", "the controller's notifications, no resource"),
+    ("ssm:CreateAssociation", "creates the association"),
+    ("ssm:DeleteAssociation", "deletes the association"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -311,4 +313,5 @@ cases! {
     put_composite_alarm_minimal => "PutCompositeAlarm/minimal";
     update_backup_plan_minimal => "UpdateBackupPlan/minimal";
     put_metric_filter_minimal => "PutMetricFilter/minimal";
+    update_association => "UpdateAssociation";
 }

@@ -1015,4 +1015,9 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("sns", "Publish"): "rules.py",
     ("cloudtrail", "LookupEvents"): "ext_cloudtrail.py",
     ("sts", "GetCallerIdentity"): _NONE,
+    ("ssm", "ListAssociations"): "ext_ssm_associations.py (NextToken)",
+    ("ssm", "DescribeAssociation"): "ext_ssm_associations.py (AssociationDoesNotExist)",
+    ("ssm", "CreateAssociation"): "ext_ssm_associations.py (document, version, parameters, schedule, targets); not encoded: AssociationAlreadyExists, the output bucket exists",
+    ("ssm", "UpdateAssociation"): "ext_ssm_associations.py (as CreateAssociation; nulls what a request leaves out; AssociationVersion)",
+    ("ssm", "DeleteAssociation"): "ext_ssm_associations.py (AssociationDoesNotExist)",
 }

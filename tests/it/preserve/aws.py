@@ -166,3 +166,18 @@ def read_log_group(acct, name):
     filters = logs.describe_metric_filters(logGroupName=name)["metricFilters"]
     g["metricFilters"] = {f["filterName"]: drop(plain(f), "creationTime") for f in filters}
     return g
+
+
+# --- SSM State Manager -------------------------------------------------------
+
+
+def read_association(acct, association_id):
+    """The association as DescribeAssociation has it (its version, dates and status
+    move by themselves), with its tags."""
+    ssm = acct.client("ssm")
+    a = plain(ssm.describe_association(AssociationId=association_id)["AssociationDescription"])
+    a = drop(a, "AssociationVersion", "Date", "LastUpdateAssociationDate", "Overview", "Status",
+             "LastExecutionDate", "LastSuccessfulExecutionDate")
+    tags = ssm.list_tags_for_resource(ResourceType="Association", ResourceId=association_id)
+    a["Tags"] = tag_map(tags["TagList"])
+    return a
