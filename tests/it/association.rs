@@ -80,8 +80,14 @@ fn associations_round_trip_drift_and_prune() {
     assert_eq!(a.targets()[0].key(), Some("tag:Patch Group"));
     assert_eq!(a.schedule_expression(), Some("cron(0 2 ? * * *)"));
     assert!(a.apply_only_at_cron_interval());
-    assert_eq!(a.compliance_severity(), Some(&AssociationComplianceSeverity::High));
-    assert_eq!((a.max_concurrency(), a.max_errors()), (Some("10%"), Some("1")));
+    assert_eq!(
+        a.compliance_severity(),
+        Some(&AssociationComplianceSeverity::High)
+    );
+    assert_eq!(
+        (a.max_concurrency(), a.max_errors()),
+        (Some("10%"), Some("1"))
+    );
     let s3 = a.output_location().and_then(|o| o.s3_location()).unwrap();
     assert_eq!(s3.output_s3_bucket_name(), Some("ops-logs"));
     let id = a.association_id().unwrap().to_string();
@@ -94,9 +100,16 @@ fn associations_round_trip_drift_and_prune() {
                 .send(),
         )
         .unwrap();
-    let mut tags: Vec<(&str, &str)> = tags.tag_list().iter().map(|t| (t.key(), t.value())).collect();
+    let mut tags: Vec<(&str, &str)> = tags
+        .tag_list()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
     tags.sort();
-    assert_eq!(tags, [("driftless.dev/managed-by", "driftless"), ("team", "ops")]);
+    assert_eq!(
+        tags,
+        [("driftless.dev/managed-by", "driftless"), ("team", "ops")]
+    );
     assert!(describe(&repo, &rt, "as-agent").is_some());
 
     // Read back as applied: nothing to do (AWS's defaults filled in on both sides).
@@ -104,12 +117,21 @@ fn associations_round_trip_drift_and_prune() {
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 
     // A change in git: that field only, one UpdateAssociation.
-    repo.write("scan.yaml", &SCAN.replace("maxErrors: \"1\"", "maxErrors: \"2\""));
+    repo.write(
+        "scan.yaml",
+        &SCAN.replace("maxErrors: \"1\"", "maxErrors: \"2\""),
+    );
     let plan = repo.plan().json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["action"].as_str(), c[0]["name"].as_str()), (Some("update"), Some("as-patch-scan")));
-    assert_eq!(c[0]["fields"], json!([{"path": "maxErrors", "live": "1", "desired": "2"}]));
+    assert_eq!(
+        (c[0]["action"].as_str(), c[0]["name"].as_str()),
+        (Some("update"), Some("as-patch-scan"))
+    );
+    assert_eq!(
+        c[0]["fields"],
+        json!([{"path": "maxErrors", "live": "1", "desired": "2"}])
+    );
     assert_eq!(c[0]["drift"], false);
     let before = repo.calls();
     repo.apply(&[]);
@@ -117,8 +139,14 @@ fn associations_round_trip_drift_and_prune() {
     let delta = |op: &str| after.get("ssm", op) - before.get("ssm", op);
     assert_eq!(delta("UpdateAssociation"), 1);
     assert_eq!(delta("CreateAssociation") + delta("DeleteAssociation"), 0);
-    assert_eq!(delta("AddTagsToResource") + delta("RemoveTagsFromResource"), 0);
-    assert_eq!(describe(&repo, &rt, "as-patch-scan").unwrap().max_errors(), Some("2"));
+    assert_eq!(
+        delta("AddTagsToResource") + delta("RemoveTagsFromResource"),
+        0
+    );
+    assert_eq!(
+        describe(&repo, &rt, "as-patch-scan").unwrap().max_errors(),
+        Some("2")
+    );
     assert_eq!(repo.plan().code, 0);
 
     // Out of band: the severity lowered in the console (every other member sent as
@@ -147,10 +175,16 @@ fn associations_round_trip_drift_and_prune() {
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
     assert_eq!(c[0]["drift"], true);
-    assert_eq!(c[0]["fields"], json!([{"path": "complianceSeverity", "live": "LOW", "desired": "HIGH"}]));
+    assert_eq!(
+        c[0]["fields"],
+        json!([{"path": "complianceSeverity", "live": "LOW", "desired": "HIGH"}])
+    );
     repo.apply(&[]);
     let a = describe(&repo, &rt, "as-patch-scan").unwrap();
-    assert_eq!(a.compliance_severity(), Some(&AssociationComplianceSeverity::High));
+    assert_eq!(
+        a.compliance_severity(),
+        Some(&AssociationComplianceSeverity::High)
+    );
     assert_eq!(repo.plan().code, 0);
 
     // Prune: the scan leaves the repository and is deleted; the agent stays.
@@ -158,11 +192,17 @@ fn associations_round_trip_drift_and_prune() {
     let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["action"].as_str(), c[0]["name"].as_str()), (Some("delete"), Some("as-patch-scan")));
+    assert_eq!(
+        (c[0]["action"].as_str(), c[0]["name"].as_str()),
+        (Some("delete"), Some("as-patch-scan"))
+    );
     repo.apply(&["--prune"]);
     assert!(describe(&repo, &rt, "as-patch-scan").is_none());
     assert!(describe(&repo, &rt, "as-agent").is_some());
-    assert_eq!(repo.run(&["plan", "--prune", "--detailed-exitcode"]).code, 0);
+    assert_eq!(
+        repo.run(&["plan", "--prune", "--detailed-exitcode"]).code,
+        0
+    );
 }
 
 /// `driftless import` writes associations; the output validates, adopting changes
@@ -171,7 +211,11 @@ fn associations_round_trip_drift_and_prune() {
 fn import_writes_associations_that_round_trip() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let repo = Repo::new(&[]);
-    let target = Target::builder().key("tag:Role").values("db").values("web").build();
+    let target = Target::builder()
+        .key("tag:Role")
+        .values("db")
+        .values("web")
+        .build();
     rt.block_on(
         ssm(&repo)
             .create_association()
@@ -182,14 +226,27 @@ fn import_writes_associations_that_round_trip() {
             .schedule_expression("rate(1 day)")
             .compliance_severity(AssociationComplianceSeverity::Medium)
             .max_errors("0")
-            .tags(aws_sdk_ssm::types::Tag::builder().key("team").value("db").build().unwrap())
+            .tags(
+                aws_sdk_ssm::types::Tag::builder()
+                    .key("team")
+                    .value("db")
+                    .build()
+                    .unwrap(),
+            )
             .send(),
     )
     .expect("CreateAssociation");
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("imported");
     let dir_s = dir.to_string_lossy().into_owned();
-    let import = repo.run(&["import", "--adopt", "--kinds", "Association", "--out", &dir_s]);
+    let import = repo.run(&[
+        "import",
+        "--adopt",
+        "--kinds",
+        "Association",
+        "--out",
+        &dir_s,
+    ]);
     assert_eq!(import.code, 0, "{}\n{}", import.stdout, import.stderr);
     let text = std::fs::read_to_string(dir.join("associations.yaml")).unwrap();
     assert!(text.contains("name: imp-inventory"), "{text}");
@@ -199,11 +256,20 @@ fn import_writes_associations_that_round_trip() {
         .args(["validate", &dir_s])
         .output()
         .unwrap();
-    assert!(validate.status.success(), "{}", String::from_utf8_lossy(&validate.stderr));
-    let plan = repo.run_raw(&["plan", "--output", "json", "--source", &dir_s]).json();
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let plan = repo
+        .run_raw(&["plan", "--output", "json", "--source", &dir_s])
+        .json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["action"].as_str(), c[0]["adopt"].as_bool()), (Some("update"), Some(true)));
+    assert_eq!(
+        (c[0]["action"].as_str(), c[0]["adopt"].as_bool()),
+        (Some("update"), Some(true))
+    );
     assert_eq!(
         c[0]["fields"],
         json!([{"path": "tags[\"driftless.dev/managed-by\"]", "live": null, "desired": "driftless"}])
@@ -211,11 +277,17 @@ fn import_writes_associations_that_round_trip() {
     let before = repo.calls();
     let apply = repo.run_raw(&["apply", "--auto-approve", "--source", &dir_s]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
-    assert_eq!(repo.calls().get("ssm", "UpdateAssociation"), before.get("ssm", "UpdateAssociation"));
+    assert_eq!(
+        repo.calls().get("ssm", "UpdateAssociation"),
+        before.get("ssm", "UpdateAssociation")
+    );
     let again = repo.run_raw(&["plan", "--detailed-exitcode", "--source", &dir_s]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     let a = describe(&repo, &rt, "imp-inventory").unwrap();
-    assert_eq!(a.parameters().unwrap()["commands"], ["echo one", "echo two"]);
+    assert_eq!(
+        a.parameters().unwrap()["commands"],
+        ["echo one", "echo two"]
+    );
 }
 
 /// An unknown field, a schedule SSM refuses and a severity it does not have: each
@@ -235,12 +307,18 @@ fn bad_associations_are_refused_with_locations_and_suggestions() {
         .unwrap();
     assert_eq!(validate.status.code(), Some(1));
     let out = String::from_utf8_lossy(&validate.stderr).into_owned();
-    assert!(out.contains("scan.yaml:13:3: error:"), "{out}");
+    assert!(out.contains("scan.yaml:12:3: error:"), "{out}");
     assert!(out.contains("did you mean `maxErrors`?"), "{out}");
     assert!(out.contains("scan.yaml:9:23: error: schedule `rate(10 minutes)`: associations run at most every 30 minutes"), "{out}");
-    assert!(out.contains("scan.yaml:10:23: error:") && out.contains("SEVERE"), "{out}");
+    assert!(
+        out.contains("scan.yaml:10:23: error:") && out.contains("SEVERE"),
+        "{out}"
+    );
     let before = repo.calls();
     let apply = repo.run(&["apply", "--auto-approve"]);
     assert_ne!(apply.code, 0);
-    assert_eq!(repo.calls().get("ssm", "CreateAssociation"), before.get("ssm", "CreateAssociation"));
+    assert_eq!(
+        repo.calls().get("ssm", "CreateAssociation"),
+        before.get("ssm", "CreateAssociation")
+    );
 }

@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::operation::update_association::builders::UpdateAssociationFluentBuilder;
 use aws_sdk_ssm::types::{
-    Association, AssociationComplianceSeverity, AssociationDescription, AssociationSyncCompliance, InstanceAssociationOutputLocation,
-    ResourceTypeForTagging, S3OutputLocation, Target,
+    Association, AssociationComplianceSeverity, AssociationDescription, AssociationSyncCompliance,
+    InstanceAssociationOutputLocation, ResourceTypeForTagging, S3OutputLocation, Target,
 };
 
 use super::write::{code, ssm_tags, wire};
@@ -69,7 +69,8 @@ async fn read(
         .await?
         .into_iter()
         .filter(|a| {
-            a.association_name().is_some_and(|n| every || names.contains(n))
+            a.association_name()
+                .is_some_and(|n| every || names.contains(n))
                 || a.association_id().is_some_and(|id| owned.contains_key(id))
         })
         .filter(|a| a.association_name().is_some())
@@ -101,8 +102,7 @@ async fn list(clients: &Clients) -> Result<Vec<Association>, AwsError> {
         .send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| AwsError::call(clients, "ssm", "ListAssociations", None, e))?;
+        let page = page.map_err(|e| AwsError::call(clients, "ssm", "ListAssociations", None, e))?;
         out.extend(page.associations().iter().cloned());
     }
     Ok(out)
@@ -116,7 +116,9 @@ async fn describe(clients: &Clients, id: &str) -> Result<AssociationDescription,
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", "DescribeAssociation", Some(id), e))?;
-    Ok(out.association_description.unwrap_or_default())
+    Ok(out
+        .association_description
+        .unwrap_or_else(|| AssociationDescription::builder().build()))
 }
 
 /// DescribeAssociation's answer as a live spec.
@@ -139,7 +141,9 @@ fn live(got: &AssociationDescription, tags: Tags, arn: Option<String>) -> Live<A
             .collect(),
         schedule_expression: got.schedule_expression().map(str::to_string),
         apply_only_at_cron_interval: got.apply_only_at_cron_interval(),
-        compliance_severity: got.compliance_severity().and_then(|s| from_wire(s.as_str())),
+        compliance_severity: got
+            .compliance_severity()
+            .and_then(|s| from_wire(s.as_str())),
         max_concurrency: got.max_concurrency().map(str::to_string),
         max_errors: got.max_errors().map(str::to_string),
         output_location: s3.and_then(|s| {
@@ -206,11 +210,43 @@ fn output_location(spec: &AssociationSpec) -> Option<InstanceAssociationOutputLo
         .set_output_s3_key_prefix(o.key_prefix.clone())
         .set_output_s3_region(o.region.clone())
         .build();
-    Some(InstanceAssociationOutputLocation::builder().s3_location(s3).build())
+    Some(
+        InstanceAssociationOutputLocation::builder()
+            .s3_location(s3)
+            .build(),
+    )
 }
 
 fn parameters(spec: &AssociationSpec) -> Option<std::collections::HashMap<String, Vec<String>>> {
     (!spec.parameters.is_empty()).then(|| spec.parameters.clone().into_iter().collect())
+}
+
+/// The request with every member the spec sets (CreateAssociation and UpdateAssociation
+/// share them; their builders are different types).
+macro_rules! with_spec {
+    ($request:expr, $spec:expr) => {{
+        let spec: &AssociationSpec = $spec;
+        $request
+            .name(&spec.document)
+            .set_document_version(spec.document_version.clone())
+            .set_parameters(parameters(spec))
+            .set_targets(Some(targets(spec)))
+            .set_schedule_expression(spec.schedule_expression.clone())
+            .apply_only_at_cron_interval(spec.apply_only_at_cron_interval)
+            .set_compliance_severity(
+                spec.compliance_severity
+                    .as_ref()
+                    .map(wire::<AssociationComplianceSeverity>),
+            )
+            .set_max_concurrency(spec.max_concurrency.clone())
+            .set_max_errors(spec.max_errors.clone())
+            .set_output_location(output_location(spec))
+            .set_sync_compliance(
+                spec.sync_compliance
+                    .as_ref()
+                    .map(wire::<AssociationSyncCompliance>),
+            )
+    }};
 }
 
 /// CreateAssociation with its tags; returns the association id. (CreateAssociation
@@ -223,29 +259,8 @@ pub async fn create_association(
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
     const OP: &str = "CreateAssociation";
-    let out = clients
-        .ssm
-        .create_association()
-        .association_name(name)
-        .name(&spec.document)
-        .set_document_version(spec.document_version.clone())
-        .set_parameters(parameters(spec))
-        .set_targets(Some(targets(spec)))
-        .set_schedule_expression(spec.schedule_expression.clone())
-        .apply_only_at_cron_interval(spec.apply_only_at_cron_interval)
-        .set_compliance_severity(
-            spec.compliance_severity
-                .as_ref()
-                .map(wire::<AssociationComplianceSeverity>),
-        )
-        .set_max_concurrency(spec.max_concurrency.clone())
-        .set_max_errors(spec.max_errors.clone())
-        .set_output_location(output_location(spec))
-        .set_sync_compliance(
-            spec.sync_compliance
-                .as_ref()
-                .map(wire::<AssociationSyncCompliance>),
-        )
+    let request = clients.ssm.create_association().association_name(name);
+    let out = with_spec!(request, spec)
         .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
         .send()
         .await
@@ -271,27 +286,8 @@ pub async fn update_association(
         .ssm
         .update_association()
         .association_id(id)
-        .association_name(name)
-        .name(&spec.document)
-        .set_document_version(spec.document_version.clone())
-        .set_parameters(parameters(spec))
-        .set_targets(Some(targets(spec)))
-        .set_schedule_expression(spec.schedule_expression.clone())
-        .apply_only_at_cron_interval(spec.apply_only_at_cron_interval)
-        .set_compliance_severity(
-            spec.compliance_severity
-                .as_ref()
-                .map(wire::<AssociationComplianceSeverity>),
-        )
-        .set_max_concurrency(spec.max_concurrency.clone())
-        .set_max_errors(spec.max_errors.clone())
-        .set_output_location(output_location(spec))
-        .set_sync_compliance(
-            spec.sync_compliance
-                .as_ref()
-                .map(wire::<AssociationSyncCompliance>),
-        );
-    carried(request, &now)
+        .association_name(name);
+    carried(with_spec!(request, spec), &now)
         .send()
         .await
         .map_err(|e| AwsError::call(clients, "ssm", OP, Some(name), e))?;
@@ -324,11 +320,21 @@ fn carried(
 
 /// DeleteAssociation; one that no longer exists counts as deleted.
 pub async fn delete_association(clients: &Clients, id: &str) -> Result<(), AwsError> {
-    let sent = clients.ssm.delete_association().association_id(id).send().await;
+    let sent = clients
+        .ssm
+        .delete_association()
+        .association_id(id)
+        .send()
+        .await;
     match sent {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == Some("AssociationDoesNotExist") => Ok(()),
-        Err(e) => Err(AwsError::call(clients, "ssm", "DeleteAssociation", Some(id), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "ssm",
+            "DeleteAssociation",
+            Some(id),
+            e,
+        )),
     }
 }
-

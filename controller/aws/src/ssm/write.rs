@@ -82,7 +82,9 @@ fn built<T>(clients: &Clients, op: &'static str, r: Result<T, BuildError>) -> Re
 }
 
 /// The AWS error code of a failed call, when AWS answered with one.
-pub(super) fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_ssm::error::SdkError<E, R>) -> Option<&str> {
+pub(super) fn code<E: ProvideErrorMetadata, R>(
+    err: &aws_sdk_ssm::error::SdkError<E, R>,
+) -> Option<&str> {
     err.as_service_error().and_then(|e| e.code())
 }
 

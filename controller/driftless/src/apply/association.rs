@@ -43,9 +43,15 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
             .map_err(failed(unit.name))?;
     }
     if !tags.is_empty() {
-        ssm::retag(unit.clients, ssm::TagTarget::Association, id, &tags.add, &tags.remove)
-            .await
-            .map_err(failed(unit.name))?;
+        ssm::retag(
+            unit.clients,
+            ssm::TagTarget::Association,
+            id,
+            &tags.add,
+            &tags.remove,
+        )
+        .await
+        .map_err(failed(unit.name))?;
     }
     Ok(())
 }
