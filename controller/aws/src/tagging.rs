@@ -29,6 +29,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "ssm:maintenancewindow",
     "backup:backup-vault",
     "backup:backup-plan",
+    "ssm:association",
 ];
 
 /// Resources per `GetResources` page (the API's maximum).
