@@ -332,6 +332,7 @@ fn live_target(
         maintenance_windows,
         backup_vaults,
         backup_plans,
+        ..LiveTarget::default()
     }
 }
 

@@ -167,7 +167,8 @@ fn live(got: &AssociationDescription, tags: Tags, arn: Option<String>) -> Live<A
     }
 }
 
-/// The settings the format has no field for that this association has.
+/// The settings the format has no field for that this association has (every update
+/// keeps them as they are).
 fn unrepresented(got: &AssociationDescription) -> Vec<String> {
     [
         ("calendarNames", !got.calendar_names().is_empty()),
@@ -187,7 +188,7 @@ fn unrepresented(got: &AssociationDescription) -> Vec<String> {
     ]
     .into_iter()
     .filter(|(_, set)| *set)
-    .map(|(field, _)| format!("{field} (kept as it is by every update)"))
+    .map(|(field, _)| field.to_string())
     .collect()
 }
 
