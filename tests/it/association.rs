@@ -298,7 +298,7 @@ fn bad_associations_are_refused_with_locations_and_suggestions() {
         .replace("maxErrors:", "maxErrrors:")
         .replace("cron(0 2 ? * * *)", "rate(10 minutes)")
         .replace("complianceSeverity: HIGH", "complianceSeverity: SEVERE")
-        .replace("applyOnlyAtCronInterval: true\n", "");
+        .replace("  applyOnlyAtCronInterval: true\n", "");
     let repo = Repo::new(&[("scan.yaml", &bad)]);
     let dir = repo.dir.path().to_string_lossy().into_owned();
     let validate = crate::support::driftless(&repo.account, repo.state.path())
