@@ -294,12 +294,13 @@ fn import_writes_associations_that_round_trip() {
 /// with its file:line:column, and a suggestion where one helps; nothing is applied.
 #[test]
 fn bad_associations_are_refused_with_locations_and_suggestions() {
+    // A document whose structure is wrong gets no value rules: the schedule is in a
+    // second document.
     let bad = SCAN
         .replace("maxErrors:", "maxErrrors:")
-        .replace("cron(0 2 ? * * *)", "rate(10 minutes)")
-        .replace("complianceSeverity: HIGH", "complianceSeverity: SEVERE")
-        .replace("  applyOnlyAtCronInterval: true\n", "");
-    let repo = Repo::new(&[("scan.yaml", &bad)]);
+        .replace("complianceSeverity: HIGH", "complianceSeverity: SEVERE");
+    let agent = AGENT.replace("rate(7 days)", "rate(10 minutes)");
+    let repo = Repo::new(&[("scan.yaml", &bad), ("agent.yaml", &agent)]);
     let dir = repo.dir.path().to_string_lossy().into_owned();
     let validate = crate::support::driftless(&repo.account, repo.state.path())
         .args(["validate", &dir])
@@ -307,11 +308,22 @@ fn bad_associations_are_refused_with_locations_and_suggestions() {
         .unwrap();
     assert_eq!(validate.status.code(), Some(1));
     let out = String::from_utf8_lossy(&validate.stderr).into_owned();
-    assert!(out.contains("scan.yaml:12:3: error:"), "{out}");
-    assert!(out.contains("did you mean `maxErrors`?"), "{out}");
-    assert!(out.contains("scan.yaml:9:23: error: schedule `rate(10 minutes)`: associations run at most every 30 minutes"), "{out}");
     assert!(
-        out.contains("scan.yaml:10:23: error:") && out.contains("SEVERE"),
+        out.contains("scan.yaml:13:3: error: unknown field `maxErrrors`"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `maxErrors`?"), "{out}");
+    assert!(
+        out.contains("agent.yaml:7:23: error: schedule `rate(10 minutes)`: associations run at most every 30 minutes"),
+        "{out}"
+    );
+    assert!(out.contains("write `rate(30 minutes)` or longer"), "{out}");
+    assert!(
+        out.contains("scan.yaml:11:23: error: `complianceSeverity` cannot be the string `SEVERE`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("use one of: CRITICAL, HIGH, MEDIUM, LOW, UNSPECIFIED"),
         "{out}"
     );
     let before = repo.calls();
