@@ -106,7 +106,11 @@ pub const TARGET_KEYS: &[&str] = &[
 
 /// AWS's own documents commonly associated, with their parameters (name, required,
 /// allowed values), as each document's content declares them.
-pub const AWS_DOCUMENTS: &[(&str, &[(&str, bool, &[&str])])] = &[
+/// A document parameter: its name, whether it is required, its allowed values (empty:
+/// any).
+pub type DocumentParameter = (&'static str, bool, &'static [&'static str]);
+
+pub const AWS_DOCUMENTS: &[(&str, &[DocumentParameter])] = &[
     (
         "AWS-RunPatchBaseline",
         &[
