@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 mod adopt;
+mod association;
 mod attribution;
 mod audit;
 mod backtest;

@@ -55,6 +55,8 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ),
     ("sns:Publish", "the controller's notifications, no resource"),
     ("config:DeleteConfigRule", "deletes the rule"),
+    ("ssm:CreateAssociation", "creates the association"),
+    ("ssm:DeleteAssociation", "deletes the association"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -323,4 +325,5 @@ cases! {
     put_remediation_configurations => "PutRemediationConfigurations";
     config_tags_on_a_rule => "config-tags/rule";
     delete_remediation_configuration => "DeleteRemediationConfiguration";
+    update_association => "UpdateAssociation";
 }

@@ -267,6 +267,7 @@ async fn owned_resources_lists_every_kind_with_its_tags() {
         )),
         backup_vaults: one(arn(&account, "backup", "backup-vault:owned-vault")),
         backup_plans: one(arn(&account, "backup", &format!("backup-plan:{plan_id}"))),
+        associations: BTreeMap::new(),
     };
     assert_eq!(format!("{owned:#?}"), format!("{expected:#?}"));
 

@@ -236,6 +236,7 @@ pub struct ReadRequest {
     /// Config rules the desired state names and the ones driftless recorded applying
     /// (AWS Config rules are not in the tagging API); empty: none are read.
     pub config_rules: BTreeSet<String>,
+    pub associations: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -247,6 +248,7 @@ pub struct Owned {
     pub maintenance_windows: BTreeMap<String, BTreeMap<String, String>>,
     pub backup_vaults: BTreeMap<String, BTreeMap<String, String>>,
     pub backup_plans: BTreeMap<String, BTreeMap<String, String>>,
+    pub associations: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Reads everything a plan of one target needs: one tagging listing for ownership,
@@ -254,7 +256,7 @@ pub struct Owned {
 /// and of which this instance owns nothing is not read at all.
 pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<LiveTarget, AwsError> {
     let owned = tagging::owned_resources(clients, &request.instance).await?;
-    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+    let (alarms, logs, baselines, windows, vaults, plans, associations) = tokio::join!(
         only_if(
             !request.alarms.is_empty() || !owned.alarms.is_empty(),
             cloudwatch::read_alarms(clients, &request.alarms, &owned.alarms)
@@ -289,6 +291,10 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         only_if(
             !request.backup_plans.is_empty() || !owned.backup_plans.is_empty(),
             backup::read_plans(clients, &request.backup_plans, &owned.backup_plans)
+        ),
+        only_if(
+            !request.associations.is_empty() || !owned.associations.is_empty(),
+            ssm::read_associations(clients, &request.associations, &owned.associations)
         ),
     );
     let logs = logs?;
@@ -326,6 +332,7 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
     )
     .await?;
     live.config_rules = config_rules;
+    live.associations = associations?;
     Ok(live)
 }
 
@@ -351,8 +358,7 @@ fn live_target(
         maintenance_windows,
         backup_vaults,
         backup_plans,
-        config_aggregators: Vec::new(),
-        config_rules: Vec::new(),
+        ..LiveTarget::default()
     }
 }
 
@@ -390,7 +396,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     }
     let tagged = tagging::tagged_resources(clients, &types).await?;
     let no_prefixes = BTreeSet::new();
-    let (alarms, logs, baselines, windows, vaults, plans) = tokio::join!(
+    let (alarms, logs, baselines, windows, vaults, plans, associations) = tokio::join!(
         only_if(
             wanted(Kind::MetricAlarm) || wanted(Kind::CompositeAlarm),
             cloudwatch::read_every_alarm(
@@ -420,6 +426,10 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
             wanted(Kind::BackupPlan),
             backup::read_every_plan(clients, &tagged.backup_plans)
         ),
+        only_if(
+            wanted(Kind::Association),
+            ssm::read_every_association(clients, &tagged.associations)
+        ),
     );
     let logs = logs?;
     let baselines = baselines?;
@@ -439,6 +449,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     );
     live.config_rules = config_rules;
     live.config_aggregators = config_aggregators;
+    live.associations = associations?;
     Ok(live)
 }
 
@@ -452,6 +463,7 @@ fn tagged_types(kinds: &BTreeSet<Kind>) -> Vec<&'static str> {
         (Kind::MaintenanceWindow, "ssm:maintenancewindow"),
         (Kind::BackupVault, "backup:backup-vault"),
         (Kind::BackupPlan, "backup:backup-plan"),
+        (Kind::Association, "ssm:association"),
     ]
     .into_iter()
     .filter(|(k, _)| kinds.contains(k))

@@ -37,8 +37,13 @@
 //! any task whose listing lacks its type). Detail calls run concurrently, at
 //! most [`IN_FLIGHT`] at a time per reader.
 
+pub mod association;
 pub mod invocation;
 pub mod write;
+pub use association::{
+    create_association, delete_association, read_associations, read_every_association,
+    update_association,
+};
 pub use write::*;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

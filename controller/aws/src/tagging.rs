@@ -29,6 +29,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "ssm:maintenancewindow",
     "backup:backup-vault",
     "backup:backup-plan",
+    "ssm:association",
 ];
 
 /// Resources per `GetResources` page (the API's maximum).
@@ -91,6 +92,7 @@ pub enum ArnKind {
     MaintenanceWindow,
     BackupVault,
     BackupPlan,
+    Association,
 }
 
 /// The kind of `arn` and its normalised form (log groups lose a trailing `:*`), or
@@ -107,6 +109,7 @@ pub fn arn_kind(arn: &str) -> Option<(ArnKind, String)> {
         "ssm" if resource.starts_with("maintenancewindow/") => ArnKind::MaintenanceWindow,
         "backup" if resource.starts_with("backup-vault:") => ArnKind::BackupVault,
         "backup" if resource.starts_with("backup-plan:") => ArnKind::BackupPlan,
+        "ssm" if resource.starts_with("association/") => ArnKind::Association,
         _ => return None,
     };
     let arn = match kind {
@@ -132,6 +135,7 @@ fn classify(owned: &mut Owned, arn: &str, tags: BTreeMap<String, String>) {
         ArnKind::MaintenanceWindow => &mut owned.maintenance_windows,
         ArnKind::BackupVault => &mut owned.backup_vaults,
         ArnKind::BackupPlan => &mut owned.backup_plans,
+        ArnKind::Association => &mut owned.associations,
     };
     map.insert(arn, tags);
 }

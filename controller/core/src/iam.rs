@@ -70,6 +70,10 @@ pub enum Res {
     ConfigRule,
     /// AWS Config aggregators and rules: the resources driftless tags in Config.
     ConfigTagged,
+    /// A State Manager association and what SAR authorises its calls on beside it:
+    /// the document it runs (the account's, or AWS's, whose ARNs have no account) and
+    /// the instances and managed instances it targets.
+    Association,
 }
 
 impl Res {
@@ -93,6 +97,7 @@ impl Res {
             Res::SsmTagged => vec![
                 arn("ssm", "patchbaseline/*"),
                 arn("ssm", "maintenancewindow/*"),
+                arn("ssm", "association/*"),
             ],
             Res::BackupTagged => vec![
                 arn("backup", "backup-vault:*"),
@@ -103,6 +108,13 @@ impl Res {
             Res::ConfigTagged => vec![
                 arn("config", "config-aggregator/*"),
                 arn("config", "config-rule/*"),
+            ],
+            Res::Association => vec![
+                arn("ssm", "association/*"),
+                arn("ssm", "document/*"),
+                format!("arn:{partition}:ssm:{region}::document/*"),
+                arn("ec2", "instance/*"),
+                arn("ssm", "managed-instance/*"),
             ],
         }
     }
@@ -145,7 +157,12 @@ const LOG_GROUP: &[Kind] = &[Kind::LogGroup];
 const METRIC_FILTER: &[Kind] = &[Kind::MetricFilter];
 const BASELINE: &[Kind] = &[Kind::PatchBaseline];
 const WINDOW: &[Kind] = &[Kind::MaintenanceWindow];
-const SSM_TAGGED: &[Kind] = &[Kind::PatchBaseline, Kind::MaintenanceWindow];
+const SSM_TAGGED: &[Kind] = &[
+    Kind::PatchBaseline,
+    Kind::MaintenanceWindow,
+    Kind::Association,
+];
+const ASSOCIATION: &[Kind] = &[Kind::Association];
 const VAULT: &[Kind] = &[Kind::BackupVault];
 const PLAN: &[Kind] = &[Kind::BackupPlan];
 const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
@@ -216,6 +233,11 @@ calls! {
     "ssm" "RegisterTaskWithMaintenanceWindow" Write Window WINDOW;
     "ssm" "UpdateMaintenanceWindowTask" Write Window WINDOW;
     "ssm" "DeregisterTaskFromMaintenanceWindow" Write Window WINDOW;
+    "ssm" "ListAssociations" Read Any ASSOCIATION;
+    "ssm" "DescribeAssociation" Read Association ASSOCIATION;
+    "ssm" "CreateAssociation" Write Association ASSOCIATION;
+    "ssm" "UpdateAssociation" Write Association ASSOCIATION;
+    "ssm" "DeleteAssociation" Write Association ASSOCIATION;
     "backup" "ListTags" Read BackupTagged BACKUP_TAGGED;
     "backup" "TagResource" Write BackupTagged BACKUP_TAGGED;
     "backup" "UntagResource" Write BackupTagged BACKUP_TAGGED;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec,
+    AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec,
     ConfigurationAggregatorSpec, LogGroupSpec,
     MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
@@ -125,6 +125,10 @@ pub struct LiveTarget {
     /// remediation configuration in `spec.remediation`.
     #[serde(default)]
     pub config_rules: Vec<Live<ConfigRuleSpec>>,
+    /// State Manager associations named by the desired state or owned (AWS allows
+    /// several of one name; all are listed).
+    #[serde(default)]
+    pub associations: Vec<Live<AssociationSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -151,7 +155,8 @@ tagged!(
     BackupPlanSpec,
     CompositeAlarmSpec,
     ConfigurationAggregatorSpec,
-    ConfigRuleSpec
+    ConfigRuleSpec,
+    AssociationSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -109,6 +109,11 @@ fn lookup_name(change: &Change, live: &LiveTarget) -> String {
             .iter()
             .find(|p| p.name == parent)
             .and_then(|p| p.id.clone()),
+        Kind::Association => live
+            .associations
+            .iter()
+            .find(|a| a.name == parent)
+            .and_then(|a| a.id.clone()),
         _ => None,
     };
     id.unwrap_or_else(|| name.to_string())

@@ -109,6 +109,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             }
             ResourceSpec::ConfigurationAggregator(_) => r.config_aggregators.insert(name),
             ResourceSpec::ConfigRule(_) => r.config_rules.insert(name),
+            ResourceSpec::Association(_) => r.associations.insert(name),
         };
     }
     r

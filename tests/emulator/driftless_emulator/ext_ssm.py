@@ -848,3 +848,6 @@ def apply() -> None:
         update_maintenance_window_task,
     ):
         setattr(SSMResponse, fn.__name__, fn)
+    from . import ext_ssm_associations
+
+    ext_ssm_associations.apply()

@@ -1031,4 +1031,9 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("config", "TagResource"): "moto (tag limits)",
     ("config", "UntagResource"): "moto",
     ("config", "GetComplianceDetailsByConfigRule"): "ext_config_eval.py (NoSuchConfigRuleException; results only while a recorder records)",
+    ("ssm", "ListAssociations"): "ext_ssm_associations.py (NextToken)",
+    ("ssm", "DescribeAssociation"): "ext_ssm_associations.py (AssociationDoesNotExist)",
+    ("ssm", "CreateAssociation"): "ext_ssm_associations.py (document, version, parameters, schedule, targets); not encoded: AssociationAlreadyExists, the output bucket exists",
+    ("ssm", "UpdateAssociation"): "ext_ssm_associations.py (as CreateAssociation; nulls what a request leaves out; AssociationVersion)",
+    ("ssm", "DeleteAssociation"): "ext_ssm_associations.py (AssociationDoesNotExist)",
 }

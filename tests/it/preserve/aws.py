@@ -188,3 +188,16 @@ def read_config_rule(acct, name):
     tags = tag_map(cfg.list_tags_for_resource(ResourceArn=rule["ConfigRuleArn"])["Tags"])
     remediations = cfg.describe_remediation_configurations(ConfigRuleNames=[name])["RemediationConfigurations"]
     return {"ConfigRule": rule, "Tags": tags, "RemediationConfigurations": plain(remediations)}
+# --- SSM State Manager -------------------------------------------------------
+
+
+def read_association(acct, association_id):
+    """The association as DescribeAssociation has it (its version, dates and status
+    move by themselves), with its tags."""
+    ssm = acct.client("ssm")
+    a = plain(ssm.describe_association(AssociationId=association_id)["AssociationDescription"])
+    a = drop(a, "AssociationVersion", "Date", "LastUpdateAssociationDate", "Overview", "Status",
+             "LastExecutionDate", "LastSuccessfulExecutionDate")
+    tags = ssm.list_tags_for_resource(ResourceType="Association", ResourceId=association_id)
+    a["Tags"] = tag_map(tags["TagList"])
+    return a

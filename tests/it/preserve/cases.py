@@ -1056,7 +1056,7 @@ def read_aggregator(ctx):
     return aws.read_aggregator(ctx.acct, ctx.ids["aggregator"])
 
 
-CONFIG_CASES = [
+CONFIG_AGGREGATOR_CASES = [
     Case("PutConfigurationAggregator/accounts", ["config:PutConfigurationAggregator"],
          ("config", "PutConfigurationAggregator"), seed_aggregator, read_aggregator,
          ("ConfigurationAggregator", AGGREGATOR), set_in("accounts.0.regions", ["eu-west-1", "us-east-1"]),
@@ -1162,7 +1162,7 @@ def read_config_rule(ctx):
 
 
 CONFIG_RULE_NOT_SETTINGS = ("ConfigRuleName",)
-CONFIG_CASES = [
+CONFIG_RULE_CASES = [
     Case("PutConfigRule", ["config:PutConfigRule"], ("config", "PutConfigRule"),
          seed_config_rule_with_remediation, read_config_rule, ("ConfigRule", CONFIG_RULE),
          set_in("description", "changed by preserve"), [r"ConfigRule\.Description$"]),
@@ -1176,4 +1176,68 @@ CONFIG_CASES = [
     Case("DeleteRemediationConfiguration", ["config:DeleteRemediationConfiguration"],
          ("config", "PutConfigRule"), seed_config_rule_with_remediation, read_config_rule,
          ("ConfigRule", CONFIG_RULE), drop_field("remediation"), [r"RemediationConfigurations"]),
+]
+
+
+# ---------------------------------------------------------------------------
+# SSM State Manager associations
+# ---------------------------------------------------------------------------
+
+ASSOCIATION = "preserve-association"
+
+
+def seed_association(ctx):
+    """Every member of UpdateAssociation set, most of them ones the format has no
+    field for (calendars, target locations and maps, offset, duration, alarms, the
+    automation target parameter, the dispatch role): UpdateAssociation nulls each one
+    a request leaves out, so only a read-modify-write keeps them."""
+    cron_target = [{"Key": "tag:Patch Group", "Values": ["web"]}]
+    out = ctx.call("ssm", "CreateAssociation", {
+        "Name": "AWS-RunPatchBaseline",
+        "AssociationName": ASSOCIATION,
+        "DocumentVersion": "$DEFAULT",
+        "Parameters": {"Operation": ["Scan"]},
+        "Targets": cron_target,
+        "ScheduleExpression": "cron(0 2 ? * SUN *)",
+        "ApplyOnlyAtCronInterval": True,
+        "ScheduleOffset": 2,
+        "Duration": 3,
+        "OutputLocation.S3Location.OutputS3Region": ctx.acct.region,
+        "OutputLocation.S3Location.OutputS3BucketName": "preserve-output",
+        "OutputLocation.S3Location.OutputS3KeyPrefix": "ssm/",
+        "AutomationTargetParameterName": "InstanceId",
+        "MaxErrors": "2",
+        "MaxConcurrency": "20%",
+        "CalendarNames[]": "preserve-change-calendar",
+        "TargetLocations[].Accounts": [ctx.acct.account],
+        "TargetLocations[].Regions": [ctx.acct.region],
+        "TargetLocations[].TargetLocationMaxConcurrency": "3",
+        "TargetLocations[].TargetLocationMaxErrors": "1",
+        "TargetLocations[].ExecutionRoleName": "preserve-execution",
+        "TargetLocations[].TargetLocationAlarmConfiguration.IgnorePollAlarmFailure": True,
+        "TargetLocations[].TargetLocationAlarmConfiguration.Alarms[].Name": "preserve-location-alarm",
+        "TargetLocations[].IncludeChildOrganizationUnits": True,
+        "TargetLocations[].ExcludeAccounts[]": "123456789012",
+        "TargetLocations[].Targets": cron_target,
+        "TargetLocations[].TargetsMaxConcurrency": "4",
+        "TargetLocations[].TargetsMaxErrors": "2",
+        "TargetMaps[]{key}": "InstanceIds",
+        "Tags[].Key": "team",
+        "Tags[].Value": "preserve",
+        "AlarmConfiguration.IgnorePollAlarmFailure": True,
+        "AlarmConfiguration.Alarms[].Name": "preserve-alarm",
+        "AssociationDispatchAssumeRole": f"arn:aws:iam::{ctx.acct.account}:role/preserve-dispatch",
+    }, exclude={"InstanceId": "the legacy single-instance form, instead of Targets"})
+    ctx.ids["association"] = out["AssociationDescription"]["AssociationId"]
+
+
+def read_association(ctx):
+    return aws.read_association(ctx.acct, ctx.ids["association"])
+
+
+ASSOCIATION_CASES = [
+    Case("UpdateAssociation", ["ssm:UpdateAssociation"],
+         ("ssm", "UpdateAssociation"), seed_association, read_association,
+         ("Association", ASSOCIATION), set_in("maxErrors", "3"), [r"MaxErrors$"],
+         not_settings=("AssociationId", "AssociationVersion")),
 ]

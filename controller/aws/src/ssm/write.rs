@@ -53,6 +53,7 @@ use driftless_core::spec::{wire_name, MaintenanceWindowSpec, PatchBaselineSpec};
 pub enum TagTarget {
     PatchBaseline,
     MaintenanceWindow,
+    Association,
 }
 
 impl TagTarget {
@@ -60,12 +61,13 @@ impl TagTarget {
         match self {
             TagTarget::PatchBaseline => ResourceTypeForTagging::PatchBaseline,
             TagTarget::MaintenanceWindow => ResourceTypeForTagging::MaintenanceWindow,
+            TagTarget::Association => ResourceTypeForTagging::Association,
         }
     }
 }
 
 /// An SDK enum from a crate enum, through the AWS wire name both share.
-fn wire<T: for<'a> From<&'a str>>(value: &impl Serialize) -> T {
+pub(super) fn wire<T: for<'a> From<&'a str>>(value: &impl Serialize) -> T {
     T::from(wire_name(value).as_str())
 }
 
@@ -80,11 +82,13 @@ fn built<T>(clients: &Clients, op: &'static str, r: Result<T, BuildError>) -> Re
 }
 
 /// The AWS error code of a failed call, when AWS answered with one.
-fn code<E: ProvideErrorMetadata, R>(err: &aws_sdk_ssm::error::SdkError<E, R>) -> Option<&str> {
+pub(super) fn code<E: ProvideErrorMetadata, R>(
+    err: &aws_sdk_ssm::error::SdkError<E, R>,
+) -> Option<&str> {
     err.as_service_error().and_then(|e| e.code())
 }
 
-fn ssm_tags(
+pub(super) fn ssm_tags(
     clients: &Clients,
     op: &'static str,
     tags: &BTreeMap<String, String>,

@@ -24,4 +24,5 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::CompositeAlarm,
     Kind::ConfigurationAggregator,
     Kind::ConfigRule,
+    Kind::Association,
 ];

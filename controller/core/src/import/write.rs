@@ -65,6 +65,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::CompositeAlarm => "composite-alarms.yaml",
         Kind::ConfigurationAggregator => "config-aggregators.yaml",
         Kind::ConfigRule => "config-rules.yaml",
+        Kind::Association => "associations.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -167,6 +168,7 @@ fn documents(
         jsons(&live.config_aggregators),
     );
     let config_rules = unique(Kind::ConfigRule, jsons(&live.config_rules));
+    let associations = unique(Kind::Association, jsons(&live.associations));
     take(Kind::MetricAlarm, alarms);
     take(Kind::LogGroup, groups);
     take(Kind::PatchBaseline, baselines);
@@ -181,6 +183,7 @@ fn documents(
     take(Kind::CompositeAlarm, composites);
     take(Kind::ConfigurationAggregator, aggregators);
     take(Kind::ConfigRule, config_rules);
+    take(Kind::Association, associations);
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -208,6 +211,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::CompositeAlarm,
     Kind::ConfigurationAggregator,
     Kind::ConfigRule,
+    Kind::Association,
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
@@ -309,6 +313,7 @@ fn unique_names(
         Kind::MaintenanceWindow => "windows",
         Kind::PatchBaseline => "patch baselines",
         Kind::BackupPlan => "backup plans",
+        Kind::Association => "associations",
         _ => "resources of this kind",
     };
     for (name, n) in count.iter().filter(|(_, n)| **n > 1) {
@@ -516,6 +521,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::CompositeAlarm => of(spec, |s| normalise::composite_alarm(s, None)),
         Kind::ConfigurationAggregator => of(spec, |s| normalise::config_aggregator(s, None)),
         Kind::ConfigRule => of(spec, |s| normalise::config_rule(s, None)),
+        Kind::Association => of(spec, |s| normalise::association(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }

@@ -468,6 +468,7 @@ pub fn normalise_desired(
         ResourceSpec::MetricFilter(s) => normalise::metric_filter(s),
         ResourceSpec::ConfigurationAggregator(s) => normalise::config_aggregator(s, i),
         ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
+        ResourceSpec::Association(s) => normalise::association(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);

@@ -38,7 +38,8 @@ use serde_json::{Map, Value as J};
 use crate::spec::backup_plan::tag_key;
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
-    BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec, LogGroupSpec,
+    AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec,
+    LogGroupSpec,
     MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
@@ -272,6 +273,19 @@ pub fn config_rule(spec: &crate::spec::ConfigRuleSpec, instance: Option<&str>) -
     if let Some(scope) = obj(&mut v).get_mut("scope") {
         sort_list(scope, "resourceTypes");
         prune_empty(scope);
+/// A State Manager association: documentVersion `$DEFAULT`, complianceSeverity
+/// UNSPECIFIED and syncCompliance AUTO when unset (AWS's defaults), the schedule's
+/// whitespace collapsed, targets order-free (values sorted, then the targets);
+/// parameter values keep their order (a script's commands run in it).
+pub fn association(spec: &AssociationSpec, instance: Option<&str>) -> Normalised {
+    let mut v = to_json(spec);
+    default(&mut v, "documentVersion", J::from("$DEFAULT"));
+    default(&mut v, "complianceSeverity", J::from("UNSPECIFIED"));
+    default(&mut v, "syncCompliance", J::from("AUTO"));
+    normalise_schedule(&mut v, "scheduleExpression");
+    if let Some(J::Array(targets)) = obj(&mut v).get_mut("targets") {
+        targets.iter_mut().for_each(|t| sort_list(t, "values"));
+        targets.sort_by_key(|t| t.to_string());
     }
     own_tags(&mut v, instance);
     prune_empty(&mut v);

@@ -102,6 +102,12 @@ pub(super) fn live_items<'a>(live: &'a LiveTarget, instance: &str) -> Vec<(Kind,
                 normalise::config_rule(s, None)
             }),
         ),
+        (
+            Kind::Association,
+            collect(&live.associations, instance, |s| {
+                normalise::association(s, None)
+            }),
+        ),
     ]
 }
 

@@ -146,6 +146,11 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.config_rules.push(owned(r.name(), s, |s| &mut s.tags))
             }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
+            ResourceSpec::Association(s) => {
+                let mut s = s.clone();
+                s.document_version = Some("$DEFAULT".into());
+                live.associations.push(owned(r.name(), &s, |s| &mut s.tags));
+            }
         }
     }
     live

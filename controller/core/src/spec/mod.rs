@@ -9,6 +9,7 @@
 
 pub mod alarm;
 pub mod alarm_rule;
+pub mod association;
 pub mod backup_plan;
 pub mod backup_vault;
 pub mod composite_alarm;
@@ -41,6 +42,7 @@ use serde::Serialize;
 use serde_json::Value as J;
 
 pub use alarm::MetricAlarmSpec;
+pub use association::AssociationSpec;
 pub use backup_plan::BackupPlanSpec;
 pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
@@ -138,6 +140,7 @@ impl ResourceSpec {
             ResourceSpec::CompositeAlarm(s) => Some(&mut s.tags),
             ResourceSpec::ConfigurationAggregator(s) => Some(&mut s.tags),
             ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
+            ResourceSpec::Association(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -166,6 +169,7 @@ kinds! {
     CompositeAlarm(CompositeAlarmSpec),
     ConfigurationAggregator(ConfigurationAggregatorSpec),
     ConfigRule(ConfigRuleSpec),
+    Association(AssociationSpec),
 }
 
 impl fmt::Display for Kind {

@@ -31,6 +31,7 @@
 //!   docs/design/state.md.
 
 mod alarm;
+mod association;
 mod backup;
 mod config;
 mod config_rule;
@@ -71,6 +72,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::BackupVault | Kind::BackupPlan => "backup",
         Kind::ConfigurationAggregator => "config",
         Kind::ConfigRule => "config",
+        Kind::Association => "ssm",
     }
 }
 
@@ -695,6 +697,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::MetricFilter => metric_filter::run(unit).await,
         Kind::ConfigurationAggregator => config::run_aggregator(unit).await,
         Kind::ConfigRule => config_rule::run(unit).await,
+        Kind::Association => association::run(unit).await,
     };
     unit.finish(result)
 }

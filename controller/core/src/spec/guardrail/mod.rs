@@ -265,6 +265,7 @@ pub enum Subject<'a> {
     ConfigurationAggregator(&'a crate::spec::ConfigurationAggregatorSpec),
     /// No guardrail evaluates config rules; a subject so every kind has one.
     ConfigRule(&'a crate::spec::ConfigRuleSpec),
+    Association(&'a crate::spec::AssociationSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -281,6 +282,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::CompositeAlarm(s) => Subject::CompositeAlarm(s),
             ResourceSpec::ConfigurationAggregator(s) => Subject::ConfigurationAggregator(s),
             ResourceSpec::ConfigRule(s) => Subject::ConfigRule(s),
+            ResourceSpec::Association(s) => Subject::Association(s),
         }
     }
 
@@ -297,6 +299,7 @@ impl<'a> Subject<'a> {
             Subject::CompositeAlarm(_) => Kind::CompositeAlarm,
             Subject::ConfigurationAggregator(_) => Kind::ConfigurationAggregator,
             Subject::ConfigRule(_) => Kind::ConfigRule,
+            Subject::Association(_) => Kind::Association,
         }
     }
 
@@ -311,6 +314,7 @@ impl<'a> Subject<'a> {
             Subject::CompositeAlarm(s) => &s.tags,
             Subject::ConfigurationAggregator(s) => &s.tags,
             Subject::ConfigRule(s) => &s.tags,
+            Subject::Association(s) => &s.tags,
             Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
         })
     }
