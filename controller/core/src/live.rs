@@ -15,8 +15,8 @@ use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
     AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec,
-    ConfigurationAggregatorSpec, LogGroupSpec,
-    MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
+    ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
+    MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.

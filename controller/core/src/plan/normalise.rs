@@ -38,9 +38,9 @@ use serde_json::{Map, Value as J};
 use crate::spec::backup_plan::tag_key;
 use crate::spec::context::OWNERSHIP_TAG;
 use crate::spec::{
-    AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigurationAggregatorSpec,
-    LogGroupSpec,
-    MaintenanceWindowSpec, MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
+    AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec,
+    ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
+    MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// A resource in canonical form: its own fields and its sub-resources.
@@ -273,6 +273,15 @@ pub fn config_rule(spec: &crate::spec::ConfigRuleSpec, instance: Option<&str>) -
     if let Some(scope) = obj(&mut v).get_mut("scope") {
         sort_list(scope, "resourceTypes");
         prune_empty(scope);
+    }
+    own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
 /// A State Manager association: documentVersion `$DEFAULT`, complianceSeverity
 /// UNSPECIFIED and syncCompliance AUTO when unset (AWS's defaults), the schedule's
 /// whitespace collapsed, targets order-free (values sorted, then the targets);

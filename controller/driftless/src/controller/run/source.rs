@@ -374,9 +374,7 @@ impl Reconciler {
         let names = config.target_names();
         let accounts: Vec<Option<String>> = names
             .iter()
-            .map(|n| {
-                config.target(n).and_then(|t| t.known_account())
-            })
+            .map(|n| config.target(n).and_then(|t| t.known_account()))
             .collect();
         let accounts: Vec<Option<&str>> = accounts.iter().map(Option::as_deref).collect();
         self.options
