@@ -73,6 +73,8 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
             "GetMaintenanceWindow", "DescribeMaintenanceWindowTargets",
             "DescribeMaintenanceWindowTasks", "GetMaintenanceWindowTask",
             "CreateMaintenanceWindow", "UpdateMaintenanceWindow", "DeleteMaintenanceWindow",
+            "ListAssociations", "DescribeAssociation", "CreateAssociation",
+            "UpdateAssociation", "DeleteAssociation",
             "RegisterTargetWithMaintenanceWindow", "UpdateMaintenanceWindowTarget",
             "DeregisterTargetFromMaintenanceWindow", "RegisterTaskWithMaintenanceWindow",
             "UpdateMaintenanceWindowTask", "DeregisterTaskFromMaintenanceWindow",
@@ -102,9 +104,11 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
             "DescribeConfigRules", "DescribeRemediationConfigurations", "ListTagsForResource",
             "PutConfigRule", "DeleteConfigRule", "PutRemediationConfigurations",
             "DeleteRemediationConfiguration", "TagResource", "UntagResource",
-            "GetComplianceDetailsByConfigRule",
+            "GetComplianceDetailsByConfigRule", "DescribeConfigurationAggregators",
+            "PutConfigurationAggregator", "DeleteConfigurationAggregator",
         ),
     ),
+    "organizations": (5, ("ListChildren", "ListAccountsForParent", "DescribeAccount")),
 }
 for _service, (_rate, _ops) in _SERVICE_RATES.items():
     for _op in _ops:

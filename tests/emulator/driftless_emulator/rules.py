@@ -939,6 +939,9 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
 _NONE = "none stated"
 PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("resourcegroupstaggingapi", "GetResources"): "ext_tagging.py (ResourcesPerPage 1-100, PaginationToken)",
+    ("organizations", "ListChildren"): "moto (ParentNotFoundException, ChildType, pages); not encoded: AWSOrganizationsNotInUseException for an account outside an organization, AccessDeniedException for a member that is not a delegated administrator",
+    ("organizations", "ListAccountsForParent"): "moto (ParentNotFoundException, pages); not encoded: as ListChildren",
+    ("organizations", "DescribeAccount"): "moto (AccountNotFoundException); not encoded: as ListChildren",
     ("cloudwatch", "DescribeAlarms"): "ext_cloudwatch.py (at most 100 AlarmNames, AlarmTypes, Children/ParentsOfAlarmName)",
     ("cloudwatch", "ListTagsForResource"): _NONE,
     ("cloudwatch", "GetMetricData"): "ext_cloudwatch_metric_data.py (500 queries, MaxDatapoints pages, StartTime rounding, statistics, metric math); not encoded: Metrics Insights queries, cross-account and cross-Region data",
