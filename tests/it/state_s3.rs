@@ -380,7 +380,10 @@ fn a_sigkilled_holders_lock_is_taken_over_after_its_lease() {
     let key = "lease/targets/default/lock.json";
     let src = source(&repo);
     let folder = tempfile::tempdir().unwrap();
+    // The holder is another machine's (a pod on another node): a holder of this host
+    // that no longer runs is taken over at once (`Holder::gone`), without the lease.
     let mut holder = driftless(&repo.account, folder.path())
+        .env("HOSTNAME", "another-node")
         .args(["apply", "--auto-approve", "--source", &src, "--state-dir"])
         .arg(folder.path())
         .stdout(Stdio::null())

@@ -96,14 +96,15 @@ fn valid_fixtures_examples_and_the_shared_quick_specs_pass() {
 #[test]
 fn examples_cover_every_kind() {
     let loaded = load_folder(&repo_root().join("examples/quickstart"), "").unwrap();
-    // AWS Config rules have their own example (the quickstart's fault census,
-    // faults.rs and estate.rs, does not read AWS Config yet).
+    // AWS Config rules and State Manager associations have their own examples (the
+    // quickstart's fault census, faults.rs and estate.rs, reads neither yet).
     let config = load_folder(&repo_root().join("examples/aws-config"), "").unwrap();
+    let state_manager = load_folder(&repo_root().join("examples/state-manager"), "").unwrap();
     for kind in driftless::spec::Kind::ALL {
-        let example = if *kind == driftless::spec::Kind::ConfigRule {
-            &config
-        } else {
-            &loaded
+        let example = match kind {
+            driftless::spec::Kind::ConfigRule => &config,
+            driftless::spec::Kind::Association => &state_manager,
+            _ => &loaded,
         };
         assert!(
             example.state.resources.iter().any(|r| r.kind() == *kind),
@@ -197,7 +198,7 @@ fn the_binary_accepts_the_quickstart() {
     let (code, stdout, stderr) = driftless(&["validate", &dir.to_string_lossy()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("valid: 16 documents in 6 files"),
+        stdout.starts_with("valid: 17 documents in 7 files"),
         "{stdout}"
     );
 }
@@ -225,7 +226,7 @@ fn json_output_lists_every_error_with_its_location() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         (v["valid"].as_bool(), v["documents"].as_u64()),
-        (Some(true), Some(16))
+        (Some(true), Some(17))
     );
 }
 

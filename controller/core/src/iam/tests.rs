@@ -44,9 +44,13 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             "config/aggregator.yaml",
             include_str!("../../../../examples/quickstart/config/aggregator.yaml"),
         ),
-        // Not in the quickstart folder yet (the emulator tests apply that folder):
-        // the ConfigRule kind, so every kind is here.
+        // Not in the quickstart folder yet (the emulator tests apply that folder): the
+        // ConfigRule and Association kinds, so every kind is here.
         file("compliance/rules.yaml", CONFIG_RULE),
+        file(
+            "state-manager/associations.yaml",
+            include_str!("../../../../examples/state-manager/associations.yaml"),
+        ),
     ];
     files.extend(extra.iter().map(|(name, text)| file(name, text)));
     crate::spec::parse(&files)
