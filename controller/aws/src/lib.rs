@@ -29,7 +29,9 @@ use aws_types::SdkConfig;
 use driftless_core::live::{Live, LiveMetricFilter, LiveTarget, LiveVault};
 use driftless_core::spec::config::TargetConfig;
 use driftless_core::spec::Kind;
-use driftless_core::spec::{BackupPlanSpec, MaintenanceWindowSpec};
+use driftless_core::spec::{
+    BackupPlanSpec, ConfigRuleSpec, ConfigurationAggregatorSpec, MaintenanceWindowSpec,
+};
 
 /// How to reach AWS, from flags and the environment.
 #[derive(Debug, Clone, Default)]
@@ -312,11 +314,6 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         );
         logs::metric_filters::read_metric_filters(clients, &groups).await?
     };
-    let config_rules = only_if(
-        !request.config_rules.is_empty(),
-        config::rule::read_rules(clients, Some(&request.config_rules)),
-    )
-    .await?;
     let mut live = live_target(
         alarms?,
         logs,
@@ -326,14 +323,54 @@ pub async fn read_target(clients: &Clients, request: &ReadRequest) -> Result<Liv
         vaults?,
         plans?,
     );
+    live.associations = associations?;
+    read_config(clients, request, &mut live).await?;
+    Ok(live)
+}
+
+/// The AWS Config resources the request names or records (neither kind is in the
+/// tagging listing: Config holds their tags itself).
+async fn read_config(
+    clients: &Clients,
+    request: &ReadRequest,
+    live: &mut LiveTarget,
+) -> Result<(), AwsError> {
+    live.config_rules = only_if(
+        !request.config_rules.is_empty(),
+        config::rule::read_rules(clients, Some(&request.config_rules)),
+    )
+    .await?;
     live.config_aggregators = only_if(
         !request.config_aggregators.is_empty(),
         config::aggregator::read_aggregators(clients, &request.config_aggregators),
     )
     .await?;
-    live.config_rules = config_rules;
-    live.associations = associations?;
-    Ok(live)
+    Ok(())
+}
+
+/// Every AWS Config aggregator and rule of the target, when `wanted` (both carry their
+/// tags in Config itself, ListTagsForResource, not in the tagging API).
+async fn read_every_config(
+    clients: &Clients,
+    wanted: &impl Fn(Kind) -> bool,
+) -> Result<
+    (
+        Vec<Live<ConfigurationAggregatorSpec>>,
+        Vec<Live<ConfigRuleSpec>>,
+    ),
+    AwsError,
+> {
+    let aggregators = only_if(
+        wanted(Kind::ConfigurationAggregator),
+        config::aggregator::read_every_aggregator(clients),
+    )
+    .await?;
+    let rules = only_if(
+        wanted(Kind::ConfigRule),
+        config::rule::read_rules(clients, None),
+    )
+    .await?;
+    Ok((aggregators, rules))
 }
 
 /// One target's live state from what its readers returned.
@@ -369,18 +406,7 @@ fn live_target(
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
-    // AWS Config resources carry their tags in Config itself (ListTagsForResource).
-    let config_aggregators = only_if(
-        wanted(Kind::ConfigurationAggregator),
-        config::aggregator::read_every_aggregator(clients),
-    )
-    .await?;
-    // Config rules are not in the tagging API: read with their own tags.
-    let config_rules = only_if(
-        wanted(Kind::ConfigRule),
-        config::rule::read_rules(clients, None),
-    )
-    .await?;
+    let (config_aggregators, config_rules) = read_every_config(clients, &wanted).await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {

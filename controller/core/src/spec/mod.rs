@@ -335,21 +335,7 @@ pub fn parse_enrolled(
     if let (Some(c), Some(enrollment)) = (&config, enrollment) {
         config = enroll_config(files, c, enrollment, &mut out);
     }
-    let repo = RepoTargets {
-        known: config
-            .as_ref()
-            .map(|c| c.target_refs().into_iter().map(String::from).collect())
-            .unwrap_or_default(),
-        defaults: config
-            .as_ref()
-            .map(|c| c.default_targets())
-            .unwrap_or_default(),
-        config: config.as_ref(),
-        default_tags: config
-            .as_ref()
-            .map(|c| c.default_tags())
-            .unwrap_or_default(),
-    };
+    let repo = RepoTargets::of(config.as_ref());
     let mut parsed = Vec::new();
     // Documents with errors still define their kind and name: what names them is not
     // told a second, wrong time that nothing does.
@@ -476,6 +462,20 @@ struct RepoTargets<'c> {
     config: Option<&'c DriftlessConfig>,
     /// `defaults.tags`.
     default_tags: BTreeMap<String, String>,
+}
+
+impl<'c> RepoTargets<'c> {
+    /// What driftless.yaml (`None`: there is none) lets documents name and gives them.
+    fn of(config: Option<&'c DriftlessConfig>) -> RepoTargets<'c> {
+        RepoTargets {
+            known: config
+                .map(|c| c.target_refs().into_iter().map(String::from).collect())
+                .unwrap_or_default(),
+            defaults: config.map(|c| c.default_targets()).unwrap_or_default(),
+            config,
+            default_tags: config.map(|c| c.default_tags()).unwrap_or_default(),
+        }
+    }
 }
 
 /// What a document declares (kind, name, targets) when those can be read, whatever
