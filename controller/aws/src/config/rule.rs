@@ -310,38 +310,15 @@ fn sdk_source(s: &RuleSource, debug: bool) -> Result<Source, aws_sdk_config::err
         .build()
 }
 
-/// TagResource of `add`, UntagResource of `remove`.
+/// TagResource of `add`, UntagResource of `remove`: as for aggregators (Config holds
+/// the tags of both).
 pub async fn retag(
     clients: &Clients,
     arn: &str,
     add: &BTreeMap<String, String>,
     remove: &[String],
 ) -> Result<(), AwsError> {
-    if !add.is_empty() {
-        let tags: Vec<Tag> = add
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
-        clients
-            .config
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| AwsError::call(clients, "config", "TagResource", Some(arn), e))?;
-    }
-    if !remove.is_empty() {
-        clients
-            .config
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::call(clients, "config", "UntagResource", Some(arn), e))?;
-    }
-    Ok(())
+    super::aggregator::retag(clients, arn, add, remove).await
 }
 
 /// DeleteConfigRule; a rule already gone is done.
