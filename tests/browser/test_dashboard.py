@@ -122,6 +122,9 @@ def test_the_viewer_token_is_enforced(estate):
         assert "LogGroup" not in d.page_source
         d.find_element(By.ID, "token").send_keys("not-the-token")
         d.find_element(By.CSS_SELECTOR, "form.login button").click()
+        # The form posts and the answer is a new page: wait for it, not for the old one.
+        est.wait_until("the answer to a wrong token",
+                       lambda: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), timeout=20)
         assert "not the viewer token" in d.find_element(By.CSS_SELECTOR, "[role=alert]").text
         est.sign_in(d, url)
         cookie = d.get_cookie("driftless_ui")
