@@ -18,7 +18,8 @@
 #     slope, VmHWM, and CPU per reconcile (user+system ticks / reconciles counted in
 #     driftless_reconcile_duration_seconds_count).
 #
-# Settings (environment): DRIFTLESS_BIN (default target/debug/driftless; the script does
+# Settings (environment): PLAN_WRAP (a command the no-change plan runs under, e.g.
+# `heaptrack -o /tmp/plan`: its peak RSS then includes the wrapper), DRIFTLESS_BIN (default target/debug/driftless; the script does
 # not build it), RESYNC (30s), WINDOW (120), TIMEOUT (1800), EMULATOR_RUN (default
 # tests/emulator/run: another checkout's, to compare emulator versions).
 set -euo pipefail
@@ -274,7 +275,8 @@ run_plan() {
   [ -z "$only_apply" ] || return 0
   bench reset "$endpoint"
   set +e
-  aws_env /usr/bin/time -v "$BIN" plan --source "$repo" --state-dir "$work/state-$n" --detailed-exitcode \
+  # shellcheck disable=SC2086 # PLAN_WRAP is a command line (e.g. heaptrack -o FILE)
+  aws_env /usr/bin/time -v ${PLAN_WRAP:-} "$BIN" plan --source "$repo" --state-dir "$work/state-$n" --detailed-exitcode \
     --no-color >"$work/plan-$n.out" 2>"$work/plan-$n.time"
   code=$?
   set -e

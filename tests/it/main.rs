@@ -11,6 +11,7 @@ mod config_aggregator;
 mod config_rule;
 mod crash;
 mod crash_records;
+mod credentials;
 mod dashboard;
 mod data_loss;
 mod default_tags;

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -26,6 +27,13 @@ pub fn http_client() -> SharedHttpClient {
     static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
     CLIENT.get_or_init(super::pace::default_http_client).clone()
 }
+
+/// How many credential providers (the ambient one and one per role) the shared
+/// identity cache keeps credentials for. The SDK's default is 64 partitions, evicted
+/// at random beyond it: with 250 roles, a 1,000-target plan assumed roles 1,529 times
+/// instead of 250. Bounded (a partition holds one set of credentials, about a
+/// kilobyte); a process with more roles than this assumes some of them again.
+pub const CREDENTIAL_CACHE_PARTITIONS: usize = 4096;
 
 /// The options that make two loaded configurations differ.
 type OptionsKey = (Option<String>, Option<u32>, bool);
@@ -49,7 +57,13 @@ pub async fn base_config(options: &AwsOptions) -> SdkConfig {
     if let Some((_, config)) = bases.iter().find(|(k, _)| *k == key) {
         return config.clone();
     }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .identity_cache(
+            IdentityCache::lazy()
+                .max_partitions(CREDENTIAL_CACHE_PARTITIONS)
+                .build(),
+        );
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url.clone());
     }

@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use crate::aws::{self, AwsError, AwsOptions, ClientCache, Clients, ReadRequest};
 use crate::live::LiveTarget;
 use crate::plan::{self, Plan, PlanOptions, TargetError, TargetPlan};
@@ -75,8 +73,11 @@ impl EngineError {
 pub struct Planned {
     pub loaded: Loaded,
     pub plan: Plan,
-    /// Live state per target, as read.
+    /// Live state per target, as read: one entry per target planned.
     pub live: BTreeMap<String, LiveTarget>,
+    /// The SDK clients of the targets with a change, the only ones apply, drift
+    /// attribution and backtests call AWS for; a target without one keeps none (the
+    /// targets planned are `live`'s keys).
     pub clients: BTreeMap<String, Clients>,
     /// Targets that could not be planned, with why (also in `plan.errors`); the
     /// controller classifies these, the CLI reports them.
@@ -162,33 +163,24 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
         last_applied: BTreeMap::new(),
         pending: BTreeMap::new(),
     };
-    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_TARGETS));
     request.progress.stage("targets read", selected.len());
-    let mut tasks = tokio::task::JoinSet::new();
-    for name in &selected {
-        let target_config = config.target(name).cloned();
-        let resources: Vec<Resource> = loaded
+    // Jobs are made as tasks start (at most MAX_CONCURRENT_TARGETS at once), not all
+    // up front: a spawned task holds its whole future, and 1,000 waiting futures were
+    // most of a 1,000-target plan's peak memory.
+    let jobs = selected.iter().map(|name| TargetJob {
+        name: name.clone(),
+        config: config.target(name).cloned(),
+        resources: loaded
             .state
             .resources
             .iter()
             .filter(|r| r.targets.iter().any(|t| t == name))
             .cloned()
-            .collect();
-        let job = TargetJob {
-            name: name.clone(),
-            config: target_config,
-            resources,
-            aws: request.aws.clone(),
-            options: options_for(&options, request, name),
-            cache: request.clients.clone(),
-        };
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let result = plan_one(&job).await;
-            (job.name, result)
-        });
-    }
+            .collect(),
+        aws: request.aws.clone(),
+        options: options_for(&options, request, name),
+        cache: request.clients.clone(),
+    });
     let Collected {
         plans,
         live,
@@ -196,7 +188,7 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
         failed,
         resolved,
         mut invalid,
-    } = collect(tasks, &request.progress).await;
+    } = collect(jobs, &request.progress).await;
     if !invalid.is_empty() {
         invalid.sort();
         invalid.dedup();
@@ -266,29 +258,56 @@ struct Collected {
     invalid: Vec<Diagnostic>,
 }
 
-/// Waits for every target's task. A target that fails, fails alone: the others are
-/// still planned.
+/// Plans every job, at most [`MAX_CONCURRENT_TARGETS`] at once. A target that fails,
+/// fails alone: the others are still planned.
 async fn collect(
-    mut tasks: tokio::task::JoinSet<(String, Result<TargetPlanned, TargetFailure>)>,
+    mut jobs: impl Iterator<Item = TargetJob>,
     progress: &crate::progress::Progress,
 ) -> Collected {
     let mut c = Collected::default();
-    while let Some(joined) = tasks.join_next().await {
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        while tasks.len() < MAX_CONCURRENT_TARGETS {
+            let Some(job) = jobs.next() else { break };
+            tasks.spawn(async move {
+                let result = plan_one(&job).await;
+                (job.name, result)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            return c;
+        };
         progress.tick();
+        c.add(joined);
+    }
+}
+
+impl Collected {
+    /// Adds what one target's task came back with.
+    fn add(
+        &mut self,
+        joined: Result<(String, Result<TargetPlanned, TargetFailure>), tokio::task::JoinError>,
+    ) {
         match joined {
             Ok((_, Ok(t))) => {
-                c.plans.push(t.plan);
-                c.resolved.extend(t.resolved);
-                c.live.insert(t.clients.target.clone(), t.live);
-                c.clients.insert(t.clients.target.clone(), t.clients);
+                let changed = !t.plan.changes.is_empty();
+                self.plans.push(t.plan);
+                self.resolved.extend(t.resolved);
+                self.live.insert(t.clients.target.clone(), t.live);
+                // Only a target with a change keeps its SDK clients (apply, drift
+                // attribution and backtests call through them): at 1,000 targets of a
+                // no-change plan, keeping them all was a third of the peak memory.
+                if changed {
+                    self.clients.insert(t.clients.target.clone(), t.clients);
+                }
             }
             Ok((name, Err(TargetFailure::Aws(e)))) => {
-                c.failed.insert(name, Arc::new(e));
+                self.failed.insert(name, Arc::new(e));
             }
-            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => c.invalid.extend(diagnostics),
+            Ok((_, Err(TargetFailure::Invalid(diagnostics)))) => self.invalid.extend(diagnostics),
             Err(join) => {
                 // A panicking task loses its name; it is a bug, reported as one.
-                c.failed.insert(
+                self.failed.insert(
                     format!("(unknown target: {join})"),
                     Arc::new(AwsError::Setup {
                         target: DEFAULT_TARGET.into(),
@@ -299,7 +318,6 @@ async fn collect(
             }
         }
     }
-    c
 }
 
 /// Everything one target's plan needs, moved into its task.

@@ -261,7 +261,7 @@ async fn resolve_pending(
 ) -> Vec<StateError> {
     let changed = apply::changed_roots(planned);
     let mut errors = Vec::new();
-    for target in planned.clients.keys().filter(|t| options.save.covers(t)) {
+    for target in planned.live.keys().filter(|t| options.save.covers(t)) {
         let prefix = format!("{target}/");
         let desired = apply::desired_records_of(planned, target);
         let mut clear = Vec::new();
@@ -337,7 +337,7 @@ pub fn history_records(
 ) -> Vec<ReconcileRecord> {
     let (started_at_unix, duration_ms) = (unix(started), elapsed_ms(started));
     let revision = &planned.plan.revision;
-    let applied = planned.clients.keys().map(|target| ReconcileRecord {
+    let applied = planned.live.keys().map(|target| ReconcileRecord {
         started_at_unix,
         duration_ms,
         ..applied_record(planned, report, target)

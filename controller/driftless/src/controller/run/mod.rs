@@ -175,6 +175,9 @@ impl Backend for Reconciler {
     async fn reconcile(&self, desired: Arc<Revision>, target: String) -> Next {
         // Never closed; should it ever be, the reconcile runs unbounded rather than not.
         let _permit = self.running.acquire().await.ok();
-        self.reconcile_target(desired, target).await
+        // Boxed: a future holds room for its largest state, and every target's worker
+        // holds this one while it waits (its queue, or a permit); unboxed, 1,000 idle
+        // workers each kept a whole reconcile's worth of memory.
+        Box::pin(self.reconcile_target(desired, target)).await
     }
 }
