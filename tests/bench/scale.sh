@@ -302,8 +302,11 @@ run_controller() {
     kill -0 "$controller" 2>/dev/null || { echo "the controller exited"; tail "$work/run.err"; exit 1; }
     sleep 0.1
   done
-  echo "controller over $n targets, --resync $resync, window $window s (pid $controller, $addr)"
-  bench controller "$addr" "$controller" "$n" "$window" "$timeout"
+  # $controller is the subshell running aws_env; the process measured is driftless.
+  local pid
+  pid=$(pgrep -n -P "$controller" -x driftless || echo "$controller")
+  echo "controller over $n targets, --resync $resync, window $window s (pid $pid, $addr)"
+  bench controller "$addr" "$pid" "$n" "$window" "$timeout"
   echo "controller stderr: $(wc -l <"$work/run.err") lines, $(grep -ciE 'warn|error|fail|panic' "$work/run.err" || true) naming warn/error/fail/panic"
 }
 

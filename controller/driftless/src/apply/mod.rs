@@ -44,6 +44,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
 use serde_json::Value as J;
 use tokio::sync::Semaphore;
 
@@ -506,16 +507,12 @@ pub async fn apply(
     let shared_record = Mutex::new(std::mem::take(record));
     let state_errors = Mutex::new(Vec::new());
     let mut limits: BTreeMap<(&str, &str), Arc<Semaphore>> = BTreeMap::new();
-    let all = Semaphore::new(MAX_UNITS_IN_FLIGHT);
     let empty = LiveTarget::default();
     let phases: std::collections::BTreeSet<u16> = units.keys().map(|k| k.0).collect();
     options.progress.stage("units applied", units.len());
     for current_phase in phases {
-        let mut futures = Vec::new();
-        for ((p, target, kind, name), changes) in &units {
-            if *p != current_phase {
-                continue;
-            }
+        let mut prepared = Vec::new();
+        for (index, ((_, target, kind, name), changes)) in in_turns(&units, current_phase) {
             let Some(clients) = planned.clients.get(target) else {
                 continue;
             };
@@ -541,27 +538,81 @@ pub async fn apply(
                 .entry((target.as_str(), service_of(*kind)))
                 .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONCURRENT_UNITS)))
                 .clone();
-            let all = &all;
-            futures.push(async move {
-                let _permit = limit.acquire_owned().await;
-                let _all = all.acquire().await;
-                if cancel.is_cancelled() {
-                    return interrupted(&unit);
-                }
-                let outcomes = apply_unit(&unit).await;
-                unit.options.progress.tick();
-                outcomes
-            });
+            prepared.push((index, unit, limit));
         }
-        for outcomes in futures_util::future::join_all(futures).await {
-            report.outcomes.extend(outcomes);
-        }
+        report.outcomes.extend(run_phase(prepared, cancel).await);
     }
     *record = shared_record
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     report.state_errors = state_errors.into_inner().unwrap_or_else(|e| e.into_inner());
     report
+}
+
+/// Applies one phase's units, at most [`MAX_UNITS_IN_FLIGHT`] at once; their outcomes
+/// in the units' order, whatever order they finished in.
+async fn run_phase(
+    prepared: Vec<(usize, Unit<'_>, Arc<Semaphore>)>,
+    cancel: &Cancel,
+) -> Vec<Outcome> {
+    // A unit's future is made when it starts, not all up front: 7,000 waiting futures
+    // were most of a 1,000-target apply's memory.
+    let mut prepared = prepared.into_iter();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut done = Vec::new();
+    loop {
+        while running.len() < MAX_UNITS_IN_FLIGHT {
+            let Some((index, unit, limit)) = prepared.next() else {
+                break;
+            };
+            running.push(run_unit(index, unit, limit, cancel));
+        }
+        match running.next().await {
+            Some(finished) => done.push(finished),
+            None => break,
+        }
+    }
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().flat_map(|(_, o)| o).collect()
+}
+
+/// Applies one unit once its target and service have room: its outcomes, with the
+/// unit's index.
+async fn run_unit(
+    index: usize,
+    unit: Unit<'_>,
+    limit: Arc<Semaphore>,
+    cancel: &Cancel,
+) -> (usize, Vec<Outcome>) {
+    let _permit = limit.acquire_owned().await;
+    if cancel.is_cancelled() {
+        return (index, interrupted(&unit));
+    }
+    let outcomes = apply_unit(&unit).await;
+    unit.options.progress.tick();
+    (index, outcomes)
+}
+
+/// The units of `phase`, each with its index in `units`, taking one unit of each
+/// target in turn: the units in flight then belong to many targets, so one target's
+/// per-service bound does not hold up the others'.
+fn in_turns<'u, 'p>(
+    units: &'u BTreeMap<UnitKey, Vec<&'p Change>>,
+    phase: u16,
+) -> Vec<(usize, (&'u UnitKey, &'u Vec<&'p Change>))> {
+    let mut by_target: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for (index, unit) in units.iter().enumerate().filter(|(_, (k, _))| k.0 == phase) {
+        by_target
+            .entry(unit.0 .1.as_str())
+            .or_default()
+            .push((index, unit));
+    }
+    let mut queues: Vec<_> = by_target.into_values().map(Vec::into_iter).collect();
+    let mut out = Vec::new();
+    while !queues.is_empty() {
+        queues.retain_mut(|q| q.next().map(|u| out.push(u)).is_some());
+    }
+    out
 }
 
 /// The record keys of the resources the plan has a change for (any change, written
