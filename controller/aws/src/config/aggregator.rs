@@ -239,7 +239,7 @@ pub async fn put_aggregator(
     Ok(())
 }
 
-fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
