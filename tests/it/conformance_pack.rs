@@ -327,13 +327,7 @@ fn prune_keeps_what_is_not_owned(repo: &Repo) {
         "other.yaml",
         "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /pack/keep}\nspec: {}\n",
     );
-    let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
-    let mut deletes: Vec<String> = changes(&plan)
-        .iter()
-        .filter(|c| c["action"] == "delete")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect();
-    deletes.sort();
+    let (deletes, plan) = crate::support::pruned(repo);
     assert_eq!(deletes, ["file-pack", "inline-pack"], "{plan}");
     let before = repo.calls();
     repo.apply(&["--prune"]);
@@ -389,6 +383,12 @@ fn imported_conformance_packs_round_trip() {
             ("team".into(), "sec".into())
         ]
     );
+    // The pack's rules are the pack's: not imported as rules of their own.
+    let rules_dir = out.path().join("rules");
+    let run = import(&repo, &rules_dir, &["--kinds", "ConfigRule"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let imported = std::fs::read_to_string(rules_dir.join("config-rules.yaml")).unwrap_or_default();
+    assert!(!imported.contains("hand-retention"), "{imported}");
     // The rules are as they were: the round trip made no put.
     assert_eq!(
         params(&rules(&repo, "hand-pack")[0].1),

@@ -316,27 +316,16 @@ pub async fn put_pack(
 
 /// DeleteConformancePack; one already gone is done.
 pub async fn delete_pack(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    match clients
+    let sent = clients
         .config
         .delete_conformance_pack()
         .conformance_pack_name(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .and_then(aws_sdk_config::error::ProvideErrorMetadata::code)
-                == Some("NoSuchConformancePackException") =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(AwsError::call(
-            clients,
-            "config",
-            "DeleteConformancePack",
-            Some(name),
-            e,
-        )),
-    }
+        .await;
+    super::aggregator::gone_is_done(
+        clients,
+        ("DeleteConformancePack", "NoSuchConformancePackException"),
+        name,
+        sent,
+    )
 }
