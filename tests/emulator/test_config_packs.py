@@ -58,10 +58,18 @@ def test_a_pack_deploys_its_rules_with_parameters(client):
     assert [r["ConfigRuleName"] for r in again] == [rule["ConfigRuleName"]]
     assert json.loads(again[0]["InputParameters"]) == {"MinRetentionTime": "365"}
 
-    # A pack's rule goes with the pack only.
+    # The pack's rules, as DescribeConformancePackCompliance lists them.
+    listed = cfg.describe_conformance_pack_compliance(ConformancePackName="ops-pack")
+    assert [r["ConfigRuleName"] for r in listed["ConformancePackRuleComplianceList"]] == [rule["ConfigRuleName"]]
+
+    # A pack's rule is service-linked: neither changed nor deleted outside the pack.
     with pytest.raises(botocore.exceptions.ClientError) as e:
         cfg.delete_config_rule(ConfigRuleName=rule["ConfigRuleName"])
-    assert _code(e) == "ResourceInUseException"
+    assert _code(e) == "AccessDeniedException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        cfg.put_config_rule(ConfigRule={"ConfigRuleName": rule["ConfigRuleName"], "Source": rule["Source"]})
+    assert _code(e) == "AccessDeniedException"
+    assert "ServiceLinkedConfigRule" in e.value.response["Error"]["Message"]
     cfg.delete_conformance_pack(ConformancePackName="ops-pack")
     assert _pack_rules(cfg, "ops-pack") == []
     assert cfg.describe_conformance_packs()["ConformancePackDetails"] == []
@@ -93,6 +101,9 @@ def test_unknown_packs_parameters_and_names(client):
         cfg.delete_conformance_pack(ConformancePackName="missing")
     assert _code(e) == "NoSuchConformancePackException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
+        cfg.describe_conformance_pack_compliance(ConformancePackName="missing")
+    assert _code(e) == "NoSuchConformancePackException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
         cfg.put_conformance_pack(
             ConformancePackName="p",
             TemplateBody=TEMPLATE,
@@ -103,3 +114,19 @@ def test_unknown_packs_parameters_and_names(client):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         cfg.put_conformance_pack(ConformancePackName="1pack", TemplateBody=TEMPLATE)
     assert _code(e) == "ValidationException"
+
+
+def test_pack_rules_are_listed_in_pages(client):
+    cfg = client("config")
+    body = "Resources:\n" + "".join(
+        f"  R{i}: {{Type: AWS::Config::ConfigRule, Properties: {{ConfigRuleName: r{i}, "
+        "Source: {Owner: AWS, SourceIdentifier: CLOUDWATCH_ALARM_ACTION_ENABLED_CHECK}}}\n"
+        for i in range(3)
+    )
+    cfg.put_conformance_pack(ConformancePackName="paged", TemplateBody=body)
+    first = cfg.describe_conformance_pack_compliance(ConformancePackName="paged", Limit=2)
+    second = cfg.describe_conformance_pack_compliance(ConformancePackName="paged", Limit=2, NextToken=first["NextToken"])
+    assert "NextToken" not in second
+    names = [r["ConfigRuleName"].split("-conformance-pack-")[0]
+             for r in first["ConformancePackRuleComplianceList"] + second["ConformancePackRuleComplianceList"]]
+    assert sorted(names) == ["r0", "r1", "r2"]

@@ -334,3 +334,45 @@ fn bad_associations_are_refused_with_locations_and_suggestions() {
         before.get("ssm", "CreateAssociation")
     );
 }
+
+/// CreateAssociation has no idempotency token: its answer lost after AWS created the
+/// association (the emulator serves the request, then closes the connection), the
+/// create is not simply sent again (which would make a second association of the
+/// name): the association of the name with driftless's ownership tag is found and
+/// taken as the one created.
+#[test]
+fn a_create_whose_answer_was_lost_makes_one_association() {
+    let repo = Repo::new(&[("agent.yaml", AGENT)]);
+    let _faults = crate::emulator::Emulator::shared().scoped_faults(&json!({
+        "seed": 1,
+        "rules": [{"service": "ssm", "operation": "CreateAssociation", "kind": "drop_response",
+                   "count": 1, "account": repo.account.account_id}]
+    }));
+    let before = repo.calls();
+    let apply = repo.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let calls = repo.calls();
+    // Served once (its answer lost), and not sent again: the lost create was found.
+    assert_eq!(
+        calls.get("ssm", "CreateAssociation") - before.get("ssm", "CreateAssociation"),
+        1
+    );
+    assert_eq!(
+        calls.fault_count("ssm", "CreateAssociation", "drop_response")
+            - before.fault_count("ssm", "CreateAssociation", "drop_response"),
+        1,
+        "the answer was lost once"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listed = rt
+        .block_on(ssm(&repo).list_associations().send())
+        .expect("ListAssociations");
+    let named = listed
+        .associations()
+        .iter()
+        .filter(|a| a.association_name() == Some("as-agent"))
+        .count();
+    assert_eq!(named, 1, "{listed:?}");
+    let again = repo.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}

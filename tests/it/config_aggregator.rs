@@ -189,13 +189,7 @@ fn aggregators_round_trip_drift_and_prune() {
         "other.yaml",
         "apiVersion: driftless.dev/v1\nkind: LogGroup\nmetadata: {name: /agg/keep}\nspec: {}\n",
     );
-    let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
-    let mut deletes: Vec<String> = changes(&plan)
-        .iter()
-        .filter(|c| c["action"] == "delete")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect();
-    deletes.sort();
+    let (deletes, plan) = crate::support::pruned(&repo);
     assert_eq!(deletes, ["agg-accounts", "agg-org"], "{plan}");
     let before = repo.calls();
     repo.apply(&["--prune"]);

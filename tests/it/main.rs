@@ -9,6 +9,7 @@ mod cli;
 mod composite_alarm;
 mod config_aggregator;
 mod config_rule;
+mod conformance_pack;
 mod crash;
 mod crash_records;
 mod credentials;

@@ -55,6 +55,10 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ),
     ("sns:Publish", "the controller's notifications, no resource"),
     ("config:DeleteConfigRule", "deletes the rule"),
+    (
+        "config:DeleteConformancePack",
+        "deletes the pack (and AWS its rules)",
+    ),
     ("ssm:CreateAssociation", "creates the association"),
     ("ssm:DeleteAssociation", "deletes the association"),
 ];
@@ -326,4 +330,5 @@ cases! {
     config_tags_on_a_rule => "config-tags/rule";
     delete_remediation_configuration => "DeleteRemediationConfiguration";
     update_association => "UpdateAssociation";
+    put_conformance_pack => "PutConformancePack";
 }

@@ -287,6 +287,18 @@ pub(crate) fn changes(plan: &Value) -> Vec<Value> {
     plan["changes"].as_array().cloned().unwrap_or_default()
 }
 
+/// The names `plan --prune` would delete, sorted (and the plan, for messages).
+pub(crate) fn pruned(repo: &Repo) -> (Vec<String>, Value) {
+    let plan = repo.run(&["plan", "--prune", "--output", "json"]).json();
+    let mut deletes: Vec<String> = changes(&plan)
+        .iter()
+        .filter(|c| c["action"] == "delete")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    deletes.sort();
+    (deletes, plan)
+}
+
 /// (action, name) of every change a JSON plan lists.
 pub(crate) fn actions(plan: &Value) -> Vec<(String, String)> {
     plan["changes"]

@@ -4,9 +4,11 @@
 //! - `aggregator.rs`: ConfigurationAggregator (read with its tags, written
 //!   read-modify-write, tagged, deleted).
 //! - `rule.rs`, `remediation.rs`: ConfigRule with its remediation configuration.
+//! - `pack.rs`: ConformancePack (read with its tags and the rules it deployed).
 //! - `compliance.rs`: GetComplianceDetailsByConfigRule for deployed guardrails.
 
 pub mod aggregator;
 pub mod compliance;
+pub mod pack;
 pub mod remediation;
 pub mod rule;

@@ -29,9 +29,7 @@ use aws_types::SdkConfig;
 use driftless_core::live::{Live, LiveMetricFilter, LiveTarget, LiveVault};
 use driftless_core::spec::config::TargetConfig;
 use driftless_core::spec::Kind;
-use driftless_core::spec::{
-    BackupPlanSpec, ConfigRuleSpec, ConfigurationAggregatorSpec, MaintenanceWindowSpec,
-};
+use driftless_core::spec::{BackupPlanSpec, MaintenanceWindowSpec};
 
 /// How to reach AWS, from flags and the environment.
 #[derive(Debug, Clone, Default)]
@@ -239,6 +237,8 @@ pub struct ReadRequest {
     /// (AWS Config rules are not in the tagging API); empty: none are read.
     pub config_rules: BTreeSet<String>,
     pub associations: BTreeSet<String>,
+    /// ConformancePacks desired or recorded as applied; empty: none are read.
+    pub conformance_packs: BTreeSet<String>,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -345,32 +345,39 @@ async fn read_config(
         config::aggregator::read_aggregators(clients, &request.config_aggregators),
     )
     .await?;
+    live.conformance_packs = only_if(
+        !request.conformance_packs.is_empty(),
+        config::pack::read_packs(clients, &request.conformance_packs),
+    )
+    .await?;
     Ok(())
 }
 
-/// Every AWS Config aggregator and rule of the target, when `wanted` (both carry their
-/// tags in Config itself, ListTagsForResource, not in the tagging API).
+/// Every AWS Config aggregator, rule and conformance pack of the target, when
+/// `wanted` (they carry their tags in Config itself, ListTagsForResource, not in the
+/// tagging API), in an otherwise empty live state.
 async fn read_every_config(
     clients: &Clients,
     wanted: &impl Fn(Kind) -> bool,
-) -> Result<
-    (
-        Vec<Live<ConfigurationAggregatorSpec>>,
-        Vec<Live<ConfigRuleSpec>>,
-    ),
-    AwsError,
-> {
-    let aggregators = only_if(
-        wanted(Kind::ConfigurationAggregator),
-        config::aggregator::read_every_aggregator(clients),
-    )
-    .await?;
-    let rules = only_if(
-        wanted(Kind::ConfigRule),
-        config::rule::read_rules(clients, None),
-    )
-    .await?;
-    Ok((aggregators, rules))
+) -> Result<LiveTarget, AwsError> {
+    Ok(LiveTarget {
+        config_aggregators: only_if(
+            wanted(Kind::ConfigurationAggregator),
+            config::aggregator::read_every_aggregator(clients),
+        )
+        .await?,
+        config_rules: only_if(
+            wanted(Kind::ConfigRule),
+            config::rule::read_rules(clients, None),
+        )
+        .await?,
+        conformance_packs: only_if(
+            wanted(Kind::ConformancePack),
+            config::pack::read_every_pack(clients),
+        )
+        .await?,
+        ..LiveTarget::default()
+    })
 }
 
 /// One target's live state from what its readers returned.
@@ -406,7 +413,7 @@ fn live_target(
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
-    let (config_aggregators, config_rules) = read_every_config(clients, &wanted).await?;
+    let config = read_every_config(clients, &wanted).await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
@@ -415,9 +422,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
                 logs::metric_filters::read_every_metric_filter(clients),
             )
             .await?,
-            config_aggregators,
-            config_rules,
-            ..LiveTarget::default()
+            ..config
         });
     }
     let tagged = tagging::tagged_resources(clients, &types).await?;
@@ -473,8 +478,9 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
         vaults?,
         plans?,
     );
-    live.config_rules = config_rules;
-    live.config_aggregators = config_aggregators;
+    live.config_rules = config.config_rules;
+    live.config_aggregators = config.config_aggregators;
+    live.conformance_packs = config.conformance_packs;
     live.associations = associations?;
     Ok(live)
 }

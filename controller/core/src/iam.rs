@@ -68,7 +68,10 @@ pub enum Res {
     ConfigAggregator,
     /// AWS Config rules (ARNs by rule id: any rule of the region and account).
     ConfigRule,
-    /// AWS Config aggregators and rules: the resources driftless tags in Config.
+    /// AWS Config conformance packs (SAR `ConformancePack`: ARNs by name and AWS's id).
+    ConformancePack,
+    /// AWS Config aggregators, rules and conformance packs: the resources driftless
+    /// tags in Config.
     ConfigTagged,
     /// A State Manager association and what SAR authorises its calls on beside it:
     /// the document it runs (the account's, or AWS's, whose ARNs have no account) and
@@ -105,9 +108,11 @@ impl Res {
             ],
             Res::ConfigAggregator => vec![arn("config", "config-aggregator/*")],
             Res::ConfigRule => vec![arn("config", "config-rule/*")],
+            Res::ConformancePack => vec![arn("config", "conformance-pack/*")],
             Res::ConfigTagged => vec![
                 arn("config", "config-aggregator/*"),
                 arn("config", "config-rule/*"),
+                arn("config", "conformance-pack/*"),
             ],
             Res::Association => vec![
                 arn("ssm", "association/*"),
@@ -169,7 +174,14 @@ const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
 const CONFIG_AGGREGATOR: &[Kind] = &[Kind::ConfigurationAggregator];
 const CONFIG_RULE: &[Kind] = &[Kind::ConfigRule];
 /// The AWS Config resources driftless tags (Config holds their tags itself).
-const CONFIG_TAGGED: &[Kind] = &[Kind::ConfigurationAggregator, Kind::ConfigRule];
+const CONFIG_TAGGED: &[Kind] = &[
+    Kind::ConfigurationAggregator,
+    Kind::ConfigRule,
+    Kind::ConformancePack,
+];
+const PACK: &[Kind] = &[Kind::ConformancePack];
+/// Config rules are read for rules and for the rules packs deploy.
+const RULES_READ: &[Kind] = &[Kind::ConfigRule, Kind::ConformancePack];
 
 macro_rules! calls {
     ($($service:literal $op:literal $access:ident $res:ident $kinds:expr;)*) => {
@@ -267,13 +279,17 @@ calls! {
     "config" "DescribeConfigurationAggregators" Read Any CONFIG_AGGREGATOR;
     "config" "PutConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
     "config" "DeleteConfigurationAggregator" Write ConfigAggregator CONFIG_AGGREGATOR;
-    "config" "DescribeConfigRules" Read Any CONFIG_RULE;
+    "config" "DescribeConfigRules" Read Any RULES_READ;
     "config" "DescribeRemediationConfigurations" Read Any CONFIG_RULE;
     "config" "PutConfigRule" Write ConfigRule CONFIG_RULE;
     "config" "DeleteConfigRule" Write ConfigRule CONFIG_RULE;
     "config" "PutRemediationConfigurations" Write Any CONFIG_RULE;
     "config" "DeleteRemediationConfiguration" Write Any CONFIG_RULE;
     "config" "GetComplianceDetailsByConfigRule" Read Any CONFIG_RULE;
+    "config" "DescribeConformancePacks" Read Any PACK;
+    "config" "DescribeConformancePackCompliance" Read ConformancePack PACK;
+    "config" "PutConformancePack" Write ConformancePack PACK;
+    "config" "DeleteConformancePack" Write ConformancePack PACK;
     "config" "ListTagsForResource" Read ConfigTagged CONFIG_TAGGED;
     "config" "TagResource" Write ConfigTagged CONFIG_TAGGED;
     "config" "UntagResource" Write ConfigTagged CONFIG_TAGGED;
@@ -494,6 +510,9 @@ struct Dependents {
     task_roles: BTreeSet<String>,
     task_without_role: bool,
     ec2_alarm_action: bool,
+    /// A conformance pack: PutConformancePack creates AWS Config's
+    /// AWSServiceRoleForConfigConforms when missing (its API reference).
+    conformance_pack: bool,
     vault_keys: BTreeSet<String>,
     managed_key_vault: bool,
 }
@@ -518,6 +537,7 @@ impl Dependents {
                         }
                     }
                 }
+                ResourceSpec::ConformancePack(_) => d.conformance_pack = true,
                 ResourceSpec::MetricAlarm(a) => {
                     d.ec2_alarm_action |= a
                         .alarm_actions
@@ -567,8 +587,10 @@ fn pass_role_statements(d: &Dependents) -> Vec<Value> {
     out
 }
 
-/// `iam:CreateServiceLinkedRole` for the roles SSM (a task without a role) and
-/// CloudWatch Events (an EC2 alarm action) create on first use.
+/// `iam:CreateServiceLinkedRole` for the roles SSM (a task without a role),
+/// CloudWatch Events (an EC2 alarm action) and AWS Config's conformance packs create
+/// on first use (a pack's put also reads the role: `iam:GetRole`, PutConformancePack's
+/// InsufficientPermissionsException).
 fn service_linked_role_statements(d: &Dependents, places: &[Place]) -> Vec<Value> {
     let mut out = Vec::new();
     for (wanted, sid, service, role) in [
@@ -584,6 +606,12 @@ fn service_linked_role_statements(d: &Dependents, places: &[Place]) -> Vec<Value
             "events.amazonaws.com",
             "AWSServiceRoleForCloudWatchEvents",
         ),
+        (
+            d.conformance_pack,
+            "CreateConfigConformsServiceLinkedRole",
+            "config-conforms.amazonaws.com",
+            "AWSServiceRoleForConfigConforms",
+        ),
     ] {
         if wanted {
             let arns: BTreeSet<String> = places
@@ -595,10 +623,19 @@ fn service_linked_role_statements(d: &Dependents, places: &[Place]) -> Vec<Value
                     )
                 })
                 .collect();
+            let arns: Vec<String> = arns.into_iter().collect();
+            if service == "config-conforms.amazonaws.com" {
+                out.push(statement(
+                    "GetConfigConformsRole",
+                    &["iam:GetRole".into()],
+                    arns.clone(),
+                    None,
+                ));
+            }
             out.push(statement(
                 sid,
                 &["iam:CreateServiceLinkedRole".into()],
-                arns.into_iter().collect(),
+                arns,
                 Some(json!({"StringEquals": {"iam:AWSServiceName": service}})),
             ));
         }

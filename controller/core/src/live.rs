@@ -15,8 +15,8 @@ use crate::spec::log_group::Retention;
 use crate::spec::patch_baseline::OperatingSystem;
 use crate::spec::{
     AssociationSpec, BackupPlanSpec, BackupVaultSpec, CompositeAlarmSpec, ConfigRuleSpec,
-    ConfigurationAggregatorSpec, LogGroupSpec, MaintenanceWindowSpec, MetricAlarmSpec,
-    MetricFilterSpec, PatchBaselineSpec,
+    ConfigurationAggregatorSpec, ConformancePackSpec, LogGroupSpec, MaintenanceWindowSpec,
+    MetricAlarmSpec, MetricFilterSpec, PatchBaselineSpec,
 };
 
 /// One live resource of spec type `S`.
@@ -129,6 +129,10 @@ pub struct LiveTarget {
     /// several of one name; all are listed).
     #[serde(default)]
     pub associations: Vec<Live<AssociationSpec>>,
+    /// AWS Config conformance packs named by the desired state or recorded as applied,
+    /// each with a template made of the rules it deployed (AWS returns no template).
+    #[serde(default)]
+    pub conformance_packs: Vec<Live<ConformancePackSpec>>,
 }
 
 /// Spec types that carry tags.
@@ -156,7 +160,8 @@ tagged!(
     CompositeAlarmSpec,
     ConfigurationAggregatorSpec,
     ConfigRuleSpec,
-    AssociationSpec
+    AssociationSpec,
+    ConformancePackSpec
 );
 
 impl<S: Tagged> Live<S> {

@@ -111,6 +111,7 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::ConfigurationAggregator(_) => r.config_aggregators.insert(name),
             ResourceSpec::ConfigRule(_) => r.config_rules.insert(name),
             ResourceSpec::Association(_) => r.associations.insert(name),
+            ResourceSpec::ConformancePack(_) => r.conformance_packs.insert(name),
         };
     }
     r
@@ -362,6 +363,12 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         &job.options.last_applied,
         &job.name,
         Kind::ConfigRule,
+    ));
+    // Packs driftless applied are read even when they left the repository.
+    request.conformance_packs.extend(plan::recorded_names(
+        &job.options.last_applied,
+        &job.name,
+        Kind::ConformancePack,
     ));
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);

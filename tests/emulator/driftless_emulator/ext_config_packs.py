@@ -22,10 +22,16 @@ What is kept and refused, each as AWS's API reference states it:
   An update replaces the pack's rules: rules no longer in the template are deleted.
 * DescribeConformancePacks (names: each must exist, else
   NoSuchConformancePackException), DescribeConformancePackStatus (CREATE_COMPLETE),
-  DeleteConformancePack (NoSuchConformancePackException for an unknown name; deletes
-  the pack's rules with it). DeleteConfigRule on a pack's rule is refused with
-  ResourceInUseException ("the rule belongs to a conformance pack": AWS deletes them
-  only with the pack).
+  DescribeConformancePackCompliance (the pack's rules, each INSUFFICIENT_DATA: the
+  emulator does not evaluate pack rules; NoSuchConformancePackException; `Limit` and
+  `NextToken` page the list), DeleteConformancePack (NoSuchConformancePackException
+  for an unknown name; deletes the pack's rules with it).
+* A pack's rules are service-linked: "These rules are service-linked rules and
+  cannot be updated or deleted outside the conformance pack" (AWS Config developer
+  guide, troubleshooting conformance packs, "Dangling rules"). PutConfigRule and
+  DeleteConfigRule on one are refused as AWS refuses them: AccessDeniedException "An
+  AWS service owns ServiceLinkedConfigRule. You do not have permissions to take
+  action on this rule." A pack's rule changes only through the pack (PutConformancePack).
 * Tags are added at creation (PutConformancePack's `Tags`) and changed with
   TagResource / UntagResource on the pack's ARN; ListTagsForResource reads them.
 """
@@ -39,7 +45,6 @@ import time
 from typing import Any
 
 import yaml
-from moto.config.exceptions import ResourceInUseException
 from moto.config.models import ConfigBackend, validate_tags
 from moto.config.responses import ConfigResponse
 from moto.core.exceptions import JsonRESTError
@@ -210,18 +215,48 @@ def delete_conformance_pack(self: Any) -> str:
     return ""
 
 
+def describe_conformance_pack_compliance(self: Any) -> str:
+    packs = _packs(self.config_backend)
+    name = self._get_param("ConformancePackName")
+    if name not in packs:
+        raise NoSuchConformancePackException(name)
+    limit = self._get_param("Limit") or 100
+    start = int(self._get_param("NextToken") or 0)
+    names = packs[name]["rules"]
+    page = [{"ConfigRuleName": r, "ComplianceType": "INSUFFICIENT_DATA", "Controls": []}
+            for r in names[start:start + limit]]
+    out: dict[str, Any] = {"ConformancePackName": name, "ConformancePackRuleComplianceList": page}
+    if start + limit < len(names):
+        out["NextToken"] = str(start + limit)
+    return json.dumps(out)
+
+
+class ServiceLinkedRuleException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "AccessDeniedException",
+            "An AWS service owns ServiceLinkedConfigRule. You do not have permissions to take action on this rule.",
+        )
+
+
+def _refuse_pack_rule(backend: ConfigBackend, name: str | None) -> None:
+    if any(name in pack["rules"] for pack in _packs(backend).values()):
+        raise ServiceLinkedRuleException()
+
+
 _orig_delete_config_rule = ConfigResponse.delete_config_rule
+_orig_put_config_rule = ConfigResponse.put_config_rule
 
 
 def delete_config_rule(self: Any) -> str:
-    name = self._get_param("ConfigRuleName")
-    for pack in _packs(self.config_backend).values():
-        if name in pack["rules"]:
-            raise ResourceInUseException(
-                f"The rule {name} belongs to conformance pack {pack['ConformancePackName']}; "
-                "delete the conformance pack instead."
-            )
+    _refuse_pack_rule(self.config_backend, self._get_param("ConfigRuleName"))
     return _orig_delete_config_rule(self)
+
+
+def put_config_rule(self: Any) -> str:
+    rule = json.loads(self.body or "{}").get("ConfigRule") or {}
+    _refuse_pack_rule(self.config_backend, rule.get("ConfigRuleName"))
+    return _orig_put_config_rule(self)
 
 
 _orig_match_arn = ConfigBackend._match_arn
@@ -241,6 +276,7 @@ def _match_arn(self: ConfigBackend, resource_arn: str) -> Any:
 
 def apply() -> None:
     for fn in (put_conformance_pack, describe_conformance_packs, describe_conformance_pack_status,
-               delete_conformance_pack, delete_config_rule):
+               describe_conformance_pack_compliance, delete_conformance_pack, delete_config_rule,
+               put_config_rule):
         setattr(ConfigResponse, fn.__name__, fn)
     ConfigBackend._match_arn = _match_arn

@@ -106,6 +106,8 @@ _SERVICE_RATES: dict[str, tuple[float, tuple[str, ...]]] = {
             "DeleteRemediationConfiguration", "TagResource", "UntagResource",
             "GetComplianceDetailsByConfigRule", "DescribeConfigurationAggregators",
             "PutConfigurationAggregator", "DeleteConfigurationAggregator",
+            "DescribeConformancePacks", "DescribeConformancePackCompliance",
+            "PutConformancePack", "DeleteConformancePack",
         ),
     ),
     "organizations": (5, ("ListChildren", "ListAccountsForParent", "DescribeAccount")),

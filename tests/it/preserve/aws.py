@@ -188,6 +188,24 @@ def read_config_rule(acct, name):
     tags = tag_map(cfg.list_tags_for_resource(ResourceArn=rule["ConfigRuleArn"])["Tags"])
     remediations = cfg.describe_remediation_configurations(ConfigRuleNames=[name])["RemediationConfigurations"]
     return {"ConfigRule": rule, "Tags": tags, "RemediationConfigurations": plain(remediations)}
+def read_pack(acct, name):
+    """The pack as DescribeConformancePacks has it, its tags, and what AWS shows of its
+    template (`TemplateBody`): the rules it deployed, by their deployed names."""
+    cfg = acct.client("config")
+    [pack] = cfg.describe_conformance_packs(ConformancePackNames=[name])["ConformancePackDetails"]
+    pack = drop(plain(pack), "LastUpdateRequestedTime")
+    listed = cfg.describe_conformance_pack_compliance(ConformancePackName=name)
+    names = [r["ConfigRuleName"] for r in listed["ConformancePackRuleComplianceList"]]
+    rules = {}
+    for rule in cfg.describe_config_rules(ConfigRuleNames=names)["ConfigRules"]:
+        rule = plain(rule)
+        if rule.get("InputParameters"):
+            rule["InputParameters"] = json.loads(rule["InputParameters"])
+        rules[rule["ConfigRuleName"]] = rule
+    tags = tag_map(cfg.list_tags_for_resource(ResourceArn=pack["ConformancePackArn"])["Tags"])
+    return {"ConformancePackDetail": pack, "TemplateBody": rules, "Tags": tags}
+
+
 # --- SSM State Manager -------------------------------------------------------
 
 

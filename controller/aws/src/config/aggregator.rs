@@ -239,7 +239,7 @@ pub async fn put_aggregator(
     Ok(())
 }
 
-fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
@@ -247,22 +247,37 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 
 /// DeleteConfigurationAggregator; one already gone is done.
 pub async fn delete_aggregator(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    match clients
+    let sent = clients
         .config
         .delete_configuration_aggregator()
         .configuration_aggregator_name(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("NoSuchConfigurationAggregatorException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "config",
+        .await;
+    gone_is_done(
+        clients,
+        (
             "DeleteConfigurationAggregator",
-            Some(name),
-            e,
-        )),
+            "NoSuchConfigurationAggregatorException",
+        ),
+        name,
+        sent,
+    )
+}
+
+/// A delete's answer: `(operation, error code)`'s "no such resource" is what was asked.
+pub(crate) fn gone_is_done<T, E>(
+    clients: &Clients,
+    (op, missing): (&'static str, &str),
+    name: &str,
+    sent: Result<T, aws_sdk_config::error::SdkError<E>>,
+) -> Result<(), AwsError>
+where
+    E: aws_sdk_config::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match sent {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some(missing) => Ok(()),
+        Err(e) => Err(AwsError::call(clients, "config", op, Some(name), e)),
     }
 }
 

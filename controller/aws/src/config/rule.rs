@@ -40,7 +40,10 @@ pub async fn read_rules(
             .map_err(|e| AwsError::call(clients, "config", "DescribeConfigRules", None, e))?;
         for rule in page.config_rules() {
             let name = rule.config_rule_name().unwrap_or_default();
-            if names.is_none_or(|n| n.contains(name)) {
+            // Rules another service made (a conformance pack's) are that service's:
+            // listed with their pack, never as rules of their own.
+            let own = names.is_some() || rule.created_by().is_none();
+            if own && names.is_none_or(|n| n.contains(name)) {
                 rules.push(live_rule(rule));
             }
         }

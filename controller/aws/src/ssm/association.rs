@@ -33,7 +33,7 @@ use aws_sdk_ssm::types::{
     InstanceAssociationOutputLocation, ResourceTypeForTagging, S3OutputLocation, Target,
 };
 
-use super::write::{code, ssm_tags, wire};
+use super::write::{built, code, ssm_tags, wire};
 use super::{by_id, from_wire, in_parallel, tags_unless_owned, Tags};
 use crate::{AwsError, Clients};
 use driftless_core::live::Live;
@@ -250,9 +250,17 @@ macro_rules! with_spec {
     }};
 }
 
-/// CreateAssociation with its tags; returns the association id. (CreateAssociation
-/// has no idempotency token: a create whose answer was lost leaves two associations of
-/// the name, which the next plan shows as a conflict instead of guessing.)
+/// CreateAssociation with its tags; returns the association id.
+///
+/// CreateAssociation has no idempotency token, and AWS refuses a second association
+/// only for the same document on the same instance id (AssociationAlreadyExists),
+/// never for a name and targets: a create the SDK sends again after its answer was
+/// lost makes a second association of the name. So it is sent with the SDK's retries
+/// off and retried here, up to the client's attempts: after a failure the request may
+/// have been served in (no answer, a timeout, a 5xx, throttling), the association of
+/// the name carrying `tags`' ownership tag is looked for first
+/// ([`created_before`]) and, found, is the create that was lost (the plan creates only
+/// when this instance owns no association of the name).
 pub async fn create_association(
     clients: &Clients,
     name: &str,
@@ -260,17 +268,103 @@ pub async fn create_association(
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
     const OP: &str = "CreateAssociation";
-    let request = clients.ssm.create_association().association_name(name);
-    let out = with_spec!(request, spec)
-        .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| AwsError::call(clients, "ssm", OP, Some(name), e))?;
-    Ok(out
-        .association_description()
-        .and_then(|d| d.association_id())
-        .unwrap_or_default()
-        .to_string())
+    let attempts = clients
+        .ssm
+        .config()
+        .retry_config()
+        .map_or(3, |r| r.max_attempts());
+    let once = aws_sdk_ssm::config::Builder::default()
+        .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled());
+    let mut attempt = 1;
+    loop {
+        let request = clients.ssm.create_association().association_name(name);
+        let sent = with_spec!(request, spec)
+            .set_tags(Some(ssm_tags(clients, OP, tags)?).filter(|t| !t.is_empty()))
+            .customize()
+            .config_override(once.clone())
+            .send()
+            .await;
+        let e = match sent {
+            Ok(out) => {
+                return Ok(out
+                    .association_description()
+                    .and_then(|d| d.association_id())
+                    .unwrap_or_default()
+                    .to_string())
+            }
+            Err(e) => e,
+        };
+        if attempt >= attempts || !maybe_served(&e) {
+            return Err(AwsError::call(clients, "ssm", OP, Some(name), e));
+        }
+        if let Some(id) = created_before(clients, name, tags).await? {
+            return Ok(id);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+        attempt += 1;
+    }
+}
+
+/// Whether a failed request may have been served, or may succeed when sent again:
+/// no answer (a dropped connection, a timeout, an unreadable answer), a 5xx or
+/// throttling. A refusal of the request itself is final.
+fn maybe_served<E: aws_sdk_ssm::error::ProvideErrorMetadata>(
+    e: &aws_sdk_ssm::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> bool {
+    use aws_sdk_ssm::error::SdkError;
+    match e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(s) => {
+            s.raw().status().is_server_error()
+                || matches!(s.err().code(), Some("ThrottlingException" | "Throttling"))
+        }
+        _ => false,
+    }
+}
+
+/// The id of the association named `name` whose ownership tag is `tags`' (the
+/// create's own), if one exists: ListAssociations filtered by name, then
+/// ListTagsForResource of each (associations of one name are few).
+async fn created_before(
+    clients: &Clients,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Option<String>, AwsError> {
+    use driftless_core::spec::context::OWNERSHIP_TAG;
+    let Some(owner) = tags.get(OWNERSHIP_TAG) else {
+        return Ok(None);
+    };
+    let filter = aws_sdk_ssm::types::AssociationFilter::builder()
+        .key(aws_sdk_ssm::types::AssociationFilterKey::AssociationName)
+        .value(name)
+        .build();
+    let filter = built(clients, "ListAssociations", filter)?;
+    let mut pages = clients
+        .ssm
+        .list_associations()
+        .association_filter_list(filter)
+        .max_results(50)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::call(clients, "ssm", "ListAssociations", Some(name), e))?;
+        for a in page.associations() {
+            let Some(id) = a
+                .association_id()
+                .filter(|_| a.association_name() == Some(name))
+            else {
+                continue;
+            };
+            let found = super::list_tags(clients, ResourceTypeForTagging::Association, id).await?;
+            if found.get(OWNERSHIP_TAG) == Some(owner) {
+                return Ok(Some(id.to_string()));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// UpdateAssociation of `id` to `spec`, every setting the format does not model sent

@@ -73,7 +73,11 @@ pub(super) fn wire<T: for<'a> From<&'a str>>(value: &impl Serialize) -> T {
 
 /// A request value that failed to build: a driftless bug (the spec types guarantee
 /// every required member), reported instead of panicking.
-fn built<T>(clients: &Clients, op: &'static str, r: Result<T, BuildError>) -> Result<T, AwsError> {
+pub(super) fn built<T>(
+    clients: &Clients,
+    op: &'static str,
+    r: Result<T, BuildError>,
+) -> Result<T, AwsError> {
     r.map_err(|e| AwsError::Setup {
         target: clients.target.clone(),
         message: format!("cannot build the ssm {op} request: {e}"),

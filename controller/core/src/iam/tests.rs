@@ -51,6 +51,15 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
             "state-manager/associations.yaml",
             include_str!("../../../../examples/state-manager/associations.yaml"),
         ),
+        file(
+            "compliance/conformance-pack.yaml",
+            &include_str!("../../../../examples/aws-config/conformance-pack.yaml")
+                .replace("packs/", "compliance/packs/"),
+        ),
+        file(
+            "compliance/packs/ops-baseline.yaml",
+            include_str!("../../../../examples/aws-config/packs/ops-baseline.yaml"),
+        ),
     ];
     files.extend(extra.iter().map(|(name, text)| file(name, text)));
     crate::spec::parse(&files)
@@ -87,6 +96,7 @@ fn every_call_of_every_kind_is_granted_and_nothing_else() {
     let expected_extra: BTreeSet<String> = [
         "iam:PassRole",
         "iam:CreateServiceLinkedRole",
+        "iam:GetRole",
         "kms:CreateGrant",
         "kms:Decrypt",
         "kms:DescribeKey",

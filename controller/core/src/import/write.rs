@@ -66,6 +66,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::ConfigurationAggregator => "config-aggregators.yaml",
         Kind::ConfigRule => "config-rules.yaml",
         Kind::Association => "associations.yaml",
+        Kind::ConformancePack => "conformance-packs.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -169,6 +170,7 @@ fn documents(
     );
     let config_rules = unique(Kind::ConfigRule, jsons(&live.config_rules));
     let associations = unique(Kind::Association, jsons(&live.associations));
+    let packs = unique(Kind::ConformancePack, jsons(&live.conformance_packs));
     take(Kind::MetricAlarm, alarms);
     take(Kind::LogGroup, groups);
     take(Kind::PatchBaseline, baselines);
@@ -184,6 +186,7 @@ fn documents(
     take(Kind::ConfigurationAggregator, aggregators);
     take(Kind::ConfigRule, config_rules);
     take(Kind::Association, associations);
+    take(Kind::ConformancePack, packs);
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -212,6 +215,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::ConfigurationAggregator,
     Kind::ConfigRule,
     Kind::Association,
+    Kind::ConformancePack,
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
@@ -522,6 +526,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::ConfigurationAggregator => of(spec, |s| normalise::config_aggregator(s, None)),
         Kind::ConfigRule => of(spec, |s| normalise::config_rule(s, None)),
         Kind::Association => of(spec, |s| normalise::association(s, None)),
+        Kind::ConformancePack => of(spec, |s| normalise::conformance_pack(s, None)),
         Kind::LogRetentionPolicy => None,
     }
 }
@@ -535,10 +540,25 @@ fn minimal(kind: Kind, mut spec: J) -> Option<(J, Vec<String>)> {
         tags.remove(OWNERSHIP_TAG);
     }
     let live = normalised(kind, &spec)?;
+    // A pack's template is written whole: a parameter its inputs name deploys nothing
+    // by itself, yet declaring it is what makes the inputs valid.
+    let kept = match (kind, spec.as_object_mut()) {
+        (Kind::ConformancePack, Some(m)) => m.remove("template"),
+        _ => None,
+    };
+    let whole = |candidate: &J| {
+        let mut c = candidate.clone();
+        if let (Some(t), Some(m)) = (&kept, c.as_object_mut()) {
+            m.insert("template".into(), t.clone());
+        }
+        c
+    };
     // Removing a key must leave the normalised value as it is: a server-chosen value
     // the plan "does not care" about (a backup schedule) is kept, as it was chosen.
-    let strictly_same = |candidate: &J| normalised(kind, candidate).is_some_and(|n| n == live);
+    let strictly_same =
+        |candidate: &J| normalised(kind, &whole(candidate)).is_some_and(|n| n == live);
     strip(&mut spec, &mut Vec::new(), &strictly_same);
+    spec = whole(&spec);
     let notes = server_defaults(kind, &mut spec);
     let plans_the_same = normalised(kind, &spec).is_some_and(|mut n| {
         crate::plan::dont_care(kind, &mut n, &live);

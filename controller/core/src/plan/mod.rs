@@ -469,6 +469,7 @@ pub fn normalise_desired(
         ResourceSpec::ConfigurationAggregator(s) => normalise::config_aggregator(s, i),
         ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
         ResourceSpec::Association(s) => normalise::association(s, i),
+        ResourceSpec::ConformancePack(s) => normalise::conformance_pack(s, i),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);
@@ -485,6 +486,9 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
         }
         Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
         Kind::ConfigRule => normalise::config_rule_dont_care(&mut desired.main, &live.main),
+        Kind::ConformancePack => {
+            normalise::conformance_pack_dont_care(&mut desired.main, &live.main)
+        }
         Kind::MaintenanceWindow => {
             for (path, task) in desired.subs.iter_mut() {
                 if let (true, Some(live_task)) = (path.starts_with("tasks/"), live.subs.get(path)) {

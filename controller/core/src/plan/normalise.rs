@@ -282,6 +282,46 @@ pub fn config_rule(spec: &crate::spec::ConfigRuleSpec, instance: Option<&str>) -
     }
 }
 
+/// A conformance pack: its fields, and in place of the template the rules it
+/// deploys (`rules`: name → properties with parameters resolved,
+/// [`crate::spec::conformance_pack::template::deployed_rules`]). AWS returns no
+/// template, only the rules a pack made, so that is what both sides are compared
+/// by: formatting, comments, key order and anything that deploys nothing never
+/// show as a change.
+pub fn conformance_pack(
+    spec: &crate::spec::ConformancePackSpec,
+    instance: Option<&str>,
+) -> Normalised {
+    use crate::spec::conformance_pack::template;
+    let mut v = to_json(spec);
+    let o = obj(&mut v);
+    o.remove("template");
+    o.remove("templateFile");
+    if let Some(t) = &spec.template {
+        let rules = template::deployed_rules(t, &spec.input_parameters);
+        o.insert("rules".into(), J::Object(rules));
+    }
+    own_tags(&mut v, instance);
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
+/// A pack's rule without `MaximumExecutionFrequency` takes the live rule's (AWS's
+/// default for a periodic rule).
+pub fn conformance_pack_dont_care(desired: &mut J, live: &J) {
+    let Some(J::Object(rules)) = desired.get_mut("rules") else {
+        return;
+    };
+    for (name, rule) in rules.iter_mut() {
+        if let Some(l) = live.get("rules").and_then(|r| r.get(name)) {
+            dont_care(rule, l, &["MaximumExecutionFrequency"]);
+        }
+    }
+}
+
 /// A State Manager association: documentVersion `$DEFAULT`, complianceSeverity
 /// UNSPECIFIED and syncCompliance AUTO when unset (AWS's defaults), the schedule's
 /// whitespace collapsed, targets order-free (values sorted, then the targets);

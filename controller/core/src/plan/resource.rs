@@ -108,6 +108,12 @@ pub(super) fn live_items<'a>(live: &'a LiveTarget, instance: &str) -> Vec<(Kind,
                 normalise::association(s, None)
             }),
         ),
+        (
+            Kind::ConformancePack,
+            collect(&live.conformance_packs, instance, |s| {
+                normalise::conformance_pack(s, None)
+            }),
+        ),
     ]
 }
 

@@ -145,6 +145,10 @@ fn live_of(state: &DesiredState) -> LiveTarget {
             ResourceSpec::ConfigRule(s) => {
                 live.config_rules.push(owned(r.name(), s, |s| &mut s.tags))
             }
+            ResourceSpec::ConformancePack(s) => {
+                live.conformance_packs
+                    .push(owned(r.name(), s, |s| &mut s.tags))
+            }
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
             ResourceSpec::Association(s) => {
                 let mut s = s.clone();

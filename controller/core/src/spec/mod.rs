@@ -16,6 +16,7 @@ pub mod composite_alarm;
 pub mod config;
 pub mod config_aggregator;
 pub mod config_rule;
+pub mod conformance_pack;
 pub mod context;
 pub mod diagnostic;
 pub mod envelope;
@@ -49,6 +50,7 @@ pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 pub use config_aggregator::ConfigurationAggregatorSpec;
 pub use config_rule::ConfigRuleSpec;
+pub use conformance_pack::ConformancePackSpec;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
 pub use envelope::{DriftPolicy, Metadata, API_VERSION};
@@ -141,6 +143,7 @@ impl ResourceSpec {
             ResourceSpec::ConfigurationAggregator(s) => Some(&mut s.tags),
             ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
             ResourceSpec::Association(s) => Some(&mut s.tags),
+            ResourceSpec::ConformancePack(s) => Some(&mut s.tags),
             ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
         }
     }
@@ -170,6 +173,7 @@ kinds! {
     ConfigurationAggregator(ConfigurationAggregatorSpec),
     ConfigRule(ConfigRuleSpec),
     Association(AssociationSpec),
+    ConformancePack(ConformancePackSpec),
 }
 
 impl fmt::Display for Kind {
@@ -342,15 +346,18 @@ pub fn parse_enrolled(
     let mut declared = Vec::new();
     let mut document_count = 0;
     let is_config = |f: &&SourceFile| f.relative.rsplit('/').next() == Some(CONFIG_FILE);
+    let mut documents = Vec::new();
     for file in files.iter().filter(|f| !is_config(f)) {
-        let documents = match yaml::parse_documents(&file.text) {
-            Ok(docs) => docs,
-            Err(e) => {
-                out.push(Diagnostic::new(&file.display, e.span, e.message));
-                continue;
-            }
-        };
-        for root in documents {
+        match yaml::parse_documents(&file.text) {
+            Ok(docs) => documents.push((file, docs)),
+            Err(e) => out.push(Diagnostic::new(&file.display, e.span, e.message)),
+        }
+    }
+    // Conformance pack templates are read by their packs, not as documents.
+    let templates = conformance_pack::referenced_files(&documents);
+    documents.retain(|(file, _)| !templates.contains(&file.relative));
+    for (file, roots) in documents {
+        for root in roots {
             if root.resolve() == Some(yaml::Resolved::Null) {
                 continue;
             }
@@ -363,6 +370,7 @@ pub fn parse_enrolled(
             }
         }
     }
+    load_template_files(&mut parsed, files, &mut out);
     check_uniqueness(&parsed, &mut out);
     check_vault_references(&parsed, &declared, &mut out);
     check_alarm_references(&parsed, &declared, &mut out);
@@ -393,6 +401,21 @@ pub fn parse_enrolled(
         guardrails,
         documents: document_count,
     })
+}
+
+/// Each ConformancePack's `templateFile`, read into its `template`
+/// ([`conformance_pack::load_template_files`]).
+fn load_template_files(parsed: &mut [Parsed<'_>], files: &[SourceFile], out: &mut Vec<Diagnostic>) {
+    for p in parsed {
+        if let ResourceSpec::ConformancePack(spec) = &mut p.resource.spec {
+            let mut cx = Cx {
+                path: &p.file.display,
+                root: &p.root,
+                out: &mut *out,
+            };
+            conformance_pack::load_template_files(spec, &mut cx, files);
+        }
+    }
 }
 
 /// driftless.yaml's configuration with the enrolled targets, or its problems (a name
@@ -697,13 +720,18 @@ fn parse_document(
 fn check_api_version(path: &str, root: &Node, out: &mut Vec<Diagnostic>) -> bool {
     match root.entry("apiVersion") {
         None => {
+            // A conformance pack template no pack points at reads as a document.
+            let hint = match root.get("Resources") {
+                Some(_) => "this looks like a conformance pack template: name it in a ConformancePack's `templateFile`, or remove it".to_string(),
+                None => format!("add `apiVersion: {API_VERSION}`"),
+            };
             out.push(
                 Diagnostic::new(
                     path,
                     root.anchor(None),
                     "missing required field `apiVersion`",
                 )
-                .with_hint(format!("add `apiVersion: {API_VERSION}`")),
+                .with_hint(hint),
             );
             false
         }
@@ -870,10 +898,21 @@ pub fn resolve_for_target(
         &mut out,
     );
     match parsed {
-        Some(p) if out.is_empty() => Ok(Resource {
-            template: None,
-            ..p.resource
-        }),
+        Some(mut p) if out.is_empty() => {
+            // A pack's template file was read at validation; the document alone
+            // names it only.
+            if let (ResourceSpec::ConformancePack(now), ResourceSpec::ConformancePack(read)) =
+                (&mut p.resource.spec, &resource.spec)
+            {
+                if now.template.is_none() {
+                    now.template.clone_from(&read.template);
+                }
+            }
+            Ok(Resource {
+                template: None,
+                ..p.resource
+            })
+        }
         _ => {
             out.sort();
             out.dedup();

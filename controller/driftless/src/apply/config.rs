@@ -2,10 +2,16 @@
 //! PutConfigurationAggregator with the tags (AWS takes tags at creation only); an
 //! update puts the aggregator when a setting changed (the writer keeps what the
 //! format does not model) and changes tags with TagResource / UntagResource; a
-//! delete is DeleteConfigurationAggregator.
+//! delete is DeleteConfigurationAggregator. ConformancePack: the same, with
+//! PutConformancePack (the whole pack: template, inputs, delivery bucket) and
+//! DeleteConformancePack.
+
+use std::collections::BTreeMap;
+use std::future::Future;
 
 use super::{failed, ApplyError, Unit};
-use crate::aws::config::aggregator;
+use crate::aws::config::{aggregator, pack};
+use crate::aws::AwsError;
 use crate::plan::work::Calls;
 use crate::spec::ResourceSpec;
 
@@ -13,24 +19,78 @@ type Failure = (String, ApplyError);
 
 pub(super) async fn run_aggregator(unit: &Unit<'_>) -> Result<(), Failure> {
     let (clients, name) = (unit.clients, unit.name);
-    let live = unit.chosen(&unit.live.config_aggregators);
+    let spec = match unit.resource.map(|r| &r.spec) {
+        Some(ResourceSpec::ConfigurationAggregator(s)) => Some(s),
+        _ => None,
+    };
+    let arn = unit
+        .chosen(&unit.live.config_aggregators)
+        .and_then(|l| l.arn.as_deref());
+    let put = |tags: Option<BTreeMap<String, String>>| async move {
+        match spec {
+            Some(spec) => aggregator::put_aggregator(clients, name, spec, tags.as_ref()).await,
+            None => Ok(()),
+        }
+    };
+    let tags = spec.map(|s| &s.tags);
+    run_tagged(
+        unit,
+        arn,
+        tags,
+        put,
+        aggregator::delete_aggregator(clients, name),
+    )
+    .await
+}
+
+pub(super) async fn run_pack(unit: &Unit<'_>) -> Result<(), Failure> {
+    let (clients, name) = (unit.clients, unit.name);
+    let spec = match unit.resource.map(|r| &r.spec) {
+        Some(ResourceSpec::ConformancePack(s)) => Some(s),
+        _ => None,
+    };
+    let arn = unit
+        .chosen(&unit.live.conformance_packs)
+        .and_then(|l| l.arn.as_deref());
+    let put = |tags: Option<BTreeMap<String, String>>| async move {
+        match spec {
+            Some(spec) => pack::put_pack(clients, name, spec, tags.as_ref()).await,
+            None => Ok(()),
+        }
+    };
+    let tags = spec.map(|s| &s.tags);
+    run_tagged(unit, arn, tags, put, pack::delete_pack(clients, name)).await
+}
+
+/// The flow of a Config resource that takes tags at creation only: `delete` for a
+/// delete or replace; then, when the repository has it (`tags` its spec's), a create
+/// puts it with the tags, an update puts it when anything but tags changed and
+/// retags the live resource (`arn`).
+async fn run_tagged<P, F>(
+    unit: &Unit<'_>,
+    arn: Option<&str>,
+    tags: Option<&BTreeMap<String, String>>,
+    put: P,
+    delete: impl Future<Output = Result<(), AwsError>>,
+) -> Result<(), Failure>
+where
+    P: Fn(Option<BTreeMap<String, String>>) -> F,
+    F: Future<Output = Result<(), AwsError>>,
+{
+    let (clients, name) = (unit.clients, unit.name);
     let calls = unit.calls();
     if matches!(calls, Calls::Delete | Calls::Replace) {
-        aggregator::delete_aggregator(clients, name)
-            .await
-            .map_err(failed(name))?;
+        delete.await.map_err(failed(name))?;
     }
-    let Some(ResourceSpec::ConfigurationAggregator(spec)) = unit.resource.map(|r| &r.spec) else {
+    let Some(spec_tags) = tags else {
         return Ok(());
     };
-    match (calls, live) {
-        (Calls::Update { writes, tags }, Some(live)) => {
+    match (calls, arn) {
+        (Calls::Update { writes, tags }, Some(arn)) => {
             if !writes.is_empty() {
-                aggregator::put_aggregator(clients, name, spec, None)
-                    .await
-                    .map_err(failed(name))?;
+                put(None).await.map_err(failed(name))?;
             }
-            if let (Some(arn), false) = (live.arn.as_deref(), tags.is_empty()) {
+            if !tags.is_empty() {
                 aggregator::retag(clients, arn, &tags.add, &tags.remove)
                     .await
                     .map_err(failed(name))?;
@@ -38,8 +98,7 @@ pub(super) async fn run_aggregator(unit: &Unit<'_>) -> Result<(), Failure> {
             Ok(())
         }
         (Calls::Create | Calls::Replace | Calls::Update { .. }, _) => {
-            let tags = unit.desired_tags(&spec.tags);
-            aggregator::put_aggregator(clients, name, spec, Some(&tags))
+            put(Some(unit.desired_tags(spec_tags)))
                 .await
                 .map_err(failed(name))
         }

@@ -74,6 +74,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::ConfigurationAggregator => "config",
         Kind::ConfigRule => "config",
         Kind::Association => "ssm",
+        Kind::ConformancePack => "config",
     }
 }
 
@@ -474,6 +475,9 @@ fn phase(c: &Change) -> u16 {
         // After the recorder's writes, before its delete (deletes in reverse).
         (Kind::ConfigRule, Action::Delete) => 460,
         (Kind::ConfigRule, _) => 210,
+        // A pack's rules are rules: the same phases.
+        (Kind::ConformancePack, Action::Delete) => 460,
+        (Kind::ConformancePack, _) => 210,
         (_, Action::Delete) => 500,
         _ => 1,
     }
@@ -749,6 +753,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::ConfigurationAggregator => config::run_aggregator(unit).await,
         Kind::ConfigRule => config_rule::run(unit).await,
         Kind::Association => association::run(unit).await,
+        Kind::ConformancePack => config::run_pack(unit).await,
     };
     unit.finish(result)
 }
