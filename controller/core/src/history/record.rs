@@ -23,17 +23,21 @@ pub enum ReconcileResult {
     Invalid,
     /// Changes were found and reported, not applied (plan only, suspended target).
     ReportedOnly,
+    /// The target's account left its organization entry's scope: the target is no
+    /// longer planned and its resources are retained ([`ReconcileRecord::departure`]).
+    Departed,
 }
 
 impl ReconcileResult {
     /// Every result, in declaration order.
-    pub const ALL: [ReconcileResult; 6] = [
+    pub const ALL: [ReconcileResult; 7] = [
         ReconcileResult::NoChanges,
         ReconcileResult::Applied,
         ReconcileResult::PartiallyApplied,
         ReconcileResult::Failed,
         ReconcileResult::Invalid,
         ReconcileResult::ReportedOnly,
+        ReconcileResult::Departed,
     ];
 
     /// The stored and displayed spelling (the same as serde's).
@@ -45,6 +49,7 @@ impl ReconcileResult {
             ReconcileResult::Failed => "failed",
             ReconcileResult::Invalid => "invalid",
             ReconcileResult::ReportedOnly => "reported-only",
+            ReconcileResult::Departed => "departed",
         }
     }
 
@@ -93,6 +98,36 @@ pub struct ReconcileRecord {
     /// seconds); `None` while it stands for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_at_unix: Option<i64>,
+    /// Of a `departed` record: which account left, with which targets, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departure: Option<Departure>,
+}
+
+/// An organization's member account that left its entry's scope (moved out of the
+/// OUs, suspended, closed, excluded): its targets are no longer planned and their
+/// resources are retained, never pruned because the account left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Departure {
+    pub account: String,
+    /// Every target of the account that left with it (one per region).
+    pub targets: Vec<String>,
+    /// `out-of-scope` (moved out of the entry's OUs, or no longer a member),
+    /// `excluded` (in `excludeAccounts`), `suspended`, `pending-closure`, `closed`.
+    pub reason: String,
+}
+
+impl Departure {
+    /// The reason in words.
+    pub fn describe_reason(&self) -> &'static str {
+        match self.reason.as_str() {
+            "excluded" => "listed in the entry's excludeAccounts",
+            "suspended" => "suspended",
+            "pending-closure" => "closing",
+            "closed" => "closed",
+            _ => "moved out of the entry's OUs, or no longer a member",
+        }
+    }
 }
 
 fn one() -> u32 {
@@ -215,6 +250,7 @@ mod tests {
             error: None,
             repeated: 1,
             last_at_unix: None,
+            departure: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["startedAtUnix"], 1);
@@ -238,6 +274,7 @@ mod tests {
             error: None,
             repeated: 1,
             last_at_unix: None,
+            departure: None,
         }
     }
 
