@@ -137,6 +137,10 @@ fn simulate(n: u32, quota: f64, default: f64, workers: u32) -> Run {
                 let r = pace.reserve(t);
                 push(&mut events, t + r.wait, Step::Send { attempt, r });
             }
+            // A slot taken before a cut is taken again at the new rate.
+            Step::Send { attempt, r } if !pace.is_current(&r) => {
+                push(&mut events, t, Step::Reserve { attempt });
+            }
             Step::Send { attempt, r } => {
                 run.calls += 1;
                 aws_tokens = (aws_tokens + (t - aws_at) * quota).min(quota);
@@ -222,6 +226,37 @@ fn at_the_default_quota_it_keeps_close_to_it() {
         f64::from(run.throttled) <= 0.10 * f64::from(run.calls),
         "{run:?}"
     );
+}
+
+#[test]
+fn two_targets_sharing_a_bucket_keep_throttles_under_ten_percent() {
+    // Two targets of one account and Region: sixteen writers on one bucket at the
+    // default quota (tests/bench/pacing.sh shared).
+    let run = simulate(150, 3.0, 3.0, 16);
+    let floor = 150.0 / 3.0;
+    assert_eq!(run.failed, 0, "{run:?}");
+    assert!(run.seconds <= 1.2 * floor, "{run:?}");
+    assert!(
+        f64::from(run.throttled) <= 0.10 * f64::from(run.calls),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_cut_respaces_the_slots_handed_out() {
+    let mut b = AdaptiveRate::new(4.0, 0.0); // burst 2
+    let queued: Vec<Reservation> = (0..6).map(|_| b.reserve(0.0)).collect();
+    assert!(queued.iter().all(|r| b.is_current(r)));
+    b.throttled(queued[0], 0.1);
+    assert!((b.rate() - 2.0).abs() < 1e-9, "{}", b.rate());
+    assert!(queued.iter().all(|r| !b.is_current(r)));
+    // Taken again, the five still waiting are spaced at the new rate from the cut.
+    let again: Vec<f64> = (0..5).map(|_| b.reserve(0.1).wait).collect();
+    for (i, w) in again.iter().enumerate() {
+        let expected = (i + 1) as f64 / 2.0;
+        assert!((w - expected).abs() < 1e-9, "{again:?}");
+    }
+    assert!(b.is_current(&b.reserve(0.1)));
 }
 
 #[test]
