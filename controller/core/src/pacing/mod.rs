@@ -193,6 +193,7 @@ impl AdaptiveRate {
         // The slots handed out and not yet sent are taken again at the new rate
         // ([`Self::is_current`]), so their debt is forgiven and the bucket starts
         // empty: the next slot is one interval of the new rate away.
+        self.at = now.max(self.at);
         self.tokens = 0.0;
     }
 
