@@ -10,9 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::emulator::Emulator;
 use crate::fixtures::trusted_role;
-use crate::support::{
-    history_json, rt, start_controller_polling, status_of, wait_until, Repo,
-};
+use crate::support::{history_json, rt, start_controller_polling, status_of, wait_until, Repo};
 
 /// An organization whose management account is the repository's: `prod` (with a
 /// nested `web`) is in scope, `sandbox` is not.

@@ -120,10 +120,8 @@ impl Walk {
                     if is_active(account.state(), account.status()) {
                         active.extend(account.id().map(str::to_string));
                     } else if let Some(id) = account.id() {
-                        self.inactive.insert(
-                            id.to_string(),
-                            state_of(account.state(), account.status()),
-                        );
+                        self.inactive
+                            .insert(id.to_string(), state_of(account.state(), account.status()));
                     }
                 }
             }

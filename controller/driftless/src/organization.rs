@@ -12,7 +12,9 @@ use crate::aws::{organizations, AwsError, AwsOptions};
 use crate::history::Departure;
 use crate::plan::TargetError;
 use crate::spec::organization::{self, Enrollment, OrganizationTargets};
-use crate::state::{Backend, HistoryQuery, ReconcileRecord, ReconcileResult, StateBackend, StateError};
+use crate::state::{
+    Backend, HistoryQuery, ReconcileRecord, ReconcileResult, StateBackend, StateError,
+};
 use crate::validate::{self, LoadError, Loaded};
 
 /// What [`enroll`] made of a repository.
@@ -72,9 +74,8 @@ pub fn departures<'k>(
     recorded: impl Iterator<Item = &'k String>,
     enrollment: &Enrollment,
 ) -> Vec<Departure> {
-    let targets: std::collections::BTreeSet<&str> = recorded
-        .filter_map(|key| key.split('/').next())
-        .collect();
+    let targets: std::collections::BTreeSet<&str> =
+        recorded.filter_map(|key| key.split('/').next()).collect();
     organization::departures(&loaded.state.config, targets, enrollment)
 }
 

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::plan::ChangedBy;
+pub use crate::spec::organization::Departure;
 
 /// How a reconcile ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -101,33 +102,6 @@ pub struct ReconcileRecord {
     /// Of a `departed` record: which account left, with which targets, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure: Option<Departure>,
-}
-
-/// An organization's member account that left its entry's scope (moved out of the
-/// OUs, suspended, closed, excluded): its targets are no longer planned and their
-/// resources are retained, never pruned because the account left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Departure {
-    pub account: String,
-    /// Every target of the account that left with it (one per region).
-    pub targets: Vec<String>,
-    /// `out-of-scope` (moved out of the entry's OUs, or no longer a member),
-    /// `excluded` (in `excludeAccounts`), `suspended`, `pending-closure`, `closed`.
-    pub reason: String,
-}
-
-impl Departure {
-    /// The reason in words.
-    pub fn describe_reason(&self) -> &'static str {
-        match self.reason.as_str() {
-            "excluded" => "listed in the entry's excludeAccounts",
-            "suspended" => "suspended",
-            "pending-closure" => "closing",
-            "closed" => "closed",
-            _ => "moved out of the entry's OUs, or no longer a member",
-        }
-    }
 }
 
 fn one() -> u32 {

@@ -17,7 +17,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::config::TargetConfig;
-use crate::history::Departure;
 use super::context::{At, Cx};
 use super::rules::{self, Check, Problem};
 
@@ -110,6 +109,33 @@ pub fn departures<'r>(
             }
         })
         .collect()
+}
+
+/// An organization's member account that left its entry's scope (moved out of the
+/// OUs, suspended, closed, excluded): its targets are no longer planned and their
+/// resources are retained, never pruned because the account left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Departure {
+    pub account: String,
+    /// Every target of the account that left with it (one per region).
+    pub targets: Vec<String>,
+    /// `out-of-scope` (moved out of the entry's OUs, or no longer a member),
+    /// `excluded` (in `excludeAccounts`), `suspended`, `pending-closure`, `closed`.
+    pub reason: String,
+}
+
+impl Departure {
+    /// The reason in words.
+    pub fn describe_reason(&self) -> &'static str {
+        match self.reason.as_str() {
+            "excluded" => "listed in the entry's excludeAccounts",
+            "suspended" => "suspended",
+            "pending-closure" => "closing",
+            "closed" => "closed",
+            _ => "moved out of the entry's OUs, or no longer a member",
+        }
+    }
 }
 
 /// Longest target name (as for explicit targets).

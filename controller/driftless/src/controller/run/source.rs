@@ -374,7 +374,11 @@ impl Reconciler {
             return Some(last);
         };
         let revision = self.discovered(found).await;
-        for new in revision.targets.iter().filter(|t| !last.targets.contains(t)) {
+        for new in revision
+            .targets
+            .iter()
+            .filter(|t| !last.targets.contains(t))
+        {
             tracing::info!(target = %new, "a new account in the organization's scope is enrolled");
         }
         let revision = Arc::new(revision);
@@ -390,7 +394,12 @@ impl Reconciler {
         if self.options.shard.index != 0 {
             return;
         }
-        let (backend, _) = match self.options.state.get(loaded.state.config.state.as_ref()).await {
+        let (backend, _) = match self
+            .options
+            .state
+            .get(loaded.state.config.state.as_ref())
+            .await
+        {
             Ok(chosen) => chosen,
             Err(e) => {
                 tracing::warn!(error = %e, "the state backend could not be opened; departed accounts not told");
