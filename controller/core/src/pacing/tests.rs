@@ -218,9 +218,10 @@ fn a_lowered_quota_backs_off_with_few_throttles_and_no_failure() {
     assert!(run.final_rate < 2.0, "{run:?}");
 }
 
-#[test]
-fn at_the_default_quota_it_keeps_close_to_it() {
-    let run = simulate(150, 3.0, 3.0, 8);
+/// `workers` writers at the default quota: within 1.2 × the floor, at most 10 %
+/// throttled, no failure.
+fn keeps_close_to_the_default(workers: u32) {
+    let run = simulate(150, 3.0, 3.0, workers);
     let floor = 150.0 / 3.0;
     assert_eq!(run.failed, 0, "{run:?}");
     assert!(run.seconds <= 1.2 * floor, "{run:?}");
@@ -231,17 +232,16 @@ fn at_the_default_quota_it_keeps_close_to_it() {
 }
 
 #[test]
+fn at_the_default_quota_it_keeps_close_to_it() {
+    keeps_close_to_the_default(8);
+}
+
+#[test]
 fn two_targets_sharing_a_bucket_keep_throttles_under_ten_percent() {
     // Two targets of one account and Region: sixteen writers on one bucket at the
-    // default quota (tests/bench/pacing.sh shared).
-    let run = simulate(150, 3.0, 3.0, 16);
-    let floor = 150.0 / 3.0;
-    assert_eq!(run.failed, 0, "{run:?}");
-    assert!(run.seconds <= 1.2 * floor, "{run:?}");
-    assert!(
-        f64::from(run.throttled) <= 0.10 * f64::from(run.calls),
-        "{run:?}"
-    );
+    // default quota (tests/bench/pacing.sh shared). Without re-spacing the slots
+    // handed out at a cut, 28 of 178 calls were throttled (15.7 %, as measured).
+    keeps_close_to_the_default(16);
 }
 
 #[test]
