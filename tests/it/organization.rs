@@ -1,14 +1,16 @@
 //! Organization targets on the emulator: an organization of nested OUs and member
 //! accounts (AWS Organizations, moto's, behind the model validation), discovered at
 //! every plan and apply; a new account enrolled, an account moved out retained (also
-//! with `--prune`), an account whose role is gone failing alone, and the
-//! organization's group in `--target` and `metadata.targets`.
+//! with `--prune`) and its departure in the history once, an account whose role is
+//! gone failing alone, and the organization's group in `--target` and
+//! `metadata.targets`. The controller: one discovery per resync round (counted), a
+//! new account enrolled by the next round, a departure in `/status`.
 
 use std::collections::BTreeSet;
 
 use crate::emulator::Emulator;
 use crate::fixtures::trusted_role;
-use crate::support::{rt, Repo};
+use crate::support::{history_json, rt, start_controller_polling, status_of, wait_until, Repo};
 
 /// An organization whose management account is the repository's: `prod` (with a
 /// nested `web`) is in scope, `sandbox` is not.
@@ -232,6 +234,36 @@ fn nested_ous_are_discovered_and_new_accounts_enrolled_and_departed_ones_retaine
         both,
         "retained in the departed account"
     );
+
+    // The departure is in the history once, whatever the applies after it.
+    let departed = departures(&repo);
+    assert_eq!(departed.len(), 1, "{departed:#?}");
+    assert_eq!(departed[0]["target"], tb.as_str());
+    assert_eq!(departed[0]["departure"]["account"], b.as_str());
+    assert_eq!(departed[0]["departure"]["targets"], serde_json::json!([tb]));
+    assert_eq!(departed[0]["departure"]["reason"], "out-of-scope");
+    repo.apply(&["--prune"]);
+    assert_eq!(departures(&repo), departed, "said once, not at every apply");
+    let text = repo.run_raw(&["history", "--target", &tb]);
+    assert!(
+        text.stdout.contains(&format!(
+            "account {b} left the organization's scope (moved out of the entry's OUs"
+        )) && text.stdout.contains("resources are retained"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(log_groups(&repo, &b), both);
+}
+
+/// The `departed` records of the repository's history.
+fn departures(repo: &Repo) -> Vec<serde_json::Value> {
+    history_json(repo.state.path())["reconciles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "departed")
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -281,4 +313,82 @@ fn organization_entries_are_checked_with_their_locations() {
             "line {line}, {says}:\n{out}"
         );
     }
+}
+
+/// Sums the reconciles `driftless history` counts for `targets`.
+fn reconciles_of(repo: &Repo, targets: &[&str]) -> u64 {
+    history_json(repo.state.path())["reconciles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| targets.iter().any(|t| r["target"] == *t) && r["result"] != "departed")
+        .map(|r| r["repeated"].as_u64().unwrap_or(1))
+        .sum()
+}
+
+#[test]
+fn the_controller_discovers_once_per_round_enrols_new_accounts_and_tells_departures() {
+    let (repo, org) = repo_with_org();
+    let a = org.account(&repo, "a", &org.web, true);
+    let b = org.account(&repo, "b", &org.prod, true);
+    let (ta, tb) = (target(&repo, &a), target(&repo, &b));
+    let dir = repo.dir.path().to_string_lossy().into_owned();
+    let (mut child, addr) = start_controller_polling(&repo, &dir, "1s", "3s", &["--prune"]);
+    let converged = |t: &str| status_of(&addr)["targets"][t]["lastResult"] == "converged";
+    wait_until("the first reconciles", &|| {
+        converged("hub") && converged(&ta) && converged(&tb)
+    });
+    let both = BTreeSet::from(["/org/members-only".to_string(), "/org/shared".to_string()]);
+    assert_eq!(log_groups(&repo, &a), both);
+
+    // Discovery is shared by the reconciles of a round: discoveries start at least
+    // a resync (3 s) apart, so a window of W seconds holds at most W / 3 + 1 of them
+    // (and the end of one begun before), each reading the two OUs in scope (prod and
+    // its nested web: one ListAccountsForParent and one ListChildren each); while
+    // the three targets reconcile several times. Discovering per reconcile, or per
+    // poll (every second), would read them far more often.
+    let all = ["hub", ta.as_str(), tb.as_str()];
+    let (calls, reconciles) = (repo.calls(), reconciles_of(&repo, &all));
+    let window = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    let (after, reconciled) = (repo.calls(), reconciles_of(&repo, &all) - reconciles);
+    let rounds = window.elapsed().as_secs() / 3 + 1;
+    for op in ["ListAccountsForParent", "ListChildren"] {
+        let read = after.get("organizations", op) - calls.get("organizations", op);
+        assert!(
+            (2..=2 * rounds + 1).contains(&read),
+            "{op}: {read} calls in {rounds} rounds at most, for {reconciled} reconciles"
+        );
+    }
+    assert!(reconciled >= 4, "{reconciled} reconciles");
+
+    // A new account in scope is enrolled by the next round.
+    let d = org.account(&repo, "d", &org.prod, true);
+    let td = target(&repo, &d);
+    wait_until("the new account reconciled", &|| converged(&td));
+    assert_eq!(log_groups(&repo, &d), both);
+
+    // b moves out: no longer reconciled, its resources retained (under --prune),
+    // the departure in /status and once in the history.
+    rt().block_on(org.move_to(&b, &org.prod, &org.sandbox));
+    let departed = || status_of(&addr)["departed"].clone();
+    wait_until("the departure in /status", &|| departed().is_array());
+    let status = status_of(&addr);
+    let told = &status["departed"];
+    assert_eq!(told.as_array().unwrap().len(), 1, "{told}");
+    assert_eq!(told[0]["account"], b.as_str());
+    assert_eq!(told[0]["targets"], serde_json::json!([tb]));
+    assert_eq!(told[0]["reason"], "out-of-scope");
+    assert!(told[0]["departedAt"].as_str().unwrap().ends_with('Z'));
+    let owned = status["shard"]["targets"].as_array().unwrap();
+    assert!(!owned.iter().any(|t| *t == tb.as_str()), "{owned:?}");
+    // Another round later: still one record, and the resources are still there.
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    assert_eq!(status_of(&addr)["departed"], *told);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let records = departures(&repo);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["target"], tb.as_str());
+    assert_eq!(log_groups(&repo, &b), both);
 }

@@ -34,6 +34,7 @@ fn record(target: &str, at: i64, n: usize) -> ReconcileRecord {
         error: None,
         repeated: 1,
         last_at_unix: None,
+        departure: None,
     }
 }
 

@@ -461,6 +461,17 @@ pub(crate) fn start_controller_with(
     resync: &str,
     extra: &[&str],
 ) -> (std::process::Child, String) {
+    start_controller_polling(repo, url, "1h", resync, extra)
+}
+
+/// [`start_controller_with`], polling the source every `interval`.
+pub(crate) fn start_controller_polling(
+    repo: &Repo,
+    url: &str,
+    interval: &str,
+    resync: &str,
+    extra: &[&str],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = driftless(&repo.account, repo.state.path())
         .args([
@@ -470,7 +481,7 @@ pub(crate) fn start_controller_with(
             "--listen",
             "127.0.0.1:0",
             "--interval",
-            "1h",
+            interval,
             "--resync",
             resync,
             "--state-dir",

@@ -49,6 +49,7 @@ pub async fn discover(
         accounts: BTreeMap::new(),
         children: BTreeMap::new(),
         described: BTreeMap::new(),
+        inactive: BTreeMap::new(),
     };
     let mut enrollment = Enrollment::default();
     for entry in entries {
@@ -63,6 +64,7 @@ pub async fn discover(
         }
         enrollment.accounts.push(found);
     }
+    enrollment.inactive = walk.inactive;
     Ok(enrollment)
 }
 
@@ -75,6 +77,8 @@ struct Walk {
     children: BTreeMap<String, Vec<String>>,
     /// Listed account → whether it is ACTIVE.
     described: BTreeMap<String, bool>,
+    /// Accounts seen that are not ACTIVE → their state (why one left scope).
+    inactive: BTreeMap<String, String>,
 }
 
 impl Walk {
@@ -115,6 +119,9 @@ impl Walk {
                 for account in page.accounts() {
                     if is_active(account.state(), account.status()) {
                         active.extend(account.id().map(str::to_string));
+                    } else if let Some(id) = account.id() {
+                        self.inactive
+                            .insert(id.to_string(), state_of(account.state(), account.status()));
                     }
                 }
             }
@@ -159,9 +166,15 @@ impl Walk {
             .send()
             .await
         {
-            Ok(out) => out
-                .account()
-                .is_some_and(|a| is_active(a.state(), a.status())),
+            Ok(out) => match out.account() {
+                Some(a) if is_active(a.state(), a.status()) => true,
+                Some(a) => {
+                    let state = state_of(a.state(), a.status());
+                    self.inactive.insert(account.to_string(), state);
+                    false
+                }
+                None => false,
+            },
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_account_not_found_exception()) =>
@@ -172,6 +185,16 @@ impl Walk {
         };
         self.described.insert(account.to_string(), active);
         Ok(active)
+    }
+}
+
+/// An account's state as AWS spells it (`SUSPENDED`, `CLOSED`, ...): `State`, else
+/// the older `Status`.
+fn state_of(state: Option<&AccountState>, status: Option<&AccountStatus>) -> String {
+    match (state, status) {
+        (Some(state), _) => state.as_str().to_string(),
+        (None, Some(status)) => status.as_str().to_string(),
+        (None, None) => "UNKNOWN".to_string(),
     }
 }
 

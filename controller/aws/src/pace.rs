@@ -13,7 +13,9 @@
 //! (retries and pages included; no call is added, so reads keep their minimal page
 //! count) and reports the attempt's outcome after it; the HTTP client of every SDK
 //! client is wrapped in [`PacedHttpClient`], whose connector sleeps for the slot's
-//! wait (interceptors cannot wait). Operations not in the table are not paced.
+//! wait (interceptors cannot wait), and takes a new slot when a throttle cut the
+//! bucket's rate while it slept (the slot was spaced for the old rate). Operations not
+//! in the table are not paced.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -162,20 +164,46 @@ pub fn rates() -> Vec<(BucketKey, f64, Option<f64>)> {
 }
 
 /// What one attempt took from its bucket, kept in the attempt's config bag between
-/// [`MarkOperation`]'s two hooks.
+/// [`MarkOperation`]'s two hooks and in the request for the paced connector, which
+/// takes the slot again when the bucket was cut while it waited.
 #[derive(Debug, Clone)]
 struct Slot {
     key: BucketKey,
-    reservation: Reservation,
+    reservation: Arc<Mutex<Reservation>>,
 }
 
 impl Storable for Slot {
     type Storer = StoreReplace<Slot>;
 }
 
-/// How long the paced connector sleeps before sending a request.
-#[derive(Debug, Clone, Copy)]
-struct Wait(Duration);
+/// Slots one request takes at most (each after a cut of its bucket while it waited):
+/// a bound, not a figure reached (a bucket is cut at most once per episode).
+const MAX_SLOTS: usize = 8;
+
+impl Slot {
+    fn reservation(&self) -> Reservation {
+        *self.reservation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for the slot; when the bucket's rate was cut meanwhile, takes a new slot
+    /// at the new rate and waits for that one.
+    async fn wait(&self) {
+        for _ in 0..MAX_SLOTS {
+            let r = self.reservation();
+            let due = r.at + r.wait - REGISTRY.now();
+            if due > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(due)).await;
+            }
+            let again = REGISTRY.with(&self.key, |b, now| {
+                (!b.is_current(&r)).then(|| b.reserve(now))
+            });
+            match again.flatten() {
+                Some(next) => *self.reservation.lock().unwrap_or_else(|e| e.into_inner()) = next,
+                None => return,
+            }
+        }
+    }
+}
 
 /// The interceptor that paces every attempt: before transmit it takes a slot of the
 /// attempt's bucket and tells the paced connector how long to wait for it; after the
@@ -248,10 +276,12 @@ impl Intercept for MarkOperation {
             return Ok(());
         };
         if let Some(reservation) = REGISTRY.with(&key, |b, now| b.reserve(now)) {
-            context
-                .request_mut()
-                .add_extension(Wait(Duration::from_secs_f64(reservation.wait)));
-            cfg.interceptor_state().store_put(Slot { key, reservation });
+            let slot = Slot {
+                key,
+                reservation: Arc::new(Mutex::new(reservation)),
+            };
+            context.request_mut().add_extension(slot.clone());
+            cfg.interceptor_state().store_put(slot);
         }
         Ok(())
     }
@@ -272,11 +302,12 @@ impl Intercept for MarkOperation {
             _ => None,
         };
         if let Some(ok) = outcome {
+            let reservation = slot.reservation();
             REGISTRY.with(&slot.key, |b, now| {
                 if ok {
-                    b.succeeded(slot.reservation, now)
+                    b.succeeded(reservation, now)
                 } else {
-                    b.throttled(slot.reservation, now)
+                    b.throttled(reservation, now)
                 }
             });
         }
@@ -319,8 +350,9 @@ fn known_service(name: &str) -> Option<&'static str> {
         .map(|c| c.service)
 }
 
-/// An HTTP client that sleeps before every request for the wait [`MarkOperation`]
-/// reserved. Stateless: the buckets are the process's ([`rates`]).
+/// An HTTP client that sleeps before every request for the slot [`MarkOperation`]
+/// reserved (taken again after a cut). Stateless: the buckets are the process's
+/// ([`rates`]).
 #[derive(Debug, Clone)]
 pub struct PacedHttpClient {
     inner: SharedHttpClient,
@@ -351,11 +383,11 @@ struct PacedConnector {
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = request.extension::<Wait>().map_or(Duration::ZERO, |w| w.0);
+        let slot = request.extension::<Slot>().cloned();
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
+            if let Some(slot) = slot {
+                slot.wait().await;
             }
             inner.call(request).await
         })

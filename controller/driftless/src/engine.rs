@@ -82,6 +82,9 @@ pub struct Planned {
     /// Targets that could not be planned, with why (also in `plan.errors`); the
     /// controller classifies these, the CLI reports them.
     pub failed: BTreeMap<String, Arc<AwsError>>,
+    /// Organization accounts that left scope (also in `plan.warnings`, a warning per
+    /// target): apply records them in the history once.
+    pub departed: Vec<crate::history::Departure>,
 }
 
 /// The names the desired state mentions for one target, and the instance whose owned
@@ -142,15 +145,25 @@ pub async fn plan_loaded(loaded: Loaded, request: &PlanRequest) -> Result<Planne
     // once for all of them).
     let enrolled = crate::organization::enroll(loaded, &request.aws).await?;
     let mut planned = plan_enrolled(enrolled.loaded, request).await?;
-    let departed =
-        crate::organization::departed(&planned.loaded, request.last_applied.keys().cloned());
-    planned.plan.warnings.extend(departed);
+    if let Some(enrollment) = &enrolled.enrollment {
+        planned.departed = crate::organization::departures(
+            &planned.loaded,
+            request.last_applied.keys(),
+            enrollment,
+        );
+        let warnings = crate::organization::warnings(&planned.loaded, &planned.departed);
+        planned.plan.warnings.extend(warnings);
+    }
     planned.plan.errors.extend(enrolled.error);
     Ok(planned)
 }
 
-/// Plans a repository whose organization entries are already enrolled.
-async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Planned, EngineError> {
+/// Plans a repository whose organization entries are already enrolled (the
+/// controller's reconciles, which share one discovery per resync round).
+pub async fn plan_enrolled(
+    mut loaded: Loaded,
+    request: &PlanRequest,
+) -> Result<Planned, EngineError> {
     let config = &loaded.state.config;
     let selected = config.select_targets(&request.targets)?;
     let options = PlanOptions {
@@ -201,7 +214,20 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
     let mut plan = Plan::new(&loaded.revision, plans);
     plan.guardrails = loaded.state.guardrails.clone();
     next_runs(&mut plan, &loaded, &live);
-    plan.errors = failed
+    plan.errors = target_errors(&loaded, &failed);
+    Ok(Planned {
+        loaded,
+        plan,
+        live,
+        clients,
+        failed,
+        departed: Vec::new(),
+    })
+}
+
+/// The plan's errors of the targets that could not be read, with their hints.
+fn target_errors(loaded: &Loaded, failed: &BTreeMap<String, Arc<AwsError>>) -> Vec<TargetError> {
+    failed
         .iter()
         .map(|(target, e)| TargetError {
             target: target.clone(),
@@ -209,14 +235,7 @@ async fn plan_enrolled(mut loaded: Loaded, request: &PlanRequest) -> Result<Plan
             hint: crate::organization::role_hint(&loaded.state.config, target, e)
                 .or_else(|| e.hint()),
         })
-        .collect();
-    Ok(Planned {
-        loaded,
-        plan,
-        live,
-        clients,
-        failed,
-    })
+        .collect()
 }
 
 /// `options` with the records of `target` only.

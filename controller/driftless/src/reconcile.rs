@@ -371,6 +371,7 @@ pub fn unapplied_record(
         error: Some(error),
         repeated: 1,
         last_at_unix: None,
+        departure: None,
     }
 }
 
@@ -403,6 +404,7 @@ fn applied_record(planned: &Planned, report: &ApplyReport, target: &str) -> Reco
         error: None,
         repeated: 1,
         last_at_unix: None,
+        departure: None,
     }
 }
 

@@ -8,7 +8,9 @@
 mod record;
 mod render;
 
-pub use record::{ChangeRecord, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord};
+pub use record::{
+    ChangeRecord, Departure, HistoryQuery, ReconcileRecord, ReconcileResult, RevisionRecord,
+};
 pub use render::{
     format_rfc3339_utc, parse_rfc3339, parse_since, render_history_json, render_history_json_with,
     render_history_text, render_history_text_with, HISTORY_FORMAT_VERSION,

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::plan::ChangedBy;
+pub use crate::spec::organization::Departure;
 
 /// How a reconcile ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,17 +24,21 @@ pub enum ReconcileResult {
     Invalid,
     /// Changes were found and reported, not applied (plan only, suspended target).
     ReportedOnly,
+    /// The target's account left its organization entry's scope: the target is no
+    /// longer planned and its resources are retained ([`ReconcileRecord::departure`]).
+    Departed,
 }
 
 impl ReconcileResult {
     /// Every result, in declaration order.
-    pub const ALL: [ReconcileResult; 6] = [
+    pub const ALL: [ReconcileResult; 7] = [
         ReconcileResult::NoChanges,
         ReconcileResult::Applied,
         ReconcileResult::PartiallyApplied,
         ReconcileResult::Failed,
         ReconcileResult::Invalid,
         ReconcileResult::ReportedOnly,
+        ReconcileResult::Departed,
     ];
 
     /// The stored and displayed spelling (the same as serde's).
@@ -45,6 +50,7 @@ impl ReconcileResult {
             ReconcileResult::Failed => "failed",
             ReconcileResult::Invalid => "invalid",
             ReconcileResult::ReportedOnly => "reported-only",
+            ReconcileResult::Departed => "departed",
         }
     }
 
@@ -93,6 +99,9 @@ pub struct ReconcileRecord {
     /// seconds); `None` while it stands for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_at_unix: Option<i64>,
+    /// Of a `departed` record: which account left, with which targets, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departure: Option<Departure>,
 }
 
 fn one() -> u32 {
@@ -215,6 +224,7 @@ mod tests {
             error: None,
             repeated: 1,
             last_at_unix: None,
+            departure: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["startedAtUnix"], 1);
@@ -238,6 +248,7 @@ mod tests {
             error: None,
             repeated: 1,
             last_at_unix: None,
+            departure: None,
         }
     }
 

@@ -260,6 +260,10 @@ pub fn render_history_text_with(
                 clean(&c.author)
             );
         }
+        if let Some(d) = &r.departure {
+            push_departure(&mut out, d);
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {}, drift: {} found, {} corrected",
@@ -298,6 +302,17 @@ pub fn render_history_text_with(
         }
     }
     out
+}
+
+/// A departed account's line: which account, why, and that its resources stay.
+fn push_departure(out: &mut String, d: &super::record::Departure) {
+    let _ = writeln!(
+        out,
+        "  account {} left the organization's scope ({}): not planned any more, its resources are retained (targets: {})",
+        clean(&d.account),
+        d.describe_reason(),
+        clean(&d.targets.join(", "))
+    );
 }
 
 fn format_duration(ms: u64) -> String {
@@ -456,6 +471,7 @@ mod tests {
                 error: None,
                 repeated: 1,
                 last_at_unix: None,
+                departure: None,
             },
             ReconcileRecord {
                 id: Some(1),
@@ -470,6 +486,7 @@ mod tests {
                 error: Some("alarms.yaml:3:5: error: unknown field \u{1b}[31mthreshhold".into()),
                 repeated: 1,
                 last_at_unix: None,
+                departure: None,
             },
         ]
     }
@@ -498,6 +515,32 @@ mod tests {
             .contains("threshhold"));
         let back: Vec<ReconcileRecord> = serde_json::from_value(v["reconciles"].clone()).unwrap();
         assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn a_departure_says_which_account_left_why_and_that_its_resources_stay() {
+        let mut departed = sample().remove(1);
+        departed.result = ReconcileResult::Departed;
+        departed.error = None;
+        departed.departure = Some(crate::history::Departure {
+            account: "222222222222".into(),
+            targets: vec!["org-222222222222-us-east-1".into()],
+            reason: "suspended".into(),
+        });
+        let text = render_history_text(std::slice::from_ref(&departed));
+        assert!(
+            text.contains("prod-tokyo  1a2b3c4  departed")
+                && text.contains("account 222222222222 left the organization's scope (suspended)")
+                && text.contains("resources are retained (targets: org-222222222222-us-east-1)"),
+            "{text}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&render_history_json(std::slice::from_ref(&departed))).unwrap();
+        assert_eq!(v["reconciles"][0]["result"], "departed");
+        assert_eq!(v["reconciles"][0]["departure"]["account"], "222222222222");
+        assert_eq!(v["reconciles"][0]["departure"]["reason"], "suspended");
+        let back: Vec<ReconcileRecord> = serde_json::from_value(v["reconciles"].clone()).unwrap();
+        assert_eq!(back, vec![departed]);
     }
 
     #[test]

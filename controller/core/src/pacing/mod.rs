@@ -18,7 +18,12 @@
 //!   the last [`WINDOW_SECS`] seconds), not the rate asked for, since AWS's own bucket
 //!   holds about a second's worth and hides an excess until it is empty; and one cut
 //!   per congestion episode: a throttle of a request reserved before the last cut is
-//!   the same episode (TCP's one reduction per window).
+//!   the same episode (TCP's one reduction per window);
+//! - a cut re-spaces the slots already handed out: a request still waiting for a slot
+//!   taken before the cut takes a new one at the new rate ([`AdaptiveRate::is_current`])
+//!   instead of going out at the old spacing, so the requests an apply has queued
+//!   (eight per target, sixteen for two targets of one account) do not run into the
+//!   throttle they caused.
 //!
 //! Times are seconds on any monotonic clock the caller chooses; nothing here reads a
 //! clock, so the tests drive it with a fake one.
@@ -58,6 +63,9 @@ pub struct Reservation {
     pub wait: f64,
     pub limited: bool,
     pub at: f64,
+    /// The bucket's cuts when the slot was taken: a slot of an earlier epoch is
+    /// spaced for a rate the bucket has since cut.
+    pub epoch: u64,
 }
 
 /// Whether the rate is still searching upwards (no throttle yet) or following CUBIC
@@ -134,7 +142,16 @@ impl AdaptiveRate {
             wait,
             limited: wait > 0.0,
             at: now,
+            epoch: self.throttles,
         }
+    }
+
+    /// Whether a slot is still spaced for the current rate: false once a throttle has
+    /// cut the rate since it was taken. The caller then takes a new slot before
+    /// sending (a slot whose wait is over and whose request is sent is not taken
+    /// again).
+    pub fn is_current(&self, reservation: &Reservation) -> bool {
+        reservation.epoch == self.throttles
     }
 
     /// A request of `reservation` succeeded at `now`: growth (only for requests the
@@ -173,8 +190,11 @@ impl AdaptiveRate {
         self.grown = 0.0;
         self.rate = (ceiling * BETA).max(MIN_RATE);
         self.throttles += 1;
-        // Slots already handed out stay; the next one waits for the new rate.
-        self.tokens = self.tokens.min(0.0);
+        // The slots handed out and not yet sent are taken again at the new rate
+        // ([`Self::is_current`]), so their debt is forgiven and the bucket starts
+        // empty: the next slot is one interval of the new rate away.
+        self.at = now.max(self.at);
+        self.tokens = 0.0;
     }
 
     /// Successes a second over the last [`WINDOW_SECS`] (`None`: fewer than two).

@@ -44,7 +44,9 @@ fn held_back_successes_double_the_rate_every_doubling_calls() {
 fn one_cut_per_episode_and_the_ceiling_is_what_got_through() {
     let mut b = AdaptiveRate::new(8.0, 0.0);
     let early = b.reserve(0.0);
-    b.throttled(early, 1.0);
+    // (The cut empties the bucket; by 1.0 it holds a slot again, so the successes
+    // below are not held back and do not grow the rate.)
+    b.throttled(early, 0.75);
     // Slow start ends: halved.
     assert!((b.rate() - 4.0).abs() < 1e-9, "{}", b.rate());
     assert_eq!(b.cuts(), 1);
@@ -137,6 +139,10 @@ fn simulate(n: u32, quota: f64, default: f64, workers: u32) -> Run {
                 let r = pace.reserve(t);
                 push(&mut events, t + r.wait, Step::Send { attempt, r });
             }
+            // A slot taken before a cut is taken again at the new rate.
+            Step::Send { attempt, r } if !pace.is_current(&r) => {
+                push(&mut events, t, Step::Reserve { attempt });
+            }
             Step::Send { attempt, r } => {
                 run.calls += 1;
                 aws_tokens = (aws_tokens + (t - aws_at) * quota).min(quota);
@@ -212,9 +218,10 @@ fn a_lowered_quota_backs_off_with_few_throttles_and_no_failure() {
     assert!(run.final_rate < 2.0, "{run:?}");
 }
 
-#[test]
-fn at_the_default_quota_it_keeps_close_to_it() {
-    let run = simulate(150, 3.0, 3.0, 8);
+/// `workers` writers at the default quota: within 1.2 × the floor, at most 10 %
+/// throttled, no failure.
+fn keeps_close_to_the_default(workers: u32) {
+    let run = simulate(150, 3.0, 3.0, workers);
     let floor = 150.0 / 3.0;
     assert_eq!(run.failed, 0, "{run:?}");
     assert!(run.seconds <= 1.2 * floor, "{run:?}");
@@ -222,6 +229,37 @@ fn at_the_default_quota_it_keeps_close_to_it() {
         f64::from(run.throttled) <= 0.10 * f64::from(run.calls),
         "{run:?}"
     );
+}
+
+#[test]
+fn at_the_default_quota_it_keeps_close_to_it() {
+    keeps_close_to_the_default(8);
+}
+
+#[test]
+fn two_targets_sharing_a_bucket_keep_throttles_under_ten_percent() {
+    // Two targets of one account and Region: sixteen writers on one bucket at the
+    // default quota (tests/bench/pacing.sh shared). Without re-spacing the slots
+    // handed out at a cut, 28 of 178 calls were throttled (15.7 %, as measured).
+    keeps_close_to_the_default(16);
+}
+
+#[test]
+fn a_cut_respaces_the_slots_handed_out() {
+    let mut b = AdaptiveRate::new(4.0, 0.0); // burst 2
+    let queued: Vec<Reservation> = (0..6).map(|_| b.reserve(0.0)).collect();
+    assert!(queued.iter().all(|r| b.is_current(r)));
+    b.throttled(queued[0], 0.1);
+    assert!((b.rate() - 2.0).abs() < 1e-9, "{}", b.rate());
+    assert!(queued.iter().all(|r| !b.is_current(r)));
+    // Taken again, the five still waiting are spaced at the new rate from the cut.
+    let again: Vec<f64> = (0..5).map(|_| b.reserve(0.1).wait).collect();
+    for (i, w) in again.iter().enumerate() {
+        let expected = (i + 1) as f64 / 2.0;
+        assert!((w - expected).abs() < 1e-9, "{again:?}");
+    }
+    let fresh = b.reserve(0.1);
+    assert!(b.is_current(&fresh));
 }
 
 #[test]

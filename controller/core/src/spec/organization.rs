@@ -64,6 +64,78 @@ pub struct OrganizationTargets {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Enrollment {
     pub accounts: Vec<BTreeSet<String>>,
+    /// Accounts discovery saw that are not ACTIVE, with their state as AWS spells it
+    /// (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`): why such an account left scope.
+    pub inactive: BTreeMap<String, String>,
+}
+
+/// The accounts that left scope: every target in `recorded` (targets with
+/// last-applied records) that an organization entry of `config` can generate but
+/// `config` (enrolled with `enrollment`) no longer has, grouped by account, with why.
+pub fn departures<'r>(
+    config: &super::config::DriftlessConfig,
+    recorded: impl IntoIterator<Item = &'r str>,
+    enrollment: &Enrollment,
+) -> Vec<Departure> {
+    let mut by_account: BTreeMap<String, (&OrganizationTargets, BTreeSet<String>)> =
+        BTreeMap::new();
+    for target in recorded {
+        if config.target(target).is_some() {
+            continue;
+        }
+        if let Some((entry, account)) = config.generated_by(target) {
+            by_account
+                .entry(account)
+                .or_insert_with(|| (entry, BTreeSet::new()))
+                .1
+                .insert(target.to_string());
+        }
+    }
+    by_account
+        .into_iter()
+        .map(|(account, (entry, targets))| {
+            let reason = if entry.exclude_accounts.contains(&account) {
+                "excluded".to_string()
+            } else {
+                match enrollment.inactive.get(&account) {
+                    Some(state) => state.to_ascii_lowercase().replace('_', "-"),
+                    None => "out-of-scope".to_string(),
+                }
+            };
+            Departure {
+                account,
+                targets: targets.into_iter().collect(),
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// An organization's member account that left its entry's scope (moved out of the
+/// OUs, suspended, closed, excluded): its targets are no longer planned and their
+/// resources are retained, never pruned because the account left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Departure {
+    pub account: String,
+    /// Every target of the account that left with it (one per region).
+    pub targets: Vec<String>,
+    /// `out-of-scope` (moved out of the entry's OUs, or no longer a member),
+    /// `excluded` (in `excludeAccounts`), `suspended`, `pending-closure`, `closed`.
+    pub reason: String,
+}
+
+impl Departure {
+    /// The reason in words.
+    pub fn describe_reason(&self) -> &'static str {
+        match self.reason.as_str() {
+            "excluded" => "listed in the entry's excludeAccounts",
+            "suspended" => "suspended",
+            "pending-closure" => "closing",
+            "closed" => "closed",
+            _ => "moved out of the entry's OUs, or no longer a member",
+        }
+    }
 }
 
 /// Longest target name (as for explicit targets).
@@ -341,6 +413,7 @@ mod tests {
         let found: BTreeSet<String> = ["333333333333".to_string()].into();
         let enrollment = Enrollment {
             accounts: vec![found.clone(), found],
+            ..Enrollment::default()
         };
         let problems = enroll(&[&a, &b], &enrollment, &[]).unwrap_err();
         assert_eq!(problems.len(), 2);
@@ -350,5 +423,62 @@ mod tests {
         assert_eq!(groups["members"].len(), 2);
         let clash = enroll(&[&a], &enrollment, &["org-333333333333-cn-north-1"]);
         assert!(clash.is_err());
+    }
+}
+
+#[cfg(test)]
+mod departure_tests {
+    use super::*;
+    use crate::spec::{parse_config_only, SourceFile};
+
+    fn config(enrollment: &Enrollment) -> crate::spec::DriftlessConfig {
+        let text = "targets:\n  - {name: hub, region: us-east-1}\n  - organization:\n      ous: [ou-abcd-11111111]\n      excludeAccounts: [\"444444444444\"]\n      roleName: driftless\n      regions: [us-east-1, us-west-2]\n      namePrefix: org-\n";
+        let file = SourceFile {
+            relative: "driftless.yaml".into(),
+            display: "driftless.yaml".into(),
+            text: text.into(),
+        };
+        parse_config_only(&[file])
+            .expect("a valid driftless.yaml")
+            .enrolled(enrollment)
+            .expect("enrolled")
+    }
+
+    #[test]
+    fn departed_accounts_are_grouped_with_their_targets_and_why() {
+        let mut enrollment = Enrollment {
+            accounts: vec![["111111111111".to_string()].into()],
+            ..Enrollment::default()
+        };
+        enrollment
+            .inactive
+            .insert("222222222222".into(), "PENDING_CLOSURE".into());
+        let config = config(&enrollment);
+        let recorded = [
+            "hub",
+            "org-111111111111-us-east-1",
+            "org-222222222222-us-east-1",
+            "org-222222222222-us-west-2",
+            "org-333333333333-us-east-1",
+            "org-444444444444-us-west-2",
+            "elsewhere",
+        ];
+        let departed = departures(&config, recorded, &enrollment);
+        let got: Vec<(&str, &str, usize)> = departed
+            .iter()
+            .map(|d| (d.account.as_str(), d.reason.as_str(), d.targets.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("222222222222", "pending-closure", 2),
+                ("333333333333", "out-of-scope", 1),
+                ("444444444444", "excluded", 1),
+            ]
+        );
+        assert_eq!(
+            departed[0].targets,
+            ["org-222222222222-us-east-1", "org-222222222222-us-west-2"]
+        );
     }
 }

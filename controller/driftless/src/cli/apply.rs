@@ -123,6 +123,7 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         color: color_wanted(args.no_color),
     };
     print!("{}", render::text::render(&planned.plan, style));
+    record_departures(&planned, &selected.backend, started).await;
     if let Some(code) = nothing_to_write(&planned.plan) {
         return Ok(code);
     }
@@ -165,6 +166,25 @@ pub async fn run(args: &ApplyArgs) -> CliResult {
         eprintln!("warning: history not recorded: {e}");
     }
     Ok(summarise(&planned.plan, &reconciled.report))
+}
+
+/// Organization accounts that left scope, in the history once: a fact of this apply
+/// whether or not anything else is written.
+async fn record_departures(
+    planned: &crate::engine::Planned,
+    backend: &crate::state::StateBackend,
+    started: std::time::SystemTime,
+) {
+    let (_, errors) = crate::organization::record_departures(
+        backend,
+        &planned.departed,
+        &planned.plan.revision,
+        crate::reconcile::unix(started),
+    )
+    .await;
+    for e in &errors {
+        eprintln!("warning: history not recorded: {e}");
+    }
 }
 
 /// Exit 1 when the saved plan no longer matches a fresh one (nothing is applied).

@@ -3,7 +3,9 @@
 //! - The **source task** fetches every `--interval` (with jitter), or at once when a
 //!   webhook pulls the trigger, and publishes each new valid revision on a watch
 //!   channel. An invalid or unreadable revision is not published: the workers keep
-//!   enforcing the last good one.
+//!   enforcing the last good one. The same revision made again (an organization's
+//!   accounts asked again, once per resync round) replaces the published one without
+//!   waking the workers: each takes it at its next reconcile.
 //! - Each **target worker** is a queue of one: it reconciles its target when a new
 //!   revision is published, again every `--resync` (drift correction), after a
 //!   transient failure with exponential backoff and jitter (reset after a success),
@@ -132,6 +134,16 @@ pub async fn run<B: Backend>(
             });
             if new {
                 publish.send_replace(Some(d));
+            } else {
+                // The same revision made again (an organization's accounts asked
+                // again): workers take it at their next reconcile, without being
+                // woken for it.
+                publish.send_if_modified(|slot| {
+                    if !slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, &d)) {
+                        *slot = Some(d);
+                    }
+                    false
+                });
             }
             for name in wanted {
                 if workers.contains_key(&name) {

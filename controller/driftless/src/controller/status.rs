@@ -266,6 +266,37 @@ pub struct Status {
     /// revision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardStatus>,
+    /// Organization accounts that left scope: no longer reconciled, their resources
+    /// retained (absent when none has).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub departed: Vec<DepartedStatus>,
+}
+
+/// An organization account that left scope, as `/status` lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartedStatus {
+    pub account: String,
+    /// Its targets, which are no longer reconciled.
+    pub targets: Vec<String>,
+    /// `out-of-scope`, `excluded`, `suspended`, `pending-closure` or `closed`.
+    pub reason: String,
+    /// When the history first recorded the departure (Unix seconds), and the same in
+    /// RFC 3339 (UTC).
+    pub departed_at_unix: i64,
+    pub departed_at: String,
+}
+
+impl DepartedStatus {
+    pub fn of(told: &crate::organization::Told) -> DepartedStatus {
+        DepartedStatus {
+            account: told.departure.account.clone(),
+            targets: told.departure.targets.clone(),
+            reason: told.departure.reason.clone(),
+            departed_at_unix: told.at_unix,
+            departed_at: crate::state::format_rfc3339_utc(told.at_unix),
+        }
+    }
 }
 
 /// Which shard this process is (`--shard-index`/`--shard-count`; 0 of 1 unsharded)

@@ -30,7 +30,7 @@ pub const DB_FILE: &str = "driftless.db";
 /// The JSON file of versions before the database; imported once.
 pub const LEGACY_JSON_FILE: &str = "last-applied.json";
 /// The schema version this build writes (SQLite `user_version`).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 /// How long a statement waits for another connection's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -96,6 +96,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 5 → 6: consecutive quiet reconciles kept as one row (docs/design/state.md).
     "ALTER TABLE reconciles ADD COLUMN repeated INTEGER NOT NULL DEFAULT 1;
      ALTER TABLE reconciles ADD COLUMN last_at INTEGER;  -- Unix seconds; NULL unless repeated",
+    // 6 → 7: an organization's account that left scope (docs/design/organizations.md).
+    "ALTER TABLE reconciles ADD COLUMN departure TEXT;  -- JSON Departure; NULL on other rows",
 ];
 
 /// An open state database.
@@ -148,6 +150,7 @@ fn latest_of(
             error: r.get(6)?,
             repeated: r.get(7)?,
             last_at_unix: r.get(8)?,
+            departure: None,
         })
     })?;
     rows.next().transpose()
@@ -555,8 +558,9 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO reconciles (started_at, duration_ms, target, revision, result,
-                                     drift_found, drift_corrected, error, repeated, last_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                     drift_found, drift_corrected, error, repeated, last_at,
+                                     departure)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 record.started_at_unix,
                 i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
@@ -568,6 +572,10 @@ impl Store {
                 record.error,
                 record.repeated.max(1),
                 record.last_at_unix,
+                record
+                    .departure
+                    .as_ref()
+                    .map(|d| serde_json::to_string(d).unwrap_or_default()),
             ],
         )
         .map_err(err)?;
@@ -612,7 +620,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id, started_at, duration_ms, target, revision, result,
-                        drift_found, drift_corrected, error, repeated, last_at
+                        drift_found, drift_corrected, error, repeated, last_at, departure
                  FROM reconciles
                  WHERE (?1 IS NULL OR target = ?1) AND (?2 IS NULL OR COALESCE(last_at, started_at) >= ?2)
                  ORDER BY started_at DESC, id DESC
@@ -631,7 +639,11 @@ impl Store {
                     r.get::<_, u32>(6)?,
                     r.get::<_, u32>(7)?,
                     r.get::<_, Option<String>>(8)?,
-                    (r.get::<_, u32>(9)?, r.get::<_, Option<i64>>(10)?),
+                    (
+                        r.get::<_, u32>(9)?,
+                        r.get::<_, Option<i64>>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                    ),
                 ))
             })
             .map_err(|e| self.db_err(e))?;
@@ -654,6 +666,12 @@ impl Store {
                 error,
                 repeated: rep.0,
                 last_at_unix: rep.1,
+                departure: match rep.2 {
+                    Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                        self.decode_err(&format!("departure of reconcile {id}"), e)
+                    })?),
+                    None => None,
+                },
             });
         }
         Ok(out)

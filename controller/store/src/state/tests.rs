@@ -39,6 +39,7 @@ fn reconcile(target: &str, at: i64, result: ReconcileResult) -> ReconcileRecord 
         error: None,
         repeated: 1,
         last_at_unix: None,
+        departure: None,
     }
 }
 
@@ -89,6 +90,30 @@ fn migration_is_idempotent() {
         assert_eq!(store.last_applied().unwrap(), records());
         assert_eq!(store.history(&HistoryQuery::default()).unwrap().len(), 1);
     }
+}
+
+#[test]
+fn a_departure_is_kept_with_its_account_targets_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut departed = reconcile("org-t", 30, ReconcileResult::Departed);
+    departed.changes.clear();
+    departed.drift_found = 0;
+    departed.drift_corrected = 0;
+    departed.departure = Some(driftless_core::history::Departure {
+        account: "222222222222".into(),
+        targets: vec!["org-t".into()],
+        reason: "out-of-scope".into(),
+    });
+    store
+        .record_reconcile(&reconcile("org-t", 10, ReconcileResult::Applied))
+        .unwrap();
+    store.record_reconcile(&departed).unwrap();
+    let back = store.history(&HistoryQuery::default()).unwrap();
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[0].result, ReconcileResult::Departed);
+    assert_eq!(back[0].departure, departed.departure);
+    assert_eq!(back[1].departure, None);
 }
 
 #[test]

@@ -200,6 +200,7 @@ fn record(at: i64, found: u32, corrected: u32) -> ReconcileRecord {
         error: None,
         repeated: 1,
         last_at_unix: None,
+        departure: None,
     }
 }
 

@@ -75,10 +75,15 @@ pub struct RunOptions {
 /// A valid revision, ready to be reconciled.
 #[derive(Debug)]
 pub struct Revision {
+    /// The repository, with its organization entries' targets as last discovered
+    /// (every reconcile of a resync round plans with this one discovery).
     pub loaded: Loaded,
     /// The targets reconciled: driftless.yaml's, limited by `--target` and to this
     /// process's shard.
     pub targets: Vec<String>,
+    /// When AWS Organizations was last asked for `loaded`'s accounts; `None` without
+    /// organization entries, or when discovery failed (asked again at the next poll).
+    pub discovered: Option<std::time::Instant>,
 }
 
 impl Desired for Revision {

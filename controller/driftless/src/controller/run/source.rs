@@ -6,15 +6,16 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use super::notifications::Announcements;
 use super::{short, Reconciler, Revision};
 use crate::controller::notify::{Notifier, Observation};
-use crate::controller::status::{Outcome, ShardStatus, SourceStatus};
+use crate::controller::status::{DepartedStatus, Outcome, ShardStatus, SourceStatus};
 use crate::reconcile::{unapplied_record, unix};
 use crate::source::{read_source_commit, Commit, Snapshot, SourceError};
 use crate::spec::config::NotificationsConfig;
+use crate::spec::organization::Enrollment;
 use crate::spec::DriftlessConfig;
 use crate::state::{ReconcileRecord, ReconcileResult, RevisionRecord, Store};
 use crate::validate::{self, LoadError, Loaded};
@@ -33,6 +34,9 @@ pub(super) struct SourceState {
 }
 
 type SourceGuard<'a> = tokio::sync::MutexGuard<'a, SourceState>;
+
+/// A repository enrolled with AWS Organizations' answer, and that answer.
+type Enrolled = (Loaded, Enrollment);
 
 impl Reconciler {
     /// Fetches the source; returns the revision to enforce (see
@@ -70,7 +74,8 @@ impl Reconciler {
         });
         if source.latest.as_deref() == Some(revision.as_str()) {
             // Nothing new: no need to validate again; an organization's accounts
-            // are asked again (accounts come and go between revisions).
+            // are asked again once per resync round (accounts come and go between
+            // revisions).
             return self.reenroll(&mut source).await;
         }
         source.latest = Some(revision.clone());
@@ -148,15 +153,27 @@ impl Reconciler {
     /// configuration changed.
     async fn accept(&self, source: &mut SourceState, loaded: Loaded) -> Arc<Revision> {
         self.update_notifier(source, &loaded.state.config).await;
-        let targets = self
-            .enrolled(&loaded)
-            .await
-            .unwrap_or_else(|| self.mine(&loaded.state.config));
-        self.publish_shard(&targets);
+        let revision = match self.enrolled(&loaded).await {
+            Some(found) => self.discovered(found).await,
+            None => Revision {
+                targets: self.mine(&loaded.state.config),
+                loaded,
+                discovered: None,
+            },
+        };
+        let revision = Arc::new(revision);
+        self.keep(source, &revision);
+        source.invalid = None;
+        revision
+    }
+
+    /// Makes `revision` the one enforced: the shard's targets, the client cache,
+    /// the dashboard.
+    fn keep(&self, source: &mut SourceState, revision: &Arc<Revision>) {
+        self.publish_shard(&revision.targets);
         if let Some(cache) = &self.options.request.clients {
-            cache.retain(&targets.iter().map(String::as_str).collect());
+            cache.retain(&revision.targets.iter().map(String::as_str).collect());
         }
-        let revision = Arc::new(Revision { targets, loaded });
         source.last_good = Some(revision.clone());
         *self
             .shared
@@ -164,8 +181,6 @@ impl Reconciler {
             .revision
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(revision.clone());
-        source.invalid = None;
-        revision
     }
 
     /// An invalid revision: marked on every target and recorded; the last good one
@@ -310,13 +325,16 @@ impl Reconciler {
             .map(|r| r.revision)
     }
 
-    /// The targets of `loaded` this process reconciles with its organization entries
-    /// enrolled as AWS Organizations answers now; `None` without organization entries
-    /// or when discovery failed (logged).
-    async fn enrolled(&self, loaded: &Loaded) -> Option<Vec<String>> {
+    /// `loaded` with its organization entries enrolled as AWS Organizations answers
+    /// now; `None` without organization entries or when discovery failed (logged).
+    async fn enrolled(&self, loaded: &Loaded) -> Option<Enrolled> {
         loaded.state.config.organizations().next()?;
         match crate::organization::enroll(loaded.clone(), &self.options.request.aws).await {
-            Ok(e) if e.error.is_none() => Some(self.mine(&e.loaded.state.config)),
+            Ok(crate::organization::Enrolled {
+                loaded,
+                error: None,
+                enrollment: Some(enrollment),
+            }) => Some((loaded, enrollment)),
             Ok(e) => {
                 let reason = e.error.map(|e| e.message).unwrap_or_default();
                 tracing::warn!(error = %reason, "organization discovery failed; its targets stay as they were");
@@ -329,38 +347,82 @@ impl Reconciler {
         }
     }
 
-    /// The last good revision with its organization targets asked again: a new
-    /// account gets a worker, an account that left scope loses its worker (said once
-    /// here; its resources are retained, as nothing plans them any more).
+    /// The revision an organization's discovery made: its targets, with the accounts
+    /// that left scope told (history once, `/status`).
+    async fn discovered(&self, (loaded, enrollment): Enrolled) -> Revision {
+        self.tell_departures(&loaded, &enrollment).await;
+        Revision {
+            targets: self.mine(&loaded.state.config),
+            loaded,
+            discovered: Some(Instant::now()),
+        }
+    }
+
+    /// The last good revision with its organization targets asked again, once per
+    /// resync round (every reconcile of the round plans with this one discovery): a
+    /// new account gets a worker, an account that left scope loses its worker (its
+    /// resources are retained, as nothing plans them any more).
     async fn reenroll(&self, source: &mut SourceGuard<'_>) -> Option<Arc<Revision>> {
         let last = source.last_good.clone()?;
-        let Some(targets) = self.enrolled(&last.loaded).await else {
+        let due = last
+            .discovered
+            .is_none_or(|at| at.elapsed() >= self.options.resync);
+        if !due {
+            return Some(last);
+        }
+        let Some(found) = self.enrolled(&last.loaded).await else {
             return Some(last);
         };
-        if targets == last.targets {
-            return Some(last);
-        }
-        let config = &last.loaded.state.config;
-        for gone in last.targets.iter().filter(|t| !targets.contains(t)) {
-            if let Some((entry, account)) = config.generated_by(gone) {
-                tracing::warn!(
-                    target = %gone,
-                    account = %account,
-                    role = %entry.role_name,
-                    "the account left the organization's scope: the target is no longer reconciled and its resources are retained"
-                );
-            }
-        }
-        for new in targets.iter().filter(|t| !last.targets.contains(t)) {
+        let revision = self.discovered(found).await;
+        for new in revision
+            .targets
+            .iter()
+            .filter(|t| !last.targets.contains(t))
+        {
             tracing::info!(target = %new, "a new account in the organization's scope is enrolled");
         }
-        self.publish_shard(&targets);
-        let revision = Arc::new(Revision {
-            targets,
-            loaded: last.loaded.clone(),
-        });
-        source.last_good = Some(revision.clone());
+        let revision = Arc::new(revision);
+        self.keep(source, &revision);
         Some(revision)
+    }
+
+    /// The accounts that left scope (targets with last-applied records that the
+    /// organization no longer makes): recorded in the history once, logged when
+    /// first seen, and listed in `/status`. Shard 0 tells them (the departed
+    /// targets belong to no shard any more).
+    async fn tell_departures(&self, loaded: &Loaded, enrollment: &Enrollment) {
+        if self.options.shard.index != 0 {
+            return;
+        }
+        let (backend, _) = match self
+            .options
+            .state
+            .get(loaded.state.config.state.as_ref())
+            .await
+        {
+            Ok(chosen) => chosen,
+            Err(e) => {
+                tracing::warn!(error = %e, "the state backend could not be opened; departed accounts not told");
+                return;
+            }
+        };
+        let state = crate::state::Backend::load(backend).await;
+        let keys = state.records.keys().chain(state.pending.keys());
+        let departures = crate::organization::departures(loaded, keys, enrollment);
+        let now = unix(SystemTime::now());
+        let (told, errors) =
+            crate::organization::record_departures(backend, &departures, &loaded.revision, now)
+                .await;
+        super::log_history_errors(&errors);
+        for t in told.iter().filter(|t| t.new) {
+            tracing::warn!(
+                account = %t.departure.account,
+                targets = %t.departure.targets.join(","),
+                reason = %t.departure.reason,
+                "the account left the organization's scope: its targets are no longer reconciled and their resources are retained"
+            );
+        }
+        self.status().departed = told.iter().map(DepartedStatus::of).collect();
     }
 
     /// driftless.yaml's targets that this process reconciles: those `--target`

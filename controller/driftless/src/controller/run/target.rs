@@ -114,7 +114,9 @@ impl Reconciler {
         request.targets = vec![target.to_string()];
         request.last_applied = state.for_plan();
         request.pending = state.pending.clone();
-        let mut planned = engine::plan_loaded(revision.loaded.clone(), &request)
+        // The revision's organization targets are already enrolled (one discovery
+        // per resync round, not one per target).
+        let mut planned = engine::plan_enrolled(revision.loaded.clone(), &request)
             .await
             .map_err(|e| (ErrorClass::Stalled, e.to_string()))?;
         // Who made each drift, since driftless last wrote the resource (bounded as
