@@ -38,6 +38,11 @@ pub struct PlanRequest {
     pub pending: BTreeMap<String, serde_json::Value>,
     /// Clients kept between plans (the controller); `None`: built for this plan.
     pub clients: Option<Arc<ClientCache>>,
+    /// Keep every planned target's SDK clients in [`Planned::clients`], changed or
+    /// not: the controller audits each target's live estate after its reconcile.
+    /// Otherwise only a target with a change keeps them (a 1,000-target plan would
+    /// hold 8,000 clients for nothing).
+    pub keep_clients: bool,
     /// Counts the targets read (drawn on a terminal by the CLI; hidden otherwise).
     pub progress: crate::progress::Progress,
 }
@@ -76,8 +81,8 @@ pub struct Planned {
     /// Live state per target, as read: one entry per target planned.
     pub live: BTreeMap<String, LiveTarget>,
     /// The SDK clients of the targets with a change, the only ones apply, drift
-    /// attribution and backtests call AWS for; a target without one keeps none (the
-    /// targets planned are `live`'s keys).
+    /// attribution and backtests call AWS for; a target without one keeps none unless
+    /// [`PlanRequest::keep_clients`] (the targets planned are `live`'s keys).
     pub clients: BTreeMap<String, Clients>,
     /// Targets that could not be planned, with why (also in `plan.errors`); the
     /// controller classifies these, the CLI reports them.
@@ -202,7 +207,7 @@ pub async fn plan_enrolled(
         failed,
         resolved,
         mut invalid,
-    } = collect(jobs, &request.progress).await;
+    } = collect(jobs, request.keep_clients, &request.progress).await;
     if !invalid.is_empty() {
         invalid.sort();
         invalid.dedup();
@@ -282,6 +287,7 @@ struct Collected {
 /// fails alone: the others are still planned.
 async fn collect(
     mut jobs: impl Iterator<Item = TargetJob>,
+    keep_clients: bool,
     progress: &crate::progress::Progress,
 ) -> Collected {
     let mut c = Collected::default();
@@ -298,7 +304,7 @@ async fn collect(
             return c;
         };
         progress.tick();
-        c.add(joined);
+        c.add(joined, keep_clients);
     }
 }
 
@@ -307,17 +313,19 @@ impl Collected {
     fn add(
         &mut self,
         joined: Result<(String, Result<TargetPlanned, TargetFailure>), tokio::task::JoinError>,
+        keep_clients: bool,
     ) {
         match joined {
             Ok((_, Ok(t))) => {
-                let changed = !t.plan.changes.is_empty();
+                let keep = keep_clients || !t.plan.changes.is_empty();
                 self.plans.push(t.plan);
                 self.resolved.extend(t.resolved);
                 self.live.insert(t.clients.target.clone(), t.live);
-                // Only a target with a change keeps its SDK clients (apply, drift
-                // attribution and backtests call through them): at 1,000 targets of a
-                // no-change plan, keeping them all was a third of the peak memory.
-                if changed {
+                // Unless asked, only a target with a change keeps its SDK clients
+                // (apply, drift attribution and backtests call through them): at
+                // 1,000 targets of a no-change plan, keeping them all was a third of
+                // the peak memory.
+                if keep {
                     self.clients.insert(t.clients.target.clone(), t.clients);
                 }
             }

@@ -152,6 +152,7 @@ impl DeleteArgs {
             last_applied: Default::default(),
             pending: Default::default(),
             clients: None,
+            keep_clients: false,
             progress: crate::progress::Progress::for_command(),
         }
     }

@@ -226,6 +226,8 @@ fn run_options(args: &RunArgs, shard: Shard, state: Arc<StateChoice>) -> RunOpti
             pending: Default::default(),
             // Built once per target, so credentials are not fetched every reconcile.
             clients: Some(Arc::new(crate::aws::ClientCache::default())),
+            // Each reconcile audits its target after planning it, through its clients.
+            keep_clients: true,
             // The controller logs; it draws no progress.
             progress: Default::default(),
         },
