@@ -57,6 +57,8 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ("config:DeleteConfigRule", "deletes the rule"),
     ("ssm:CreateAssociation", "creates the association"),
     ("ssm:DeleteAssociation", "deletes the association"),
+    ("config:DeleteDeliveryChannel", "deletes the channel (with its recorder)"),
+    ("config:DeleteConfigurationRecorder", "deletes the recorder"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -326,4 +328,8 @@ cases! {
     config_tags_on_a_rule => "config-tags/rule";
     delete_remediation_configuration => "DeleteRemediationConfiguration";
     update_association => "UpdateAssociation";
+    put_configuration_recorder => "PutConfigurationRecorder";
+    put_delivery_channel => "PutDeliveryChannel";
+    stop_configuration_recorder => "StopConfigurationRecorder";
+    start_configuration_recorder => "StartConfigurationRecorder";
 }

@@ -103,6 +103,7 @@ fn examples_cover_every_kind() {
     for kind in driftless::spec::Kind::ALL {
         let example = match kind {
             driftless::spec::Kind::ConfigRule => &config,
+            driftless::spec::Kind::ConfigurationRecorder => &config,
             driftless::spec::Kind::Association => &state_manager,
             _ => &loaded,
         };

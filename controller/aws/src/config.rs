@@ -5,8 +5,10 @@
 //!   read-modify-write, tagged, deleted).
 //! - `rule.rs`, `remediation.rs`: ConfigRule with its remediation configuration.
 //! - `compliance.rs`: GetComplianceDetailsByConfigRule for deployed guardrails.
+//! - `recorder.rs`: ConfigurationRecorder with its delivery channel and status.
 
 pub mod aggregator;
 pub mod compliance;
+pub mod recorder;
 pub mod remediation;
 pub mod rule;

@@ -239,6 +239,9 @@ pub struct ReadRequest {
     /// (AWS Config rules are not in the tagging API); empty: none are read.
     pub config_rules: BTreeSet<String>,
     pub associations: BTreeSet<String>,
+    /// A ConfigurationRecorder is desired or recorded as applied: the Region's
+    /// recorder, its status and delivery channel are read (3 calls).
+    pub config_recorder: bool,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -345,6 +348,11 @@ async fn read_config(
         config::aggregator::read_aggregators(clients, &request.config_aggregators),
     )
     .await?;
+    live.config_recorders = only_if(
+        request.config_recorder,
+        config::recorder::read_recorders(clients),
+    )
+    .await?;
     Ok(())
 }
 
@@ -407,6 +415,11 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
     let (config_aggregators, config_rules) = read_every_config(clients, &wanted).await?;
+    let config_recorders = only_if(
+        wanted(Kind::ConfigurationRecorder),
+        config::recorder::read_recorders(clients),
+    )
+    .await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {
@@ -417,6 +430,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
             .await?,
             config_aggregators,
             config_rules,
+            config_recorders,
             ..LiveTarget::default()
         });
     }
@@ -475,6 +489,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     );
     live.config_rules = config_rules;
     live.config_aggregators = config_aggregators;
+    live.config_recorders = config_recorders;
     live.associations = associations?;
     Ok(live)
 }

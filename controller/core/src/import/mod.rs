@@ -25,4 +25,5 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::ConfigurationAggregator,
     Kind::ConfigRule,
     Kind::Association,
+    Kind::ConfigurationRecorder,
 ];

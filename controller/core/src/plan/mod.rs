@@ -8,6 +8,7 @@
 
 pub mod backtest;
 pub mod diff;
+pub mod config_recorder;
 pub mod metric_filter;
 pub mod next_runs;
 pub mod normalise;
@@ -390,6 +391,7 @@ pub fn plan_target(
     }
     retention::plan_retention_policies(target, desired, live, options, &mut plan);
     metric_filter::plan_metric_filters(target, desired, live, options, &mut plan, &mut deletes);
+    config_recorder::plan_recorders(target, desired, live, options, &mut plan, &mut deletes);
     guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
     plan
 }
@@ -469,6 +471,7 @@ pub fn normalise_desired(
         ResourceSpec::ConfigurationAggregator(s) => normalise::config_aggregator(s, i),
         ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
         ResourceSpec::Association(s) => normalise::association(s, i),
+        ResourceSpec::ConfigurationRecorder(s) => normalise::config_recorder(s),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);
@@ -485,6 +488,9 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
         }
         Kind::BackupPlan => normalise::backup_plan_dont_care(&mut desired.main, &live.main),
         Kind::ConfigRule => normalise::config_rule_dont_care(&mut desired.main, &live.main),
+        Kind::ConfigurationRecorder => {
+            normalise::config_recorder_dont_care(&mut desired.main, &live.main)
+        }
         Kind::MaintenanceWindow => {
             for (path, task) in desired.subs.iter_mut() {
                 if let (true, Some(live_task)) = (path.starts_with("tasks/"), live.subs.get(path)) {

@@ -145,7 +145,9 @@ fn live_of(state: &DesiredState) -> LiveTarget {
             ResourceSpec::ConfigRule(s) => {
                 live.config_rules.push(owned(r.name(), s, |s| &mut s.tags))
             }
-            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
+            ResourceSpec::LogRetentionPolicy(_)
+            | ResourceSpec::MetricFilter(_)
+            | ResourceSpec::ConfigurationRecorder(_) => {}
             ResourceSpec::Association(s) => {
                 let mut s = s.clone();
                 s.document_version = Some("$DEFAULT".into());

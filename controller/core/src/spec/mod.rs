@@ -15,6 +15,7 @@ pub mod backup_vault;
 pub mod composite_alarm;
 pub mod config;
 pub mod config_aggregator;
+pub mod config_recorder;
 pub mod config_rule;
 pub mod context;
 pub mod diagnostic;
@@ -48,6 +49,7 @@ pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 pub use config_aggregator::ConfigurationAggregatorSpec;
+pub use config_recorder::ConfigurationRecorderSpec;
 pub use config_rule::ConfigRuleSpec;
 use context::{At, Cx};
 pub use diagnostic::Diagnostic;
@@ -141,7 +143,9 @@ impl ResourceSpec {
             ResourceSpec::ConfigurationAggregator(s) => Some(&mut s.tags),
             ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
             ResourceSpec::Association(s) => Some(&mut s.tags),
-            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
+            ResourceSpec::LogRetentionPolicy(_)
+            | ResourceSpec::MetricFilter(_)
+            | ResourceSpec::ConfigurationRecorder(_) => None,
         }
     }
 
@@ -170,6 +174,7 @@ kinds! {
     ConfigurationAggregator(ConfigurationAggregatorSpec),
     ConfigRule(ConfigRuleSpec),
     Association(AssociationSpec),
+    ConfigurationRecorder(ConfigurationRecorderSpec),
 }
 
 impl fmt::Display for Kind {
@@ -364,6 +369,7 @@ pub fn parse_enrolled(
         }
     }
     check_uniqueness(&parsed, &mut out);
+    config_recorder::check_one_per_target(&parsed, &mut out);
     check_vault_references(&parsed, &declared, &mut out);
     check_alarm_references(&parsed, &declared, &mut out);
     check_action_regions(&parsed, config.as_ref(), &mut out);

@@ -34,6 +34,7 @@ mod alarm;
 mod association;
 mod backup;
 mod config;
+mod config_recorder;
 mod config_rule;
 mod logs;
 mod metric_filter;
@@ -72,6 +73,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::BackupVault | Kind::BackupPlan => "backup",
         Kind::ConfigurationAggregator => "config",
         Kind::ConfigRule => "config",
+        Kind::ConfigurationRecorder => "config",
         Kind::Association => "ssm",
     }
 }
@@ -473,6 +475,8 @@ fn phase(c: &Change) -> u16 {
         // After the recorder's writes, before its delete (deletes in reverse).
         (Kind::ConfigRule, Action::Delete) => 460,
         (Kind::ConfigRule, _) => 210,
+        // Before the rules' writes (phase 1), after their deletes.
+        (Kind::ConfigurationRecorder, Action::Delete) => 480,
         (_, Action::Delete) => 500,
         _ => 1,
     }
@@ -698,6 +702,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::ConfigurationAggregator => config::run_aggregator(unit).await,
         Kind::ConfigRule => config_rule::run(unit).await,
         Kind::Association => association::run(unit).await,
+        Kind::ConfigurationRecorder => config_recorder::run(unit).await,
     };
     unit.finish(result)
 }

@@ -266,6 +266,7 @@ pub enum Subject<'a> {
     /// No guardrail evaluates config rules; a subject so every kind has one.
     ConfigRule(&'a crate::spec::ConfigRuleSpec),
     Association(&'a crate::spec::AssociationSpec),
+    ConfigurationRecorder(&'a crate::spec::ConfigurationRecorderSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -283,6 +284,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::ConfigurationAggregator(s) => Subject::ConfigurationAggregator(s),
             ResourceSpec::ConfigRule(s) => Subject::ConfigRule(s),
             ResourceSpec::Association(s) => Subject::Association(s),
+            ResourceSpec::ConfigurationRecorder(s) => Subject::ConfigurationRecorder(s),
         }
     }
 
@@ -300,6 +302,7 @@ impl<'a> Subject<'a> {
             Subject::ConfigurationAggregator(_) => Kind::ConfigurationAggregator,
             Subject::ConfigRule(_) => Kind::ConfigRule,
             Subject::Association(_) => Kind::Association,
+            Subject::ConfigurationRecorder(_) => Kind::ConfigurationRecorder,
         }
     }
 
@@ -315,7 +318,9 @@ impl<'a> Subject<'a> {
             Subject::ConfigurationAggregator(s) => &s.tags,
             Subject::ConfigRule(s) => &s.tags,
             Subject::Association(s) => &s.tags,
-            Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
+            Subject::LogRetentionPolicy(_)
+            | Subject::MetricFilter(_)
+            | Subject::ConfigurationRecorder(_) => return None,
         })
     }
 }
