@@ -5,7 +5,7 @@ import botocore.exceptions
 import pytest
 
 ROLE = "arn:aws:iam::111111111111:role/config"
-GROUP = {"allSupported": False, "resourceTypes": ["AWS::Logs::LogGroup"]}
+GROUP = {"allSupported": False, "resourceTypes": ["AWS::SNS::Topic"]}
 
 
 def _code(e):

@@ -21,7 +21,7 @@ kind: ConfigurationRecorder
 metadata: {{name: default}}
 spec:
   roleArn: arn:aws:iam::111111111111:role/config
-  recordingGroup: {{resourceTypes: [AWS::Logs::LogGroup, AWS::CloudWatch::Alarm]}}
+  recordingGroup: {{resourceTypes: [AWS::SNS::Topic, AWS::CloudWatch::Alarm]}}
   recordingMode:
     recordingFrequency: DAILY
     recordingModeOverrides: [{{resourceTypes: [AWS::CloudWatch::Alarm], recordingFrequency: CONTINUOUS}}]
@@ -83,7 +83,7 @@ fn put_by_hand(repo: &Repo, name: &str, role: &str) {
         .recording_group(
             RecordingGroup::builder()
                 .all_supported(false)
-                .resource_types(ResourceType::from("AWS::Logs::LogGroup"))
+                .resource_types(ResourceType::from("AWS::SNS::Topic"))
                 .build(),
         )
         .build();
@@ -129,7 +129,7 @@ fn recorders_round_trip_drift_and_prune() {
     let group = r.recording_group().unwrap();
     let mut types: Vec<&str> = group.resource_types().iter().map(|t| t.as_str()).collect();
     types.sort();
-    assert_eq!(types, ["AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup"]);
+    assert_eq!(types, ["AWS::CloudWatch::Alarm", "AWS::SNS::Topic"]);
     assert!(!group.all_supported());
     let mode = r.recording_mode().unwrap();
     assert_eq!(mode.recording_frequency().as_str(), "DAILY");
@@ -185,7 +185,8 @@ fn recorders_round_trip_drift_and_prune() {
     );
     assert!(status(&repo)[0].recording());
 
-    // The role and recording group changed by hand: drift on exactly those, put back.
+    // The recorder put by hand (another role, one type, no mode: CONTINUOUS): drift on
+    // exactly what the put changed, put back.
     put_by_hand(&repo, "default", "arn:aws:iam::111111111111:role/other");
     let c = one_change(&repo);
     assert_eq!(c["drift"], true);
@@ -197,7 +198,12 @@ fn recorders_round_trip_drift_and_prune() {
         .collect();
     assert_eq!(
         paths,
-        ["recordingGroup.resourceTypes", "recordingMode", "roleArn"],
+        [
+            "recordingGroup.resourceTypes",
+            "recordingMode.recordingFrequency",
+            "recordingMode.recordingModeOverrides",
+            "roleArn"
+        ],
         "{c}"
     );
     assert_eq!(
@@ -267,7 +273,7 @@ fn a_recorder_not_owned_is_never_touched_until_adopted() {
     assert_eq!(recorders(&repo)[0].name(), Some("theirs"));
 
     // Adopted as it is (no changes): no call, the state store records it.
-    let same = "apiVersion: driftless.dev/v1\nkind: ConfigurationRecorder\nmetadata: {name: theirs, adopt: true}\nspec:\n  roleArn: arn:aws:iam::111111111111:role/config\n  recordingGroup: {resourceTypes: [AWS::Logs::LogGroup]}\n  recording: false\n";
+    let same = "apiVersion: driftless.dev/v1\nkind: ConfigurationRecorder\nmetadata: {name: theirs, adopt: true}\nspec:\n  roleArn: arn:aws:iam::111111111111:role/config\n  recordingGroup: {resourceTypes: [AWS::SNS::Topic]}\n  recording: false\n";
     repo.write("recorder.yaml", same);
     let c = one_change(&repo);
     assert_eq!((c["action"].as_str(), c["adopt"].as_bool()), (Some("update"), Some(true)));
@@ -368,8 +374,8 @@ fn imported_recorders_round_trip() {
 fn bad_recorders_are_located_with_a_suggestion() {
     let good = recorder_doc("config-bucket");
     let typo = good.replace(
-        "[AWS::Logs::LogGroup, AWS::CloudWatch::Alarm]",
-        "[AWS::Logs::LogGroups, AWS::CloudWatch::Alarm]",
+        "[AWS::SNS::Topic, AWS::CloudWatch::Alarm]",
+        "[AWS::SNS::Topics, AWS::CloudWatch::Alarm]",
     );
     let second = good.replace("name: default}", "name: second}");
     let repo = Repo::new(&[("a.yaml", &typo), ("b.yaml", &second)]);
@@ -379,11 +385,11 @@ fn bad_recorders_are_located_with_a_suggestion() {
     let at = |f: &str| repo.dir.path().join(f).to_string_lossy().into_owned();
     for (prefix, what) in [
         (
-            format!("{}:6:35:", at("a.yaml")),
-            "`AWS::Logs::LogGroups` is not a resource type AWS Config records",
+            format!("{}:6:36:", at("a.yaml")),
+            "`AWS::SNS::Topics` is not a resource type AWS Config records",
         ),
         (
-            format!("{}:3:17:", at("b.yaml")),
+            format!("{}:3:18:", at("b.yaml")),
             "a second ConfigurationRecorder (`second`) for target `default`",
         ),
     ] {
@@ -394,7 +400,7 @@ fn bad_recorders_are_located_with_a_suggestion() {
         );
     }
     assert!(
-        err.contains("did you mean `AWS::Logs::LogGroup`?"),
+        err.contains("did you mean `AWS::SNS::Topic`?"),
         "{err}"
     );
 }

@@ -1103,7 +1103,7 @@ def seed_recorder(ctx):
         "ConfigurationRecorder.roleARN": role(ctx, "preserve-config"),
         "ConfigurationRecorder.recordingGroup.allSupported": False,
         "ConfigurationRecorder.recordingGroup.includeGlobalResourceTypes": False,
-        "ConfigurationRecorder.recordingGroup.resourceTypes[]": "AWS::Logs::LogGroup",
+        "ConfigurationRecorder.recordingGroup.resourceTypes[]": "AWS::SNS::Topic",
         "ConfigurationRecorder.recordingGroup.recordingStrategy.useOnly": "INCLUSION_BY_RESOURCE_TYPES",
         "ConfigurationRecorder.recordingMode.recordingFrequency": "DAILY",
         "ConfigurationRecorder.recordingMode.recordingModeOverrides[].description": "alarms as they change",

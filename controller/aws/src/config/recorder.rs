@@ -247,11 +247,12 @@ pub async fn put_channel(
     channel: &DeliveryChannel,
     update: bool,
 ) -> Result<(), AwsError> {
-    let kms = match update {
-        true => read_channel(clients, &channel.name)
+    let kms = if update {
+        read_channel(clients, &channel.name)
             .await?
-            .and_then(|c| c.s3_kms_key_arn().map(str::to_string)),
-        false => None,
+            .and_then(|c| c.s3_kms_key_arn().map(str::to_string))
+    } else {
+        None
     };
     let properties = channel.delivery_frequency.map(|f| {
         ConfigSnapshotDeliveryProperties::builder()
@@ -281,7 +282,7 @@ pub async fn put_channel(
 /// StartConfigurationRecorder (`true`) or StopConfigurationRecorder.
 pub async fn set_recording(clients: &Clients, name: &str, recording: bool) -> Result<(), AwsError> {
     let config = &clients.config;
-    let result = if recording {
+    if recording {
         config
             .start_configuration_recorder()
             .configuration_recorder_name(name)
@@ -297,8 +298,7 @@ pub async fn set_recording(clients: &Clients, name: &str, recording: bool) -> Re
             .await
             .map(|_| ())
             .map_err(|e| AwsError::call(clients, "config", "StopConfigurationRecorder", Some(name), e))
-    };
-    result
+    }
 }
 
 /// DeleteDeliveryChannel; one already gone is done. AWS refuses it while the

@@ -604,7 +604,7 @@ pub fn config_recorder(spec: &crate::spec::ConfigurationRecorderSpec) -> Normali
     }
     if let Some(J::Array(overrides)) = obj(&mut v)
         .get_mut("recordingMode")
-        .map(|m| obj(m))
+        .map(obj)
         .and_then(|m| m.get_mut("recordingModeOverrides"))
     {
         overrides.iter_mut().for_each(|o| sort_list(o, "resourceTypes"));

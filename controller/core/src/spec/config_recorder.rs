@@ -217,7 +217,7 @@ fn check_types(at: &At<'_>, types: &[String], cx: &mut Cx<'_>) {
         if known.binary_search(&t.as_str()).is_err() {
             let hint = match did_you_mean(t, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "AWS Config's resource types are listed in its API reference (ResourceType), e.g. `AWS::Logs::LogGroup`".into(),
+                None => "AWS Config's resource types are listed in its API reference (ResourceType), e.g. `AWS::SNS::Topic`".into(),
             };
             cx.report(
                 &at.i(i),
@@ -321,7 +321,7 @@ pub(super) fn check_one_per_target(parsed: &[Parsed<'_>], out: &mut Vec<Diagnost
                 }
                 Some(_) => {} // the same name twice: check_uniqueness says so
                 None => {
-                    first.insert(target, p);
+                    first.insert(target.as_str(), p);
                 }
             }
         }
@@ -344,7 +344,7 @@ mod tests {
         }
     }
 
-    const GOOD: &str = "apiVersion: driftless.dev/v1\nkind: ConfigurationRecorder\nmetadata: {name: default}\nspec:\n  roleArn: arn:aws:iam::111111111111:role/config\n  recordingGroup: {resourceTypes: [AWS::Logs::LogGroup]}\n  deliveryChannel: {s3BucketName: config-bucket}\n";
+    const GOOD: &str = "apiVersion: driftless.dev/v1\nkind: ConfigurationRecorder\nmetadata: {name: default}\nspec:\n  roleArn: arn:aws:iam::111111111111:role/config\n  recordingGroup: {resourceTypes: [AWS::SNS::Topic]}\n  deliveryChannel: {s3BucketName: config-bucket}\n";
 
     #[test]
     fn the_model_types_are_sorted_and_known() {
@@ -357,13 +357,13 @@ mod tests {
     #[test]
     fn bad_recorders_are_located_with_a_suggestion() {
         assert_eq!(errors(GOOD), "");
-        let typo = GOOD.replace("AWS::Logs::LogGroup]", "AWS::CloudWatch::Alarms]");
+        let typo = GOOD.replace("AWS::SNS::Topic]", "AWS::CloudWatch::Alarms]");
         let e = errors(&typo);
-        assert!(e.contains("rec.yaml:6:35: error: `AWS::CloudWatch::Alarms` is not a resource type AWS Config records"), "{e}");
+        assert!(e.contains("rec.yaml:6:36: error: `AWS::CloudWatch::Alarms` is not a resource type AWS Config records"), "{e}");
         assert!(e.contains("did you mean `AWS::CloudWatch::Alarm`?"), "{e}");
         let second = format!("{GOOD}---\n{}", GOOD.replace("name: default", "name: other"));
         let e = errors(&second);
-        assert!(e.contains("rec.yaml:10:17: error: a second ConfigurationRecorder (`other`) for target `default`"), "{e}");
+        assert!(e.contains("rec.yaml:11:18: error: a second ConfigurationRecorder (`other`) for target `default`"), "{e}");
         let stopped_without_channel = GOOD.replace("  deliveryChannel: {s3BucketName: config-bucket}\n", "");
         let e = errors(&stopped_without_channel);
         assert!(e.contains("needs a `deliveryChannel`"), "{e}");
