@@ -237,7 +237,10 @@ fn recorders_round_trip_drift_and_prune() {
     }
     assert!(recorders(&repo).is_empty());
     assert!(channels(&repo).is_empty());
-    assert_eq!(repo.run(&["plan", "--prune", "--detailed-exitcode"]).code, 0);
+    assert_eq!(
+        repo.run(&["plan", "--prune", "--detailed-exitcode"]).code,
+        0
+    );
 }
 
 /// A recorder driftless did not create: a document naming it conflicts, one naming
@@ -260,7 +263,10 @@ fn a_recorder_not_owned_is_never_touched_until_adopted() {
     let c = one_change(&repo);
     assert_eq!(c["action"], "conflict");
     assert!(
-        c["reason"].as_str().unwrap().contains("this Region has `theirs`"),
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("this Region has `theirs`"),
         "{c}"
     );
     let named = doc.replace("name: default}", "name: theirs}");
@@ -276,14 +282,21 @@ fn a_recorder_not_owned_is_never_touched_until_adopted() {
     let same = "apiVersion: driftless.dev/v1\nkind: ConfigurationRecorder\nmetadata: {name: theirs, adopt: true}\nspec:\n  roleArn: arn:aws:iam::111111111111:role/config\n  recordingGroup: {resourceTypes: [AWS::SNS::Topic]}\n  recording: false\n";
     repo.write("recorder.yaml", same);
     let c = one_change(&repo);
-    assert_eq!((c["action"].as_str(), c["adopt"].as_bool()), (Some("update"), Some(true)));
+    assert_eq!(
+        (c["action"].as_str(), c["adopt"].as_bool()),
+        (Some("update"), Some(true))
+    );
     assert_eq!(c["fields"], json!([]));
     assert!(repo.apply_writes(&[]).is_empty());
     assert_eq!(repo.plan().code, 0);
     // Now driftless's: pruned when it leaves the repository.
     std::fs::remove_file(repo.dir.path().join("recorder.yaml")).unwrap();
     let w = repo.apply_writes(&["--prune"]);
-    assert_eq!(w.get("config:DeleteConfigurationRecorder"), Some(&1), "{w:?}");
+    assert_eq!(
+        w.get("config:DeleteConfigurationRecorder"),
+        Some(&1),
+        "{w:?}"
+    );
     assert!(recorders(&repo).is_empty());
 }
 
@@ -343,7 +356,10 @@ fn imported_recorders_round_trip() {
         .json();
     let c = changes(&plan);
     assert_eq!(c.len(), 1, "{plan}");
-    assert_eq!((c[0]["adopt"].as_bool(), c[0]["fields"].clone()), (Some(true), json!([])));
+    assert_eq!(
+        (c[0]["adopt"].as_bool(), c[0]["fields"].clone()),
+        (Some(true), json!([]))
+    );
     let before = repo.calls();
     let apply = repo.run_raw(&["apply", "--auto-approve", "--source", &dir_s]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
@@ -399,8 +415,5 @@ fn bad_recorders_are_located_with_a_suggestion() {
             "missing {prefix} ... {what:?} in:\n{err}"
         );
     }
-    assert!(
-        err.contains("did you mean `AWS::SNS::Topic`?"),
-        "{err}"
-    );
+    assert!(err.contains("did you mean `AWS::SNS::Topic`?"), "{err}");
 }

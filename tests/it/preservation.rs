@@ -57,7 +57,10 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ("config:DeleteConfigRule", "deletes the rule"),
     ("ssm:CreateAssociation", "creates the association"),
     ("ssm:DeleteAssociation", "deletes the association"),
-    ("config:DeleteDeliveryChannel", "deletes the channel (with its recorder)"),
+    (
+        "config:DeleteDeliveryChannel",
+        "deletes the channel (with its recorder)",
+    ),
     ("config:DeleteConfigurationRecorder", "deletes the recorder"),
 ];
 

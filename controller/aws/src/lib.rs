@@ -356,18 +356,20 @@ async fn read_config(
     Ok(())
 }
 
-/// Every AWS Config aggregator and rule of the target, when `wanted` (both carry their
-/// tags in Config itself, ListTagsForResource, not in the tagging API).
+/// The AWS Config aggregators, rules and recorders of a target.
+type ConfigRead = (
+    Vec<Live<ConfigurationAggregatorSpec>>,
+    Vec<Live<ConfigRuleSpec>>,
+    Vec<Live<driftless_core::spec::ConfigurationRecorderSpec>>,
+);
+
+/// Every AWS Config aggregator, rule and recorder of the target, when `wanted` (none
+/// is in the tagging API: aggregators and rules carry their tags in Config itself,
+/// recorders are owned through the state store).
 async fn read_every_config(
     clients: &Clients,
     wanted: &impl Fn(Kind) -> bool,
-) -> Result<
-    (
-        Vec<Live<ConfigurationAggregatorSpec>>,
-        Vec<Live<ConfigRuleSpec>>,
-    ),
-    AwsError,
-> {
+) -> Result<ConfigRead, AwsError> {
     let aggregators = only_if(
         wanted(Kind::ConfigurationAggregator),
         config::aggregator::read_every_aggregator(clients),
@@ -378,7 +380,12 @@ async fn read_every_config(
         config::rule::read_rules(clients, None),
     )
     .await?;
-    Ok((aggregators, rules))
+    let recorders = only_if(
+        wanted(Kind::ConfigurationRecorder),
+        config::recorder::read_recorders(clients),
+    )
+    .await?;
+    Ok((aggregators, rules, recorders))
 }
 
 /// One target's live state from what its readers returned.
@@ -414,12 +421,8 @@ fn live_target(
 pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<LiveTarget, AwsError> {
     let wanted = |k: Kind| kinds.contains(&k);
     let types = tagged_types(kinds);
-    let (config_aggregators, config_rules) = read_every_config(clients, &wanted).await?;
-    let config_recorders = only_if(
-        wanted(Kind::ConfigurationRecorder),
-        config::recorder::read_recorders(clients),
-    )
-    .await?;
+    let (config_aggregators, config_rules, config_recorders) =
+        read_every_config(clients, &wanted).await?;
     if types.is_empty() {
         // Metric filters have no tags: no tagging listing for them.
         return Ok(LiveTarget {

@@ -41,13 +41,21 @@ pub async fn read_recorders(
         .describe_configuration_recorders()
         .send()
         .await
-        .map_err(|e| AwsError::call(clients, "config", "DescribeConfigurationRecorders", None, e))?;
+        .map_err(|e| {
+            AwsError::call(clients, "config", "DescribeConfigurationRecorders", None, e)
+        })?;
     let status = config
         .describe_configuration_recorder_status()
         .send()
         .await
         .map_err(|e| {
-            AwsError::call(clients, "config", "DescribeConfigurationRecorderStatus", None, e)
+            AwsError::call(
+                clients,
+                "config",
+                "DescribeConfigurationRecorderStatus",
+                None,
+                e,
+            )
         })?;
     let channels = config
         .describe_delivery_channels()
@@ -105,7 +113,12 @@ fn to_live(
         delivery_frequency: c
             .config_snapshot_delivery_properties()
             .and_then(|p| p.delivery_frequency())
-            .and_then(|f| Frequency::ALL.iter().copied().find(|x| x.as_str() == f.as_str())),
+            .and_then(|f| {
+                Frequency::ALL
+                    .iter()
+                    .copied()
+                    .find(|x| x.as_str() == f.as_str())
+            }),
     });
     let unrepresented = channel
         .and_then(SdkChannel::s3_kms_key_arn)
@@ -136,7 +149,10 @@ fn frequency(f: &SdkFrequency) -> RecordingFrequency {
 }
 
 fn sdk_types(types: &[String]) -> Vec<ResourceType> {
-    types.iter().map(|t| ResourceType::from(t.as_str())).collect()
+    types
+        .iter()
+        .map(|t| ResourceType::from(t.as_str()))
+        .collect()
 }
 
 /// The recording group as AWS takes it: the strategy follows from the field set.
@@ -236,7 +252,13 @@ async fn read_channel(clients: &Clients, name: &str) -> Result<Option<SdkChannel
     {
         Ok(out) => Ok(out.delivery_channels().first().cloned()),
         Err(e) if code(&e) == Some("NoSuchDeliveryChannelException") => Ok(None),
-        Err(e) => Err(AwsError::call(clients, "config", "DescribeDeliveryChannels", Some(name), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "config",
+            "DescribeDeliveryChannels",
+            Some(name),
+            e,
+        )),
     }
 }
 
@@ -274,7 +296,13 @@ pub async fn put_channel(
         .send()
         .await
         .map_err(|e| {
-            AwsError::call(clients, "config", "PutDeliveryChannel", Some(&channel.name), e)
+            AwsError::call(
+                clients,
+                "config",
+                "PutDeliveryChannel",
+                Some(&channel.name),
+                e,
+            )
         })?;
     Ok(())
 }
@@ -289,7 +317,15 @@ pub async fn set_recording(clients: &Clients, name: &str, recording: bool) -> Re
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::call(clients, "config", "StartConfigurationRecorder", Some(name), e))
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "config",
+                    "StartConfigurationRecorder",
+                    Some(name),
+                    e,
+                )
+            })
     } else {
         config
             .stop_configuration_recorder()
@@ -297,7 +333,15 @@ pub async fn set_recording(clients: &Clients, name: &str, recording: bool) -> Re
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::call(clients, "config", "StopConfigurationRecorder", Some(name), e))
+            .map_err(|e| {
+                AwsError::call(
+                    clients,
+                    "config",
+                    "StopConfigurationRecorder",
+                    Some(name),
+                    e,
+                )
+            })
     }
 }
 
@@ -313,7 +357,13 @@ pub async fn delete_channel(clients: &Clients, name: &str) -> Result<(), AwsErro
     {
         Ok(_) => Ok(()),
         Err(e) if code(&e) == Some("NoSuchDeliveryChannelException") => Ok(()),
-        Err(e) => Err(AwsError::call(clients, "config", "DeleteDeliveryChannel", Some(name), e)),
+        Err(e) => Err(AwsError::call(
+            clients,
+            "config",
+            "DeleteDeliveryChannel",
+            Some(name),
+            e,
+        )),
     }
 }
 

@@ -118,7 +118,13 @@ fn plan_one(
             c.fields = fields;
             Some(c)
         }
-        (None, Some(o)) => Some(one_per_region(new(Action::Conflict), name, o, options, target)),
+        (None, Some(o)) => Some(one_per_region(
+            new(Action::Conflict),
+            name,
+            o,
+            options,
+            target,
+        )),
         (None, None) => {
             let mut c = new(Action::Create);
             c.fields = diff::diff(&desired, &J::Null);
@@ -226,7 +232,10 @@ mod tests {
         assert_eq!(unowned.changes[0].action, Action::Conflict);
         let owned = plan(Some(&r), &live, &["default"]);
         assert_eq!(owned.changes[0].action, Action::Update);
-        assert_eq!(owned.changes[0].fields[0].path, "deliveryChannel.deliveryFrequency");
+        assert_eq!(
+            owned.changes[0].fields[0].path,
+            "deliveryChannel.deliveryFrequency"
+        );
         assert_eq!(
             owned.changes[0].work.calls,
             Calls::Update {
@@ -234,19 +243,34 @@ mod tests {
                 tags: work::TagChanges::default()
             }
         );
-        let adopted = plan(Some(&resource("default", spec("One_Hour"), true)), &live, &[]);
+        let adopted = plan(
+            Some(&resource("default", spec("One_Hour"), true)),
+            &live,
+            &[],
+        );
         assert_eq!(adopted.changes[0].work.calls, Calls::Record);
         // Not desired: deleted only when driftless's.
         assert!(plan(None, &live, &[]).changes.is_empty());
-        assert_eq!(plan(None, &live, &["default"]).changes[0].action, Action::Delete);
+        assert_eq!(
+            plan(None, &live, &["default"]).changes[0].action,
+            Action::Delete
+        );
     }
 
     #[test]
     fn a_second_recorder_in_the_region_is_a_conflict() {
         let live = live("theirs", spec("One_Hour"));
-        let p = plan(Some(&resource("default", spec("One_Hour"), true)), &live, &[]);
+        let p = plan(
+            Some(&resource("default", spec("One_Hour"), true)),
+            &live,
+            &[],
+        );
         assert_eq!(p.changes.len(), 1);
         assert_eq!(p.changes[0].action, Action::Conflict);
-        assert!(p.changes[0].reason.as_deref().unwrap().contains("`theirs`, which driftless does not manage"));
+        assert!(p.changes[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("`theirs`, which driftless does not manage"));
     }
 }

@@ -7,8 +7,8 @@
 //! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
 
 pub mod backtest;
-pub mod diff;
 pub mod config_recorder;
+pub mod diff;
 pub mod metric_filter;
 pub mod next_runs;
 pub mod normalise;

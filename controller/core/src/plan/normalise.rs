@@ -592,7 +592,11 @@ pub fn config_aggregator(spec: &ConfigurationAggregatorSpec, instance: Option<&s
 /// equals absent. No tags: recorders are owned through the state store.
 pub fn config_recorder(spec: &crate::spec::ConfigurationRecorderSpec) -> Normalised {
     let mut v = to_json(spec);
-    default(&mut v, "recordingGroup", serde_json::json!({"allSupported": true}));
+    default(
+        &mut v,
+        "recordingGroup",
+        serde_json::json!({"allSupported": true}),
+    );
     default(
         &mut v,
         "recordingMode",
@@ -607,7 +611,9 @@ pub fn config_recorder(spec: &crate::spec::ConfigurationRecorderSpec) -> Normali
         .map(obj)
         .and_then(|m| m.get_mut("recordingModeOverrides"))
     {
-        overrides.iter_mut().for_each(|o| sort_list(o, "resourceTypes"));
+        overrides
+            .iter_mut()
+            .for_each(|o| sort_list(o, "resourceTypes"));
     }
     prune_empty(&mut v);
     Normalised {

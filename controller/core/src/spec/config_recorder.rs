@@ -221,8 +221,7 @@ fn check_types(at: &At<'_>, types: &[String], cx: &mut Cx<'_>) {
             };
             cx.report(
                 &at.i(i),
-                Problem::new(format!("`{t}` is not a resource type AWS Config records"))
-                    .hint(hint),
+                Problem::new(format!("`{t}` is not a resource type AWS Config records")).hint(hint),
             );
         } else if !seen.insert(t) {
             cx.error(&at.i(i), format!("`{t}` is listed twice"));
@@ -235,14 +234,20 @@ fn check_mode(at: &At<'_>, mode: &RecordingMode, cx: &mut Cx<'_>) {
     if overrides.len() > 1 {
         cx.report(
             &at.k("recordingModeOverrides").i(1),
-            Problem::new(format!("{} overrides; AWS Config takes one", overrides.len()))
-                .hint("merge them: one override lists every type recorded at its frequency"),
+            Problem::new(format!(
+                "{} overrides; AWS Config takes one",
+                overrides.len()
+            ))
+            .hint("merge them: one override lists every type recorded at its frequency"),
         );
     }
     for (i, o) in overrides.iter().enumerate() {
         let o_at = at.k("recordingModeOverrides").i(i);
         if let Some(d) = &o.description {
-            cx.check(&o_at.k("description"), rules::length("description", d, 1, 256));
+            cx.check(
+                &o_at.k("description"),
+                rules::length("description", d, 1, 256),
+            );
         }
         if o.resource_types.is_empty() {
             cx.report(
@@ -266,7 +271,10 @@ fn check_mode(at: &At<'_>, mode: &RecordingMode, cx: &mut Cx<'_>) {
 }
 
 fn check_channel(at: &At<'_>, c: &DeliveryChannel, cx: &mut Cx<'_>) {
-    cx.check(&at.k("name"), rules::length("channel name", &c.name, 1, 256));
+    cx.check(
+        &at.k("name"),
+        rules::length("channel name", &c.name, 1, 256),
+    );
     cx.check(
         &at.k("s3BucketName"),
         rules::length("s3BucketName", &c.s3_bucket_name, 3, 63),
@@ -275,13 +283,17 @@ fn check_channel(at: &At<'_>, c: &DeliveryChannel, cx: &mut Cx<'_>) {
         if prefix.is_empty() || prefix.starts_with('/') {
             cx.report(
                 &at.k("s3KeyPrefix"),
-                Problem::new(format!("`{prefix}` is not a key prefix AWS Config takes"))
-                    .hint("write a prefix like `config` (not empty, no leading `/`), or leave it out"),
+                Problem::new(format!("`{prefix}` is not a key prefix AWS Config takes")).hint(
+                    "write a prefix like `config` (not empty, no leading `/`), or leave it out",
+                ),
             );
         }
     }
     if let Some(arn) = &c.sns_topic_arn {
-        cx.check(&at.k("snsTopicArn"), rules::arn_of(arn, "snsTopicArn", "sns", &[]));
+        cx.check(
+            &at.k("snsTopicArn"),
+            rules::arn_of(arn, "snsTopicArn", "sns", &[]),
+        );
     }
 }
 
@@ -361,10 +373,14 @@ mod tests {
         let e = errors(&typo);
         assert!(e.contains("rec.yaml:6:36: error: `AWS::CloudWatch::Alarms` is not a resource type AWS Config records"), "{e}");
         assert!(e.contains("did you mean `AWS::CloudWatch::Alarm`?"), "{e}");
-        let second = format!("{GOOD}---\n{}", GOOD.replace("name: default", "name: other"));
+        let second = format!(
+            "{GOOD}---\n{}",
+            GOOD.replace("name: default", "name: other")
+        );
         let e = errors(&second);
         assert!(e.contains("rec.yaml:11:18: error: a second ConfigurationRecorder (`other`) for target `default`"), "{e}");
-        let stopped_without_channel = GOOD.replace("  deliveryChannel: {s3BucketName: config-bucket}\n", "");
+        let stopped_without_channel =
+            GOOD.replace("  deliveryChannel: {s3BucketName: config-bucket}\n", "");
         let e = errors(&stopped_without_channel);
         assert!(e.contains("needs a `deliveryChannel`"), "{e}");
         let both = GOOD.replace("{resourceTypes:", "{allSupported: true, resourceTypes:");
