@@ -30,8 +30,9 @@ spec:
     )
 }
 
-/// A bucket of the repository's account (names are global: one per account).
-fn bucket(repo: &Repo, name: &str) -> String {
+/// A bucket of the repository's account (names are global: one per account), for a
+/// delivery channel.
+pub(crate) fn bucket(repo: &Repo, name: &str) -> String {
     let bucket = format!("{name}-{}", repo.account.account_id);
     let s3 = crate::state_s3::s3_client(repo);
     rt().block_on(async {

@@ -345,45 +345,51 @@ pub async fn set_recording(clients: &Clients, name: &str, recording: bool) -> Re
     }
 }
 
+/// A delete's answer: done, or `missing` (already gone, which is what was asked).
+fn done_or_gone<T, E>(
+    clients: &Clients,
+    operation: &'static str,
+    name: &str,
+    missing: &str,
+    result: Result<T, aws_sdk_config::error::SdkError<E>>,
+) -> Result<(), AwsError>
+where
+    E: aws_sdk_config::error::ProvideErrorMetadata + std::fmt::Debug + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if code(&e) == Some(missing) => Ok(()),
+        Err(e) => Err(AwsError::call(clients, "config", operation, Some(name), e)),
+    }
+}
+
 /// DeleteDeliveryChannel; one already gone is done. AWS refuses it while the
 /// recorder records (stop it first).
 pub async fn delete_channel(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    match clients
+    let result = clients
         .config
         .delete_delivery_channel()
         .delivery_channel_name(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("NoSuchDeliveryChannelException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "config",
-            "DeleteDeliveryChannel",
-            Some(name),
-            e,
-        )),
-    }
+        .await;
+    let missing = "NoSuchDeliveryChannelException";
+    done_or_gone(clients, "DeleteDeliveryChannel", name, missing, result)
 }
 
 /// DeleteConfigurationRecorder; one already gone is done.
 pub async fn delete_recorder(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    match clients
+    let result = clients
         .config
         .delete_configuration_recorder()
         .configuration_recorder_name(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if code(&e) == Some("NoSuchConfigurationRecorderException") => Ok(()),
-        Err(e) => Err(AwsError::call(
-            clients,
-            "config",
-            "DeleteConfigurationRecorder",
-            Some(name),
-            e,
-        )),
-    }
+        .await;
+    let missing = "NoSuchConfigurationRecorderException";
+    done_or_gone(
+        clients,
+        "DeleteConfigurationRecorder",
+        name,
+        missing,
+        result,
+    )
 }

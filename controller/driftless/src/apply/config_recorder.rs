@@ -41,9 +41,7 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
                 channel(unit, spec, live).await?;
             }
             if writes.contains(&Write::Recording) {
-                recorder::set_recording(clients, name, spec.recording)
-                    .await
-                    .map_err(failed(name))?;
+                recording(unit, spec.recording).await?;
             }
             Ok(())
         }
@@ -57,9 +55,7 @@ pub(super) async fn run(unit: &Unit<'_>) -> Result<(), Failure> {
                     .map_err(failed(name))?;
             }
             if spec.recording {
-                recorder::set_recording(clients, name, true)
-                    .await
-                    .map_err(failed(name))?;
+                recording(unit, true).await?;
             }
             Ok(())
         }
@@ -90,9 +86,7 @@ async fn channel(
             .map_err(failed(name));
     };
     if live.spec.recording {
-        recorder::set_recording(clients, name, false)
-            .await
-            .map_err(failed(name))?;
+        recording(unit, false).await?;
     }
     recorder::delete_channel(clients, &old.name)
         .await
@@ -101,19 +95,22 @@ async fn channel(
         .await
         .map_err(failed(name))?;
     if spec.recording {
-        recorder::set_recording(clients, name, true)
-            .await
-            .map_err(failed(name))?;
+        recording(unit, true).await?;
     }
     Ok(())
+}
+
+/// StartConfigurationRecorder (`on`) or StopConfigurationRecorder.
+async fn recording(unit: &Unit<'_>, on: bool) -> Result<(), Failure> {
+    recorder::set_recording(unit.clients, unit.name, on)
+        .await
+        .map_err(failed(unit.name))
 }
 
 async fn delete(unit: &Unit<'_>, live: &Live<ConfigurationRecorderSpec>) -> Result<(), Failure> {
     let (clients, name) = (unit.clients, unit.name);
     if live.spec.recording {
-        recorder::set_recording(clients, name, false)
-            .await
-            .map_err(failed(name))?;
+        recording(unit, false).await?;
     }
     if let Some(c) = &live.spec.delivery_channel {
         recorder::delete_channel(clients, &c.name)
