@@ -407,21 +407,8 @@ spec: {retentionInDays: 400, tags: {team: ops}}
 /// A recording configuration recorder (AWS Config evaluates only while one records).
 fn record(repo: &Repo) {
     let sdk = repo.sdk();
-    let bucket = format!("config-{}", repo.account.account_id);
+    let bucket = crate::config_recorder::bucket(repo, "config");
     rt().block_on(async {
-        let mut create = aws_sdk_s3::Client::new(&sdk)
-            .create_bucket()
-            .bucket(&bucket);
-        if repo.account.region != "us-east-1" {
-            let place =
-                aws_sdk_s3::types::BucketLocationConstraint::from(repo.account.region.as_str());
-            create = create.create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(place)
-                    .build(),
-            );
-        }
-        create.send().await.expect("CreateBucket");
         let cfg = aws_sdk_config::Client::new(&sdk);
         let group = aws_sdk_config::types::RecordingGroup::builder()
             .all_supported(true)

@@ -8,6 +8,7 @@ mod backup_complete;
 mod cli;
 mod composite_alarm;
 mod config_aggregator;
+mod config_recorder;
 mod config_rule;
 mod conformance_pack;
 mod crash;

@@ -61,6 +61,11 @@ const NOT_UPDATES: &[(&str, &str)] = &[
     ),
     ("ssm:CreateAssociation", "creates the association"),
     ("ssm:DeleteAssociation", "deletes the association"),
+    (
+        "config:DeleteDeliveryChannel",
+        "deletes the channel (with its recorder)",
+    ),
+    ("config:DeleteConfigurationRecorder", "deletes the recorder"),
 ];
 
 /// Write calls on driftless's own state backend (records, history and locks under the
@@ -331,4 +336,8 @@ cases! {
     delete_remediation_configuration => "DeleteRemediationConfiguration";
     update_association => "UpdateAssociation";
     put_conformance_pack => "PutConformancePack";
+    put_configuration_recorder => "PutConfigurationRecorder";
+    put_delivery_channel => "PutDeliveryChannel";
+    stop_configuration_recorder => "StopConfigurationRecorder";
+    start_configuration_recorder => "StartConfigurationRecorder";
 }

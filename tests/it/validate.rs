@@ -102,7 +102,9 @@ fn examples_cover_every_kind() {
     let state_manager = load_folder(&repo_root().join("examples/state-manager"), "").unwrap();
     for kind in driftless::spec::Kind::ALL {
         let example = match kind {
-            driftless::spec::Kind::ConfigRule | driftless::spec::Kind::ConformancePack => &config,
+            driftless::spec::Kind::ConfigRule
+            | driftless::spec::Kind::ConformancePack
+            | driftless::spec::Kind::ConfigurationRecorder => &config,
             driftless::spec::Kind::Association => &state_manager,
             _ => &loaded,
         };

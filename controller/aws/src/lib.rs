@@ -239,6 +239,9 @@ pub struct ReadRequest {
     pub associations: BTreeSet<String>,
     /// ConformancePacks desired or recorded as applied; empty: none are read.
     pub conformance_packs: BTreeSet<String>,
+    /// A ConfigurationRecorder is desired or recorded as applied: the Region's
+    /// recorder, its status and delivery channel are read (3 calls).
+    pub config_recorder: bool,
 }
 
 /// The resources the tagging API says this instance owns, by kind: ARN → tags.
@@ -350,12 +353,18 @@ async fn read_config(
         config::pack::read_packs(clients, &request.conformance_packs),
     )
     .await?;
+    live.config_recorders = only_if(
+        request.config_recorder,
+        config::recorder::read_recorders(clients),
+    )
+    .await?;
     Ok(())
 }
 
-/// Every AWS Config aggregator, rule and conformance pack of the target, when
-/// `wanted` (they carry their tags in Config itself, ListTagsForResource, not in the
-/// tagging API), in an otherwise empty live state.
+/// Every AWS Config aggregator, rule, conformance pack and recorder of the target,
+/// when `wanted`, in an otherwise empty live state (none is in the tagging API:
+/// aggregators, rules and packs carry their tags in Config itself,
+/// ListTagsForResource; recorders are owned through the state store).
 async fn read_every_config(
     clients: &Clients,
     wanted: &impl Fn(Kind) -> bool,
@@ -374,6 +383,11 @@ async fn read_every_config(
         conformance_packs: only_if(
             wanted(Kind::ConformancePack),
             config::pack::read_every_pack(clients),
+        )
+        .await?,
+        config_recorders: only_if(
+            wanted(Kind::ConfigurationRecorder),
+            config::recorder::read_recorders(clients),
         )
         .await?,
         ..LiveTarget::default()
@@ -481,6 +495,7 @@ pub async fn read_every(clients: &Clients, kinds: &BTreeSet<Kind>) -> Result<Liv
     live.config_rules = config.config_rules;
     live.config_aggregators = config.config_aggregators;
     live.conformance_packs = config.conformance_packs;
+    live.config_recorders = config.config_recorders;
     live.associations = associations?;
     Ok(live)
 }

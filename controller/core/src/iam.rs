@@ -20,7 +20,9 @@
 //!   `backup.amazonaws.com`; SAR lists it as a dependent action of
 //!   CreateBackupSelection) and the maintenance-window task service roles
 //!   (`ssm.amazonaws.com`; Systems Manager user guide, "Controlling access to
-//!   maintenance windows");
+//!   maintenance windows") and the configuration recorder's role
+//!   (`config.amazonaws.com`; the AWS Config developer guide's "Permissions for the
+//!   IAM role assigned to AWS Config": PutConfigurationRecorder passes it);
 //! - `iam:CreateServiceLinkedRole` for SSM's role when a task names no service role,
 //!   and for CloudWatch Events' role when an alarm has an EC2 action (PutMetricAlarm
 //!   API reference);
@@ -173,6 +175,7 @@ const PLAN: &[Kind] = &[Kind::BackupPlan];
 const BACKUP_TAGGED: &[Kind] = &[Kind::BackupVault, Kind::BackupPlan];
 const CONFIG_AGGREGATOR: &[Kind] = &[Kind::ConfigurationAggregator];
 const CONFIG_RULE: &[Kind] = &[Kind::ConfigRule];
+const CONFIG_RECORDER: &[Kind] = &[Kind::ConfigurationRecorder];
 /// The AWS Config resources driftless tags (Config holds their tags itself).
 const CONFIG_TAGGED: &[Kind] = &[
     Kind::ConfigurationAggregator,
@@ -293,6 +296,15 @@ calls! {
     "config" "ListTagsForResource" Read ConfigTagged CONFIG_TAGGED;
     "config" "TagResource" Write ConfigTagged CONFIG_TAGGED;
     "config" "UntagResource" Write ConfigTagged CONFIG_TAGGED;
+    "config" "DescribeConfigurationRecorders" Read Any CONFIG_RECORDER;
+    "config" "DescribeConfigurationRecorderStatus" Read Any CONFIG_RECORDER;
+    "config" "DescribeDeliveryChannels" Read Any CONFIG_RECORDER;
+    "config" "PutConfigurationRecorder" Write Any CONFIG_RECORDER;
+    "config" "PutDeliveryChannel" Write Any CONFIG_RECORDER;
+    "config" "StartConfigurationRecorder" Write Any CONFIG_RECORDER;
+    "config" "StopConfigurationRecorder" Write Any CONFIG_RECORDER;
+    "config" "DeleteDeliveryChannel" Write Any CONFIG_RECORDER;
+    "config" "DeleteConfigurationRecorder" Write Any CONFIG_RECORDER;
     "sns" "Publish" Write Any &[];
     "cloudtrail" "LookupEvents" Read Any &[];
     "sts" "GetCallerIdentity" Read Any &[];
@@ -508,6 +520,7 @@ fn dependent_statements(state: &DesiredState, places: &[Place]) -> Vec<Value> {
 struct Dependents {
     backup_roles: BTreeSet<String>,
     task_roles: BTreeSet<String>,
+    recorder_roles: BTreeSet<String>,
     task_without_role: bool,
     ec2_alarm_action: bool,
     /// A conformance pack: PutConformancePack creates AWS Config's
@@ -546,6 +559,9 @@ impl Dependents {
                         .chain(&a.insufficient_data_actions)
                         .any(|arn| arn.contains(":automate:"));
                 }
+                ResourceSpec::ConfigurationRecorder(c) => {
+                    d.recorder_roles.insert(as_granted(r, &c.role_arn));
+                }
                 ResourceSpec::BackupVault(v) => match &v.encryption_key_arn {
                     Some(key) => {
                         d.vault_keys.insert(as_granted(r, key));
@@ -573,6 +589,11 @@ fn pass_role_statements(d: &Dependents) -> Vec<Value> {
             "PassMaintenanceWindowTaskRoles",
             &d.task_roles,
             "ssm.amazonaws.com",
+        ),
+        (
+            "PassConfigurationRecorderRole",
+            &d.recorder_roles,
+            "config.amazonaws.com",
         ),
     ] {
         if !roles.is_empty() {

@@ -133,6 +133,12 @@ pub struct LiveTarget {
     /// each with a template made of the rules it deployed (AWS returns no template).
     #[serde(default)]
     pub conformance_packs: Vec<Live<ConformancePackSpec>>,
+    /// The Region's customer managed configuration recorders (AWS allows one), each
+    /// with the Region's delivery channel in `spec.deliveryChannel` and its status in
+    /// `spec.recording`; read when a recorder is desired or recorded as applied.
+    /// Recorders carry no ownership tag (`tags_known` false): the plan decides.
+    #[serde(default)]
+    pub config_recorders: Vec<Live<crate::spec::ConfigurationRecorderSpec>>,
 }
 
 /// Spec types that carry tags.

@@ -120,6 +120,10 @@ pub fn read_request(instance: &str, resources: &[&Resource]) -> ReadRequest {
             ResourceSpec::ConfigRule(_) => r.config_rules.insert(name),
             ResourceSpec::Association(_) => r.associations.insert(name),
             ResourceSpec::ConformancePack(_) => r.conformance_packs.insert(name),
+            ResourceSpec::ConfigurationRecorder(_) => {
+                r.config_recorder = true;
+                true
+            }
         };
     }
     r
@@ -397,6 +401,9 @@ async fn plan_one(job: &TargetJob) -> Result<TargetPlanned, TargetFailure> {
         &job.name,
         Kind::ConformancePack,
     ));
+    // The Region's recorder is read when driftless applied one (it may have left git).
+    request.config_recorder |=
+        plan::config_recorder::recorded(&job.options.last_applied, &job.name);
     let live = aws::read_target(&clients, &request).await?;
     let plan = plan::plan_target(&job.name, &refs, &live, &job.options);
     Ok(TargetPlanned {

@@ -1043,4 +1043,13 @@ PROSE_COVERAGE: dict[tuple[str, str], str] = {
     ("ssm", "CreateAssociation"): "ext_ssm_associations.py (document, version, parameters, schedule, targets); not encoded: AssociationAlreadyExists, the output bucket exists",
     ("ssm", "UpdateAssociation"): "ext_ssm_associations.py (as CreateAssociation; nulls what a request leaves out; AssociationVersion)",
     ("ssm", "DeleteAssociation"): "ext_ssm_associations.py (AssociationDoesNotExist)",
+    ("config", "DescribeConfigurationRecorders"): "moto (NoSuchConfigurationRecorderException); ext_config_recorder.py (the API's shape, recordingMode, arn)",
+    ("config", "DescribeConfigurationRecorderStatus"): "moto (NoSuchConfigurationRecorderException); ext_config_recorder.py (lastStatus spelled as the model)",
+    ("config", "DescribeDeliveryChannels"): "moto (NoSuchDeliveryChannelException)",
+    ("config", "PutConfigurationRecorder"): "moto (one recorder per Region, recording group combinations); ext_config_recorder.py (InvalidRoleException, reserved name prefix, no servicePrincipal, recordingMode kept, tags at creation only); not encoded: the role exists and trusts AWS Config",
+    ("config", "PutDeliveryChannel"): "moto (a recorder first, one channel per Region, an empty prefix); ext_config_recorder.py (the bucket and the topic exist); not encoded: the bucket policy lets AWS Config write (InsufficientDeliveryPolicyException), the KMS key exists",
+    ("config", "StartConfigurationRecorder"): "moto (NoSuchConfigurationRecorderException, NoAvailableDeliveryChannelException)",
+    ("config", "StopConfigurationRecorder"): "moto (NoSuchConfigurationRecorderException)",
+    ("config", "DeleteDeliveryChannel"): "moto (NoSuchDeliveryChannelException, LastDeliveryChannelDeleteFailedException while recording)",
+    ("config", "DeleteConfigurationRecorder"): "moto (NoSuchConfigurationRecorderException)",
 }

@@ -178,6 +178,22 @@ def read_aggregator(acct, name):
     a = drop(a, "CreationTime", "LastUpdatedTime")
     a["Tags"] = tag_map(cfg.list_tags_for_resource(ResourceArn=a["ConfigurationAggregatorArn"])["Tags"])
     return a
+def read_recorder(acct):
+    """The Region's recorder (AWS allows one) with its tags, whether it records (not the
+    status's timestamps, which starting and stopping move) and the Region's channel."""
+    cfg = acct.client("config")
+    [r] = cfg.describe_configuration_recorders()["ConfigurationRecorders"]
+    r = plain(r)
+    out = {"ConfigurationRecorder": r}
+    if r.get("arn"):
+        out["Tags"] = tag_map(cfg.list_tags_for_resource(ResourceArn=r["arn"])["Tags"])
+    [status] = cfg.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+    out["Status"] = {"recording": status["recording"]}
+    channels = cfg.describe_delivery_channels()["DeliveryChannels"]
+    out["DeliveryChannel"] = plain(channels[0]) if channels else {}
+    return out
+
+
 def read_config_rule(acct, name):
     cfg = acct.client("config")
     [rule] = cfg.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]

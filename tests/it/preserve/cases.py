@@ -1079,6 +1079,86 @@ CONFIG_AGGREGATOR_CASES = [
 ]
 
 
+# ---------------------------------------------------------------------------
+# AWS Config recorder and delivery channel
+# ---------------------------------------------------------------------------
+
+RECORDER = "default"
+RECORDER_EXCLUDE = {
+    "ConfigurationRecorder.arn": "AWS assigns it",
+    "ConfigurationRecorder.servicePrincipal": "service-linked recorders only: PutConfigurationRecorder refuses it "
+                                              "(UnmodifiableEntityException)",
+    "ConfigurationRecorder.recordingScope": "AWS sets it (service-linked recorders record INTERNAL types); a "
+                                            "customer managed recorder's is not the caller's to choose",
+    "ConfigurationRecorder.connectorArn": "recorders of another cloud's resources (through a connector) only",
+    "ConfigurationRecorder.scopeConfiguration": "as connectorArn",
+    "ConfigurationRecorder.recordingGroup.exclusionByResourceTypes": "exclusive with resourceTypes (AWS refuses "
+                                                                     "both)",
+}
+
+
+def seed_recorder(ctx):
+    ctx.call("config", "PutConfigurationRecorder", {
+        "ConfigurationRecorder.name": RECORDER,
+        "ConfigurationRecorder.roleARN": role(ctx, "preserve-config"),
+        "ConfigurationRecorder.recordingGroup.allSupported": False,
+        "ConfigurationRecorder.recordingGroup.includeGlobalResourceTypes": False,
+        "ConfigurationRecorder.recordingGroup.resourceTypes[]": "AWS::SNS::Topic",
+        "ConfigurationRecorder.recordingGroup.recordingStrategy.useOnly": "INCLUSION_BY_RESOURCE_TYPES",
+        "ConfigurationRecorder.recordingMode.recordingFrequency": "DAILY",
+        "ConfigurationRecorder.recordingMode.recordingModeOverrides[].description": "alarms as they change",
+        "ConfigurationRecorder.recordingMode.recordingModeOverrides[].resourceTypes[]": "AWS::CloudWatch::Alarm",
+        "ConfigurationRecorder.recordingMode.recordingModeOverrides[].recordingFrequency": "CONTINUOUS",
+        "Tags[].Key": "team",
+        "Tags[].Value": "preserve",
+    }, RECORDER_EXCLUDE)
+    ctx.ids["recorder"] = RECORDER
+
+
+def seed_channel(ctx, recording=True):
+    """A recorder (named calls), its channel with every member, the recorder started
+    (`recording`) or started and stopped."""
+    ctx.note("config", "PutConfigurationRecorder", ConfigurationRecorder={
+        "name": RECORDER, "roleARN": role(ctx, "preserve-config"), "recordingGroup": {"allSupported": True}})
+    bucket = f"preserve-config-{ctx.acct.account}"
+    ctx.acct.client("s3").create_bucket(Bucket=bucket)
+    arn = ctx.acct.client("sns").create_topic(Name="preserve-config")["TopicArn"]
+    ctx.call("config", "PutDeliveryChannel", {
+        "DeliveryChannel.name": RECORDER,
+        "DeliveryChannel.s3BucketName": bucket,
+        "DeliveryChannel.s3KeyPrefix": "preserve",
+        "DeliveryChannel.s3KmsKeyArn": ctx.acct.arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        "DeliveryChannel.snsTopicARN": arn,
+        "DeliveryChannel.configSnapshotDeliveryProperties.deliveryFrequency": "Six_Hours",
+    })
+    ctx.note("config", "StartConfigurationRecorder", ConfigurationRecorderName=RECORDER)
+    if not recording:
+        ctx.note("config", "StopConfigurationRecorder", ConfigurationRecorderName=RECORDER)
+    ctx.ids["recorder"] = RECORDER
+
+
+def read_recorder(ctx):
+    return aws.read_recorder(ctx.acct)
+
+
+CONFIG_RECORDER_CASES = [
+    Case("PutConfigurationRecorder", ["config:PutConfigurationRecorder"],
+         ("config", "PutConfigurationRecorder"), seed_recorder, read_recorder,
+         ("ConfigurationRecorder", RECORDER), set_in("roleArn", "arn:aws:iam::111111111111:role/edited"),
+         [r"ConfigurationRecorder\.roleARN$"]),
+    Case("PutDeliveryChannel", ["config:PutDeliveryChannel"],
+         ("config", "PutDeliveryChannel"), seed_channel, read_recorder,
+         ("ConfigurationRecorder", RECORDER), set_in("deliveryChannel.deliveryFrequency", "Twelve_Hours"),
+         [r"DeliveryChannel\.configSnapshotDeliveryProperties\.deliveryFrequency$"]),
+    Case("StopConfigurationRecorder", ["config:StopConfigurationRecorder"],
+         ("config", "PutDeliveryChannel"), seed_channel, read_recorder,
+         ("ConfigurationRecorder", RECORDER), set_in("recording", False), [r"Status\.recording$"]),
+    Case("StartConfigurationRecorder", ["config:StartConfigurationRecorder"],
+         ("config", "PutDeliveryChannel"), lambda ctx: seed_channel(ctx, recording=False), read_recorder,
+         ("ConfigurationRecorder", RECORDER), set_in("recording", True), [r"Status\.recording$"]),
+]
+
+
 TYPED_TASK_CASES = [typed_task_case(t) for t in ("AUTOMATION", "LAMBDA", "STEP_FUNCTIONS")]
 
 

@@ -98,7 +98,7 @@ async fn list(
     Ok(out)
 }
 
-fn code<E: aws_sdk_config::error::ProvideErrorMetadata>(
+pub(super) fn code<E: aws_sdk_config::error::ProvideErrorMetadata>(
     e: &aws_sdk_config::error::SdkError<E>,
 ) -> Option<&str> {
     e.as_service_error()

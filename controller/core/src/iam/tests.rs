@@ -48,6 +48,10 @@ fn quickstart(extra: &[(&str, &str)]) -> DesiredState {
         // ConfigRule and Association kinds, so every kind is here.
         file("compliance/rules.yaml", CONFIG_RULE),
         file(
+            "compliance/recorder.yaml",
+            include_str!("../../../../examples/aws-config/recorder.yaml"),
+        ),
+        file(
             "state-manager/associations.yaml",
             include_str!("../../../../examples/state-manager/associations.yaml"),
         ),

@@ -26,4 +26,5 @@ pub const IMPORTABLE: &[Kind] = &[
     Kind::ConfigRule,
     Kind::Association,
     Kind::ConformancePack,
+    Kind::ConfigurationRecorder,
 ];

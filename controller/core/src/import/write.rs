@@ -67,6 +67,7 @@ pub fn file_name(kind: Kind) -> Option<&'static str> {
         Kind::ConfigRule => "config-rules.yaml",
         Kind::Association => "associations.yaml",
         Kind::ConformancePack => "conformance-packs.yaml",
+        Kind::ConfigurationRecorder => "config-recorders.yaml",
         Kind::LogRetentionPolicy => return None,
     })
 }
@@ -187,6 +188,7 @@ fn documents(
     take(Kind::ConfigRule, config_rules);
     take(Kind::Association, associations);
     take(Kind::ConformancePack, packs);
+    take(Kind::ConfigurationRecorder, recorders(live));
     if wanted(Kind::MetricFilter) {
         notes.extend(shared_filter_names);
     }
@@ -216,6 +218,7 @@ const WRITE_ORDER: &[Kind] = &[
     Kind::ConfigRule,
     Kind::Association,
     Kind::ConformancePack,
+    Kind::ConfigurationRecorder,
 ];
 
 /// Composite alarms after every other document, each after the imported composites it
@@ -382,6 +385,20 @@ fn jsons<S: Serialize + Tagged>(live: &[Live<S>]) -> Vec<Found> {
         .collect()
 }
 
+/// The Region's configuration recorder (AWS allows one), with its delivery channel.
+/// Recorders carry no ownership tag: import cannot tell driftless's from others'.
+fn recorders(live: &LiveTarget) -> Vec<Found> {
+    live.config_recorders
+        .iter()
+        .map(|r| Found {
+            name: r.name.clone(),
+            spec: serde_json::to_value(&r.spec).unwrap_or(J::Null),
+            owner: None,
+            unrepresented: r.unrepresented.clone(),
+        })
+        .collect()
+}
+
 /// Metric filters as import sees them: owned when their log group carries this
 /// instance's (or another's) ownership tag. A filter name is unique per target in the
 /// format, so filters sharing a name on several groups are left out with a note.
@@ -527,6 +544,7 @@ fn normalised(kind: Kind, spec: &J) -> Option<Normalised> {
         Kind::ConfigRule => of(spec, |s| normalise::config_rule(s, None)),
         Kind::Association => of(spec, |s| normalise::association(s, None)),
         Kind::ConformancePack => of(spec, |s| normalise::conformance_pack(s, None)),
+        Kind::ConfigurationRecorder => of(spec, normalise::config_recorder),
         Kind::LogRetentionPolicy => None,
     }
 }

@@ -7,6 +7,7 @@
 //! a [`Plan`]; they never decide anything (the Terraform jsonformat model).
 
 pub mod backtest;
+pub mod config_recorder;
 pub mod diff;
 pub mod metric_filter;
 pub mod next_runs;
@@ -390,6 +391,7 @@ pub fn plan_target(
     }
     retention::plan_retention_policies(target, desired, live, options, &mut plan);
     metric_filter::plan_metric_filters(target, desired, live, options, &mut plan, &mut deletes);
+    config_recorder::plan_recorders(target, desired, live, options, &mut plan, &mut deletes);
     guard_deletes(target, desired.is_empty(), deletes, options, &mut plan);
     plan
 }
@@ -470,6 +472,7 @@ pub fn normalise_desired(
         ResourceSpec::ConfigRule(s) => normalise::config_rule(s, i),
         ResourceSpec::Association(s) => normalise::association(s, i),
         ResourceSpec::ConformancePack(s) => normalise::conformance_pack(s, i),
+        ResourceSpec::ConfigurationRecorder(s) => normalise::config_recorder(s),
     };
     if let Some(live) = live {
         dont_care(resource.kind(), &mut n, live);
@@ -488,6 +491,9 @@ pub fn dont_care(kind: Kind, desired: &mut Normalised, live: &Normalised) {
         Kind::ConfigRule => normalise::config_rule_dont_care(&mut desired.main, &live.main),
         Kind::ConformancePack => {
             normalise::conformance_pack_dont_care(&mut desired.main, &live.main)
+        }
+        Kind::ConfigurationRecorder => {
+            normalise::config_recorder_dont_care(&mut desired.main, &live.main)
         }
         Kind::MaintenanceWindow => {
             for (path, task) in desired.subs.iter_mut() {

@@ -626,6 +626,55 @@ pub fn config_aggregator(spec: &ConfigurationAggregatorSpec, instance: Option<&s
     }
 }
 
+/// A configuration recorder with its delivery channel: an absent recording group is
+/// `allSupported: true` and an absent recording mode `CONTINUOUS` (AWS's defaults),
+/// resource types are order-free (sorted), `includeGlobalResourceTypes: false`
+/// equals absent. No tags: recorders are owned through the state store.
+pub fn config_recorder(spec: &crate::spec::ConfigurationRecorderSpec) -> Normalised {
+    let mut v = to_json(spec);
+    default(
+        &mut v,
+        "recordingGroup",
+        serde_json::json!({"allSupported": true}),
+    );
+    default(
+        &mut v,
+        "recordingMode",
+        serde_json::json!({"recordingFrequency": "CONTINUOUS"}),
+    );
+    if let Some(group) = obj(&mut v).get_mut("recordingGroup") {
+        sort_list(group, "resourceTypes");
+        sort_list(group, "exclusionByResourceTypes");
+    }
+    if let Some(J::Array(overrides)) = obj(&mut v)
+        .get_mut("recordingMode")
+        .map(obj)
+        .and_then(|m| m.get_mut("recordingModeOverrides"))
+    {
+        overrides
+            .iter_mut()
+            .for_each(|o| sort_list(o, "resourceTypes"));
+    }
+    prune_empty(&mut v);
+    Normalised {
+        main: v,
+        subs: BTreeMap::new(),
+    }
+}
+
+/// What AWS chooses when a recorder's spec is silent: the channel's delivery
+/// frequency, and the whole channel of a recorder that leaves it out (`recording:
+/// false`, the channel not managed).
+pub fn config_recorder_dont_care(desired: &mut J, live: &J) {
+    dont_care(desired, live, &["deliveryChannel"]);
+    if let (Some(d), Some(l)) = (
+        obj(desired).get_mut("deliveryChannel"),
+        live.get("deliveryChannel"),
+    ) {
+        dont_care(d, l, &["deliveryFrequency"]);
+    }
+}
+
 /// A backup vault. The lock's `changeableForDays` is not compared (AWS returns only
 /// the lock date it led to); notification events are order-free; the access policy is
 /// compared by meaning ([`policy`]).

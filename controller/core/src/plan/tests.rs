@@ -149,7 +149,9 @@ fn live_of(state: &DesiredState) -> LiveTarget {
                 live.conformance_packs
                     .push(owned(r.name(), s, |s| &mut s.tags))
             }
-            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => {}
+            ResourceSpec::LogRetentionPolicy(_)
+            | ResourceSpec::MetricFilter(_)
+            | ResourceSpec::ConfigurationRecorder(_) => {}
             ResourceSpec::Association(s) => {
                 let mut s = s.clone();
                 s.document_version = Some("$DEFAULT".into());

@@ -91,6 +91,10 @@ pub enum Write {
     /// A config rule's remediation (PutRemediationConfigurations, or
     /// DeleteRemediationConfiguration when the spec has none).
     Remediation,
+    /// A configuration recorder's delivery channel (PutDeliveryChannel).
+    DeliveryChannel,
+    /// Whether a configuration recorder records (Start/StopConfigurationRecorder).
+    Recording,
 }
 
 /// Tags to add (new or changed) and keys to remove.
@@ -186,6 +190,8 @@ fn write_for(kind: Kind, key: &str, desired: &J, live: &J) -> Option<Write> {
         (Kind::BackupVault, "notifications") => Some(Write::VaultNotifications),
         (Kind::BackupVault, _) => None,
         (Kind::ConfigRule, "remediation") => Some(Write::Remediation),
+        (Kind::ConfigurationRecorder, "deliveryChannel") => Some(Write::DeliveryChannel),
+        (Kind::ConfigurationRecorder, "recording") => Some(Write::Recording),
         // A baseline is made the default, never un-made (another one is made it).
         (Kind::PatchBaseline, "defaultForOperatingSystem") => {
             (desired == &J::Bool(true)).then_some(Write::DefaultBaseline)

@@ -15,6 +15,7 @@ pub mod backup_vault;
 pub mod composite_alarm;
 pub mod config;
 pub mod config_aggregator;
+pub mod config_recorder;
 pub mod config_rule;
 pub mod conformance_pack;
 pub mod context;
@@ -49,6 +50,7 @@ pub use backup_vault::BackupVaultSpec;
 pub use composite_alarm::CompositeAlarmSpec;
 pub use config::DriftlessConfig;
 pub use config_aggregator::ConfigurationAggregatorSpec;
+pub use config_recorder::ConfigurationRecorderSpec;
 pub use config_rule::ConfigRuleSpec;
 pub use conformance_pack::ConformancePackSpec;
 use context::{At, Cx};
@@ -144,7 +146,9 @@ impl ResourceSpec {
             ResourceSpec::ConfigRule(s) => Some(&mut s.tags),
             ResourceSpec::Association(s) => Some(&mut s.tags),
             ResourceSpec::ConformancePack(s) => Some(&mut s.tags),
-            ResourceSpec::LogRetentionPolicy(_) | ResourceSpec::MetricFilter(_) => None,
+            ResourceSpec::LogRetentionPolicy(_)
+            | ResourceSpec::MetricFilter(_)
+            | ResourceSpec::ConfigurationRecorder(_) => None,
         }
     }
 
@@ -174,6 +178,7 @@ kinds! {
     ConfigRule(ConfigRuleSpec),
     Association(AssociationSpec),
     ConformancePack(ConformancePackSpec),
+    ConfigurationRecorder(ConfigurationRecorderSpec),
 }
 
 impl fmt::Display for Kind {
@@ -372,6 +377,7 @@ pub fn parse_enrolled(
     }
     load_template_files(&mut parsed, files, &mut out);
     check_uniqueness(&parsed, &mut out);
+    config_recorder::check_one_per_target(&parsed, &mut out);
     check_vault_references(&parsed, &declared, &mut out);
     check_alarm_references(&parsed, &declared, &mut out);
     check_action_regions(&parsed, config.as_ref(), &mut out);

@@ -34,6 +34,7 @@ mod alarm;
 mod association;
 mod backup;
 mod config;
+mod config_recorder;
 mod config_rule;
 mod logs;
 mod metric_filter;
@@ -73,6 +74,7 @@ fn service_of(kind: Kind) -> &'static str {
         Kind::BackupVault | Kind::BackupPlan => "backup",
         Kind::ConfigurationAggregator => "config",
         Kind::ConfigRule => "config",
+        Kind::ConfigurationRecorder => "config",
         Kind::Association => "ssm",
         Kind::ConformancePack => "config",
     }
@@ -478,6 +480,8 @@ fn phase(c: &Change) -> u16 {
         // A pack's rules are rules: the same phases.
         (Kind::ConformancePack, Action::Delete) => 460,
         (Kind::ConformancePack, _) => 210,
+        // Before the rules' writes (phase 1), after their deletes.
+        (Kind::ConfigurationRecorder, Action::Delete) => 480,
         (_, Action::Delete) => 500,
         _ => 1,
     }
@@ -754,6 +758,7 @@ async fn write_unit(unit: &Unit<'_>) -> Vec<Outcome> {
         Kind::ConfigRule => config_rule::run(unit).await,
         Kind::Association => association::run(unit).await,
         Kind::ConformancePack => config::run_pack(unit).await,
+        Kind::ConfigurationRecorder => config_recorder::run(unit).await,
     };
     unit.finish(result)
 }

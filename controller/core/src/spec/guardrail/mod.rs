@@ -267,6 +267,7 @@ pub enum Subject<'a> {
     ConfigRule(&'a crate::spec::ConfigRuleSpec),
     Association(&'a crate::spec::AssociationSpec),
     ConformancePack(&'a crate::spec::ConformancePackSpec),
+    ConfigurationRecorder(&'a crate::spec::ConfigurationRecorderSpec),
 }
 
 impl<'a> Subject<'a> {
@@ -285,6 +286,7 @@ impl<'a> Subject<'a> {
             ResourceSpec::ConfigRule(s) => Subject::ConfigRule(s),
             ResourceSpec::Association(s) => Subject::Association(s),
             ResourceSpec::ConformancePack(s) => Subject::ConformancePack(s),
+            ResourceSpec::ConfigurationRecorder(s) => Subject::ConfigurationRecorder(s),
         }
     }
 
@@ -303,6 +305,7 @@ impl<'a> Subject<'a> {
             Subject::ConfigRule(_) => Kind::ConfigRule,
             Subject::Association(_) => Kind::Association,
             Subject::ConformancePack(_) => Kind::ConformancePack,
+            Subject::ConfigurationRecorder(_) => Kind::ConfigurationRecorder,
         }
     }
 
@@ -319,7 +322,9 @@ impl<'a> Subject<'a> {
             Subject::ConfigRule(s) => &s.tags,
             Subject::Association(s) => &s.tags,
             Subject::ConformancePack(s) => &s.tags,
-            Subject::LogRetentionPolicy(_) | Subject::MetricFilter(_) => return None,
+            Subject::LogRetentionPolicy(_)
+            | Subject::MetricFilter(_)
+            | Subject::ConfigurationRecorder(_) => return None,
         })
     }
 }
