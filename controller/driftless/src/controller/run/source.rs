@@ -157,6 +157,13 @@ impl Reconciler {
             cache.retain(&targets.iter().map(String::as_str).collect());
         }
         let revision = Arc::new(Revision { targets, loaded });
+        self.keep_good(source, &revision);
+        source.invalid = None;
+        revision
+    }
+
+    /// The last good revision, for the loop and the dashboard.
+    fn keep_good(&self, source: &mut SourceState, revision: &Arc<Revision>) {
         source.last_good = Some(revision.clone());
         *self
             .shared
@@ -164,8 +171,6 @@ impl Reconciler {
             .revision
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(revision.clone());
-        source.invalid = None;
-        revision
     }
 
     /// An invalid revision: marked on every target and recorded; the last good one
@@ -359,7 +364,8 @@ impl Reconciler {
             targets,
             loaded: last.loaded.clone(),
         });
-        source.last_good = Some(revision.clone());
+        // The dashboard's too: its pages list this shard's targets.
+        self.keep_good(source, &revision);
         Some(revision)
     }
 
