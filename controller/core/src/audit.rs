@@ -210,30 +210,14 @@ pub const FINDINGS_KEPT: usize = 50;
 const ANNOTATIONS_KEPT: usize = 3;
 const ANNOTATION_CHARS: usize = 300;
 
-/// A live resource breaking a guardrail, as the controller's `/status` and the
-/// dashboard show it: the rule, the resource, and whether driftless owns it (then its
-/// spec file, where the fix goes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Finding {
-    pub rule: RuleName,
-    pub enforcement: Enforcement,
-    pub kind: Kind,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
-    pub owned: bool,
-    /// `path:line` of the document that manages it, when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spec: Option<String>,
-    /// Why it breaks the rule (at most 3, each cut at 300 characters).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub annotations: Vec<String>,
-}
-
-/// The non-compliant evaluations as findings, by rule, kind and name: at most `max`,
-/// and how many more there are.
-pub fn findings(evaluations: &[ResourceEvaluation], max: usize) -> (Vec<Finding>, usize) {
+/// The non-compliant evaluations, as the controller's `/status` and the dashboard
+/// show them (the rule, the resource, whether driftless owns it and then its spec
+/// file, where the fix goes): by rule, kind and name, at most `max`, each with at most
+/// 3 annotations of 300 characters; and how many more there are.
+pub fn findings(
+    evaluations: &[ResourceEvaluation],
+    max: usize,
+) -> (Vec<ResourceEvaluation>, usize) {
     let mut broken: Vec<&ResourceEvaluation> = evaluations
         .iter()
         .filter(|e| e.compliance == Compliance::NonCompliant)
@@ -243,20 +227,14 @@ pub fn findings(evaluations: &[ResourceEvaluation], max: usize) -> (Vec<Finding>
     let kept = broken
         .into_iter()
         .take(max)
-        .map(|e| Finding {
-            rule: e.rule,
-            enforcement: e.enforcement,
-            kind: e.kind,
-            name: e.name.clone(),
-            arn: e.arn.clone(),
-            owned: e.owned,
-            spec: e.spec.clone(),
+        .map(|e| ResourceEvaluation {
             annotations: e
                 .annotations
                 .iter()
                 .take(ANNOTATIONS_KEPT)
                 .map(|a| cut(a, ANNOTATION_CHARS))
                 .collect(),
+            ..e.clone()
         })
         .collect();
     (kept, omitted)

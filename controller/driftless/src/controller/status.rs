@@ -136,10 +136,11 @@ pub struct TargetStatus {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub guardrail_config_disagreements: BTreeMap<String, usize>,
     /// The live resources breaking the guardrails, from the last reconcile's audit
-    /// (rule, resource, owned or not; by rule, kind and name; at most
-    /// [`crate::audit::FINDINGS_KEPT`]; absent when none break one).
+    /// (rule, resource, owned or not: the evaluations of `driftless audit --output
+    /// json`; by rule, kind and name; at most [`crate::audit::FINDINGS_KEPT`]; absent
+    /// when none break one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub guardrail_findings: Vec<crate::audit::Finding>,
+    pub guardrail_findings: Vec<crate::audit::ResourceEvaluation>,
     /// How many more findings there are than `guardrailFindings` lists (absent when
     /// none were left out).
     #[serde(default, skip_serializing_if = "is_zero")]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::home::{revision_html, TargetRow};
 use super::page::{esc, layout, Nav};
-use crate::audit::Finding;
+use crate::audit::ResourceEvaluation;
 use crate::plan::ChangedBy;
 
 /// One drifted field: what was live, what git says.
@@ -78,7 +78,7 @@ pub struct TargetView {
     /// Guardrail rule → live resources breaking it, from the last audit.
     pub guardrails: Vec<(String, usize)>,
     /// Those resources, one per rule broken (bounded), and how many more there are.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ResourceEvaluation>,
     pub findings_omitted: usize,
     /// Already rendered charts (inline SVG).
     pub charts: String,
@@ -230,7 +230,7 @@ fn guardrails(view: &TargetView) -> String {
     out
 }
 
-fn finding_row(f: &Finding) -> String {
+fn finding_row(f: &ResourceEvaluation) -> String {
     let arn = f
         .arn
         .as_deref()

@@ -213,8 +213,11 @@ fn a_target_page_shows_drift_field_by_field_and_failures_with_hints() {
     assert!(!quiet.contains("class=\"findings\""));
 }
 
-fn finding(name: &str, owned: bool, spec: Option<&str>) -> crate::audit::Finding {
-    crate::audit::Finding {
+fn finding(name: &str, owned: bool, spec: Option<&str>) -> crate::audit::ResourceEvaluation {
+    crate::audit::ResourceEvaluation {
+        target: "prod".into(),
+        compliance: crate::audit::Compliance::NonCompliant,
+        config: None,
         rule: crate::spec::guardrail::RuleName::RequiredTags,
         enforcement: crate::spec::guardrail::Enforcement::Warn,
         kind: crate::spec::Kind::LogGroup,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Reconciler, Revision};
-use crate::audit::Finding;
+use crate::audit::ResourceEvaluation;
 use crate::engine::Planned;
 
 /// One audit's results for `/status` and `/metrics`.
@@ -15,7 +15,7 @@ struct Audited {
     counts: BTreeMap<String, usize>,
     /// Rule → resources AWS Config judges otherwise.
     disagreements: BTreeMap<String, usize>,
-    findings: Vec<Finding>,
+    findings: Vec<ResourceEvaluation>,
     /// Findings beyond `findings`.
     omitted: usize,
 }
