@@ -1,6 +1,7 @@
 """What the browser tests and scripts/screenshots.sh look at: the project's emulator,
 a git origin with two targets (`web` with a log group, `broken` whose CloudWatch
-calls fail), and `driftless run` (the debug binary, DRIFTLESS_BIN) on loopback with
+calls fail) and a warning guardrail (log groups need an `owner` tag: the owned
+`/ui/app` lacks it), and `driftless run` (the debug binary, DRIFTLESS_BIN) on loopback with
 a viewer token. Drift is made as an operator would: a signed-looking call to the
 emulator's CloudWatch Logs API, which CloudTrail records under that caller."""
 
@@ -27,6 +28,11 @@ SECRETS = (UI_TOKEN, WEBHOOK_SECRET, ADMIN_TOKEN)
 CONFIG = f"""targets:
   - {{name: web, region: {REGION}}}
   - {{name: broken, region: {REGION}}}
+guardrails:
+  - rule: required-tags
+    parameters: {{tag1Key: owner}}
+    kinds: [LogGroup]
+    enforcement: warn
 """
 LOG_GROUP = """apiVersion: driftless.dev/v1
 kind: LogGroup
@@ -121,6 +127,11 @@ def aws_call(endpoint: str, service: str, target: str, body: dict) -> dict:
 
 def retention_by_hand(endpoint: str, days: int) -> None:
     aws_call(endpoint, "logs", "Logs_20140328.PutRetentionPolicy", {"logGroupName": "/ui/app", "retentionInDays": days})
+
+
+def log_group_by_hand(endpoint: str, name: str) -> None:
+    """A log group made outside driftless (untagged: not owned, no `owner` tag)."""
+    aws_call(endpoint, "logs", "Logs_20140328.CreateLogGroup", {"logGroupName": name})
 
 
 def break_cloudwatch(endpoint: str) -> None:

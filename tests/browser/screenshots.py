@@ -1,4 +1,5 @@
-"""Screenshots of the dashboard's home and a target page (with drift and a failure),
+"""Screenshots of the dashboard's home and a target page (with drift, a failure and
+guardrail findings),
 made with the same headless Chromium as the browser tests: tests/browser/run
 --screenshots DIR (scripts/screenshots.sh writes docs/img/)."""
 
@@ -22,7 +23,10 @@ def main(out: Path) -> None:
         url = e.controller.url
         est.sign_in(driver, url)
         est.retention_by_hand(e.endpoint, 60)
+        est.log_group_by_hand(e.endpoint, "/ui/by-hand")
         est.wait_until("web drifted", lambda: e.controller.status()["targets"]["web"]["driftCount"] > 0)
+        est.wait_until("the finding on /ui/by-hand", lambda: any(
+            f["name"] == "/ui/by-hand" for f in e.controller.status()["targets"]["web"].get("guardrailFindings", [])))
         driver.set_window_size(1280, 720)
         driver.get(url + "/")
         driver.save_screenshot(str(out / "dashboard-home.png"))

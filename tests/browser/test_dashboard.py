@@ -1,6 +1,7 @@
 """The dashboard as a person sees it, in headless Chromium: every target with its
-state, a drift's live and git values and who made it, a failure's hint, a new commit
-appearing without a reload, nothing fetched from anywhere but driftless, no secret
+state, a drift's live and git values and who made it, a failure's hint, the
+guardrail findings on live resources (owned or not, live), a new commit appearing
+without a reload, nothing fetched from anywhere but driftless, no secret
 on any page, and the viewer token enforced."""
 
 from __future__ import annotations
@@ -56,6 +57,41 @@ def test_a_failed_target_shows_its_hint(estate, driver):
     assert hint.text.startswith("Hint:"), hint.text
     assert "retries with backoff" in hint.text
     assert "cloudwatch" in driver.find_element(By.CSS_SELECTOR, ".failures").text.lower()
+
+
+# Each row of the findings table at once (the live update may swap it any time).
+FINDINGS_JS = """return Array.from(document.querySelectorAll('table.findings tbody tr')).map(
+  tr => [tr.cells[0].firstChild.textContent, tr.cells[1].textContent,
+         tr.querySelector('td.owned').textContent, tr.getAttribute('data-owned')]);"""
+
+
+def findings(driver) -> dict[str, list[str]]:
+    return {resource: rest for resource, *rest in driver.execute_script(FINDINGS_JS)}
+
+
+def test_guardrail_findings_show_the_rule_the_resource_and_who_owns_it(estate, driver):
+    driver.get(estate.controller.url + "/targets/web")
+    driver.execute_script("window.__sameDocument = 'yes';")
+    est.log_group_by_hand(estate.endpoint, "/ui/by-hand")
+    est.wait_until("the new finding, live", lambda: "LogGroup//ui/by-hand" in findings(driver))
+    assert driver.execute_script("return window.__sameDocument;") == "yes", "the page was reloaded"
+    rows = findings(driver)
+    assert rows["LogGroup//ui/by-hand"] == ["required-tags warn", "not owned", "false"], rows
+    rule, owned, flag = rows["LogGroup//ui/app"]
+    assert (rule, flag) == ("required-tags warn", "true"), rows
+    assert owned.startswith("owned: ") and "logs.yaml:" in owned, owned
+    section = driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=guardrails]").text
+    assert "tag `owner` is missing" in section, section
+    # The same table without JavaScript: it is in the page the server sends.
+    request = urllib.request.Request(estate.controller.url + "/targets/web",
+                                     headers={"Authorization": f"Bearer {est.UI_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        html = r.read().decode()
+    assert 'class="findings"' in html and "LogGroup//ui/by-hand" in html
+    # /status carries them (rule, resource, owned).
+    listed = estate.controller.status()["targets"]["web"]["guardrailFindings"]
+    by_hand = next(f for f in listed if f["name"] == "/ui/by-hand")
+    assert (by_hand["rule"], by_hand["kind"], by_hand["owned"]) == ("required-tags", "LogGroup", False), by_hand
 
 
 def test_a_new_commit_appears_without_a_reload(estate, driver):

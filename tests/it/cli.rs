@@ -1660,6 +1660,30 @@ fn the_controller_audits_the_guardrails_each_reconcile_into_status_and_metrics()
         serde_json::json!({"cw-loggroup-retention-period-check": 1, "cloudwatch-log-group-encrypted": 2}),
         "{body}"
     );
+    // Each of them, by rule, kind and name: owned or not, the owned one's spec file.
+    let findings = status["targets"]["default"]["guardrailFindings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    let seen: Vec<(&str, &str, bool)> = findings
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default();
+            (text("rule"), text("name"), f["owned"] == true)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("cw-loggroup-retention-period-check", "/legacy/short", false),
+            ("cloudwatch-log-group-encrypted", "/cli/app", true),
+            ("cloudwatch-log-group-encrypted", "/legacy/short", false),
+        ],
+        "{body}"
+    );
+    assert!(findings[1]["spec"].as_str().unwrap().starts_with("a.yaml:"));
+    assert!(status["targets"]["default"]
+        .get("guardrailFindingsOmitted")
+        .is_none());
     let (_, metrics) = http(&addr, "GET", "/metrics", &[], b"");
     assert!(
         metrics.contains("driftless_guardrail_noncompliant{target=\"default\",rule=\"cw-loggroup-retention-period-check\"} 1"),

@@ -204,6 +204,50 @@ pub fn non_compliant_by_rule(
     out
 }
 
+/// Findings a target's status keeps at most (the rest are counted).
+pub const FINDINGS_KEPT: usize = 50;
+/// Annotations a finding keeps at most, and characters of each.
+const ANNOTATIONS_KEPT: usize = 3;
+const ANNOTATION_CHARS: usize = 300;
+
+/// The non-compliant evaluations, as the controller's `/status` and the dashboard
+/// show them (the rule, the resource, whether driftless owns it and then its spec
+/// file, where the fix goes): by rule, kind and name, at most `max`, each with at most
+/// 3 annotations of 300 characters; and how many more there are.
+pub fn findings(
+    evaluations: &[ResourceEvaluation],
+    max: usize,
+) -> (Vec<ResourceEvaluation>, usize) {
+    let mut broken: Vec<&ResourceEvaluation> = evaluations
+        .iter()
+        .filter(|e| e.compliance == Compliance::NonCompliant)
+        .collect();
+    broken.sort_by(|a, b| (a.rule, a.kind, &a.name).cmp(&(b.rule, b.kind, &b.name)));
+    let omitted = broken.len().saturating_sub(max);
+    let kept = broken
+        .into_iter()
+        .take(max)
+        .map(|e| ResourceEvaluation {
+            annotations: e
+                .annotations
+                .iter()
+                .take(ANNOTATIONS_KEPT)
+                .map(|a| cut(a, ANNOTATION_CHARS))
+                .collect(),
+            ..e.clone()
+        })
+        .collect();
+    (kept, omitted)
+}
+
+/// `text` cut at `max` characters, with `…` when cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// A live resource as the guardrails see it.
 struct LiveSubject<'a> {
     kind: Kind,
@@ -360,5 +404,33 @@ mod config_results_tests {
         assert_eq!(disagreements.len(), 1);
         assert_eq!(disagreements[0].name, "differ");
         assert_eq!(disagreements[0].config, "NON_COMPLIANT");
+    }
+
+    #[test]
+    fn findings_are_the_non_compliant_ones_bounded_and_counted() {
+        let mut owned = eval("b-owned", Compliance::NonCompliant);
+        owned.owned = true;
+        owned.spec = Some("logs.yaml:3".into());
+        owned.annotations = vec!["é".repeat(400), "2".into(), "3".into(), "4".into()];
+        let evaluations = vec![
+            eval("c-not-owned", Compliance::NonCompliant),
+            eval("ok", Compliance::Compliant),
+            owned,
+            eval("a-first", Compliance::NonCompliant),
+        ];
+        let (kept, omitted) = findings(&evaluations, 2);
+        assert_eq!(omitted, 1);
+        let names: Vec<&str> = kept.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a-first", "b-owned"]);
+        assert!(kept[1].owned && !kept[0].owned);
+        assert_eq!(kept[1].annotations.len(), 3);
+        assert_eq!(kept[1].annotations[0].chars().count(), 301);
+        assert!(kept[1].annotations[0].ends_with('…'));
+        let json = serde_json::to_value(&kept[1]).unwrap();
+        assert_eq!(json["rule"], "cw-loggroup-retention-period-check");
+        assert_eq!(json["kind"], "LogGroup");
+        assert_eq!(json["spec"], "logs.yaml:3");
+        assert_eq!(json["owned"], true);
+        assert_eq!(findings(&evaluations, 10), (findings(&evaluations, 3).0, 0));
     }
 }

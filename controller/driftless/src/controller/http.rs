@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,7 @@ use axum::{Json, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Notify, Semaphore};
+use tower::ServiceExt;
 
 use super::admin::{self, AdminError};
 use super::metrics::Metrics;
@@ -242,9 +243,9 @@ async fn accept(
             permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait instead of spinning.
                 Err(_) => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -253,7 +254,13 @@ async fn accept(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // The peer's address, for the dashboard's limit on wrong viewer tokens.
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut r: hyper::Request<hyper::body::Incoming>| {
+                r.extensions_mut().insert(ConnectInfo(peer));
+                r
+            },
+        ));
         let mut closed = closed.clone();
         connections.spawn(async move {
             let _permit = permit;

@@ -135,10 +135,24 @@ pub struct TargetStatus {
     /// absent without deployed guardrails).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub guardrail_config_disagreements: BTreeMap<String, usize>,
+    /// The live resources breaking the guardrails, from the last reconcile's audit
+    /// (rule, resource, owned or not: the evaluations of `driftless audit --output
+    /// json`; by rule, kind and name; at most [`crate::audit::FINDINGS_KEPT`]; absent
+    /// when none break one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrail_findings: Vec<crate::audit::ResourceEvaluation>,
+    /// How many more findings there are than `guardrailFindings` lists (absent when
+    /// none were left out).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub guardrail_findings_omitted: usize,
     pub conditions: Vec<Condition>,
     /// Consecutive transient failures (drives backoff; reset after a success).
     #[serde(skip)]
     pub transient_failures: u32,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl TargetStatus {

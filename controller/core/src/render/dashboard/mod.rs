@@ -18,6 +18,6 @@ mod tests;
 
 pub use chart::{drift_chart, durations_chart, DayDrift};
 pub use home::{home, Filter, HomeView, RevisionView, SourceView, TargetRow, TargetState};
-pub use page::{esc, layout, login, query_pairs, Nav};
+pub use page::{esc, layout, login, query_pairs, too_many, Nav};
 pub use schedule::schedule;
 pub use target::{target, DriftView, FailureView, FieldView, ReconcileView, TargetView};

@@ -121,3 +121,17 @@ pub fn login(failed: bool) -> String {
         ),
     )
 }
+
+/// The answer to a client that offered too many wrong viewer tokens: when to try
+/// again.
+pub fn too_many(retry_after_secs: u64) -> String {
+    layout(
+        "Too many tries",
+        Nav::None,
+        &format!(
+            "<h1>Too many tries</h1><p class=\"error\" role=\"alert\">Too many wrong viewer \
+             tokens came from your address. Try again in {retry_after_secs} s.</p>\
+             <p><a href=\"/ui/login\">Sign in</a></p>"
+        ),
+    )
+}

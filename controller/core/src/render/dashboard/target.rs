@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::home::{revision_html, TargetRow};
 use super::page::{esc, layout, Nav};
+use crate::audit::ResourceEvaluation;
 use crate::plan::ChangedBy;
 
 /// One drifted field: what was live, what git says.
@@ -76,6 +77,9 @@ pub struct TargetView {
     pub reconciles: Vec<ReconcileView>,
     /// Guardrail rule → live resources breaking it, from the last audit.
     pub guardrails: Vec<(String, usize)>,
+    /// Those resources, one per rule broken (bounded), and how many more there are.
+    pub findings: Vec<ResourceEvaluation>,
+    pub findings_omitted: usize,
     /// Already rendered charts (inline SVG).
     pub charts: String,
 }
@@ -102,7 +106,7 @@ pub fn target(view: &TargetView) -> String {
     );
     main.push_str(&failures(&view.failures));
     main.push_str(&drifts(&view.drifts));
-    main.push_str(&guardrails(&view.guardrails));
+    main.push_str(&guardrails(view));
     main.push_str(&view.charts);
     main.push_str(&reconciles(&view.reconciles));
     layout(&r.name, Nav::None, &main)
@@ -179,23 +183,83 @@ fn drifts(list: &[DriftView]) -> String {
     out
 }
 
-fn guardrails(list: &[(String, usize)]) -> String {
-    if list.is_empty() {
+fn guardrails(view: &TargetView) -> String {
+    let counts = &view.guardrails;
+    if counts.is_empty() {
         return String::new();
     }
     let mut out = String::from(
-        "<section aria-labelledby=\"guardrails\"><h2 id=\"guardrails\">Guardrail findings</h2><ul>",
+        "<section aria-labelledby=\"guardrails\"><h2 id=\"guardrails\">Guardrail findings</h2>",
     );
-    for (rule, n) in list {
+    let broken: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(rule, n)| format!("<code>{}</code> ({n})", esc(rule)))
+        .collect();
+    if broken.is_empty() {
         let _ = write!(
             out,
-            "<li><code>{}</code>: {n} live resource{} not compliant</li>",
-            esc(rule),
-            if *n == 1 { "" } else { "s" }
+            "<p>Every live resource complies with the {} guardrail{} (last audit).</p></section>",
+            counts.len(),
+            if counts.len() == 1 { "" } else { "s" }
+        );
+        return out;
+    }
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let _ = write!(
+        out,
+        "<p>{total} finding{} on live resources at the last audit: {}.</p>\
+         <div class=\"scroll\"><table class=\"findings\"><thead><tr><th scope=\"col\">Resource</th>\
+         <th scope=\"col\">Rule</th><th scope=\"col\">Owned</th><th scope=\"col\">Why</th></tr></thead><tbody>",
+        if total == 1 { "" } else { "s" },
+        broken.join(", ")
+    );
+    for f in &view.findings {
+        out.push_str(&finding_row(f));
+    }
+    out.push_str("</tbody></table></div>");
+    if view.findings_omitted > 0 {
+        let _ = write!(
+            out,
+            "<p>{} more not listed: <code>driftless audit --target {}</code> lists them all.</p>",
+            view.findings_omitted,
+            esc(&view.row.name)
         );
     }
-    out.push_str("</ul><p>Details: <code>driftless audit --target …</code>.</p></section>");
+    out.push_str("</section>");
     out
+}
+
+fn finding_row(f: &ResourceEvaluation) -> String {
+    let arn = f
+        .arn
+        .as_deref()
+        .map(|a| format!("<br><code class=\"arn\">{}</code>", esc(a)))
+        .unwrap_or_default();
+    let owned = match (f.owned, &f.spec) {
+        (true, Some(spec)) => format!("owned: <code>{}</code>", esc(spec)),
+        (true, None) => "owned".into(),
+        (false, _) => "not owned".into(),
+    };
+    let why: Vec<String> = f.annotations.iter().map(|a| esc(a)).collect();
+    format!(
+        "<tr data-owned=\"{}\"><th scope=\"row\">{}/{}{arn}</th>\
+         <td><code>{}</code> <span class=\"enforcement enforcement-{e}\">{e}</span></td>\
+         <td class=\"owned\">{owned}</td><td>{}</td></tr>",
+        f.owned,
+        f.kind,
+        esc(&f.name),
+        f.rule.as_str(),
+        if why.is_empty() {
+            "—".into()
+        } else {
+            why.join("<br>")
+        },
+        e = match f.enforcement {
+            crate::spec::guardrail::Enforcement::Deny => "deny",
+            crate::spec::guardrail::Enforcement::Warn => "warn",
+        },
+    )
 }
 
 fn reconciles(list: &[ReconcileView]) -> String {

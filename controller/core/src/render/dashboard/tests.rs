@@ -130,6 +130,8 @@ fn pages_load_only_their_own_script_and_style_and_nothing_inline() {
     assert!(!handler, "no inline event handler");
     let login = login(true);
     assert!(login.contains("action=\"/ui/login\"") && login.contains("type=\"password\""));
+    let wait = too_many(42);
+    assert!(wait.contains("Try again in 42 s") && wait.contains("role=\"alert\""));
 }
 
 fn changed_by() -> ChangedBy {
@@ -169,7 +171,12 @@ fn a_target_page_shows_drift_field_by_field_and_failures_with_hints() {
             changes: vec!["update LogGroup/app (ok)".into()],
             repeated: 3,
         }],
-        guardrails: vec![("log-retention".into(), 2)],
+        guardrails: vec![("required-tags".into(), 2), ("log-retention".into(), 0)],
+        findings: vec![
+            finding("app", true, Some("logs.yaml:1")),
+            finding("<by-hand>", false, None),
+        ],
+        findings_omitted: 1,
         charts: String::new(),
     };
     let html = target(&view);
@@ -183,7 +190,45 @@ fn a_target_page_shows_drift_field_by_field_and_failures_with_hints() {
     assert!(!html.contains("; hint:"));
     assert!(html.contains("Stalled: needs a person"));
     assert!(html.contains("(×3)") && html.contains("42 ms"));
-    assert!(html.contains("<code>log-retention</code>: 2 live resources"));
+    // The findings: one row each, owned or not, escaped; the rest counted.
+    assert!(html.contains(
+        "2 findings on live resources at the last audit: <code>required-tags</code> (2)."
+    ));
+    assert!(html.contains(
+        "<tr data-owned=\"true\"><th scope=\"row\">LogGroup/app<br><code class=\"arn\">arn:aws:logs:eu-west-1:123456789012:log-group:app</code></th>"
+    ), "{html}");
+    assert!(html.contains(
+        "<td class=\"owned\">owned: <code>logs.yaml:1</code></td><td>tag `owner` is missing</td>"
+    ));
+    assert!(html.contains("<tr data-owned=\"false\"><th scope=\"row\">LogGroup/&lt;by-hand&gt;"));
+    assert!(html.contains("<td class=\"owned\">not owned</td>"));
+    assert!(html.contains("1 more not listed: <code>driftless audit --target prod</code>"));
+    let quiet = target(&TargetView {
+        guardrails: vec![("required-tags".into(), 0)],
+        findings: vec![],
+        findings_omitted: 0,
+        ..view
+    });
+    assert!(quiet.contains("Every live resource complies with the 1 guardrail (last audit)."));
+    assert!(!quiet.contains("class=\"findings\""));
+}
+
+fn finding(name: &str, owned: bool, spec: Option<&str>) -> crate::audit::ResourceEvaluation {
+    crate::audit::ResourceEvaluation {
+        target: "prod".into(),
+        compliance: crate::audit::Compliance::NonCompliant,
+        config: None,
+        rule: crate::spec::guardrail::RuleName::RequiredTags,
+        enforcement: crate::spec::guardrail::Enforcement::Warn,
+        kind: crate::spec::Kind::LogGroup,
+        name: name.into(),
+        arn: Some(format!(
+            "arn:aws:logs:eu-west-1:123456789012:log-group:{name}"
+        )),
+        owned,
+        spec: spec.map(str::to_string),
+        annotations: vec!["tag `owner` is missing".into()],
+    }
 }
 
 fn record(at: i64, found: u32, corrected: u32) -> ReconcileRecord {

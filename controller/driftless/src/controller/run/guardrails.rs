@@ -2,14 +2,29 @@
 //! as `driftless audit` does, into `/status` and `/metrics`, and its violations for
 //! the notifier.
 
+use std::collections::BTreeMap;
+
 use super::{Reconciler, Revision};
+use crate::audit::ResourceEvaluation;
 use crate::engine::Planned;
+
+/// One audit's results for `/status` and `/metrics`.
+#[derive(Default)]
+struct Audited {
+    /// Rule → live resources breaking it.
+    counts: BTreeMap<String, usize>,
+    /// Rule → resources AWS Config judges otherwise.
+    disagreements: BTreeMap<String, usize>,
+    findings: Vec<ResourceEvaluation>,
+    /// Findings beyond `findings`.
+    omitted: usize,
+}
 
 impl Reconciler {
     /// Evaluates the guardrails on the target's whole live estate (as
     /// `driftless audit`); returns the violations (`<rule> Kind/name`) for the
     /// notifier. A failed read is logged, leaves the last results, and returns
-    /// `None`, as does having no guardrails.
+    /// `None`; without guardrails the last results are cleared and it returns `None`.
     pub(super) async fn audit_guardrails(
         &self,
         revision: &Revision,
@@ -17,10 +32,12 @@ impl Reconciler {
         target: &str,
     ) -> Option<Vec<String>> {
         let guardrails = &revision.loaded.state.config.guardrails;
-        let clients = planned
-            .clients
-            .get(target)
-            .filter(|_| !guardrails.is_empty())?;
+        if guardrails.is_empty() {
+            // Guardrails removed from driftless.yaml: their last results go too.
+            self.publish_audit(target, Audited::default());
+            return None;
+        }
+        let clients = planned.clients.get(target)?;
         let mut evaluations =
             match crate::audit::audit_target(clients, &revision.loaded, target).await {
                 Ok(e) => e,
@@ -42,12 +59,27 @@ impl Reconciler {
         if breaking > 0 {
             tracing::warn!(non_compliant = breaking, "live resources break guardrails");
         }
+        let (findings, omitted) = crate::audit::findings(&evaluations, crate::audit::FINDINGS_KEPT);
+        self.publish_audit(
+            target,
+            Audited {
+                counts,
+                disagreements,
+                findings,
+                omitted,
+            },
+        );
+        Some(violations)
+    }
+
+    /// A target's audit results into `/metrics` and `/status` (replacing its last).
+    fn publish_audit(&self, target: &str, audited: Audited) {
         {
             let mut metrics = self.metrics();
             metrics
                 .guardrail_non_compliant
                 .retain(|(t, _), _| t != target);
-            for (rule, n) in &counts {
+            for (rule, n) in &audited.counts {
                 metrics
                     .guardrail_non_compliant
                     .insert((target.to_string(), rule.clone()), *n);
@@ -55,7 +87,7 @@ impl Reconciler {
             metrics
                 .guardrail_config_disagreements
                 .retain(|(t, _), _| t != target);
-            for (rule, n) in &disagreements {
+            for (rule, n) in &audited.disagreements {
                 metrics
                     .guardrail_config_disagreements
                     .insert((target.to_string(), rule.clone()), *n);
@@ -63,9 +95,10 @@ impl Reconciler {
         }
         let mut status = self.status();
         let entry = status.targets.entry(target.to_string()).or_default();
-        entry.guardrail_non_compliant = counts;
-        entry.guardrail_config_disagreements = disagreements;
-        Some(violations)
+        entry.guardrail_non_compliant = audited.counts;
+        entry.guardrail_config_disagreements = audited.disagreements;
+        entry.guardrail_findings = audited.findings;
+        entry.guardrail_findings_omitted = audited.omitted;
     }
 
     /// AWS Config's results of the deployed guardrails (`deploy: true`) set on the
@@ -77,13 +110,13 @@ impl Reconciler {
         guardrails: &[crate::spec::guardrail::Guardrail],
         target: &str,
         evaluations: &mut [crate::audit::ResourceEvaluation],
-    ) -> std::collections::BTreeMap<String, usize> {
+    ) -> BTreeMap<String, usize> {
         let deployed: Vec<_> = guardrails
             .iter()
             .filter(|g| g.deploy)
             .map(|g| g.rule)
             .collect();
-        let mut out: std::collections::BTreeMap<String, usize> = deployed
+        let mut out: BTreeMap<String, usize> = deployed
             .iter()
             .map(|r| (r.as_str().to_string(), 0))
             .collect();

@@ -55,11 +55,22 @@ pub fn cleared_cookie(secure: bool) -> String {
     format!("{COOKIE}={}; Max-Age=0", attributes(secure))
 }
 
+/// What a request's credential is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token is set, or the bearer token or the session cookie is right.
+    Allowed,
+    /// Neither a bearer token nor a session cookie was offered.
+    Missing,
+    /// One was offered and none is right (counts against the client's address).
+    Wrong,
+}
+
 /// Whether a request may see the dashboard: always without a token; else with the
 /// bearer token or the session cookie.
-pub fn allowed(token: Option<&[u8]>, headers: &HeaderMap) -> bool {
+pub fn check(token: Option<&[u8]>, headers: &HeaderMap) -> Access {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return true;
+        return Access::Allowed;
     };
     let bearer = headers
         .get("authorization")
@@ -69,16 +80,28 @@ pub fn allowed(token: Option<&[u8]>, headers: &HeaderMap) -> bool {
             scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
         });
     if bearer.is_some_and(|b| same(b.as_bytes(), token)) {
-        return true;
+        return Access::Allowed;
     }
     let expected = session_value(token);
-    headers
+    let cookies: Vec<&str> = headers
         .get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .any(|(k, v)| k == COOKIE && same(v.as_bytes(), expected.as_bytes()))
+        .filter(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v)
+        .collect();
+    if cookies
+        .iter()
+        .any(|v| same(v.as_bytes(), expected.as_bytes()))
+    {
+        Access::Allowed
+    } else if bearer.is_some() || !cookies.is_empty() {
+        Access::Wrong
+    } else {
+        Access::Missing
+    }
 }
 
 #[cfg(test)]
@@ -96,28 +119,48 @@ mod tests {
 
     #[test]
     fn without_a_token_everyone_may_look() {
-        assert!(allowed(None, &HeaderMap::new()));
+        assert_eq!(check(None, &HeaderMap::new()), Access::Allowed);
+        assert_eq!(
+            check(Some(b""), &with("cookie", "driftless_ui=x")),
+            Access::Allowed
+        );
     }
 
     #[test]
     fn a_token_needs_the_bearer_or_the_session_cookie() {
         let t = Some(&b"v1ewer"[..]);
-        assert!(!allowed(t, &HeaderMap::new()));
-        assert!(allowed(t, &with("authorization", "Bearer v1ewer")));
-        assert!(!allowed(t, &with("authorization", "Bearer v1ewe")));
-        assert!(!allowed(t, &with("authorization", "Basic v1ewer")));
+        assert_eq!(check(t, &HeaderMap::new()), Access::Missing);
+        assert_eq!(check(t, &with("cookie", "other=1")), Access::Missing);
+        assert_eq!(
+            check(t, &with("authorization", "Bearer v1ewer")),
+            Access::Allowed
+        );
+        assert_eq!(
+            check(t, &with("authorization", "Bearer v1ewe")),
+            Access::Wrong
+        );
+        assert_eq!(
+            check(t, &with("authorization", "Basic v1ewer")),
+            Access::Missing
+        );
         let cookie = session_cookie(b"v1ewer", false);
         assert!(cookie.contains("HttpOnly; SameSite=Strict") && !cookie.contains("v1ewer"));
         assert!(session_cookie(b"v1ewer", true).ends_with("; Secure"));
         let value = cookie.split(';').next().unwrap();
-        assert!(allowed(t, &with("cookie", &format!("a=b; {value}"))));
-        // The cookie of another token, or the token itself as a cookie, is refused.
+        assert_eq!(
+            check(t, &with("cookie", &format!("a=b; {value}"))),
+            Access::Allowed
+        );
+        // The cookie of another token, or the token itself as a cookie, is wrong.
         let other = session_cookie(b"other", false);
-        assert!(!allowed(
-            t,
-            &with("cookie", other.split(';').next().unwrap())
-        ));
-        assert!(!allowed(t, &with("cookie", "driftless_ui=v1ewer")));
+        assert_eq!(
+            check(t, &with("cookie", other.split(';').next().unwrap())),
+            Access::Wrong
+        );
+        assert_eq!(
+            check(t, &with("cookie", "driftless_ui=v1ewer")),
+            Access::Wrong
+        );
         assert!(!same(b"", b""));
     }
 }

@@ -1,25 +1,28 @@
 //! The dashboard served by `driftless run` on its listener (`GET /`, `/targets/{name}`,
 //! `/schedule`, `/ui/*`), read-only, turned off by `--ui=false`. This module is the
-//! HTTP side: routes, the optional viewer credential ([`access`]), the security
-//! headers, the two static files; [`views`] fills the core's view models
-//! (`driftless_core::render::dashboard`) from the status, the history and the last
-//! good revision. Pages show what `/status` and `history` show, never a secret.
+//! HTTP side: routes, the optional viewer credential ([`access`]) and its brake on
+//! wrong tokens ([`limit`]), the security headers, the two static files; [`views`]
+//! fills the core's view models (`driftless_core::render::dashboard`) from the
+//! status, the history and the last good revision. Pages show what `/status` and
+//! `history` show, never a secret.
 
 pub mod access;
+pub mod limit;
 mod views;
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 
 use super::http::Shared;
 use super::run::{Revision, StateChoice};
@@ -44,6 +47,8 @@ pub struct Ui {
     /// Per target, the drift its last reconcile saw (drift left in place is in no
     /// history record's changes).
     pub drift: Mutex<BTreeMap<String, Vec<SeenDrift>>>,
+    /// Wrong viewer tokens per client address (429 past a few a minute).
+    pub limiter: limit::Limiter,
 }
 
 /// One drifted resource seen by a target's last reconcile.
@@ -148,32 +153,80 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The address a request came from (the TCP peer: behind an ingress, the ingress).
+#[derive(Debug, Clone, Copy)]
+struct Client(IpAddr);
+
 /// Pages need the viewer credential when one is set; the login form and the static
-/// files do not (they hold nothing).
-async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let open = request.uri().path().starts_with("/ui/");
-    if open || access::allowed(shared.ui.token.as_deref(), request.headers()) {
+/// files do not (they hold nothing). A client that offered too many wrong tokens
+/// gets 429 until its wait is over, and a wrong session cookie is cleared (a
+/// browser holding one of an old token then stops offering it).
+async fn guard(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    request.extensions_mut().insert(Client(client));
+    let token = shared.ui.token.as_deref().filter(|t| !t.is_empty());
+    if token.is_none() || request.uri().path().starts_with("/ui/") {
         return next.run(request).await;
     }
-    page(StatusCode::UNAUTHORIZED, html::login(false))
+    if let Some(wait) = shared.ui.limiter.blocked(client, Instant::now()) {
+        return too_many(wait);
+    }
+    match access::check(token, request.headers()) {
+        access::Access::Allowed => next.run(request).await,
+        access::Access::Missing => page(StatusCode::UNAUTHORIZED, html::login(false)),
+        access::Access::Wrong => {
+            shared.ui.limiter.failed(client, Instant::now());
+            tracing::info!(client = %client, "dashboard request refused: wrong viewer token");
+            let cleared = access::cleared_cookie(access::https(request.headers()));
+            let mut response = page(StatusCode::UNAUTHORIZED, html::login(false));
+            if let Ok(v) = HeaderValue::from_str(&cleared) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+    }
+}
+
+/// 429 with `Retry-After` (whole seconds, at least 1).
+fn too_many(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    let mut response = page(StatusCode::TOO_MANY_REQUESTS, html::too_many(seconds));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 async fn login_form() -> Response {
     page(StatusCode::OK, html::login(false))
 }
 
-/// `POST /ui/login` (form `token=`): the session cookie, or the form again.
-async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(token) = shared.ui.token.as_deref() else {
+/// `POST /ui/login` (form `token=`): the session cookie, or the form again; 429
+/// while the client is held back.
+async fn login(
+    State(shared): State<Arc<Shared>>,
+    Extension(Client(client)): Extension<Client>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(token) = shared.ui.token.as_deref().filter(|t| !t.is_empty()) else {
         return redirect_home(None);
     };
+    if let Some(wait) = shared.ui.limiter.blocked(client, Instant::now()) {
+        return too_many(wait);
+    }
     let offered = html::query_pairs(&String::from_utf8_lossy(&body))
         .into_iter()
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v)
         .unwrap_or_default();
     if !access::same(offered.trim().as_bytes(), token) {
-        tracing::info!("dashboard sign-in refused: wrong viewer token");
+        shared.ui.limiter.failed(client, Instant::now());
+        tracing::info!(client = %client, "dashboard sign-in refused: wrong viewer token");
         return page(StatusCode::UNAUTHORIZED, html::login(true));
     }
     redirect_home(Some(access::session_cookie(token, access::https(&headers))))

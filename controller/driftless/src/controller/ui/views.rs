@@ -384,28 +384,43 @@ pub(super) async fn target(shared: &Shared, name: &str) -> Option<html::TargetVi
                     .collect()
             })
             .unwrap_or_default(),
+        findings: s.map(|s| s.guardrail_findings.clone()).unwrap_or_default(),
+        findings_omitted: s.map_or(0, |s| s.guardrail_findings_omitted),
         charts: charts(&records, now),
     })
 }
 
-/// The schedule page: the next 14 days of the last good revision.
+/// The schedule page: the next 14 days of the last good revision's targets of this
+/// shard (none: an empty page saying so, never every target's runs).
 pub(super) fn schedule(shared: &Shared) -> String {
     use crate::schedule::{calendar, from_unix, Duration};
     let from = from_unix(now_unix());
     let until = from + Duration::days(i64::from(DAYS));
+    let empty = |note: &str| {
+        let nothing = calendar::Calendar {
+            from,
+            until,
+            runs: Vec::new(),
+            overlaps: Vec::new(),
+        };
+        html::schedule(&nothing, Some(note))
+    };
     match revision(shared) {
+        // `calendar` reads an empty list as every target.
+        Some(r) if r.targets.is_empty() => {
+            let (status, _) = status(shared);
+            empty(&format!(
+                "This controller (shard {}) reconciles no target, so it has no runs to show; \
+                 the other shards' dashboards show theirs.",
+                shard_label(&status)
+            ))
+        }
         Some(r) => html::schedule(
             &calendar::calendar(&r.loaded.state, &r.targets, from, until),
             None,
         ),
-        None => html::schedule(
-            &calendar::Calendar {
-                from,
-                until,
-                runs: Vec::new(),
-                overlaps: Vec::new(),
-            },
-            Some("No valid revision yet: the schedule appears after the first successful fetch."),
-        ),
+        None => {
+            empty("No valid revision yet: the schedule appears after the first successful fetch.")
+        }
     }
 }

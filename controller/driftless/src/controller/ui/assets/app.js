@@ -42,6 +42,10 @@
           say("Signed out: reload to sign in again.");
           return null;
         }
+        if (response.status === 429) {
+          say("Held back after too many wrong tokens: retrying.");
+          return null;
+        }
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();
       })
