@@ -1121,7 +1121,10 @@ def seed_channel(ctx, recording=True):
     ctx.note("config", "PutConfigurationRecorder", ConfigurationRecorder={
         "name": RECORDER, "roleARN": role(ctx, "preserve-config"), "recordingGroup": {"allSupported": True}})
     bucket = f"preserve-config-{ctx.acct.account}"
-    ctx.acct.client("s3").create_bucket(Bucket=bucket)
+    # Outside us-east-1, S3 wants the Region named, as in AWS.
+    where = {} if ctx.acct.region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": ctx.acct.region}}
+    ctx.acct.client("s3").create_bucket(Bucket=bucket, **where)
     arn = ctx.acct.client("sns").create_topic(Name="preserve-config")["TopicArn"]
     ctx.call("config", "PutDeliveryChannel", {
         "DeliveryChannel.name": RECORDER,

@@ -170,6 +170,22 @@ pub fn short(revision: &str) -> &str {
     revision.get(..12).unwrap_or(revision)
 }
 
+impl Reconciler {
+    /// Whether the revision in force no longer has `target` (its account left the
+    /// organization's scope, or it left driftless.yaml) while this reconcile waited
+    /// with an older one: it is not reconciled, so nothing is written for it after its
+    /// departure was recorded (a record after it would read as the account back).
+    fn dropped(&self, target: &str) -> bool {
+        self.shared
+            .ui
+            .revision
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|r| !r.targets.iter().any(|t| t == target))
+    }
+}
+
 impl Backend for Reconciler {
     type Desired = Revision;
 
@@ -180,6 +196,9 @@ impl Backend for Reconciler {
     async fn reconcile(&self, desired: Arc<Revision>, target: String) -> Next {
         // Never closed; should it ever be, the reconcile runs unbounded rather than not.
         let _permit = self.running.acquire().await.ok();
+        if self.dropped(&target) {
+            return Next::Converged;
+        }
         // Boxed: a future holds room for its largest state, and every target's worker
         // holds this one while it waits (its queue, or a permit); unboxed, 1,000 idle
         // workers each kept a whole reconcile's worth of memory.
